@@ -1,0 +1,4 @@
+DROP TABLE audit_events;
+DROP TABLE program_partners;
+DROP TABLE programs;
+DROP TABLE partners;

@@ -1,0 +1,196 @@
+//! Typed configuration, read from flags and the environment by clap and passed into the app.
+//!
+//! Every setting has a flag and an environment variable; `.env.example` documents them all.
+//! A bad value stops start-up with one line that names the setting (see [`crate::cli`]).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Where the database lives. The backend is chosen from the URL scheme, never by trial:
+/// a mistyped PostgreSQL URL is an error, not a stray SQLite file.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `postgres://…` or `postgresql://…`, passed to libpq as written.
+    Postgres(String),
+    /// `sqlite://relative/path.db`, `sqlite:///absolute/path.db`, or a plain file path.
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// The backend's name, for logs and `/ready`.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Postgres(_) => "postgresql",
+            DatabaseUrl::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return url::Url::parse(s)
+                .map(|_| DatabaseUrl::Postgres(s.to_owned()))
+                .map_err(|e| format!("not a valid PostgreSQL URL ({e})"));
+        }
+        let path = match s.strip_prefix("sqlite://") {
+            Some(rest) => rest,
+            None if s.contains(':') => {
+                return Err("unknown scheme: use postgres://, postgresql://, sqlite:// or a file path".to_owned());
+            }
+            None => s,
+        };
+        if path.is_empty() || path.starts_with(":memory:") {
+            return Err(
+                "an SQLite database needs a file path (an in-memory database would be empty on every connection)"
+                    .to_owned(),
+            );
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+}
+
+/// Passwords never reach a log line.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(raw) => match url::Url::parse(raw) {
+                Ok(mut url) if url.password().is_some() => {
+                    let _ = url.set_password(Some("***"));
+                    f.write_str(url.as_str())
+                }
+                _ => f.write_str(raw),
+            },
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Settings every subcommand that touches the database needs.
+#[derive(Clone, Debug, clap::Args)]
+pub struct DatabaseConfig {
+    /// Database URL: sqlite://FILE, a file path, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
+        default_value = "sqlite://tpms.db",
+        global = true
+    )]
+    pub database_url: DatabaseUrl,
+
+    /// Database connections per app server.
+    #[arg(long, env = "TPMS_DB_POOL_SIZE", value_name = "TPMS_DB_POOL_SIZE", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=512), global = true)]
+    pub db_pool_size: u32,
+}
+
+/// Logging settings.
+#[derive(Clone, Debug, clap::Args)]
+pub struct LogConfig {
+    /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `info,tpms=debug`.
+    #[arg(
+        long,
+        env = "TPMS_LOG",
+        value_name = "TPMS_LOG",
+        default_value = "info",
+        global = true
+    )]
+    pub log: String,
+
+    /// Log line format.
+    #[arg(long, env = "TPMS_LOG_FORMAT", value_name = "TPMS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// Settings of the HTTP server (`tpms serve`).
+#[derive(Clone, Debug, clap::Args)]
+pub struct HttpConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "TPMS_BIND", value_name = "TPMS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, env = "TPMS_MAX_BODY_BYTES", value_name = "TPMS_MAX_BODY_BYTES", default_value_t = 1_048_576,
+          value_parser = clap::value_parser!(u64).range(1024..=1_073_741_824))]
+    pub max_body_bytes: u64,
+
+    /// HTTP worker threads (default: one per CPU core).
+    #[arg(long, env = "TPMS_WORKERS", value_name = "TPMS_WORKERS",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: Option<u16>,
+
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
+    #[arg(long, env = "TPMS_SHUTDOWN_TIMEOUT_SECS", value_name = "TPMS_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_timeout_secs: u64,
+}
+
+impl HttpConfig {
+    /// The body limit as a `usize` for actix (saturating on 32-bit targets).
+    pub fn body_limit(&self) -> usize {
+        usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX)
+    }
+}
+
+/// Everything the app needs at run time, built once and passed in.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// The HTTP settings.
+    pub http: HttpConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_pick_postgres() {
+        for url in ["postgres://u:p@h/db", "postgresql://h:5432/db"] {
+            assert!(matches!(url.parse(), Ok(DatabaseUrl::Postgres(_))), "{url}");
+        }
+    }
+
+    #[test]
+    fn sqlite_urls_and_paths_pick_sqlite() {
+        assert_eq!("sqlite://tpms.db".parse(), Ok(DatabaseUrl::Sqlite("tpms.db".into())));
+        assert_eq!(
+            "sqlite:///var/x.db".parse(),
+            Ok(DatabaseUrl::Sqlite("/var/x.db".into()))
+        );
+        assert_eq!("data/x.db".parse(), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
+    }
+
+    #[test]
+    fn mistyped_schemes_are_refused_not_turned_into_files() {
+        for url in ["postgress://u@h/db", "mysql://h/db", "sqlite://", "sqlite://:memory:"] {
+            assert!(url.parse::<DatabaseUrl>().is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_masked_when_printed() {
+        let url: DatabaseUrl = "postgres://tpms:secret@db:5432/tpms".parse().expect("valid url");
+        assert_eq!(url.to_string(), "postgres://tpms:***@db:5432/tpms");
+    }
+}

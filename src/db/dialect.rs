@@ -1,0 +1,90 @@
+//! Everything that differs between SQLite and PostgreSQL, in one place.
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::DbConnection;
+
+/// Migrations for SQLite (`migrations/sqlite`).
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Migrations for PostgreSQL (`migrations/postgres`), with the same version names.
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// An arbitrary, fixed key for the PostgreSQL advisory lock taken while migrating, so that several
+/// app servers starting at once against one database migrate it once, one after another.
+const MIGRATION_LOCK_KEY: i64 = 0x7470_6d73_6d69_67; // "tpmsmig"
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Apply pending migrations; returns the versions applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, BoxError> {
+    let names = |versions: Vec<diesel::migration::MigrationVersion<'_>>| {
+        versions.iter().map(ToString::to_string).collect::<Vec<_>>()
+    };
+    match conn {
+        DbConnection::Sqlite(c) => Ok(names(c.run_pending_migrations(SQLITE_MIGRATIONS)?)),
+        DbConnection::Postgresql(c) => {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            Ok(result?)
+        }
+    }
+}
+
+/// How many migrations the database has not applied yet (for `/ready`).
+pub fn pending_migrations(conn: &mut DbConnection) -> Result<usize, BoxError> {
+    Ok(match conn {
+        DbConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS)?.len(),
+        DbConnection::Postgresql(c) => c.pending_migrations(POSTGRES_MIGRATIONS)?.len(),
+    })
+}
+
+/// Run `f` in a transaction that holds the write lock from its first statement.
+///
+/// SQLite: diesel's `BEGIN` is deferred, and a deferred transaction that reads and then writes
+/// fails with "database is locked" when another writer got there first (busy_timeout does not
+/// help an upgrade). `BEGIN IMMEDIATE` takes the write lock up front and waits for it, so
+/// read-check-write sequences are serialised. PostgreSQL: an ordinary transaction; rules that must
+/// hold under concurrency there use row locks or conditional updates in the query itself.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Postgresql(_) => conn.transaction(f),
+        DbConnection::Sqlite(inner) => {
+            // The derived connection delegates transaction state to the inner connection, so
+            // beginning on the inner one makes nested `transaction` calls in `f` savepoints.
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            let result = f(conn);
+            let DbConnection::Sqlite(inner) = conn else {
+                unreachable!("the connection cannot change backend inside a transaction")
+            };
+            match result {
+                Ok(value) => {
+                    AnsiTransactionManager::commit_transaction(inner)?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    AnsiTransactionManager::rollback_transaction(inner)?;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// Whether an error means "another writer holds the lock" (SQLite) or a serialisation failure
+/// (PostgreSQL): the request may be retried by the client.
+pub fn is_lock_contention(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => info.message().contains("database is locked"),
+        _ => false,
+    }
+}

@@ -1,0 +1,140 @@
+//! The database layer: one connection type over SQLite and PostgreSQL, an r2d2 pool that picks the
+//! backend from the URL scheme, embedded migrations, and [`Db`], which runs every query on actix's
+//! blocking thread pool so no async worker ever waits on the database.
+//!
+//! SQL that differs between the two backends lives in [`dialect`] and nowhere else.
+
+pub mod dialect;
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+
+use crate::config::{DatabaseConfig, DatabaseUrl};
+use crate::error::ApiError;
+
+/// A connection to either backend. Queries written against it compile for both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// The production database.
+    Postgresql(PgConnection),
+    /// The embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// The connection pool shared by all workers.
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+/// An r2d2 manager that opens the backend named by the URL scheme, and sets SQLite's pragmas on
+/// every new connection (they are per connection, not per file).
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    /// A manager for `url`.
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+/// Why a connection could not be opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    /// The server or file could not be opened.
+    #[error(transparent)]
+    Connect(#[from] diesel::ConnectionError),
+    /// A statement on a fresh connection failed.
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Pragmas for every SQLite connection.
+/// - `foreign_keys`: SQLite leaves them off unless asked, per connection.
+/// - `busy_timeout`: a writer waits for the lock instead of failing at once.
+/// - `journal_mode=WAL`: readers never block the writer.
+/// - `synchronous=FULL`: a write the API acknowledged survives a power cut; one fsync per commit
+///   costs nothing at an officer's write rate, and losing attendance records would.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgresql(PgConnection::establish(url)?)),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(SQLITE_PRAGMAS)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Open a pool, failing fast (with the URL, password masked) when the database cannot be reached.
+pub fn connect(config: &DatabaseConfig) -> anyhow::Result<DbPool> {
+    use anyhow::Context as _;
+    r2d2::Pool::builder()
+        .max_size(config.db_pool_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(ConnectionManager::new(config.database_url.clone()))
+        .with_context(|| format!("cannot open the database at {}", config.database_url))
+}
+
+/// Handle to the database for request handlers: every call runs on the blocking pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+}
+
+impl Db {
+    /// Wrap a pool.
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+
+    /// The underlying pool, for start-up work outside a request.
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Run `f` with a pooled connection on actix's blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))?
+    }
+
+    /// Run `f` inside a write transaction (see [`dialect::write_transaction`]): all or nothing.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| dialect::write_transaction(conn, f)).await
+    }
+}

@@ -1,0 +1,295 @@
+//! The one error type of the API and its mapping to RFC 9457 `application/problem+json`.
+//!
+//! Every failure a client can see is an [`ApiError`]; its `code` is stable and snake_case, so
+//! scripts can branch on it. Faults answer an opaque 500 and are logged once, with their whole
+//! cause chain, inside the request's span (which carries the request id).
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field of a request body or query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON pointer to the field, as a URI fragment: `#/start_date`, `#/focus_areas/2`.
+    #[schema(example = "#/end_date")]
+    pub pointer: String,
+    /// Stable, snake_case reason: `required`, `too_long`, `invalid_format`, `out_of_range`, ...
+    #[schema(example = "before_start_date")]
+    pub code: String,
+    /// What is wrong, for a person.
+    #[schema(example = "must not be before start_date (2024-02-01)")]
+    pub detail: String,
+}
+
+impl FieldError {
+    /// An error at `#/<field>`.
+    pub fn new(field: &str, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: format!("#/{field}"),
+            code: code.to_owned(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document, as every error is answered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the `code` says which problem it is.
+    #[schema(example = "about:blank")]
+    pub r#type: &'static str,
+    /// The HTTP status phrase.
+    #[schema(example = "Unprocessable Entity")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 422)]
+    pub status: u16,
+    /// What went wrong, for a person.
+    pub detail: String,
+    /// Stable machine-readable reason, snake_case.
+    #[schema(example = "validation_failed")]
+    pub code: &'static str,
+    /// For `validation_failed`: every invalid field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// Every failure a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: a body, query or path that cannot be parsed.
+    #[error("{detail}")]
+    BadRequest {
+        /// Stable code, e.g. `malformed_json`.
+        code: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+    /// 404: no such object (or one the caller may not know of).
+    #[error("{0}")]
+    NotFound(String),
+    /// 405: the path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed {
+        /// The methods the path does answer.
+        allow: Vec<Method>,
+    },
+    /// 409: a uniqueness or state conflict.
+    #[error("{detail}")]
+    Conflict {
+        /// Stable code, e.g. `duplicate` or `in_use`.
+        code: &'static str,
+        /// What conflicts, and how to resolve it.
+        detail: String,
+    },
+    /// 412: `If-Match` names a version that is no longer current.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// 413: the body is larger than the configured limit.
+    #[error("the request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 415: the body is not JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: parsed, but invalid.
+    #[error("{} invalid field(s)", .0.len())]
+    Validation(Vec<FieldError>),
+    /// 503: a dependency (the database) is not ready.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a fault. The cause is logged, never sent.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// 400 with a code.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// 404 naming what was not found.
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
+        ApiError::NotFound(format!("no {what} with id {id}"))
+    }
+
+    /// 409 with a code.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// 422 for one field.
+    pub fn invalid(field: &str, code: &str, detail: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, code, detail)])
+    }
+
+    /// 500 from any error.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(error.into())
+    }
+
+    /// The stable code sent in the body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::PreconditionFailed(_) => "precondition_failed",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::MethodNotAllowed { allow } => {
+                let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
+                format!("this path answers {}", allow.join(", "))
+            }
+            ApiError::Validation(errors) => match errors.as_slice() {
+                [one] => format!("{} {}", one.pointer.trim_start_matches("#/"), one.detail),
+                _ => format!("{} fields are invalid; see errors", errors.len()),
+            },
+            ApiError::Internal(_) => {
+                "the server failed to handle this request; it has been logged with the request id".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            // Runs inside the request span, so the line carries the request id.
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        let status = self.status_code();
+        let problem = Problem {
+            r#type: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code: self.code(),
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        };
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let ApiError::MethodNotAllowed { allow } = self {
+            let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
+            if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+                response.insert_header((header::ALLOW, value));
+            }
+        }
+        response.body(serde_json::to_vec(&problem).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &error {
+            Error::NotFound => ApiError::NotFound("no such object".to_owned()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => ApiError::conflict(
+                "duplicate",
+                format!("a record with the same unique value exists ({})", info.message()),
+            ),
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::conflict(
+                "in_use",
+                "other records refer to this one, or it refers to one that does not exist",
+            ),
+            _ if crate::db::dialect::is_lock_contention(&error) => {
+                ApiError::Unavailable("the database is busy; retry the request".to_owned())
+            }
+            _ => ApiError::internal(error),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        ApiError::Validation(field_errors(&errors))
+    }
+}
+
+/// Flatten validator's report into field errors with JSON pointers, in a stable order.
+/// A struct-level rule names its field with a `field` parameter.
+pub fn field_errors(errors: &validator::ValidationErrors) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    for (field, list) in errors.field_errors() {
+        for error in list {
+            let field = error
+                .params
+                .get("field")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .unwrap_or_else(|| field.to_string());
+            let detail = error
+                .message
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| default_message(error));
+            out.push(FieldError::new(&field, &error.code, detail));
+        }
+    }
+    out.sort_by(|a, b| a.pointer.cmp(&b.pointer).then_with(|| a.code.cmp(&b.code)));
+    out
+}
+
+fn default_message(error: &validator::ValidationError) -> String {
+    let param = |name: &str| error.params.get(name).map(ToString::to_string);
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
+            (Some(min), None) => format!("must be at least {min} characters long"),
+            (None, Some(max)) => format!("must be at most {max} characters long"),
+            _ => "has the wrong length".to_owned(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".to_owned(),
+        },
+        code => format!("is invalid ({code})"),
+    }
+}
+
+/// Shorthand for handler results.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,76 @@
+//! `/health` (the process answers) and `/ready` (the database answers and is fully migrated).
+
+use actix_web::{HttpResponse, get, web};
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::{Db, DbConnection, dialect};
+use crate::error::{ApiError, ApiResult};
+
+/// Liveness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Readiness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`.
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// `sqlite` or `postgresql`.
+    #[schema(example = "sqlite")]
+    pub database: &'static str,
+}
+
+/// The process is up. Touches nothing else, so it stays fast under any load.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Health)))]
+#[get("/health")]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The database is reachable and every migration is applied.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 503, description = "The database is unreachable or not migrated", body = Problem,
+         content_type = "application/problem+json"),
+    )
+)]
+#[get("/ready")]
+pub async fn ready(db: web::Data<Db>) -> ApiResult<HttpResponse> {
+    let (database, pending) = db
+        .run(|conn| {
+            let unavailable =
+                |e: &dyn std::fmt::Display| ApiError::Unavailable(format!("the database does not answer: {e}"));
+            conn.batch_execute("SELECT 1").map_err(|e| unavailable(&e))?;
+            let pending = dialect::pending_migrations(conn).map_err(|e| unavailable(&e))?;
+            let database = match conn {
+                DbConnection::Postgresql(_) => "postgresql",
+                DbConnection::Sqlite(_) => "sqlite",
+            };
+            Ok((database, pending))
+        })
+        .await
+        .map_err(|e| match e {
+            ApiError::Internal(cause) => ApiError::Unavailable(format!("no database connection: {cause:#}")),
+            other => other,
+        })?;
+    if pending > 0 {
+        return Err(ApiError::Unavailable(format!(
+            "{pending} migration(s) not applied; run `tpms migrate`"
+        )));
+    }
+    Ok(HttpResponse::Ok().json(Readiness {
+        status: "ready",
+        database,
+    }))
+}
+
+use crate::error::Problem;

@@ -1,0 +1,70 @@
+//! The JSON body extractor and the parse-error handlers for bodies, queries and paths.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::error::ApiError;
+
+/// A JSON request body: parsed (400 on bad JSON, a wrong type or an unknown field), every string
+/// NFC-normalised and trimmed, then validated (422 naming every bad field).
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T> FromRequest for Body<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let mut value = json.await?.into_inner();
+            crate::text::normalize_json(&mut value);
+            let parsed: T = serde_json::from_value(value)
+                .map_err(|e| ApiError::bad_request("malformed_json", format!("the body does not fit: {e}")))?;
+            parsed.validate().map_err(ApiError::from)?;
+            Ok(Body(parsed))
+        })
+    }
+}
+
+/// Body limit, content type and problem+json errors for JSON bodies.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(|error, _req| {
+        let api = match &error {
+            JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+                ApiError::PayloadTooLarge { limit: *limit }
+            }
+            JsonPayloadError::ContentType => {
+                ApiError::UnsupportedMediaType("send the body as JSON with `Content-Type: application/json`".to_owned())
+            }
+            JsonPayloadError::Deserialize(e) => {
+                ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            }
+            other => ApiError::bad_request("malformed_body", format!("the body could not be read: {other}")),
+        };
+        api.into()
+    })
+}
+
+/// Problem+json for query strings that do not parse (unknown `sort`, a letter where a number goes).
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _req| {
+        ApiError::bad_request("invalid_query", format!("the query string does not fit: {error}")).into()
+    })
+}
+
+/// Problem+json for path segments that do not parse (an id that is not an integer).
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error: PathError, _req| {
+        ApiError::bad_request("invalid_path", format!("the path does not fit: {error}")).into()
+    })
+}

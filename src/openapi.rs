@@ -1,0 +1,231 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. `api-spec/openapi.json`
+//! is this document, committed; a test fails when the two differ.
+
+use actix_web::http::Method;
+use utoipa::{IntoParams, IntoResponses, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem};
+use crate::http::fallback::RouteTable;
+
+/// The document's fixed parts; paths and schemas are collected from the routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "TPMS: training-programme management service",
+        description = "Programmes with foreign partners, cohorts, trainees, sessions, attendance and evaluations \
+                       for the bodies that send civil servants abroad for training. Conventions: docs/api-conventions.md. \
+                       Errors are RFC 9457 problem+json with a stable `code`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "operations", description = "Liveness and readiness"),
+        (name = "partners", description = "Partner organisations, foreign and Vietnamese"),
+        (name = "programs", description = "Cooperation programmes and the roles partners hold in them"),
+        (name = "audit", description = "Who changed what, when"),
+    ),
+    components(schemas(Problem, FieldError)),
+)]
+pub struct ApiDoc;
+
+/// Errors any read can answer.
+#[derive(IntoResponses)]
+pub enum ReadErrors {
+    /// 400.
+    #[response(
+        status = 400,
+        description = "A query or path parameter that cannot be parsed",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    /// 404.
+    #[response(
+        status = 404,
+        description = "No such object",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+}
+
+/// Errors a create can answer.
+#[derive(IntoResponses)]
+pub enum WriteErrors {
+    /// 400.
+    #[response(
+        status = 400,
+        description = "Malformed JSON, a wrong type or an unknown field",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    /// 404.
+    #[response(
+        status = 404,
+        description = "The parent object does not exist",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    /// 409.
+    #[response(
+        status = 409,
+        description = "A duplicate code or another conflict",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+    /// 413.
+    #[response(
+        status = 413,
+        description = "The body is larger than the limit",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    /// 415.
+    #[response(
+        status = 415,
+        description = "The body is not JSON",
+        content_type = "application/problem+json"
+    )]
+    NotJson(Problem),
+    /// 422.
+    #[response(
+        status = 422,
+        description = "Invalid fields, each named by a JSON pointer",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
+}
+
+/// Errors a change (PATCH) can answer.
+#[derive(IntoResponses)]
+pub enum ChangeErrors {
+    /// 400.
+    #[response(
+        status = 400,
+        description = "Malformed JSON, a wrong type or an unknown field",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    /// 404.
+    #[response(
+        status = 404,
+        description = "No such object",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    /// 409.
+    #[response(
+        status = 409,
+        description = "A duplicate code or another conflict",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+    /// 412.
+    #[response(
+        status = 412,
+        description = "`If-Match` names an older version",
+        content_type = "application/problem+json"
+    )]
+    Stale(Problem),
+    /// 413.
+    #[response(
+        status = 413,
+        description = "The body is larger than the limit",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    /// 415.
+    #[response(
+        status = 415,
+        description = "The body is not JSON",
+        content_type = "application/problem+json"
+    )]
+    NotJson(Problem),
+    /// 422.
+    #[response(
+        status = 422,
+        description = "Invalid fields, each named by a JSON pointer",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
+}
+
+/// Errors a delete can answer.
+#[derive(IntoResponses)]
+pub enum DeleteErrors {
+    /// 400.
+    #[response(
+        status = 400,
+        description = "A path parameter that cannot be parsed",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    /// 404.
+    #[response(
+        status = 404,
+        description = "No such object",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    /// 409.
+    #[response(
+        status = 409,
+        description = "Other records still refer to it",
+        content_type = "application/problem+json"
+    )]
+    InUse(Problem),
+    /// 412.
+    #[response(
+        status = 412,
+        description = "`If-Match` names an older version",
+        content_type = "application/problem+json"
+    )]
+    Stale(Problem),
+}
+
+/// The optional `If-Match` header of changes and deletes.
+#[derive(IntoParams)]
+#[into_params(names("If-Match"), parameter_in = Header)]
+#[expect(dead_code, reason = "only describes the header; handlers read it through `IfMatch`")]
+pub struct IfMatchHeader(
+    /// The `ETag` last read, e.g. `"3"`; the request fails with 412 if the object changed since.
+    Option<String>,
+);
+
+/// The whole document, as served and committed.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::app::routes)
+        .split_for_parts();
+    doc
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    let mut json = document().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}
+
+/// Every documented path with its methods, plus the docs pages, for 405 answers.
+pub fn route_table(doc: &utoipa::openapi::OpenApi) -> RouteTable {
+    let mut table = RouteTable::default();
+    for (path, item) in &doc.paths.paths {
+        let operations = [
+            (Method::GET, &item.get),
+            (Method::POST, &item.post),
+            (Method::PUT, &item.put),
+            (Method::PATCH, &item.patch),
+            (Method::DELETE, &item.delete),
+        ];
+        let methods = operations
+            .into_iter()
+            .filter(|(_, op)| op.is_some())
+            .map(|(m, _)| m)
+            .collect();
+        table.add(path, methods);
+    }
+    table.add("/api-spec/openapi.json", vec![Method::GET]);
+    table.add("/docs", vec![Method::GET]);
+    table
+}

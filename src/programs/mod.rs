@@ -1,0 +1,411 @@
+//! Programmes: cooperation programmes with foreign partners (JICA's young-leaders project, the
+//! GRIPS courses, the INSP placements, ...), and the roles partners hold in them ([`partners`]).
+//!
+//! Types and queries live here; the HTTP handlers in [`handlers`].
+
+pub mod handlers;
+pub mod partners;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{ProgramId, text_enum};
+use crate::schema::programs;
+
+text_enum!(
+    /// What form a programme takes.
+    ProgramKind {
+        /// Taught courses.
+        TrainingCourse,
+        /// Visits to see practice abroad.
+        StudyTour,
+        /// A recurring seminar.
+        SeminarSeries,
+        /// Officials placed in a school or institution abroad.
+        Placement,
+        /// Joint research.
+        ResearchCooperation,
+    }
+);
+
+text_enum!(
+    /// Where a programme stands.
+    ProgramStatus { Planned, Active, Completed, Cancelled }
+);
+
+/// A programme as stored.
+#[derive(Debug, Queryable)]
+struct ProgramRow {
+    id: ProgramId,
+    code: String,
+    title: String,
+    title_vi: Option<String>,
+    kind: ProgramKind,
+    status: ProgramStatus,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    agreement_signed_on: Option<NaiveDate>,
+    planned_trainees: Option<i32>,
+    planned_cohorts: Option<i32>,
+    focus_areas: String,
+    description: Option<String>,
+    _search_text: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+/// A cooperation programme.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Program {
+    /// Id.
+    pub id: ProgramId,
+    /// Unique short code.
+    #[schema(example = "JICA-YL")]
+    pub code: String,
+    /// Title in English.
+    pub title: String,
+    /// Title in Vietnamese.
+    pub title_vi: Option<String>,
+    /// Form of the programme.
+    pub kind: ProgramKind,
+    /// Where it stands.
+    pub status: ProgramStatus,
+    /// First day.
+    pub start_date: Option<NaiveDate>,
+    /// Last day; never before `start_date`.
+    pub end_date: Option<NaiveDate>,
+    /// When the cooperation agreement was signed.
+    pub agreement_signed_on: Option<NaiveDate>,
+    /// How many trainees the programme plans to train.
+    pub planned_trainees: Option<i32>,
+    /// How many cohorts it plans.
+    pub planned_cohorts: Option<i32>,
+    /// Short tags, e.g. `urban_planning`.
+    pub focus_areas: Vec<String>,
+    /// Free description.
+    pub description: Option<String>,
+    /// When it was created (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    /// When it last changed (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    /// Increases with every change; send it back in `If-Match`.
+    pub version: i32,
+}
+
+impl TryFrom<ProgramRow> for Program {
+    type Error = ApiError;
+
+    fn try_from(row: ProgramRow) -> ApiResult<Self> {
+        let focus_areas = serde_json::from_str(&row.focus_areas)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("programme {} has unreadable focus_areas: {e}", row.id)))?;
+        Ok(Program {
+            id: row.id,
+            code: row.code,
+            title: row.title,
+            title_vi: row.title_vi,
+            kind: row.kind,
+            status: row.status,
+            start_date: row.start_date,
+            end_date: row.end_date,
+            agreement_signed_on: row.agreement_signed_on,
+            planned_trainees: row.planned_trainees,
+            planned_cohorts: row.planned_cohorts,
+            focus_areas,
+            description: row.description,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        })
+    }
+}
+
+/// The rule the schema cannot state: a programme does not end before it starts.
+fn dates_in_order(start: Option<NaiveDate>, end: Option<NaiveDate>) -> Result<(), ValidationError> {
+    match (start, end) {
+        (Some(start), Some(end)) if end < start => {
+            let mut error = ValidationError::new("before_start_date")
+                .with_message(format!("must not be before start_date ({start})").into());
+            error.add_param("field".into(), &"end_date");
+            Err(error)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Focus areas: at most 30 distinct tags, each `[a-z0-9_]{2,50}`.
+fn valid_focus_areas(tags: &[String]) -> Result<(), ValidationError> {
+    let message = if tags.len() > 30 {
+        Some(format!("must hold at most 30 tags (got {})", tags.len()))
+    } else if let Some(bad) = tags.iter().find(|t| !crate::validate::tag(t)) {
+        Some(format!(
+            "tags are 2 to 50 lower-case letters, digits or `_`, such as urban_planning (got `{bad}`)"
+        ))
+    } else if let Some((i, dup)) = tags.iter().enumerate().find(|(i, t)| tags[..*i].contains(t)) {
+        Some(format!("lists `{dup}` twice (again at position {i})"))
+    } else {
+        None
+    };
+    match message {
+        Some(message) => Err(ValidationError::new("invalid_tags").with_message(message.into())),
+        None => Ok(()),
+    }
+}
+
+/// A new programme.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[validate(schema(function = "CreateProgram::dates", skip_on_field_errors = false))]
+pub struct CreateProgram {
+    /// Unique short code.
+    #[validate(custom(function = "crate::validate::code"))]
+    #[schema(pattern = "^[A-Z0-9_-]{2,32}$", example = "JICA-YL")]
+    pub code: String,
+    /// Title in English.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+    /// Title in Vietnamese.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title_vi: Option<String>,
+    /// Form of the programme.
+    pub kind: ProgramKind,
+    /// Where it stands (default `planned`).
+    pub status: Option<ProgramStatus>,
+    /// First day.
+    pub start_date: Option<NaiveDate>,
+    /// Last day; never before `start_date`.
+    pub end_date: Option<NaiveDate>,
+    /// When the cooperation agreement was signed.
+    pub agreement_signed_on: Option<NaiveDate>,
+    /// Planned number of trainees.
+    #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub planned_trainees: Option<i32>,
+    /// Planned number of cohorts.
+    #[validate(range(min = 0, max = 10_000))]
+    #[schema(minimum = 0, maximum = 10_000)]
+    pub planned_cohorts: Option<i32>,
+    /// Short tags (default none).
+    #[validate(custom(function = "valid_focus_areas"))]
+    #[schema(max_items = 30, inline, value_type = Vec<String>)]
+    pub focus_areas: Option<Vec<String>>,
+    /// Free description.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub description: Option<String>,
+}
+
+impl CreateProgram {
+    fn dates(&self) -> Result<(), ValidationError> {
+        dates_in_order(self.start_date, self.end_date)
+    }
+}
+
+/// A change to a programme: only the fields given change; `null` clears a field that may be empty.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProgram {
+    /// Unique short code.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(custom(function = "crate::validate::code"))]
+    #[schema(nullable = false, pattern = "^[A-Z0-9_-]{2,32}$")]
+    pub code: Option<String>,
+    /// Title in English.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    /// Title in Vietnamese; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub title_vi: Option<Option<String>>,
+    /// Form of the programme.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[schema(nullable = false)]
+    pub kind: Option<ProgramKind>,
+    /// Where it stands.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[schema(nullable = false)]
+    pub status: Option<ProgramStatus>,
+    /// First day; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub start_date: Option<Option<NaiveDate>>,
+    /// Last day; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub end_date: Option<Option<NaiveDate>>,
+    /// Agreement date; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub agreement_signed_on: Option<Option<NaiveDate>>,
+    /// Planned number of trainees; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 1_000_000)]
+    pub planned_trainees: Option<Option<i32>>,
+    /// Planned number of cohorts; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(range(min = 0, max = 10_000))]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 10_000)]
+    pub planned_cohorts: Option<Option<i32>>,
+    /// Short tags; `[]` clears them.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(custom(function = "valid_focus_areas"))]
+    #[schema(nullable = false, max_items = 30, inline, value_type = Vec<String>)]
+    pub focus_areas: Option<Vec<String>>,
+    /// Free description; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
+    pub description: Option<Option<String>>,
+}
+
+/// Every stored column but the id.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = programs, treat_none_as_null = true)]
+struct ProgramFields {
+    code: String,
+    title: String,
+    title_vi: Option<String>,
+    kind: ProgramKind,
+    status: ProgramStatus,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    agreement_signed_on: Option<NaiveDate>,
+    planned_trainees: Option<i32>,
+    planned_cohorts: Option<i32>,
+    focus_areas: String,
+    description: Option<String>,
+    search_text: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+impl ProgramFields {
+    fn of(p: &Program) -> ApiResult<Self> {
+        Ok(Self {
+            code: p.code.clone(),
+            title: p.title.clone(),
+            title_vi: p.title_vi.clone(),
+            kind: p.kind,
+            status: p.status,
+            start_date: p.start_date,
+            end_date: p.end_date,
+            agreement_signed_on: p.agreement_signed_on,
+            planned_trainees: p.planned_trainees,
+            planned_cohorts: p.planned_cohorts,
+            focus_areas: serde_json::to_string(&p.focus_areas).map_err(ApiError::internal)?,
+            description: p.description.clone(),
+            search_text: crate::text::search_text([Some(p.code.as_str()), Some(&p.title), p.title_vi.as_deref()]),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            version: p.version,
+        })
+    }
+}
+
+fn duplicate_code(code: &str) -> impl FnOnce(ApiError) -> ApiError + '_ {
+    move |error| match error {
+        ApiError::Conflict { code: "duplicate", .. } => {
+            ApiError::conflict("duplicate", format!("a programme with code {code} already exists"))
+        }
+        other => other,
+    }
+}
+
+impl Program {
+    /// The programme with `id`, or 404.
+    pub fn find(conn: &mut DbConnection, id: ProgramId) -> ApiResult<Program> {
+        programs::table
+            .find(id)
+            .first::<ProgramRow>(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("programme", id))?
+            .try_into()
+    }
+
+    /// Insert a new programme.
+    pub fn create(conn: &mut DbConnection, new: CreateProgram) -> ApiResult<Program> {
+        let now = crate::http::now();
+        let draft = Program {
+            id: ProgramId(0),
+            code: new.code,
+            title: new.title,
+            title_vi: new.title_vi,
+            kind: new.kind,
+            status: new.status.unwrap_or(ProgramStatus::Planned),
+            start_date: new.start_date,
+            end_date: new.end_date,
+            agreement_signed_on: new.agreement_signed_on,
+            planned_trainees: new.planned_trainees,
+            planned_cohorts: new.planned_cohorts,
+            focus_areas: new.focus_areas.unwrap_or_default(),
+            description: new.description,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        diesel::insert_into(programs::table)
+            .values(ProgramFields::of(&draft)?)
+            .returning(programs::all_columns)
+            .get_result::<ProgramRow>(conn)
+            .map_err(ApiError::from)
+            .map_err(duplicate_code(&draft.code))?
+            .try_into()
+    }
+
+    /// This programme with `change` applied (not yet stored), checked against the rules that
+    /// span fields.
+    pub fn patched(&self, change: UpdateProgram) -> ApiResult<Program> {
+        let mut next = self.clone();
+        next.code = change.code.unwrap_or(next.code);
+        next.title = change.title.unwrap_or(next.title);
+        next.title_vi = change.title_vi.unwrap_or(next.title_vi);
+        next.kind = change.kind.unwrap_or(next.kind);
+        next.status = change.status.unwrap_or(next.status);
+        next.start_date = change.start_date.unwrap_or(next.start_date);
+        next.end_date = change.end_date.unwrap_or(next.end_date);
+        next.agreement_signed_on = change.agreement_signed_on.unwrap_or(next.agreement_signed_on);
+        next.planned_trainees = change.planned_trainees.unwrap_or(next.planned_trainees);
+        next.planned_cohorts = change.planned_cohorts.unwrap_or(next.planned_cohorts);
+        next.focus_areas = change.focus_areas.unwrap_or(next.focus_areas);
+        next.description = change.description.unwrap_or(next.description);
+        dates_in_order(next.start_date, next.end_date).map_err(|e| {
+            let mut errors = validator::ValidationErrors::new();
+            errors.add("end_date", e);
+            ApiError::from(errors)
+        })?;
+        Ok(next)
+    }
+
+    /// Store `next` over `self` if nobody changed it since it was read; bumps the version.
+    pub fn save(&self, conn: &mut DbConnection, mut next: Program) -> ApiResult<Program> {
+        next.version = self.version + 1;
+        next.updated_at = crate::http::now();
+        diesel::update(programs::table.find(self.id).filter(programs::version.eq(self.version)))
+            .set(ProgramFields::of(&next)?)
+            .returning(programs::all_columns)
+            .get_result::<ProgramRow>(conn)
+            .optional()
+            .map_err(ApiError::from)
+            .map_err(duplicate_code(&next.code))?
+            .ok_or_else(|| {
+                ApiError::PreconditionFailed("the programme changed while this request ran; retry".to_owned())
+            })?
+            .try_into()
+    }
+}

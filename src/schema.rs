@@ -1,0 +1,75 @@
+//! Table definitions, in types both backends share (see the stack notes): ids are `BigInt`,
+//! instants are UTC `Timestamp`, lists are JSON in `Text`.
+
+diesel::table! {
+    /// Organisations that fund, host, run or teach in programmes, foreign and Vietnamese.
+    partners (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        name_local -> Nullable<Text>,
+        kind -> Text,
+        country -> Text,
+        website -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Cooperation programmes.
+    programs (id) {
+        id -> BigInt,
+        code -> Text,
+        title -> Text,
+        title_vi -> Nullable<Text>,
+        kind -> Text,
+        status -> Text,
+        start_date -> Nullable<Date>,
+        end_date -> Nullable<Date>,
+        agreement_signed_on -> Nullable<Date>,
+        planned_trainees -> Nullable<Integer>,
+        planned_cohorts -> Nullable<Integer>,
+        focus_areas -> Text,
+        description -> Nullable<Text>,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// The roles a partner holds in a programme.
+    program_partners (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        partner_id -> BigInt,
+        roles -> Text,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Who changed what, when: written in the same transaction as the change.
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> BigInt,
+        changes -> Text,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(program_partners -> programs (program_id));
+diesel::joinable!(program_partners -> partners (partner_id));
+diesel::allow_tables_to_appear_in_same_query!(partners, programs, program_partners, audit_events);

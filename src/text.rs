@@ -1,0 +1,83 @@
+//! Text as people type it: NFC normalisation of every input string, and the folded form used for
+//! search (lower case, no diacritics, đ/Đ as d), computed in Rust so that SQLite and PostgreSQL
+//! match the same way.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// NFC-normalise and trim every string in a JSON document, in place, before it is deserialised.
+/// Vietnamese typed on different keyboards arrives composed or decomposed; stored once as NFC,
+/// it compares, sorts and round-trips the same.
+pub fn normalize_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => {
+            let normalized: String = s.trim().nfc().collect();
+            *s = normalized;
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(normalize_json),
+        serde_json::Value::Object(map) => map.values_mut().for_each(normalize_json),
+        _ => {}
+    }
+}
+
+/// Fold text for search: decompose, drop combining marks, map đ/Đ to d, lower-case.
+/// `fold("Nguyễn Văn Đức") == "nguyen van duc"`.
+pub fn fold(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            other => other,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The folded search column for a record: its searchable fields, folded, joined by newlines (a
+/// separator no query can span, since queries are single-line).
+pub fn search_text<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    fields.into_iter().flatten().map(fold).collect::<Vec<_>>().join("\n")
+}
+
+/// A `LIKE` pattern that finds `query` (folded) anywhere, with `%`, `_` and `\` escaped.
+pub fn contains_pattern(query: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in fold(query).chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Whether a string holds control characters other than line breaks and tabs (PostgreSQL cannot
+/// store NUL, and none of them belongs in a name).
+pub fn has_control_chars(text: &str, allow_newlines: bool) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_vietnamese_diacritics_and_case() {
+        assert_eq!(fold("Nguyễn Văn Đức"), "nguyen van duc");
+        assert_eq!(fold("HỌC VIỆN HÀNH CHÍNH"), "hoc vien hanh chinh");
+    }
+
+    #[test]
+    fn normalisation_composes_decomposed_input_and_trims() {
+        let mut value = serde_json::json!({"name": "  Nguye\u{0302}\u{0303}n ", "list": ["a\u{0301}"]});
+        normalize_json(&mut value);
+        assert_eq!(value, serde_json::json!({"name": "Nguyễn", "list": ["á"]}));
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("50%_x"), "%50\\%\\_x%");
+    }
+}

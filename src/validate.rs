@@ -1,0 +1,151 @@
+//! Field rules shared by resources, for `#[validate(custom(function = …))]`. Each names what is
+//! wrong in words a user can act on; the pointer to the field is added by [`crate::error`].
+//!
+//! The OpenAPI schema states the same bounds (`pattern`, `maxLength`), so a client that follows
+//! the schema is never surprised; rules the schema cannot state (a real country, a URL that
+//! parses, end not before start) are checked here too.
+
+use std::borrow::Cow;
+
+use validator::ValidationError;
+
+use crate::text::has_control_chars;
+
+/// Longest name or title, in characters.
+pub const NAME_MAX: usize = 300;
+/// Longest free text (notes, descriptions), in characters.
+pub const TEXT_MAX: usize = 20_000;
+
+fn error(code: &'static str, message: String) -> ValidationError {
+    ValidationError::new(code).with_message(Cow::Owned(message))
+}
+
+/// Codes: `[A-Z0-9_-]{2,32}`, e.g. `JICA`, `VN-JP-LGS`.
+pub fn code(value: &str) -> Result<(), ValidationError> {
+    let ok = (2..=32).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(error(
+            "invalid_code",
+            format!("must be 2 to 32 capital letters, digits, `_` or `-` (got `{value}`)"),
+        ))
+    }
+}
+
+fn single_line(value: &str, max: usize) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(error("blank", "must not be empty".to_owned()));
+    }
+    let len = value.chars().count();
+    if len > max {
+        return Err(error(
+            "too_long",
+            format!("must be at most {max} characters (got {len})"),
+        ));
+    }
+    if has_control_chars(value, false) {
+        return Err(error(
+            "control_characters",
+            "must not contain control characters or line breaks".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Names and titles: non-empty after trimming, one line, at most [`NAME_MAX`] characters.
+pub fn name(value: &str) -> Result<(), ValidationError> {
+    single_line(value, NAME_MAX)
+}
+
+/// Free text: non-empty after trimming (send `null` to clear), at most [`TEXT_MAX`] characters.
+pub fn long_text(value: &str) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(error("blank", "must not be empty; send null to clear it".to_owned()));
+    }
+    let len = value.chars().count();
+    if len > TEXT_MAX {
+        return Err(error(
+            "too_long",
+            format!("must be at most {TEXT_MAX} characters (got {len})"),
+        ));
+    }
+    if has_control_chars(value, true) {
+        return Err(error(
+            "control_characters",
+            "must not contain control characters".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// An ISO 3166-1 alpha-2 code of a country that exists, in capitals: `JP`, `VN`, `FR`.
+pub fn country(value: &str) -> Result<(), ValidationError> {
+    let shaped = value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase());
+    if shaped && celes::Country::from_alpha2(value).is_ok() {
+        Ok(())
+    } else {
+        Err(error(
+            "unknown_country",
+            format!("must be an ISO 3166-1 alpha-2 country code such as JP or VN (got `{value}`)"),
+        ))
+    }
+}
+
+/// An absolute `http` or `https` URL of at most 2,048 characters.
+pub fn web_url(value: &str) -> Result<(), ValidationError> {
+    let parsed = url::Url::parse(value);
+    let ok = value.len() <= 2048
+        && matches!(&parsed, Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some());
+    if ok {
+        Ok(())
+    } else {
+        Err(error(
+            "invalid_url",
+            format!("must be an http or https URL such as https://www.jica.go.jp (got `{value}`)"),
+        ))
+    }
+}
+
+/// A short tag: `[a-z0-9_]{2,50}`, e.g. `urban_planning`.
+pub fn tag(value: &str) -> bool {
+    (2..=50).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A count that cannot be negative.
+pub fn non_negative(value: i32) -> Result<(), ValidationError> {
+    if value >= 0 {
+        Ok(())
+    } else {
+        Err(error("negative", format!("must not be negative (got {value})")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_follow_the_documented_pattern() {
+        assert!(code("JICA").is_ok() && code("VN-JP_2024").is_ok());
+        assert!(code("j").is_err() && code("jica").is_err() && code("A B").is_err());
+    }
+
+    #[test]
+    fn countries_must_exist() {
+        assert!(country("VN").is_ok() && country("JP").is_ok() && country("FR").is_ok());
+        assert!(country("XX").is_err() && country("vn").is_err() && country("VNM").is_err());
+    }
+
+    #[test]
+    fn urls_must_be_web_urls() {
+        assert!(web_url("https://www.grips.ac.jp/").is_ok());
+        assert!(web_url("grips.ac.jp").is_err() && web_url("ftp://x.org").is_err());
+    }
+}
