@@ -13,7 +13,7 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 
 /// An arbitrary, fixed key for the PostgreSQL advisory lock taken while migrating, so that several
 /// app servers starting at once against one database migrate it once, one after another.
-const MIGRATION_LOCK_KEY: i64 = 0x7470_6d73_6d69_67; // "tpmsmig"
+const MIGRATION_LOCK_KEY: i64 = 0x0074_706d_736d_6967; // "tpmsmig" in ASCII
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

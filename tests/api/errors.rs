@@ -1,0 +1,76 @@
+use actix_web::http::Method;
+
+use crate::db_test;
+use crate::support::{BODY_LIMIT, build};
+
+db_test!(
+    async fn malformed_json_gets_400_problem_json(app) {
+        let response = app.send_raw(app.request(Method::POST, "/api/v1/partners"), "application/json", "{\"code\": ").await;
+        response.assert_problem(400, "malformed_json");
+    }
+);
+
+db_test!(
+    async fn a_body_that_is_not_json_gets_415(app) {
+        let response = app.send_raw(app.request(Method::POST, "/api/v1/partners"), "text/plain", "code=JICA").await;
+        response.assert_problem(415, "unsupported_media_type");
+    }
+);
+
+db_test!(
+    async fn unknown_fields_and_wrong_types_get_400_naming_them(app) {
+        let mut body = build::partner("JICA");
+        body["colour"] = serde_json::json!("blue");
+        let problem = app.post("/api/v1/partners", body).await.assert_problem(400, "malformed_json");
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains("colour")), "{problem}");
+
+        let mut body = build::program("PP");
+        body["planned_trainees"] = serde_json::json!("many");
+        app.post("/api/v1/programs", body).await.assert_problem(400, "malformed_json");
+    }
+);
+
+db_test!(
+    async fn a_body_over_the_limit_gets_413(app) {
+        let mut body = build::partner("BIG");
+        body["notes"] = serde_json::json!("x".repeat(usize::try_from(BODY_LIMIT).expect("fits") + 1));
+        app.post("/api/v1/partners", body).await.assert_problem(413, "payload_too_large");
+    }
+);
+
+db_test!(
+    async fn an_unknown_route_gets_404_problem_json(app) {
+        app.get("/api/v1/nothing-here").await.assert_problem(404, "not_found");
+        app.get("/favicon.ico").await.assert_problem(404, "not_found");
+    }
+);
+
+db_test!(
+    async fn a_wrong_method_gets_405_with_allow(app) {
+        let response = app.send(app.request(Method::PUT, "/api/v1/partners/1"), None).await;
+        response.assert_problem(405, "method_not_allowed");
+        assert_eq!(response.header("allow"), Some("GET, PATCH, DELETE"));
+        let response = app.delete("/api/v1/partners").await;
+        assert_eq!(response.header("allow"), Some("GET, POST"));
+    }
+);
+
+db_test!(
+    async fn bad_query_and_path_parameters_get_400(app) {
+        app.get("/api/v1/partners?limit=201").await.assert_problem(400, "invalid_query");
+        app.get("/api/v1/partners?limit=0").await.assert_problem(400, "invalid_query");
+        app.get("/api/v1/partners?offset=-1").await.assert_problem(400, "invalid_query");
+        app.get("/api/v1/partners?sort=colour").await.assert_problem(400, "invalid_query");
+        app.get("/api/v1/programs?status=sleeping").await.assert_problem(400, "invalid_query");
+        app.get("/api/v1/partners/abc").await.assert_problem(400, "invalid_path");
+    }
+);
+
+db_test!(
+    async fn nul_and_control_characters_are_refused_not_stored(app) {
+        let mut body = build::partner("NUL");
+        body["name"] = serde_json::json!("Bad\u{0000}name");
+        let problem = app.post("/api/v1/partners", body).await.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/name");
+    }
+);

@@ -1,0 +1,12 @@
+//! HTTP tests of the whole service. Every test built with `db_test!` runs twice, on SQLite and
+//! on PostgreSQL, each time against a fresh database that it fills itself.
+
+mod support;
+
+mod audit;
+mod errors;
+mod openapi;
+mod operations;
+mod partners;
+mod program_partners;
+mod programs;

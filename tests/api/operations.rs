@@ -1,0 +1,47 @@
+use actix_web::http::Method;
+
+use crate::db_test;
+
+db_test!(
+    async fn health_and_ready_answer_200_and_ready_names_the_database(app) {
+        let health = app.get("/health").await;
+        assert_eq!(health.status, 200);
+        assert_eq!(health.json()["status"], "ok");
+        let ready = app.get("/ready").await;
+        assert_eq!(ready.status, 200, "{}", ready.text());
+        let expected = match app.backend {
+            crate::support::Backend::Sqlite => "sqlite",
+            crate::support::Backend::Postgres => "postgresql",
+        };
+        assert_eq!(ready.json()["database"], expected);
+    }
+);
+
+db_test!(
+    async fn every_response_carries_a_request_id_echoed_when_given(app) {
+        let generated = app.get("/health").await;
+        let id = generated.header("x-request-id").expect("a generated request id");
+        assert_eq!(id.len(), 36, "a UUID: {id}");
+        let echoed = app.send(app.request(Method::GET, "/api/v1/nowhere").insert_header(("x-request-id", "abc-123")), None).await;
+        assert_eq!(echoed.header("x-request-id"), Some("abc-123"));
+        assert_eq!(echoed.status, 404);
+    }
+);
+
+db_test!(
+    async fn the_openapi_document_and_the_offline_docs_page_are_served(app) {
+        let spec = app.get("/api-spec/openapi.json").await;
+        assert_eq!(spec.status, 200);
+        let spec = spec.json();
+        assert!(spec["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", spec["openapi"]);
+        assert!(spec["paths"]["/api/v1/partners/{id}"]["patch"].is_object());
+
+        let docs = app.get("/docs/").await;
+        assert_eq!(docs.status, 200);
+        assert!(docs.text().contains("swagger"), "the Swagger UI page");
+        let script = app.get("/docs/swagger-ui-bundle.js").await;
+        assert_eq!(script.status, 200, "the UI's script is served by TPMS itself, not a CDN");
+        let bare = app.get("/docs").await;
+        assert!(bare.status == 200 && bare.text().contains("swagger"), "`/docs` leads to the page too");
+    }
+);

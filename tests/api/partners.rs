@@ -1,0 +1,233 @@
+use serde_json::json;
+
+use crate::db_test;
+use crate::support::build;
+
+db_test!(
+    async fn creating_a_partner_answers_201_with_location_etag_and_the_object(app) {
+        let response = app
+            .post(
+                "/api/v1/partners",
+                json!({"code": "GRIPS", "name": "National Graduate Institute for Policy Studies",
+                       "name_local": "政策研究大学院大学", "kind": "university", "country": "JP",
+                       "website": "https://www.grips.ac.jp/"}),
+            )
+            .await;
+        assert_eq!(response.status, 201, "{}", response.text());
+        let created = response.json();
+        let location = response.header("location").expect("a Location header");
+        assert_eq!(location, format!("/api/v1/partners/{}", created["id"]));
+        assert_eq!(response.header("etag"), Some("\"1\""));
+        assert_eq!(created["version"], 1);
+        assert_eq!(created["kind"], "university");
+        assert!(created["created_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{created}");
+
+        let fetched = app.get(location).await;
+        assert_eq!(fetched.status, 200);
+        assert_eq!(fetched.header("etag"), Some("\"1\""));
+        assert_eq!(fetched.json(), created);
+    }
+);
+
+db_test!(
+    async fn vietnamese_and_japanese_names_round_trip_exactly_and_decomposed_input_is_stored_composed(app) {
+        let vietnamese = "Học viện Hành chính Quốc gia";
+        let created = app
+            .create(
+                "/api/v1/partners",
+                json!({"code": "NAPA", "name": "National Academy of Public Administration",
+                       "name_local": vietnamese, "kind": "training_institute", "country": "VN"}),
+            )
+            .await;
+        assert_eq!(created["name_local"], vietnamese);
+
+        let japanese = "国際協力機構";
+        let created = app
+            .create(
+                "/api/v1/partners",
+                json!({"code": "JICA", "name": "Japan International Cooperation Agency",
+                       "name_local": japanese, "kind": "development_agency", "country": "JP"}),
+            )
+            .await;
+        assert_eq!(app.get(&format!("/api/v1/partners/{}", created["id"])).await.json()["name_local"], japanese);
+
+        // "Bộ Nội vụ" typed with combining marks (NFD) comes back composed (NFC).
+        let decomposed = "Bo\u{0323}\u{0302} No\u{0323}\u{0302}i vu\u{0323}";
+        let created = app
+            .create(
+                "/api/v1/partners",
+                json!({"code": "MOHA", "name": "Ministry of Home Affairs", "name_local": decomposed,
+                       "kind": "government_ministry", "country": "VN"}),
+            )
+            .await;
+        assert_eq!(created["name_local"], "Bộ Nội vụ");
+    }
+);
+
+db_test!(
+    async fn a_duplicate_code_is_refused_with_409(app) {
+        app.create("/api/v1/partners", build::partner("JICA")).await;
+        let response = app.post("/api/v1/partners", build::partner("JICA")).await;
+        let problem = response.assert_problem(409, "duplicate");
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains("JICA")), "{problem}");
+    }
+);
+
+db_test!(
+    async fn invalid_fields_are_all_named_with_json_pointers(app) {
+        let response = app
+            .post(
+                "/api/v1/partners",
+                json!({"code": "jica!", "name": "   ", "kind": "development_agency", "country": "XX",
+                       "website": "not a url"}),
+            )
+            .await;
+        let problem = response.assert_problem(422, "validation_failed");
+        let pointers: Vec<&str> = problem["errors"]
+            .as_array()
+            .expect("an errors list")
+            .iter()
+            .filter_map(|e| e["pointer"].as_str())
+            .collect();
+        assert_eq!(pointers, ["#/code", "#/country", "#/name", "#/website"]);
+    }
+);
+
+db_test!(
+    async fn the_list_pages_with_total_and_a_next_link_in_a_stable_order(app) {
+        for code in ["CC", "AA", "EE", "BB", "DD"] {
+            app.create("/api/v1/partners", build::partner(code)).await;
+        }
+        let first = app.get("/api/v1/partners?limit=2").await;
+        assert_eq!(first.status, 200);
+        let body = first.json();
+        assert_eq!(body["total"], 5);
+        assert_eq!(body["limit"], 2);
+        assert_eq!(body["offset"], 0);
+        let codes: Vec<&str> = body["items"].as_array().expect("items").iter().filter_map(|p| p["code"].as_str()).collect();
+        assert_eq!(codes, ["AA", "BB"]);
+        let link = first.header("link").expect("a Link header while more remain");
+        assert_eq!(link, "</api/v1/partners?limit=2&offset=2>; rel=\"next\"");
+
+        let last = app.get("/api/v1/partners?limit=2&offset=4&sort=code").await;
+        assert_eq!(last.json()["items"][0]["code"], "EE");
+        assert!(last.header("link").is_none(), "no next link on the last page");
+
+        let descending = app.get("/api/v1/partners?sort=-code&limit=1").await.json();
+        assert_eq!(descending["items"][0]["code"], "EE");
+    }
+);
+
+db_test!(
+    async fn partners_are_found_by_name_without_diacritics_and_filtered_by_kind_and_country(app) {
+        app.create(
+            "/api/v1/partners",
+            json!({"code": "MOHA", "name": "Ministry of Home Affairs", "name_local": "Bộ Nội vụ",
+                   "kind": "government_ministry", "country": "VN"}),
+        )
+        .await;
+        app.create("/api/v1/partners", build::partner("JICA")).await;
+
+        for q in ["bo noi vu", "BỘ NỘI", "home affairs", "moha"] {
+            let found = app.get(&format!("/api/v1/partners?q={}", urlencode(q))).await.json();
+            assert_eq!(found["total"], 1, "q={q}: {found}");
+            assert_eq!(found["items"][0]["code"], "MOHA");
+        }
+        let by_country = app.get("/api/v1/partners?country=JP").await.json();
+        assert_eq!(by_country["total"], 1);
+        assert_eq!(by_country["items"][0]["code"], "JICA");
+        let by_kind = app.get("/api/v1/partners?kind=government_ministry").await.json();
+        assert_eq!(by_kind["items"][0]["code"], "MOHA");
+        let wildcard = app.get("/api/v1/partners?q=%25").await.json();
+        assert_eq!(wildcard["total"], 0, "`%` is a literal, not a wildcard");
+    }
+);
+
+db_test!(
+    async fn patch_changes_only_the_given_fields_clears_nulls_and_bumps_the_version(app) {
+        let created = app
+            .create(
+                "/api/v1/partners",
+                json!({"code": "INSP", "name": "Institut national du service public", "kind": "training_institute",
+                       "country": "FR", "website": "https://insp.gouv.fr", "notes": "Strasbourg"}),
+            )
+            .await;
+        let path = format!("/api/v1/partners/{}", created["id"]);
+        let response = app.patch(&path, json!({"name": "National Institute of Public Service", "notes": null})).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        assert_eq!(response.header("etag"), Some("\"2\""));
+        let changed = response.json();
+        assert_eq!(changed["name"], "National Institute of Public Service");
+        assert_eq!(changed["notes"], serde_json::Value::Null);
+        assert_eq!(changed["website"], "https://insp.gouv.fr", "untouched fields stay");
+        assert_eq!(changed["version"], 2);
+
+        let refused = app.patch(&path, json!({"name": null})).await;
+        refused.assert_problem(400, "malformed_json");
+    }
+);
+
+db_test!(
+    async fn a_stale_if_match_gets_412_and_changes_nothing(app) {
+        let created = app.create("/api/v1/partners", build::partner("AFD")).await;
+        let path = format!("/api/v1/partners/{}", created["id"]);
+        let first = app
+            .send(app.request(actix_web::http::Method::PATCH, &path).insert_header(("if-match", "\"1\"")), Some(&json!({"name": "First"})))
+            .await;
+        assert_eq!(first.status, 200, "{}", first.text());
+
+        let second = app
+            .send(app.request(actix_web::http::Method::PATCH, &path).insert_header(("if-match", "\"1\"")), Some(&json!({"name": "Second"})))
+            .await;
+        second.assert_problem(412, "precondition_failed");
+        assert_eq!(app.get(&path).await.json()["name"], "First");
+
+        let stale_delete = app.send(app.request(actix_web::http::Method::DELETE, &path).insert_header(("if-match", "\"1\"")), None).await;
+        stale_delete.assert_problem(412, "precondition_failed");
+    }
+);
+
+db_test!(
+    async fn deleting_a_partner_answers_204_and_then_it_is_gone(app) {
+        let created = app.create("/api/v1/partners", build::partner("GONE")).await;
+        let path = format!("/api/v1/partners/{}", created["id"]);
+        let response = app.delete(&path).await;
+        assert_eq!(response.status, 204);
+        app.get(&path).await.assert_problem(404, "not_found");
+        app.delete(&path).await.assert_problem(404, "not_found");
+    }
+);
+
+db_test!(
+    async fn a_partner_that_takes_part_in_a_programme_cannot_be_deleted(app) {
+        let partner = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let program = app.create("/api/v1/programs", build::program("YL")).await;
+        app.create(
+            &format!("/api/v1/programs/{}/partners", program["id"]),
+            json!({"partner_id": partner["id"], "roles": ["funder"]}),
+        )
+        .await;
+        let response = app.delete(&format!("/api/v1/partners/{}", partner["id"])).await;
+        response.assert_problem(409, "in_use");
+        assert_eq!(app.get(&format!("/api/v1/partners/{}", partner["id"])).await.status, 200);
+    }
+);
+
+db_test!(
+    async fn concurrent_creates_of_one_code_make_exactly_one_partner(app) {
+        let attempts = (0..8).map(|_| app.post("/api/v1/partners", build::partner("RACE")));
+        let responses = futures::future::join_all(attempts).await;
+        let created = responses.iter().filter(|r| r.status == 201).count();
+        let duplicates = responses.iter().filter(|r| r.status == 409).count();
+        assert_eq!((created, duplicates), (1, 7), "{:?}", responses.iter().map(|r| r.status).collect::<Vec<_>>());
+
+        let distinct = (0..8).map(|i| app.post("/api/v1/partners", build::partner(&format!("P{i}"))));
+        let responses = futures::future::join_all(distinct).await;
+        assert!(responses.iter().all(|r| r.status == 201), "{:?}", responses.iter().map(|r| r.text()).collect::<Vec<_>>());
+    }
+);
+
+/// Percent-encode a query value.
+pub fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}

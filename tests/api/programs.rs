@@ -1,0 +1,127 @@
+use serde_json::json;
+
+use crate::db_test;
+use crate::support::build;
+
+db_test!(
+    async fn a_programme_round_trips_every_field(app) {
+        let body = json!({
+            "code": "JICA-YL",
+            "title": "Young leaders training in Japan",
+            "title_vi": "Đào tạo cán bộ lãnh đạo trẻ tại Nhật Bản",
+            "kind": "training_course",
+            "status": "active",
+            "start_date": "2023-01-01",
+            "end_date": "2026-12-31",
+            "agreement_signed_on": "2022-12-01",
+            "planned_trainees": 120,
+            "planned_cohorts": 6,
+            "focus_areas": ["urban_planning", "waste_management"],
+            "description": "Six one-month cohorts in Japan."
+        });
+        let created = app.create("/api/v1/programs", body.clone()).await;
+        for (field, value) in body.as_object().expect("an object") {
+            assert_eq!(&created[field], value, "{field}");
+        }
+        let fetched = app.get(&format!("/api/v1/programs/{}", created["id"])).await;
+        assert_eq!(fetched.json(), created);
+    }
+);
+
+db_test!(
+    async fn a_new_programme_is_planned_with_no_focus_areas_by_default(app) {
+        let created = app.create("/api/v1/programs", build::program("P1")).await;
+        assert_eq!(created["status"], "planned");
+        assert_eq!(created["focus_areas"], json!([]));
+    }
+);
+
+db_test!(
+    async fn an_end_before_the_start_is_refused_on_create_and_on_patch(app) {
+        let mut body = build::program("P1");
+        body["start_date"] = json!("2024-05-01");
+        body["end_date"] = json!("2024-04-30");
+        let problem = app.post("/api/v1/programs", body).await.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/end_date");
+
+        let mut body = build::program("P2");
+        body["start_date"] = json!("2024-05-01");
+        let created = app.create("/api/v1/programs", body).await;
+        let path = format!("/api/v1/programs/{}", created["id"]);
+        let problem = app.patch(&path, json!({"end_date": "2024-01-01"})).await.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/end_date");
+        assert_eq!(app.get(&path).await.json()["version"], 1, "nothing changed");
+    }
+);
+
+db_test!(
+    async fn negative_counts_and_bad_tags_are_refused(app) {
+        let mut body = build::program("P1");
+        body["planned_trainees"] = json!(-1);
+        body["focus_areas"] = json!(["urban_planning", "urban_planning"]);
+        let problem = app.post("/api/v1/programs", body).await.assert_problem(422, "validation_failed");
+        let pointers: Vec<&str> =
+            problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["pointer"].as_str()).collect();
+        assert_eq!(pointers, ["#/focus_areas", "#/planned_trainees"]);
+    }
+);
+
+db_test!(
+    async fn programmes_are_filtered_by_status_focus_area_partner_and_text(app) {
+        let mut a = build::program("GRIPS-SC");
+        a["title_vi"] = json!("Khóa ngắn hạn tại GRIPS");
+        a["status"] = json!("active");
+        a["focus_areas"] = json!(["decentralisation"]);
+        let a = app.create("/api/v1/programs", a).await;
+        let mut b = build::program("INSP-PL");
+        b["focus_areas"] = json!(["decentralisation_x"]);
+        app.create("/api/v1/programs", b).await;
+        let partner = app.create("/api/v1/partners", build::partner("GRIPS")).await;
+        app.create(&format!("/api/v1/programs/{}/partners", a["id"]), json!({"partner_id": partner["id"], "roles": ["host"]}))
+            .await;
+
+        let by_partner = format!("/api/v1/programs?partner_id={}", partner["id"]);
+        for path in [
+            "/api/v1/programs?status=active",
+            "/api/v1/programs?focus_area=decentralisation",
+            by_partner.as_str(),
+            "/api/v1/programs?q=khoa%20ngan%20han",
+        ] {
+            let body = app.get(path).await.json();
+            assert_eq!(body["total"], 1, "{path}: {body}");
+            assert_eq!(body["items"][0]["code"], "GRIPS-SC", "{path}");
+        }
+    }
+);
+
+db_test!(
+    async fn sorting_by_start_date_puts_undated_programmes_last_on_both_databases(app) {
+        for (code, start) in [("LATE", Some("2025-01-01")), ("NONE", None), ("EARLY", Some("2019-08-29"))] {
+            let mut body = build::program(code);
+            if let Some(start) = start {
+                body["start_date"] = json!(start);
+            }
+            app.create("/api/v1/programs", body).await;
+        }
+        let codes = |body: serde_json::Value| -> Vec<String> {
+            body["items"].as_array().expect("items").iter().filter_map(|p| p["code"].as_str().map(str::to_owned)).collect()
+        };
+        assert_eq!(codes(app.get("/api/v1/programs?sort=start_date").await.json()), ["EARLY", "LATE", "NONE"]);
+        assert_eq!(codes(app.get("/api/v1/programs?sort=-start_date").await.json()), ["LATE", "EARLY", "NONE"]);
+    }
+);
+
+db_test!(
+    async fn a_programme_with_partners_cannot_be_deleted_until_they_are_removed(app) {
+        let program = app.create("/api/v1/programs", build::program("VJ-LGS")).await;
+        let partner = app.create("/api/v1/partners", build::partner("CLAIR")).await;
+        let roles = format!("/api/v1/programs/{}/partners", program["id"]);
+        app.create(&roles, json!({"partner_id": partner["id"], "roles": ["co_organiser"]})).await;
+
+        let path = format!("/api/v1/programs/{}", program["id"]);
+        app.delete(&path).await.assert_problem(409, "in_use");
+        assert_eq!(app.delete(&format!("{roles}/{}", partner["id"])).await.status, 204);
+        assert_eq!(app.delete(&path).await.status, 204);
+        app.get(&path).await.assert_problem(404, "not_found");
+    }
+);

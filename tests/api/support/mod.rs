@@ -1,0 +1,314 @@
+//! The test harness: [`TestApp`] runs the real server, built by `tpms::app::serve`, on a fresh
+//! database of its own (a temporary SQLite file, or a new PostgreSQL database), and talks to it
+//! over HTTP.
+
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::sync::OnceLock;
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::Method;
+use actix_web::http::header::HeaderMap;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::Value;
+use tpms::config::{AppConfig, DatabaseConfig, HttpConfig};
+use tpms::db::Db;
+
+/// Run a test body once on SQLite and once on PostgreSQL, as `<name>::on_sqlite` and
+/// `<name>::on_postgres`.
+#[macro_export]
+macro_rules! db_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_web::test]
+            async fn on_sqlite() {
+                let $app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite)
+                    .await
+                    .expect("SQLite is always available");
+                $body
+            }
+
+            #[actix_web::test]
+            async fn on_postgres() {
+                if let Some($app) = $crate::support::TestApp::spawn($crate::support::Backend::Postgres).await {
+                    $body
+                }
+            }
+        }
+    };
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The body limit the test apps run with, small so that 413 is cheap to provoke.
+pub const BODY_LIMIT: u64 = 64 * 1024;
+
+/// A running app on its own database.
+pub struct TestApp {
+    pub address: String,
+    pub backend: Backend,
+    client: awc::Client,
+    server: ServerHandle,
+    _database: TestDatabase,
+}
+
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+/// Write straight to the process's stderr, past the test harness's capture, so that a skipped
+/// PostgreSQL run is said plainly even when every test passes.
+fn say(message: &str) {
+    let _ = std::io::stderr().write_all(format!("\n{message}\n").as_bytes());
+}
+
+/// The PostgreSQL server to make test databases on, found once per run.
+fn postgres_admin_url() -> Option<&'static str> {
+    static URL: OnceLock<Option<String>> = OnceLock::new();
+    URL.get_or_init(|| {
+        let required = std::env::var("TPMS_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+        let candidates = match std::env::var("TPMS_TEST_POSTGRES_URL") {
+            Ok(url) if !url.trim().is_empty() => vec![url],
+            _ => vec![
+                "postgres://tpms:tpms@127.0.0.1:55432/postgres".to_owned(),
+                "postgresql:///postgres?host=/var/run/postgresql".to_owned(),
+            ],
+        };
+        let mut failures = Vec::new();
+        for url in &candidates {
+            let probe = if url.contains('?') { format!("{url}&connect_timeout=3") } else { format!("{url}?connect_timeout=3") };
+            match PgConnection::establish(&probe) {
+                Ok(_) => return Some(url.clone()),
+                Err(e) => failures.push(format!("{url}: {}", e.to_string().trim())),
+            }
+        }
+        let why = failures.join("; ");
+        if required {
+            panic!("TPMS_TEST_REQUIRE_POSTGRES=1 but no PostgreSQL answered ({why}). Start one with `scripts/test-postgres.sh` and set TPMS_TEST_POSTGRES_URL.");
+        }
+        say(&format!(
+            "NOTE: PostgreSQL was not found, so every `on_postgres` test was SKIPPED and passed without running \
+             ({why}). Run `export TPMS_TEST_POSTGRES_URL=$(scripts/test-postgres.sh)` to include it."
+        ));
+        None
+    })
+    .as_deref()
+}
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(admin_url).expect("TPMS_TEST_POSTGRES_URL parses as a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+impl TestApp {
+    /// Start the app on a fresh database; `None` when PostgreSQL is wanted but not available.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let (database, url) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("tpms.db").display());
+                (TestDatabase::Sqlite(dir), url)
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url()?.to_owned();
+                let name = format!("tpms_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url).expect("the PostgreSQL admin connection");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                    .expect("CREATE DATABASE (needs CREATEDB)");
+                let url = database_url(&admin_url, &name);
+                (TestDatabase::Postgres { admin_url, name }, url)
+            }
+        };
+        let config = DatabaseConfig {
+            database_url: url.parse().expect("a valid database URL"),
+            db_pool_size: 4,
+        };
+        let pool = tpms::db::connect(&config).expect("the test database opens");
+        tpms::cli::migrate(&pool).expect("migrations apply");
+
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let address = format!("http://{}", listener.local_addr().expect("a bound address"));
+        let http = HttpConfig {
+            bind: listener.local_addr().expect("a bound address"),
+            max_body_bytes: BODY_LIMIT,
+            workers: Some(1),
+            shutdown_timeout_secs: 1,
+        };
+        let server = tpms::app::serve(listener, Db::new(pool), AppConfig { http }).expect("the server starts");
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        let client = awc::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .finish();
+        Some(TestApp {
+            address,
+            backend,
+            client,
+            server: handle,
+            _database: database,
+        })
+    }
+
+    /// A request to build on (headers, methods the helpers below do not cover).
+    pub fn request(&self, method: Method, path: &str) -> awc::ClientRequest {
+        self.client.request(method, format!("{}{path}", self.address))
+    }
+
+    /// Send a request with an optional JSON body.
+    pub async fn send(&self, request: awc::ClientRequest, body: Option<&Value>) -> TestResponse {
+        let response = match body {
+            Some(body) => request.send_json(body).await,
+            None => request.send().await,
+        };
+        TestResponse::read(response.expect("the server answers")).await
+    }
+
+    /// Send a raw body with a content type.
+    pub async fn send_raw(
+        &self,
+        request: awc::ClientRequest,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> TestResponse {
+        let response = request
+            .insert_header(("content-type", content_type))
+            .send_body(body.into())
+            .await;
+        TestResponse::read(response.expect("the server answers")).await
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(self.request(Method::GET, path), None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> TestResponse {
+        self.send(self.request(Method::POST, path), Some(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> TestResponse {
+        self.send(self.request(Method::PATCH, path), Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> TestResponse {
+        self.send(self.request(Method::DELETE, path), None).await
+    }
+
+    /// Create a record and return its JSON, failing the test if that does not work.
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let response = self.post(path, body).await;
+        assert_eq!(response.status, 201, "creating at {path}: {}", response.text());
+        response.json()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the database is dropped (FORCE closes the pool's connections) next.
+        drop(self.server.stop(false));
+    }
+}
+
+/// A whole response, read.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    async fn read(
+        mut response: awc::ClientResponse<
+            impl futures::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>> + Unpin,
+        >,
+    ) -> Self {
+        let body = response.body().limit(16 * 1024 * 1024).await.expect("the body reads");
+        let mut headers = HeaderMap::new();
+        for (name, value) in response.headers() {
+            headers.append(name.clone(), value.clone());
+        }
+        TestResponse {
+            status: response.status().as_u16(),
+            headers,
+            body: body.to_vec(),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("expected JSON ({e}): {}", self.text()))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Assert a problem+json answer with this status and code, and return the body.
+    pub fn assert_problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "status of {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "content type of {}",
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["code"], code, "code of {body}");
+        assert_eq!(body["status"], status, "status field of {body}");
+        assert!(
+            body["title"].is_string() && body["detail"].is_string(),
+            "title and detail in {body}"
+        );
+        body
+    }
+}
+
+/// Data builders: each test makes exactly the records it needs.
+pub mod build {
+    use serde_json::{Value, json};
+
+    /// A valid partner body with a given code.
+    pub fn partner(code: &str) -> Value {
+        json!({
+            "code": code,
+            "name": format!("Partner {code}"),
+            "kind": "development_agency",
+            "country": "JP",
+        })
+    }
+
+    /// A valid programme body with a given code.
+    pub fn program(code: &str) -> Value {
+        json!({
+            "code": code,
+            "title": format!("Programme {code}"),
+            "kind": "training_course",
+        })
+    }
+}
