@@ -5,14 +5,25 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// NFC-normalise and trim every string in a JSON document, in place, before it is deserialised.
-/// Vietnamese typed on different keyboards arrives composed or decomposed; stored once as NFC,
-/// it compares, sorts and round-trips the same.
+/// Normalise a JSON document in place before it is deserialised:
+/// - every string is NFC-normalised and trimmed: Vietnamese typed on different keyboards arrives
+///   composed or decomposed; stored once as NFC, it compares, sorts and round-trips the same;
+/// - a number with no fractional part (`272.0`) becomes an integer, as JSON Schema counts it one
+///   and spreadsheets and JavaScript clients send it so.
 pub fn normalize_json(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::String(s) => {
             let normalized: String = s.trim().nfc().collect();
             *s = normalized;
+        }
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Below 2^53 every integral f64 is exact, so the cast loses nothing.
+                *value = serde_json::Value::from(f as i64);
+            }
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(normalize_json),
         serde_json::Value::Object(map) => map.values_mut().for_each(normalize_json),
@@ -74,6 +85,13 @@ mod tests {
         let mut value = serde_json::json!({"name": "  Nguye\u{0302}\u{0303}n ", "list": ["a\u{0301}"]});
         normalize_json(&mut value);
         assert_eq!(value, serde_json::json!({"name": "Nguyễn", "list": ["á"]}));
+    }
+
+    #[test]
+    fn integral_floats_become_integers_and_fractions_stay() {
+        let mut value = serde_json::json!({"a": 272.0, "b": 2.5, "c": -3.0});
+        normalize_json(&mut value);
+        assert_eq!(value, serde_json::json!({"a": 272, "b": 2.5, "c": -3}));
     }
 
     #[test]

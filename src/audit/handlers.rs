@@ -5,19 +5,22 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use validator::Validate;
 
 use super::{AuditAction, AuditEvent, AuditEventRow};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::json::Query;
 use crate::http::pagination::{Page, PageParams};
 use crate::schema::audit_events;
 
 /// Filters for the audit trail.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct AuditFilters {
     /// Only events about this kind of record (`partner`, `program`, `program_partner`).
     #[param(max_length = 64)]
+    #[validate(length(max = 64))]
     pub entity_type: Option<String>,
     /// Only events about this record id.
     pub entity_id: Option<i64>,
@@ -25,9 +28,11 @@ pub struct AuditFilters {
     pub action: Option<AuditAction>,
     /// Only changes by this actor.
     #[param(max_length = 320)]
+    #[validate(length(max = 320))]
     pub actor: Option<String>,
     /// Only changes made in the request with this `X-Request-Id`.
     #[param(max_length = 128)]
+    #[validate(length(max = 128))]
     pub request_id: Option<String>,
     /// Only events at or after this instant (RFC 3339).
     pub since: Option<DateTime<Utc>>,
@@ -49,11 +54,11 @@ pub struct AuditFilters {
 pub async fn list_audit_events(
     db: web::Data<Db>,
     req: HttpRequest,
-    filters: web::Query<AuditFilters>,
+    filters: Query<AuditFilters>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let paging = page.into_inner().paging()?;
-    let filters = filters.into_inner();
+    let filters = filters.0;
     let (rows, total) = db
         .run(move |conn| {
             let query = || {

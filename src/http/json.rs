@@ -36,6 +36,35 @@ where
     }
 }
 
+/// Query parameters: parsed, then checked against the bounds the OpenAPI document states
+/// (`maxLength`), both answering 400 `invalid_query`.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> FromRequest for Query<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let query = web::Query::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let parsed = query.await?.into_inner();
+            parsed.validate().map_err(|errors| {
+                let detail = crate::error::field_errors(&errors)
+                    .into_iter()
+                    .map(|e| format!("{} {}", e.pointer.trim_start_matches("#/"), e.detail))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                ApiError::bad_request("invalid_query", detail)
+            })?;
+            Ok(Query(parsed))
+        })
+    }
+}
+
 /// Body limit, content type and problem+json errors for JSON bodies.
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default().limit(limit).error_handler(|error, _req| {

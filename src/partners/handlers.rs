@@ -4,12 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use super::{CreatePartner, Partner, PartnerKind, UpdatePartner};
 use crate::audit::{self, Actor, AuditAction};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
+use crate::http::json::Query;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
 use crate::ids::{PartnerId, ProgramId};
@@ -46,16 +48,18 @@ pub enum PartnerSort {
 }
 
 /// Filters for the partner list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PartnerFilters {
     /// Finds code, English or local name, ignoring case and Vietnamese diacritics.
     #[param(max_length = 200)]
+    #[validate(length(max = 200))]
     pub q: Option<String>,
     /// Only this kind of organisation.
     pub kind: Option<PartnerKind>,
     /// Only partners from this country (ISO 3166-1 alpha-2).
     #[param(max_length = 2)]
+    #[validate(length(max = 2))]
     pub country: Option<String>,
     /// Only partners taking part in this programme.
     pub program_id: Option<ProgramId>,
@@ -78,11 +82,11 @@ pub struct PartnerFilters {
 pub async fn list_partners(
     db: web::Data<Db>,
     req: HttpRequest,
-    filters: web::Query<PartnerFilters>,
+    filters: Query<PartnerFilters>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let paging = page.into_inner().paging()?;
-    let filters = filters.into_inner();
+    let filters = filters.0;
     let (items, total) = db
         .run(move |conn| {
             let query = || {

@@ -4,12 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use super::{CreateProgram, Program, ProgramKind, ProgramRow, ProgramStatus, UpdateProgram};
 use crate::audit::{self, Actor, AuditAction};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
+use crate::http::json::Query;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
 use crate::ids::{PartnerId, ProgramId};
@@ -47,11 +49,12 @@ pub enum ProgramSort {
 }
 
 /// Filters for the programme list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ProgramFilters {
     /// Finds code, English or Vietnamese title, ignoring case and Vietnamese diacritics.
     #[param(max_length = 200)]
+    #[validate(length(max = 200))]
     pub q: Option<String>,
     /// Only this status.
     pub status: Option<ProgramStatus>,
@@ -59,6 +62,7 @@ pub struct ProgramFilters {
     pub kind: Option<ProgramKind>,
     /// Only programmes with this focus area tag.
     #[param(max_length = 50)]
+    #[validate(length(max = 50))]
     pub focus_area: Option<String>,
     /// Only programmes this partner takes part in.
     pub partner_id: Option<PartnerId>,
@@ -81,11 +85,11 @@ pub struct ProgramFilters {
 pub async fn list_programs(
     db: web::Data<Db>,
     req: HttpRequest,
-    filters: web::Query<ProgramFilters>,
+    filters: Query<ProgramFilters>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let paging = page.into_inner().paging()?;
-    let filters = filters.into_inner();
+    let filters = filters.0;
     let (rows, total) = db
         .run(move |conn| {
             let query = || {

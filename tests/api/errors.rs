@@ -74,3 +74,26 @@ db_test!(
         assert_eq!(problem["errors"][0]["pointer"], "#/name");
     }
 );
+
+db_test!(
+    async fn query_values_longer_than_documented_get_400(app) {
+        let long = "a".repeat(201);
+        app.get(&format!("/api/v1/partners?q={long}")).await.assert_problem(400, "invalid_query");
+        app.get(&format!("/api/v1/programs?q={long}")).await.assert_problem(400, "invalid_query");
+        let long_id = "x".repeat(129);
+        app.get(&format!("/api/v1/audit-events?request_id={long_id}")).await.assert_problem(400, "invalid_query");
+        assert_eq!(app.get(&format!("/api/v1/partners?q={}", "a".repeat(200))).await.status, 200);
+    }
+);
+
+db_test!(
+    async fn integers_written_with_a_zero_fraction_are_accepted_as_integers(app) {
+        let mut body = build::program("FLOATS");
+        body["planned_trainees"] = serde_json::json!(120.0);
+        let created = app.create("/api/v1/programs", body).await;
+        assert_eq!(created["planned_trainees"], 120);
+        let mut body = build::program("HALF");
+        body["planned_trainees"] = serde_json::json!(120.5);
+        app.post("/api/v1/programs", body).await.assert_problem(400, "malformed_json");
+    }
+);
