@@ -138,6 +138,15 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(field, code, detail)])
     }
 
+    /// Replace the generic text of a 409 `duplicate` with one that names the taken value;
+    /// every other error passes through unchanged.
+    pub fn naming_duplicate(self, detail: impl FnOnce() -> String) -> Self {
+        match self {
+            ApiError::Conflict { code: "duplicate", .. } => ApiError::conflict("duplicate", detail()),
+            other => other,
+        }
+    }
+
     /// 500 from any error.
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(error.into())
@@ -293,3 +302,33 @@ fn default_message(error: &validator::ValidationError) -> String {
 
 /// Shorthand for handler results.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_answers_an_opaque_500_that_reveals_nothing_of_its_cause() {
+        use actix_web::body::MessageBody as _;
+        let error = ApiError::internal(anyhow::anyhow!("password authentication failed for user tpms"));
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = match response.into_body().try_into_bytes() {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(_) => String::new(),
+        };
+        assert!(body.contains("\"code\":\"internal_error\""), "{body}");
+        assert!(!body.contains("password"), "the cause stays in the log: {body}");
+    }
+
+    #[test]
+    fn a_unique_violation_is_a_409_duplicate() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let error = ApiError::from(Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new("dup".to_owned()),
+        ));
+        assert_eq!(error.status_code(), StatusCode::CONFLICT);
+        assert_eq!(error.code(), "duplicate");
+    }
+}

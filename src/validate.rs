@@ -36,9 +36,14 @@ pub fn code(value: &str) -> Result<(), ValidationError> {
     }
 }
 
-fn single_line(value: &str, max: usize) -> Result<(), ValidationError> {
+/// Text that is not blank (inputs arrive trimmed), not longer than `max` characters, and free of
+/// control characters (line breaks and tabs only where `multi_line`).
+fn text(value: &str, max: usize, multi_line: bool) -> Result<(), ValidationError> {
     if value.is_empty() {
-        return Err(error("blank", "must not be empty".to_owned()));
+        return Err(error(
+            "blank",
+            "must not be empty; send null to clear an optional field".to_owned(),
+        ));
     }
     let len = value.chars().count();
     if len > max {
@@ -47,39 +52,34 @@ fn single_line(value: &str, max: usize) -> Result<(), ValidationError> {
             format!("must be at most {max} characters (got {len})"),
         ));
     }
-    if has_control_chars(value, false) {
-        return Err(error(
-            "control_characters",
-            "must not contain control characters or line breaks".to_owned(),
-        ));
+    if has_control_chars(value, multi_line) {
+        let what = if multi_line {
+            "control characters"
+        } else {
+            "control characters or line breaks"
+        };
+        return Err(error("control_characters", format!("must not contain {what}")));
     }
     Ok(())
 }
 
 /// Names and titles: non-empty after trimming, one line, at most [`NAME_MAX`] characters.
 pub fn name(value: &str) -> Result<(), ValidationError> {
-    single_line(value, NAME_MAX)
+    text(value, NAME_MAX, false)
 }
 
 /// Free text: non-empty after trimming (send `null` to clear), at most [`TEXT_MAX`] characters.
 pub fn long_text(value: &str) -> Result<(), ValidationError> {
-    if value.is_empty() {
-        return Err(error("blank", "must not be empty; send null to clear it".to_owned()));
-    }
-    let len = value.chars().count();
-    if len > TEXT_MAX {
-        return Err(error(
-            "too_long",
-            format!("must be at most {TEXT_MAX} characters (got {len})"),
-        ));
-    }
-    if has_control_chars(value, true) {
-        return Err(error(
-            "control_characters",
-            "must not contain control characters".to_owned(),
-        ));
-    }
-    Ok(())
+    text(value, TEXT_MAX, true)
+}
+
+/// The first item of a list that repeats an earlier one.
+pub fn first_repeat<T: PartialEq>(items: &[T]) -> Option<&T> {
+    items
+        .iter()
+        .enumerate()
+        .find(|(i, item)| items[..*i].contains(item))
+        .map(|(_, item)| item)
 }
 
 /// An ISO 3166-1 alpha-2 code of a country that exists, in capitals: `JP`, `VN`, `FR`.

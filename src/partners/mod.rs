@@ -184,15 +184,6 @@ impl PartnerFields {
     }
 }
 
-fn duplicate_code(code: &str) -> impl FnOnce(ApiError) -> ApiError + '_ {
-    move |error| match error {
-        ApiError::Conflict { code: "duplicate", .. } => {
-            ApiError::conflict("duplicate", format!("a partner with code {code} already exists"))
-        }
-        other => other,
-    }
-}
-
 impl Partner {
     /// The partner with `id`, or 404.
     pub fn find(conn: &mut DbConnection, id: PartnerId) -> ApiResult<Partner> {
@@ -224,8 +215,9 @@ impl Partner {
             .values(PartnerFields::of(&draft))
             .returning(partners::all_columns)
             .get_result(conn)
-            .map_err(ApiError::from)
-            .map_err(duplicate_code(&draft.code))
+            .map_err(|e| {
+                ApiError::from(e).naming_duplicate(|| format!("a partner with code {} already exists", draft.code))
+            })
     }
 
     /// This partner with `change` applied (not yet stored).
@@ -250,8 +242,9 @@ impl Partner {
             .returning(partners::all_columns)
             .get_result(conn)
             .optional()
-            .map_err(ApiError::from)
-            .map_err(duplicate_code(&next.code))?
+            .map_err(|e| {
+                ApiError::from(e).naming_duplicate(|| format!("a partner with code {} already exists", next.code))
+            })?
             .ok_or_else(|| ApiError::PreconditionFailed("the partner changed while this request ran; retry".to_owned()))
     }
 }

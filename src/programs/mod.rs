@@ -150,10 +150,8 @@ fn valid_focus_areas(tags: &[String]) -> Result<(), ValidationError> {
         Some(format!(
             "tags are 2 to 50 lower-case letters, digits or `_`, such as urban_planning (got `{bad}`)"
         ))
-    } else if let Some((i, dup)) = tags.iter().enumerate().find(|(i, t)| tags[..*i].contains(t)) {
-        Some(format!("lists `{dup}` twice (again at position {i})"))
     } else {
-        None
+        crate::validate::first_repeat(tags).map(|dup| format!("lists `{dup}` twice"))
     };
     match message {
         Some(message) => Err(ValidationError::new("invalid_tags").with_message(message.into())),
@@ -318,15 +316,6 @@ impl ProgramFields {
     }
 }
 
-fn duplicate_code(code: &str) -> impl FnOnce(ApiError) -> ApiError + '_ {
-    move |error| match error {
-        ApiError::Conflict { code: "duplicate", .. } => {
-            ApiError::conflict("duplicate", format!("a programme with code {code} already exists"))
-        }
-        other => other,
-    }
-}
-
 impl Program {
     /// The programme with `id`, or 404.
     pub fn find(conn: &mut DbConnection, id: ProgramId) -> ApiResult<Program> {
@@ -363,8 +352,9 @@ impl Program {
             .values(ProgramFields::of(&draft)?)
             .returning(programs::all_columns)
             .get_result::<ProgramRow>(conn)
-            .map_err(ApiError::from)
-            .map_err(duplicate_code(&draft.code))?
+            .map_err(|e| {
+                ApiError::from(e).naming_duplicate(|| format!("a programme with code {} already exists", draft.code))
+            })?
             .try_into()
     }
 
@@ -401,8 +391,9 @@ impl Program {
             .returning(programs::all_columns)
             .get_result::<ProgramRow>(conn)
             .optional()
-            .map_err(ApiError::from)
-            .map_err(duplicate_code(&next.code))?
+            .map_err(|e| {
+                ApiError::from(e).naming_duplicate(|| format!("a programme with code {} already exists", next.code))
+            })?
             .ok_or_else(|| {
                 ApiError::PreconditionFailed("the programme changed while this request ran; retry".to_owned())
             })?

@@ -100,10 +100,8 @@ pub struct ProgramPartner {
 fn valid_roles(roles: &[PartnerRole]) -> Result<(), ValidationError> {
     let message = if roles.is_empty() {
         Some("must name at least one role".to_owned())
-    } else if let Some((_, dup)) = roles.iter().enumerate().find(|(i, r)| roles[..*i].contains(r)) {
-        Some(format!("lists `{dup}` twice"))
     } else {
-        None
+        crate::validate::first_repeat(roles).map(|dup| format!("lists `{dup}` twice"))
     };
     match message {
         Some(message) => Err(ValidationError::new("invalid_roles").with_message(message.into())),

@@ -4,6 +4,7 @@
 mod support;
 
 mod audit;
+mod cli;
 mod errors;
 mod openapi;
 mod operations;

@@ -45,3 +45,14 @@ db_test!(
         assert!(bare.status == 200 && bare.text().contains("swagger"), "`/docs` leads to the page too");
     }
 );
+
+db_test!(
+    async fn ready_answers_503_until_the_database_is_migrated(app) {
+        let backend = app.backend;
+        drop(app);
+        let unmigrated = crate::support::TestApp::spawn_unmigrated(backend).await.expect("the backend answered a moment ago");
+        let problem = unmigrated.get("/ready").await.assert_problem(503, "unavailable");
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains("tpms migrate")), "{problem}");
+        assert_eq!(unmigrated.get("/health").await.status, 200, "alive, only not ready");
+    }
+);

@@ -123,8 +123,18 @@ fn database_url(admin_url: &str, name: &str) -> String {
 }
 
 impl TestApp {
-    /// Start the app on a fresh database; `None` when PostgreSQL is wanted but not available.
+    /// Start the app on a fresh, migrated database; `None` when PostgreSQL is wanted but not
+    /// available.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::start(backend, true).await
+    }
+
+    /// Start the app on a fresh database that was never migrated.
+    pub async fn spawn_unmigrated(backend: Backend) -> Option<TestApp> {
+        Self::start(backend, false).await
+    }
+
+    async fn start(backend: Backend, migrated: bool) -> Option<TestApp> {
         let (database, url) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
@@ -147,7 +157,9 @@ impl TestApp {
             db_pool_size: 4,
         };
         let pool = tpms::db::connect(&config).expect("the test database opens");
-        tpms::cli::migrate(&pool).expect("migrations apply");
+        if migrated {
+            tpms::cli::migrate(&pool).expect("migrations apply");
+        }
 
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let address = format!("http://{}", listener.local_addr().expect("a bound address"));
