@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::AppConfig;
 use crate::db::Db;
 use crate::http::{fallback, json, request_id};
-use crate::{audit, health, partners, programs};
+use crate::{audit, auth, health, partners, programs, users};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -33,13 +33,33 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(programs::partners::get_program_partner)
             .service(programs::partners::update_program_partner)
             .service(programs::partners::remove_program_partner)
-            .service(audit::list_audit_events),
+            .service(audit::list_audit_events)
+            .service(auth::handlers::refresh)
+            .service(auth::handlers::logout)
+            .service(auth::handlers::me)
+            .service(auth::handlers::change_password)
+            .service(users::handlers::list_users)
+            .service(users::handlers::create_user)
+            .service(users::handlers::get_user)
+            .service(users::handlers::update_user),
     );
 }
 
 /// Start serving on `listener`. The returned server runs until stopped, and on SIGTERM or SIGINT
 /// stops accepting and lets in-flight requests finish for the configured time.
-pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> std::io::Result<Server> {
+pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result<Server> {
+    let keys = {
+        let mut conn = db.pool().get()?;
+        auth::tokens::JwtKeys::load(&mut conn, config.auth.jwt_secret.as_ref().map(|s| s.0.as_str()))?
+    };
+    let auth_state = web::Data::new(auth::AuthState {
+        keys,
+        passwords: auth::passwords::Passwords::new(usize::from(config.auth.max_concurrent_hashes))
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        lockout_after: 5,
+        lockout_for: std::time::Duration::from_secs(config.auth.lockout_secs),
+    });
+    let login_limit = auth::rate_limit::login_limit(config.auth.login_attempts_per_minute)?;
     let doc = crate::openapi::document();
     let table = web::Data::new(crate::openapi::route_table(&doc));
     let db = web::Data::new(db);
@@ -54,6 +74,14 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> std::io::Resul
             .app_data(web::PayloadConfig::new(limit))
             .app_data(db.clone())
             .app_data(table.clone())
+            .app_data(auth_state.clone())
+            // Before the /api/v1 scope, which would otherwise take the path; it is in the OpenAPI
+            // document through `ApiDoc`, since utoipa-actix-web collects only `.service` routes.
+            .service(
+                web::resource("/api/v1/auth/login")
+                    .wrap(actix_governor::Governor::new(&login_limit))
+                    .route(web::post().to(auth::handlers::login)),
+            )
             .into_utoipa_app()
             .configure(routes)
             .into_app()

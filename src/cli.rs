@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::config::{AppConfig, DatabaseConfig, HttpConfig, LogConfig};
+use crate::config::{AppConfig, AuthConfig, DatabaseConfig, HttpConfig, LogConfig};
 use crate::db::{self, Db};
 
 /// TPMS: training-programme management service.
@@ -25,9 +25,41 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Migrate the database and serve the API (the default).
-    Serve(HttpConfig),
+    Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage accounts from the console.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+/// Settings of `tpms serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    http: HttpConfig,
+    #[command(flatten)]
+    auth: AuthConfig,
+}
+
+/// `tpms users …`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Create {
+        /// Sign-in email.
+        #[arg(long)]
+        email: String,
+        /// Role: admin, officer, liaison or reporter.
+        #[arg(long)]
+        role: crate::users::Role,
+        /// Name shown to others (default: the email).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The partner a liaison speaks for.
+        #[arg(long)]
+        partner_id: Option<i64>,
+    },
 }
 
 /// Parse the command line, with a bad setting reported on one line that names it.
@@ -80,7 +112,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             migrate(&pool)?;
             Ok(())
         }
-        Some(Command::Serve(http)) => serve(cli.database, http),
+        Some(Command::Serve(args)) => serve(cli.database, args),
+        Some(Command::Users(UsersCommand::Create {
+            email,
+            role,
+            display_name,
+            partner_id,
+        })) => {
+            let pool = db::connect(&cli.database)?;
+            migrate(&pool)?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let new = crate::users::CreateUser {
+                display_name: display_name.unwrap_or_else(|| email.clone()),
+                email,
+                role,
+                partner_id: partner_id.map(crate::ids::PartnerId),
+                password,
+            };
+            crate::auth::bootstrap::check(&new)?;
+            let hash = crate::auth::passwords::hash_now(&new.password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut conn = pool.get()?;
+            let user = db::dialect::write_transaction(&mut conn, |conn| crate::users::User::create(conn, &new, hash))
+                .map_err(|e| anyhow::anyhow!("cannot create the account: {e}"))?;
+            println!("created account {} ({}) with id {}", user.email, user.role, user.id);
+            Ok(())
+        }
         None => unreachable!("parse() always picks a subcommand"),
     }
 }
@@ -98,13 +158,33 @@ pub fn migrate(pool: &db::DbPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(database: DatabaseConfig, http: HttpConfig) -> anyhow::Result<()> {
+fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
+    let ServeArgs { http, auth } = args;
     let pool = db::connect(&database)?;
     migrate(&pool)?;
+    let first_admin = crate::auth::bootstrap::ensure_first_admin(
+        &pool,
+        auth.admin_email.as_deref(),
+        auth.admin_password.as_ref().map(|s| s.0.as_str()),
+    )?;
+    match first_admin {
+        crate::auth::bootstrap::FirstAdmin::NotNeeded => {}
+        crate::auth::bootstrap::FirstAdmin::Configured(email) => {
+            tracing::info!(%email, "created the first admin from TPMS_ADMIN_EMAIL");
+        }
+        crate::auth::bootstrap::FirstAdmin::Generated { email, password } => {
+            // Printed once, to the console only: it is never logged or stored in clear.
+            eprintln!(
+                "\n  First start: created the admin account\n\n      email:    {email}\n      password: {password}\n\n  \
+                 Sign in with POST /api/v1/auth/login, then change the password with POST /api/v1/auth/password\n  \
+                 (or create your own admin with `tpms users create --email E --role admin` and deactivate this one).\n"
+            );
+        }
+    }
     let listener =
         TcpListener::bind(http.bind).with_context(|| format!("cannot listen on {} (TPMS_BIND / --bind)", http.bind))?;
     tracing::info!(address = %http.bind, database = %database.database_url, "serving TPMS; API docs at /docs");
-    let config = AppConfig { http };
+    let config = AppConfig { http, auth };
     actix_web::rt::System::new().block_on(async move {
         crate::app::serve(listener, Db::new(pool), config)?
             .await

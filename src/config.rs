@@ -153,11 +153,79 @@ impl HttpConfig {
     }
 }
 
+/// A secret that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+fn jwt_secret(s: &str) -> Result<Secret, String> {
+    if s.len() < crate::auth::tokens::MIN_SECRET_BYTES {
+        return Err(format!(
+            "must be at least {} bytes (it has {}); leave it unset to have one generated and stored in the database",
+            crate::auth::tokens::MIN_SECRET_BYTES,
+            s.len()
+        ));
+    }
+    Ok(Secret(s.to_owned()))
+}
+
+/// Sign-in settings of `tpms serve`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct AuthConfig {
+    /// Secret for signing access tokens, at least 32 bytes. Unset: one is generated once and kept
+    /// in the database, so restarts and every app server on it agree.
+    #[arg(long, env = "TPMS_JWT_SECRET", value_name = "TPMS_JWT_SECRET", value_parser = jwt_secret, hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Email of the first admin, created at start when the database has no account.
+    #[arg(long, env = "TPMS_ADMIN_EMAIL", value_name = "TPMS_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// Password of that first admin (with TPMS_ADMIN_EMAIL).
+    #[arg(
+        long,
+        env = "TPMS_ADMIN_PASSWORD",
+        value_name = "TPMS_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
+    pub admin_password: Option<Secret>,
+
+    /// Sign-in attempts a minute allowed from one client address.
+    #[arg(long, env = "TPMS_LOGIN_ATTEMPTS_PER_MINUTE", value_name = "TPMS_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub login_attempts_per_minute: u32,
+
+    /// Password hashes allowed to run at once (each holds ~19 MiB).
+    #[arg(long, env = "TPMS_MAX_CONCURRENT_HASHES", value_name = "TPMS_MAX_CONCURRENT_HASHES", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_concurrent_hashes: u16,
+
+    /// Seconds an account stays locked after 5 failed sign-ins.
+    #[arg(long, env = "TPMS_LOCKOUT_SECS", value_name = "TPMS_LOCKOUT_SECS", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub lockout_secs: u64,
+}
+
 /// Everything the app needs at run time, built once and passed in.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
     /// The HTTP settings.
     pub http: HttpConfig,
+    /// Sign-in settings.
+    pub auth: AuthConfig,
 }
 
 #[cfg(test)]

@@ -71,6 +71,25 @@ pub enum ApiError {
         /// What is wrong.
         detail: String,
     },
+    /// 401: no token, or one that is not valid; answered with `WWW-Authenticate: Bearer`.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 401 for a sign-in with a wrong email or password (the same answer for both).
+    #[error("the email or password is wrong")]
+    InvalidCredentials,
+    /// 403: the caller's role may not do this at all.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 429: too many attempts; retry after the given number of seconds.
+    #[error("{detail}")]
+    TooManyRequests {
+        /// Stable code: `account_locked` or `rate_limited`.
+        code: &'static str,
+        /// What to do.
+        detail: String,
+        /// Seconds until a retry can succeed.
+        retry_after_secs: u64,
+    },
     /// 404: no such object (or one the caller may not know of).
     #[error("{0}")]
     NotFound(String),
@@ -155,7 +174,12 @@ impl ApiError {
     /// The stable code sent in the body.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::BadRequest { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::TooManyRequests { code, .. } => code,
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PreconditionFailed(_) => "precondition_failed",
@@ -189,6 +213,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
@@ -220,6 +247,15 @@ impl ResponseError for ApiError {
         };
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            ApiError::Unauthorized(_) | ApiError::InvalidCredentials => {
+                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            ApiError::TooManyRequests { retry_after_secs, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.max(&1).to_string()));
+            }
+            _ => {}
+        }
         if let ApiError::MethodNotAllowed { allow } = self {
             let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
             if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {

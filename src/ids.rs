@@ -111,3 +111,7 @@ typed_id!(
     /// Id of an audit event.
     AuditEventId
 );
+typed_id!(
+    /// Id of an account.
+    UserId
+);

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -21,4 +22,5 @@ pub mod programs;
 pub mod schema;
 pub mod telemetry;
 pub mod text;
+pub mod users;
 pub mod validate;

@@ -23,14 +23,55 @@ use crate::http::fallback::RouteTable;
         (name = "partners", description = "Partner organisations, foreign and Vietnamese"),
         (name = "programs", description = "Cooperation programmes and the roles partners hold in them"),
         (name = "audit", description = "Who changed what, when"),
+        (name = "auth", description = "Sign in, rotate and revoke tokens, the caller's own account"),
+        (name = "users", description = "Accounts (admins only)"),
     ),
+    paths(crate::auth::handlers::login),
     components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
+
+/// The bearer scheme every protected operation names, with the roles it admits as scopes.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer_auth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from POST /api/v1/auth/login. The scopes listed on an operation \
+                         are the roles that may call it; other roles get 403.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Errors any read can answer.
 #[derive(IntoResponses)]
 pub enum ReadErrors {
+    /// 401.
+    #[response(
+        status = 401,
+        description = "Not signed in, or the token is not valid",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// 403.
+    #[response(
+        status = 403,
+        description = "The caller's role may not do this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     /// 400.
     #[response(
         status = 400,
@@ -50,6 +91,20 @@ pub enum ReadErrors {
 /// Errors a create can answer.
 #[derive(IntoResponses)]
 pub enum WriteErrors {
+    /// 401.
+    #[response(
+        status = 401,
+        description = "Not signed in, or the token is not valid",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// 403.
+    #[response(
+        status = 403,
+        description = "The caller's role may not do this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     /// 400.
     #[response(
         status = 400,
@@ -97,6 +152,20 @@ pub enum WriteErrors {
 /// Errors a change (PATCH) can answer.
 #[derive(IntoResponses)]
 pub enum ChangeErrors {
+    /// 401.
+    #[response(
+        status = 401,
+        description = "Not signed in, or the token is not valid",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// 403.
+    #[response(
+        status = 403,
+        description = "The caller's role may not do this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     /// 400.
     #[response(
         status = 400,
@@ -151,6 +220,20 @@ pub enum ChangeErrors {
 /// Errors a delete can answer.
 #[derive(IntoResponses)]
 pub enum DeleteErrors {
+    /// 401.
+    #[response(
+        status = 401,
+        description = "Not signed in, or the token is not valid",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// 403.
+    #[response(
+        status = 403,
+        description = "The caller's role may not do this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     /// 400.
     #[response(
         status = 400,

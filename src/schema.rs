@@ -72,4 +72,59 @@ diesel::table! {
 
 diesel::joinable!(program_partners -> programs (program_id));
 diesel::joinable!(program_partners -> partners (partner_id));
-diesel::allow_tables_to_appear_in_same_query!(partners, programs, program_partners, audit_events);
+
+diesel::table! {
+    /// Accounts.
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        email_key -> Text,
+        display_name -> Text,
+        role -> Text,
+        partner_id -> Nullable<BigInt>,
+        active -> Bool,
+        password_hash -> Text,
+        password_changed_at -> Timestamp,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Hashes of refresh tokens, in families that rotate together.
+    refresh_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        family -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Secrets the service generated for itself (the JWT signing key).
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> partners (partner_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    partners,
+    programs,
+    program_partners,
+    audit_events,
+    users,
+    refresh_tokens,
+    app_secrets
+);

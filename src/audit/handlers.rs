@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use validator::Validate;
 
 use super::{AuditAction, AuditEvent, AuditEventRow};
+use crate::auth::{Admins, Auth};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::json::Query;
@@ -43,6 +44,7 @@ pub struct AuditFilters {
 /// List audit events, newest first.
 #[utoipa::path(
     tag = "audit",
+    security(("bearer_auth" = ["admin"])),
     params(AuditFilters, PageParams),
     responses(
         (status = 200, description = "A page of audit events, newest first", body = Page<AuditEvent>,
@@ -52,6 +54,7 @@ pub struct AuditFilters {
 )]
 #[get("/audit-events")]
 pub async fn list_audit_events(
+    _auth: Auth<Admins>,
     db: web::Data<Db>,
     req: HttpRequest,
     filters: Query<AuditFilters>,

@@ -5,10 +5,6 @@ mod handlers;
 
 pub use handlers::*;
 
-use std::future::{Ready, ready};
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -17,7 +13,6 @@ use utoipa::ToSchema;
 
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::http::request_id::RequestId;
 use crate::ids::{AuditEventId, text_enum};
 use crate::schema::audit_events;
 
@@ -26,26 +21,14 @@ text_enum!(
     AuditAction { Create, Update, Delete }
 );
 
-/// Who is acting, and in which request: every change names both in its audit event.
+/// Who is acting, and in which request: every change names both in its audit event. Made by
+/// [`crate::auth::Auth`] from the signed-in account.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    /// The account acting; `anonymous` until accounts exist.
+    /// The email of the account acting.
     pub name: String,
     /// The request's `X-Request-Id`.
     pub request_id: Option<String>,
-}
-
-impl FromRequest for Actor {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
-        ready(Ok(Actor {
-            name: "anonymous".to_owned(),
-            request_id,
-        }))
-    }
 }
 
 #[derive(Insertable)]

@@ -9,12 +9,23 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 
 /// A JSON request body: parsed (400 on bad JSON, a wrong type or an unknown field), every string
 /// NFC-normalised and trimmed, then validated (422 naming every bad field).
+///
+/// The outcome is kept, not raised, until the handler calls [`Body::get`]: actix polls a
+/// handler's extractors together, and a bad body must not answer before the caller's
+/// authorisation does (a reporter sending a bad body to a write gets 403, not 400).
 #[derive(Debug)]
-pub struct Body<T>(pub T);
+pub struct Body<T>(ApiResult<T>);
+
+impl<T> Body<T> {
+    /// The parsed, valid body, or the error that says what is wrong with it.
+    pub fn get(self) -> ApiResult<T> {
+        self.0
+    }
+}
 
 impl<T> FromRequest for Body<T>
 where
@@ -26,12 +37,15 @@ where
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let json = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            let mut value = json.await?.into_inner();
-            crate::text::normalize_json(&mut value);
-            let parsed: T = serde_json::from_value(value)
-                .map_err(|e| ApiError::bad_request("malformed_json", format!("the body does not fit: {e}")))?;
-            parsed.validate().map_err(ApiError::from)?;
-            Ok(Body(parsed))
+            let parsed = async {
+                let mut value = json.await.map_err(api_error)?.into_inner();
+                crate::text::normalize_json(&mut value);
+                let parsed: T = serde_json::from_value(value)
+                    .map_err(|e| ApiError::bad_request("malformed_json", format!("the body does not fit: {e}")))?;
+                parsed.validate()?;
+                Ok(parsed)
+            };
+            Ok(Body(parsed.await))
         })
     }
 }
@@ -65,23 +79,33 @@ where
     }
 }
 
+/// The problem a JSON payload error is.
+fn payload_problem(error: &JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+            ApiError::PayloadTooLarge { limit: *limit }
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("send the body as JSON with `Content-Type: application/json`".to_owned())
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        }
+        other => ApiError::bad_request("malformed_body", format!("the body could not be read: {other}")),
+    }
+}
+
+/// Recover the problem from the error the JSON config's handler produced.
+fn api_error(error: actix_web::Error) -> ApiError {
+    match error.as_error::<JsonPayloadError>() {
+        Some(payload) => payload_problem(payload),
+        None => ApiError::bad_request("malformed_body", error.to_string()),
+    }
+}
+
 /// Body limit, content type and problem+json errors for JSON bodies.
 pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default().limit(limit).error_handler(|error, _req| {
-        let api = match &error {
-            JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
-                ApiError::PayloadTooLarge { limit: *limit }
-            }
-            JsonPayloadError::ContentType => {
-                ApiError::UnsupportedMediaType("send the body as JSON with `Content-Type: application/json`".to_owned())
-            }
-            JsonPayloadError::Deserialize(e) => {
-                ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-            }
-            other => ApiError::bad_request("malformed_body", format!("the body could not be read: {other}")),
-        };
-        api.into()
-    })
+    web::JsonConfig::default().limit(limit)
 }
 
 /// Problem+json for query strings that do not parse (unknown `sort`, a letter where a number goes).

@@ -19,6 +19,14 @@ pub fn rfc3339<S: serde::Serializer>(value: &NaiveDateTime, s: S) -> Result<S::O
     s.collect_str(&value.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
+/// Serialise an optional stored UTC instant as RFC 3339 with `Z`, or `null`.
+pub fn rfc3339_opt<S: serde::Serializer>(value: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => rfc3339(value, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// Deserialise `Some(value)` from a present field, refusing `null` (for PATCH fields that cannot
 /// be cleared); an absent field stays `None` through `#[serde(default)]`.
 pub fn some<'de, D, T>(d: D) -> Result<Option<T>, D::Error>

@@ -7,7 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::{CreatePartner, Partner, PartnerKind, UpdatePartner};
-use crate::audit::{self, Actor, AuditAction};
+use crate::audit::{self, AuditAction};
+use crate::auth::{Auth, Readers, Staff};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
@@ -71,6 +72,7 @@ pub struct PartnerFilters {
 /// List partners.
 #[utoipa::path(
     tag = "partners",
+    security(("bearer_auth" = ["admin", "officer", "reporter"])),
     params(PartnerFilters, PageParams),
     responses(
         (status = 200, description = "A page of partners", body = Page<Partner>,
@@ -80,6 +82,7 @@ pub struct PartnerFilters {
 )]
 #[get("/partners")]
 pub async fn list_partners(
+    _auth: Auth<Readers>,
     db: web::Data<Db>,
     req: HttpRequest,
     filters: Query<PartnerFilters>,
@@ -137,6 +140,7 @@ pub async fn list_partners(
 /// Get one partner.
 #[utoipa::path(
     tag = "partners",
+    security(("bearer_auth" = ["admin", "officer", "reporter"])),
     params(("id" = i64, Path, description = "Partner id")),
     responses(
         (status = 200, description = "The partner", body = Partner,
@@ -145,7 +149,7 @@ pub async fn list_partners(
     )
 )]
 #[get("/partners/{id}")]
-pub async fn get_partner(db: web::Data<Db>, id: web::Path<PartnerId>) -> ApiResult<HttpResponse> {
+pub async fn get_partner(_auth: Auth<Readers>, db: web::Data<Db>, id: web::Path<PartnerId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let partner = db.run(move |conn| Partner::find(conn, id)).await?;
     Ok(crate::http::ok_with_etag(&partner, partner.version))
@@ -154,6 +158,7 @@ pub async fn get_partner(db: web::Data<Db>, id: web::Path<PartnerId>) -> ApiResu
 /// Create a partner.
 #[utoipa::path(
     tag = "partners",
+    security(("bearer_auth" = ["admin", "officer"])),
     request_body = CreatePartner,
     responses(
         (status = 201, description = "Created", body = Partner,
@@ -162,10 +167,16 @@ pub async fn get_partner(db: web::Data<Db>, id: web::Path<PartnerId>) -> ApiResu
     )
 )]
 #[post("/partners")]
-pub async fn create_partner(db: web::Data<Db>, actor: Actor, body: Body<CreatePartner>) -> ApiResult<HttpResponse> {
+pub async fn create_partner(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    body: Body<CreatePartner>,
+) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
+    let body = body.get()?;
     let partner = db
         .write(move |conn| {
-            let partner = Partner::create(conn, body.0)?;
+            let partner = Partner::create(conn, body)?;
             audit::record(
                 conn,
                 &actor,
@@ -188,6 +199,7 @@ pub async fn create_partner(db: web::Data<Db>, actor: Actor, body: Body<CreatePa
 /// Change a partner: only the fields given change; `null` clears an optional one.
 #[utoipa::path(
     tag = "partners",
+    security(("bearer_auth" = ["admin", "officer"])),
     params(("id" = i64, Path, description = "Partner id"), crate::openapi::IfMatchHeader),
     request_body = UpdatePartner,
     responses(
@@ -198,18 +210,21 @@ pub async fn create_partner(db: web::Data<Db>, actor: Actor, body: Body<CreatePa
 )]
 #[patch("/partners/{id}")]
 pub async fn update_partner(
+    auth: Auth<Staff>,
     db: web::Data<Db>,
-    actor: Actor,
+
     id: web::Path<PartnerId>,
     if_match: IfMatch,
     body: Body<UpdatePartner>,
 ) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
+    let body = body.get()?;
     let id = id.into_inner();
     let partner = db
         .write(move |conn| {
             let current = Partner::find(conn, id)?;
             if_match.check(current.version)?;
-            let next = current.patched(body.0);
+            let next = current.patched(body);
             if next == current {
                 return Ok(current);
             }
@@ -232,16 +247,19 @@ pub async fn update_partner(
 /// Delete a partner that no programme refers to.
 #[utoipa::path(
     tag = "partners",
+    security(("bearer_auth" = ["admin", "officer"])),
     params(("id" = i64, Path, description = "Partner id"), crate::openapi::IfMatchHeader),
     responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors)
 )]
 #[delete("/partners/{id}")]
 pub async fn delete_partner(
+    auth: Auth<Staff>,
     db: web::Data<Db>,
-    actor: Actor,
+
     id: web::Path<PartnerId>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
     let id = id.into_inner();
     db.write(move |conn| {
         let current = Partner::find(conn, id)?;

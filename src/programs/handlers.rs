@@ -7,7 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::{CreateProgram, Program, ProgramKind, ProgramRow, ProgramStatus, UpdateProgram};
-use crate::audit::{self, Actor, AuditAction};
+use crate::audit::{self, AuditAction};
+use crate::auth::{Auth, ProgramReaders, Staff};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
@@ -74,6 +75,7 @@ pub struct ProgramFilters {
 /// List programmes.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
     params(ProgramFilters, PageParams),
     responses(
         (status = 200, description = "A page of programmes", body = Page<Program>,
@@ -83,6 +85,7 @@ pub struct ProgramFilters {
 )]
 #[get("/programs")]
 pub async fn list_programs(
+    auth: Auth<ProgramReaders>,
     db: web::Data<Db>,
     req: HttpRequest,
     filters: Query<ProgramFilters>,
@@ -90,10 +93,17 @@ pub async fn list_programs(
 ) -> ApiResult<HttpResponse> {
     let paging = page.into_inner().paging()?;
     let filters = filters.0;
+    let liaison_partner = auth.caller.liaison_partner();
     let (rows, total) = db
         .run(move |conn| {
             let query = || {
                 let mut query = programs::table.into_boxed();
+                if let Some(partner) = liaison_partner {
+                    let theirs = program_partners::table
+                        .filter(program_partners::partner_id.eq(partner))
+                        .select(program_partners::program_id);
+                    query = query.filter(programs::id.eq_any(theirs));
+                }
                 if let Some(q) = &filters.q {
                     query = query.filter(
                         programs::search_text
@@ -149,6 +159,7 @@ pub async fn list_programs(
 /// Get one programme.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
     params(("id" = i64, Path, description = "Programme id")),
     responses(
         (status = 200, description = "The programme", body = Program,
@@ -157,15 +168,26 @@ pub async fn list_programs(
     )
 )]
 #[get("/programs/{id}")]
-pub async fn get_program(db: web::Data<Db>, id: web::Path<ProgramId>) -> ApiResult<HttpResponse> {
+pub async fn get_program(
+    auth: Auth<ProgramReaders>,
+    db: web::Data<Db>,
+    id: web::Path<ProgramId>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let program = db.run(move |conn| Program::find(conn, id)).await?;
+    let caller = auth.caller;
+    let program = db
+        .run(move |conn| {
+            Program::check_visible(conn, &caller, id)?;
+            Program::find(conn, id)
+        })
+        .await?;
     Ok(crate::http::ok_with_etag(&program, program.version))
 }
 
 /// Create a programme.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer"])),
     request_body = CreateProgram,
     responses(
         (status = 201, description = "Created", body = Program,
@@ -174,10 +196,16 @@ pub async fn get_program(db: web::Data<Db>, id: web::Path<ProgramId>) -> ApiResu
     )
 )]
 #[post("/programs")]
-pub async fn create_program(db: web::Data<Db>, actor: Actor, body: Body<CreateProgram>) -> ApiResult<HttpResponse> {
+pub async fn create_program(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    body: Body<CreateProgram>,
+) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
+    let body = body.get()?;
     let program = db
         .write(move |conn| {
-            let program = Program::create(conn, body.0)?;
+            let program = Program::create(conn, body)?;
             audit::record(
                 conn,
                 &actor,
@@ -200,6 +228,7 @@ pub async fn create_program(db: web::Data<Db>, actor: Actor, body: Body<CreatePr
 /// Change a programme: only the fields given change; `null` clears an optional one.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer"])),
     params(("id" = i64, Path, description = "Programme id"), crate::openapi::IfMatchHeader),
     request_body = UpdateProgram,
     responses(
@@ -210,18 +239,21 @@ pub async fn create_program(db: web::Data<Db>, actor: Actor, body: Body<CreatePr
 )]
 #[patch("/programs/{id}")]
 pub async fn update_program(
+    auth: Auth<Staff>,
     db: web::Data<Db>,
-    actor: Actor,
+
     id: web::Path<ProgramId>,
     if_match: IfMatch,
     body: Body<UpdateProgram>,
 ) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
+    let body = body.get()?;
     let id = id.into_inner();
     let program = db
         .write(move |conn| {
             let current = Program::find(conn, id)?;
             if_match.check(current.version)?;
-            let next = current.patched(body.0)?;
+            let next = current.patched(body)?;
             if next == current {
                 return Ok(current);
             }
@@ -244,16 +276,19 @@ pub async fn update_program(
 /// Delete a programme that nothing refers to any more.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer"])),
     params(("id" = i64, Path, description = "Programme id"), crate::openapi::IfMatchHeader),
     responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors)
 )]
 #[delete("/programs/{id}")]
 pub async fn delete_program(
+    auth: Auth<Staff>,
     db: web::Data<Db>,
-    actor: Actor,
+
     id: web::Path<ProgramId>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
     let id = id.into_inner();
     db.write(move |conn| {
         let current = Program::find(conn, id)?;

@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
+use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{ProgramId, text_enum};
-use crate::schema::programs;
+use crate::schema::{program_partners, programs};
 
 text_enum!(
     /// What form a programme takes.
@@ -317,6 +318,25 @@ impl ProgramFields {
 }
 
 impl Program {
+    /// 404 unless `caller` may see programme `id`: a liaison sees only the programmes its partner
+    /// takes part in, and must not learn that others exist.
+    pub fn check_visible(conn: &mut DbConnection, caller: &Caller, id: ProgramId) -> ApiResult<()> {
+        let Some(partner) = caller.liaison_partner() else {
+            return Ok(());
+        };
+        let takes_part: bool = diesel::select(diesel::dsl::exists(
+            program_partners::table
+                .filter(program_partners::program_id.eq(id))
+                .filter(program_partners::partner_id.eq(partner)),
+        ))
+        .get_result(conn)?;
+        if takes_part {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("programme", id))
+        }
+    }
+
     /// The programme with `id`, or 404.
     pub fn find(conn: &mut DbConnection, id: ProgramId) -> ApiResult<Program> {
         programs::table

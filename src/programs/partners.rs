@@ -9,7 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use super::Program;
-use crate::audit::{self, Actor, AuditAction};
+use crate::audit::{self, AuditAction};
+use crate::auth::{Auth, ProgramReaders, Staff};
 use crate::db::{Db, DbConnection};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
@@ -223,6 +224,7 @@ pub struct ProgramPartnerFilters {
 /// List the partners of a programme with their roles, by partner code.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
     params(("id" = i64, Path, description = "Programme id"), ProgramPartnerFilters, PageParams),
     responses(
         (status = 200, description = "A page of the programme's partners", body = Page<ProgramPartner>,
@@ -232,6 +234,7 @@ pub struct ProgramPartnerFilters {
 )]
 #[get("/programs/{id}/partners")]
 pub async fn list_program_partners(
+    auth: Auth<ProgramReaders>,
     db: web::Data<Db>,
     req: HttpRequest,
     id: web::Path<ProgramId>,
@@ -241,8 +244,10 @@ pub async fn list_program_partners(
     let paging = page.into_inner().paging()?;
     let program_id = id.into_inner();
     let role = filters.into_inner().role;
+    let caller = auth.caller;
     let (rows, total) = db
         .run(move |conn| {
+            Program::check_visible(conn, &caller, program_id)?;
             Program::find(conn, program_id)?;
             let query = || {
                 let mut query = program_partners::table
@@ -275,6 +280,7 @@ pub async fn list_program_partners(
 /// Get a partner's roles in a programme.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
     params(("id" = i64, Path, description = "Programme id"), ("partner_id" = i64, Path, description = "Partner id")),
     responses(
         (status = 200, description = "The partner's place in the programme", body = ProgramPartner,
@@ -284,12 +290,17 @@ pub async fn list_program_partners(
 )]
 #[get("/programs/{id}/partners/{partner_id}")]
 pub async fn get_program_partner(
+    auth: Auth<ProgramReaders>,
     db: web::Data<Db>,
     path: web::Path<(ProgramId, PartnerId)>,
 ) -> ApiResult<HttpResponse> {
     let (program_id, partner_id) = path.into_inner();
+    let caller = auth.caller;
     let link = db
-        .run(move |conn| ProgramPartner::find(conn, program_id, partner_id))
+        .run(move |conn| {
+            Program::check_visible(conn, &caller, program_id)?;
+            ProgramPartner::find(conn, program_id, partner_id)
+        })
         .await?;
     Ok(crate::http::ok_with_etag(&link, link.version))
 }
@@ -297,6 +308,7 @@ pub async fn get_program_partner(
 /// Give a partner roles in a programme.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer"])),
     params(("id" = i64, Path, description = "Programme id")),
     request_body = CreateProgramPartner,
     responses(
@@ -307,13 +319,15 @@ pub async fn get_program_partner(
 )]
 #[post("/programs/{id}/partners")]
 pub async fn add_program_partner(
+    auth: Auth<Staff>,
     db: web::Data<Db>,
-    actor: Actor,
+
     id: web::Path<ProgramId>,
     body: Body<CreateProgramPartner>,
 ) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
     let program_id = id.into_inner();
-    let new = body.0;
+    let new = body.get()?;
     let link = db
         .write(move |conn| {
             let program = Program::find(conn, program_id)?;
@@ -372,6 +386,7 @@ pub async fn add_program_partner(
 /// Change a partner's roles or notes in a programme.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer"])),
     params(("id" = i64, Path, description = "Programme id"), ("partner_id" = i64, Path, description = "Partner id"),
            crate::openapi::IfMatchHeader),
     request_body = UpdateProgramPartner,
@@ -383,14 +398,16 @@ pub async fn add_program_partner(
 )]
 #[patch("/programs/{id}/partners/{partner_id}")]
 pub async fn update_program_partner(
+    auth: Auth<Staff>,
     db: web::Data<Db>,
-    actor: Actor,
+
     path: web::Path<(ProgramId, PartnerId)>,
     if_match: IfMatch,
     body: Body<UpdateProgramPartner>,
 ) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
     let (program_id, partner_id) = path.into_inner();
-    let change = body.0;
+    let change = body.get()?;
     let link = db
         .write(move |conn| {
             let current = ProgramPartner::find(conn, program_id, partner_id)?;
@@ -434,17 +451,20 @@ pub async fn update_program_partner(
 /// Remove a partner from a programme.
 #[utoipa::path(
     tag = "programs",
+    security(("bearer_auth" = ["admin", "officer"])),
     params(("id" = i64, Path, description = "Programme id"), ("partner_id" = i64, Path, description = "Partner id"),
            crate::openapi::IfMatchHeader),
     responses((status = 204, description = "Removed"), crate::openapi::DeleteErrors)
 )]
 #[delete("/programs/{id}/partners/{partner_id}")]
 pub async fn remove_program_partner(
+    auth: Auth<Staff>,
     db: web::Data<Db>,
-    actor: Actor,
+
     path: web::Path<(ProgramId, PartnerId)>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
     let (program_id, partner_id) = path.into_inner();
     db.write(move |conn| {
         let current = ProgramPartner::find(conn, program_id, partner_id)?;

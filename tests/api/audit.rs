@@ -22,7 +22,7 @@ db_test!(
         assert_eq!(actions, ["delete", "update", "create"], "newest first");
 
         let update = &events["items"][1];
-        assert_eq!(update["actor"], "anonymous");
+        assert_eq!(update["actor"], app.admin_email.as_str(), "the signed-in account is the actor");
         assert_eq!(update["request_id"], "change-42");
         assert_eq!(update["changes"], json!({
             "country": {"before": "JP", "after": "FR"},

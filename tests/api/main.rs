@@ -3,7 +3,9 @@
 
 mod support;
 
+mod access;
 mod audit;
+mod auth;
 mod cli;
 mod errors;
 mod openapi;
@@ -11,3 +13,4 @@ mod operations;
 mod partners;
 mod program_partners;
 mod programs;
+mod users;

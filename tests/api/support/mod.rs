@@ -12,8 +12,9 @@ use actix_web::http::header::HeaderMap;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use serde_json::Value;
-use tpms::config::{AppConfig, DatabaseConfig, HttpConfig};
-use tpms::db::Db;
+use tpms::config::{AppConfig, AuthConfig, DatabaseConfig, HttpConfig, Secret};
+use tpms::db::{Db, DbPool};
+use tpms::users::Role;
 
 /// Run a test body once on SQLite and once on PostgreSQL, as `<name>::on_sqlite` and
 /// `<name>::on_postgres`.
@@ -53,13 +54,57 @@ pub enum Backend {
 /// The body limit the test apps run with, small so that 413 is cheap to provoke.
 pub const BODY_LIMIT: u64 = 64 * 1024;
 
-/// A running app on its own database.
+/// The JWT secret test apps sign with, so tests can mint tokens of their own.
+pub const TEST_JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes!";
+/// The password of every account the harness makes.
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// A running app on its own database, signed in as an admin by default.
 pub struct TestApp {
     pub address: String,
     pub backend: Backend,
+    pub pool: DbPool,
     client: awc::Client,
     server: ServerHandle,
+    admin_token: String,
+    /// The email of the admin the app signs in as by default.
+    pub admin_email: String,
     _database: TestDatabase,
+}
+
+/// Requests made as one caller (or as nobody).
+pub struct Session<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+/// An account the harness made, and its fresh sign-in.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// The settings test apps run with; a test may change them before the app starts.
+pub fn test_config(bind: std::net::SocketAddr) -> AppConfig {
+    AppConfig {
+        http: HttpConfig {
+            bind,
+            max_body_bytes: BODY_LIMIT,
+            workers: Some(1),
+            shutdown_timeout_secs: 1,
+        },
+        auth: AuthConfig {
+            jwt_secret: Some(Secret(TEST_JWT_SECRET.to_owned())),
+            admin_email: None,
+            admin_password: None,
+            login_attempts_per_minute: 10_000,
+            max_concurrent_hashes: 4,
+            lockout_secs: 900,
+        },
+    }
 }
 
 enum TestDatabase {
@@ -126,15 +171,20 @@ impl TestApp {
     /// Start the app on a fresh, migrated database; `None` when PostgreSQL is wanted but not
     /// available.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
-        Self::start(backend, true).await
+        Self::start(backend, true, |_| {}).await
     }
 
-    /// Start the app on a fresh database that was never migrated.
+    /// Start the app with changed settings.
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut AppConfig)) -> Option<TestApp> {
+        Self::start(backend, true, tweak).await
+    }
+
+    /// Start the app on a fresh database that was never migrated (and so has no admin).
     pub async fn spawn_unmigrated(backend: Backend) -> Option<TestApp> {
-        Self::start(backend, false).await
+        Self::start(backend, false, |_| {}).await
     }
 
-    async fn start(backend: Backend, migrated: bool) -> Option<TestApp> {
+    async fn start(backend: Backend, migrated: bool, tweak: impl FnOnce(&mut AppConfig)) -> Option<TestApp> {
         let (database, url) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
@@ -162,43 +212,111 @@ impl TestApp {
         }
 
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let address = format!("http://{}", listener.local_addr().expect("a bound address"));
-        let http = HttpConfig {
-            bind: listener.local_addr().expect("a bound address"),
-            max_body_bytes: BODY_LIMIT,
-            workers: Some(1),
-            shutdown_timeout_secs: 1,
-        };
-        let server = tpms::app::serve(listener, Db::new(pool), AppConfig { http }).expect("the server starts");
+        let bind = listener.local_addr().expect("a bound address");
+        let address = format!("http://{bind}");
+        let mut config = test_config(bind);
+        tweak(&mut config);
+        let server = tpms::app::serve(listener, Db::new(pool.clone()), config).expect("the server starts");
         let handle = server.handle();
         actix_web::rt::spawn(server);
         let client = awc::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .finish();
-        Some(TestApp {
+        let mut app = TestApp {
             address,
             backend,
+            pool,
             client,
             server: handle,
+            admin_token: String::new(),
+            admin_email: String::new(),
             _database: database,
-        })
-    }
-
-    /// A request to build on (headers, methods the helpers below do not cover).
-    pub fn request(&self, method: Method, path: &str) -> awc::ClientRequest {
-        self.client.request(method, format!("{}{path}", self.address))
-    }
-
-    /// Send a request with an optional JSON body.
-    pub async fn send(&self, request: awc::ClientRequest, body: Option<&Value>) -> TestResponse {
-        let response = match body {
-            Some(body) => request.send_json(body).await,
-            None => request.send().await,
         };
-        TestResponse::read(response.expect("the server answers")).await
+        if migrated {
+            let admin = app.user(Role::Admin, None).await;
+            app.admin_token = admin.access_token;
+            app.admin_email = admin.email;
+        }
+        Some(app)
     }
 
-    /// Send a raw body with a content type.
+    /// Make an account with `role` (and partner, for a liaison) straight in the database, and sign
+    /// it in over HTTP.
+    pub async fn user(&self, role: Role, partner_id: Option<i64>) -> TestUser {
+        let email = format!("{role}-{}@example.test", uuid::Uuid::new_v4().simple());
+        let new = tpms::users::CreateUser {
+            email: email.clone(),
+            display_name: format!("Test {role}"),
+            role,
+            partner_id: partner_id.map(tpms::ids::PartnerId),
+            password: TEST_PASSWORD.to_owned(),
+        };
+        let pool = self.pool.clone();
+        let id = actix_web::web::block(move || {
+            let hash = tpms::auth::passwords::hash_now(TEST_PASSWORD).expect("hashing works");
+            let mut conn = pool.get().expect("a connection");
+            tpms::users::User::create(&mut conn, &new, hash)
+                .expect("the account is created")
+                .id
+                .0
+        })
+        .await
+        .expect("the blocking pool runs");
+        let signed_in = self.sign_in(&email, TEST_PASSWORD).await;
+        assert_eq!(signed_in.status, 200, "signing in {email}: {}", signed_in.text());
+        let body = signed_in.json();
+        TestUser {
+            id,
+            email,
+            access_token: body["access_token"].as_str().expect("an access token").to_owned(),
+            refresh_token: body["refresh_token"].as_str().expect("a refresh token").to_owned(),
+        }
+    }
+
+    /// `POST /api/v1/auth/login`.
+    pub async fn sign_in(&self, email: &str, password: &str) -> TestResponse {
+        self.anonymous()
+            .post(
+                "/api/v1/auth/login",
+                serde_json::json!({"email": email, "password": password}),
+            )
+            .await
+    }
+
+    /// Requests with no token.
+    pub fn anonymous(&self) -> Session<'_> {
+        Session { app: self, token: None }
+    }
+
+    /// Requests with this access token.
+    pub fn as_token(&self, token: &str) -> Session<'_> {
+        Session {
+            app: self,
+            token: Some(token.to_owned()),
+        }
+    }
+
+    /// Requests as `user`.
+    pub fn as_user(&self, user: &TestUser) -> Session<'_> {
+        self.as_token(&user.access_token)
+    }
+
+    fn admin(&self) -> Session<'_> {
+        Session {
+            app: self,
+            token: (!self.admin_token.is_empty()).then(|| self.admin_token.clone()),
+        }
+    }
+
+    /// A request to build on, as the admin.
+    pub fn request(&self, method: Method, path: &str) -> awc::ClientRequest {
+        self.admin().request(method, path)
+    }
+
+    pub async fn send(&self, request: awc::ClientRequest, body: Option<&Value>) -> TestResponse {
+        send(request, body).await
+    }
+
     pub async fn send_raw(
         &self,
         request: awc::ClientRequest,
@@ -213,19 +331,19 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
-        self.send(self.request(Method::GET, path), None).await
+        self.admin().get(path).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> TestResponse {
-        self.send(self.request(Method::POST, path), Some(&body)).await
+        self.admin().post(path, body).await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> TestResponse {
-        self.send(self.request(Method::PATCH, path), Some(&body)).await
+        self.admin().patch(path, body).await
     }
 
     pub async fn delete(&self, path: &str) -> TestResponse {
-        self.send(self.request(Method::DELETE, path), None).await
+        self.admin().delete(path).await
     }
 
     /// Create a record and return its JSON, failing the test if that does not work.
@@ -233,6 +351,45 @@ impl TestApp {
         let response = self.post(path, body).await;
         assert_eq!(response.status, 201, "creating at {path}: {}", response.text());
         response.json()
+    }
+}
+
+async fn send(request: awc::ClientRequest, body: Option<&Value>) -> TestResponse {
+    let response = match body {
+        Some(body) => request.send_json(body).await,
+        None => request.send().await,
+    };
+    TestResponse::read(response.expect("the server answers")).await
+}
+
+impl Session<'_> {
+    /// A request to build on.
+    pub fn request(&self, method: Method, path: &str) -> awc::ClientRequest {
+        let request = self.app.client.request(method, format!("{}{path}", self.app.address));
+        match &self.token {
+            Some(token) => request.insert_header(("authorization", format!("Bearer {token}"))),
+            None => request,
+        }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> TestResponse {
+        send(self.request(method, path), body).await
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> TestResponse {
+        self.send(Method::POST, path, Some(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> TestResponse {
+        self.send(Method::PATCH, path, Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> TestResponse {
+        self.send(Method::DELETE, path, None).await
     }
 }
 

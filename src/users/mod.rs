@@ -1,0 +1,293 @@
+//! Accounts: who may sign in, with which role, and for liaisons, which partner they speak for.
+//! Accounts are deactivated, never deleted, so the audit trail keeps naming real people.
+
+pub mod handlers;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{PartnerId, UserId, text_enum};
+use crate::schema::users;
+
+text_enum!(
+    /// What an account may do (see docs/api-conventions.md for the full table).
+    Role {
+        /// Everything, including accounts.
+        Admin,
+        /// Creates and changes programmes, partners, cohorts, sessions, trainees, enrolments, attendance.
+        Officer,
+        /// Speaks for one partner: reads that partner's programmes, records evaluations there.
+        Liaison,
+        /// Reads everything but accounts.
+        Reporter,
+    }
+);
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Queryable, Serialize, ToSchema)]
+pub struct User {
+    /// Id.
+    pub id: UserId,
+    /// Sign-in email, as written when the account was made.
+    #[schema(example = "officer@example.gov.vn")]
+    pub email: String,
+    #[serde(skip)]
+    pub(crate) email_key: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// The partner a liaison speaks for; empty for other roles.
+    pub partner_id: Option<PartnerId>,
+    /// Whether the account may sign in.
+    pub active: bool,
+    #[serde(skip)]
+    pub(crate) password_hash: String,
+    /// When the password was last set (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub password_changed_at: NaiveDateTime,
+    #[serde(skip)]
+    pub(crate) failed_logins: i32,
+    #[serde(skip)]
+    pub(crate) locked_until: Option<NaiveDateTime>,
+    /// Last successful sign-in (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_login_at: Option<NaiveDateTime>,
+    /// When it was created (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    /// When it last changed (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    /// Increases with every change; send it back in `If-Match`.
+    pub version: i32,
+}
+
+/// Password rules: 12 to 128 characters.
+pub fn password_rules(password: &str) -> Result<(), ValidationError> {
+    let len = password.chars().count();
+    if (12..=128).contains(&len) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("weak_password")
+            .with_message(format!("must be 12 to 128 characters long (got {len})").into()))
+    }
+}
+
+/// The rule the schema cannot state: a password is not the account's own email.
+pub fn not_the_email(password: &str, email: &str) -> ApiResult<()> {
+    if password.trim().eq_ignore_ascii_case(email.trim()) {
+        return Err(ApiError::invalid(
+            "password",
+            "password_is_email",
+            "must not be the account's email",
+        ));
+    }
+    Ok(())
+}
+
+fn email(value: &str) -> Result<(), ValidationError> {
+    if value.len() <= 320 && validator::ValidateEmail::validate_email(&value) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("invalid_email")
+            .with_message(format!("is not an email address (got `{value}`)").into()))
+    }
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    /// Sign-in email, unique regardless of case.
+    #[validate(custom(function = "email"))]
+    #[schema(max_length = 320, example = "officer@example.gov.vn")]
+    pub email: String,
+    /// Name shown to others.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Required for a liaison, forbidden for the other roles.
+    pub partner_id: Option<PartnerId>,
+    /// 12 to 128 characters, not the email.
+    #[validate(custom(function = "password_rules"))]
+    #[schema(min_length = 12, max_length = 128, format = Password)]
+    pub password: String,
+}
+
+/// A change to an account (admins only): only the fields given change.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// Name shown to others.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
+    pub display_name: Option<String>,
+    /// Role.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[schema(nullable = false)]
+    pub role: Option<Role>,
+    /// The liaison's partner; `null` clears it (when the role is no longer liaison).
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub partner_id: Option<Option<PartnerId>>,
+    /// `false` deactivates the account: its tokens stop working at once.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[schema(nullable = false)]
+    pub active: Option<bool>,
+    /// A new password set by an admin.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(custom(function = "password_rules"))]
+    #[schema(nullable = false, min_length = 12, max_length = 128, format = Password)]
+    pub password: Option<String>,
+}
+
+/// Every stored column but the id.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub(crate) struct UserFields {
+    email: String,
+    email_key: String,
+    display_name: String,
+    role: Role,
+    partner_id: Option<PartnerId>,
+    active: bool,
+    password_hash: String,
+    password_changed_at: NaiveDateTime,
+    failed_logins: i32,
+    locked_until: Option<NaiveDateTime>,
+    last_login_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+impl UserFields {
+    fn of(u: &User) -> Self {
+        Self {
+            email: u.email.clone(),
+            email_key: u.email_key.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+            partner_id: u.partner_id,
+            active: u.active,
+            password_hash: u.password_hash.clone(),
+            password_changed_at: u.password_changed_at,
+            failed_logins: u.failed_logins,
+            locked_until: u.locked_until,
+            last_login_at: u.last_login_at,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            version: u.version,
+        }
+    }
+}
+
+/// The key an email is found by: trimmed and lower-cased.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl User {
+    /// The account with `id`, or 404.
+    pub fn find(conn: &mut DbConnection, id: UserId) -> ApiResult<User> {
+        users::table
+            .find(id)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("account", id))
+    }
+
+    /// The account signing in with `email`, if any.
+    pub fn by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Option<User>> {
+        Ok(users::table
+            .filter(users::email_key.eq(email_key(email)))
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Whether any account exists (for the first-admin bootstrap).
+    pub fn any(conn: &mut DbConnection) -> ApiResult<bool> {
+        Ok(diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)?)
+    }
+
+    /// Check the role/partner rule and that the partner exists.
+    pub fn check_partner(conn: &mut DbConnection, role: Role, partner_id: Option<PartnerId>) -> ApiResult<()> {
+        match (role, partner_id) {
+            (Role::Liaison, None) => Err(ApiError::invalid(
+                "partner_id",
+                "required",
+                "is required for a liaison: the partner they speak for",
+            )),
+            (Role::Liaison, Some(id)) => match crate::partners::Partner::find(conn, id) {
+                Ok(_) => Ok(()),
+                Err(ApiError::NotFound(_)) => Err(ApiError::invalid(
+                    "partner_id",
+                    "not_found",
+                    format!("names no partner (id {id})"),
+                )),
+                Err(e) => Err(e),
+            },
+            (_, Some(_)) => Err(ApiError::invalid(
+                "partner_id",
+                "forbidden",
+                format!("must be empty for the {role} role"),
+            )),
+            (_, None) => Ok(()),
+        }
+    }
+
+    /// Insert a new account with an already hashed password.
+    pub fn create(conn: &mut DbConnection, new: &CreateUser, password_hash: String) -> ApiResult<User> {
+        Self::check_partner(conn, new.role, new.partner_id)?;
+        let now = crate::http::now();
+        let draft = User {
+            id: UserId(0),
+            email: new.email.trim().to_owned(),
+            email_key: email_key(&new.email),
+            display_name: new.display_name.clone(),
+            role: new.role,
+            partner_id: new.partner_id,
+            active: true,
+            password_hash,
+            password_changed_at: now,
+            failed_logins: 0,
+            locked_until: None,
+            last_login_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        diesel::insert_into(users::table)
+            .values(UserFields::of(&draft))
+            .returning(users::all_columns)
+            .get_result(conn)
+            .map_err(|e| {
+                ApiError::from(e).naming_duplicate(|| format!("an account with email {} already exists", draft.email))
+            })
+    }
+
+    /// Store `next` over `self` if nobody changed it since it was read; bumps the version.
+    pub fn save(&self, conn: &mut DbConnection, mut next: User) -> ApiResult<User> {
+        next.version = self.version + 1;
+        next.updated_at = crate::http::now();
+        diesel::update(users::table.find(self.id).filter(users::version.eq(self.version)))
+            .set(UserFields::of(&next))
+            .returning(users::all_columns)
+            .get_result(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::PreconditionFailed("the account changed while this request ran; retry".to_owned()))
+    }
+}

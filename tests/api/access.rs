@@ -1,0 +1,88 @@
+//! Who may call what: read from the OpenAPI document, so that every operation is covered, and an
+//! operation that names no roles fails here.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::Method;
+use serde_json::{Value, json};
+use tpms::users::Role;
+
+use crate::db_test;
+use crate::support::build;
+
+/// Operations anyone may call.
+const PUBLIC: [&str; 5] = [
+    "/health",
+    "/ready",
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/logout",
+];
+
+db_test!(
+    async fn every_operation_is_closed_to_anonymous_callers_and_to_roles_outside_its_scopes(app) {
+        let partner = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let partner_id = partner["id"].as_i64().expect("an id");
+        let mut tokens = BTreeMap::new();
+        for role in [Role::Admin, Role::Officer, Role::Reporter, Role::Liaison] {
+            let partner = (role == Role::Liaison).then_some(partner_id);
+            tokens.insert(role.as_str(), app.user(role, partner).await.access_token);
+        }
+        let doc: Value = serde_json::from_str(&tpms::openapi::document_json()).expect("the document is JSON");
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("a path item") {
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("an HTTP method");
+                let concrete = path.replace("{id}", "999").replace("{partner_id}", "999");
+                let body = matches!(method, Method::POST | Method::PATCH).then(|| json!({}));
+                let Some(scopes) = operation["security"][0]["bearer_auth"].as_array() else {
+                    assert!(PUBLIC.contains(&path.as_str()), "{method} {path} names no roles: it must be secured or public");
+                    continue;
+                };
+                let anonymous = app.anonymous().send(method.clone(), &concrete, body.as_ref()).await;
+                assert_eq!(anonymous.status, 401, "anonymous {method} {path}: {}", anonymous.text());
+                for (role, token) in &tokens {
+                    let allowed = scopes.iter().any(|s| s == role);
+                    let response = app.as_token(token).send(method.clone(), &concrete, body.as_ref()).await;
+                    if allowed {
+                        assert!(![401, 403].contains(&response.status), "{role} may {method} {path}: {}", response.text());
+                    } else {
+                        assert_eq!(response.status, 403, "{role} may not {method} {path}: {}", response.text());
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} operations checked");
+    }
+);
+
+db_test!(
+    async fn a_liaison_sees_only_the_programmes_its_partner_takes_part_in(app) {
+        let jica = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let insp = app.create("/api/v1/partners", build::partner("INSP")).await;
+        let theirs = app.create("/api/v1/programs", build::program("JICA-YL")).await;
+        let other = app.create("/api/v1/programs", build::program("INSP-PL")).await;
+        app.create(&format!("/api/v1/programs/{}/partners", theirs["id"]), json!({"partner_id": jica["id"], "roles": ["funder"]}))
+            .await;
+        app.create(&format!("/api/v1/programs/{}/partners", other["id"]), json!({"partner_id": insp["id"], "roles": ["host"]}))
+            .await;
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+
+        let listed = as_liaison.get("/api/v1/programs").await.json();
+        assert_eq!(listed["total"], 1);
+        assert_eq!(listed["items"][0]["code"], "JICA-YL");
+        assert_eq!(as_liaison.get(&format!("/api/v1/programs/{}", theirs["id"])).await.status, 200);
+        assert_eq!(as_liaison.get(&format!("/api/v1/programs/{}/partners", theirs["id"])).await.status, 200);
+
+        as_liaison.get(&format!("/api/v1/programs/{}", other["id"])).await.assert_problem(404, "not_found");
+        as_liaison.get(&format!("/api/v1/programs/{}/partners", other["id"])).await.assert_problem(404, "not_found");
+        as_liaison
+            .get(&format!("/api/v1/programs/{}/partners/{}", other["id"], insp["id"]))
+            .await
+            .assert_problem(404, "not_found");
+        as_liaison.get("/api/v1/partners").await.assert_problem(403, "forbidden");
+        as_liaison.post("/api/v1/programs", build::program("NEW")).await.assert_problem(403, "forbidden");
+    }
+);
