@@ -54,14 +54,16 @@ pub enum ConnectionError {
     Query(#[from] diesel::result::Error),
 }
 
-/// Pragmas for every SQLite connection.
-/// - `foreign_keys`: SQLite leaves them off unless asked, per connection.
-/// - `busy_timeout`: a writer waits for the lock instead of failing at once.
-/// - `journal_mode=WAL`: readers never block the writer.
+/// Pragmas for every SQLite connection (they hold per connection, not per file).
+/// - `busy_timeout` first: a writer waits for the lock instead of failing at once.
+/// - `foreign_keys`: SQLite leaves them off unless asked.
 /// - `synchronous=FULL`: a write the API acknowledged survives a power cut; one fsync per commit
 ///   costs nothing at an officer's write rate, and losing attendance records would.
-const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000; \
-     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+
+/// `journal_mode=WAL` (readers never block the writer) is a property of the file: set once when
+/// the pool opens, not on every connection, where it needs a lock a busy writer may hold.
+const SQLITE_WAL: &str = "PRAGMA journal_mode = WAL;";
 
 impl r2d2::ManageConnection for ConnectionManager {
     type Connection = DbConnection;
@@ -90,11 +92,19 @@ impl r2d2::ManageConnection for ConnectionManager {
 /// Open a pool, failing fast (with the URL, password masked) when the database cannot be reached.
 pub fn connect(config: &DatabaseConfig) -> anyhow::Result<DbPool> {
     use anyhow::Context as _;
-    r2d2::Pool::builder()
+    let pool = r2d2::Pool::builder()
         .max_size(config.db_pool_size)
         .connection_timeout(Duration::from_secs(10))
         .build(ConnectionManager::new(config.database_url.clone()))
-        .with_context(|| format!("cannot open the database at {}", config.database_url))
+        .with_context(|| format!("cannot open the database at {}", config.database_url))?;
+    let mut conn = pool.get()?;
+    if let DbConnection::Sqlite(sqlite) = &mut *conn {
+        sqlite
+            .batch_execute(SQLITE_WAL)
+            .context("cannot switch the SQLite database to WAL mode")?;
+    }
+    drop(conn);
+    Ok(pool)
 }
 
 /// Handle to the database for request handlers: every call runs on the blocking pool.

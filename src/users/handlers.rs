@@ -10,7 +10,7 @@ use super::{CreateUser, Role, UpdateUser, User};
 use crate::audit::{self, AuditAction};
 use crate::auth::{Admins, Auth, AuthState};
 use crate::db::Db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::json::{Body, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
@@ -176,6 +176,23 @@ pub async fn update_user(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let change = body.get()?;
+    // An admin's own account changes only in ways that cannot lock them out, and its password
+    // only through POST /api/v1/auth/password, which asks for the current one: a stolen access
+    // token must not be enough to take the account over.
+    if id == auth.caller.id {
+        if change.active == Some(false) || change.role.is_some_and(|r| r != auth.caller.role) {
+            return Err(ApiError::conflict(
+                "own_account",
+                "you cannot deactivate your own account or change its role; another admin can",
+            ));
+        }
+        if change.password.is_some() {
+            return Err(ApiError::conflict(
+                "own_account",
+                "change your own password with POST /api/v1/auth/password, which asks for the current one",
+            ));
+        }
+    }
     let current = db.run(move |conn| User::find(conn, id)).await?;
     if_match.check(current.version)?;
     let new_hash = match &change.password {

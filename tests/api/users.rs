@@ -73,3 +73,14 @@ db_test!(
         assert_eq!(app.sign_in(&officer.email, new_password).await.status, 200);
     }
 );
+
+db_test!(
+    async fn an_admin_cannot_lock_themselves_out(app) {
+        let me = app.get("/api/v1/auth/me").await.json();
+        let path = format!("/api/v1/users/{}", me["id"]);
+        app.patch(&path, json!({"active": false})).await.assert_problem(409, "own_account");
+        app.patch(&path, json!({"role": "reporter"})).await.assert_problem(409, "own_account");
+        app.patch(&path, json!({"password": "a new password for me"})).await.assert_problem(409, "own_account");
+        assert_eq!(app.patch(&path, json!({"display_name": "Still me"})).await.status, 200);
+    }
+);
