@@ -264,6 +264,39 @@ pub enum DeleteErrors {
     Stale(Problem),
 }
 
+/// Errors of a JSON body, for the sign-in operations, which have no object to find or conflict with.
+#[derive(IntoResponses)]
+pub enum BodyErrors {
+    /// 400.
+    #[response(
+        status = 400,
+        description = "Malformed JSON, a wrong type or an unknown field",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    /// 413.
+    #[response(
+        status = 413,
+        description = "The body is larger than the limit",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    /// 415.
+    #[response(
+        status = 415,
+        description = "The body is not JSON",
+        content_type = "application/problem+json"
+    )]
+    NotJson(Problem),
+    /// 422.
+    #[response(
+        status = 422,
+        description = "Invalid fields, each named by a JSON pointer",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
+}
+
 /// The optional `If-Match` header of changes and deletes.
 #[derive(IntoParams)]
 #[into_params(names("If-Match"), parameter_in = Header)]

@@ -129,12 +129,9 @@ fn locked(until: chrono::NaiveDateTime) -> ApiError {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong email or password (the same answer for both)", body = Problem,
          content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyErrors,
         (status = 429, description = "Locked after failed sign-ins, or too many attempts from this address",
          body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = String, description = "Seconds to wait"))),
@@ -214,12 +211,9 @@ enum Rotation {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair; the presented token stops working", body = TokenPair),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = Problem,
          content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyErrors,
     )
 )]
 #[post("/auth/refresh")]
@@ -297,10 +291,7 @@ pub async fn refresh(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out (also when the token was unknown or already revoked)"),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyErrors,
     )
 )]
 #[post("/auth/logout")]
@@ -344,12 +335,8 @@ pub async fn me(auth: Auth<SignedIn>, db: web::Data<Db>) -> ApiResult<HttpRespon
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed"),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong current password, or a new one that breaks the rules", body = Problem,
-         content_type = "application/problem+json"),
+        crate::openapi::BodyErrors,
     )
 )]
 #[post("/auth/password")]

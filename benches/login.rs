@@ -1,0 +1,189 @@
+//! Sign-in cost and responsiveness under a sign-in flood. Run: `cargo bench --bench login`.
+//!
+//! Starts the real app (release build) on a temporary SQLite database and measures:
+//! 1. one successful sign-in, sequentially (the cost of an argon2id verification plus the rest);
+//! 2. `GET /health` latency at rest;
+//! 3. `GET /health` latency while 50 wrong-password sign-ins run at once, the flood's duration,
+//!    and the process's peak memory: hashes are bounded (TPMS_MAX_CONCURRENT_HASHES), so the flood
+//!    queues instead of taking memory or the workers.
+//!
+//! Not a timed test: it asserts nothing and prints figures to compare between runs.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use tpms::config::{AppConfig, AuthConfig, DatabaseConfig, HttpConfig, Secret};
+use tpms::db::Db;
+
+const SEQUENTIAL_LOGINS: usize = 30;
+const HEALTH_SAMPLES: usize = 300;
+const FLOOD: usize = 50;
+const PASSWORD: &str = "benchmark password, long enough";
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn summary(name: &str, mut ms: Vec<f64>) {
+    ms.sort_by(f64::total_cmp);
+    let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
+    println!(
+        "{name:<44} n={:<4} mean={mean:>8.2} ms  p50={:>8.2}  p95={:>8.2}  max={:>8.2}",
+        ms.len(),
+        percentile(&ms, 50.0),
+        percentile(&ms, 95.0),
+        ms.last().copied().unwrap_or(f64::NAN)
+    );
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let database = DatabaseConfig {
+        database_url: format!("sqlite://{}", dir.path().join("bench.db").display())
+            .parse()
+            .map_err(anyhow::Error::msg)?,
+        db_pool_size: 8,
+    };
+    let pool = tpms::db::connect(&database)?;
+    tpms::cli::migrate(&pool)?;
+    let email = "bench@example.test";
+    {
+        let mut conn = pool.get()?;
+        let new = tpms::users::CreateUser {
+            email: email.to_owned(),
+            display_name: "Bench".to_owned(),
+            role: tpms::users::Role::Officer,
+            partner_id: None,
+            password: PASSWORD.to_owned(),
+        };
+        let hash = tpms::auth::passwords::hash_now(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
+        tpms::users::User::create(&mut conn, &new, hash).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let bind = listener.local_addr()?;
+    let base = format!("http://{bind}");
+    let max_hashes = 4;
+    let config = AppConfig {
+        http: HttpConfig {
+            bind,
+            max_body_bytes: 1 << 20,
+            workers: None,
+            shutdown_timeout_secs: 1,
+        },
+        auth: AuthConfig {
+            jwt_secret: Some(Secret("benchmark-secret-of-at-least-32-bytes".to_owned())),
+            admin_email: None,
+            admin_password: None,
+            // The per-address limit would answer most of the flood with 429 at once; lifted here
+            // to measure what the hash bound alone does.
+            login_attempts_per_minute: 1_000_000,
+            max_concurrent_hashes: max_hashes,
+            lockout_secs: 900,
+        },
+    };
+    println!(
+        "TPMS sign-in benchmark: {} cores, TPMS_MAX_CONCURRENT_HASHES={max_hashes}, server at {base}",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+
+    actix_web::rt::System::new().block_on(async move {
+        let server = tpms::app::serve(listener, Db::new(pool), config)?;
+        actix_web::rt::spawn(server);
+        let client = awc::Client::builder().timeout(Duration::from_secs(120)).finish();
+        let login = |password: &'static str| {
+            let client = client.clone();
+            let url = format!("{base}/api/v1/auth/login");
+            async move {
+                let started = Instant::now();
+                let response = client
+                    .post(url)
+                    .send_json(&serde_json::json!({"email": email, "password": password}))
+                    .await;
+                (
+                    response.map(|r| r.status().as_u16()).unwrap_or(0),
+                    started.elapsed().as_secs_f64() * 1000.0,
+                )
+            }
+        };
+        let health = || {
+            let client = client.clone();
+            let url = format!("{base}/health");
+            async move {
+                let started = Instant::now();
+                let ok = client.get(url).send().await.is_ok_and(|r| r.status().is_success());
+                (ok, started.elapsed().as_secs_f64() * 1000.0)
+            }
+        };
+
+        eprintln!("[1/3] {SEQUENTIAL_LOGINS} sequential successful sign-ins ...");
+        let _ = login(PASSWORD).await; // warm-up
+        let mut times = Vec::new();
+        for _ in 0..SEQUENTIAL_LOGINS {
+            let (status, ms) = login(PASSWORD).await;
+            anyhow::ensure!(status == 200, "sign-in answered {status}");
+            times.push(ms);
+        }
+        summary("one successful sign-in (sequential)", times);
+
+        eprintln!("[2/3] {HEALTH_SAMPLES} GET /health at rest ...");
+        let mut times = Vec::new();
+        for _ in 0..HEALTH_SAMPLES {
+            let (ok, ms) = health().await;
+            anyhow::ensure!(ok, "/health failed");
+            times.push(ms);
+        }
+        summary("GET /health at rest", times);
+
+        eprintln!("[3/3] {FLOOD} concurrent wrong-password sign-ins, polling /health meanwhile ...");
+        let started = Instant::now();
+        let flood = futures::future::join_all((0..FLOOD).map(|_| login("wrong password, long enough")));
+        let poll = async {
+            let mut times = Vec::new();
+            // Poll until the flood has had time to finish; stop early is not needed for a fixed figure.
+            while started.elapsed() < Duration::from_millis(200) || times.len() < 20 {
+                let (ok, ms) = health().await;
+                if ok {
+                    times.push(ms);
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+                if started.elapsed() > Duration::from_secs(30) {
+                    break;
+                }
+            }
+            times
+        };
+        let (results, during) = futures::future::join(flood, poll).await;
+        let flood_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let refused = results
+            .iter()
+            .filter(|(status, _)| *status == 401 || *status == 429)
+            .count();
+        summary("GET /health during the flood", during);
+        summary(
+            "each wrong-password sign-in in the flood",
+            results.iter().map(|(_, ms)| *ms).collect(),
+        );
+        println!(
+            "{:<44} {flood_ms:.0} ms for {FLOOD} attempts ({refused} refused with 401/429)",
+            "flood duration"
+        );
+        if let Some(mib) = peak_rss_mib() {
+            println!(
+                "{:<44} {mib:.0} MiB (benchmark process: client and server)",
+                "peak resident memory"
+            );
+        }
+        anyhow::Ok(())
+    })
+}
