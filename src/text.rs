@@ -5,17 +5,15 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// Normalise a JSON document in place before it is deserialised:
-/// - every string is NFC-normalised and trimmed: Vietnamese typed on different keyboards arrives
-///   composed or decomposed; stored once as NFC, it compares, sorts and round-trips the same;
-/// - a number with no fractional part (`272.0`) becomes an integer, as JSON Schema counts it one
-///   and spreadsheets and JavaScript clients send it so.
-pub fn normalize_json(value: &mut serde_json::Value) {
+/// Fields whose value is a secret: NFC-normalised (the same password typed on two keyboards must
+/// match) but never trimmed, since a space is as much a part of a password as any other character.
+const SECRET_FIELDS: [&str; 4] = ["password", "current_password", "new_password", "refresh_token"];
+
+/// Turn numbers with no fractional part (`272.0`) into integers, as JSON Schema counts them and
+/// spreadsheets and JavaScript clients send them. Changes nothing else, so a body checked after
+/// this is still checked as sent.
+pub fn integral_numbers(value: &mut serde_json::Value) {
     match value {
-        serde_json::Value::String(s) => {
-            let normalized: String = s.trim().nfc().collect();
-            *s = normalized;
-        }
         serde_json::Value::Number(n) => {
             if let Some(f) = n.as_f64().filter(|_| n.is_f64())
                 && f.fract() == 0.0
@@ -25,8 +23,35 @@ pub fn normalize_json(value: &mut serde_json::Value) {
                 *value = serde_json::Value::from(f as i64);
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(normalize_json),
-        serde_json::Value::Object(map) => map.values_mut().for_each(normalize_json),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
+/// NFC-normalise and trim every string in a JSON document, in place: Vietnamese typed on different
+/// keyboards arrives composed or decomposed; stored once as NFC, it compares, sorts and
+/// round-trips the same. Secrets ([`SECRET_FIELDS`]) are normalised but not trimmed.
+pub fn normalize_json(value: &mut serde_json::Value) {
+    normalize(value, false);
+}
+
+fn normalize(value: &mut serde_json::Value, secret: bool) {
+    match value {
+        serde_json::Value::String(s) => {
+            let normalized: String = if secret {
+                s.nfc().collect()
+            } else {
+                s.trim().nfc().collect()
+            };
+            *s = normalized;
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| normalize(item, secret)),
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                normalize(item, secret || SECRET_FIELDS.contains(&key.as_str()));
+            }
+        }
         _ => {}
     }
 }
@@ -88,9 +113,16 @@ mod tests {
     }
 
     #[test]
+    fn secrets_are_composed_but_never_trimmed() {
+        let mut value = serde_json::json!({"password": " a\u{0301} ", "name": " a "});
+        normalize_json(&mut value);
+        assert_eq!(value, serde_json::json!({"password": " á ", "name": "a"}));
+    }
+
+    #[test]
     fn integral_floats_become_integers_and_fractions_stay() {
         let mut value = serde_json::json!({"a": 272.0, "b": 2.5, "c": -3.0});
-        normalize_json(&mut value);
+        integral_numbers(&mut value);
         assert_eq!(value, serde_json::json!({"a": 272, "b": 2.5, "c": -3}));
     }
 

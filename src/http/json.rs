@@ -11,8 +11,9 @@ use validator::Validate;
 
 use crate::error::{ApiError, ApiResult};
 
-/// A JSON request body: parsed (400 on bad JSON, a wrong type or an unknown field), every string
-/// NFC-normalised and trimmed, then validated (422 naming every bad field).
+/// A JSON request body: parsed (400 on bad JSON, a wrong type or an unknown field), validated as
+/// sent (the OpenAPI bounds count what the client sent), then every string NFC-normalised and
+/// trimmed and validated again (422 naming every bad field).
 ///
 /// The outcome is kept, not raised, until the handler calls [`Body::get`]: actix polls a
 /// handler's extractors together, and a bad body must not answer before the caller's
@@ -39,10 +40,34 @@ where
         Box::pin(async move {
             let parsed = async {
                 let mut value = json.await.map_err(api_error)?.into_inner();
+                let parse = |value: serde_json::Value| {
+                    serde_json::from_value::<T>(value)
+                        .map_err(|e| ApiError::bad_request("malformed_json", format!("the body does not fit: {e}")))
+                };
+                crate::text::integral_numbers(&mut value);
+                // The schema's bounds (lengths, patterns) hold for the body as sent; the rules of
+                // stored text (not blank once trimmed) for what is kept. Every field either pass
+                // finds wrong is named, once.
+                let as_sent = parse(value.clone())?
+                    .validate()
+                    .err()
+                    .map(|e| crate::error::field_errors(&e));
                 crate::text::normalize_json(&mut value);
-                let parsed: T = serde_json::from_value(value)
-                    .map_err(|e| ApiError::bad_request("malformed_json", format!("the body does not fit: {e}")))?;
-                parsed.validate()?;
+                let parsed = parse(value)?;
+                let as_kept = parsed.validate().err().map(|e| crate::error::field_errors(&e));
+                match (as_sent, as_kept) {
+                    (None, None) => {}
+                    (first, second) => {
+                        let mut errors = first.unwrap_or_default();
+                        for error in second.unwrap_or_default() {
+                            if !errors.iter().any(|e| e.pointer == error.pointer) {
+                                errors.push(error);
+                            }
+                        }
+                        errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+                        return Err(ApiError::Validation(errors));
+                    }
+                }
                 Ok(parsed)
             };
             Ok(Body(parsed.await))

@@ -97,3 +97,20 @@ db_test!(
         app.post("/api/v1/programs", body).await.assert_problem(400, "malformed_json");
     }
 );
+
+db_test!(
+    async fn lengths_count_what_was_sent_not_what_is_left_after_trimming(app) {
+        let mut body = build::partner("PADDED");
+        body["name"] = serde_json::json!(format!("    {}", "n".repeat(298)));
+        let problem = app.post("/api/v1/partners", body).await.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/name");
+        let padded_token = format!("    {}", "t".repeat(254));
+        app.anonymous()
+            .post("/api/v1/auth/logout", serde_json::json!({"refresh_token": padded_token}))
+            .await
+            .assert_problem(422, "validation_failed");
+        let mut body = build::partner("TRIMMED");
+        body["name"] = serde_json::json!("  Japan International Cooperation Agency  ");
+        assert_eq!(app.create("/api/v1/partners", body).await["name"], "Japan International Cooperation Agency");
+    }
+);
