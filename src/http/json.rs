@@ -44,6 +44,14 @@ where
                     serde_json::from_value::<T>(value)
                         .map_err(|e| ApiError::bad_request("malformed_json", format!("the body does not fit: {e}")))
                 };
+                // serde would also read a struct from an array, by position; every body here is an
+                // object, and the schema says so.
+                if !value.is_object() {
+                    return Err(ApiError::bad_request(
+                        "malformed_json",
+                        "the body must be a JSON object",
+                    ));
+                }
                 crate::text::integral_numbers(&mut value);
                 // The schema's bounds (lengths, patterns) hold for the body as sent; the rules of
                 // stored text (not blank once trimmed) for what is kept. Every field either pass

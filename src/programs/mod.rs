@@ -197,7 +197,7 @@ pub struct CreateProgram {
     pub planned_cohorts: Option<i32>,
     /// Short tags (default none).
     #[validate(custom(function = "valid_focus_areas"))]
-    #[schema(max_items = 30, inline, value_type = Vec<String>)]
+    #[schema(max_items = 30)]
     pub focus_areas: Option<Vec<String>>,
     /// Free description.
     #[validate(custom(function = "crate::validate::long_text"))]
@@ -263,7 +263,7 @@ pub struct UpdateProgram {
     /// Short tags; `[]` clears them.
     #[serde(default, deserialize_with = "crate::http::some")]
     #[validate(custom(function = "valid_focus_areas"))]
-    #[schema(nullable = false, max_items = 30, inline, value_type = Vec<String>)]
+    #[schema(nullable = false, max_items = 30)]
     pub focus_areas: Option<Vec<String>>,
     /// Free description; `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]

@@ -114,3 +114,15 @@ db_test!(
         assert_eq!(app.create("/api/v1/partners", body).await["name"], "Japan International Cooperation Agency");
     }
 );
+
+db_test!(
+    async fn a_body_that_is_not_a_json_object_gets_400(app) {
+        let problem = app
+            .anonymous()
+            .post("/api/v1/auth/logout", serde_json::json!(["a refresh token"]))
+            .await
+            .assert_problem(400, "malformed_json");
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains("object")), "{problem}");
+        app.post("/api/v1/partners", serde_json::json!("JICA")).await.assert_problem(400, "malformed_json");
+    }
+);
