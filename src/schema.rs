@@ -80,6 +80,7 @@ diesel::table! {
         email -> Text,
         email_key -> Text,
         display_name -> Text,
+        search_text -> Text,
         role -> Text,
         partner_id -> Nullable<BigInt>,
         active -> Bool,

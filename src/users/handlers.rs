@@ -21,7 +21,7 @@ use crate::schema::users;
 #[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct UserFilters {
-    /// Finds email or display name, ignoring case.
+    /// Finds email or display name, ignoring case and Vietnamese diacritics.
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
     pub q: Option<String>,
@@ -59,13 +59,7 @@ pub async fn list_users(
             let query = || {
                 let mut query = users::table.into_boxed();
                 if let Some(q) = &filters.q {
-                    let pattern = crate::text::contains_pattern(&q.to_lowercase());
-                    query = query.filter(
-                        users::email_key
-                            .like(pattern.clone())
-                            .escape('\\')
-                            .or(users::display_name.like(pattern).escape('\\')),
-                    );
+                    query = query.filter(users::search_text.like(crate::text::contains_pattern(q)).escape('\\'));
                 }
                 if let Some(role) = filters.role {
                     query = query.filter(users::role.eq(role));

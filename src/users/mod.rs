@@ -40,6 +40,8 @@ pub struct User {
     pub(crate) email_key: String,
     /// Name shown to others.
     pub display_name: String,
+    #[serde(skip)]
+    pub(crate) search_text: String,
     /// Role.
     pub role: Role,
     /// The partner a liaison speaks for; empty for other roles.
@@ -161,6 +163,7 @@ pub(crate) struct UserFields {
     email: String,
     email_key: String,
     display_name: String,
+    search_text: String,
     role: Role,
     partner_id: Option<PartnerId>,
     active: bool,
@@ -180,6 +183,7 @@ impl UserFields {
             email: u.email.clone(),
             email_key: u.email_key.clone(),
             display_name: u.display_name.clone(),
+            search_text: crate::text::search_text([Some(u.email.as_str()), Some(&u.display_name)]),
             role: u.role,
             partner_id: u.partner_id,
             active: u.active,
@@ -258,6 +262,7 @@ impl User {
             email: new.email.trim().to_owned(),
             email_key: email_key(&new.email),
             display_name: new.display_name.clone(),
+            search_text: String::new(),
             role: new.role,
             partner_id: new.partner_id,
             active: true,

@@ -10,7 +10,7 @@ mod cli;
 mod errors;
 mod openapi;
 mod operations;
-mod partners;
+pub mod partners;
 mod program_partners;
 mod programs;
 mod users;

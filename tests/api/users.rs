@@ -27,6 +27,10 @@ db_test!(
 
         let listed = app.get("/api/v1/users?role=officer").await.json();
         assert_eq!(listed["total"], 1);
+        for q in ["nguyen thi", "NGUYỄN", "lan.nguyen@"] {
+            let found = app.get(&format!("/api/v1/users?q={}", crate::partners::urlencode(q))).await.json();
+            assert_eq!(found["total"], 1, "q={q}: {found}");
+        }
         let events = app.get(&format!("/api/v1/audit-events?entity_type=user&entity_id={}", user["id"])).await.json();
         assert_eq!(events["items"][0]["actor"], app.admin_email.as_str());
     }

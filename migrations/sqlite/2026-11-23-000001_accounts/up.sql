@@ -6,6 +6,8 @@ CREATE TABLE users (
     -- The email lower-cased: accounts are found and kept unique case-insensitively.
     email_key           TEXT NOT NULL UNIQUE,
     display_name        TEXT NOT NULL,
+    -- Email and display name folded (lower case, no diacritics), for ?q= on both databases.
+    search_text         TEXT NOT NULL,
     role                TEXT NOT NULL,
     partner_id          INTEGER REFERENCES partners (id) ON DELETE RESTRICT,
     active              BOOLEAN NOT NULL DEFAULT TRUE,
