@@ -55,247 +55,81 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Errors any read can answer.
-#[derive(IntoResponses)]
-pub enum ReadErrors {
-    /// 401.
-    #[response(
-        status = 401,
-        description = "Not signed in, or the token is not valid",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    /// 403.
-    #[response(
-        status = 403,
-        description = "The caller's role may not do this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    /// 400.
-    #[response(
-        status = 400,
-        description = "A query or path parameter that cannot be parsed",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    /// 404.
-    #[response(
-        status = 404,
-        description = "No such object",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
+/// Declare a set of problem+json error responses for `#[utoipa::path(responses(...))]`.
+macro_rules! problem_responses {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $status:literal: $description:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(IntoResponses)]
+        pub enum $name {
+            $(
+                #[doc = $description]
+                #[response(status = $status, description = $description, content_type = "application/problem+json")]
+                $variant(Problem),
+            )+
+        }
+    };
 }
 
-/// Errors a create can answer.
-#[derive(IntoResponses)]
-pub enum WriteErrors {
-    /// 401.
-    #[response(
-        status = 401,
-        description = "Not signed in, or the token is not valid",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    /// 403.
-    #[response(
-        status = 403,
-        description = "The caller's role may not do this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    /// 400.
-    #[response(
-        status = 400,
-        description = "Malformed JSON, a wrong type or an unknown field",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    /// 404.
-    #[response(
-        status = 404,
-        description = "The parent object does not exist",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    /// 409.
-    #[response(
-        status = 409,
-        description = "A duplicate code or another conflict",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-    /// 413.
-    #[response(
-        status = 413,
-        description = "The body is larger than the limit",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    /// 415.
-    #[response(
-        status = 415,
-        description = "The body is not JSON",
-        content_type = "application/problem+json"
-    )]
-    NotJson(Problem),
-    /// 422.
-    #[response(
-        status = 422,
-        description = "Invalid fields, each named by a JSON pointer",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
-}
+problem_responses!(
+    /// Errors any read can answer.
+    ReadErrors {
+        Unauthorized = 401: "Not signed in, or the token is not valid",
+        Forbidden = 403: "The caller's role may not do this",
+        BadRequest = 400: "A query or path parameter that cannot be parsed",
+        NotFound = 404: "No such object",
+    }
+);
 
-/// Errors a change (PATCH) can answer.
-#[derive(IntoResponses)]
-pub enum ChangeErrors {
-    /// 401.
-    #[response(
-        status = 401,
-        description = "Not signed in, or the token is not valid",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    /// 403.
-    #[response(
-        status = 403,
-        description = "The caller's role may not do this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    /// 400.
-    #[response(
-        status = 400,
-        description = "Malformed JSON, a wrong type or an unknown field",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    /// 404.
-    #[response(
-        status = 404,
-        description = "No such object",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    /// 409.
-    #[response(
-        status = 409,
-        description = "A duplicate code or another conflict",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-    /// 412.
-    #[response(
-        status = 412,
-        description = "`If-Match` names an older version",
-        content_type = "application/problem+json"
-    )]
-    Stale(Problem),
-    /// 413.
-    #[response(
-        status = 413,
-        description = "The body is larger than the limit",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    /// 415.
-    #[response(
-        status = 415,
-        description = "The body is not JSON",
-        content_type = "application/problem+json"
-    )]
-    NotJson(Problem),
-    /// 422.
-    #[response(
-        status = 422,
-        description = "Invalid fields, each named by a JSON pointer",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
-}
+problem_responses!(
+    /// Errors a create can answer.
+    WriteErrors {
+        Unauthorized = 401: "Not signed in, or the token is not valid",
+        Forbidden = 403: "The caller's role may not do this",
+        BadRequest = 400: "Malformed JSON, a wrong type or an unknown field",
+        NotFound = 404: "The parent object does not exist",
+        Conflict = 409: "A duplicate code or another conflict",
+        TooLarge = 413: "The body is larger than the limit",
+        NotJson = 415: "The body is not JSON",
+        Invalid = 422: "Invalid fields, each named by a JSON pointer",
+    }
+);
 
-/// Errors a delete can answer.
-#[derive(IntoResponses)]
-pub enum DeleteErrors {
-    /// 401.
-    #[response(
-        status = 401,
-        description = "Not signed in, or the token is not valid",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    /// 403.
-    #[response(
-        status = 403,
-        description = "The caller's role may not do this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    /// 400.
-    #[response(
-        status = 400,
-        description = "A path parameter that cannot be parsed",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    /// 404.
-    #[response(
-        status = 404,
-        description = "No such object",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    /// 409.
-    #[response(
-        status = 409,
-        description = "Other records still refer to it",
-        content_type = "application/problem+json"
-    )]
-    InUse(Problem),
-    /// 412.
-    #[response(
-        status = 412,
-        description = "`If-Match` names an older version",
-        content_type = "application/problem+json"
-    )]
-    Stale(Problem),
-}
+problem_responses!(
+    /// Errors a change (PATCH) can answer.
+    ChangeErrors {
+        Unauthorized = 401: "Not signed in, or the token is not valid",
+        Forbidden = 403: "The caller's role may not do this",
+        BadRequest = 400: "Malformed JSON, a wrong type or an unknown field",
+        NotFound = 404: "No such object",
+        Conflict = 409: "A duplicate code or another conflict",
+        Stale = 412: "`If-Match` names an older version",
+        TooLarge = 413: "The body is larger than the limit",
+        NotJson = 415: "The body is not JSON",
+        Invalid = 422: "Invalid fields, each named by a JSON pointer",
+    }
+);
 
-/// Errors of a JSON body, for the sign-in operations, which have no object to find or conflict with.
-#[derive(IntoResponses)]
-pub enum BodyErrors {
-    /// 400.
-    #[response(
-        status = 400,
-        description = "Malformed JSON, a wrong type or an unknown field",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    /// 413.
-    #[response(
-        status = 413,
-        description = "The body is larger than the limit",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    /// 415.
-    #[response(
-        status = 415,
-        description = "The body is not JSON",
-        content_type = "application/problem+json"
-    )]
-    NotJson(Problem),
-    /// 422.
-    #[response(
-        status = 422,
-        description = "Invalid fields, each named by a JSON pointer",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
-}
+problem_responses!(
+    /// Errors a delete can answer.
+    DeleteErrors {
+        Unauthorized = 401: "Not signed in, or the token is not valid",
+        Forbidden = 403: "The caller's role may not do this",
+        BadRequest = 400: "A path parameter that cannot be parsed",
+        NotFound = 404: "No such object",
+        InUse = 409: "Other records still refer to it",
+        Stale = 412: "`If-Match` names an older version",
+    }
+);
+
+problem_responses!(
+    /// Errors of a JSON body, for the sign-in operations, which have no object to find or conflict with.
+    BodyErrors {
+        BadRequest = 400: "Malformed JSON, a wrong type or an unknown field",
+        TooLarge = 413: "The body is larger than the limit",
+        NotJson = 415: "The body is not JSON",
+        Invalid = 422: "Invalid fields, each named by a JSON pointer",
+    }
+);
 
 /// The optional `If-Match` header of changes and deletes.
 #[derive(IntoParams)]

@@ -101,7 +101,9 @@ fn revoke_family(conn: &mut DbConnection, family: &str) -> ApiResult<()> {
     Ok(())
 }
 
-fn revoke_all_of(conn: &mut DbConnection, user: UserId) -> ApiResult<()> {
+/// Revoke every refresh token of an account (its password changed, or an admin deactivated it,
+/// changed its role or set its password).
+pub fn revoke_sessions(conn: &mut DbConnection, user: UserId) -> ApiResult<()> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user))
@@ -372,7 +374,7 @@ pub async fn change_password(
         next.password_hash = hash;
         next.password_changed_at = crate::http::now();
         let saved = user.save(conn, next)?;
-        revoke_all_of(conn, user.id)?;
+        revoke_sessions(conn, user.id)?;
         audit::record(
             conn,
             &actor,
@@ -385,11 +387,6 @@ pub async fn change_password(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Revoke every refresh token of an account (when an admin deactivates it or sets its password).
-pub fn revoke_sessions(conn: &mut DbConnection, user: UserId) -> ApiResult<()> {
-    revoke_all_of(conn, user)
 }
 
 use crate::error::Problem;
