@@ -18,16 +18,6 @@ pub enum DatabaseUrl {
     Sqlite(PathBuf),
 }
 
-impl DatabaseUrl {
-    /// The backend's name, for logs and `/ready`.
-    pub fn backend_name(&self) -> &'static str {
-        match self {
-            DatabaseUrl::Postgres(_) => "postgresql",
-            DatabaseUrl::Sqlite(_) => "sqlite",
-        }
-    }
-}
-
 impl FromStr for DatabaseUrl {
     type Err = String;
 

@@ -187,6 +187,8 @@ pub async fn update_user(
             ));
         }
     }
+    // A first read, outside the write transaction, so that hashing a new password (~20 ms) never
+    // holds SQLite's write lock; the transaction below reads and checks the account again.
     let current = db.run(move |conn| User::find(conn, id)).await?;
     if_match.check(current.version)?;
     let new_hash = match &change.password {
