@@ -115,3 +115,19 @@ typed_id!(
     /// Id of an account.
     UserId
 );
+typed_id!(
+    /// Id of a cohort (a class of a programme).
+    CohortId
+);
+typed_id!(
+    /// Id of a session of a cohort.
+    SessionId
+);
+typed_id!(
+    /// Id of a trainee.
+    TraineeId
+);
+typed_id!(
+    /// Id of an enrolment (a trainee's place in a cohort).
+    EnrollmentId
+);

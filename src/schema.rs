@@ -67,6 +67,123 @@ diesel::table! {
         entity_id -> BigInt,
         changes -> Text,
         request_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Cohorts (classes) of a programme.
+    cohorts (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        sequence -> Nullable<Integer>,
+        start_date -> Nullable<Date>,
+        start_precision -> Nullable<Text>,
+        end_date -> Nullable<Date>,
+        end_precision -> Nullable<Text>,
+        location_city -> Nullable<Text>,
+        location_country -> Nullable<Text>,
+        capacity -> Nullable<Integer>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Sessions (lectures, visits, seminars, ...) of a cohort.
+    sessions (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        title -> Text,
+        kind -> Text,
+        session_date -> Date,
+        date_precision -> Text,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        time_zone -> Text,
+        location -> Nullable<Text>,
+        speaker_name -> Nullable<Text>,
+        speaker_title -> Nullable<Text>,
+        speaker_partner_id -> Nullable<BigInt>,
+        language -> Nullable<Text>,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Officials sent for training.
+    trainees (id) {
+        id -> BigInt,
+        full_name -> Text,
+        gender -> Nullable<Text>,
+        birth_year -> Nullable<Integer>,
+        position -> Nullable<Text>,
+        organisation -> Nullable<Text>,
+        province -> Nullable<Text>,
+        email -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Search terms of trainees: each word as written (lower case) and folded.
+    trainee_terms (trainee_id, term_exact) {
+        trainee_id -> BigInt,
+        term_exact -> Text,
+        term_folded -> Text,
+    }
+}
+
+diesel::table! {
+    /// A trainee's place in a cohort.
+    enrollments (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        trainee_id -> BigInt,
+        status -> Text,
+        waitlisted_at -> Nullable<Timestamp>,
+        certificate_number -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Whether an enrolled trainee attended a session.
+    attendance (session_id, enrollment_id) {
+        session_id -> BigInt,
+        enrollment_id -> BigInt,
+        status -> Text,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Results of POSTs sent with an `Idempotency-Key`, replayed to retries.
+    idempotency_keys (user_id, idempotency_key) {
+        user_id -> BigInt,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        location -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -120,6 +237,14 @@ diesel::table! {
 
 diesel::joinable!(users -> partners (partner_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(cohorts -> programs (program_id));
+diesel::joinable!(sessions -> cohorts (cohort_id));
+diesel::joinable!(sessions -> partners (speaker_partner_id));
+diesel::joinable!(trainee_terms -> trainees (trainee_id));
+diesel::joinable!(enrollments -> cohorts (cohort_id));
+diesel::joinable!(enrollments -> trainees (trainee_id));
+diesel::joinable!(attendance -> sessions (session_id));
+diesel::joinable!(attendance -> enrollments (enrollment_id));
 diesel::allow_tables_to_appear_in_same_query!(
     partners,
     programs,
@@ -127,5 +252,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     users,
     refresh_tokens,
-    app_secrets
+    app_secrets,
+    cohorts,
+    sessions,
+    trainees,
+    trainee_terms,
+    enrollments,
+    attendance,
+    idempotency_keys
 );

@@ -41,6 +41,7 @@ struct NewAuditEvent<'a> {
     entity_id: i64,
     changes: String,
     request_id: Option<&'a str>,
+    reason: Option<&'a str>,
 }
 
 /// Fields that change on every write and say nothing about what the user changed.
@@ -82,6 +83,22 @@ pub fn record(
     before: Option<&impl Serialize>,
     after: Option<&impl Serialize>,
 ) -> Result<(), ApiError> {
+    record_with_reason(conn, actor, action, entity_type, entity_id, before, after, None)
+}
+
+/// [`record`], saying why the change happened when the actor did not ask for it directly
+/// (a waitlisted trainee enrolled because another withdrew).
+#[allow(clippy::too_many_arguments)]
+pub fn record_with_reason(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: AuditAction,
+    entity_type: &str,
+    entity_id: i64,
+    before: Option<&impl Serialize>,
+    after: Option<&impl Serialize>,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
     let before = before.map(snapshot).transpose()?;
     let after = after.map(snapshot).transpose()?;
     let changes = diff(before.as_ref(), after.as_ref());
@@ -94,6 +111,7 @@ pub fn record(
             entity_id,
             changes: changes.to_string(),
             request_id: actor.request_id.as_deref(),
+            reason,
         })
         .execute(conn)?;
     Ok(())
@@ -111,6 +129,7 @@ pub struct AuditEventRow {
     entity_id: i64,
     changes: String,
     request_id: Option<String>,
+    reason: Option<String>,
 }
 
 /// An audit event as the API shows it.
@@ -135,6 +154,8 @@ pub struct AuditEvent {
     pub changes: Value,
     /// The `X-Request-Id` of the request that made the change.
     pub request_id: Option<String>,
+    /// Why the change happened, when the actor did not ask for it directly.
+    pub reason: Option<String>,
 }
 
 impl From<AuditEventRow> for AuditEvent {
@@ -148,6 +169,7 @@ impl From<AuditEventRow> for AuditEvent {
             entity_id: row.entity_id,
             changes: serde_json::from_str(&row.changes).unwrap_or(Value::Null),
             request_id: row.request_id,
+            reason: row.reason,
         }
     }
 }
