@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::AppConfig;
 use crate::db::Db;
 use crate::http::{fallback, json, request_id};
-use crate::{audit, auth, health, partners, programs, users};
+use crate::{attendance, audit, auth, cohorts, enrollments, health, partners, programs, sessions, users};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -33,6 +33,22 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(programs::partners::get_program_partner)
             .service(programs::partners::update_program_partner)
             .service(programs::partners::remove_program_partner)
+            .service(cohorts::handlers::list_cohorts)
+            .service(cohorts::handlers::create_cohort)
+            .service(cohorts::handlers::get_cohort)
+            .service(cohorts::handlers::update_cohort)
+            .service(cohorts::handlers::delete_cohort)
+            .service(sessions::handlers::list_sessions)
+            .service(sessions::handlers::create_session)
+            .service(sessions::handlers::get_session)
+            .service(sessions::handlers::update_session)
+            .service(sessions::handlers::delete_session)
+            .service(attendance::get_attendance)
+            .service(attendance::record_attendance)
+            .service(enrollments::handlers::list_enrollments)
+            .service(enrollments::handlers::create_enrollment)
+            .service(enrollments::handlers::get_enrollment)
+            .service(enrollments::handlers::update_enrollment)
             .service(audit::list_audit_events)
             .service(auth::handlers::refresh)
             .service(auth::handlers::logout)

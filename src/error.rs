@@ -293,28 +293,46 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
-/// Flatten validator's report into field errors with JSON pointers, in a stable order.
-/// A struct-level rule names its field with a `field` parameter.
+/// Flatten validator's report into field errors with JSON pointers, in a stable order; nested
+/// structs and lists give pointers such as `#/records/3/status`. A struct-level rule names its
+/// field with a `field` parameter.
 pub fn field_errors(errors: &validator::ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
-    for (field, list) in errors.field_errors() {
-        for error in list {
-            let field = error
-                .params
-                .get("field")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-                .unwrap_or_else(|| field.to_string());
-            let detail = error
-                .message
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| default_message(error));
-            out.push(FieldError::new(&field, &error.code, detail));
-        }
-    }
+    collect_field_errors(errors, "", &mut out);
     out.sort_by(|a, b| a.pointer.cmp(&b.pointer).then_with(|| a.code.cmp(&b.code)));
     out
+}
+
+fn collect_field_errors(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    let field = error
+                        .params
+                        .get("field")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| field.to_string());
+                    let detail = error
+                        .message
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| default_message(error));
+                    out.push(FieldError::new(&format!("{prefix}{field}"), &error.code, detail));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => {
+                collect_field_errors(inner, &format!("{prefix}{field}/"), out);
+            }
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect_field_errors(inner, &format!("{prefix}{field}/{index}/"), out);
+                }
+            }
+        }
+    }
 }
 
 fn default_message(error: &validator::ValidationError) -> String {

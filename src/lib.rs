@@ -2,16 +2,21 @@
 //! servants abroad for training. It runs on embedded SQLite by default and on PostgreSQL in
 //! production, from one binary.
 //!
-//! Layout: one module per resource ([`partners`], [`programs`], [`audit`]) with its types,
+//! Layout: one module per resource ([`partners`], [`programs`], [`cohorts`], [`sessions`],
+//! [`enrollments`], [`attendance`], [`audit`], ...) with its types,
 //! queries and handlers side by side; shared machinery in [`config`], [`db`], [`error`],
 //! [`http`] and [`openapi`]; [`app`] assembles them.
 
 pub mod app;
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod cohorts;
 pub mod config;
+pub mod dates;
 pub mod db;
+pub mod enrollments;
 pub mod error;
 pub mod health;
 pub mod http;
@@ -20,6 +25,7 @@ pub mod openapi;
 pub mod partners;
 pub mod programs;
 pub mod schema;
+pub mod sessions;
 pub mod telemetry;
 pub mod text;
 pub mod users;

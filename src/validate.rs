@@ -118,6 +118,29 @@ pub fn tag(value: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// An IANA time zone name that exists: `Asia/Tokyo`, `Asia/Ho_Chi_Minh`, `Europe/Paris`.
+pub fn time_zone(value: &str) -> Result<(), ValidationError> {
+    match value.parse::<chrono_tz::Tz>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(error(
+            "unknown_time_zone",
+            format!("must be an IANA time zone such as Asia/Tokyo or Asia/Ho_Chi_Minh (got `{value}`)"),
+        )),
+    }
+}
+
+/// A language as an ISO 639 code in lower case: `vi`, `ja`, `fr`, `en`.
+pub fn language(value: &str) -> Result<(), ValidationError> {
+    if (2..=3).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_lowercase()) {
+        Ok(())
+    } else {
+        Err(error(
+            "invalid_language",
+            format!("must be an ISO 639 language code such as vi, ja or fr (got `{value}`)"),
+        ))
+    }
+}
+
 /// A count that cannot be negative.
 pub fn non_negative(value: i32) -> Result<(), ValidationError> {
     if value >= 0 {

@@ -88,3 +88,53 @@ pub fn is_lock_contention(error: &diesel::result::Error) -> bool {
         _ => false,
     }
 }
+
+/// Lock cohort `id` for the rest of the transaction, so that seat counts read after this cannot
+/// change under the caller: enrolments into one cohort then happen one after another.
+///
+/// PostgreSQL: `SELECT … FOR UPDATE` on the cohort row; concurrent transactions wait at this
+/// statement. SQLite: nothing to do, [`write_transaction`] already holds the database's write lock.
+pub fn lock_cohort(conn: &mut DbConnection, id: crate::ids::CohortId) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query("SELECT id FROM cohorts WHERE id = $1 FOR UPDATE")
+                .bind::<diesel::sql_types::BigInt, _>(id.0)
+                .execute(c)?;
+            Ok(())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Insert the claim on an `Idempotency-Key`, or do nothing if (user, key) is already there.
+/// Returns whether this call claimed it. `ON CONFLICT DO NOTHING` is written per backend because
+/// diesel's multi-backend connection does not offer it; on PostgreSQL a concurrent claim of the
+/// same key waits here for the first transaction to finish.
+pub fn claim_idempotency_key(
+    conn: &mut DbConnection,
+    user: crate::ids::UserId,
+    key: &str,
+    request_hash: &str,
+    now: chrono::NaiveDateTime,
+) -> diesel::QueryResult<bool> {
+    use crate::schema::idempotency_keys::dsl as k;
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    let row = (
+        k::user_id.eq(user),
+        k::idempotency_key.eq(key),
+        k::request_hash.eq(request_hash),
+        k::created_at.eq(now),
+    );
+    let inserted = match conn {
+        DbConnection::Postgresql(c) => diesel::insert_into(k::idempotency_keys)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(k::idempotency_keys)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}

@@ -2,6 +2,7 @@
 //! extractor, paging, `If-Match`, and the answers for unknown paths and methods.
 
 pub mod fallback;
+pub mod idempotency;
 pub mod json;
 pub mod pagination;
 pub mod precondition;
@@ -12,6 +13,11 @@ use chrono::{NaiveDateTime, SubsecRound, Utc};
 /// Now, in UTC, to the microsecond (what PostgreSQL's `timestamp` keeps; SQLite then agrees).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// An instant from a request as stored: UTC, to the microsecond (as [`now`]).
+pub fn utc(instant: &chrono::DateTime<Utc>) -> NaiveDateTime {
+    instant.naive_utc().trunc_subsecs(6)
 }
 
 /// Serialise a stored UTC instant as RFC 3339 with `Z`.

@@ -16,7 +16,7 @@ use crate::http::json::Query;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
 use crate::ids::{PartnerId, ProgramId};
-use crate::schema::{partners, program_partners};
+use crate::schema::{partners, program_partners, sessions};
 
 /// Orders for the partner list; `-` sorts descending. Ties are broken by id.
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
@@ -273,6 +273,19 @@ pub async fn delete_partner(
                 "in_use",
                 format!(
                     "partner {} takes part in {programmes} programme(s); remove it from them first",
+                    current.code
+                ),
+            ));
+        }
+        let talks: i64 = sessions::table
+            .filter(sessions::speaker_partner_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if talks > 0 {
+            return Err(ApiError::conflict(
+                "in_use",
+                format!(
+                    "partner {} is named as the speaker's organisation of {talks} session(s); change those first",
                     current.code
                 ),
             ));

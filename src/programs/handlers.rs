@@ -16,7 +16,7 @@ use crate::http::json::Query;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
 use crate::ids::{PartnerId, ProgramId};
-use crate::schema::{program_partners, programs};
+use crate::schema::{cohorts, program_partners, programs};
 
 /// Orders for the programme list; `-` sorts descending. Ties are broken by id; programmes
 /// without a start date come last either way.
@@ -302,6 +302,19 @@ pub async fn delete_program(
                 "in_use",
                 format!(
                     "programme {} still names {partners} partner(s); remove them from /api/v1/programs/{id}/partners first",
+                    current.code
+                ),
+            ));
+        }
+        let cohort_count: i64 = cohorts::table
+            .filter(cohorts::program_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if cohort_count > 0 {
+            return Err(ApiError::conflict(
+                "in_use",
+                format!(
+                    "programme {} has {cohort_count} cohort(s); delete them from /api/v1/programs/{id}/cohorts first",
                     current.code
                 ),
             ));

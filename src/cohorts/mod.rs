@@ -1,0 +1,533 @@
+//! Cohorts: the classes of a programme ("Class 3", the 2019 seminar), with their dates, place,
+//! capacity and status. Enrolments fill a cohort up to its capacity ([`crate::enrollments`]).
+//!
+//! Types and queries live here; the HTTP handlers in [`handlers`].
+
+pub mod handlers;
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+use crate::auth::Caller;
+use crate::dates::{DatePrecision, PartialDate};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{CohortId, ProgramId, text_enum};
+use crate::programs::Program;
+use crate::schema::{cohorts, enrollments};
+
+text_enum!(
+    /// Where a cohort stands. It moves `planned → open → in_progress → completed`; any of the
+    /// first three may move to `cancelled`.
+    CohortStatus {
+        /// Being prepared.
+        Planned,
+        /// Taking enrolments.
+        Open,
+        /// Training under way.
+        InProgress,
+        /// Training finished.
+        Completed,
+        /// Called off.
+        Cancelled,
+    }
+);
+
+impl CohortStatus {
+    /// The statuses this one may move to.
+    pub fn next(self) -> &'static [CohortStatus] {
+        use CohortStatus::*;
+        match self {
+            Planned => &[Open, Cancelled],
+            Open => &[InProgress, Cancelled],
+            InProgress => &[Completed, Cancelled],
+            Completed | Cancelled => &[],
+        }
+    }
+
+    /// Whether trainees may still be enrolled or nominated.
+    pub fn takes_enrolments(self) -> bool {
+        matches!(
+            self,
+            CohortStatus::Planned | CohortStatus::Open | CohortStatus::InProgress
+        )
+    }
+}
+
+/// 409 `illegal_transition` for a move from `from` to `to`, naming the moves that are allowed.
+pub fn illegal_transition<S: std::fmt::Display>(what: &str, from: S, to: S, allowed: &[S]) -> ApiError {
+    let allowed = if allowed.is_empty() {
+        "none: it is final".to_owned()
+    } else {
+        allowed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    };
+    ApiError::conflict(
+        "illegal_transition",
+        format!("{what} cannot move from {from} to {to}; allowed from {from}: {allowed}"),
+    )
+}
+
+/// A cohort as stored.
+#[derive(Debug, Queryable)]
+struct CohortRow {
+    id: CohortId,
+    program_id: ProgramId,
+    code: String,
+    name: String,
+    sequence: Option<i32>,
+    start_date: Option<NaiveDate>,
+    start_precision: Option<DatePrecision>,
+    end_date: Option<NaiveDate>,
+    end_precision: Option<DatePrecision>,
+    location_city: Option<String>,
+    location_country: Option<String>,
+    capacity: Option<i32>,
+    status: CohortStatus,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+/// A cohort (class) of a programme.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Cohort {
+    /// Id.
+    pub id: CohortId,
+    /// The programme it belongs to.
+    pub program_id: ProgramId,
+    /// Short code, unique within the programme.
+    #[schema(example = "C3")]
+    pub code: String,
+    /// Name.
+    #[schema(example = "Class 3")]
+    pub name: String,
+    /// Its place in the programme's series (1 for the first).
+    pub sequence: Option<i32>,
+    /// First day, or only the month or year when that is all that is known.
+    pub start_date: Option<PartialDate>,
+    /// Last day, month or year.
+    pub end_date: Option<PartialDate>,
+    /// City where it takes place.
+    pub location_city: Option<String>,
+    /// Country where it takes place, ISO 3166-1 alpha-2.
+    #[schema(example = "JP")]
+    pub location_country: Option<String>,
+    /// Most trainees it can enrol; `null` for no limit.
+    pub capacity: Option<i32>,
+    /// Where it stands.
+    pub status: CohortStatus,
+    /// Trainees holding a seat: enrolled, completed or did not complete.
+    pub enrolled: i64,
+    /// Trainees waiting for a seat.
+    pub waitlisted: i64,
+    /// When it was created (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    /// When it last changed (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    /// Increases with every change; send it back in `If-Match`.
+    pub version: i32,
+}
+
+impl Cohort {
+    fn from_row(row: CohortRow, counts: (i64, i64)) -> Self {
+        let date = |day: Option<NaiveDate>, precision: Option<DatePrecision>| {
+            day.map(|d| PartialDate::from_columns(d, precision.unwrap_or(DatePrecision::Day)))
+        };
+        Cohort {
+            id: row.id,
+            program_id: row.program_id,
+            code: row.code,
+            name: row.name,
+            sequence: row.sequence,
+            start_date: date(row.start_date, row.start_precision),
+            end_date: date(row.end_date, row.end_precision),
+            location_city: row.location_city,
+            location_country: row.location_country,
+            capacity: row.capacity,
+            status: row.status,
+            enrolled: counts.0,
+            waitlisted: counts.1,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+
+    /// Seats still free; `None` when the cohort has no limit.
+    pub fn free_seats(&self) -> Option<i64> {
+        self.capacity.map(|c| (i64::from(c) - self.enrolled).max(0))
+    }
+}
+
+/// The rule the schema cannot state: a cohort does not end before it starts.
+fn dates_in_order(start: Option<PartialDate>, end: Option<PartialDate>) -> Result<(), ValidationError> {
+    match (start, end) {
+        (Some(start), Some(end)) if start.certainly_after(&end) => {
+            let mut error = ValidationError::new("before_start_date")
+                .with_message(format!("must not be before start_date ({start})").into());
+            error.add_param("field".into(), &"end_date");
+            Err(error)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A new cohort of a programme.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[validate(schema(function = "CreateCohort::dates", skip_on_field_errors = false))]
+pub struct CreateCohort {
+    /// Short code, unique within the programme.
+    #[validate(custom(function = "crate::validate::code"))]
+    #[schema(pattern = "^[A-Z0-9_-]{2,32}$", example = "C3")]
+    pub code: String,
+    /// Name.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300, example = "Class 3")]
+    pub name: String,
+    /// Its place in the programme's series.
+    #[validate(range(min = 1, max = 10_000))]
+    #[schema(minimum = 1, maximum = 10_000)]
+    pub sequence: Option<i32>,
+    /// First day, month (`2024-02`) or year.
+    pub start_date: Option<PartialDate>,
+    /// Last day, month or year; not before `start_date`.
+    pub end_date: Option<PartialDate>,
+    /// City.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub location_city: Option<String>,
+    /// Country, ISO 3166-1 alpha-2.
+    #[validate(custom(function = "crate::validate::country"))]
+    #[schema(pattern = "^[A-Z]{2}$", example = "JP")]
+    pub location_country: Option<String>,
+    /// Most trainees it can enrol; omit for no limit.
+    #[validate(range(min = 0, max = 100_000))]
+    #[schema(minimum = 0, maximum = 100_000)]
+    pub capacity: Option<i32>,
+    /// Where it stands (default `planned`).
+    pub status: Option<CohortStatus>,
+}
+
+impl CreateCohort {
+    fn dates(&self) -> Result<(), ValidationError> {
+        dates_in_order(self.start_date, self.end_date)
+    }
+}
+
+/// A change to a cohort: only the fields given change; `null` clears a field that may be empty.
+/// A status change must follow the allowed moves.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCohort {
+    /// Short code.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(custom(function = "crate::validate::code"))]
+    #[schema(nullable = false, pattern = "^[A-Z0-9_-]{2,32}$")]
+    pub code: Option<String>,
+    /// Name.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
+    pub name: Option<String>,
+    /// Place in the series; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(range(min = 1, max = 10_000))]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 10_000)]
+    pub sequence: Option<Option<i32>>,
+    /// First day, month or year; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<PartialDate>)]
+    pub start_date: Option<Option<PartialDate>>,
+    /// Last day, month or year; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<PartialDate>)]
+    pub end_date: Option<Option<PartialDate>>,
+    /// City; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub location_city: Option<Option<String>>,
+    /// Country; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::country"))]
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
+    pub location_country: Option<Option<String>>,
+    /// Capacity; `null` removes the limit. Never below the trainees enrolled now; raising it
+    /// enrols waitlisted trainees into the new seats, longest-waiting first.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(range(min = 0, max = 100_000))]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100_000)]
+    pub capacity: Option<Option<i32>>,
+    /// The next status.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[schema(nullable = false)]
+    pub status: Option<CohortStatus>,
+}
+
+/// Every stored column but the id.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = cohorts, treat_none_as_null = true)]
+struct CohortFields {
+    program_id: ProgramId,
+    code: String,
+    name: String,
+    sequence: Option<i32>,
+    start_date: Option<NaiveDate>,
+    start_precision: Option<DatePrecision>,
+    end_date: Option<NaiveDate>,
+    end_precision: Option<DatePrecision>,
+    location_city: Option<String>,
+    location_country: Option<String>,
+    capacity: Option<i32>,
+    status: CohortStatus,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+impl CohortFields {
+    fn of(c: &Cohort) -> Self {
+        Self {
+            program_id: c.program_id,
+            code: c.code.clone(),
+            name: c.name.clone(),
+            sequence: c.sequence,
+            start_date: c.start_date.map(|d| d.first_day),
+            start_precision: c.start_date.map(|d| d.precision),
+            end_date: c.end_date.map(|d| d.first_day),
+            end_precision: c.end_date.map(|d| d.precision),
+            location_city: c.location_city.clone(),
+            location_country: c.location_country.clone(),
+            capacity: c.capacity,
+            status: c.status,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            version: c.version,
+        }
+    }
+}
+
+/// `(seats taken, waitlisted)` for each of `ids`.
+fn seat_counts(conn: &mut DbConnection, ids: &[CohortId]) -> ApiResult<HashMap<CohortId, (i64, i64)>> {
+    use crate::enrollments::EnrollmentStatus;
+    let rows: Vec<(CohortId, EnrollmentStatus, i64)> = enrollments::table
+        .filter(enrollments::cohort_id.eq_any(ids))
+        .filter(enrollments::status.ne_all([
+            EnrollmentStatus::Nominated,
+            EnrollmentStatus::Rejected,
+            EnrollmentStatus::Withdrawn,
+        ]))
+        .group_by((enrollments::cohort_id, enrollments::status))
+        .select((enrollments::cohort_id, enrollments::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut counts: HashMap<CohortId, (i64, i64)> = HashMap::new();
+    for (id, status, n) in rows {
+        let entry = counts.entry(id).or_default();
+        if status.is_seated() {
+            entry.0 += n;
+        } else if status == EnrollmentStatus::Waitlisted {
+            entry.1 += n;
+        }
+    }
+    Ok(counts)
+}
+
+impl Cohort {
+    /// The cohort with `id`, or 404; also 404 for a liaison whose partner is not in its programme.
+    pub fn find_visible(conn: &mut DbConnection, caller: &Caller, id: CohortId) -> ApiResult<Cohort> {
+        let cohort = Cohort::find(conn, id)?;
+        Program::check_visible(conn, caller, cohort.program_id).map_err(|_| ApiError::not_found("cohort", id))?;
+        Ok(cohort)
+    }
+
+    /// The cohort with `id`, or 404.
+    pub fn find(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
+        let row = cohorts::table
+            .find(id)
+            .first::<CohortRow>(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("cohort", id))?;
+        let counts = seat_counts(conn, &[id])?.remove(&id).unwrap_or_default();
+        Ok(Cohort::from_row(row, counts))
+    }
+
+    /// The cohort with `id`, locked against concurrent seat changes until the transaction ends
+    /// (see [`crate::db::dialect::lock_cohort`]), with its seat counts read under the lock.
+    pub fn find_for_seats(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
+        crate::db::dialect::lock_cohort(conn, id)?;
+        Cohort::find(conn, id)
+    }
+
+    /// The cohorts of a programme, one page, in `order`, with the total.
+    pub fn list(
+        conn: &mut DbConnection,
+        program: ProgramId,
+        status: Option<CohortStatus>,
+        order: CohortSort,
+        paging: crate::http::pagination::Paging,
+    ) -> ApiResult<(Vec<Cohort>, i64)> {
+        let query = || {
+            let mut query = cohorts::table.filter(cohorts::program_id.eq(program)).into_boxed();
+            if let Some(status) = status {
+                query = query.filter(cohorts::status.eq(status));
+            }
+            query
+        };
+        let total: i64 = query().count().get_result(conn)?;
+        // SQLite puts NULL first and PostgreSQL last: order on IS NULL so both agree.
+        let sorted = match order {
+            CohortSort::Sequence => query().order((cohorts::sequence.is_null().asc(), cohorts::sequence.asc())),
+            CohortSort::SequenceDesc => query().order((cohorts::sequence.is_null().asc(), cohorts::sequence.desc())),
+            CohortSort::StartDate => query().order((cohorts::start_date.is_null().asc(), cohorts::start_date.asc())),
+            CohortSort::StartDateDesc => {
+                query().order((cohorts::start_date.is_null().asc(), cohorts::start_date.desc()))
+            }
+            CohortSort::Code => query().order(cohorts::code.asc()),
+            CohortSort::CodeDesc => query().order(cohorts::code.desc()),
+        };
+        let rows: Vec<CohortRow> = sorted
+            .then_order_by(cohorts::id.asc())
+            .limit(paging.limit)
+            .offset(paging.offset)
+            .load(conn)?;
+        let ids: Vec<CohortId> = rows.iter().map(|r| r.id).collect();
+        let mut counts = seat_counts(conn, &ids)?;
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                let c = counts.remove(&row.id).unwrap_or_default();
+                Cohort::from_row(row, c)
+            })
+            .collect();
+        Ok((items, total))
+    }
+
+    /// Insert a new cohort into `program`.
+    pub fn create(conn: &mut DbConnection, program: ProgramId, new: CreateCohort) -> ApiResult<Cohort> {
+        let now = crate::http::now();
+        let draft = Cohort {
+            id: CohortId(0),
+            program_id: program,
+            code: new.code,
+            name: new.name,
+            sequence: new.sequence,
+            start_date: new.start_date,
+            end_date: new.end_date,
+            location_city: new.location_city,
+            location_country: new.location_country,
+            capacity: new.capacity,
+            status: new.status.unwrap_or(CohortStatus::Planned),
+            enrolled: 0,
+            waitlisted: 0,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let row = diesel::insert_into(cohorts::table)
+            .values(CohortFields::of(&draft))
+            .returning(cohorts::all_columns)
+            .get_result::<CohortRow>(conn)
+            .map_err(|e| {
+                ApiError::from(e).naming_duplicate(|| format!("this programme already has a cohort {}", draft.code))
+            })?;
+        Ok(Cohort::from_row(row, (0, 0)))
+    }
+
+    /// This cohort with `change` applied (not yet stored), checked against the rules that span
+    /// fields, the allowed status moves, and the seats already taken.
+    pub fn patched(&self, change: UpdateCohort) -> ApiResult<Cohort> {
+        let mut next = self.clone();
+        next.code = change.code.unwrap_or(next.code);
+        next.name = change.name.unwrap_or(next.name);
+        next.sequence = change.sequence.unwrap_or(next.sequence);
+        next.start_date = change.start_date.unwrap_or(next.start_date);
+        next.end_date = change.end_date.unwrap_or(next.end_date);
+        next.location_city = change.location_city.unwrap_or(next.location_city);
+        next.location_country = change.location_country.unwrap_or(next.location_country);
+        next.capacity = change.capacity.unwrap_or(next.capacity);
+        if let Some(status) = change.status
+            && status != self.status
+        {
+            if !self.status.next().contains(&status) {
+                return Err(illegal_transition(
+                    &format!("cohort {}", self.code),
+                    self.status,
+                    status,
+                    self.status.next(),
+                ));
+            }
+            next.status = status;
+        }
+        dates_in_order(next.start_date, next.end_date).map_err(|e| {
+            let mut errors = validator::ValidationErrors::new();
+            errors.add("end_date", e);
+            ApiError::from(errors)
+        })?;
+        if let Some(capacity) = next.capacity
+            && i64::from(capacity) < self.enrolled
+        {
+            return Err(ApiError::conflict(
+                "capacity_below_enrolled",
+                format!(
+                    "cohort {} has {} trainees enrolled; capacity cannot drop to {capacity}. Withdraw enrolments first",
+                    self.code, self.enrolled
+                ),
+            ));
+        }
+        Ok(next)
+    }
+
+    /// Store `next` (from [`Cohort::patched`]) if this is still the stored version.
+    pub fn save(&self, conn: &mut DbConnection, mut next: Cohort) -> ApiResult<Cohort> {
+        next.updated_at = crate::http::now();
+        next.version = self.version + 1;
+        let updated = diesel::update(cohorts::table.find(self.id).filter(cohorts::version.eq(self.version)))
+            .set(CohortFields::of(&next))
+            .execute(conn)
+            .map_err(|e| {
+                ApiError::from(e).naming_duplicate(|| format!("this programme already has a cohort {}", next.code))
+            })?;
+        if updated == 0 {
+            return Err(ApiError::PreconditionFailed(format!(
+                "cohort {} changed while this change was being made; fetch it again",
+                self.id
+            )));
+        }
+        Ok(next)
+    }
+}
+
+/// Orders for the cohort list; `-` sorts descending. Ties are broken by id; cohorts without the
+/// sorted value come last either way.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+pub enum CohortSort {
+    /// By place in the series (the default).
+    #[default]
+    #[serde(rename = "sequence")]
+    Sequence,
+    /// By place in the series, descending.
+    #[serde(rename = "-sequence")]
+    SequenceDesc,
+    /// Earliest start first.
+    #[serde(rename = "start_date")]
+    StartDate,
+    /// Latest start first.
+    #[serde(rename = "-start_date")]
+    StartDateDesc,
+    /// By code.
+    #[serde(rename = "code")]
+    Code,
+    /// By code, descending.
+    #[serde(rename = "-code")]
+    CodeDesc,
+}

@@ -1,0 +1,179 @@
+//! Dates known only to the month or the year ("February 2024"), as the sources often give them.
+//!
+//! A [`PartialDate`] is written `2024-02-15`, `2024-02` or `2024`. It is stored as its first day
+//! plus a [`DatePrecision`] column, so lists can sort by it, and it is always shown at its own
+//! precision: the API never presents the stored first day as if it were known.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::text_enum;
+
+text_enum!(
+    /// How precisely a date is known.
+    DatePrecision {
+        /// The day is known.
+        Day,
+        /// Only the month is known.
+        Month,
+        /// Only the year is known.
+        Year,
+    }
+);
+
+/// A date known to the day, the month or the year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartialDate {
+    /// The first day of the period the date names.
+    pub first_day: NaiveDate,
+    /// How much of it is known.
+    pub precision: DatePrecision,
+}
+
+/// The JSON Schema pattern of a [`PartialDate`].
+pub const PATTERN: &str = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$";
+
+impl PartialDate {
+    /// A date known to the day.
+    pub fn day(date: NaiveDate) -> Self {
+        Self {
+            first_day: date,
+            precision: DatePrecision::Day,
+        }
+    }
+
+    /// From its stored columns.
+    pub fn from_columns(first_day: NaiveDate, precision: DatePrecision) -> Self {
+        Self { first_day, precision }
+    }
+
+    /// The last day of the period the date names (itself for a day).
+    pub fn last_day(&self) -> NaiveDate {
+        let d = self.first_day;
+        let next = match self.precision {
+            DatePrecision::Day => return d,
+            DatePrecision::Month if d.month() == 12 => NaiveDate::from_ymd_opt(d.year() + 1, 1, 1),
+            DatePrecision::Month => NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1),
+            DatePrecision::Year => NaiveDate::from_ymd_opt(d.year() + 1, 1, 1),
+        };
+        next.and_then(|n| n.pred_opt()).unwrap_or(d)
+    }
+
+    /// Whether a period could end before this one starts (`end` is certainly earlier).
+    pub fn certainly_after(&self, end: &PartialDate) -> bool {
+        end.last_day() < self.first_day
+    }
+}
+
+impl fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.precision {
+            DatePrecision::Day => write!(f, "{}", self.first_day.format("%Y-%m-%d")),
+            DatePrecision::Month => write!(f, "{}", self.first_day.format("%Y-%m")),
+            DatePrecision::Year => write!(f, "{}", self.first_day.format("%Y")),
+        }
+    }
+}
+
+impl FromStr for PartialDate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a date: write YYYY-MM-DD, YYYY-MM or YYYY");
+        let parts: Vec<&str> = s.split('-').collect();
+        let number = |p: &str, len: usize| -> Result<u32, String> {
+            if p.len() == len && p.bytes().all(|b| b.is_ascii_digit()) {
+                p.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
+        };
+        let (year, month, day, precision) = match parts.as_slice() {
+            [y] => (number(y, 4)?, 1, 1, DatePrecision::Year),
+            [y, m] => (number(y, 4)?, number(m, 2)?, 1, DatePrecision::Month),
+            [y, m, d] => (number(y, 4)?, number(m, 2)?, number(d, 2)?, DatePrecision::Day),
+            _ => return Err(bad()),
+        };
+        let year = i32::try_from(year).map_err(|_| bad())?;
+        let first_day = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| format!("`{s}` is not a real date"))?;
+        Ok(Self { first_day, precision })
+    }
+}
+
+impl Serialize for PartialDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PartialDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl utoipa::PartialSchema for PartialDate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(PATTERN))
+            .description(Some(
+                "A date known to the day (`2024-02-15`), the month (`2024-02`) or the year (`2024`).",
+            ))
+            .examples([serde_json::json!("2024-02")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PartialDate {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_is_shown_as_a_month_and_ends_on_its_last_day() {
+        let feb: PartialDate = "2024-02".parse().expect("a month");
+        assert_eq!(feb.to_string(), "2024-02");
+        assert_eq!(feb.precision, DatePrecision::Month);
+        assert_eq!(feb.last_day(), NaiveDate::from_ymd_opt(2024, 2, 29).expect("leap day"));
+        let dec: PartialDate = "2023-12".parse().expect("a month");
+        assert_eq!(dec.last_day(), NaiveDate::from_ymd_opt(2023, 12, 31).expect("a day"));
+    }
+
+    #[test]
+    fn days_years_and_nonsense_are_told_apart() {
+        assert_eq!(
+            "2022-09-26".parse::<PartialDate>().map(|d| d.precision),
+            Ok(DatePrecision::Day)
+        );
+        assert_eq!(
+            "2016".parse::<PartialDate>().map(|d| d.to_string()),
+            Ok("2016".to_owned())
+        );
+        for bad in [
+            "2024-2",
+            "2024-02-30",
+            "24-02",
+            "2024-13",
+            "",
+            "2024-02-01T00:00",
+            "２０２４",
+        ] {
+            assert!(bad.parse::<PartialDate>().is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn an_end_in_the_same_month_as_a_dated_start_is_not_before_it() {
+        let start: PartialDate = "2024-02-10".parse().expect("a day");
+        let end: PartialDate = "2024-02".parse().expect("a month");
+        assert!(!start.certainly_after(&end));
+        let earlier: PartialDate = "2024-01".parse().expect("a month");
+        assert!(start.certainly_after(&earlier));
+    }
+}

@@ -1,0 +1,467 @@
+//! Sessions of a cohort: lectures, study visits, seminars, workshops, evaluation seminars and
+//! ceremonies, each with its time, venue time zone, place and speaker.
+//!
+//! A session always has a local `date` at its venue. When the time is known, `starts_at` (UTC)
+//! gives it and the date follows from it in the session's `time_zone`; when the sources give
+//! only the day or the month, the date stands alone at that precision and no time is invented.
+//!
+//! Types and queries live here; the HTTP handlers in [`handlers`].
+
+pub mod handlers;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::cohorts::Cohort;
+use crate::dates::{DatePrecision, PartialDate};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::ids::{CohortId, PartnerId, SessionId, text_enum};
+use crate::schema::{partners, sessions};
+
+text_enum!(
+    /// What kind of session it is.
+    SessionKind {
+        /// A taught lecture.
+        Lecture,
+        /// A visit to see practice on site.
+        StudyVisit,
+        /// A seminar.
+        Seminar,
+        /// A hands-on workshop.
+        Workshop,
+        /// A seminar that evaluates the training afterwards.
+        EvaluationSeminar,
+        /// An opening, closing or award ceremony.
+        Ceremony,
+    }
+);
+
+/// A session as stored.
+#[derive(Debug, Queryable)]
+struct SessionRow {
+    id: SessionId,
+    cohort_id: CohortId,
+    title: String,
+    kind: SessionKind,
+    session_date: NaiveDate,
+    date_precision: DatePrecision,
+    starts_at: Option<NaiveDateTime>,
+    ends_at: Option<NaiveDateTime>,
+    time_zone: String,
+    location: Option<String>,
+    speaker_name: Option<String>,
+    speaker_title: Option<String>,
+    speaker_partner_id: Option<PartnerId>,
+    language: Option<String>,
+    description: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+/// A session of a cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Session {
+    /// Id.
+    pub id: SessionId,
+    /// The cohort.
+    pub cohort_id: CohortId,
+    /// Title of the talk or activity.
+    pub title: String,
+    /// Kind.
+    pub kind: SessionKind,
+    /// Local date at the venue: a day, or only the month when that is all that is known.
+    pub date: PartialDate,
+    /// Start (UTC), when the time is known.
+    #[serde(serialize_with = "crate::http::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub starts_at: Option<NaiveDateTime>,
+    /// End (UTC), when known.
+    #[serde(serialize_with = "crate::http::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ends_at: Option<NaiveDateTime>,
+    /// IANA time zone of the venue, for showing local time.
+    #[schema(example = "Asia/Tokyo")]
+    pub time_zone: String,
+    /// Venue.
+    pub location: Option<String>,
+    /// Who speaks or leads it.
+    pub speaker_name: Option<String>,
+    /// The speaker's title or position.
+    pub speaker_title: Option<String>,
+    /// The partner organisation the speaker comes from.
+    pub speaker_partner_id: Option<PartnerId>,
+    /// Language, ISO 639 (`vi`, `ja`, `fr`, `en`).
+    pub language: Option<String>,
+    /// Free description.
+    pub description: Option<String>,
+    /// When it was created (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    /// When it last changed (UTC).
+    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    /// Increases with every change; send it back in `If-Match`.
+    pub version: i32,
+}
+
+impl From<SessionRow> for Session {
+    fn from(row: SessionRow) -> Self {
+        Session {
+            id: row.id,
+            cohort_id: row.cohort_id,
+            title: row.title,
+            kind: row.kind,
+            date: PartialDate::from_columns(row.session_date, row.date_precision),
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            time_zone: row.time_zone,
+            location: row.location,
+            speaker_name: row.speaker_name,
+            speaker_title: row.speaker_title,
+            speaker_partner_id: row.speaker_partner_id,
+            language: row.language,
+            description: row.description,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+}
+
+/// A new session.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSession {
+    /// Title.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+    /// Kind.
+    pub kind: SessionKind,
+    /// Local date at the venue (`2024-09-20`, or `2024-09` when only the month is known).
+    /// Required without `starts_at`; with it, may be left out and must agree when given.
+    pub date: Option<PartialDate>,
+    /// Start, RFC 3339 (stored in UTC).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// End, after `starts_at`; needs `starts_at`.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ends_at: Option<DateTime<Utc>>,
+    /// IANA time zone of the venue.
+    #[validate(custom(function = "crate::validate::time_zone"))]
+    #[schema(example = "Asia/Tokyo", min_length = 1, max_length = 64)]
+    pub time_zone: String,
+    /// Venue.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub location: Option<String>,
+    /// Speaker.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub speaker_name: Option<String>,
+    /// Speaker's title.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub speaker_title: Option<String>,
+    /// The speaker's partner organisation.
+    pub speaker_partner_id: Option<PartnerId>,
+    /// Language, ISO 639.
+    #[validate(custom(function = "crate::validate::language"))]
+    #[schema(pattern = "^[a-z]{2,3}$", example = "ja")]
+    pub language: Option<String>,
+    /// Free description.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub description: Option<String>,
+}
+
+/// A change to a session: only the fields given change; `null` clears a field that may be empty.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSession {
+    /// Title.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    /// Kind.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[schema(nullable = false)]
+    pub kind: Option<SessionKind>,
+    /// Local date; follows `starts_at` when that is set.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[schema(nullable = false)]
+    pub date: Option<PartialDate>,
+    /// Start; `null` clears it (and `ends_at` must go too).
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub starts_at: Option<Option<DateTime<Utc>>>,
+    /// End; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ends_at: Option<Option<DateTime<Utc>>>,
+    /// IANA time zone.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(custom(function = "crate::validate::time_zone"))]
+    #[schema(nullable = false, min_length = 1, max_length = 64)]
+    pub time_zone: Option<String>,
+    /// Venue; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub location: Option<Option<String>>,
+    /// Speaker; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub speaker_name: Option<Option<String>>,
+    /// Speaker's title; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub speaker_title: Option<Option<String>>,
+    /// Speaker's partner organisation; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub speaker_partner_id: Option<Option<PartnerId>>,
+    /// Language; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::language"))]
+    #[schema(value_type = Option<String>, pattern = "^[a-z]{2,3}$")]
+    pub language: Option<Option<String>>,
+    /// Description; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
+    pub description: Option<Option<String>>,
+}
+
+/// Every stored column but the id.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = sessions, treat_none_as_null = true)]
+struct SessionFields {
+    cohort_id: CohortId,
+    title: String,
+    kind: SessionKind,
+    session_date: NaiveDate,
+    date_precision: DatePrecision,
+    starts_at: Option<NaiveDateTime>,
+    ends_at: Option<NaiveDateTime>,
+    time_zone: String,
+    location: Option<String>,
+    speaker_name: Option<String>,
+    speaker_title: Option<String>,
+    speaker_partner_id: Option<PartnerId>,
+    language: Option<String>,
+    description: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+impl SessionFields {
+    fn of(s: &Session) -> Self {
+        Self {
+            cohort_id: s.cohort_id,
+            title: s.title.clone(),
+            kind: s.kind,
+            session_date: s.date.first_day,
+            date_precision: s.date.precision,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            time_zone: s.time_zone.clone(),
+            location: s.location.clone(),
+            speaker_name: s.speaker_name.clone(),
+            speaker_title: s.speaker_title.clone(),
+            speaker_partner_id: s.speaker_partner_id,
+            language: s.language.clone(),
+            description: s.description.clone(),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+/// The rules across fields: a date or a start; a date that agrees with the start in the venue's
+/// time zone (filled in from it when left out); an end only after a start; a speaker partner
+/// that exists.
+fn settle(conn: &mut DbConnection, mut s: Session, date_given: bool) -> ApiResult<Session> {
+    let mut errors = Vec::new();
+    if let Some(start) = s.starts_at {
+        // The time zone was validated; a stored one that no longer parses falls back to UTC.
+        let tz: chrono_tz::Tz = s.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let local = start.and_utc().with_timezone(&tz).date_naive();
+        let agrees = local >= s.date.first_day && local <= s.date.last_day();
+        if date_given && !agrees {
+            errors.push(FieldError::new(
+                "date",
+                "disagrees_with_starts_at",
+                format!("starts_at falls on {local} in {}, not on {}", s.time_zone, s.date),
+            ));
+        }
+        s.date = PartialDate::day(local);
+    }
+    match (s.starts_at, s.ends_at) {
+        (None, Some(_)) => errors.push(FieldError::new(
+            "ends_at",
+            "needs_starts_at",
+            "give starts_at with ends_at",
+        )),
+        (Some(start), Some(end)) if end <= start => errors.push(FieldError::new(
+            "ends_at",
+            "not_after_starts_at",
+            format!("must be after starts_at ({})", start.and_utc().to_rfc3339()),
+        )),
+        _ => {}
+    }
+    if let Some(partner) = s.speaker_partner_id {
+        let exists: bool = diesel::select(diesel::dsl::exists(partners::table.find(partner))).get_result(conn)?;
+        if !exists {
+            errors.push(FieldError::new(
+                "speaker_partner_id",
+                "not_found",
+                format!("there is no partner {partner}"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(s)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+impl Session {
+    /// The session with `id`, or 404.
+    pub fn find(conn: &mut DbConnection, id: SessionId) -> ApiResult<Session> {
+        Ok(sessions::table
+            .find(id)
+            .first::<SessionRow>(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("session", id))?
+            .into())
+    }
+
+    /// The session with `id` if `caller` may see its cohort; 404 otherwise.
+    pub fn find_visible(conn: &mut DbConnection, caller: &Caller, id: SessionId) -> ApiResult<Session> {
+        let session = Session::find(conn, id)?;
+        Cohort::find_visible(conn, caller, session.cohort_id).map_err(|_| ApiError::not_found("session", id))?;
+        Ok(session)
+    }
+
+    /// The sessions of a cohort in date order, one page, with the total.
+    pub fn list(
+        conn: &mut DbConnection,
+        cohort: CohortId,
+        kind: Option<SessionKind>,
+        paging: crate::http::pagination::Paging,
+    ) -> ApiResult<(Vec<Session>, i64)> {
+        let query = || {
+            let mut query = sessions::table.filter(sessions::cohort_id.eq(cohort)).into_boxed();
+            if let Some(kind) = kind {
+                query = query.filter(sessions::kind.eq(kind));
+            }
+            query
+        };
+        let total: i64 = query().count().get_result(conn)?;
+        // Sessions without a time come after the timed ones of their day, on both databases.
+        let rows: Vec<SessionRow> = query()
+            .order((
+                sessions::session_date.asc(),
+                sessions::starts_at.is_null().asc(),
+                sessions::starts_at.asc(),
+                sessions::id.asc(),
+            ))
+            .limit(paging.limit)
+            .offset(paging.offset)
+            .load(conn)?;
+        Ok((rows.into_iter().map(Session::from).collect(), total))
+    }
+
+    /// Insert a new session into `cohort`.
+    pub fn create(conn: &mut DbConnection, cohort: CohortId, new: CreateSession) -> ApiResult<Session> {
+        let now = crate::http::now();
+        let date_given = new.date.is_some();
+        let Some(date) = new.date.or(new.starts_at.map(|s| PartialDate::day(s.date_naive()))) else {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "date",
+                "required",
+                "give the session's date, or its starts_at",
+            )]));
+        };
+        let draft = Session {
+            id: SessionId(0),
+            cohort_id: cohort,
+            title: new.title,
+            kind: new.kind,
+            date,
+            starts_at: new.starts_at.map(|t| crate::http::utc(&t)),
+            ends_at: new.ends_at.map(|t| crate::http::utc(&t)),
+            time_zone: new.time_zone,
+            location: new.location,
+            speaker_name: new.speaker_name,
+            speaker_title: new.speaker_title,
+            speaker_partner_id: new.speaker_partner_id,
+            language: new.language,
+            description: new.description,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let draft = settle(conn, draft, date_given)?;
+        Ok(diesel::insert_into(sessions::table)
+            .values(SessionFields::of(&draft))
+            .returning(sessions::all_columns)
+            .get_result::<SessionRow>(conn)?
+            .into())
+    }
+
+    /// This session with `change` applied (not yet stored), checked against the rules across
+    /// fields.
+    pub fn patched(&self, conn: &mut DbConnection, change: UpdateSession) -> ApiResult<Session> {
+        let mut next = self.clone();
+        let date_given = change.date.is_some();
+        next.title = change.title.unwrap_or(next.title);
+        next.kind = change.kind.unwrap_or(next.kind);
+        next.date = change.date.unwrap_or(next.date);
+        if let Some(start) = change.starts_at {
+            next.starts_at = start.map(|t| crate::http::utc(&t));
+        }
+        if let Some(end) = change.ends_at {
+            next.ends_at = end.map(|t| crate::http::utc(&t));
+        }
+        next.time_zone = change.time_zone.unwrap_or(next.time_zone);
+        next.location = change.location.unwrap_or(next.location);
+        next.speaker_name = change.speaker_name.unwrap_or(next.speaker_name);
+        next.speaker_title = change.speaker_title.unwrap_or(next.speaker_title);
+        next.speaker_partner_id = change.speaker_partner_id.unwrap_or(next.speaker_partner_id);
+        next.language = change.language.unwrap_or(next.language);
+        next.description = change.description.unwrap_or(next.description);
+        settle(conn, next, date_given)
+    }
+
+    /// Store `next` (from [`Session::patched`]) if this is still the stored version.
+    pub fn save(&self, conn: &mut DbConnection, mut next: Session) -> ApiResult<Session> {
+        next.updated_at = crate::http::now();
+        next.version = self.version + 1;
+        let updated = diesel::update(sessions::table.find(self.id).filter(sessions::version.eq(self.version)))
+            .set(SessionFields::of(&next))
+            .execute(conn)?;
+        if updated == 0 {
+            return Err(ApiError::PreconditionFailed(format!(
+                "session {} changed while this change was being made; fetch it again",
+                self.id
+            )));
+        }
+        Ok(next)
+    }
+}

@@ -1,0 +1,129 @@
+//! Sessions: time zones, dates without a time, speakers.
+
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::support::{TestApp, build};
+
+/// A cohort and the path of its session collection.
+async fn cohort_with_sessions(app: &TestApp) -> (Value, String) {
+    let (_, cohorts) = crate::cohorts::program_with_cohorts(app, "VJ-LGS").await;
+    let cohort = app.create(&cohorts, json!({"code": "S6", "name": "6th seminar"})).await;
+    let path = format!("/api/v1/cohorts/{}/sessions", cohort["id"]);
+    (cohort, path)
+}
+
+db_test!(
+    async fn a_timed_session_takes_its_date_from_the_venues_time_zone(app) {
+        let (_, sessions) = cohort_with_sessions(&app).await;
+        // 23:30 UTC on 19 September is 08:30 on 20 September in Tokyo.
+        let created = app
+            .create(
+                &sessions,
+                json!({"title": "Opening", "kind": "ceremony", "starts_at": "2024-09-20T08:30:00+09:00",
+                       "ends_at": "2024-09-20T09:00:00+09:00", "time_zone": "Asia/Tokyo", "language": "ja"}),
+            )
+            .await;
+        assert_eq!(created["starts_at"], "2024-09-19T23:30:00Z", "stored and shown in UTC");
+        assert_eq!(created["date"], "2024-09-20", "the local date at the venue");
+        assert_eq!(created["time_zone"], "Asia/Tokyo");
+    }
+);
+
+db_test!(
+    async fn a_session_known_only_by_its_month_has_no_invented_time(app) {
+        let (_, sessions) = cohort_with_sessions(&app).await;
+        let created = app
+            .create(
+                &sessions,
+                json!({"title": "Field visit", "kind": "study_visit", "date": "2024-02", "time_zone": "Asia/Ho_Chi_Minh"}),
+            )
+            .await;
+        assert_eq!(created["date"], "2024-02");
+        assert_eq!(created["starts_at"], Value::Null);
+    }
+);
+
+db_test!(
+    async fn bad_time_zones_dates_and_ends_are_named(app) {
+        let (_, sessions) = cohort_with_sessions(&app).await;
+        let problem = app
+            .post(&sessions, json!({"title": "T", "kind": "lecture", "date": "2024-09-20", "time_zone": "Asia/Hanoi"}))
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/time_zone");
+
+        let problem = app
+            .post(&sessions, json!({"title": "T", "kind": "lecture", "time_zone": "Asia/Tokyo"}))
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/date");
+
+        let problem = app
+            .post(
+                &sessions,
+                json!({"title": "T", "kind": "lecture", "date": "2024-09-21", "time_zone": "Asia/Tokyo",
+                       "starts_at": "2024-09-20T01:00:00Z", "ends_at": "2024-09-20T00:00:00Z"}),
+            )
+            .await
+            .assert_problem(422, "validation_failed");
+        let pointers: Vec<&str> =
+            problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["pointer"].as_str()).collect();
+        assert_eq!(pointers, ["#/date", "#/ends_at"]);
+
+        let problem = app
+            .post(
+                &sessions,
+                json!({"title": "T", "kind": "lecture", "date": "2024-09-20", "time_zone": "Asia/Tokyo", "speaker_partner_id": 999999}),
+            )
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/speaker_partner_id");
+    }
+);
+
+db_test!(
+    async fn a_speaker_from_a_partner_is_kept_and_the_partner_cannot_then_be_deleted(app) {
+        let (_, sessions) = cohort_with_sessions(&app).await;
+        let partner = app.create("/api/v1/partners", build::partner("CLAIR")).await;
+        let created = app
+            .create(
+                &sessions,
+                json!({"title": "Decentralisation in Japan", "kind": "lecture", "date": "2024-09-20", "time_zone": "Asia/Ho_Chi_Minh",
+                       "speaker_name": "A Speaker", "speaker_title": "Director", "speaker_partner_id": partner["id"], "location": "Hanoi"}),
+            )
+            .await;
+        assert_eq!(created["speaker_partner_id"], partner["id"]);
+        app.delete(&format!("/api/v1/partners/{}", partner["id"])).await.assert_problem(409, "in_use");
+
+        let path = format!("/api/v1/sessions/{}", created["id"]);
+        let changed = app.patch(&path, json!({"speaker_partner_id": null, "starts_at": "2024-09-20T02:00:00Z"})).await;
+        assert_eq!(changed.status, 200, "{}", changed.text());
+        assert_eq!(changed.json()["speaker_partner_id"], Value::Null);
+        assert_eq!(changed.json()["date"], "2024-09-20");
+        assert_eq!(app.delete(&path).await.status, 204);
+    }
+);
+
+db_test!(
+    async fn sessions_are_listed_by_date_with_untimed_ones_after_timed_ones(app) {
+        let (_, sessions) = cohort_with_sessions(&app).await;
+        for (title, date, starts_at) in [
+            ("Untimed", Some("2019-08-29"), None),
+            ("Second day", Some("2019-08-30"), None),
+            ("Timed", None, Some("2019-08-29T02:00:00Z")),
+        ] {
+            let mut body = json!({"title": title, "kind": "seminar", "time_zone": "Asia/Ho_Chi_Minh"});
+            if let Some(date) = date {
+                body["date"] = json!(date);
+            }
+            if let Some(start) = starts_at {
+                body["starts_at"] = json!(start);
+            }
+            app.create(&sessions, body).await;
+        }
+        let body = app.get(&sessions).await.json();
+        let titles: Vec<&str> = body["items"].as_array().expect("items").iter().filter_map(|s| s["title"].as_str()).collect();
+        assert_eq!(titles, ["Timed", "Untimed", "Second day"]);
+    }
+);
