@@ -300,6 +300,16 @@ impl Enrollment {
         Ok(with_attendance(conn, vec![row])?.remove(0))
     }
 
+    /// The enrolment `trainee` has in `cohort`, if any.
+    pub fn find_in_cohort(conn: &mut DbConnection, cohort: CohortId, trainee: TraineeId) -> ApiResult<Option<EnrollmentId>> {
+        Ok(enrollments::table
+            .filter(enrollments::cohort_id.eq(cohort))
+            .filter(enrollments::trainee_id.eq(trainee))
+            .select(enrollments::id)
+            .first(conn)
+            .optional()?)
+    }
+
     /// The enrolment with `id` if `caller` may see it: a liaison sees only seated enrolments of
     /// cohorts in its partner's programmes; anything else is 404.
     pub fn find_visible(conn: &mut DbConnection, caller: &Caller, id: EnrollmentId) -> ApiResult<Enrollment> {

@@ -4,11 +4,14 @@
 mod support;
 
 mod access;
+mod attendance;
 mod audit;
 mod auth;
 mod cli;
-mod cohorts;
+pub mod cohorts;
+pub mod enrollments;
 mod errors;
+mod import;
 mod openapi;
 mod operations;
 pub mod partners;

@@ -1,0 +1,423 @@
+//! `POST /api/v1/cohorts/{id}/enrollments/import`: nominate many trainees into a cohort from a CSV
+//! file, as spreadsheet programs export it.
+//!
+//! The file is UTF-8 with a header row; a leading byte-order mark is skipped. Columns are the
+//! trainee's fields (`full_name` required; `email`, `gender`, `birth_year`, `position`,
+//! `organisation`, `province`, `phone`, `notes` optional), in any order. A row with an email that
+//! a trainee already has is matched to that trainee; any other row creates one. Each is then
+//! nominated into the cohort, unless already in it.
+//!
+//! All or nothing: every row is checked first, and one bad cell stops the import with a 422 that
+//! lists every bad row and column (`#/rows/<row>/<column>`, rows numbered as a spreadsheet shows
+//! them, the header being row 1). `?dry_run=true` checks and reports without writing.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::{CreateEnrollment, Enrollment, Placement};
+use crate::audit::{self, Actor, AuditAction};
+use crate::auth::{Auth, Staff};
+use crate::cohorts::Cohort;
+use crate::db::{Db, DbConnection};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::idempotency::{self, IdempotencyKey, Outcome};
+use crate::ids::{CohortId, EnrollmentId, TraineeId};
+use crate::trainees::{CreateTrainee, Trainee};
+
+/// Largest CSV accepted: room for tens of thousands of rows.
+const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+
+/// Most data rows in one file.
+const MAX_ROWS: usize = 20_000;
+
+/// The columns a file may have.
+const COLUMNS: [&str; 9] = [
+    "full_name",
+    "email",
+    "gender",
+    "birth_year",
+    "position",
+    "organisation",
+    "province",
+    "phone",
+    "notes",
+];
+
+/// Options of an import.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ImportOptions {
+    /// Check the file and report what would happen, without writing anything.
+    pub dry_run: Option<bool>,
+}
+
+/// What happened (or would happen) to one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RowAction {
+    /// A new trainee was created and nominated.
+    Created,
+    /// An existing trainee (same email) was nominated.
+    Matched,
+    /// The trainee (same email) is already in this cohort; nothing changed.
+    AlreadyInCohort,
+}
+
+/// One row's outcome.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportedRow {
+    /// Row number as a spreadsheet shows it (the header is row 1).
+    pub row: usize,
+    /// What happened.
+    pub action: RowAction,
+    /// The trainee; `null` for a trainee a dry run would create.
+    pub trainee_id: Option<TraineeId>,
+    /// The nomination; `null` in a dry run, and for trainees already in the cohort (see
+    /// `existing_enrollment_id`).
+    pub enrollment_id: Option<EnrollmentId>,
+    /// The enrolment a trainee already in the cohort has.
+    pub existing_enrollment_id: Option<EnrollmentId>,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Whether this was only a check.
+    pub dry_run: bool,
+    /// Data rows read.
+    pub rows: usize,
+    /// Trainees created (or that would be).
+    pub trainees_created: usize,
+    /// Existing trainees matched by email.
+    pub trainees_matched: usize,
+    /// Nominations made (or that would be).
+    pub nominated: usize,
+    /// Rows whose trainee was already in the cohort.
+    pub already_in_cohort: usize,
+    /// Every row, in file order.
+    pub items: Vec<ImportedRow>,
+}
+
+/// A checked row.
+struct Row {
+    line: usize,
+    trainee: CreateTrainee,
+}
+
+/// Parse and check the whole file; every problem is collected, none stops the reading.
+fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        ApiError::Validation(vec![FieldError::new(
+            "rows",
+            "not_utf8",
+            format!("the file is not UTF-8 (first bad byte at offset {}); save it as \"CSV UTF-8\"", e.valid_up_to()),
+        )])
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let header_error = |detail: String| ApiError::Validation(vec![FieldError::new("rows/1", "bad_header", detail)]);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| header_error(format!("the header row cannot be read: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let mut errors = Vec::new();
+    for (i, name) in headers.iter().enumerate() {
+        if !COLUMNS.contains(&name.as_str()) {
+            errors.push(FieldError::new(
+                "rows/1",
+                "unknown_column",
+                format!("column {} is `{name}`; the columns are {}", i + 1, COLUMNS.join(", ")),
+            ));
+        } else if headers[..i].contains(name) {
+            errors.push(FieldError::new("rows/1", "duplicate_column", format!("column `{name}` appears twice")));
+        }
+    }
+    if !headers.iter().any(|h| h == "full_name") {
+        errors.push(FieldError::new("rows/1", "missing_column", "the header row must name a full_name column"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+
+    let mut rows = Vec::new();
+    let mut emails: HashMap<String, usize> = HashMap::new();
+    for (index, record) in reader.records().enumerate() {
+        // Spreadsheet numbering: the header is row 1. A quoted cell may span lines, so the csv
+        // reader's own position is used when it has one.
+        let line = record
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map_or(index + 2, |p| usize::try_from(p.line()).unwrap_or(index + 2));
+        let at = |column: &str| format!("rows/{line}/{column}");
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                errors.push(FieldError::new(&format!("rows/{}", index + 2), "unreadable_row", e.to_string()));
+                continue;
+            }
+        };
+        if rows.len() + errors.len() >= MAX_ROWS {
+            errors.push(FieldError::new(
+                &format!("rows/{line}"),
+                "too_many_rows",
+                format!("a file holds at most {MAX_ROWS} rows; split it"),
+            ));
+            break;
+        }
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue; // blank lines that spreadsheets leave at the end
+        }
+        let mut object = Map::new();
+        for (name, cell) in headers.iter().zip(record.iter()) {
+            let cell = cell.trim();
+            if cell.is_empty() {
+                continue;
+            }
+            let value = if name == "birth_year" {
+                match cell.parse::<i64>() {
+                    Ok(year) => Value::from(year),
+                    Err(_) => {
+                        errors.push(FieldError::new(&at(name), "not_a_number", format!("`{cell}` is not a year")));
+                        continue;
+                    }
+                }
+            } else {
+                Value::from(cell)
+            };
+            object.insert(name.clone(), value);
+        }
+        let mut value = Value::Object(object);
+        crate::text::normalize_json(&mut value);
+        let trainee = match serde_json::from_value::<CreateTrainee>(value.clone()) {
+            Ok(trainee) => trainee,
+            Err(e) => {
+                errors.extend(blame_columns(&value, line, &e.to_string()));
+                continue;
+            }
+        };
+        if let Err(invalid) = trainee.validate() {
+            for error in crate::error::field_errors(&invalid) {
+                let column = error.pointer.trim_start_matches("#/");
+                errors.push(FieldError::new(&at(column), &error.code, error.detail));
+            }
+            continue;
+        }
+        if let Some(email) = &trainee.email {
+            let key = email.to_lowercase();
+            if let Some(first) = emails.get(&key) {
+                errors.push(FieldError::new(
+                    &at("email"),
+                    "duplicate",
+                    format!("{email} is also on row {first}; a trainee is listed once"),
+                ));
+                continue;
+            }
+            emails.insert(key, line);
+        }
+        rows.push(Row { line, trainee });
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Find which cells of a row that serde refused are at fault, by reading each on its own with
+/// the name; `detail` is serde's message for the row.
+fn blame_columns(value: &Value, line: usize, detail: &str) -> Vec<FieldError> {
+    let Value::Object(cells) = value else {
+        return Vec::new();
+    };
+    let mut errors = Vec::new();
+    for (column, cell) in cells {
+        if column == "full_name" {
+            continue;
+        }
+        let alone = serde_json::json!({"full_name": "x", column.as_str(): cell});
+        if let Err(e) = serde_json::from_value::<CreateTrainee>(alone) {
+            errors.push(FieldError::new(&format!("rows/{line}/{column}"), "invalid_value", e.to_string()));
+        }
+    }
+    if errors.is_empty() {
+        errors.push(FieldError::new(&format!("rows/{line}"), "invalid_row", detail.to_owned()));
+    }
+    errors
+}
+
+/// Match or create each row's trainee and nominate it (or, for a dry run, only look).
+fn import(conn: &mut DbConnection, actor: &Actor, cohort: &Cohort, rows: Vec<Row>, dry_run: bool) -> ApiResult<ImportReport> {
+    if !cohort.status.takes_enrolments() {
+        return Err(ApiError::conflict(
+            "cohort_closed",
+            format!("cohort {} is {} and takes no more enrolments", cohort.code, cohort.status),
+        ));
+    }
+    let mut report = ImportReport {
+        dry_run,
+        rows: rows.len(),
+        trainees_created: 0,
+        trainees_matched: 0,
+        nominated: 0,
+        already_in_cohort: 0,
+        items: Vec::with_capacity(rows.len()),
+    };
+    for row in rows {
+        let existing = match &row.trainee.email {
+            Some(email) => Trainee::find_by_email(conn, email)?,
+            None => None,
+        };
+        let (trainee_id, mut action) = match existing {
+            Some(trainee) => (Some(trainee.id), RowAction::Matched),
+            None if dry_run => (None, RowAction::Created),
+            None => {
+                let trainee = Trainee::create(conn, row.trainee).map_err(|e| at_row(e, row.line))?;
+                audit::record(conn, actor, AuditAction::Create, "trainee", trainee.id.0, None::<&Trainee>, Some(&trainee))?;
+                (Some(trainee.id), RowAction::Created)
+            }
+        };
+        let mut existing_enrollment_id = None;
+        if let Some(trainee) = trainee_id {
+            existing_enrollment_id = Enrollment::find_in_cohort(conn, cohort.id, trainee)?;
+        }
+        let mut enrollment_id = None;
+        if existing_enrollment_id.is_some() {
+            action = RowAction::AlreadyInCohort;
+        } else if let (false, Some(trainee)) = (dry_run, trainee_id) {
+            let new = CreateEnrollment {
+                trainee_id: trainee,
+                status: Some(Placement::Nominated),
+                notes: None,
+            };
+            let enrollment = Enrollment::create(conn, cohort, new).map_err(|e| at_row(e, row.line))?;
+            audit::record(
+                conn,
+                actor,
+                AuditAction::Create,
+                "enrollment",
+                enrollment.id.0,
+                None::<&Enrollment>,
+                Some(&enrollment),
+            )?;
+            enrollment_id = Some(enrollment.id);
+        }
+        match action {
+            RowAction::Created => report.trainees_created += 1,
+            RowAction::Matched => report.trainees_matched += 1,
+            RowAction::AlreadyInCohort => report.already_in_cohort += 1,
+        }
+        if action != RowAction::AlreadyInCohort {
+            report.nominated += 1;
+        }
+        report.items.push(ImportedRow {
+            row: row.line,
+            action,
+            trainee_id,
+            enrollment_id,
+            existing_enrollment_id,
+        });
+    }
+    Ok(report)
+}
+
+/// Name the row in an error raised while writing it (a race on an email, say).
+fn at_row(error: ApiError, line: usize) -> ApiError {
+    match error {
+        ApiError::Conflict { code, detail } => ApiError::Conflict {
+            code,
+            detail: format!("row {line}: {detail}"),
+        },
+        other => other,
+    }
+}
+
+/// Read the body up to [`IMPORT_LIMIT`].
+async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("malformed_body", format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > IMPORT_LIMIT {
+            return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Nominate trainees into a cohort from a CSV file (`Content-Type: text/csv`), creating the ones
+/// not yet known (matched by email). All or nothing: the error lists every bad row and column.
+/// `?dry_run=true` reports what would happen without writing. `Idempotency-Key` makes a retry
+/// return the first answer.
+#[utoipa::path(
+    tag = "enrollments",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(
+        ("id" = i64, Path, description = "Cohort id"),
+        ImportOptions,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and file return the first answer"),
+    ),
+    request_body(content = String, content_type = "text/csv",
+        description = "UTF-8 CSV with a header row: full_name, and any of email, gender, birth_year, position, organisation, province, phone, notes"),
+    responses(
+        (status = 200, description = "What was done (or, for a dry run, what would be)", body = ImportReport),
+        crate::openapi::WriteErrors,
+    )
+)]
+#[post("/cohorts/{id}/enrollments/import")]
+pub async fn import_enrollments(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    id: web::Path<CohortId>,
+    options: crate::http::json::Query<ImportOptions>,
+    key: IdempotencyKey,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let csv_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if !matches!(csv_type.as_deref(), Some("text/csv" | "application/csv")) {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the file as CSV with `Content-Type: text/csv`".to_owned(),
+        ));
+    }
+    let bytes = read_body(payload).await?;
+    let dry_run = options.0.dry_run.unwrap_or(false);
+    let fingerprint = idempotency::fingerprint(&req, &bytes);
+    let rows = web::block(move || parse(&bytes))
+        .await
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))??;
+    let actor = auth.actor;
+    let user = auth.caller.id;
+    let cohort = id.into_inner();
+    let outcome = db
+        .write(move |conn| {
+            let work = |conn: &mut DbConnection| {
+                let cohort = Cohort::find_for_seats(conn, cohort)?;
+                import(conn, &actor, &cohort, rows, dry_run)
+            };
+            if dry_run {
+                // Nothing is written, so there is nothing to replay.
+                return work(conn).map(Outcome::Fresh);
+            }
+            idempotency::run(conn, &key, user, &fingerprint, StatusCode::OK, |_| None, work)
+        })
+        .await?;
+    Ok(match outcome {
+        Outcome::Fresh(report) => HttpResponse::Ok().json(report),
+        Outcome::Replay(replay) => replay.respond(),
+    })
+}

@@ -1,0 +1,128 @@
+//! Attendance sheets: who is on them, saving many records at once, and the attendance rate.
+
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::enrollments::{cohort, enrol, trainee};
+use crate::support::TestApp;
+use tpms::users::Role;
+
+async fn session_of(app: &TestApp, cohort: &Value, date: &str) -> Value {
+    app.create(
+        &format!("/api/v1/cohorts/{}/sessions", cohort["id"]),
+        json!({"title": format!("Lecture {date}"), "kind": "lecture", "date": date, "time_zone": "Asia/Tokyo"}),
+    )
+    .await
+}
+
+db_test!(
+    async fn the_sheet_lists_every_seated_trainee_and_saves_many_records_at_once(app) {
+        let cohort = cohort(&app, Some(2)).await;
+        let an = enrol(&app, &cohort, &trainee(&app, "Nguyễn Văn An").await).await;
+        let binh = enrol(&app, &cohort, &trainee(&app, "Trần Thị Bình").await).await;
+        let waiting = enrol(&app, &cohort, &trainee(&app, "Lê Waiting").await).await;
+        assert_eq!(waiting["status"], "waitlisted");
+        let session = session_of(&app, &cohort, "2024-02-05").await;
+        let sheet_path = format!("/api/v1/sessions/{}/attendance", session["id"]);
+
+        let sheet = app.get(&sheet_path).await.json();
+        let names: Vec<&str> = sheet["items"].as_array().expect("items").iter().filter_map(|l| l["trainee_name"].as_str()).collect();
+        assert_eq!(names, ["Nguyễn Văn An", "Trần Thị Bình"], "seated trainees only, by name");
+        assert_eq!(sheet["items"][0]["status"], Value::Null, "nothing recorded yet");
+
+        let saved = app
+            .send(
+                app.request(actix_web::http::Method::PUT, &sheet_path),
+                Some(&json!({"records": [
+                    {"enrollment_id": an["id"], "status": "present"},
+                    {"enrollment_id": binh["id"], "status": "excused", "note": "Ốm"},
+                ]})),
+            )
+            .await;
+        assert_eq!(saved.status, 200, "{}", saved.text());
+        let saved = saved.json();
+        assert_eq!(saved["items"][0]["status"], "present");
+        assert_eq!(saved["items"][1]["status"], "excused");
+        assert_eq!(saved["items"][1]["note"], "Ốm");
+        assert_eq!(app.get(&sheet_path).await.json()["items"], saved["items"]);
+    }
+);
+
+db_test!(
+    async fn one_bad_row_saves_nothing_and_is_named(app) {
+        let cohort = cohort(&app, Some(1)).await;
+        let seated = enrol(&app, &cohort, &trainee(&app, "Seated").await).await;
+        let waiting = enrol(&app, &cohort, &trainee(&app, "Waiting").await).await;
+        let session = session_of(&app, &cohort, "2024-02-05").await;
+        let sheet_path = format!("/api/v1/sessions/{}/attendance", session["id"]);
+        let put = |body: Value| app.send(app.request(actix_web::http::Method::PUT, &sheet_path), Some(&body));
+
+        let problem = put(json!({"records": [
+            {"enrollment_id": seated["id"], "status": "present"},
+            {"enrollment_id": waiting["id"], "status": "present"},
+            {"enrollment_id": 999999, "status": "late"},
+            {"enrollment_id": seated["id"], "status": "absent"},
+        ]}))
+        .await
+        .assert_problem(422, "validation_failed");
+        let named: Vec<(String, String)> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| (e["pointer"].as_str().unwrap_or_default().to_owned(), e["code"].as_str().unwrap_or_default().to_owned()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("#/records/1/enrollment_id".to_owned(), "not_seated".to_owned()),
+                ("#/records/2/enrollment_id".to_owned(), "not_in_cohort".to_owned()),
+                ("#/records/3/enrollment_id".to_owned(), "duplicate".to_owned()),
+            ]
+        );
+        assert_eq!(app.get(&sheet_path).await.json()["items"][0]["status"], Value::Null, "nothing was saved");
+
+        let problem = put(json!({"records": [{"enrollment_id": seated["id"], "status": "asleep"}]})).await;
+        problem.assert_problem(400, "malformed_json");
+        let problem = put(json!({"records": [{"enrollment_id": seated["id"], "status": "present", "note": "   "}]}))
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/records/0/note");
+    }
+);
+
+db_test!(
+    async fn an_enrolment_shows_its_attendance_rate(app) {
+        let cohort = cohort(&app, None).await;
+        let e = enrol(&app, &cohort, &trainee(&app, "Rated Trainee").await).await;
+        for (date, status) in [("2024-02-05", "present"), ("2024-02-06", "late"), ("2024-02-07", "absent"), ("2024-02-08", "excused")] {
+            let session = session_of(&app, &cohort, date).await;
+            let put = app
+                .send(
+                    app.request(actix_web::http::Method::PUT, &format!("/api/v1/sessions/{}/attendance", session["id"])),
+                    Some(&json!({"records": [{"enrollment_id": e["id"], "status": status}]})),
+                )
+                .await;
+            assert_eq!(put.status, 200, "{}", put.text());
+        }
+        let attendance = app.get(&format!("/api/v1/enrollments/{}", e["id"])).await.json()["attendance"].clone();
+        assert_eq!(attendance["recorded"], 4);
+        assert_eq!(attendance["excused"], 1);
+        let rate = attendance["rate"].as_f64().expect("a rate");
+        assert!((rate - 2.0 / 3.0).abs() < 1e-9, "present and late over the sessions that count: {rate}");
+    }
+);
+
+db_test!(
+    async fn a_reporter_reads_the_sheet_and_a_liaison_may_not(app) {
+        let cohort = cohort(&app, None).await;
+        let session = session_of(&app, &cohort, "2024-02-05").await;
+        let path = format!("/api/v1/sessions/{}/attendance", session["id"]);
+        let reporter = app.user(Role::Reporter, None).await;
+        assert_eq!(app.as_user(&reporter).get(&path).await.status, 200);
+        let put = app
+            .as_user(&reporter)
+            .send(actix_web::http::Method::PUT, &path, Some(&json!({"records": []})))
+            .await;
+        put.assert_problem(403, "forbidden");
+    }
+);

@@ -1,0 +1,115 @@
+//! CSV import of enrolments: a thousand rows in one request, all or nothing, matching by email,
+//! dry runs.
+
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::enrollments::{cohort, enrollments_of};
+use crate::support::{TestApp, TestResponse};
+
+const SURNAMES: [&str; 6] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Đỗ"];
+const PROVINCES: [&str; 4] = ["Hà Nội", "Đà Nẵng", "Quảng Ninh", "Cần Thơ"];
+
+/// A CSV as a spreadsheet program saves it: byte-order mark, CRLF line ends, quoted cells.
+fn spreadsheet_csv(rows: usize) -> String {
+    let mut csv = String::from("\u{feff}full_name,email,organisation,position,province,gender,birth_year\r\n");
+    for i in 0..rows {
+        let surname = SURNAMES[i % SURNAMES.len()];
+        let province = PROVINCES[i % PROVINCES.len()];
+        let email = if i % 2 == 0 { format!("trainee{i}@example.gov.vn") } else { String::new() };
+        let gender = if i % 3 == 0 { "female" } else { "male" };
+        csv.push_str(&format!(
+            "{surname} Văn Thứ {i},{email},\"Sở Nội vụ, {province}\",Chuyên viên,{province},{gender},{}\r\n",
+            1980 + i % 20
+        ));
+    }
+    csv
+}
+
+async fn import(app: &TestApp, cohort: &Value, query: &str, csv: &str) -> TestResponse {
+    let path = format!("{}/import{query}", enrollments_of(cohort));
+    app.send_raw(app.request(actix_web::http::Method::POST, &path), "text/csv; charset=utf-8", csv.as_bytes().to_vec())
+        .await
+}
+
+db_test!(
+    async fn a_thousand_row_spreadsheet_imports_in_one_request(app) {
+        let cohort = cohort(&app, None).await;
+        let response = import(&app, &cohort, "", &spreadsheet_csv(1000)).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let report = response.json();
+        assert_eq!(report["rows"], 1000);
+        assert_eq!(report["trainees_created"], 1000);
+        assert_eq!(report["nominated"], 1000);
+        assert_eq!(report["items"][0]["row"], 2, "rows are numbered as the spreadsheet shows them");
+        assert_eq!(report["items"][999]["row"], 1001);
+
+        let nominated = app.get(&format!("{}?status=nominated&limit=1", enrollments_of(&cohort))).await.json();
+        assert_eq!(nominated["total"], 1000);
+        let first = app.get(&format!("/api/v1/trainees/{}", report["items"][0]["trainee_id"])).await.json();
+        assert_eq!(first["full_name"], "Nguyễn Văn Thứ 0", "the BOM is not part of the first name");
+        assert_eq!(first["organisation"], "Sở Nội vụ, Hà Nội", "a quoted comma stays in its cell");
+        assert_eq!(first["birth_year"], 1980);
+    }
+);
+
+db_test!(
+    async fn one_bad_row_among_a_thousand_changes_nothing_and_every_bad_cell_is_named(app) {
+        let cohort = cohort(&app, None).await;
+        let mut lines: Vec<String> = spreadsheet_csv(1000).split("\r\n").map(str::to_owned).collect();
+        // Row 502 of the spreadsheet is line index 501.
+        lines[501] = lines[501].replace(",199", ",19x").replace(",198", ",19x");
+        lines[801] = lines[801].replacen(",male,", ",unknown,", 1).replacen(",female,", ",unknown,", 1);
+        let response = import(&app, &cohort, "", &lines.join("\r\n")).await;
+        let problem = response.assert_problem(422, "validation_failed");
+        let pointers: Vec<&str> =
+            problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["pointer"].as_str()).collect();
+        assert_eq!(pointers, ["#/rows/502/birth_year", "#/rows/802/gender"]);
+
+        assert_eq!(app.get(&enrollments_of(&cohort)).await.json()["total"], 0, "no enrolment was made");
+        assert_eq!(app.get("/api/v1/trainees").await.json()["total"], 0, "no trainee was made");
+    }
+);
+
+db_test!(
+    async fn a_known_email_matches_its_trainee_and_a_dry_run_writes_nothing(app) {
+        let cohort = cohort(&app, None).await;
+        let known = app
+            .create("/api/v1/trainees", json!({"full_name": "Lê Thị Hoa", "email": "hoa@example.gov.vn"}))
+            .await;
+        let csv = "full_name,email\nLê Thị Hoa,HOA@example.gov.vn\nTrần Văn Mới,\n";
+
+        let dry = import(&app, &cohort, "?dry_run=true", csv).await;
+        assert_eq!(dry.status, 200, "{}", dry.text());
+        let dry = dry.json();
+        assert_eq!((dry["dry_run"].clone(), dry["trainees_matched"].clone(), dry["trainees_created"].clone()), (json!(true), json!(1), json!(1)));
+        assert_eq!(dry["items"][0]["trainee_id"], known["id"]);
+        assert_eq!(dry["items"][1]["trainee_id"], Value::Null);
+        assert_eq!(app.get(&enrollments_of(&cohort)).await.json()["total"], 0, "a dry run writes nothing");
+        assert_eq!(app.get("/api/v1/trainees").await.json()["total"], 1);
+
+        let done = import(&app, &cohort, "", csv).await.json();
+        assert_eq!(done["nominated"], 2);
+        assert_eq!(done["items"][0]["action"], "matched");
+        let again = import(&app, &cohort, "", "full_name,email\nLê Thị Hoa,hoa@example.gov.vn\n").await.json();
+        assert_eq!(again["already_in_cohort"], 1);
+        assert_eq!(again["items"][0]["existing_enrollment_id"], done["items"][0]["enrollment_id"]);
+    }
+);
+
+db_test!(
+    async fn a_file_that_is_not_a_trainee_list_is_refused_plainly(app) {
+        let cohort = cohort(&app, None).await;
+        let problem = import(&app, &cohort, "", "name,mail\nA,b\n").await.assert_problem(422, "validation_failed");
+        let codes: Vec<&str> = problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["code"].as_str()).collect();
+        assert_eq!(codes, ["unknown_column", "unknown_column", "missing_column"]);
+        assert_eq!(problem["errors"][0]["pointer"], "#/rows/1");
+
+        let path = format!("{}/import", enrollments_of(&cohort));
+        let json_body = app.send_raw(app.request(actix_web::http::Method::POST, &path), "application/json", b"{}".to_vec()).await;
+        json_body.assert_problem(415, "unsupported_media_type");
+        let problem = import(&app, &cohort, "", "full_name,email\nA,a@x.vn\nB,A@X.VN\n").await.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/rows/3/email");
+        assert!(problem["errors"][0]["detail"].as_str().unwrap_or_default().contains("row 2"), "{problem}");
+    }
+);
