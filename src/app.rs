@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::AppConfig;
 use crate::db::Db;
 use crate::http::{fallback, json, request_id};
-use crate::{audit, auth, health, partners, programs, users};
+use crate::{audit, auth, health, partners, programs, trainees, users};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -33,6 +33,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(programs::partners::get_program_partner)
             .service(programs::partners::update_program_partner)
             .service(programs::partners::remove_program_partner)
+            .service(trainees::handlers::list_trainees)
+            .service(trainees::handlers::create_trainee)
+            .service(trainees::handlers::get_trainee)
+            .service(trainees::handlers::update_trainee)
+            .service(trainees::handlers::delete_trainee)
             .service(audit::list_audit_events)
             .service(auth::handlers::refresh)
             .service(auth::handlers::logout)

@@ -22,6 +22,7 @@ pub mod programs;
 pub mod schema;
 pub mod telemetry;
 pub mod text;
+pub mod trainees;
 pub mod users;
 pub mod validate;
 
