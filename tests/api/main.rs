@@ -13,4 +13,5 @@ mod operations;
 pub mod partners;
 mod program_partners;
 mod programs;
+mod trainees;
 mod users;
