@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::AppConfig;
 use crate::db::Db;
 use crate::http::{fallback, json, request_id};
-use crate::{attendance, audit, auth, cohorts, enrollments, health, partners, programs, sessions, users};
+use crate::{attendance, audit, auth, cohorts, enrollments, health, partners, programs, sessions, trainees, users};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -49,6 +49,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(enrollments::handlers::create_enrollment)
             .service(enrollments::handlers::get_enrollment)
             .service(enrollments::handlers::update_enrollment)
+            .service(enrollments::import::import_enrollments)
+            .service(trainees::handlers::list_trainees)
+            .service(trainees::handlers::create_trainee)
+            .service(trainees::handlers::get_trainee)
+            .service(trainees::handlers::update_trainee)
+            .service(trainees::handlers::delete_trainee)
             .service(audit::list_audit_events)
             .service(auth::handlers::refresh)
             .service(auth::handlers::logout)

@@ -122,6 +122,15 @@ pub enum ApiError {
     /// 422: parsed, but invalid.
     #[error("{} invalid field(s)", .0.len())]
     Validation(Vec<FieldError>),
+    /// 422 for a request that cannot be processed as a whole, with its own code (an
+    /// `Idempotency-Key` reused for a different request).
+    #[error("{detail}")]
+    Unprocessable {
+        /// Stable code, e.g. `idempotency_key_reused`.
+        code: &'static str,
+        /// What is wrong, and what to do.
+        detail: String,
+    },
     /// 503: a dependency (the database) is not ready.
     #[error("{0}")]
     Unavailable(String),
@@ -176,6 +185,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. }
             | ApiError::Conflict { code, .. }
+            | ApiError::Unprocessable { code, .. }
             | ApiError::TooManyRequests { code, .. } => code,
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::InvalidCredentials => "invalid_credentials",
@@ -222,7 +232,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -28,6 +28,7 @@ pub mod schema;
 pub mod sessions;
 pub mod telemetry;
 pub mod text;
+pub mod trainees;
 pub mod users;
 pub mod validate;
 

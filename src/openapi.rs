@@ -22,6 +22,7 @@ use crate::http::fallback::RouteTable;
         (name = "operations", description = "Liveness and readiness"),
         (name = "partners", description = "Partner organisations, foreign and Vietnamese"),
         (name = "programs", description = "Cooperation programmes and the roles partners hold in them"),
+        (name = "trainees", description = "Officials sent for training, found with or without Vietnamese diacritics"),
         (name = "audit", description = "Who changed what, when"),
         (name = "auth", description = "Sign in, rotate and revoke tokens, the caller's own account"),
         (name = "users", description = "Accounts (admins only)"),

@@ -73,6 +73,36 @@ pub fn long_text(value: &str) -> Result<(), ValidationError> {
     text(value, TEXT_MAX, true)
 }
 
+/// An email address of at most 320 characters.
+pub fn email(value: &str) -> Result<(), ValidationError> {
+    if value.len() <= 320 && validator::ValidateEmail::validate_email(&value) {
+        Ok(())
+    } else {
+        Err(error(
+            "invalid_email",
+            format!("is not an email address (got `{value}`)"),
+        ))
+    }
+}
+
+/// A phone number as people write it: an optional leading `+`, then 6 to 32 digits, spaces,
+/// brackets, dots or hyphens (`+84 24 3825 1234`, `(024) 3825-1234`). The schema's pattern is
+/// `^\+?[0-9 ().-]{6,32}$`; at least one digit is required as well.
+pub fn phone(value: &str) -> Result<(), ValidationError> {
+    let rest = value.strip_prefix('+').unwrap_or(value);
+    let ok = (6..=32).contains(&rest.len())
+        && rest.bytes().all(|b| b.is_ascii_digit() || b" ().-".contains(&b))
+        && rest.bytes().any(|b| b.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(error(
+            "invalid_phone",
+            format!("must be an optional `+` then 6 to 32 digits, spaces, brackets, dots or hyphens (got `{value}`)"),
+        ))
+    }
+}
+
 /// The first item of a list that repeats an earlier one.
 pub fn first_repeat<T: PartialEq>(items: &[T]) -> Option<&T> {
     items
@@ -164,6 +194,12 @@ mod tests {
     fn countries_must_exist() {
         assert!(country("VN").is_ok() && country("JP").is_ok() && country("FR").is_ok());
         assert!(country("XX").is_err() && country("vn").is_err() && country("VNM").is_err());
+    }
+
+    #[test]
+    fn phones_are_digits_with_the_usual_punctuation() {
+        assert!(phone("+84 24 3825 1234").is_ok() && phone("(024) 3825-1234").is_ok());
+        assert!(phone("12345").is_err() && phone("call me").is_err() && phone("+ ( ) - .").is_err());
     }
 
     #[test]

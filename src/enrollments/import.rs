@@ -117,7 +117,10 @@ fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
         ApiError::Validation(vec![FieldError::new(
             "rows",
             "not_utf8",
-            format!("the file is not UTF-8 (first bad byte at offset {}); save it as \"CSV UTF-8\"", e.valid_up_to()),
+            format!(
+                "the file is not UTF-8 (first bad byte at offset {}); save it as \"CSV UTF-8\"",
+                e.valid_up_to()
+            ),
         )])
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -138,11 +141,19 @@ fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
                 format!("column {} is `{name}`; the columns are {}", i + 1, COLUMNS.join(", ")),
             ));
         } else if headers[..i].contains(name) {
-            errors.push(FieldError::new("rows/1", "duplicate_column", format!("column `{name}` appears twice")));
+            errors.push(FieldError::new(
+                "rows/1",
+                "duplicate_column",
+                format!("column `{name}` appears twice"),
+            ));
         }
     }
     if !headers.iter().any(|h| h == "full_name") {
-        errors.push(FieldError::new("rows/1", "missing_column", "the header row must name a full_name column"));
+        errors.push(FieldError::new(
+            "rows/1",
+            "missing_column",
+            "the header row must name a full_name column",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -151,18 +162,17 @@ fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
     let mut rows = Vec::new();
     let mut emails: HashMap<String, usize> = HashMap::new();
     for (index, record) in reader.records().enumerate() {
-        // Spreadsheet numbering: the header is row 1. A quoted cell may span lines, so the csv
-        // reader's own position is used when it has one.
-        let line = record
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(index + 2, |p| usize::try_from(p.line()).unwrap_or(index + 2));
+        // Spreadsheet numbering: the header is row 1, and a cell spanning lines is still one row.
+        let line = index + 2;
         let at = |column: &str| format!("rows/{line}/{column}");
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                errors.push(FieldError::new(&format!("rows/{}", index + 2), "unreadable_row", e.to_string()));
+                errors.push(FieldError::new(
+                    &format!("rows/{line}"),
+                    "unreadable_row",
+                    e.to_string(),
+                ));
                 continue;
             }
         };
@@ -187,7 +197,11 @@ fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
                 match cell.parse::<i64>() {
                     Ok(year) => Value::from(year),
                     Err(_) => {
-                        errors.push(FieldError::new(&at(name), "not_a_number", format!("`{cell}` is not a year")));
+                        errors.push(FieldError::new(
+                            &at(name),
+                            "not_a_number",
+                            format!("`{cell}` is not a year"),
+                        ));
                         continue;
                     }
                 }
@@ -246,21 +260,38 @@ fn blame_columns(value: &Value, line: usize, detail: &str) -> Vec<FieldError> {
         }
         let alone = serde_json::json!({"full_name": "x", column.as_str(): cell});
         if let Err(e) = serde_json::from_value::<CreateTrainee>(alone) {
-            errors.push(FieldError::new(&format!("rows/{line}/{column}"), "invalid_value", e.to_string()));
+            errors.push(FieldError::new(
+                &format!("rows/{line}/{column}"),
+                "invalid_value",
+                e.to_string(),
+            ));
         }
     }
     if errors.is_empty() {
-        errors.push(FieldError::new(&format!("rows/{line}"), "invalid_row", detail.to_owned()));
+        errors.push(FieldError::new(
+            &format!("rows/{line}"),
+            "invalid_row",
+            detail.to_owned(),
+        ));
     }
     errors
 }
 
 /// Match or create each row's trainee and nominate it (or, for a dry run, only look).
-fn import(conn: &mut DbConnection, actor: &Actor, cohort: &Cohort, rows: Vec<Row>, dry_run: bool) -> ApiResult<ImportReport> {
+fn import(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    cohort: &Cohort,
+    rows: Vec<Row>,
+    dry_run: bool,
+) -> ApiResult<ImportReport> {
     if !cohort.status.takes_enrolments() {
         return Err(ApiError::conflict(
             "cohort_closed",
-            format!("cohort {} is {} and takes no more enrolments", cohort.code, cohort.status),
+            format!(
+                "cohort {} is {} and takes no more enrolments",
+                cohort.code, cohort.status
+            ),
         ));
     }
     let mut report = ImportReport {
@@ -282,7 +313,15 @@ fn import(conn: &mut DbConnection, actor: &Actor, cohort: &Cohort, rows: Vec<Row
             None if dry_run => (None, RowAction::Created),
             None => {
                 let trainee = Trainee::create(conn, row.trainee).map_err(|e| at_row(e, row.line))?;
-                audit::record(conn, actor, AuditAction::Create, "trainee", trainee.id.0, None::<&Trainee>, Some(&trainee))?;
+                audit::record(
+                    conn,
+                    actor,
+                    AuditAction::Create,
+                    "trainee",
+                    trainee.id.0,
+                    None::<&Trainee>,
+                    Some(&trainee),
+                )?;
                 (Some(trainee.id), RowAction::Created)
             }
         };
@@ -345,7 +384,8 @@ fn at_row(error: ApiError, line: usize) -> ApiError {
 async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("malformed_body", format!("the body could not be read: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request("malformed_body", format!("the body could not be read: {e}")))?;
         if body.len() + chunk.len() > IMPORT_LIMIT {
             return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
         }

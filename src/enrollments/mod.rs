@@ -12,6 +12,7 @@
 //! Types and queries live here; the HTTP handlers in [`handlers`], the CSV import in [`import`].
 
 pub mod handlers;
+pub mod import;
 
 use std::collections::HashMap;
 
@@ -301,7 +302,11 @@ impl Enrollment {
     }
 
     /// The enrolment `trainee` has in `cohort`, if any.
-    pub fn find_in_cohort(conn: &mut DbConnection, cohort: CohortId, trainee: TraineeId) -> ApiResult<Option<EnrollmentId>> {
+    pub fn find_in_cohort(
+        conn: &mut DbConnection,
+        cohort: CohortId,
+        trainee: TraineeId,
+    ) -> ApiResult<Option<EnrollmentId>> {
         Ok(enrollments::table
             .filter(enrollments::cohort_id.eq(cohort))
             .filter(enrollments::trainee_id.eq(trainee))

@@ -135,11 +135,12 @@ pub fn run<T: Serialize>(
                 ))
                 .first(conn)?;
         if hash != fingerprint {
-            return Err(ApiError::invalid(
-                "Idempotency-Key",
-                "idempotency_key_reused",
-                "this key was already used for a different request; use a new key for a new request",
-            ));
+            return Err(ApiError::Unprocessable {
+                code: "idempotency_key_reused",
+                detail:
+                    "this Idempotency-Key was already used for a different request; use a new key for a new request"
+                        .to_owned(),
+            });
         }
         return match (stored_status, body) {
             (Some(status), Some(body)) => Ok(Outcome::Replay(Replay {

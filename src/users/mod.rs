@@ -97,21 +97,12 @@ pub fn not_the_email(password: &str, email: &str) -> ApiResult<()> {
     Ok(())
 }
 
-fn email(value: &str) -> Result<(), ValidationError> {
-    if value.len() <= 320 && validator::ValidateEmail::validate_email(&value) {
-        Ok(())
-    } else {
-        Err(ValidationError::new("invalid_email")
-            .with_message(format!("is not an email address (got `{value}`)").into()))
-    }
-}
-
 /// A new account.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// Sign-in email, unique regardless of case.
-    #[validate(custom(function = "email"))]
+    #[validate(custom(function = "crate::validate::email"))]
     #[schema(max_length = 320, example = "officer@example.gov.vn")]
     pub email: String,
     /// Name shown to others.

@@ -55,7 +55,9 @@ db_test!(
         let waiting = enrol(&app, &cohort, &trainee(&app, "Waiting").await).await;
         let session = session_of(&app, &cohort, "2024-02-05").await;
         let sheet_path = format!("/api/v1/sessions/{}/attendance", session["id"]);
-        let put = |body: Value| app.send(app.request(actix_web::http::Method::PUT, &sheet_path), Some(&body));
+        let (client, sheet) = (&app, &sheet_path);
+        let put =
+            |body: Value| async move { client.send(client.request(actix_web::http::Method::PUT, sheet), Some(&body)).await };
 
         let problem = put(json!({"records": [
             {"enrollment_id": seated["id"], "status": "present"},

@@ -24,7 +24,8 @@ pub async fn trainee(app: &TestApp, full_name: &str) -> Value {
 
 /// Enrol a trainee and return the enrolment.
 pub async fn enrol(app: &TestApp, cohort: &Value, trainee: &Value) -> Value {
-    app.create(&enrollments_of(cohort), json!({"trainee_id": trainee["id"]})).await
+    app.create(&enrollments_of(cohort), json!({"trainee_id": trainee["id"]}))
+        .await
 }
 
 pub fn enrollments_of(cohort: &Value) -> String {
@@ -120,7 +121,10 @@ const ALLOWED: [(&str, &[&str]); 7] = [
 /// A new enrolment brought to `status` by allowed moves, in a cohort of its own.
 async fn enrolment_in(app: &TestApp, cohorts: &str, n: usize, status: &str) -> Value {
     let cohort = app
-        .create(cohorts, json!({"code": format!("C{n}"), "name": format!("Class {n}"), "capacity": 1}))
+        .create(
+            cohorts,
+            json!({"code": format!("C{n}"), "name": format!("Class {n}"), "capacity": 1}),
+        )
         .await;
     let path = enrollments_of(&cohort);
     if status == "waitlisted" {
@@ -128,8 +132,14 @@ async fn enrolment_in(app: &TestApp, cohorts: &str, n: usize, status: &str) -> V
         app.create(&path, json!({"trainee_id": holder["id"]})).await;
     }
     let t = trainee(app, &format!("Trainee {n}")).await;
-    let placement = if matches!(status, "nominated" | "rejected") { "nominated" } else { "enrolled" };
-    let enrollment = app.create(&path, json!({"trainee_id": t["id"], "status": placement})).await;
+    let placement = if matches!(status, "nominated" | "rejected") {
+        "nominated"
+    } else {
+        "enrolled"
+    };
+    let enrollment = app
+        .create(&path, json!({"trainee_id": t["id"], "status": placement}))
+        .await;
     let via = match status {
         "rejected" => Some("rejected"),
         "withdrawn" | "completed" | "did_not_complete" => Some(status),
@@ -217,9 +227,10 @@ db_test!(
         let t = trainee(&app, "Retried Trainee").await;
         let path = enrollments_of(&cohort);
         let body = json!({"trainee_id": t["id"]});
-        let send = |key: &'static str, body: Value| {
-            let request = app.request(actix_web::http::Method::POST, &path).insert_header(("Idempotency-Key", key));
-            app.send(request, Some(&body))
+        let (client, to) = (&app, &path);
+        let send = |key: &'static str, body: Value| async move {
+            let request = client.request(actix_web::http::Method::POST, to).insert_header(("Idempotency-Key", key));
+            client.send(request, Some(&body)).await
         };
         let first = send("enrol-42", body.clone()).await;
         assert_eq!(first.status, 201, "{}", first.text());

@@ -16,7 +16,11 @@ fn spreadsheet_csv(rows: usize) -> String {
     for i in 0..rows {
         let surname = SURNAMES[i % SURNAMES.len()];
         let province = PROVINCES[i % PROVINCES.len()];
-        let email = if i % 2 == 0 { format!("trainee{i}@example.gov.vn") } else { String::new() };
+        let email = if i % 2 == 0 {
+            format!("trainee{i}@example.gov.vn")
+        } else {
+            String::new()
+        };
         let gender = if i % 3 == 0 { "female" } else { "male" };
         csv.push_str(&format!(
             "{surname} Văn Thứ {i},{email},\"Sở Nội vụ, {province}\",Chuyên viên,{province},{gender},{}\r\n",
@@ -28,8 +32,12 @@ fn spreadsheet_csv(rows: usize) -> String {
 
 async fn import(app: &TestApp, cohort: &Value, query: &str, csv: &str) -> TestResponse {
     let path = format!("{}/import{query}", enrollments_of(cohort));
-    app.send_raw(app.request(actix_web::http::Method::POST, &path), "text/csv; charset=utf-8", csv.as_bytes().to_vec())
-        .await
+    app.send_raw(
+        app.request(actix_web::http::Method::POST, &path),
+        "text/csv; charset=utf-8",
+        csv.as_bytes().to_vec(),
+    )
+    .await
 }
 
 db_test!(

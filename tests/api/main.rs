@@ -18,4 +18,5 @@ pub mod partners;
 mod program_partners;
 mod programs;
 mod sessions;
+mod trainees;
 mod users;

@@ -472,6 +472,11 @@ pub mod build {
         })
     }
 
+    /// A trainee body with only the required field.
+    pub fn trainee(full_name: &str) -> Value {
+        json!({"full_name": full_name})
+    }
+
     /// A valid programme body with a given code.
     pub fn program(code: &str) -> Value {
         json!({

@@ -1,0 +1,234 @@
+//! `?q=` for trainees: finds a trainee by the words of their name, organisation and position,
+//! with or without Vietnamese diacritics, in any case, by word prefix, the same way on SQLite and
+//! PostgreSQL, through an index.
+//!
+//! Each trainee's words are stored in `trainee_terms`, twice: lower-cased as written
+//! (`term_exact`, "tuấn") and folded (`term_folded`, "tuan", see [`crate::text::fold`]). Both
+//! columns compare bytes (SQLite's BINARY; PostgreSQL's `COLLATE "C"`), so "starts with `w`" is
+//! the range `w <= term < w || U+10FFFF`, which a B-tree index answers on both databases, unlike
+//! `LIKE`, whose case rules and index use differ between them.
+//!
+//! A query matches when every one of its words is a prefix of some folded term of the trainee.
+//! Matches rank by how many query words are also a prefix of an exact term, so the diacritics
+//! typed count: "tuấn" finds "Tuấn" and "Tuần" and puts "Tuấn" first; "tuan" finds both, equal.
+
+use diesel::dsl::{self, case_when, exists};
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::Integer;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use super::Trainee;
+use crate::error::{ApiError, ApiResult};
+use crate::schema::{trainee_terms, trainees};
+
+/// Most distinct words a query may hold: each adds a lookup, and no name, organisation and
+/// position together need more.
+pub const MAX_QUERY_WORDS: usize = 16;
+
+/// A word as searched: lower case with its diacritics (NFC), and folded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// Lower case, diacritics kept, NFC: "đức".
+    pub exact: String,
+    /// Lower case, no diacritics, đ as d: "duc".
+    pub folded: String,
+}
+
+/// The fields a trainee is found by: full name, organisation, position.
+pub fn searched_fields(trainee: &Trainee) -> [Option<&str>; 3] {
+    [
+        Some(trainee.full_name.as_str()),
+        trainee.organisation.as_deref(),
+        trainee.position.as_deref(),
+    ]
+}
+
+/// The distinct words of `fields`, in order. Text is NFC-normalised first (input arrives
+/// composed or decomposed) and split at every character that is neither a letter, a digit nor a
+/// combining mark, so "Nguyễn-Thị" is two words and a decomposed accent never splits one.
+pub fn terms<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> Vec<Term> {
+    let mut terms: Vec<Term> = Vec::new();
+    for field in fields.into_iter().flatten() {
+        let composed: String = field.nfc().collect();
+        for word in composed.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c))) {
+            if word.is_empty() {
+                continue;
+            }
+            // Lower-casing can decompose (a few capitals have no composed lower case): compose again.
+            let exact: String = word.to_lowercase().nfc().collect();
+            if terms.iter().any(|t| t.exact == exact) {
+                continue;
+            }
+            let folded = crate::text::fold(&exact);
+            terms.push(Term { exact, folded });
+        }
+    }
+    terms
+}
+
+/// The words of a query `q`, split as stored terms are. An empty result (a blank query, or only
+/// punctuation) means no filter; more than [`MAX_QUERY_WORDS`] is 400 `invalid_query`.
+pub fn query_terms(q: &str) -> ApiResult<Vec<Term>> {
+    let words = terms([Some(q)]);
+    if words.len() > MAX_QUERY_WORDS {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("q must hold at most {MAX_QUERY_WORDS} words (got {})", words.len()),
+        ));
+    }
+    Ok(words)
+}
+
+/// The smallest string greater than every string that starts with `prefix`, in byte order:
+/// U+10FFFF is the last code point, and its UTF-8 form the greatest.
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Ids of trainees with a folded term in `[from, to)`: with `from` a folded query word and `to`
+/// its [`prefix_end`], the trainees it is a prefix of a word of. A range scan on the
+/// `trainee_terms_folded` index, `(term_folded, trainee_id)`, which covers the query.
+#[dsl::auto_type]
+pub fn ids_with_folded_term_in(from: String, to: String) -> _ {
+    trainee_terms::table
+        .filter(trainee_terms::term_folded.ge(from))
+        .filter(trainee_terms::term_folded.lt(to))
+        .select(trainee_terms::trainee_id)
+}
+
+/// 1 when the trainee of the outer query has an exact term in `[from, to)`, else 0: a range on
+/// the primary key, `(trainee_id, term_exact)`.
+#[dsl::auto_type]
+pub fn has_exact_term_in(from: String, to: String) -> _ {
+    let matching = trainee_terms::table
+        .filter(trainee_terms::trainee_id.eq(trainees::id))
+        .filter(trainee_terms::term_exact.ge(from))
+        .filter(trainee_terms::term_exact.lt(to))
+        .select(trainee_terms::trainee_id);
+    let one: dsl::AsExprOf<i32, Integer> = 1.into_sql::<Integer>();
+    let zero: dsl::AsExprOf<i32, Integer> = 0.into_sql::<Integer>();
+    case_when(exists(matching), one).otherwise(zero)
+}
+
+/// The rank of a trainee for `words`: how many of them are a prefix of one of its exact terms.
+/// `None` for no words, since there is nothing to rank by (and a constant in `ORDER BY` would
+/// name a column).
+pub fn rank(words: &[Term]) -> Option<Sum<has_exact_term_in>> {
+    if words.is_empty() {
+        return None;
+    }
+    Some(Sum(words
+        .iter()
+        .map(|w| has_exact_term_in(w.exact.clone(), prefix_end(&w.exact)))
+        .collect()))
+}
+
+/// `(a + b + …)` over integer expressions of one type. Diesel adds two expressions whose types
+/// are fixed when compiling; the number of query words is known only when running.
+#[derive(Debug, Clone)]
+pub struct Sum<E>(Vec<E>);
+
+impl<E: Expression<SqlType = Integer>> Expression for Sum<E> {
+    type SqlType = Integer;
+}
+
+impl<E, DB> QueryFragment<DB> for Sum<E>
+where
+    DB: diesel::backend::Backend,
+    E: QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("(");
+        if self.0.is_empty() {
+            out.push_sql("0");
+        }
+        for (i, term) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(" + ");
+            }
+            term.walk_ast(out.reborrow())?;
+        }
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+// The SQL depends on how many terms there are, so no two sums may share a cached statement.
+impl<E> QueryId for Sum<E> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<E, QS> AppearsOnTable<QS> for Sum<E>
+where
+    E: AppearsOnTable<QS>,
+    Self: Expression,
+{
+}
+
+impl<E, QS> SelectableExpression<QS> for Sum<E>
+where
+    E: SelectableExpression<QS>,
+    Self: AppearsOnTable<QS>,
+{
+}
+
+impl<E, GB> ValidGrouping<GB> for Sum<E>
+where
+    E: ValidGrouping<GB>,
+{
+    type IsAggregate = E::IsAggregate;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(text: &str) -> Vec<String> {
+        terms([Some(text)]).into_iter().map(|t| t.exact).collect()
+    }
+
+    #[test]
+    fn words_are_lower_cased_with_their_diacritics_and_folded() {
+        assert_eq!(
+            terms([Some("Nguyễn Văn Đức")]),
+            [("nguyễn", "nguyen"), ("văn", "van"), ("đức", "duc")].map(|(exact, folded)| Term {
+                exact: exact.to_owned(),
+                folded: folded.to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn words_split_at_punctuation_and_repeat_once() {
+        assert_eq!(exact("Sở Nội vụ - Sở nội vụ (Hà Nội)"), ["sở", "nội", "vụ", "hà"]);
+        assert_eq!(exact("O'Brien, J.-P."), ["o", "brien", "j", "p"]);
+    }
+
+    #[test]
+    fn decomposed_input_makes_the_same_words() {
+        assert_eq!(exact("Nguye\u{0302}\u{0303}n"), ["nguyễn"]);
+    }
+
+    #[test]
+    fn a_query_of_punctuation_only_has_no_words() {
+        assert_eq!(query_terms(" -- ").map(|t| t.len()).ok(), Some(0));
+        let words = |n: usize| (0..n).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        assert!(query_terms(&words(MAX_QUERY_WORDS)).is_ok());
+        assert!(query_terms(&words(MAX_QUERY_WORDS + 1)).is_err());
+    }
+
+    #[test]
+    fn a_prefix_range_holds_exactly_the_words_that_start_with_it() {
+        let end = prefix_end("tuan");
+        for inside in ["tuan", "tuana", "tuanz", "tuan\u{10FFFE}"] {
+            assert!("tuan" <= inside && inside < end.as_str(), "{inside}");
+        }
+        for outside in ["tua", "tuao", "tub", "tuyen"] {
+            assert!(!("tuan" <= outside && outside < end.as_str()), "{outside}");
+        }
+    }
+}
