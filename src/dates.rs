@@ -34,7 +34,25 @@ pub struct PartialDate {
 }
 
 /// The JSON Schema pattern of a [`PartialDate`].
-pub const PATTERN: &str = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$";
+pub const PATTERN: &str = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$";
+
+/// Validator for a [`PartialDate`] sent as text: request bodies take dates as strings and check
+/// them here, so that a date that does not exist (`2024-02-30`) is a 422 naming the field rather
+/// than a body that cannot be parsed.
+pub fn valid(value: &str) -> Result<(), validator::ValidationError> {
+    value
+        .parse::<PartialDate>()
+        .map(|_| ())
+        .map_err(|message| validator::ValidationError::new("invalid_date").with_message(message.into()))
+}
+
+/// A date field of a request, checked by [`valid`], as a [`PartialDate`].
+pub fn parse_field(field: &str, value: Option<&str>) -> Result<Option<PartialDate>, crate::error::ApiError> {
+    value
+        .map(|v| v.parse::<PartialDate>())
+        .transpose()
+        .map_err(|message| crate::error::ApiError::invalid(field, "invalid_date", message))
+}
 
 impl PartialDate {
     /// A date known to the day.

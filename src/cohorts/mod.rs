@@ -199,9 +199,13 @@ pub struct CreateCohort {
     #[schema(minimum = 1, maximum = 10_000)]
     pub sequence: Option<i32>,
     /// First day, month (`2024-02`) or year.
-    pub start_date: Option<PartialDate>,
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub start_date: Option<String>,
     /// Last day, month or year; not before `start_date`.
-    pub end_date: Option<PartialDate>,
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub end_date: Option<String>,
     /// City.
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(min_length = 1, max_length = 300)]
@@ -220,7 +224,9 @@ pub struct CreateCohort {
 
 impl CreateCohort {
     fn dates(&self) -> Result<(), ValidationError> {
-        dates_in_order(self.start_date, self.end_date)
+        // Dates that do not parse are reported by their own field's check.
+        let parse = |d: &Option<String>| d.as_deref().and_then(|d| d.parse().ok());
+        dates_in_order(parse(&self.start_date), parse(&self.end_date))
     }
 }
 
@@ -246,12 +252,14 @@ pub struct UpdateCohort {
     pub sequence: Option<Option<i32>>,
     /// First day, month or year; `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::dates::valid"))]
     #[schema(value_type = Option<PartialDate>)]
-    pub start_date: Option<Option<PartialDate>>,
+    pub start_date: Option<Option<String>>,
     /// Last day, month or year; `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::dates::valid"))]
     #[schema(value_type = Option<PartialDate>)]
-    pub end_date: Option<Option<PartialDate>>,
+    pub end_date: Option<Option<String>>,
     /// City; `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(custom(function = "crate::validate::name"))]
@@ -421,8 +429,8 @@ impl Cohort {
             code: new.code,
             name: new.name,
             sequence: new.sequence,
-            start_date: new.start_date,
-            end_date: new.end_date,
+            start_date: crate::dates::parse_field("start_date", new.start_date.as_deref())?,
+            end_date: crate::dates::parse_field("end_date", new.end_date.as_deref())?,
             location_city: new.location_city,
             location_country: new.location_country,
             capacity: new.capacity,
@@ -450,8 +458,12 @@ impl Cohort {
         next.code = change.code.unwrap_or(next.code);
         next.name = change.name.unwrap_or(next.name);
         next.sequence = change.sequence.unwrap_or(next.sequence);
-        next.start_date = change.start_date.unwrap_or(next.start_date);
-        next.end_date = change.end_date.unwrap_or(next.end_date);
+        if let Some(start) = change.start_date {
+            next.start_date = crate::dates::parse_field("start_date", start.as_deref())?;
+        }
+        if let Some(end) = change.end_date {
+            next.end_date = crate::dates::parse_field("end_date", end.as_deref())?;
+        }
         next.location_city = change.location_city.unwrap_or(next.location_city);
         next.location_country = change.location_country.unwrap_or(next.location_country);
         next.capacity = change.capacity.unwrap_or(next.capacity);

@@ -55,7 +55,8 @@ pub async fn list_enrollments(
     security(("bearer_auth" = ["admin", "officer"])),
     params(
         ("id" = i64, Path, description = "Cohort id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and body return the first answer"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and body return the first answer",
+         min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
     request_body = CreateEnrollment,
     responses(

@@ -404,7 +404,8 @@ async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
     params(
         ("id" = i64, Path, description = "Cohort id"),
         ImportOptions,
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and file return the first answer"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and file return the first answer",
+         min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
     request_body(content = String, content_type = "text/csv",
         description = "UTF-8 CSV with a header row: full_name, and any of email, gender, birth_year, position, organisation, province, phone, notes"),

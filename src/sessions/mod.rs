@@ -148,7 +148,9 @@ pub struct CreateSession {
     pub kind: SessionKind,
     /// Local date at the venue (`2024-09-20`, or `2024-09` when only the month is known).
     /// Required without `starts_at`; with it, may be left out and must agree when given.
-    pub date: Option<PartialDate>,
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub date: Option<String>,
     /// Start, RFC 3339 (stored in UTC).
     #[schema(value_type = Option<String>, format = DateTime)]
     pub starts_at: Option<DateTime<Utc>>,
@@ -198,8 +200,9 @@ pub struct UpdateSession {
     pub kind: Option<SessionKind>,
     /// Local date; follows `starts_at` when that is set.
     #[serde(default, deserialize_with = "crate::http::some")]
-    #[schema(nullable = false)]
-    pub date: Option<PartialDate>,
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = PartialDate, nullable = false)]
+    pub date: Option<String>,
     /// Start; `null` clears it (and `ends_at` must go too).
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -390,8 +393,9 @@ impl Session {
     /// Insert a new session into `cohort`.
     pub fn create(conn: &mut DbConnection, cohort: CohortId, new: CreateSession) -> ApiResult<Session> {
         let now = crate::http::now();
-        let date_given = new.date.is_some();
-        let Some(date) = new.date.or(new.starts_at.map(|s| PartialDate::day(s.date_naive()))) else {
+        let date = crate::dates::parse_field("date", new.date.as_deref())?;
+        let date_given = date.is_some();
+        let Some(date) = date.or(new.starts_at.map(|s| PartialDate::day(s.date_naive()))) else {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "date",
                 "required",
@@ -432,7 +436,9 @@ impl Session {
         let date_given = change.date.is_some();
         next.title = change.title.unwrap_or(next.title);
         next.kind = change.kind.unwrap_or(next.kind);
-        next.date = change.date.unwrap_or(next.date);
+        if let Some(date) = crate::dates::parse_field("date", change.date.as_deref())? {
+            next.date = date;
+        }
         if let Some(start) = change.starts_at {
             next.starts_at = start.map(|t| crate::http::utc(&t));
         }

@@ -48,7 +48,9 @@ db_test!(
         let problem = app.post(&cohorts, before).await.assert_problem(422, "validation_failed");
         assert_eq!(problem["errors"][0]["pointer"], "#/end_date");
         let nonsense = json!({"code": "C3", "name": "Class 3", "start_date": "2024-02-30"});
-        app.post(&cohorts, nonsense).await.assert_problem(400, "malformed_json");
+        let problem = app.post(&cohorts, nonsense).await.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/start_date");
+        assert_eq!(problem["errors"][0]["code"], "invalid_date");
     }
 );
 
