@@ -31,6 +31,13 @@ pub enum Command {
     /// Manage accounts from the console.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Load the seed data: create what is missing, update what a seed file changed, leave the
+    /// rest and every record users made. A broken file stops the run before anything is written.
+    Seed {
+        /// Read the seed files from this directory instead of those built into the binary.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Settings of `tpms serve`.
@@ -40,6 +47,8 @@ pub struct ServeArgs {
     http: HttpConfig,
     #[command(flatten)]
     auth: AuthConfig,
+    #[command(flatten)]
+    seed: crate::config::SeedConfig,
 }
 
 /// `tpms users …`.
@@ -113,6 +122,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Serve(args)) => serve(cli.database, args),
+        Some(Command::Seed { dir }) => {
+            let pool = db::connect(&cli.database)?;
+            migrate(&pool)?;
+            let files = match &dir {
+                Some(dir) => crate::seed::files_in(dir)?,
+                None => crate::seed::embedded_files(),
+            };
+            let mut conn = pool.get()?;
+            let reports =
+                crate::seed::run(&mut conn, &files, false, &mut |report| println!("{report}"))?.unwrap_or_default();
+            let created: usize = reports.iter().map(|r| r.created).sum();
+            let updated: usize = reports.iter().map(|r| r.updated).sum();
+            println!("seeded {} file(s): {created} created, {updated} updated", reports.len());
+            Ok(())
+        }
         Some(Command::Users(UsersCommand::Create {
             email,
             role,
@@ -159,9 +183,18 @@ pub fn migrate(pool: &db::DbPool) -> anyhow::Result<()> {
 }
 
 fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
-    let ServeArgs { http, auth } = args;
+    let ServeArgs { http, auth, seed } = args;
     let pool = db::connect(&database)?;
     migrate(&pool)?;
+    if seed.seed_on_start {
+        let mut conn = pool.get()?;
+        let seeded = crate::seed::run(&mut conn, &crate::seed::embedded_files(), true, &mut |report| {
+            tracing::info!("{report}");
+        })?;
+        if seeded.is_some() {
+            tracing::info!("loaded the seed data into a new database (TPMS_SEED_ON_START=false starts empty)");
+        }
+    }
     let first_admin = crate::auth::bootstrap::ensure_first_admin(
         &pool,
         auth.admin_email.as_deref(),

@@ -113,6 +113,16 @@ pub struct LogConfig {
     pub log_format: LogFormat,
 }
 
+/// Initial data (`tpms serve`).
+#[derive(Clone, Debug, clap::Args)]
+pub struct SeedConfig {
+    /// Load the seed data (the real programmes, partners, cohorts and sessions) when a database
+    /// that was never seeded starts; `false` starts empty.
+    #[arg(long, env = "TPMS_SEED_ON_START", value_name = "TPMS_SEED_ON_START", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub seed_on_start: bool,
+}
+
 /// Settings of the HTTP server (`tpms serve`).
 #[derive(Clone, Debug, clap::Args)]
 pub struct HttpConfig {

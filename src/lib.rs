@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod partners;
 pub mod programs;
 pub mod schema;
+pub mod seed;
 pub mod sessions;
 pub mod telemetry;
 pub mod text;

@@ -16,6 +16,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        source -> Nullable<Text>,
+        seed_key -> Nullable<Text>,
     }
 }
 
@@ -39,6 +41,12 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        source -> Nullable<Text>,
+        seed_key -> Nullable<Text>,
+        start_precision -> Nullable<Text>,
+        end_precision -> Nullable<Text>,
+        agreement_precision -> Nullable<Text>,
+        figures -> Text,
     }
 }
 
@@ -53,6 +61,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        source -> Nullable<Text>,
+        seed_key -> Nullable<Text>,
     }
 }
 
@@ -90,6 +100,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        source -> Nullable<Text>,
+        seed_key -> Nullable<Text>,
     }
 }
 
@@ -114,6 +126,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        speaker_affiliation -> Nullable<Text>,
+        source -> Nullable<Text>,
+        seed_key -> Nullable<Text>,
     }
 }
 

@@ -24,6 +24,10 @@ use crate::schema::{cohorts, enrollments, sessions};
 pub struct CohortFilters {
     /// Only this status.
     pub status: Option<CohortStatus>,
+    /// Only cohorts seeded from this source document (a file name).
+    #[param(max_length = 200)]
+    #[validate(length(max = 200))]
+    pub source: Option<String>,
     /// Order of the list.
     #[param(inline)]
     pub sort: Option<CohortSort>,
@@ -57,7 +61,14 @@ pub async fn list_cohorts(
         .run(move |conn| {
             Program::check_visible(conn, &caller, program)?;
             Program::find(conn, program)?;
-            Cohort::list(conn, program, filters.status, filters.sort.unwrap_or_default(), paging)
+            Cohort::list(
+                conn,
+                program,
+                filters.status,
+                filters.source.as_deref(),
+                filters.sort.unwrap_or_default(),
+                paging,
+            )
         })
         .await?;
     Ok(Page::new(items, total, paging).respond(&req))

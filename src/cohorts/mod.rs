@@ -91,6 +91,8 @@ struct CohortRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
+    source: Option<String>,
+    seed_key: Option<String>,
 }
 
 /// A cohort (class) of a programme.
@@ -135,6 +137,11 @@ pub struct Cohort {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+    /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
+    pub source: Option<String>,
+    /// Set on records `tpms seed` owns.
+    #[serde(skip)]
+    pub(crate) seed_key: Option<String>,
 }
 
 impl Cohort {
@@ -159,6 +166,8 @@ impl Cohort {
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
+            source: row.source,
+            seed_key: row.seed_key,
         }
     }
 
@@ -381,6 +390,7 @@ impl Cohort {
         conn: &mut DbConnection,
         program: ProgramId,
         status: Option<CohortStatus>,
+        source: Option<&str>,
         order: CohortSort,
         paging: crate::http::pagination::Paging,
     ) -> ApiResult<(Vec<Cohort>, i64)> {
@@ -388,6 +398,9 @@ impl Cohort {
             let mut query = cohorts::table.filter(cohorts::program_id.eq(program)).into_boxed();
             if let Some(status) = status {
                 query = query.filter(cohorts::status.eq(status));
+            }
+            if let Some(source) = source {
+                query = query.filter(cohorts::source.eq(source.to_owned()));
             }
             query
         };
@@ -440,6 +453,8 @@ impl Cohort {
             created_at: now,
             updated_at: now,
             version: 1,
+            source: None,
+            seed_key: None,
         };
         let row = diesel::insert_into(cohorts::table)
             .values(CohortFields::of(&draft))

@@ -138,3 +138,25 @@ pub fn claim_idempotency_key(
     };
     Ok(inserted == 1)
 }
+
+/// The advisory-lock key taken while seeding ("tpmsseed" in ASCII).
+pub const SEED_LOCK_KEY: i64 = 0x0074_706d_7373_6565;
+
+/// Run `f` holding PostgreSQL advisory lock `key`, so that app servers starting together against
+/// one database do it one after another. SQLite needs nothing: its write transactions already
+/// take turns.
+pub fn with_lock<T>(
+    conn: &mut DbConnection,
+    key: i64,
+    f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    use diesel::connection::SimpleConnection;
+    if let DbConnection::Postgresql(c) = conn {
+        c.batch_execute(&format!("SELECT pg_advisory_lock({key})"))?;
+    }
+    let result = f(conn);
+    if let DbConnection::Postgresql(c) = conn {
+        c.batch_execute(&format!("SELECT pg_advisory_unlock({key})"))?;
+    }
+    result
+}

@@ -62,6 +62,11 @@ pub struct PartnerFilters {
     #[param(max_length = 2)]
     #[validate(length(max = 2))]
     pub country: Option<String>,
+    /// Only partners seeded from this source document (a file name such as
+    /// `003_f763ceca04e3ab24.txt`).
+    #[param(max_length = 200)]
+    #[validate(length(max = 200))]
+    pub source: Option<String>,
     /// Only partners taking part in this programme.
     pub program_id: Option<ProgramId>,
     /// Order of the list.
@@ -106,6 +111,9 @@ pub async fn list_partners(
                 }
                 if let Some(country) = &filters.country {
                     query = query.filter(partners::country.eq(country.to_uppercase()));
+                }
+                if let Some(source) = &filters.source {
+                    query = query.filter(partners::source.eq(source.clone()));
                 }
                 if let Some(program_id) = filters.program_id {
                     let taking_part = program_partners::table

@@ -75,6 +75,12 @@ pub struct Partner {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match` to avoid overwriting others.
     pub version: i32,
+    /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
+    #[schema(example = "003_f763ceca04e3ab24.txt")]
+    pub source: Option<String>,
+    /// Set on records `tpms seed` owns.
+    #[serde(skip)]
+    pub(crate) seed_key: Option<String>,
 }
 
 /// A new partner.
@@ -210,6 +216,8 @@ impl Partner {
             created_at: now,
             updated_at: now,
             version: 1,
+            source: None,
+            seed_key: None,
         };
         diesel::insert_into(partners::table)
             .values(PartnerFields::of(&draft))

@@ -67,6 +67,10 @@ pub struct ProgramFilters {
     pub focus_area: Option<String>,
     /// Only programmes this partner takes part in.
     pub partner_id: Option<PartnerId>,
+    /// Only programmes seeded from this source document (a file name).
+    #[param(max_length = 200)]
+    #[validate(length(max = 200))]
+    pub source: Option<String>,
     /// Order of the list.
     #[param(inline)]
     pub sort: Option<ProgramSort>,
@@ -116,6 +120,9 @@ pub async fn list_programs(
                 }
                 if let Some(kind) = filters.kind {
                     query = query.filter(programs::kind.eq(kind));
+                }
+                if let Some(source) = &filters.source {
+                    query = query.filter(programs::source.eq(source.clone()));
                 }
                 if let Some(tag) = &filters.focus_area {
                     // Stored as a JSON array of tags; a quoted tag matches whole tags only.

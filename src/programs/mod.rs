@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use crate::auth::Caller;
+use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{ProgramId, text_enum};
@@ -59,6 +60,12 @@ struct ProgramRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
+    source: Option<String>,
+    seed_key: Option<String>,
+    start_precision: Option<DatePrecision>,
+    end_precision: Option<DatePrecision>,
+    agreement_precision: Option<DatePrecision>,
+    figures: String,
 }
 
 /// A cooperation programme.
@@ -77,12 +84,12 @@ pub struct Program {
     pub kind: ProgramKind,
     /// Where it stands.
     pub status: ProgramStatus,
-    /// First day.
-    pub start_date: Option<NaiveDate>,
-    /// Last day; never before `start_date`.
-    pub end_date: Option<NaiveDate>,
-    /// When the cooperation agreement was signed.
-    pub agreement_signed_on: Option<NaiveDate>,
+    /// First day, or only the month or year when that is all that is known.
+    pub start_date: Option<PartialDate>,
+    /// Last day, month or year; never before `start_date`.
+    pub end_date: Option<PartialDate>,
+    /// When the cooperation agreement was signed (a day, month or year).
+    pub agreement_signed_on: Option<PartialDate>,
     /// How many trainees the programme plans to train.
     pub planned_trainees: Option<i32>,
     /// How many cohorts it plans.
@@ -101,6 +108,44 @@ pub struct Program {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+    /// Figures reported about the programme (courses held, officials trained, ...).
+    pub figures: Vec<Figure>,
+    /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
+    #[schema(example = "003_f763ceca04e3ab24.txt")]
+    pub source: Option<String>,
+    /// Set on records `tpms seed` owns.
+    #[serde(skip)]
+    pub(crate) seed_key: Option<String>,
+}
+
+/// A figure a source reports about a programme: "5 courses held", "about 100 officials trained".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Figure {
+    /// What is counted.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300, example = "officials trained so far")]
+    pub label: String,
+    /// The number as reported.
+    #[validate(range(min = 0, max = 1_000_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000_000, example = 100)]
+    pub value: i64,
+    /// Whether the source gives it as approximate ("about", "nearly", "over"); default false.
+    #[serde(default)]
+    pub approximate: bool,
+    /// When it held: a day, month or year.
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub as_of: Option<String>,
+    /// Where it is reported (a seed document's file name, or another reference).
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub source: Option<String>,
+}
+
+/// A stored date with its precision (`NULL` precision: a whole day, as before precisions existed).
+fn partial(day: Option<NaiveDate>, precision: Option<DatePrecision>) -> Option<PartialDate> {
+    day.map(|d| PartialDate::from_columns(d, precision.unwrap_or(DatePrecision::Day)))
 }
 
 impl TryFrom<ProgramRow> for Program {
@@ -109,6 +154,8 @@ impl TryFrom<ProgramRow> for Program {
     fn try_from(row: ProgramRow) -> ApiResult<Self> {
         let focus_areas = serde_json::from_str(&row.focus_areas)
             .map_err(|e| ApiError::internal(anyhow::anyhow!("programme {} has unreadable focus_areas: {e}", row.id)))?;
+        let figures = serde_json::from_str(&row.figures)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("programme {} has unreadable figures: {e}", row.id)))?;
         Ok(Program {
             id: row.id,
             code: row.code,
@@ -116,9 +163,9 @@ impl TryFrom<ProgramRow> for Program {
             title_vi: row.title_vi,
             kind: row.kind,
             status: row.status,
-            start_date: row.start_date,
-            end_date: row.end_date,
-            agreement_signed_on: row.agreement_signed_on,
+            start_date: partial(row.start_date, row.start_precision),
+            end_date: partial(row.end_date, row.end_precision),
+            agreement_signed_on: partial(row.agreement_signed_on, row.agreement_precision),
             planned_trainees: row.planned_trainees,
             planned_cohorts: row.planned_cohorts,
             focus_areas,
@@ -126,14 +173,19 @@ impl TryFrom<ProgramRow> for Program {
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
+            figures,
+            source: row.source,
+            seed_key: row.seed_key,
         })
     }
 }
 
 /// The rule the schema cannot state: a programme does not end before it starts.
-fn dates_in_order(start: Option<NaiveDate>, end: Option<NaiveDate>) -> Result<(), ValidationError> {
+/// Stored first days are compared, as the table's CHECK does: an end of `2024-02` cannot follow a
+/// start of `2024-02-10` here, unlike a cohort's.
+fn dates_in_order(start: Option<PartialDate>, end: Option<PartialDate>) -> Result<(), ValidationError> {
     match (start, end) {
-        (Some(start), Some(end)) if end < start => {
+        (Some(start), Some(end)) if end.first_day < start.first_day => {
             let mut error = ValidationError::new("before_start_date")
                 .with_message(format!("must not be before start_date ({start})").into());
             error.add_param("field".into(), &"end_date");
@@ -181,12 +233,18 @@ pub struct CreateProgram {
     pub kind: ProgramKind,
     /// Where it stands (default `planned`).
     pub status: Option<ProgramStatus>,
-    /// First day.
-    pub start_date: Option<NaiveDate>,
-    /// Last day; never before `start_date`.
-    pub end_date: Option<NaiveDate>,
-    /// When the cooperation agreement was signed.
-    pub agreement_signed_on: Option<NaiveDate>,
+    /// First day, month (`2022-03`) or year (`2022`).
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub start_date: Option<String>,
+    /// Last day, month or year; never before `start_date`.
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub end_date: Option<String>,
+    /// When the cooperation agreement was signed: a day, month or year.
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub agreement_signed_on: Option<String>,
     /// Planned number of trainees.
     #[validate(range(min = 0, max = 1_000_000))]
     #[schema(minimum = 0, maximum = 1_000_000)]
@@ -203,11 +261,17 @@ pub struct CreateProgram {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(min_length = 1, max_length = 20000)]
     pub description: Option<String>,
+    /// Reported figures (default none).
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub figures: Option<Vec<Figure>>,
 }
 
 impl CreateProgram {
     fn dates(&self) -> Result<(), ValidationError> {
-        dates_in_order(self.start_date, self.end_date)
+        // Dates that do not parse are reported by their own field's check.
+        let parse = |d: &Option<String>| d.as_deref().and_then(|d| d.parse().ok());
+        dates_in_order(parse(&self.start_date), parse(&self.end_date))
     }
 }
 
@@ -238,18 +302,21 @@ pub struct UpdateProgram {
     #[serde(default, deserialize_with = "crate::http::some")]
     #[schema(nullable = false)]
     pub status: Option<ProgramStatus>,
-    /// First day; `null` clears it.
+    /// First day, month or year; `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub start_date: Option<Option<NaiveDate>>,
-    /// Last day; `null` clears it.
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub start_date: Option<Option<String>>,
+    /// Last day, month or year; `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub end_date: Option<Option<NaiveDate>>,
-    /// Agreement date; `null` clears it.
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub end_date: Option<Option<String>>,
+    /// Agreement date (day, month or year); `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub agreement_signed_on: Option<Option<NaiveDate>>,
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub agreement_signed_on: Option<Option<String>>,
     /// Planned number of trainees; `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(range(min = 0, max = 1_000_000))]
@@ -270,6 +337,11 @@ pub struct UpdateProgram {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
     pub description: Option<Option<String>>,
+    /// Reported figures; `[]` clears them.
+    #[serde(default, deserialize_with = "crate::http::some")]
+    #[validate(length(max = 50), nested)]
+    #[schema(nullable = false, max_items = 50)]
+    pub figures: Option<Vec<Figure>>,
 }
 
 /// Every stored column but the id.
@@ -282,11 +354,15 @@ struct ProgramFields {
     kind: ProgramKind,
     status: ProgramStatus,
     start_date: Option<NaiveDate>,
+    start_precision: Option<DatePrecision>,
     end_date: Option<NaiveDate>,
+    end_precision: Option<DatePrecision>,
     agreement_signed_on: Option<NaiveDate>,
+    agreement_precision: Option<DatePrecision>,
     planned_trainees: Option<i32>,
     planned_cohorts: Option<i32>,
     focus_areas: String,
+    figures: String,
     description: Option<String>,
     search_text: String,
     created_at: NaiveDateTime,
@@ -302,12 +378,16 @@ impl ProgramFields {
             title_vi: p.title_vi.clone(),
             kind: p.kind,
             status: p.status,
-            start_date: p.start_date,
-            end_date: p.end_date,
-            agreement_signed_on: p.agreement_signed_on,
+            start_date: p.start_date.map(|d| d.first_day),
+            start_precision: p.start_date.map(|d| d.precision),
+            end_date: p.end_date.map(|d| d.first_day),
+            end_precision: p.end_date.map(|d| d.precision),
+            agreement_signed_on: p.agreement_signed_on.map(|d| d.first_day),
+            agreement_precision: p.agreement_signed_on.map(|d| d.precision),
             planned_trainees: p.planned_trainees,
             planned_cohorts: p.planned_cohorts,
             focus_areas: serde_json::to_string(&p.focus_areas).map_err(ApiError::internal)?,
+            figures: serde_json::to_string(&p.figures).map_err(ApiError::internal)?,
             description: p.description.clone(),
             search_text: crate::text::search_text([Some(p.code.as_str()), Some(&p.title), p.title_vi.as_deref()]),
             created_at: p.created_at,
@@ -357,9 +437,9 @@ impl Program {
             title_vi: new.title_vi,
             kind: new.kind,
             status: new.status.unwrap_or(ProgramStatus::Planned),
-            start_date: new.start_date,
-            end_date: new.end_date,
-            agreement_signed_on: new.agreement_signed_on,
+            start_date: crate::dates::parse_field("start_date", new.start_date.as_deref())?,
+            end_date: crate::dates::parse_field("end_date", new.end_date.as_deref())?,
+            agreement_signed_on: crate::dates::parse_field("agreement_signed_on", new.agreement_signed_on.as_deref())?,
             planned_trainees: new.planned_trainees,
             planned_cohorts: new.planned_cohorts,
             focus_areas: new.focus_areas.unwrap_or_default(),
@@ -367,6 +447,9 @@ impl Program {
             created_at: now,
             updated_at: now,
             version: 1,
+            figures: new.figures.unwrap_or_default(),
+            source: None,
+            seed_key: None,
         };
         diesel::insert_into(programs::table)
             .values(ProgramFields::of(&draft)?)
@@ -387,9 +470,16 @@ impl Program {
         next.title_vi = change.title_vi.unwrap_or(next.title_vi);
         next.kind = change.kind.unwrap_or(next.kind);
         next.status = change.status.unwrap_or(next.status);
-        next.start_date = change.start_date.unwrap_or(next.start_date);
-        next.end_date = change.end_date.unwrap_or(next.end_date);
-        next.agreement_signed_on = change.agreement_signed_on.unwrap_or(next.agreement_signed_on);
+        if let Some(start) = change.start_date {
+            next.start_date = crate::dates::parse_field("start_date", start.as_deref())?;
+        }
+        if let Some(end) = change.end_date {
+            next.end_date = crate::dates::parse_field("end_date", end.as_deref())?;
+        }
+        if let Some(signed) = change.agreement_signed_on {
+            next.agreement_signed_on = crate::dates::parse_field("agreement_signed_on", signed.as_deref())?;
+        }
+        next.figures = change.figures.unwrap_or(next.figures);
         next.planned_trainees = change.planned_trainees.unwrap_or(next.planned_trainees);
         next.planned_cohorts = change.planned_cohorts.unwrap_or(next.planned_cohorts);
         next.focus_areas = change.focus_areas.unwrap_or(next.focus_areas);

@@ -69,6 +69,8 @@ struct ProgramPartnerRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
+    source: Option<String>,
+    seed_key: Option<String>,
 }
 
 /// A partner's place in a programme.
@@ -96,6 +98,11 @@ pub struct ProgramPartner {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+    /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
+    pub source: Option<String>,
+    /// Set on records `tpms seed` owns.
+    #[serde(skip)]
+    pub(crate) seed_key: Option<String>,
 }
 
 fn valid_roles(roles: &[PartnerRole]) -> Result<(), ValidationError> {
@@ -184,6 +191,8 @@ impl ProgramPartner {
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
+            source: row.source,
+            seed_key: row.seed_key,
         })
     }
 
@@ -369,6 +378,8 @@ pub async fn add_program_partner(
                 created_at: now,
                 updated_at: now,
                 version: 1,
+                source: None,
+                seed_key: None,
             };
             let row: ProgramPartnerRow = diesel::insert_into(program_partners::table)
                 .values(draft.fields()?)

@@ -24,6 +24,10 @@ use crate::schema::{attendance, sessions};
 pub struct SessionFilters {
     /// Only this kind.
     pub kind: Option<SessionKind>,
+    /// Only sessions seeded from this source document (a file name).
+    #[param(max_length = 200)]
+    #[validate(length(max = 200))]
+    pub source: Option<String>,
 }
 
 /// List the sessions of a cohort, in date order.
@@ -48,12 +52,12 @@ pub async fn list_sessions(
 ) -> ApiResult<HttpResponse> {
     let paging = page.into_inner().paging()?;
     let cohort = id.into_inner();
-    let kind = filters.0.kind;
+    let SessionFilters { kind, source } = filters.0;
     let caller = auth.caller;
     let (items, total) = db
         .run(move |conn| {
             Cohort::find_visible(conn, &caller, cohort)?;
-            Session::list(conn, cohort, kind, paging)
+            Session::list(conn, cohort, kind, source.as_deref(), paging)
         })
         .await?;
     Ok(Page::new(items, total, paging).respond(&req))

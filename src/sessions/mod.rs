@@ -62,6 +62,9 @@ struct SessionRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
+    speaker_affiliation: Option<String>,
+    source: Option<String>,
+    seed_key: Option<String>,
 }
 
 /// A session of a cohort.
@@ -94,6 +97,8 @@ pub struct Session {
     pub speaker_name: Option<String>,
     /// The speaker's title or position.
     pub speaker_title: Option<String>,
+    /// The organisation the speaker comes from, as written.
+    pub speaker_affiliation: Option<String>,
     /// The partner organisation the speaker comes from.
     pub speaker_partner_id: Option<PartnerId>,
     /// Language, ISO 639 (`vi`, `ja`, `fr`, `en`).
@@ -110,6 +115,11 @@ pub struct Session {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+    /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
+    pub source: Option<String>,
+    /// Set on records `tpms seed` owns.
+    #[serde(skip)]
+    pub(crate) seed_key: Option<String>,
 }
 
 impl From<SessionRow> for Session {
@@ -126,12 +136,15 @@ impl From<SessionRow> for Session {
             location: row.location,
             speaker_name: row.speaker_name,
             speaker_title: row.speaker_title,
+            speaker_affiliation: row.speaker_affiliation,
             speaker_partner_id: row.speaker_partner_id,
             language: row.language,
             description: row.description,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
+            source: row.source,
+            seed_key: row.seed_key,
         }
     }
 }
@@ -173,6 +186,10 @@ pub struct CreateSession {
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(min_length = 1, max_length = 300)]
     pub speaker_title: Option<String>,
+    /// The organisation the speaker comes from, as written.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub speaker_affiliation: Option<String>,
     /// The speaker's partner organisation.
     pub speaker_partner_id: Option<PartnerId>,
     /// Language, ISO 639.
@@ -231,6 +248,11 @@ pub struct UpdateSession {
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
     pub speaker_title: Option<Option<String>>,
+    /// Speaker's organisation as written; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub speaker_affiliation: Option<Option<String>>,
     /// Speaker's partner organisation; `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<i64>)]
@@ -262,6 +284,7 @@ struct SessionFields {
     location: Option<String>,
     speaker_name: Option<String>,
     speaker_title: Option<String>,
+    speaker_affiliation: Option<String>,
     speaker_partner_id: Option<PartnerId>,
     language: Option<String>,
     description: Option<String>,
@@ -284,6 +307,7 @@ impl SessionFields {
             location: s.location.clone(),
             speaker_name: s.speaker_name.clone(),
             speaker_title: s.speaker_title.clone(),
+            speaker_affiliation: s.speaker_affiliation.clone(),
             speaker_partner_id: s.speaker_partner_id,
             language: s.language.clone(),
             description: s.description.clone(),
@@ -366,12 +390,16 @@ impl Session {
         conn: &mut DbConnection,
         cohort: CohortId,
         kind: Option<SessionKind>,
+        source: Option<&str>,
         paging: crate::http::pagination::Paging,
     ) -> ApiResult<(Vec<Session>, i64)> {
         let query = || {
             let mut query = sessions::table.filter(sessions::cohort_id.eq(cohort)).into_boxed();
             if let Some(kind) = kind {
                 query = query.filter(sessions::kind.eq(kind));
+            }
+            if let Some(source) = source {
+                query = query.filter(sessions::source.eq(source.to_owned()));
             }
             query
         };
@@ -414,12 +442,15 @@ impl Session {
             location: new.location,
             speaker_name: new.speaker_name,
             speaker_title: new.speaker_title,
+            speaker_affiliation: new.speaker_affiliation,
             speaker_partner_id: new.speaker_partner_id,
             language: new.language,
             description: new.description,
             created_at: now,
             updated_at: now,
             version: 1,
+            source: None,
+            seed_key: None,
         };
         let draft = settle(conn, draft, date_given)?;
         Ok(diesel::insert_into(sessions::table)
@@ -449,6 +480,7 @@ impl Session {
         next.location = change.location.unwrap_or(next.location);
         next.speaker_name = change.speaker_name.unwrap_or(next.speaker_name);
         next.speaker_title = change.speaker_title.unwrap_or(next.speaker_title);
+        next.speaker_affiliation = change.speaker_affiliation.unwrap_or(next.speaker_affiliation);
         next.speaker_partner_id = change.speaker_partner_id.unwrap_or(next.speaker_partner_id);
         next.language = change.language.unwrap_or(next.language);
         next.description = change.description.unwrap_or(next.description);

@@ -153,3 +153,149 @@ async fn the_first_start_on_an_empty_database_prints_admin_credentials_that_work
     assert_eq!(email.as_deref(), Some("admin@localhost"));
     assert_eq!(status, 200, "the printed credentials sign in");
 }
+
+/// A `tpms serve` child on a fresh SQLite file with a known admin; killed on drop.
+struct Served {
+    child: std::process::Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const ADMIN: (&str, &str) = ("seed-admin@example.test", "a long enough admin password");
+
+fn serve_fresh(extra: &[(&str, &str)]) -> Served {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("an address")
+        .port();
+    let mut command = tpms();
+    command
+        .arg("serve")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("fresh.db").display()),
+        )
+        .env("TPMS_BIND", format!("127.0.0.1:{port}"))
+        .env("TPMS_LOG", "warn")
+        .env("TPMS_ADMIN_EMAIL", ADMIN.0)
+        .env("TPMS_ADMIN_PASSWORD", ADMIN.1)
+        .stderr(std::process::Stdio::null());
+    for (name, value) in extra {
+        command.env(name, value);
+    }
+    Served {
+        child: command.spawn().expect("tpms starts"),
+        base: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    }
+}
+
+/// Sign in as the admin once the server answers, and GET `path`.
+async fn get_as_admin(served: &Served, path: &str) -> serde_json::Value {
+    let client = awc::Client::default();
+    let mut token = None;
+    for _ in 0..300 {
+        let sent = client
+            .post(format!("{}/api/v1/auth/login", served.base))
+            .send_json(&serde_json::json!({"email": ADMIN.0, "password": ADMIN.1}))
+            .await;
+        if let Ok(mut response) = sent {
+            let body: serde_json::Value = response.json().await.expect("a JSON answer");
+            token = body["access_token"].as_str().map(str::to_owned);
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let token = token.expect("the admin signs in");
+    let mut response = client
+        .get(format!("{}{path}", served.base))
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .send()
+        .await
+        .expect("the server answers");
+    response.json().limit(1 << 24).await.expect("a JSON answer")
+}
+
+#[actix_web::test]
+async fn a_fresh_install_opens_on_the_seeded_programmes_unless_told_not_to() {
+    let served = serve_fresh(&[]);
+    let found = get_as_admin(&served, "/api/v1/programs?q=JICA").await;
+    let jica = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["code"] == "JICA-YL")
+        .cloned()
+        .unwrap_or_else(|| panic!("the young-leaders programme in {found}"));
+    assert_eq!(
+        (jica["planned_trainees"].clone(), jica["planned_cohorts"].clone()),
+        (120.into(), 6.into())
+    );
+    let cohorts = get_as_admin(&served, &format!("/api/v1/programs/{}/cohorts", jica["id"])).await;
+    assert!(cohorts["total"].as_i64().unwrap_or(0) >= 2, "{cohorts}");
+    assert!(
+        cohorts["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|c| c["source"] == jica["source"])
+    );
+    drop(served);
+
+    let empty = serve_fresh(&[("TPMS_SEED_ON_START", "false")]);
+    assert_eq!(get_as_admin(&empty, "/api/v1/programs").await["total"], 0);
+}
+
+#[test]
+fn tpms_seed_reports_each_file_and_a_broken_one_stops_it_naming_file_record_and_field() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("seeded.db").display());
+    let seeds = dir.path().join("seeds");
+    std::fs::create_dir(&seeds).expect("a seed directory");
+    let partners = tpms::seed::embedded_files()
+        .into_iter()
+        .find(|f| f.path == "partners.toml")
+        .expect("partners.toml");
+    std::fs::write(
+        seeds.join("partners.toml"),
+        partners
+            .text
+            .replacen("kind = \"government_ministry\"", "kind = \"ministry\"", 1),
+    )
+    .expect("a broken copy");
+    let output = tpms()
+        .args(["seed", "--dir"])
+        .arg(&seeds)
+        .env("DATABASE_URL", &url)
+        .env("TPMS_LOG", "warn")
+        .output()
+        .expect("tpms runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("seeds/partners.toml: partners[1] (code MOHA)") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+
+    let output = tpms()
+        .arg("seed")
+        .env("DATABASE_URL", &url)
+        .env("TPMS_LOG", "warn")
+        .output()
+        .expect("tpms runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stdout.contains("seeds/programs/jica-young-leaders.toml:") && stdout.contains("created"),
+        "{stdout}"
+    );
+}

@@ -17,6 +17,7 @@ mod operations;
 pub mod partners;
 mod program_partners;
 mod programs;
+mod seeds;
 mod sessions;
 mod trainees;
 mod users;

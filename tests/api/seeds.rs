@@ -1,0 +1,168 @@
+//! The seed data: a fresh database opens on the real programmes, a second run changes nothing,
+//! an edited file updates its records only, and a broken file writes nothing.
+
+use serde_json::{Value, json};
+use tpms::seed::{FileReport, SeedFile};
+
+use crate::db_test;
+use crate::support::{TestApp, build};
+
+/// Seed `files` into the app's database, as `tpms seed` does.
+async fn seed(app: &TestApp, files: Vec<SeedFile>) -> anyhow::Result<Vec<FileReport>> {
+    let pool = app.pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        Ok(tpms::seed::run(&mut conn, &files, false, &mut |_| {})?.unwrap_or_default())
+    })
+    .await
+    .expect("the blocking pool runs")
+}
+
+fn total(reports: &[FileReport], count: fn(&FileReport) -> usize) -> usize {
+    reports.iter().map(count).sum()
+}
+
+/// The embedded files with `from` replaced by `to` in the one at `path`.
+fn edited(path: &str, from: &str, to: &str) -> Vec<SeedFile> {
+    let mut files = tpms::seed::embedded_files();
+    let file = files.iter_mut().find(|f| f.path == path).expect("the seed file exists");
+    assert!(file.text.contains(from), "{path} holds `{from}`");
+    file.text = file.text.replacen(from, to, 1);
+    files
+}
+
+/// Everything the API shows of the seeded programmes, their cohorts and sessions.
+async fn everything(app: &TestApp) -> Value {
+    let programs = app.get("/api/v1/programs?limit=200").await.json();
+    let mut cohorts = Vec::new();
+    for program in programs["items"].as_array().expect("items") {
+        let list = app
+            .get(&format!("/api/v1/programs/{}/cohorts?limit=200", program["id"]))
+            .await
+            .json();
+        for cohort in list["items"].as_array().expect("items") {
+            let sessions = app
+                .get(&format!("/api/v1/cohorts/{}/sessions?limit=200", cohort["id"]))
+                .await
+                .json();
+            cohorts.push(json!({"cohort": cohort, "sessions": sessions["items"]}));
+        }
+    }
+    let partners = app.get("/api/v1/partners?limit=200").await.json();
+    json!({"programs": programs["items"], "cohorts": cohorts, "partners": partners["items"]})
+}
+
+db_test!(
+    async fn seeding_twice_yields_the_same_rows(app) {
+        let first = seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
+        assert!(total(&first, |r| r.created) > 50, "{first:?}");
+        let before = everything(&app).await;
+
+        let second = seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load again");
+        assert_eq!(total(&second, |r| r.created) + total(&second, |r| r.updated), 0, "{second:?}");
+        assert_eq!(total(&second, |r| r.unchanged), total(&first, |r| r.created));
+        assert_eq!(everything(&app).await, before, "not even a version or updated_at moved");
+    }
+);
+
+db_test!(
+    async fn the_jica_programme_has_its_planned_figures_cohorts_and_sessions_with_their_sources(app) {
+        seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
+        let found = app.get("/api/v1/programs?q=JICA").await.json();
+        let jica = found["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|p| p["code"] == "JICA-YL")
+            .cloned()
+            .expect("the young-leaders programme");
+        assert_eq!(jica["planned_trainees"], 120);
+        assert_eq!(jica["planned_cohorts"], 6);
+        assert_eq!(jica["agreement_signed_on"], "2019", "only the year is known");
+        let source = jica["source"].as_str().expect("a source").to_owned();
+        assert_eq!(source, "003_f763ceca04e3ab24.txt");
+        let approximate: Vec<&Value> =
+            jica["figures"].as_array().expect("figures").iter().filter(|f| f["approximate"] == true).collect();
+        assert!(approximate.iter().any(|f| f["value"] == 100), "\"nearly 100\" keeps its figure and that it is approximate");
+
+        let cohorts = app.get(&format!("/api/v1/programs/{}/cohorts", jica["id"])).await.json();
+        let months: Vec<(String, String)> = cohorts["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|c| c["sequence"] == 3 || c["sequence"] == 4)
+            .map(|c| (c["code"].as_str().unwrap_or_default().to_owned(), c["start_date"].as_str().unwrap_or_default().to_owned()))
+            .collect();
+        assert_eq!(months.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["2024-02", "2024-05"], "{months:?}");
+        let mut sessions = Vec::new();
+        for cohort in cohorts["items"].as_array().expect("items") {
+            assert_eq!(cohort["source"], source.as_str());
+            let list = app.get(&format!("/api/v1/cohorts/{}/sessions", cohort["id"])).await.json();
+            sessions.extend(list["items"].as_array().expect("items").iter().cloned());
+        }
+        let kinds: Vec<&str> = sessions.iter().filter_map(|s| s["kind"].as_str()).collect();
+        assert!(kinds.contains(&"evaluation_seminar") && kinds.contains(&"study_visit"), "{kinds:?}");
+        assert!(sessions.iter().all(|s| s["source"] == source.as_str()), "{sessions:?}");
+        let seminar = sessions.iter().find(|s| s["kind"] == "evaluation_seminar").expect("the evaluation seminar");
+        assert_eq!(seminar["date"], "2024-09-16");
+        assert!(seminar["speaker_name"].is_string() && seminar["location"].is_string(), "who led it, and where: {seminar}");
+
+        let by_source = app.get(&format!("/api/v1/programs?source={source}")).await.json();
+        assert_eq!(by_source["total"], 1);
+        let partners = app.get("/api/v1/partners?source=004_7ed048d3a6bf6e4d.txt&limit=200").await.json();
+        let codes: Vec<&str> = partners["items"].as_array().expect("items").iter().filter_map(|p| p["code"].as_str()).collect();
+        assert!(codes.contains(&"INSP") && codes.contains(&"DGAFP"), "{codes:?}");
+    }
+);
+
+db_test!(
+    async fn an_edited_seed_file_updates_its_record_and_never_a_users(app) {
+        seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
+        let mine = app.create("/api/v1/programs", build::program("MY-OWN")).await;
+        let jica = app.get("/api/v1/programs?source=003_f763ceca04e3ab24.txt").await.json()["items"][0].clone();
+
+        let files = edited("programs/jica-young-leaders.toml", "planned_trainees = 120", "planned_trainees = 125");
+        let reports = seed(&app, files).await.expect("the edited seeds load");
+        assert_eq!(total(&reports, |r| r.updated), 1, "{reports:?}");
+        let after = app.get(&format!("/api/v1/programs/{}", jica["id"])).await.json();
+        assert_eq!(after["planned_trainees"], 125);
+        assert_eq!(after["version"], jica["version"].as_i64().expect("a version") + 1);
+        assert_eq!(app.get(&format!("/api/v1/programs/{}", mine["id"])).await.json(), mine, "a user's record is untouched");
+
+        let events = app.get(&format!("/api/v1/audit-events?entity_type=program&entity_id={}", jica["id"])).await.json();
+        let update = events["items"].as_array().expect("items").iter().find(|e| e["action"] == "update").cloned().expect("an update");
+        assert_eq!(update["actor"], "tpms seed");
+        assert_eq!(update["changes"]["planned_trainees"], json!({"before": 120, "after": 125}));
+    }
+);
+
+db_test!(
+    async fn a_user_record_with_a_seed_records_code_is_left_alone(app) {
+        let theirs = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let reports = seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
+        let skipped: Vec<&String> = reports.iter().flat_map(|r| &r.skipped).collect();
+        assert!(skipped.iter().any(|s| s.contains("partner JICA was made by a user")), "{skipped:?}");
+        assert_eq!(app.get(&format!("/api/v1/partners/{}", theirs["id"])).await.json(), theirs);
+    }
+);
+
+db_test!(
+    async fn a_broken_seed_file_writes_nothing_and_names_the_file_record_and_field(app) {
+        let files = edited("partners.toml", "country = \"VN\"", "country = \"XX\"");
+        let error = seed(&app, files).await.expect_err("a broken file is refused").to_string();
+        assert!(
+            error.contains("seeds/partners.toml: partners[1] (code MOHA): country:"),
+            "file, record and field are named: {error}"
+        );
+        let files = edited("programs/jica-young-leaders.toml", "partner = \"COC\"", "partner = \"NOBODY\"");
+        let error = seed(&app, files).await.expect_err("an unknown partner is refused").to_string();
+        assert!(error.contains("names partner NOBODY"), "{error}");
+        let files = edited("programs/jica-young-leaders.toml", "[program]", "[program\n");
+        let error = seed(&app, files).await.expect_err("bad TOML is refused").to_string();
+        assert!(error.contains("seeds/programs/jica-young-leaders.toml") && error.contains("not valid TOML"), "{error}");
+
+        for path in ["/api/v1/partners", "/api/v1/programs"] {
+            assert_eq!(app.get(path).await.json()["total"], 0, "{path}: nothing was written");
+        }
+    }
+);
