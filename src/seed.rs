@@ -21,7 +21,7 @@ use crate::audit::{self, Actor, AuditAction};
 use crate::cohorts::{Cohort, CohortStatus, CreateCohort, UpdateCohort};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{CohortId, PartnerId, ProgramId};
+use crate::ids::{CohortId, PartnerId, ProgramId, SessionId};
 use crate::partners::{CreatePartner, Partner, UpdatePartner};
 use crate::programs::partners::PartnerRole;
 use crate::programs::{CreateProgram, Program, UpdateProgram};
@@ -549,6 +549,15 @@ enum Outcome<Id> {
 }
 
 impl<Id: Copy> Outcome<Id> {
+    fn map<To>(self, f: impl FnOnce(Id) -> To) -> Outcome<To> {
+        match self {
+            Outcome::Created(id) => Outcome::Created(f(id)),
+            Outcome::Updated(id) => Outcome::Updated(f(id)),
+            Outcome::Unchanged(id) => Outcome::Unchanged(f(id)),
+            Outcome::Skipped(id, why) => Outcome::Skipped(id.map(f), why),
+        }
+    }
+
     fn count(&self, report: &mut FileReport) -> Option<Id> {
         match self {
             Outcome::Created(id) => {
@@ -571,16 +580,102 @@ impl<Id: Copy> Outcome<Id> {
     }
 }
 
-/// Mark a record as the seed's: its source document and seed key.
-macro_rules! mark {
-    ($conn:expr, $table:ident, $id:expr, $record:expr) => {
-        diesel::update($table::table.find($id))
-            .set((
-                $table::source.eq(Some($record.source.clone())),
-                $table::seed_key.eq(Some($record.key.clone())),
-            ))
-            .execute($conn)
+/// A record kind the seed loader writes: what it needs beyond the kind's own create and save.
+trait Seeded: Clone + PartialEq + serde::Serialize {
+    /// The audit trail's name for the kind.
+    const ENTITY: &'static str;
+    /// The record's id.
+    fn id(&self) -> i64;
+    /// The record's source document.
+    fn source(&self) -> Option<&str>;
+    /// Set the source document on this copy (after [`Seeded::mark`] stored it).
+    fn set_source(&mut self, source: String);
+    /// Store `next` over `self`, as the API's PATCH does.
+    fn save(&self, conn: &mut DbConnection, next: Self) -> ApiResult<Self>;
+    /// Store the record's source document and seed key.
+    fn mark(conn: &mut DbConnection, id: i64, record: &Record) -> QueryResult<usize>;
+}
+
+/// Implement [`Seeded`] for a kind whose table has `source` and `seed_key` columns.
+macro_rules! seeded {
+    ($type:ty, $table:ident, $entity:literal, $id:ident) => {
+        impl Seeded for $type {
+            const ENTITY: &'static str = $entity;
+            fn id(&self) -> i64 {
+                self.id.0
+            }
+            fn source(&self) -> Option<&str> {
+                self.source.as_deref()
+            }
+            fn set_source(&mut self, source: String) {
+                self.source = Some(source);
+            }
+            fn save(&self, conn: &mut DbConnection, next: Self) -> ApiResult<Self> {
+                <$type>::save(self, conn, next)
+            }
+            fn mark(conn: &mut DbConnection, id: i64, record: &Record) -> QueryResult<usize> {
+                diesel::update($table::table.find(crate::ids::$id(id)))
+                    .set((
+                        $table::source.eq(Some(record.source.clone())),
+                        $table::seed_key.eq(Some(record.key.clone())),
+                    ))
+                    .execute(conn)
+            }
+        }
     };
+}
+
+seeded!(Partner, partners, "partner", PartnerId);
+seeded!(Program, programs, "program", ProgramId);
+seeded!(Cohort, cohorts, "cohort", CohortId);
+seeded!(Session, sessions, "session", SessionId);
+
+/// A record the seed just created: mark it as the seed's and audit it.
+fn created<T: Seeded>(conn: &mut DbConnection, actor: &Actor, record: &Record, mut new: T) -> ApiResult<i64> {
+    T::mark(conn, new.id(), record)?;
+    new.set_source(record.source.clone());
+    audit::record(
+        conn,
+        actor,
+        AuditAction::Create,
+        T::ENTITY,
+        new.id(),
+        None::<&T>,
+        Some(&new),
+    )?;
+    Ok(new.id())
+}
+
+/// Bring a seeded record to `next` (its file's version): nothing if it is already so, else save,
+/// mark and audit.
+fn reconcile<T: Seeded>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    record: &Record,
+    current: T,
+    next: T,
+) -> ApiResult<Outcome<i64>> {
+    let id = current.id();
+    if next == current && current.source() == Some(record.source.as_str()) {
+        return Ok(Outcome::Unchanged(id));
+    }
+    let mut saved = if next == current {
+        current.clone()
+    } else {
+        current.save(conn, next)?
+    };
+    T::mark(conn, id, record)?;
+    saved.set_source(record.source.clone());
+    audit::record(
+        conn,
+        actor,
+        AuditAction::Update,
+        T::ENTITY,
+        id,
+        Some(&current),
+        Some(&saved),
+    )?;
+    Ok(Outcome::Updated(id))
 }
 
 fn apply_partner(conn: &mut DbConnection, actor: &Actor, record: &Record) -> ApiResult<Outcome<PartnerId>> {
@@ -606,45 +701,15 @@ fn apply_partner(conn: &mut DbConnection, actor: &Actor, record: &Record) -> Api
                 format!("partner {code} was made by a user; left as it is"),
             ));
         }
-        let mut created = Partner::create(conn, create(record, &[])?)?;
-        mark!(conn, partners, created.id, record)?;
-        created.source = Some(record.source.clone());
-        audit::record(
-            conn,
-            actor,
-            AuditAction::Create,
-            "partner",
-            created.id.0,
-            None::<&Partner>,
-            Some(&created),
-        )?;
-        return Ok(Outcome::Created(created.id));
+        let new = Partner::create(conn, create(record, &[])?)?;
+        return Ok(Outcome::Created(PartnerId(created(conn, actor, record, new)?)));
     };
     let next = current.patched(change::<UpdatePartner>(
         record,
         &["name_local", "website", "notes"],
         &[],
     )?);
-    if next == current && current.source.as_deref() == Some(record.source.as_str()) {
-        return Ok(Outcome::Unchanged(current.id));
-    }
-    let mut saved = if next == current {
-        current.clone()
-    } else {
-        current.save(conn, next)?
-    };
-    mark!(conn, partners, current.id, record)?;
-    saved.source = Some(record.source.clone());
-    audit::record(
-        conn,
-        actor,
-        AuditAction::Update,
-        "partner",
-        current.id.0,
-        Some(&current),
-        Some(&saved),
-    )?;
-    Ok(Outcome::Updated(current.id))
+    Ok(reconcile(conn, actor, record, current, next)?.map(PartnerId))
 }
 
 fn program_defaults() -> [(&'static str, Value); 3] {
@@ -663,13 +728,12 @@ fn apply_program(conn: &mut DbConnection, actor: &Actor, seed: &ProgramSeed) -> 
         .first::<ProgramId>(conn)
         .optional()?;
     let Some(id) = existing else {
-        if programs::table
+        let taken = programs::table
             .filter(programs::code.eq(&seed.code))
             .select(programs::id)
             .first::<ProgramId>(conn)
-            .optional()?
-            .is_some()
-        {
+            .optional()?;
+        if taken.is_some() {
             return Ok(Outcome::Skipped(
                 None,
                 format!(
@@ -678,19 +742,8 @@ fn apply_program(conn: &mut DbConnection, actor: &Actor, seed: &ProgramSeed) -> 
                 ),
             ));
         }
-        let mut created = Program::create(conn, create(record, &[])?)?;
-        mark!(conn, programs, created.id, record)?;
-        created.source = Some(record.source.clone());
-        audit::record(
-            conn,
-            actor,
-            AuditAction::Create,
-            "program",
-            created.id.0,
-            None::<&Program>,
-            Some(&created),
-        )?;
-        return Ok(Outcome::Created(created.id));
+        let new = Program::create(conn, create(record, &[])?)?;
+        return Ok(Outcome::Created(ProgramId(created(conn, actor, record, new)?)));
     };
     let current = Program::find(conn, id)?;
     let clearable = [
@@ -703,26 +756,7 @@ fn apply_program(conn: &mut DbConnection, actor: &Actor, seed: &ProgramSeed) -> 
         "description",
     ];
     let next = current.patched(change::<UpdateProgram>(record, &clearable, &program_defaults())?)?;
-    if next == current && current.source.as_deref() == Some(record.source.as_str()) {
-        return Ok(Outcome::Unchanged(id));
-    }
-    let mut saved = if next == current {
-        current.clone()
-    } else {
-        current.save(conn, next)?
-    };
-    mark!(conn, programs, id, record)?;
-    saved.source = Some(record.source.clone());
-    audit::record(
-        conn,
-        actor,
-        AuditAction::Update,
-        "program",
-        id.0,
-        Some(&current),
-        Some(&saved),
-    )?;
-    Ok(Outcome::Updated(id))
+    Ok(reconcile(conn, actor, record, current, next)?.map(ProgramId))
 }
 
 /// A seeded link as stored: id, roles (JSON), notes, source, version.
@@ -849,14 +883,13 @@ fn apply_cohort(
         .first::<CohortId>(conn)
         .optional()?;
     let Some(id) = existing else {
-        if cohorts::table
+        let taken = cohorts::table
             .filter(cohorts::program_id.eq(program))
             .filter(cohorts::code.eq(&seed.code))
             .select(cohorts::id)
             .first::<CohortId>(conn)
-            .optional()?
-            .is_some()
-        {
+            .optional()?;
+        if taken.is_some() {
             return Ok(Outcome::Skipped(
                 None,
                 format!(
@@ -866,19 +899,8 @@ fn apply_cohort(
             ));
         }
         let status = serde_json::to_value(seed.status).map_err(ApiError::internal)?;
-        let mut created = Cohort::create(conn, program, create::<CreateCohort>(record, &[("status", status)])?)?;
-        mark!(conn, cohorts, created.id, record)?;
-        created.source = Some(record.source.clone());
-        audit::record(
-            conn,
-            actor,
-            AuditAction::Create,
-            "cohort",
-            created.id.0,
-            None::<&Cohort>,
-            Some(&created),
-        )?;
-        return Ok(Outcome::Created(created.id));
+        let new = Cohort::create(conn, program, create::<CreateCohort>(record, &[("status", status)])?)?;
+        return Ok(Outcome::Created(CohortId(created(conn, actor, record, new)?)));
     };
     let current = Cohort::find_for_seats(conn, id)?;
     let clearable = [
@@ -890,27 +912,9 @@ fn apply_cohort(
         "capacity",
     ];
     let mut next = current.patched(change::<UpdateCohort>(record, &clearable, &[])?)?;
+    // The file states the status as a fact: it is set, not moved along the allowed steps.
     next.status = seed.status;
-    if next == current && current.source.as_deref() == Some(record.source.as_str()) {
-        return Ok(Outcome::Unchanged(id));
-    }
-    let mut saved = if next == current {
-        current.clone()
-    } else {
-        current.save(conn, next)?
-    };
-    mark!(conn, cohorts, id, record)?;
-    saved.source = Some(record.source.clone());
-    audit::record(
-        conn,
-        actor,
-        AuditAction::Update,
-        "cohort",
-        id.0,
-        Some(&current),
-        Some(&saved),
-    )?;
-    Ok(Outcome::Updated(id))
+    Ok(reconcile(conn, actor, record, current, next)?.map(CohortId))
 }
 
 fn apply_session(
@@ -925,25 +929,14 @@ fn apply_session(
         "speaker_partner_id",
         speaker_partner.map_or(Value::Null, |p| Value::from(p.0)),
     );
-    let existing: Option<crate::ids::SessionId> = sessions::table
+    let existing: Option<SessionId> = sessions::table
         .filter(sessions::seed_key.eq(&record.key))
         .select(sessions::id)
         .first(conn)
         .optional()?;
     let Some(id) = existing else {
-        let mut created = Session::create(conn, cohort, create::<CreateSession>(record, &[partner])?)?;
-        mark!(conn, sessions, created.id, record)?;
-        created.source = Some(record.source.clone());
-        audit::record(
-            conn,
-            actor,
-            AuditAction::Create,
-            "session",
-            created.id.0,
-            None::<&Session>,
-            Some(&created),
-        )?;
-        return Ok(Outcome::Created(created.id.0));
+        let new = Session::create(conn, cohort, create::<CreateSession>(record, &[partner])?)?;
+        return Ok(Outcome::Created(created(conn, actor, record, new)?));
     };
     let current = Session::find(conn, id)?;
     let clearable = [
@@ -957,26 +950,7 @@ fn apply_session(
         "description",
     ];
     let next = current.patched(conn, change::<UpdateSession>(record, &clearable, &[partner])?)?;
-    if next == current && current.source.as_deref() == Some(record.source.as_str()) {
-        return Ok(Outcome::Unchanged(id.0));
-    }
-    let mut saved = if next == current {
-        current.clone()
-    } else {
-        current.save(conn, next)?
-    };
-    mark!(conn, sessions, id, record)?;
-    saved.source = Some(record.source.clone());
-    audit::record(
-        conn,
-        actor,
-        AuditAction::Update,
-        "session",
-        id.0,
-        Some(&current),
-        Some(&saved),
-    )?;
-    Ok(Outcome::Updated(id.0))
+    reconcile(conn, actor, record, current, next)
 }
 
 /// Write `plan` (call inside one write transaction): create what is missing, update what differs

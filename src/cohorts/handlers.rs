@@ -185,7 +185,10 @@ pub async fn update_cohort(
                 Some(&current),
                 Some(&saved),
             )?;
-            let reason = format!("capacity of cohort {} raised to {:?}", saved.code, saved.capacity);
+            let reason = match saved.capacity {
+                Some(capacity) => format!("cohort {} capacity raised to {capacity}", saved.code),
+                None => format!("cohort {} capacity limit removed", saved.code),
+            };
             let promoted = crate::enrollments::fill_free_seats(conn, &actor, &saved, &reason)?;
             if promoted.is_empty() {
                 Ok(saved)
