@@ -6,6 +6,19 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::DbConnection;
 
+/// Run the same diesel statement on the concrete connection of either backend: for statements
+/// that are identical on both databases but that diesel's multi-backend connection cannot build
+/// (multi-row inserts, `ON CONFLICT`).
+macro_rules! on_either_backend {
+    ($conn:expr, $c:ident => $statement:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($c) => $statement,
+            $crate::db::DbConnection::Sqlite($c) => $statement,
+        }
+    };
+}
+pub(crate) use on_either_backend;
+
 /// Migrations for SQLite (`migrations/sqlite`).
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// Migrations for PostgreSQL (`migrations/postgres`), with the same version names.
@@ -108,8 +121,7 @@ pub fn lock_cohort(conn: &mut DbConnection, id: crate::ids::CohortId) -> diesel:
 }
 
 /// Insert the claim on an `Idempotency-Key`, or do nothing if (user, key) is already there.
-/// Returns whether this call claimed it. `ON CONFLICT DO NOTHING` is written per backend because
-/// diesel's multi-backend connection does not offer it; on PostgreSQL a concurrent claim of the
+/// Returns whether this call claimed it. On PostgreSQL a concurrent claim of the
 /// same key waits here for the first transaction to finish.
 pub fn claim_idempotency_key(
     conn: &mut DbConnection,
@@ -126,16 +138,10 @@ pub fn claim_idempotency_key(
         k::request_hash.eq(request_hash),
         k::created_at.eq(now),
     );
-    let inserted = match conn {
-        DbConnection::Postgresql(c) => diesel::insert_into(k::idempotency_keys)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(k::idempotency_keys)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    let inserted = on_either_backend!(conn, c => diesel::insert_into(k::idempotency_keys)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c)?);
     Ok(inserted == 1)
 }
 
