@@ -90,8 +90,14 @@ pub async fn list_trainees(
     let organisation = filters.organisation.map(|o| o.trim().nfc().collect::<String>());
     let province = filters.province.map(|p| p.trim().nfc().collect::<String>());
     let liaison_partner = auth.caller.liaison_partner();
+    let caller = auth.caller;
     let (items, total) = db
         .run(move |conn| {
+            // A liaison may filter only by a cohort it can see, and learns only of seated
+            // trainees there; any other cohort is 404, as if it did not exist.
+            if let (Some(_), Some(cohort)) = (liaison_partner, filters.cohort_id) {
+                crate::cohorts::Cohort::find_visible(conn, &caller, cohort)?;
+            }
             let query = || {
                 let mut query = trainees::table.into_boxed();
                 if let Some(partner) = liaison_partner {
@@ -112,8 +118,16 @@ pub async fn list_trainees(
                     query = query.filter(trainees::gender.eq(gender));
                 }
                 if let Some(cohort_id) = filters.cohort_id {
+                    use crate::enrollments::{EnrollmentStatus, SEATED};
+                    use strum::VariantArray as _;
+                    let statuses: &[EnrollmentStatus] = if liaison_partner.is_some() {
+                        &SEATED
+                    } else {
+                        EnrollmentStatus::VARIANTS
+                    };
                     let enrolled = enrollments::table
                         .filter(enrollments::cohort_id.eq(cohort_id))
+                        .filter(enrollments::status.eq_any(statuses.to_vec()))
                         .select(enrollments::trainee_id);
                     query = query.filter(trainees::id.eq_any(enrolled));
                 }

@@ -316,8 +316,10 @@ db_test!(
         assert_eq!(names(&listed), ["Nguyễn Thị Hằng", "Nguyễn Văn Đức"]);
         let searched = as_liaison.get(&format!("/api/v1/trainees?q={}", urlencode("nguyen"))).await.json();
         assert_eq!(searched["total"], 2, "search stays within what the liaison sees");
-        let by_cohort = as_liaison.get(&format!("/api/v1/trainees?cohort_id={other_cohort}")).await.json();
-        assert_eq!(by_cohort["total"], 0);
+        let by_cohort = as_liaison.get(&format!("/api/v1/trainees?cohort_id={other_cohort}")).await;
+        by_cohort.assert_problem(404, "not_found");
+        let theirs = as_liaison.get(&format!("/api/v1/trainees?cohort_id={their_cohort}")).await.json();
+        assert_eq!(theirs["total"], 2, "seated trainees only: {theirs}");
 
         assert_eq!(as_liaison.get(&format!("/api/v1/trainees/{}", enrolled["id"])).await.status, 200);
         for hidden in [&waiting, &elsewhere, &nowhere] {
