@@ -191,6 +191,9 @@ pub async fn record_attendance(
     let sheet = db
         .write(move |conn| {
             let session = Session::find(conn, id)?;
+            // One sheet save at a time per cohort: two saves listing the same trainees in other
+            // orders would otherwise deadlock on PostgreSQL (see dialect::lock_cohort).
+            crate::db::dialect::lock_cohort(conn, session.cohort_id)?;
             let wanted: Vec<EnrollmentId> = body.records.iter().map(|r| r.enrollment_id).collect();
             let known: HashMap<EnrollmentId, (CohortId, EnrollmentStatus)> = enrollments::table
                 .filter(enrollments::id.eq_any(&wanted))

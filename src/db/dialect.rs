@@ -91,13 +91,17 @@ where
     }
 }
 
-/// Whether an error means "another writer holds the lock" (SQLite) or a serialisation failure
-/// (PostgreSQL): the request may be retried by the client.
+/// Whether an error means "another writer holds the lock" (SQLite) or a serialisation failure or
+/// deadlock (PostgreSQL): the request may be retried by the client.
 pub fn is_lock_contention(error: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match error {
         Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
-        Error::DatabaseError(_, info) => info.message().contains("database is locked"),
+        // PostgreSQL's deadlock (40P01) has no kind of its own in diesel; one transaction was
+        // rolled back and a retry succeeds.
+        Error::DatabaseError(_, info) => {
+            info.message().contains("database is locked") || info.message().contains("deadlock detected")
+        }
         _ => false,
     }
 }

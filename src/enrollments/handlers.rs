@@ -139,7 +139,8 @@ pub async fn get_enrollment(
 
 /// Move an enrolment through its states, or change its notes. An illegal move is 409 naming the
 /// allowed ones. When an enrolled trainee withdraws, the longest-waiting trainee on the waitlist
-/// is enrolled into the seat, and its audit event says why.
+/// is enrolled into the seat, and its audit event says why; a move to `waitlisted` while seats
+/// are free is enrolled at once the same way.
 #[utoipa::path(
     tag = "enrollments",
     security(("bearer_auth" = ["admin", "officer"])),
@@ -183,13 +184,25 @@ pub async fn update_enrollment(
                 Some(&current),
                 Some(&saved),
             )?;
-            if current.status == EnrollmentStatus::Enrolled && saved.status == EnrollmentStatus::Withdrawn {
+            // A seat freed by a withdrawal goes to the longest-waiting trainee; and a trainee
+            // waitlisted while seats are free does not wait behind later enrolments.
+            if saved.status != current.status {
                 let cohort = Cohort::find(conn, cohort_id)?;
-                let reason = format!(
-                    "enrolment {id} ({}) withdrew from cohort {}",
-                    saved.trainee_name, cohort.code
-                );
-                super::fill_free_seats(conn, &actor, &cohort, &reason)?;
+                let reason = if saved.status == EnrollmentStatus::Withdrawn {
+                    format!(
+                        "enrolment {id} ({}) withdrew from cohort {}",
+                        saved.trainee_name, cohort.code
+                    )
+                } else {
+                    format!(
+                        "cohort {} had a free seat when enrolment {id} became {}",
+                        cohort.code, saved.status
+                    )
+                };
+                let promoted = super::fill_free_seats(conn, &actor, &cohort, &reason)?;
+                if let Some(itself) = promoted.into_iter().find(|e| e.id == id) {
+                    return Ok(itself);
+                }
             }
             Ok(saved)
         })

@@ -71,6 +71,14 @@ impl Replay {
         if let Some(location) = self.location {
             response.insert_header((actix_web::http::header::LOCATION, location));
         }
+        // The ETag the first answer had: the stored object's version.
+        let version = serde_json::from_str::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|body| body.get("version").and_then(serde_json::Value::as_i64))
+            .and_then(|v| i32::try_from(v).ok());
+        if let Some(version) = version {
+            response.insert_header((actix_web::http::header::ETAG, super::precondition::etag(version)));
+        }
         response.content_type("application/json").body(self.body)
     }
 }

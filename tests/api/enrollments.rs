@@ -239,6 +239,7 @@ db_test!(
         assert_eq!(again.json()["id"], first.json()["id"], "the first answer, not a second enrolment");
         assert_eq!(again.header("idempotent-replayed"), Some("true"));
         assert_eq!(again.header("location"), first.header("location"));
+        assert_eq!(again.header("etag"), first.header("etag"));
         assert_eq!(app.get(&path).await.json()["total"], 1);
 
         let other = trainee(&app, "Someone Else").await;
@@ -281,5 +282,29 @@ db_test!(
         let cohort = cohort(&app, None).await;
         enrol(&app, &cohort, &trainee(&app, "Someone").await).await;
         app.delete(&format!("/api/v1/cohorts/{}", cohort["id"])).await.assert_problem(409, "in_use");
+    }
+);
+
+db_test!(
+    async fn a_nomination_waitlisted_while_seats_are_free_is_enrolled_at_once(app) {
+        let cohort = cohort(&app, Some(2)).await;
+        let t = trainee(&app, "Early Nominee").await;
+        let nominated = app.create(&enrollments_of(&cohort), json!({"trainee_id": t["id"], "status": "nominated"})).await;
+        let moved = move_to(&app, &nominated, "waitlisted").await;
+        assert_eq!(moved.status, 200, "{}", moved.text());
+        assert_eq!(moved.json()["status"], "enrolled", "it does not wait behind later enrolments");
+        assert!(moved.json()["waitlisted_at"].is_string(), "it was on the waitlist, briefly");
+    }
+);
+
+db_test!(
+    async fn a_liaison_filters_trainees_only_by_cohorts_it_can_see(app) {
+        let cohort = cohort(&app, None).await;
+        let partner = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let liaison = app.user(Role::Liaison, partner["id"].as_i64()).await;
+        let path = format!("/api/v1/trainees?cohort_id={}", cohort["id"]);
+        app.as_user(&liaison).get(&path).await.assert_problem(404, "not_found");
+        enrol(&app, &cohort, &trainee(&app, "Seen By Staff").await).await;
+        assert_eq!(app.get(&path).await.json()["total"], 1);
     }
 );
