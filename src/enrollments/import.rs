@@ -161,22 +161,49 @@ fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
 
     let mut rows = Vec::new();
     let mut emails: HashMap<String, usize> = HashMap::new();
-    for (index, record) in reader.records().enumerate() {
-        // Spreadsheet numbering: the header is row 1, and a cell spanning lines is still one row.
-        let line = index + 2;
+    let mut record = csv::StringRecord::new();
+    let mut read = 0;
+    // Rows as a spreadsheet numbers them: the header is row 1, a wholly empty line (which the
+    // csv reader skips) is a row too, and a cell spanning lines is still one row. So a record's
+    // row is 1 + the line breaks before it, less those inside earlier records' cells.
+    let mut breaks_before = 0;
+    let mut counted_to = 0;
+    let mut breaks_inside = 0;
+    let mut line;
+    loop {
+        let outcome = reader.read_record(&mut record);
+        // The reader places a record where the previous one ended, before any empty lines it
+        // skipped; the record itself starts after them.
+        let mut start = record
+            .position()
+            .map_or(counted_to, |p| usize::try_from(p.byte()).unwrap_or(counted_to));
+        start += text
+            .get(start..)
+            .map_or(0, |rest| rest.len() - rest.trim_start_matches(['\r', '\n']).len());
+        if start > counted_to {
+            breaks_before += text.get(counted_to..start).map_or(0, |gap| gap.matches('\n').count());
+            counted_to = start;
+        }
+        line = 1 + breaks_before - breaks_inside;
+        breaks_inside += record.iter().map(|cell| cell.matches('\n').count()).sum::<usize>();
         let at = |column: &str| format!("rows/{line}/{column}");
-        let record = match record {
-            Ok(record) => record,
+        match outcome {
+            Ok(false) => break,
+            Ok(true) => {}
             Err(e) => {
                 errors.push(FieldError::new(
                     &format!("rows/{line}"),
                     "unreadable_row",
                     e.to_string(),
                 ));
+                if usize::try_from(reader.position().byte()).unwrap_or(0) <= start {
+                    break; // nothing was consumed: reading on would not get further
+                }
                 continue;
             }
-        };
-        if rows.len() + errors.len() >= MAX_ROWS {
+        }
+        read += 1;
+        if read > MAX_ROWS {
             errors.push(FieldError::new(
                 &format!("rows/{line}"),
                 "too_many_rows",
@@ -461,4 +488,38 @@ pub async fn import_enrollments(
         Outcome::Fresh(report) => HttpResponse::Ok().json(report),
         Outcome::Replay(replay) => replay.respond(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pointers(csv: &str) -> Vec<String> {
+        match parse(csv.as_bytes()) {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.pointer).collect(),
+            Err(other) => panic!("expected a validation error, got {other}"),
+            Ok(rows) => panic!("expected a validation error, got {} rows", rows.len()),
+        }
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_shows_them() {
+        // Row 3 is empty, row 4 has a cell spanning two lines, row 6 has a bad year.
+        let csv = "full_name,birth_year,notes\r\nA,1980,\r\n\r\nB,1981,\"two\nlines\"\r\nC,1982,\r\nD,19x0,\r\n";
+        assert_eq!(pointers(csv), ["#/rows/6/birth_year"]);
+        assert_eq!(pointers("\u{feff}full_name,birth_year\nA,x\n"), ["#/rows/2/birth_year"]);
+        assert_eq!(
+            pointers("full_name\nA\n\"B\nB\"\n"),
+            ["#/rows/3/full_name"],
+            "a name is one line"
+        );
+    }
+
+    #[test]
+    fn a_short_row_is_named_and_reading_goes_on() {
+        assert_eq!(
+            pointers("full_name,email\nA\nB,b@x.vn,extra\nC,bad\n"),
+            ["#/rows/2", "#/rows/3", "#/rows/4/email"]
+        );
+    }
 }

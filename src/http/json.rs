@@ -97,7 +97,19 @@ where
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let query = web::Query::<T>::from_request(req, payload);
+        // No filter value needs a control character, and PostgreSQL cannot even compare text
+        // holding NUL: refuse them here, the same on both databases.
+        let control = url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(_, value)| value.chars().any(char::is_control))
+            .map(|(name, _)| name.into_owned());
         Box::pin(async move {
+            if let Some(name) = control {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("{name} must not contain control characters"),
+                )
+                .into());
+            }
             let parsed = query.await?.into_inner();
             parsed.validate().map_err(|errors| {
                 let detail = crate::error::field_errors(&errors)

@@ -26,7 +26,7 @@ use crate::schema::{trainee_terms, trainees};
 
 /// Most distinct words a query may hold: each adds a lookup, and no name, organisation and
 /// position together need more.
-pub const MAX_QUERY_WORDS: usize = 16;
+pub const MAX_QUERY_WORDS: usize = 100;
 
 /// A word as searched: lower case with its diacritics (NFC), and folded.
 #[derive(Debug, Clone, PartialEq, Eq)]

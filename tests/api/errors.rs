@@ -126,3 +126,12 @@ db_test!(
         app.post("/api/v1/partners", serde_json::json!("JICA")).await.assert_problem(400, "malformed_json");
     }
 );
+
+db_test!(
+    async fn a_control_character_in_a_filter_is_400_on_both_databases(app) {
+        for path in ["/api/v1/partners?source=a%00b", "/api/v1/trainees?province=H%00N", "/api/v1/programs?q=%07"] {
+            let problem = app.get(path).await.assert_problem(400, "invalid_query");
+            assert!(problem["detail"].as_str().unwrap_or_default().contains("control characters"), "{path}: {problem}");
+        }
+    }
+);
