@@ -18,6 +18,7 @@ diesel::table! {
         version -> Integer,
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
+        seed_data -> Nullable<Text>,
     }
 }
 
@@ -43,6 +44,7 @@ diesel::table! {
         version -> Integer,
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
+        seed_data -> Nullable<Text>,
         start_precision -> Nullable<Text>,
         end_precision -> Nullable<Text>,
         agreement_precision -> Nullable<Text>,
@@ -63,6 +65,7 @@ diesel::table! {
         version -> Integer,
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
+        seed_data -> Nullable<Text>,
     }
 }
 
@@ -102,6 +105,7 @@ diesel::table! {
         version -> Integer,
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
+        seed_data -> Nullable<Text>,
     }
 }
 
@@ -129,6 +133,7 @@ diesel::table! {
         speaker_affiliation -> Nullable<Text>,
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
+        seed_data -> Nullable<Text>,
     }
 }
 

@@ -5,8 +5,10 @@
 //! (the same `Create…` types and validators) and fails with every problem, each naming the file,
 //! the record and the field, before anything is written. [`apply`] then writes everything in one
 //! transaction: each record is found by its seed key (`partner:JICA`, `cohort:JICA-YL/C3`, ...);
-//! a missing one is created, one that differs from its file is updated, and the rest are left
-//! alone, so a second run changes nothing. Records users made carry no seed key and are never
+//! a missing one is created. For one that exists, the run compares the file with what the file
+//! said last time (`seed_data`), not with the record: only the fields the file has changed since
+//! are written, so a second run changes nothing and officers' own edits to seeded records (a
+//! capacity, a status moved on) are kept. Records users made carry no seed key and are never
 //! touched; a user-made record in the way of a seed record (same code) is reported and skipped.
 
 use std::collections::{HashMap, HashSet};
@@ -520,24 +522,79 @@ fn plan_partner(plan: &mut Plan, file: &str, record: Record) {
     }
 }
 
-/// The fields of `record` as a change of type `T`: fields the file leaves out are cleared
-/// (`clearable`) or set to their default (`defaults`), so the record ends up as the file says.
-fn change<T: DeserializeOwned>(record: &Record, clearable: &[&str], defaults: &[(&str, Value)]) -> ApiResult<T> {
-    let mut fields = record.fields.clone();
-    for field in clearable {
-        fields.entry((*field).to_owned()).or_insert(Value::Null);
+impl Record {
+    /// The record as its file states it, with what the API's types do not take (`source`, and
+    /// `extras` such as a cohort's status): stored as `seed_data`, to see later what the file
+    /// changed.
+    fn snapshot(&self, extras: &[(&str, Value)]) -> String {
+        let mut all = self.fields.clone();
+        all.insert("source".to_owned(), Value::from(self.source.as_str()));
+        for (name, value) in extras {
+            all.insert((*name).to_owned(), value.clone());
+        }
+        Value::Object(all).to_string()
     }
-    for (field, value) in defaults {
-        fields.entry((*field).to_owned()).or_insert_with(|| value.clone());
+
+    /// The fields whose value the file changed since `stored` (the last snapshot), each with
+    /// its new value (`null` once the file leaves it out); `None` when nothing changed. Without
+    /// a stored snapshot every field counts as changed.
+    fn changed_since(&self, stored: Option<&str>, extras: &[(&str, Value)]) -> Option<Map<String, Value>> {
+        let Ok(Value::Object(now)) = serde_json::from_str::<Value>(&self.snapshot(extras)) else {
+            return None;
+        };
+        let before = match stored.map(serde_json::from_str::<Value>) {
+            Some(Ok(Value::Object(before))) => before,
+            _ => Map::new(),
+        };
+        let mut changed = Map::new();
+        for key in now.keys().chain(before.keys()) {
+            let new = now.get(key).cloned().unwrap_or(Value::Null);
+            if before.get(key) != now.get(key) || (stored.is_none() && !changed.contains_key(key)) {
+                changed.insert(key.clone(), new);
+            }
+        }
+        (!changed.is_empty()).then_some(changed)
+    }
+}
+
+/// A change of type `T` holding only the `changed` fields that `T` takes (`source` and other
+/// extras are not its), so that fields users edited and the file did not change are kept. A field
+/// the file left out is cleared, or set to its default (`defaults`); `extra` fields are added.
+fn change<T: DeserializeOwned>(
+    record: &Record,
+    changed: &Map<String, Value>,
+    not_fields: &[&str],
+    defaults: &[(&str, Value)],
+    extra: &[(&str, Value)],
+) -> ApiResult<T> {
+    let mut fields = Map::new();
+    for (key, value) in changed {
+        if key == "source" || not_fields.contains(&key.as_str()) {
+            continue;
+        }
+        let value = match (value, defaults.iter().find(|(name, _)| name == key)) {
+            (Value::Null, Some((_, default))) => default.clone(),
+            _ => value.clone(),
+        };
+        fields.insert(key.clone(), value);
+    }
+    for (name, value) in extra {
+        fields.insert((*name).to_owned(), value.clone());
     }
     let mut value = Value::Object(fields);
     crate::text::normalize_json(&mut value);
     serde_json::from_value(value).map_err(|e| ApiError::internal(anyhow::anyhow!("{}: {e}", record.name)))
 }
 
-/// The fields of `record` as a new record of type `T`.
+/// The fields of `record` as a new record of type `T`, with `extra` fields added.
 fn create<T: DeserializeOwned>(record: &Record, extra: &[(&str, Value)]) -> ApiResult<T> {
-    change(record, &[], extra)
+    let mut fields = record.fields.clone();
+    for (name, value) in extra {
+        fields.insert((*name).to_owned(), value.clone());
+    }
+    let mut value = Value::Object(fields);
+    crate::text::normalize_json(&mut value);
+    serde_json::from_value(value).map_err(|e| ApiError::internal(anyhow::anyhow!("{}: {e}", record.name)))
 }
 
 /// What happened to one record.
@@ -592,8 +649,10 @@ trait Seeded: Clone + PartialEq + serde::Serialize {
     fn set_source(&mut self, source: String);
     /// Store `next` over `self`, as the API's PATCH does.
     fn save(&self, conn: &mut DbConnection, next: Self) -> ApiResult<Self>;
-    /// Store the record's source document and seed key.
-    fn mark(conn: &mut DbConnection, id: i64, record: &Record) -> QueryResult<usize>;
+    /// Store the record's source document, seed key and the snapshot of its file's version.
+    fn mark(conn: &mut DbConnection, id: i64, record: &Record, snapshot: &str) -> QueryResult<usize>;
+    /// The snapshot stored by the last run.
+    fn stored(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>>;
 }
 
 /// Implement [`Seeded`] for a kind whose table has `source` and `seed_key` columns.
@@ -613,13 +672,20 @@ macro_rules! seeded {
             fn save(&self, conn: &mut DbConnection, next: Self) -> ApiResult<Self> {
                 <$type>::save(self, conn, next)
             }
-            fn mark(conn: &mut DbConnection, id: i64, record: &Record) -> QueryResult<usize> {
+            fn mark(conn: &mut DbConnection, id: i64, record: &Record, snapshot: &str) -> QueryResult<usize> {
                 diesel::update($table::table.find(crate::ids::$id(id)))
                     .set((
                         $table::source.eq(Some(record.source.clone())),
                         $table::seed_key.eq(Some(record.key.clone())),
+                        $table::seed_data.eq(Some(snapshot.to_owned())),
                     ))
                     .execute(conn)
+            }
+            fn stored(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+                $table::table
+                    .find(crate::ids::$id(id))
+                    .select($table::seed_data)
+                    .first(conn)
             }
         }
     };
@@ -631,8 +697,14 @@ seeded!(Cohort, cohorts, "cohort", CohortId);
 seeded!(Session, sessions, "session", SessionId);
 
 /// A record the seed just created: mark it as the seed's and audit it.
-fn created<T: Seeded>(conn: &mut DbConnection, actor: &Actor, record: &Record, mut new: T) -> ApiResult<i64> {
-    T::mark(conn, new.id(), record)?;
+fn created<T: Seeded>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    record: &Record,
+    extras: &[(&str, Value)],
+    mut new: T,
+) -> ApiResult<i64> {
+    T::mark(conn, new.id(), record, &record.snapshot(extras))?;
     new.set_source(record.source.clone());
     audit::record(
         conn,
@@ -646,16 +718,18 @@ fn created<T: Seeded>(conn: &mut DbConnection, actor: &Actor, record: &Record, m
     Ok(new.id())
 }
 
-/// Bring a seeded record to `next` (its file's version): nothing if it is already so, else save,
-/// mark and audit.
+/// Bring a seeded record to `next` (what the file changed, applied): save and audit it if that
+/// changes it; in any case remember the file's new version.
 fn reconcile<T: Seeded>(
     conn: &mut DbConnection,
     actor: &Actor,
     record: &Record,
+    extras: &[(&str, Value)],
     current: T,
     next: T,
 ) -> ApiResult<Outcome<i64>> {
     let id = current.id();
+    T::mark(conn, id, record, &record.snapshot(extras))?;
     if next == current && current.source() == Some(record.source.as_str()) {
         return Ok(Outcome::Unchanged(id));
     }
@@ -664,7 +738,6 @@ fn reconcile<T: Seeded>(
     } else {
         current.save(conn, next)?
     };
-    T::mark(conn, id, record)?;
     saved.set_source(record.source.clone());
     audit::record(
         conn,
@@ -702,14 +775,14 @@ fn apply_partner(conn: &mut DbConnection, actor: &Actor, record: &Record) -> Api
             ));
         }
         let new = Partner::create(conn, create(record, &[])?)?;
-        return Ok(Outcome::Created(PartnerId(created(conn, actor, record, new)?)));
+        return Ok(Outcome::Created(PartnerId(created(conn, actor, record, &[], new)?)));
     };
-    let next = current.patched(change::<UpdatePartner>(
-        record,
-        &["name_local", "website", "notes"],
-        &[],
-    )?);
-    Ok(reconcile(conn, actor, record, current, next)?.map(PartnerId))
+    let stored = Partner::stored(conn, current.id.0)?;
+    let Some(changed) = record.changed_since(stored.as_deref(), &[]) else {
+        return Ok(Outcome::Unchanged(current.id));
+    };
+    let next = current.patched(change::<UpdatePartner>(record, &changed, &[], &[], &[])?);
+    Ok(reconcile(conn, actor, record, &[], current, next)?.map(PartnerId))
 }
 
 fn program_defaults() -> [(&'static str, Value); 3] {
@@ -743,24 +816,25 @@ fn apply_program(conn: &mut DbConnection, actor: &Actor, seed: &ProgramSeed) -> 
             ));
         }
         let new = Program::create(conn, create(record, &[])?)?;
-        return Ok(Outcome::Created(ProgramId(created(conn, actor, record, new)?)));
+        return Ok(Outcome::Created(ProgramId(created(conn, actor, record, &[], new)?)));
+    };
+    let stored = Program::stored(conn, id.0)?;
+    let Some(changed) = record.changed_since(stored.as_deref(), &[]) else {
+        return Ok(Outcome::Unchanged(id));
     };
     let current = Program::find(conn, id)?;
-    let clearable = [
-        "title_vi",
-        "start_date",
-        "end_date",
-        "agreement_signed_on",
-        "planned_trainees",
-        "planned_cohorts",
-        "description",
-    ];
-    let next = current.patched(change::<UpdateProgram>(record, &clearable, &program_defaults())?)?;
-    Ok(reconcile(conn, actor, record, current, next)?.map(ProgramId))
+    let next = current.patched(change::<UpdateProgram>(
+        record,
+        &changed,
+        &[],
+        &program_defaults(),
+        &[],
+    )?)?;
+    Ok(reconcile(conn, actor, record, &[], current, next)?.map(ProgramId))
 }
 
-/// A seeded link as stored: id, roles (JSON), notes, source, version.
-type StoredLink = (i64, String, Option<String>, Option<String>, i32);
+/// A seeded link as stored: id, roles (JSON), notes, source, version, seed snapshot.
+type StoredLink = (i64, String, Option<String>, Option<String>, i32, Option<String>);
 
 /// A partner's role in a programme, as stored and audited.
 #[derive(Debug, PartialEq, serde::Serialize)]
@@ -796,11 +870,13 @@ fn apply_link(
             program_partners::notes,
             program_partners::source,
             program_partners::version,
+            program_partners::seed_data,
         ))
         .first(conn)
         .optional()?;
     let now = crate::http::now();
-    let Some((id, roles, notes, source, version)) = existing else {
+    let extras = [("partner", Value::from(link.partner.as_str()))];
+    let Some((id, roles, notes, source, version, stored)) = existing else {
         let taken: Option<i64> = program_partners::table
             .filter(program_partners::program_id.eq(program))
             .filter(program_partners::partner_id.eq(partner))
@@ -827,6 +903,7 @@ fn apply_link(
                 program_partners::version.eq(1),
                 program_partners::source.eq(&wanted.source),
                 program_partners::seed_key.eq(Some(&record.key)),
+                program_partners::seed_data.eq(Some(record.snapshot(&extras))),
             ))
             .returning(program_partners::id)
             .get_result(conn)?;
@@ -841,17 +918,37 @@ fn apply_link(
         )?;
         return Ok(Outcome::Created(id));
     };
+    let Some(changed) = record.changed_since(stored.as_deref(), &extras) else {
+        return Ok(Outcome::Unchanged(id));
+    };
     let current = LinkState {
         roles: serde_json::from_str(&roles).map_err(ApiError::internal)?,
         notes,
         source,
     };
+    // Only what the file changed since the last run; what users changed otherwise stays.
+    let wanted = LinkState {
+        roles: if changed.contains_key("roles") {
+            wanted.roles
+        } else {
+            current.roles.clone()
+        },
+        notes: if changed.contains_key("notes") {
+            wanted.notes
+        } else {
+            current.notes.clone()
+        },
+        source: wanted.source,
+    };
+    diesel::update(program_partners::table.find(id))
+        .set(program_partners::seed_data.eq(Some(record.snapshot(&extras))))
+        .execute(conn)?;
     if current == wanted {
         return Ok(Outcome::Unchanged(id));
     }
     diesel::update(program_partners::table.find(id))
         .set((
-            program_partners::roles.eq(&roles_json),
+            program_partners::roles.eq(serde_json::to_string(&wanted.roles).map_err(ApiError::internal)?),
             program_partners::notes.eq(&wanted.notes),
             program_partners::source.eq(&wanted.source),
             program_partners::updated_at.eq(now),
@@ -877,6 +974,7 @@ fn apply_cohort(
     seed: &CohortSeed,
 ) -> ApiResult<Outcome<CohortId>> {
     let record = &seed.record;
+    let extras = [("status", serde_json::to_value(seed.status).map_err(ApiError::internal)?)];
     let existing = cohorts::table
         .filter(cohorts::seed_key.eq(&record.key))
         .select(cohorts::id)
@@ -898,23 +996,21 @@ fn apply_cohort(
                 ),
             ));
         }
-        let status = serde_json::to_value(seed.status).map_err(ApiError::internal)?;
-        let new = Cohort::create(conn, program, create::<CreateCohort>(record, &[("status", status)])?)?;
-        return Ok(Outcome::Created(CohortId(created(conn, actor, record, new)?)));
+        let new = Cohort::create(conn, program, create::<CreateCohort>(record, &extras)?)?;
+        return Ok(Outcome::Created(CohortId(created(conn, actor, record, &extras, new)?)));
+    };
+    let stored = Cohort::stored(conn, id.0)?;
+    let Some(changed) = record.changed_since(stored.as_deref(), &extras) else {
+        return Ok(Outcome::Unchanged(id));
     };
     let current = Cohort::find_for_seats(conn, id)?;
-    let clearable = [
-        "sequence",
-        "start_date",
-        "end_date",
-        "location_city",
-        "location_country",
-        "capacity",
-    ];
-    let mut next = current.patched(change::<UpdateCohort>(record, &clearable, &[])?)?;
-    // The file states the status as a fact: it is set, not moved along the allowed steps.
-    next.status = seed.status;
-    Ok(reconcile(conn, actor, record, current, next)?.map(CohortId))
+    let mut next = current.patched(change::<UpdateCohort>(record, &changed, &["status"], &[], &[])?)?;
+    // When the file changes the status it states a fact: it is set, not moved along the allowed
+    // steps. A status users moved on is otherwise theirs, like every field the file leaves alone.
+    if changed.contains_key("status") {
+        next.status = seed.status;
+    }
+    Ok(reconcile(conn, actor, record, &extras, current, next)?.map(CohortId))
 }
 
 fn apply_session(
@@ -934,23 +1030,34 @@ fn apply_session(
         .select(sessions::id)
         .first(conn)
         .optional()?;
+    // The file names the speaker's partner by code; the snapshot keeps the code.
+    let extras = [(
+        "speaker_partner",
+        seed.speaker_partner.clone().map_or(Value::Null, Value::from),
+    )];
     let Some(id) = existing else {
         let new = Session::create(conn, cohort, create::<CreateSession>(record, &[partner])?)?;
-        return Ok(Outcome::Created(created(conn, actor, record, new)?));
+        return Ok(Outcome::Created(created(conn, actor, record, &extras, new)?));
     };
+    let stored = Session::stored(conn, id.0)?;
+    let Some(changed) = record.changed_since(stored.as_deref(), &extras) else {
+        return Ok(Outcome::Unchanged(id.0));
+    };
+    let mut changed = changed;
+    if changed.get("date") == Some(&Value::Null) {
+        changed.remove("date"); // a file that gives only starts_at: the date follows from it
+    }
     let current = Session::find(conn, id)?;
-    let clearable = [
-        "starts_at",
-        "ends_at",
-        "location",
-        "speaker_name",
-        "speaker_title",
-        "speaker_affiliation",
-        "language",
-        "description",
-    ];
-    let next = current.patched(conn, change::<UpdateSession>(record, &clearable, &[partner])?)?;
-    reconcile(conn, actor, record, current, next)
+    let speaker = if changed.contains_key("speaker_partner") {
+        vec![partner]
+    } else {
+        Vec::new()
+    };
+    let next = current.patched(
+        conn,
+        change::<UpdateSession>(record, &changed, &["speaker_partner"], &[], &speaker)?,
+    )?;
+    reconcile(conn, actor, record, &extras, current, next)
 }
 
 /// Write `plan` (call inside one write transaction): create what is missing, update what differs

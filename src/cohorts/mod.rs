@@ -93,6 +93,7 @@ struct CohortRow {
     version: i32,
     source: Option<String>,
     seed_key: Option<String>,
+    _seed_data: Option<String>,
 }
 
 /// A cohort (class) of a programme.

@@ -81,6 +81,9 @@ pub struct Partner {
     /// Set on records `tpms seed` owns.
     #[serde(skip)]
     pub(crate) seed_key: Option<String>,
+    /// What the seed file last said of this record.
+    #[serde(skip)]
+    pub(crate) seed_data: Option<String>,
 }
 
 /// A new partner.
@@ -218,6 +221,7 @@ impl Partner {
             version: 1,
             source: None,
             seed_key: None,
+            seed_data: None,
         };
         diesel::insert_into(partners::table)
             .values(PartnerFields::of(&draft))

@@ -62,6 +62,7 @@ struct ProgramRow {
     version: i32,
     source: Option<String>,
     seed_key: Option<String>,
+    _seed_data: Option<String>,
     start_precision: Option<DatePrecision>,
     end_precision: Option<DatePrecision>,
     agreement_precision: Option<DatePrecision>,

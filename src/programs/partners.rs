@@ -71,6 +71,7 @@ struct ProgramPartnerRow {
     version: i32,
     source: Option<String>,
     seed_key: Option<String>,
+    _seed_data: Option<String>,
 }
 
 /// A partner's place in a programme.

@@ -65,6 +65,7 @@ struct SessionRow {
     speaker_affiliation: Option<String>,
     source: Option<String>,
     seed_key: Option<String>,
+    _seed_data: Option<String>,
 }
 
 /// A session of a cohort.

@@ -166,3 +166,35 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    async fn a_second_run_keeps_what_officers_changed_in_seeded_records(app) {
+        seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
+        let jica = app.get("/api/v1/programs?source=003_f763ceca04e3ab24.txt").await.json()["items"][0].clone();
+        let cohorts = app.get(&format!("/api/v1/programs/{}/cohorts", jica["id"])).await.json();
+        let class3 = cohorts["items"].as_array().expect("items").iter().find(|c| c["sequence"] == 3).cloned().expect("class 3");
+        let path = format!("/api/v1/cohorts/{}", class3["id"]);
+        let edited = app.patch(&path, json!({"capacity": 20, "location_city": "Yokohama"})).await;
+        assert_eq!(edited.status, 200, "{}", edited.text());
+
+        let again = seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load again");
+        assert_eq!(total(&again, |r| r.updated), 0, "{again:?}");
+        let kept = app.get(&path).await.json();
+        assert_eq!((kept["capacity"].clone(), kept["location_city"].clone()), (json!(20), json!("Yokohama")));
+
+        // The file renames the class: the name follows the file; the officer's edits stay.
+        let name = class3["name"].as_str().expect("a name").to_owned();
+        let files = edited_file_text(&format!("name = \"{name}\""), "name = \"Class 3 (February 2024)\"");
+        let reports = seed(&app, files).await.expect("the edited seeds load");
+        assert_eq!(total(&reports, |r| r.updated), 1, "{reports:?}");
+        let after = app.get(&path).await.json();
+        assert_eq!(after["name"], "Class 3 (February 2024)");
+        assert_eq!((after["capacity"].clone(), after["location_city"].clone()), (json!(20), json!("Yokohama")));
+        assert_eq!(after["status"], class3["status"]);
+    }
+);
+
+/// The embedded files with the first `from` in the JICA programme file replaced by `to`.
+fn edited_file_text(from: &str, to: &str) -> Vec<SeedFile> {
+    edited("programs/jica-young-leaders.toml", from, to)
+}
