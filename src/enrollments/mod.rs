@@ -197,7 +197,8 @@ fn attendance_summaries(
     conn: &mut DbConnection,
     ids: &[EnrollmentId],
 ) -> ApiResult<HashMap<EnrollmentId, AttendanceSummary>> {
-    let rows: Vec<(EnrollmentId, String, i64)> = attendance::table
+    use crate::attendance::AttendanceStatus;
+    let rows: Vec<(EnrollmentId, AttendanceStatus, i64)> = attendance::table
         .filter(attendance::enrollment_id.eq_any(ids))
         .group_by((attendance::enrollment_id, attendance::status))
         .select((attendance::enrollment_id, attendance::status, diesel::dsl::count_star()))
@@ -206,11 +207,11 @@ fn attendance_summaries(
     for (id, status, n) in rows {
         let s = summaries.entry(id).or_default();
         s.recorded += n;
-        match status.as_str() {
-            "present" => s.present += n,
-            "late" => s.late += n,
-            "absent" => s.absent += n,
-            _ => s.excused += n,
+        match status {
+            AttendanceStatus::Present => s.present += n,
+            AttendanceStatus::Late => s.late += n,
+            AttendanceStatus::Absent => s.absent += n,
+            AttendanceStatus::Excused => s.excused += n,
         }
     }
     for s in summaries.values_mut() {
