@@ -20,7 +20,7 @@ use crate::schema::audit_events;
 #[into_params(parameter_in = Query)]
 pub struct AuditFilters {
     /// Only events about this kind of record (`partner`, `program`, `program_partner`).
-    #[param(max_length = 64)]
+    #[param(max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 64))]
     pub entity_type: Option<String>,
     /// Only events about this record id.
@@ -28,11 +28,11 @@ pub struct AuditFilters {
     /// Only this action.
     pub action: Option<AuditAction>,
     /// Only changes by this actor.
-    #[param(max_length = 320)]
+    #[param(max_length = 320, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 320))]
     pub actor: Option<String>,
     /// Only changes made in the request with this `X-Request-Id`.
-    #[param(max_length = 128)]
+    #[param(max_length = 128, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 128))]
     pub request_id: Option<String>,
     /// Only events at or after this instant (RFC 3339).

@@ -25,7 +25,7 @@ pub struct CohortFilters {
     /// Only this status.
     pub status: Option<CohortStatus>,
     /// Only cohorts seeded from this source document (a file name).
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,
     /// Order of the list.

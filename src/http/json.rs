@@ -98,7 +98,9 @@ where
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let query = web::Query::<T>::from_request(req, payload);
         // No filter value needs a control character, and PostgreSQL cannot even compare text
-        // holding NUL: refuse them here, the same on both databases.
+        // holding NUL: refuse them here, the same on both databases. The OpenAPI document says
+        // so with a pattern on every text filter (`^[^\u0000-\u001F\u007F-\u009F]*$`, the
+        // characters `char::is_control` matches).
         let control = url::form_urlencoded::parse(req.query_string().as_bytes())
             .find(|(_, value)| value.chars().any(char::is_control))
             .map(|(name, _)| name.into_owned());

@@ -53,18 +53,18 @@ pub enum PartnerSort {
 #[into_params(parameter_in = Query)]
 pub struct PartnerFilters {
     /// Finds code, English or local name, ignoring case and Vietnamese diacritics.
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub q: Option<String>,
     /// Only this kind of organisation.
     pub kind: Option<PartnerKind>,
     /// Only partners from this country (ISO 3166-1 alpha-2).
-    #[param(max_length = 2)]
+    #[param(max_length = 2, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 2))]
     pub country: Option<String>,
     /// Only partners seeded from this source document (a file name such as
     /// `003_f763ceca04e3ab24.txt`).
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,
     /// Only partners taking part in this programme.

@@ -54,7 +54,7 @@ pub enum ProgramSort {
 #[into_params(parameter_in = Query)]
 pub struct ProgramFilters {
     /// Finds code, English or Vietnamese title, ignoring case and Vietnamese diacritics.
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub q: Option<String>,
     /// Only this status.
@@ -62,13 +62,13 @@ pub struct ProgramFilters {
     /// Only this kind.
     pub kind: Option<ProgramKind>,
     /// Only programmes with this focus area tag.
-    #[param(max_length = 50)]
+    #[param(max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 50))]
     pub focus_area: Option<String>,
     /// Only programmes this partner takes part in.
     pub partner_id: Option<PartnerId>,
     /// Only programmes seeded from this source document (a file name).
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,
     /// Order of the list.

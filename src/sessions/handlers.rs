@@ -25,7 +25,7 @@ pub struct SessionFilters {
     /// Only this kind.
     pub kind: Option<SessionKind>,
     /// Only sessions seeded from this source document (a file name).
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,
 }

@@ -44,15 +44,15 @@ pub struct TraineeFilters {
     /// Finds trainees by words of their name, organisation or position, by word prefix, ignoring
     /// case and Vietnamese diacritics; every word must match. Matches that keep the diacritics
     /// typed come first: `tuấn` lists Tuấn before Tuần, `tuan` lists both as equals.
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub q: Option<String>,
     /// Only trainees of this organisation, exactly as stored.
-    #[param(max_length = 300)]
+    #[param(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 300))]
     pub organisation: Option<String>,
     /// Only trainees from this province, exactly as stored.
-    #[param(max_length = 300)]
+    #[param(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 300))]
     pub province: Option<String>,
     /// Only this gender.

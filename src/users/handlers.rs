@@ -22,7 +22,7 @@ use crate::schema::users;
 #[into_params(parameter_in = Query)]
 pub struct UserFilters {
     /// Finds email or display name, ignoring case and Vietnamese diacritics.
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub q: Option<String>,
     /// Only this role.
