@@ -352,8 +352,10 @@ fn import(
                 (Some(trainee.id), RowAction::Created)
             }
         };
+        // Only a trainee that already existed can already be in the cohort: a row that creates
+        // one needs no lookup.
         let mut existing_enrollment_id = None;
-        if let Some(trainee) = trainee_id {
+        if let (RowAction::Matched, Some(trainee)) = (action, trainee_id) {
             existing_enrollment_id = Enrollment::find_in_cohort(conn, cohort.id, trainee)?;
         }
         let mut enrollment_id = None;
