@@ -9,60 +9,128 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::{Admins, ProgramReaders, Readers, Staff};
+use crate::cohorts::Cohort;
 use crate::config::AppConfig;
 use crate::db::Db;
+use crate::enrollments::Enrollment;
+use crate::http::crud::Endpoints;
 use crate::http::{fallback, json, request_id};
-use crate::{attendance, audit, auth, cohorts, enrollments, health, partners, programs, sessions, trainees, users};
+use crate::partners::Partner;
+use crate::programs::Program;
+use crate::programs::partners::ProgramPartner;
+use crate::sessions::Session;
+use crate::trainees::Trainee;
+use crate::users::User;
+use crate::{attendance, audit, auth, enrollments, health, users};
 
-/// Every documented route. The OpenAPI document is collected from exactly these.
+/// Every documented route, in the order the OpenAPI document lists them: the whole API at a
+/// glance. The standard operations ([`Endpoints`]) are written once for every resource; the few
+/// operations that are not standard have handlers of their own.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::health).service(health::ready).service(
         scope("/api/v1")
-            .service(partners::handlers::list_partners)
-            .service(partners::handlers::create_partner)
-            .service(partners::handlers::get_partner)
-            .service(partners::handlers::update_partner)
-            .service(partners::handlers::delete_partner)
-            .service(programs::handlers::list_programs)
-            .service(programs::handlers::create_program)
-            .service(programs::handlers::get_program)
-            .service(programs::handlers::update_program)
-            .service(programs::handlers::delete_program)
-            .service(programs::partners::list_program_partners)
-            .service(programs::partners::add_program_partner)
-            .service(programs::partners::get_program_partner)
-            .service(programs::partners::update_program_partner)
-            .service(programs::partners::remove_program_partner)
-            .service(cohorts::handlers::list_cohorts)
-            .service(cohorts::handlers::create_cohort)
-            .service(cohorts::handlers::get_cohort)
-            .service(cohorts::handlers::update_cohort)
-            .service(cohorts::handlers::delete_cohort)
-            .service(sessions::handlers::list_sessions)
-            .service(sessions::handlers::create_session)
-            .service(sessions::handlers::get_session)
-            .service(sessions::handlers::update_session)
-            .service(sessions::handlers::delete_session)
-            .service(attendance::get_attendance)
-            .service(attendance::record_attendance)
-            .service(enrollments::handlers::list_enrollments)
+            .service(
+                Endpoints::<Partner>::of("partners", "/partners", "/partners/{id}")
+                    .list::<Readers>("list_partners", "List partners.")
+                    .create::<Staff>("create_partner", "Create a partner.")
+                    .get::<Readers>("get_partner", "Get one partner.")
+                    .update::<Staff>(
+                        "update_partner",
+                        "Change a partner: only the fields given change; `null` clears an optional one.",
+                    )
+                    .delete::<Staff>("delete_partner", "Delete a partner that no programme refers to."),
+            )
+            .service(
+                Endpoints::<Program>::of("programs", "/programs", "/programs/{id}")
+                    .list::<ProgramReaders>("list_programs", "List programmes.")
+                    .create::<Staff>("create_program", "Create a programme.")
+                    .get::<ProgramReaders>("get_program", "Get one programme.")
+                    .update::<Staff>(
+                        "update_program",
+                        "Change a programme: only the fields given change; `null` clears an optional one.",
+                    )
+                    .delete::<Staff>("delete_program", "Delete a programme that nothing refers to any more."),
+            )
+            .service(
+                Endpoints::<ProgramPartner>::of("programs", "/programs/{id}/partners", "/programs/{id}/partners/{partner_id}")
+                    .list::<ProgramReaders>(
+                        "list_program_partners",
+                        "List the partners of a programme with their roles, by partner code.",
+                    )
+                    .create::<Staff>("add_program_partner", "Give a partner roles in a programme.")
+                    .get::<ProgramReaders>("get_program_partner", "Get a partner's roles in a programme.")
+                    .update::<Staff>("update_program_partner", "Change a partner's roles or notes in a programme.")
+                    .delete::<Staff>("remove_program_partner", "Remove a partner from a programme."),
+            )
+            .service(
+                Endpoints::<Cohort>::of("cohorts", "/programs/{id}/cohorts", "/cohorts/{id}")
+                    .list::<ProgramReaders>("list_cohorts", "List the cohorts of a programme.")
+                    .create::<Staff>("create_cohort", "Open a cohort of a programme.")
+                    .get::<ProgramReaders>("get_cohort", "Get one cohort, with its enrolled and waitlisted counts.")
+                    .update::<Staff>(
+                        "update_cohort",
+                        "Change a cohort: only the fields given change; `null` clears an optional one. A status move\n\
+                         outside `planned → open → in_progress → completed` (or to `cancelled` before completion) is\n\
+                         409; raising the capacity enrols waitlisted trainees into the new seats.",
+                    )
+                    .delete::<Staff>("delete_cohort", "Delete a cohort that has no enrolments and no sessions."),
+            )
+            .service(
+                Endpoints::<Session>::of("sessions", "/cohorts/{id}/sessions", "/sessions/{id}")
+                    .list::<ProgramReaders>("list_sessions", "List the sessions of a cohort, in date order.")
+                    .create::<Staff>("create_session", "Schedule a session of a cohort.")
+                    .get::<ProgramReaders>("get_session", "Get one session.")
+                    .update::<Staff>(
+                        "update_session",
+                        "Change a session: only the fields given change; `null` clears an optional one.",
+                    )
+                    .delete::<Staff>("delete_session", "Delete a session that has no attendance recorded."),
+            )
+            .service(attendance::handlers::get_attendance)
+            .service(attendance::handlers::record_attendance)
+            .service(
+                Endpoints::<Enrollment>::of("enrollments", "/cohorts/{id}/enrollments", "/enrollments/{id}")
+                    .list::<ProgramReaders>(
+                        "list_enrollments",
+                        "List the enrolments of a cohort, oldest first. A liaison sees only trainees holding a seat.",
+                    )
+                    .get::<ProgramReaders>("get_enrollment", "Get one enrolment, with its attendance rate.")
+                    .update::<Staff>(
+                        "update_enrollment",
+                        "Move an enrolment through its states, or change its notes. An illegal move is 409 naming the\n\
+                         allowed ones. When an enrolled trainee withdraws, the longest-waiting trainee on the waitlist\n\
+                         is enrolled into the seat, and its audit event says why; a move to `waitlisted` while seats\n\
+                         are free is enrolled at once the same way.",
+                    ),
+            )
             .service(enrollments::handlers::create_enrollment)
-            .service(enrollments::handlers::get_enrollment)
-            .service(enrollments::handlers::update_enrollment)
-            .service(enrollments::import::import_enrollments)
-            .service(trainees::handlers::list_trainees)
-            .service(trainees::handlers::create_trainee)
-            .service(trainees::handlers::get_trainee)
-            .service(trainees::handlers::update_trainee)
-            .service(trainees::handlers::delete_trainee)
-            .service(audit::list_audit_events)
+            .service(enrollments::handlers::import_enrollments)
+            .service(
+                Endpoints::<Trainee>::of("trainees", "/trainees", "/trainees/{id}")
+                    .list::<ProgramReaders>(
+                        "list_trainees",
+                        "List trainees. A liaison sees only those enrolled in cohorts of its partner's programmes.",
+                    )
+                    .create::<Staff>("create_trainee", "Create a trainee.")
+                    .get::<ProgramReaders>("get_trainee", "Get one trainee.")
+                    .update::<Staff>(
+                        "update_trainee",
+                        "Change a trainee: only the fields given change; `null` clears an optional one.",
+                    )
+                    .delete::<Staff>("delete_trainee", "Delete a trainee who holds no enrolment."),
+            )
+            .service(audit::handlers::list_audit_events)
             .service(auth::handlers::refresh)
             .service(auth::handlers::logout)
             .service(auth::handlers::me)
             .service(auth::handlers::change_password)
-            .service(users::handlers::list_users)
+            .service(
+                Endpoints::<User>::of("users", "/users", "/users/{id}")
+                    .list::<Admins>("list_users", "List accounts, by email.")
+                    .get::<Admins>("get_user", "Get one account."),
+            )
             .service(users::handlers::create_user)
-            .service(users::handlers::get_user)
             .service(users::handlers::update_user),
     );
 }

@@ -1,8 +1,14 @@
 //! Typed ids: a partner id can never be passed where a programme id is wanted.
 
 /// Declare an integer id newtype that serialises as a bare integer and maps to `BigInt`.
+/// A typed id: an integer key of one kind of record.
+pub trait TypedId: Copy + std::fmt::Display {
+    /// What a path parameter holding one is called in the documentation ("Partner id").
+    const LABEL: &'static str;
+}
+
 macro_rules! typed_id {
-    ($(#[$meta:meta])* $name:ident) => {
+    ($(#[$meta:meta])* $name:ident, $label:literal) => {
         $(#[$meta])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
@@ -18,6 +24,10 @@ macro_rules! typed_id {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)
             }
+        }
+
+        impl TypedId for $name {
+            const LABEL: &'static str = $label;
         }
 
         impl<DB> diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> for $name
@@ -97,37 +107,37 @@ pub(crate) use text_enum;
 
 typed_id!(
     /// Id of a partner organisation.
-    PartnerId
+    PartnerId, "Partner id"
 );
 typed_id!(
     /// Id of a programme.
-    ProgramId
+    ProgramId, "Programme id"
 );
 typed_id!(
     /// Id of a partner's place in a programme.
-    ProgramPartnerId
+    ProgramPartnerId, "Partner role id"
 );
 typed_id!(
     /// Id of an audit event.
-    AuditEventId
+    AuditEventId, "Audit event id"
 );
 typed_id!(
     /// Id of an account.
-    UserId
+    UserId, "Account id"
 );
 typed_id!(
     /// Id of a cohort (a class of a programme).
-    CohortId
+    CohortId, "Cohort id"
 );
 typed_id!(
     /// Id of a session of a cohort.
-    SessionId
+    SessionId, "Session id"
 );
 typed_id!(
     /// Id of a trainee.
-    TraineeId
+    TraineeId, "Trainee id"
 );
 typed_id!(
     /// Id of an enrolment (a trainee's place in a cohort).
-    EnrollmentId
+    EnrollmentId, "Enrolment id"
 );

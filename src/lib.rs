@@ -7,11 +7,13 @@
 //! queries and handlers side by side; shared machinery in [`config`], [`db`], [`error`],
 //! [`http`] and [`openapi`]; [`app`] assembles them.
 
+pub mod access;
 pub mod app;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod cohorts;
 pub mod config;
 pub mod dates;
@@ -24,6 +26,7 @@ pub mod ids;
 pub mod openapi;
 pub mod partners;
 pub mod programs;
+pub mod resource;
 pub mod schema;
 pub mod seed;
 pub mod sessions;
@@ -32,6 +35,7 @@ pub mod text;
 pub mod trainees;
 pub mod users;
 pub mod validate;
+pub mod wire;
 
 /// mimalloc instead of glibc's malloc. Each password hash allocates and frees ~19 MiB; glibc raises
 /// its mmap threshold after the first such free and then keeps those blocks in per-thread arenas, so

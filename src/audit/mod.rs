@@ -1,19 +1,19 @@
 //! The audit trail: every create, change and delete writes an event (actor, action, entity, id,
 //! the changed fields before and after, time, request id) in the same transaction as the change.
 
-mod handlers;
+pub mod handlers;
 
-pub use handlers::*;
-
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::ids::{AuditEventId, text_enum};
+use crate::resource::list::{self, Paging};
 use crate::schema::audit_events;
 
 text_enum!(
@@ -21,8 +21,32 @@ text_enum!(
     AuditAction { Create, Update, Delete }
 );
 
+text_enum!(
+    /// The kinds of record the audit trail names (its `entity_type`).
+    Entity {
+        /// A partner organisation.
+        Partner,
+        /// A programme.
+        Program,
+        /// A partner's roles in a programme.
+        ProgramPartner,
+        /// A cohort.
+        Cohort,
+        /// A session of a cohort.
+        Session,
+        /// The attendance sheet of a session, saved as a whole.
+        SessionAttendance,
+        /// A trainee.
+        Trainee,
+        /// An enrolment.
+        Enrollment,
+        /// An account.
+        User,
+    }
+);
+
 /// Who is acting, and in which request: every change names both in its audit event. Made by
-/// [`crate::auth::Auth`] from the signed-in account.
+/// [`crate::auth::Auth`] from the signed-in account, or by a command (`tpms seed`).
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// The email of the account acting.
@@ -37,7 +61,7 @@ struct NewAuditEvent<'a> {
     occurred_at: NaiveDateTime,
     actor: &'a str,
     action: AuditAction,
-    entity_type: &'a str,
+    entity_type: Entity,
     entity_id: i64,
     changes: String,
     request_id: Option<&'a str>,
@@ -73,45 +97,67 @@ pub fn snapshot(record: &impl Serialize) -> Result<Value, ApiError> {
     serde_json::to_value(record).map_err(ApiError::internal)
 }
 
-/// Write one audit event; call it inside the transaction that makes the change.
-pub fn record(
-    conn: &mut DbConnection,
-    actor: &Actor,
+/// One event to write: what happened to which record, with its state before and after.
+#[derive(Debug)]
+pub struct Event<'a, T> {
     action: AuditAction,
-    entity_type: &str,
+    entity: Entity,
     entity_id: i64,
-    before: Option<&impl Serialize>,
-    after: Option<&impl Serialize>,
-) -> Result<(), ApiError> {
-    record_with_reason(conn, actor, action, entity_type, entity_id, before, after, None)
+    before: Option<&'a T>,
+    after: Option<&'a T>,
+    reason: Option<&'a str>,
 }
 
-/// [`record`], saying why the change happened when the actor did not ask for it directly
-/// (a waitlisted trainee enrolled because another withdrew).
-#[allow(clippy::too_many_arguments)]
-pub fn record_with_reason(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: AuditAction,
-    entity_type: &str,
-    entity_id: i64,
-    before: Option<&impl Serialize>,
-    after: Option<&impl Serialize>,
-    reason: Option<&str>,
-) -> Result<(), ApiError> {
-    let before = before.map(snapshot).transpose()?;
-    let after = after.map(snapshot).transpose()?;
+impl<'a, T: Serialize> Event<'a, T> {
+    /// `record` was created.
+    pub fn created(entity: Entity, entity_id: i64, record: &'a T) -> Self {
+        Self::new(AuditAction::Create, entity, entity_id, None, Some(record))
+    }
+
+    /// The record changed from `before` to `after`.
+    pub fn changed(entity: Entity, entity_id: i64, before: &'a T, after: &'a T) -> Self {
+        Self::new(AuditAction::Update, entity, entity_id, Some(before), Some(after))
+    }
+
+    /// `record` was deleted.
+    pub fn deleted(entity: Entity, entity_id: i64, record: &'a T) -> Self {
+        Self::new(AuditAction::Delete, entity, entity_id, Some(record), None)
+    }
+
+    /// Why it happened, when the actor did not ask for it directly (a waitlisted trainee enrolled
+    /// because another withdrew).
+    pub fn because(mut self, reason: &'a str) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    fn new(action: AuditAction, entity: Entity, entity_id: i64, before: Option<&'a T>, after: Option<&'a T>) -> Self {
+        Self {
+            action,
+            entity,
+            entity_id,
+            before,
+            after,
+            reason: None,
+        }
+    }
+}
+
+/// Write one audit event; call it inside the transaction that makes the change.
+pub fn record<T: Serialize>(conn: &mut DbConnection, actor: &Actor, event: Event<'_, T>) -> Result<(), ApiError> {
+    let before = event.before.map(snapshot).transpose()?;
+    let after = event.after.map(snapshot).transpose()?;
     let changes = diff(before.as_ref(), after.as_ref());
     diesel::insert_into(audit_events::table)
         .values(NewAuditEvent {
-            occurred_at: crate::http::now(),
+            occurred_at: crate::clock::now(),
             actor: &actor.name,
-            action,
-            entity_type,
-            entity_id,
+            action: event.action,
+            entity_type: event.entity,
+            entity_id: event.entity_id,
             changes: changes.to_string(),
             request_id: actor.request_id.as_deref(),
-            reason,
+            reason: event.reason,
         })
         .execute(conn)?;
     Ok(())
@@ -138,7 +184,7 @@ pub struct AuditEvent {
     /// Event id; later events have larger ids.
     pub id: AuditEventId,
     /// When the change was committed (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub occurred_at: NaiveDateTime,
     /// Who made the change.
@@ -171,5 +217,69 @@ impl From<AuditEventRow> for AuditEvent {
             request_id: row.request_id,
             reason: row.reason,
         }
+    }
+}
+
+/// Filters for the audit trail.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilters {
+    /// Only events about this kind of record (`partner`, `program`, `program_partner`).
+    #[param(max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 64))]
+    pub entity_type: Option<String>,
+    /// Only events about this record id.
+    pub entity_id: Option<i64>,
+    /// Only this action.
+    pub action: Option<AuditAction>,
+    /// Only changes by this actor.
+    #[param(max_length = 320, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 320))]
+    pub actor: Option<String>,
+    /// Only changes made in the request with this `X-Request-Id`.
+    #[param(max_length = 128, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 128))]
+    pub request_id: Option<String>,
+    /// Only events at or after this instant (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// Only events before this instant (RFC 3339).
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl AuditEvent {
+    /// One page of the events that match `filters`, newest first, with how many match in all.
+    pub fn list(
+        conn: &mut DbConnection,
+        filters: AuditFilters,
+        paging: Paging,
+    ) -> Result<(Vec<AuditEvent>, i64), ApiError> {
+        let query = || {
+            let mut query = audit_events::table.into_boxed();
+            if let Some(entity_type) = &filters.entity_type {
+                query = query.filter(audit_events::entity_type.eq(entity_type.clone()));
+            }
+            if let Some(entity_id) = filters.entity_id {
+                query = query.filter(audit_events::entity_id.eq(entity_id));
+            }
+            if let Some(action) = filters.action {
+                query = query.filter(audit_events::action.eq(action));
+            }
+            if let Some(actor) = &filters.actor {
+                query = query.filter(audit_events::actor.eq(actor.clone()));
+            }
+            if let Some(request_id) = &filters.request_id {
+                query = query.filter(audit_events::request_id.eq(request_id.clone()));
+            }
+            if let Some(since) = filters.since {
+                query = query.filter(audit_events::occurred_at.ge(since.naive_utc()));
+            }
+            if let Some(until) = filters.until {
+                query = query.filter(audit_events::occurred_at.lt(until.naive_utc()));
+            }
+            query
+        };
+        let order: [list::Order<_>; 1] = [Box::new(audit_events::id.desc())];
+        let (rows, total) = list::page::<_, _, AuditEventRow>(conn, query, order, paging)?;
+        Ok((rows.into_iter().map(AuditEvent::from).collect(), total))
     }
 }

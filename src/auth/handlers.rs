@@ -1,21 +1,18 @@
 //! `/api/v1/auth/*`: sign in, rotate, sign out, who am I, change my password.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::Duration;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::tokens::{self, ACCESS_TTL_SECS};
+use super::tokens::ACCESS_TTL_SECS;
 use super::{Auth, AuthState, SignedIn};
-use crate::audit::{self, Actor, AuditAction};
-use crate::db::{Db, DbConnection};
+use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
-use crate::ids::UserId;
-use crate::schema::{refresh_tokens, users};
+use crate::resource::{self, Record};
 use crate::users::User;
+use crate::users::sessions::{self, Rotation};
 
 /// Sign-in credentials.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -70,52 +67,21 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// Start a new refresh-token family for `user` and return the pair.
-fn issue_pair(conn: &mut DbConnection, state: &AuthState, user: &User, family: Option<String>) -> ApiResult<TokenPair> {
-    let refresh_token = tokens::random_token();
-    diesel::insert_into(refresh_tokens::table)
-        .values((
-            refresh_tokens::user_id.eq(user.id),
-            refresh_tokens::family.eq(family.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
-            refresh_tokens::token_hash.eq(tokens::token_hash(&refresh_token)),
-            refresh_tokens::created_at.eq(crate::http::now()),
-            refresh_tokens::expires_at.eq(tokens::refresh_expiry()),
-        ))
-        .execute(conn)?;
-    Ok(TokenPair {
+/// The pair for `user` with its new `refresh_token`.
+fn pair(state: &AuthState, user: &User, refresh_token: String) -> ApiResult<HttpResponse> {
+    let pair = TokenPair {
         access_token: state.keys.issue(user.id, user.role)?,
         token_type: "Bearer",
         expires_in: ACCESS_TTL_SECS,
         refresh_token,
-    })
-}
-
-fn revoke_family(conn: &mut DbConnection, family: &str) -> ApiResult<()> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family.eq(family))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(crate::http::now()))
-    .execute(conn)?;
-    Ok(())
-}
-
-/// Revoke every refresh token of an account (its password changed, or an admin deactivated it,
-/// changed its role or set its password).
-pub fn revoke_sessions(conn: &mut DbConnection, user: UserId) -> ApiResult<()> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(crate::http::now()))
-    .execute(conn)?;
-    Ok(())
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(pair))
 }
 
 fn locked(until: chrono::NaiveDateTime) -> ApiError {
-    let secs = (until - crate::http::now()).num_seconds().max(1);
+    let secs = (until - crate::clock::now()).num_seconds().max(1);
     ApiError::TooManyRequests {
         code: "account_locked",
         detail: format!("too many failed sign-ins: this account is locked for {secs} more seconds"),
@@ -149,7 +115,7 @@ pub async fn login(
     if let Some(until) = user
         .as_ref()
         .and_then(|u| u.locked_until)
-        .filter(|until| *until > crate::http::now())
+        .filter(|until| *until > crate::clock::now())
     {
         return Err(locked(until));
     }
@@ -160,50 +126,18 @@ pub async fn login(
     let Some(user) = user else {
         return Err(ApiError::InvalidCredentials);
     };
-    let state = state.into_inner();
     if !matches || !user.active {
-        let (after, lock_for) = (state.lockout_after, state.lockout_for);
-        if matches {
-            // The right password for a deactivated account: refuse as if it were wrong.
-            return Err(ApiError::InvalidCredentials);
+        // The right password for a deactivated account is refused as if it were wrong.
+        if !matches {
+            let (id, after, lock_for) = (user.id, state.lockout_after, state.lockout_for);
+            db.write(move |conn| sessions::failed(conn, id, after, lock_for))
+                .await?;
         }
-        db.write(move |conn| {
-            let failures: i32 = diesel::update(users::table.find(user.id))
-                .set(users::failed_logins.eq(users::failed_logins + 1))
-                .returning(users::failed_logins)
-                .get_result(conn)?;
-            if failures >= after {
-                let until = crate::http::now() + Duration::from_std(lock_for).unwrap_or(Duration::minutes(15));
-                diesel::update(users::table.find(user.id))
-                    .set((users::failed_logins.eq(0), users::locked_until.eq(Some(until))))
-                    .execute(conn)?;
-                tracing::warn!(user = %user.id, "account locked after {failures} failed sign-ins");
-            }
-            Ok(())
-        })
-        .await?;
         return Err(ApiError::InvalidCredentials);
     }
-    let pair = db
-        .write(move |conn| {
-            diesel::update(users::table.find(user.id))
-                .set((
-                    users::failed_logins.eq(0),
-                    users::locked_until.eq(None::<chrono::NaiveDateTime>),
-                    users::last_login_at.eq(Some(crate::http::now())),
-                ))
-                .execute(conn)?;
-            issue_pair(conn, &state, &user, None)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(pair))
-}
-
-enum Rotation {
-    Rotated(TokenPair),
-    Refused(&'static str),
+    let id = user.id;
+    let refresh_token = db.write(move |conn| sessions::start(conn, id)).await?;
+    pair(&state, &user, refresh_token)
 }
 
 /// Exchange a refresh token for a new pair. A token works once: presenting one that was already
@@ -224,65 +158,9 @@ pub async fn refresh(
     state: web::Data<AuthState>,
     body: Body<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let hash = tokens::token_hash(&body.get()?.refresh_token);
-    let state = state.into_inner();
-    // The revocation of a reused family must commit, so the refusal is a value, not an error.
-    let outcome = db
-        .write(move |conn| {
-            let row = refresh_tokens::table
-                .filter(refresh_tokens::token_hash.eq(&hash))
-                .select((
-                    refresh_tokens::id,
-                    refresh_tokens::user_id,
-                    refresh_tokens::family,
-                    refresh_tokens::expires_at,
-                    refresh_tokens::used_at,
-                    refresh_tokens::revoked_at,
-                ))
-                .first::<(
-                    i64,
-                    UserId,
-                    String,
-                    chrono::NaiveDateTime,
-                    Option<chrono::NaiveDateTime>,
-                    Option<chrono::NaiveDateTime>,
-                )>(conn)
-                .optional()?;
-            let Some((id, user_id, family, expires_at, used_at, revoked_at)) = row else {
-                return Ok(Rotation::Refused("unknown refresh token; sign in again"));
-            };
-            if used_at.is_some() || revoked_at.is_some() {
-                if used_at.is_some() && revoked_at.is_none() {
-                    tracing::warn!(user = %user_id, "a rotated refresh token was presented again; revoking its family");
-                }
-                revoke_family(conn, &family)?;
-                return Ok(Rotation::Refused(
-                    "this refresh token was already used or revoked; sign in again",
-                ));
-            }
-            if expires_at <= crate::http::now() {
-                return Ok(Rotation::Refused("the refresh token expired; sign in again"));
-            }
-            let user = User::find(conn, user_id)?;
-            if !user.active {
-                revoke_family(conn, &family)?;
-                return Ok(Rotation::Refused("this account is deactivated"));
-            }
-            // Only one of two racing rotations of the same token wins.
-            let claimed = diesel::update(refresh_tokens::table.find(id).filter(refresh_tokens::used_at.is_null()))
-                .set(refresh_tokens::used_at.eq(crate::http::now()))
-                .execute(conn)?;
-            if claimed == 0 {
-                revoke_family(conn, &family)?;
-                return Ok(Rotation::Refused("this refresh token was already used; sign in again"));
-            }
-            issue_pair(conn, &state, &user, Some(family)).map(Rotation::Rotated)
-        })
-        .await?;
-    match outcome {
-        Rotation::Rotated(pair) => Ok(HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .json(pair)),
+    let token = body.get()?.refresh_token;
+    match db.write(move |conn| sessions::rotate(conn, &token)).await? {
+        Rotation::Rotated(user, next) => pair(&state, &user, next),
         Rotation::Refused(why) => Err(ApiError::Unauthorized(why.to_owned())),
     }
 }
@@ -298,19 +176,8 @@ pub async fn refresh(
 )]
 #[post("/auth/logout")]
 pub async fn logout(db: web::Data<Db>, body: Body<RefreshRequest>) -> ApiResult<HttpResponse> {
-    let hash = tokens::token_hash(&body.get()?.refresh_token);
-    db.write(move |conn| {
-        let family = refresh_tokens::table
-            .filter(refresh_tokens::token_hash.eq(&hash))
-            .select(refresh_tokens::family)
-            .first::<String>(conn)
-            .optional()?;
-        match family {
-            Some(family) => revoke_family(conn, &family),
-            None => Ok(()),
-        }
-    })
-    .await?;
+    let token = body.get()?.refresh_token;
+    db.write(move |conn| sessions::end(conn, &token)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -368,22 +235,13 @@ pub async fn change_password(
         ));
     }
     let hash = state.passwords.hash(new_password).await?;
-    let actor: Actor = auth.actor;
+    let actor = auth.actor;
     db.write(move |conn| {
         let mut next = user.clone();
         next.password_hash = hash;
-        next.password_changed_at = crate::http::now();
-        let saved = user.save(conn, next)?;
-        revoke_sessions(conn, user.id)?;
-        audit::record(
-            conn,
-            &actor,
-            AuditAction::Update,
-            "user",
-            user.id.0,
-            Some(&user),
-            Some(&saved),
-        )
+        next.password_changed_at = crate::clock::now();
+        // Saving a new password ends every session of the account (User::after_change).
+        resource::save(conn, &actor, user, next).map(|_| ())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -21,11 +21,13 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
+use crate::access::Caller;
 use crate::audit::Actor;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::request_id::RequestId;
-use crate::ids::{PartnerId, UserId};
+use crate::ids::UserId;
+use crate::resource::Record;
 use crate::users::{Role, User};
 
 /// Everything sign-in needs, built once at start-up and shared by all workers.
@@ -39,27 +41,6 @@ pub struct AuthState {
     pub lockout_after: i32,
     /// How long a locked account stays locked.
     pub lockout_for: Duration,
-}
-
-/// The signed-in account making a request.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// Account id.
-    pub id: UserId,
-    /// Its role, as stored now.
-    pub role: Role,
-    /// For a liaison, the partner whose work it may see.
-    pub partner_id: Option<PartnerId>,
-}
-
-impl Caller {
-    /// The partner a liaison is limited to; `None` for roles that see everything.
-    pub fn liaison_partner(&self) -> Option<PartnerId> {
-        match self.role {
-            Role::Liaison => self.partner_id,
-            _ => None,
-        }
-    }
 }
 
 /// A set of roles a handler admits.

@@ -96,7 +96,7 @@ impl JwtKeys {
             .values((
                 app_secrets::name.eq("jwt_signing_key"),
                 app_secrets::value.eq(&generated),
-                app_secrets::created_at.eq(crate::http::now()),
+                app_secrets::created_at.eq(crate::clock::now()),
             ))
             .execute(conn);
         match inserted {
@@ -153,5 +153,5 @@ pub fn token_hash(token: &str) -> String {
 
 /// When a refresh token issued now expires.
 pub fn refresh_expiry() -> chrono::NaiveDateTime {
-    crate::http::now() + Duration::days(REFRESH_TTL_DAYS)
+    crate::clock::now() + Duration::days(REFRESH_TTL_DAYS)
 }

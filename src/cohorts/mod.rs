@@ -1,25 +1,26 @@
 //! Cohorts: the classes of a programme ("Class 3", the 2019 seminar), with their dates, place,
 //! capacity and status. Enrolments fill a cohort up to its capacity ([`crate::enrollments`]).
 //!
-//! Types and queries live here; the HTTP handlers in [`handlers`].
-
-pub mod handlers;
+//! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
 
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use crate::auth::Caller;
+use crate::access::Caller;
+use crate::audit::{Actor, Entity};
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, ProgramId, text_enum};
 use crate::programs::Program;
-use crate::schema::{cohorts, enrollments};
+use crate::resource::list::{self, Paging, sort_keys};
+use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::schema::{cohorts, enrollments, sessions};
 
 text_enum!(
     /// Where a cohort stands. It moves `planned → open → in_progress → completed`; any of the
@@ -129,11 +130,11 @@ pub struct Cohort {
     /// Trainees waiting for a seat.
     pub waitlisted: i64,
     /// When it was created (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
@@ -192,7 +193,7 @@ fn dates_in_order(start: Option<PartialDate>, end: Option<PartialDate>) -> Resul
 }
 
 /// A new cohort of a programme.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "CreateCohort::dates", skip_on_field_errors = false))]
 pub struct CreateCohort {
@@ -246,12 +247,12 @@ impl CreateCohort {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCohort {
     /// Short code.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::code"))]
     #[schema(nullable = false, pattern = "^[A-Z0-9_-]{2,32}$")]
     pub code: Option<String>,
     /// Name.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub name: Option<String>,
@@ -287,7 +288,7 @@ pub struct UpdateCohort {
     #[schema(value_type = Option<i32>, minimum = 0, maximum = 100_000)]
     pub capacity: Option<Option<i32>>,
     /// The next status.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub status: Option<CohortStatus>,
 }
@@ -360,16 +361,48 @@ fn seat_counts(conn: &mut DbConnection, ids: &[CohortId]) -> ApiResult<HashMap<C
     Ok(counts)
 }
 
-impl Cohort {
-    /// The cohort with `id`, or 404; also 404 for a liaison whose partner is not in its programme.
-    pub fn find_visible(conn: &mut DbConnection, caller: &Caller, id: CohortId) -> ApiResult<Cohort> {
-        let cohort = Cohort::find(conn, id)?;
-        Program::check_visible(conn, caller, cohort.program_id).map_err(|_| ApiError::not_found("cohort", id))?;
-        Ok(cohort)
-    }
+sort_keys! {
+    /// Orders for the cohort list; `-` sorts descending. Ties are broken by id; cohorts without the
+    /// sorted value come last either way.
+    pub CohortSort = Sort<CohortOrder> { Sequence = "sequence", StartDate = "start_date", Code = "code" }
+}
 
-    /// The cohort with `id`, or 404.
-    pub fn find(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
+/// Filters for the cohort list.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct CohortFilters {
+    /// Only this status.
+    pub status: Option<CohortStatus>,
+    /// Only cohorts seeded from this source document (a file name).
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 200))]
+    pub source: Option<String>,
+    /// Order of the list.
+    #[param(inline)]
+    pub sort: Option<CohortSort>,
+}
+
+fn duplicate_code(code: &str) -> String {
+    format!("this programme already has a cohort {code}")
+}
+
+impl Cohort {
+    /// The cohort with `id`, locked against concurrent seat changes until the transaction ends
+    /// (see [`crate::db::dialect::lock_cohort`]), with its seat counts read under the lock.
+    pub fn find_for_seats(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
+        crate::db::dialect::lock_cohort(conn, id)?;
+        Cohort::find(conn, id)
+    }
+}
+
+impl Record for Cohort {
+    type Key = CohortId;
+    const ENTITY: Entity = Entity::Cohort;
+    const NOUN: &'static str = "cohort";
+    const NOUNS: &'static str = "cohorts";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
         let row = cohorts::table
             .find(id)
             .first::<CohortRow>(conn)
@@ -379,64 +412,21 @@ impl Cohort {
         Ok(Cohort::from_row(row, counts))
     }
 
-    /// The cohort with `id`, locked against concurrent seat changes until the transaction ends
-    /// (see [`crate::db::dialect::lock_cohort`]), with its seat counts read under the lock.
-    pub fn find_for_seats(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
-        crate::db::dialect::lock_cohort(conn, id)?;
-        Cohort::find(conn, id)
+    /// 404 also for a liaison whose partner is not in its programme.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: CohortId) -> ApiResult<Cohort> {
+        let cohort = Cohort::find(conn, id)?;
+        Program::check_visible(conn, caller, cohort.program_id).map_err(|_| ApiError::not_found("cohort", id))?;
+        Ok(cohort)
     }
+}
 
-    /// The cohorts of a programme, one page, in `order`, with the total.
-    pub fn list(
-        conn: &mut DbConnection,
-        program: ProgramId,
-        status: Option<CohortStatus>,
-        source: Option<&str>,
-        order: CohortSort,
-        paging: crate::http::pagination::Paging,
-    ) -> ApiResult<(Vec<Cohort>, i64)> {
-        let query = || {
-            let mut query = cohorts::table.filter(cohorts::program_id.eq(program)).into_boxed();
-            if let Some(status) = status {
-                query = query.filter(cohorts::status.eq(status));
-            }
-            if let Some(source) = source {
-                query = query.filter(cohorts::source.eq(source.to_owned()));
-            }
-            query
-        };
-        let total: i64 = query().count().get_result(conn)?;
-        // SQLite puts NULL first and PostgreSQL last: order on IS NULL so both agree.
-        let sorted = match order {
-            CohortSort::Sequence => query().order((cohorts::sequence.is_null().asc(), cohorts::sequence.asc())),
-            CohortSort::SequenceDesc => query().order((cohorts::sequence.is_null().asc(), cohorts::sequence.desc())),
-            CohortSort::StartDate => query().order((cohorts::start_date.is_null().asc(), cohorts::start_date.asc())),
-            CohortSort::StartDateDesc => {
-                query().order((cohorts::start_date.is_null().asc(), cohorts::start_date.desc()))
-            }
-            CohortSort::Code => query().order(cohorts::code.asc()),
-            CohortSort::CodeDesc => query().order(cohorts::code.desc()),
-        };
-        let rows: Vec<CohortRow> = sorted
-            .then_order_by(cohorts::id.asc())
-            .limit(paging.limit)
-            .offset(paging.offset)
-            .load(conn)?;
-        let ids: Vec<CohortId> = rows.iter().map(|r| r.id).collect();
-        let mut counts = seat_counts(conn, &ids)?;
-        let items = rows
-            .into_iter()
-            .map(|row| {
-                let c = counts.remove(&row.id).unwrap_or_default();
-                Cohort::from_row(row, c)
-            })
-            .collect();
-        Ok((items, total))
-    }
+impl Create for Cohort {
+    type New = CreateCohort;
+    type Parent = ProgramId;
 
-    /// Insert a new cohort into `program`.
-    pub fn create(conn: &mut DbConnection, program: ProgramId, new: CreateCohort) -> ApiResult<Cohort> {
-        let now = crate::http::now();
+    fn insert(conn: &mut DbConnection, program: ProgramId, new: CreateCohort) -> ApiResult<Cohort> {
+        Program::find(conn, program)?;
+        let now = crate::clock::now();
         let draft = Cohort {
             id: CohortId(0),
             program_id: program,
@@ -461,15 +451,22 @@ impl Cohort {
             .values(CohortFields::of(&draft))
             .returning(cohorts::all_columns)
             .get_result::<CohortRow>(conn)
-            .map_err(|e| {
-                ApiError::from(e).naming_duplicate(|| format!("this programme already has a cohort {}", draft.code))
-            })?;
+            .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&draft.code)))?;
         Ok(Cohort::from_row(row, (0, 0)))
     }
+}
 
-    /// This cohort with `change` applied (not yet stored), checked against the rules that span
-    /// fields, the allowed status moves, and the seats already taken.
-    pub fn patched(&self, change: UpdateCohort) -> ApiResult<Cohort> {
+impl Change for Cohort {
+    type Change = UpdateCohort;
+
+    /// Locked: seat counts cannot move while the change is checked and stored.
+    fn find_for_change(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
+        Cohort::find_for_seats(conn, id)
+    }
+
+    /// Checked against the rules that span fields, the allowed status moves, and the seats
+    /// already taken.
+    fn patched(&self, _: &mut DbConnection, change: UpdateCohort) -> ApiResult<Cohort> {
         let mut next = self.clone();
         next.code = change.code.unwrap_or(next.code);
         next.name = change.name.unwrap_or(next.name);
@@ -515,47 +512,96 @@ impl Cohort {
         Ok(next)
     }
 
-    /// Store `next` (from [`Cohort::patched`]) if this is still the stored version.
-    pub fn save(&self, conn: &mut DbConnection, mut next: Cohort) -> ApiResult<Cohort> {
-        next.updated_at = crate::http::now();
-        next.version = self.version + 1;
-        let updated = diesel::update(cohorts::table.find(self.id).filter(cohorts::version.eq(self.version)))
-            .set(CohortFields::of(&next))
-            .execute(conn)
-            .map_err(|e| {
-                ApiError::from(e).naming_duplicate(|| format!("this programme already has a cohort {}", next.code))
-            })?;
-        if updated == 0 {
-            return Err(ApiError::PreconditionFailed(format!(
-                "cohort {} changed while this change was being made; fetch it again",
-                self.id
-            )));
+    fn store(&self, conn: &mut DbConnection, current: &Cohort) -> ApiResult<Option<Cohort>> {
+        let updated = diesel::update(
+            cohorts::table
+                .find(self.id)
+                .filter(cohorts::version.eq(current.version)),
+        )
+        .set(CohortFields::of(self))
+        .execute(conn)
+        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))?;
+        Ok((updated == 1).then(|| self.clone()))
+    }
+
+    /// Seats a change frees (a higher capacity, or none) go to the waitlist at once.
+    fn after_change(conn: &mut DbConnection, actor: &Actor, _: &Cohort, after: Cohort) -> ApiResult<Cohort> {
+        let reason = match after.capacity {
+            Some(capacity) => format!("cohort {} capacity raised to {capacity}", after.code),
+            None => format!("cohort {} capacity limit removed", after.code),
+        };
+        let promoted = crate::enrollments::fill_free_seats(conn, actor, &after, &reason)?;
+        if promoted.is_empty() {
+            Ok(after)
+        } else {
+            Cohort::find(conn, after.id)
         }
-        Ok(next)
     }
 }
 
-/// Orders for the cohort list; `-` sorts descending. Ties are broken by id; cohorts without the
-/// sorted value come last either way.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-pub enum CohortSort {
-    /// By place in the series (the default).
-    #[default]
-    #[serde(rename = "sequence")]
-    Sequence,
-    /// By place in the series, descending.
-    #[serde(rename = "-sequence")]
-    SequenceDesc,
-    /// Earliest start first.
-    #[serde(rename = "start_date")]
-    StartDate,
-    /// Latest start first.
-    #[serde(rename = "-start_date")]
-    StartDateDesc,
-    /// By code.
-    #[serde(rename = "code")]
-    Code,
-    /// By code, descending.
-    #[serde(rename = "-code")]
-    CodeDesc,
+impl Remove for Cohort {
+    fn in_use(&self, conn: &mut DbConnection) -> ApiResult<Option<String>> {
+        let enrolments: i64 = enrollments::table
+            .filter(enrollments::cohort_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        let session_count: i64 = sessions::table
+            .filter(sessions::cohort_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        Ok((enrolments > 0 || session_count > 0).then(|| {
+            format!(
+                "cohort {} has {enrolments} enrolment(s) and {session_count} session(s); a cohort with enrolments cannot be deleted (cancel it instead), and its sessions must be deleted first",
+                self.code
+            )
+        }))
+    }
+
+    fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
+        diesel::delete(cohorts::table.find(self.id)).execute(conn)?;
+        Ok(())
+    }
+}
+
+impl List for Cohort {
+    type Filters = CohortFilters;
+    type Parent = ProgramId;
+
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        program: ProgramId,
+        filters: CohortFilters,
+        paging: Paging,
+    ) -> ApiResult<(Vec<Cohort>, i64)> {
+        Program::find_visible(conn, caller, program)?;
+        let query = || {
+            let mut query = cohorts::table.filter(cohorts::program_id.eq(program)).into_boxed();
+            if let Some(status) = filters.status {
+                query = query.filter(cohorts::status.eq(status));
+            }
+            if let Some(source) = &filters.source {
+                query = query.filter(cohorts::source.eq(source.clone()));
+            }
+            query
+        };
+        let sort = filters.sort.unwrap_or_default();
+        let mut order: Vec<list::Order<_>> = match sort.key {
+            CohortOrder::Sequence => sort.by_nulls_last(cohorts::sequence).into(),
+            CohortOrder::StartDate => sort.by_nulls_last(cohorts::start_date).into(),
+            CohortOrder::Code => vec![sort.by(cohorts::code)],
+        };
+        order.push(Box::new(cohorts::id.asc()));
+        let (rows, total) = list::page::<_, _, CohortRow>(conn, query, order, paging)?;
+        let ids: Vec<CohortId> = rows.iter().map(|r| r.id).collect();
+        let mut counts = seat_counts(conn, &ids)?;
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                let c = counts.remove(&row.id).unwrap_or_default();
+                Cohort::from_row(row, c)
+            })
+            .collect();
+        Ok((items, total))
+    }
 }

@@ -1,51 +1,25 @@
-//! `/api/v1/cohorts/{id}/enrollments` and `/api/v1/enrollments/{id}`.
+//! The two enrolment operations that take an `Idempotency-Key`, so that a retried request does
+//! not enrol twice: enrol one trainee, and import a spreadsheet of them. The other enrolment
+//! operations are the standard ones of [`crate::http::crud`].
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use futures_util::StreamExt;
 
-use super::{CreateEnrollment, Enrollment, EnrollmentFilters, EnrollmentStatus, UpdateEnrollment};
-use crate::audit::{self, AuditAction};
-use crate::auth::{Auth, ProgramReaders, Staff};
+use super::import::{self, IMPORT_LIMIT, ImportOptions, ImportReport};
+use super::{CreateEnrollment, Enrollment};
+use crate::auth::{Auth, Staff};
 use crate::cohorts::Cohort;
 use crate::db::Db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::{self, IdempotencyKey, Outcome};
 use crate::http::json::{Body, Query};
-use crate::http::pagination::{Page, PageParams};
-use crate::http::precondition::IfMatch;
-use crate::ids::{CohortId, EnrollmentId};
+use crate::ids::CohortId;
+use crate::resource;
 
-/// List the enrolments of a cohort, oldest first. A liaison sees only trainees holding a seat.
-#[utoipa::path(
-    tag = "enrollments",
-    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
-    params(("id" = i64, Path, description = "Cohort id"), EnrollmentFilters, PageParams),
-    responses(
-        (status = 200, description = "A page of enrolments", body = Page<Enrollment>,
-         headers(("Link" = String, description = "`<…>; rel=\"next\"` while more remain"))),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/cohorts/{id}/enrollments")]
-pub async fn list_enrollments(
-    auth: Auth<ProgramReaders>,
-    db: web::Data<Db>,
-    req: HttpRequest,
-    id: web::Path<CohortId>,
-    filters: Query<EnrollmentFilters>,
-    page: web::Query<PageParams>,
-) -> ApiResult<HttpResponse> {
-    let paging = page.into_inner().paging()?;
-    let cohort = id.into_inner();
-    let filters = filters.0;
-    let caller = auth.caller;
-    let (items, total) = db
-        .run(move |conn| {
-            Cohort::find_visible(conn, &caller, cohort)?;
-            Enrollment::list(conn, &caller, cohort, filters, paging)
-        })
-        .await?;
-    Ok(Page::new(items, total, paging).respond(&req))
+/// Where an enrolment is found.
+fn location(enrollment: &Enrollment) -> String {
+    format!("/api/v1/enrollments/{}", enrollment.id)
 }
 
 /// Enrol a trainee: a seat if one is free, else the waitlist (`status: "nominated"` records only
@@ -74,138 +48,107 @@ pub async fn create_enrollment(
     key: IdempotencyKey,
     body: Body<CreateEnrollment>,
 ) -> ApiResult<HttpResponse> {
-    let actor = auth.actor;
-    let user = auth.caller.id;
     let body = body.get()?;
-    let fingerprint = idempotency::fingerprint(
-        &req,
-        &serde_json::to_vec(&body).map_err(crate::error::ApiError::internal)?,
-    );
-    let cohort = id.into_inner();
+    let fingerprint = idempotency::fingerprint(&req, &serde_json::to_vec(&body).map_err(ApiError::internal)?);
+    let (actor, user, cohort) = (auth.actor, auth.caller.id, id.into_inner());
     let outcome = db
         .write(move |conn| {
+            let work = |conn: &mut _| resource::create::<Enrollment>(conn, &actor, cohort, body);
             idempotency::run(
                 conn,
                 &key,
                 user,
                 &fingerprint,
                 StatusCode::CREATED,
-                |e: &Enrollment| Some(format!("/api/v1/enrollments/{}", e.id)),
-                |conn| {
-                    let cohort = Cohort::find_for_seats(conn, cohort)?;
-                    let enrollment = Enrollment::create(conn, &cohort, body)?;
-                    audit::record(
-                        conn,
-                        &actor,
-                        AuditAction::Create,
-                        "enrollment",
-                        enrollment.id.0,
-                        None::<&Enrollment>,
-                        Some(&enrollment),
-                    )?;
-                    Ok(enrollment)
-                },
+                |e| Some(location(e)),
+                work,
             )
         })
         .await?;
-    Ok(match outcome {
-        Outcome::Fresh(e) => crate::http::created(format!("/api/v1/enrollments/{}", e.id), &e, e.version),
-        Outcome::Replay(replay) => replay.respond(),
-    })
+    Ok(outcome.respond(|e| crate::http::created(location(&e), &e, e.version)))
 }
 
-/// Get one enrolment, with its attendance rate.
-#[utoipa::path(
-    tag = "enrollments",
-    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
-    params(("id" = i64, Path, description = "Enrolment id")),
-    responses(
-        (status = 200, description = "The enrolment", body = Enrollment,
-         headers(("ETag" = String, description = "The enrolment's version, for `If-Match`"))),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/enrollments/{id}")]
-pub async fn get_enrollment(
-    auth: Auth<ProgramReaders>,
-    db: web::Data<Db>,
-    id: web::Path<EnrollmentId>,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let caller = auth.caller;
-    let enrollment = db.run(move |conn| Enrollment::find_visible(conn, &caller, id)).await?;
-    Ok(crate::http::ok_with_etag(&enrollment, enrollment.version))
+/// Read the body up to [`IMPORT_LIMIT`].
+async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request("malformed_body", format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > IMPORT_LIMIT {
+            return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
-/// Move an enrolment through its states, or change its notes. An illegal move is 409 naming the
-/// allowed ones. When an enrolled trainee withdraws, the longest-waiting trainee on the waitlist
-/// is enrolled into the seat, and its audit event says why; a move to `waitlisted` while seats
-/// are free is enrolled at once the same way.
+/// 415 unless the body is declared as CSV.
+fn check_csv(req: &HttpRequest) -> ApiResult<()> {
+    let csv_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if matches!(csv_type.as_deref(), Some("text/csv" | "application/csv")) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            "send the file as CSV with `Content-Type: text/csv`".to_owned(),
+        ))
+    }
+}
+
+/// Nominate trainees into a cohort from a CSV file (`Content-Type: text/csv`), creating the ones
+/// not yet known (matched by email). All or nothing: the error lists every bad row and column.
+/// `?dry_run=true` reports what would happen without writing. `Idempotency-Key` makes a retry
+/// return the first answer.
 #[utoipa::path(
     tag = "enrollments",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(("id" = i64, Path, description = "Enrolment id"), crate::openapi::IfMatchHeader),
-    request_body = UpdateEnrollment,
+    params(
+        ("id" = i64, Path, description = "Cohort id"),
+        ImportOptions,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and file return the first answer",
+         min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
+    ),
+    request_body(content = String, content_type = "text/csv",
+        description = "UTF-8 CSV with a header row: full_name, and any of email, gender, birth_year, position, organisation, province, phone, notes"),
     responses(
-        (status = 200, description = "The changed enrolment", body = Enrollment,
-         headers(("ETag" = String, description = "Its new version"))),
-        crate::openapi::ChangeErrors,
+        (status = 200, description = "What was done (or, for a dry run, what would be)", body = ImportReport),
+        crate::openapi::WriteErrors,
     )
 )]
-#[patch("/enrollments/{id}")]
-pub async fn update_enrollment(
+#[post("/cohorts/{id}/enrollments/import")]
+pub async fn import_enrollments(
     auth: Auth<Staff>,
     db: web::Data<Db>,
-    id: web::Path<EnrollmentId>,
-    if_match: IfMatch,
-    body: Body<UpdateEnrollment>,
+    req: HttpRequest,
+    id: web::Path<CohortId>,
+    options: Query<ImportOptions>,
+    key: IdempotencyKey,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let actor = auth.actor;
-    let body = body.get()?;
-    let id = id.into_inner();
-    let enrollment = db
+    check_csv(&req)?;
+    let bytes = read_body(payload).await?;
+    let dry_run = options.0.dry_run.unwrap_or(false);
+    let fingerprint = idempotency::fingerprint(&req, &bytes);
+    let rows = web::block(move || import::parse(&bytes))
+        .await
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))??;
+    let (actor, user, cohort) = (auth.actor, auth.caller.id, id.into_inner());
+    let outcome = db
         .write(move |conn| {
-            // Lock the cohort first, then read the enrolment, so that its status cannot change
-            // between the check and the write.
-            let cohort_id = Enrollment::find(conn, id)?.cohort_id;
-            let cohort = Cohort::find_for_seats(conn, cohort_id)?;
-            let current = Enrollment::find(conn, id)?;
-            if_match.check(current.version)?;
-            let saved = current.apply(conn, &cohort, body)?;
-            if saved == current {
-                return Ok(current);
+            let work = |conn: &mut _| {
+                let cohort = Cohort::find_for_seats(conn, cohort)?;
+                import::import(conn, &actor, &cohort, rows, dry_run)
+            };
+            if dry_run {
+                // Nothing is written, so there is nothing to replay.
+                return work(conn).map(Outcome::Fresh);
             }
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                "enrollment",
-                id.0,
-                Some(&current),
-                Some(&saved),
-            )?;
-            // A seat freed by a withdrawal goes to the longest-waiting trainee; and a trainee
-            // waitlisted while seats are free does not wait behind later enrolments.
-            if saved.status != current.status {
-                let cohort = Cohort::find(conn, cohort_id)?;
-                let reason = if saved.status == EnrollmentStatus::Withdrawn {
-                    format!(
-                        "enrolment {id} ({}) withdrew from cohort {}",
-                        saved.trainee_name, cohort.code
-                    )
-                } else {
-                    format!(
-                        "cohort {} had a free seat when enrolment {id} became {}",
-                        cohort.code, saved.status
-                    )
-                };
-                let promoted = super::fill_free_seats(conn, &actor, &cohort, &reason)?;
-                if let Some(itself) = promoted.into_iter().find(|e| e.id == id) {
-                    return Ok(itself);
-                }
-            }
-            Ok(saved)
+            idempotency::run(conn, &key, user, &fingerprint, StatusCode::OK, |_| None, work)
         })
         .await?;
-    Ok(crate::http::ok_with_etag(&enrollment, enrollment.version))
+    Ok(outcome.respond(|report| HttpResponse::Ok().json(report)))
 }

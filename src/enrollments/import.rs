@@ -1,5 +1,5 @@
-//! `POST /api/v1/cohorts/{id}/enrollments/import`: nominate many trainees into a cohort from a CSV
-//! file, as spreadsheet programs export it.
+//! The CSV import (`POST /api/v1/cohorts/{id}/enrollments/import`): nominate many trainees into
+//! a cohort from a CSV file, as spreadsheet programs export it.
 //!
 //! The file is UTF-8 with a header row; a leading byte-order mark is skipped. Columns are the
 //! trainee's fields (`full_name` required; `email`, `gender`, `birth_year`, `position`,
@@ -13,26 +13,22 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, post, web};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::{CreateEnrollment, Enrollment, Placement};
-use crate::audit::{self, Actor, AuditAction};
-use crate::auth::{Auth, Staff};
+use crate::audit::{self, Actor, Event};
 use crate::cohorts::Cohort;
-use crate::db::{Db, DbConnection};
+use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::idempotency::{self, IdempotencyKey, Outcome};
-use crate::ids::{CohortId, EnrollmentId, TraineeId};
+use crate::ids::{EnrollmentId, TraineeId};
+use crate::resource::{self, Record};
 use crate::trainees::{CreateTrainee, Trainee};
 
 /// Largest CSV accepted: room for tens of thousands of rows.
-const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
 
 /// Most data rows in one file.
 const MAX_ROWS: usize = 20_000;
@@ -106,13 +102,14 @@ pub struct ImportReport {
 }
 
 /// A checked row.
-struct Row {
+#[derive(Debug)]
+pub struct Row {
     line: usize,
     trainee: CreateTrainee,
 }
 
 /// Parse and check the whole file; every problem is collected, none stops the reading.
-fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
+pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         ApiError::Validation(vec![FieldError::new(
             "rows",
@@ -304,8 +301,9 @@ fn blame_columns(value: &Value, line: usize, detail: &str) -> Vec<FieldError> {
     errors
 }
 
-/// Match or create each row's trainee and nominate it (or, for a dry run, only look).
-fn import(
+/// Match or create each row's trainee and nominate it into `cohort` (locked by
+/// [`Cohort::find_for_seats`]), or, for a dry run, only look.
+pub fn import(
     conn: &mut DbConnection,
     actor: &Actor,
     cohort: &Cohort,
@@ -313,13 +311,7 @@ fn import(
     dry_run: bool,
 ) -> ApiResult<ImportReport> {
     if !cohort.status.takes_enrolments() {
-        return Err(ApiError::conflict(
-            "cohort_closed",
-            format!(
-                "cohort {} is {} and takes no more enrolments",
-                cohort.code, cohort.status
-            ),
-        ));
+        return Err(super::closed(cohort));
     }
     let mut report = ImportReport {
         dry_run,
@@ -339,16 +331,8 @@ fn import(
             Some(trainee) => (Some(trainee.id), RowAction::Matched),
             None if dry_run => (None, RowAction::Created),
             None => {
-                let trainee = Trainee::create(conn, row.trainee).map_err(|e| at_row(e, row.line))?;
-                audit::record(
-                    conn,
-                    actor,
-                    AuditAction::Create,
-                    "trainee",
-                    trainee.id.0,
-                    None::<&Trainee>,
-                    Some(&trainee),
-                )?;
+                let trainee =
+                    resource::create::<Trainee>(conn, actor, (), row.trainee).map_err(|e| at_row(e, row.line))?;
                 (Some(trainee.id), RowAction::Created)
             }
         };
@@ -367,15 +351,11 @@ fn import(
                 status: Some(Placement::Nominated),
                 notes: None,
             };
-            let enrollment = Enrollment::create(conn, cohort, new).map_err(|e| at_row(e, row.line))?;
+            let enrollment = Enrollment::place(conn, cohort, new).map_err(|e| at_row(e, row.line))?;
             audit::record(
                 conn,
                 actor,
-                AuditAction::Create,
-                "enrollment",
-                enrollment.id.0,
-                None::<&Enrollment>,
-                Some(&enrollment),
+                Event::created(Enrollment::ENTITY, enrollment.id.0, &enrollment),
             )?;
             enrollment_id = Some(enrollment.id);
         }
@@ -407,89 +387,6 @@ fn at_row(error: ApiError, line: usize) -> ApiError {
         },
         other => other,
     }
-}
-
-/// Read the body up to [`IMPORT_LIMIT`].
-async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::bad_request("malformed_body", format!("the body could not be read: {e}")))?;
-        if body.len() + chunk.len() > IMPORT_LIMIT {
-            return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// Nominate trainees into a cohort from a CSV file (`Content-Type: text/csv`), creating the ones
-/// not yet known (matched by email). All or nothing: the error lists every bad row and column.
-/// `?dry_run=true` reports what would happen without writing. `Idempotency-Key` makes a retry
-/// return the first answer.
-#[utoipa::path(
-    tag = "enrollments",
-    security(("bearer_auth" = ["admin", "officer"])),
-    params(
-        ("id" = i64, Path, description = "Cohort id"),
-        ImportOptions,
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and file return the first answer",
-         min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
-    ),
-    request_body(content = String, content_type = "text/csv",
-        description = "UTF-8 CSV with a header row: full_name, and any of email, gender, birth_year, position, organisation, province, phone, notes"),
-    responses(
-        (status = 200, description = "What was done (or, for a dry run, what would be)", body = ImportReport),
-        crate::openapi::WriteErrors,
-    )
-)]
-#[post("/cohorts/{id}/enrollments/import")]
-pub async fn import_enrollments(
-    auth: Auth<Staff>,
-    db: web::Data<Db>,
-    req: HttpRequest,
-    id: web::Path<CohortId>,
-    options: crate::http::json::Query<ImportOptions>,
-    key: IdempotencyKey,
-    payload: web::Payload,
-) -> ApiResult<HttpResponse> {
-    let csv_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if !matches!(csv_type.as_deref(), Some("text/csv" | "application/csv")) {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the file as CSV with `Content-Type: text/csv`".to_owned(),
-        ));
-    }
-    let bytes = read_body(payload).await?;
-    let dry_run = options.0.dry_run.unwrap_or(false);
-    let fingerprint = idempotency::fingerprint(&req, &bytes);
-    let rows = web::block(move || parse(&bytes))
-        .await
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))??;
-    let actor = auth.actor;
-    let user = auth.caller.id;
-    let cohort = id.into_inner();
-    let outcome = db
-        .write(move |conn| {
-            let work = |conn: &mut DbConnection| {
-                let cohort = Cohort::find_for_seats(conn, cohort)?;
-                import(conn, &actor, &cohort, rows, dry_run)
-            };
-            if dry_run {
-                // Nothing is written, so there is nothing to replay.
-                return work(conn).map(Outcome::Fresh);
-            }
-            idempotency::run(conn, &key, user, &fingerprint, StatusCode::OK, |_| None, work)
-        })
-        .await?;
-    Ok(match outcome {
-        Outcome::Fresh(report) => HttpResponse::Ok().json(report),
-        Outcome::Replay(replay) => replay.respond(),
-    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 //! capacity. Seat changes lock the cohort first ([`Cohort::find_for_seats`]), so the rule holds
 //! however many requests race on either database.
 //!
-//! Types and queries live here; the HTTP handlers in [`handlers`], the CSV import in [`import`].
+//! Types, rules and queries live here, served by the standard operations of
+//! [`crate::http::crud`]; the CSV import in [`import`]; the handlers of the two operations that
+//! take an `Idempotency-Key` in [`handlers`].
 
 pub mod handlers;
 pub mod import;
@@ -22,12 +24,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::audit::{self, Actor, AuditAction};
-use crate::auth::Caller;
+use crate::access::Caller;
+use crate::audit::{self, Actor, Entity, Event};
 use crate::cohorts::{Cohort, illegal_transition};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, TraineeId, text_enum};
+use crate::resource::list::{self, Paging};
+use crate::resource::{Change, Create, List, Record, keyed_by_id};
 use crate::schema::{attendance, cohorts, enrollments, programs, trainees};
 
 text_enum!(
@@ -106,7 +110,7 @@ pub struct Enrollment {
     /// Where it stands.
     pub status: EnrollmentStatus,
     /// When it joined the waitlist (UTC), if it ever did.
-    #[serde(serialize_with = "crate::http::rfc3339_opt")]
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub waitlisted_at: Option<NaiveDateTime>,
     /// Issued on completion; unique.
@@ -117,11 +121,11 @@ pub struct Enrollment {
     /// Attendance so far.
     pub attendance: AttendanceSummary,
     /// When it was created (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
@@ -269,7 +273,7 @@ pub struct UpdateEnrollment {
     /// The next status: from `nominated` to `enrolled`, `waitlisted` or `rejected`; from
     /// `waitlisted` to `enrolled`; from `enrolled` to `withdrawn`, `completed` or
     /// `did_not_complete`. Anything else is 409; `enrolled` into a full cohort is 409.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub status: Option<EnrollmentStatus>,
     /// Free notes; `null` clears them.
@@ -290,18 +294,6 @@ pub struct EnrollmentFilters {
 }
 
 impl Enrollment {
-    /// The enrolment with `id`, or 404.
-    pub fn find(conn: &mut DbConnection, id: EnrollmentId) -> ApiResult<Enrollment> {
-        let row = enrollments::table
-            .inner_join(trainees::table)
-            .filter(enrollments::id.eq(id))
-            .select(ROW_COLUMNS)
-            .first::<EnrollmentRow>(conn)
-            .optional()?
-            .ok_or_else(|| ApiError::not_found("enrolment", id))?;
-        Ok(with_attendance(conn, vec![row])?.remove(0))
-    }
-
     /// The enrolment `trainee` has in `cohort`, if any.
     pub fn find_in_cohort(
         conn: &mut DbConnection,
@@ -316,67 +308,12 @@ impl Enrollment {
             .optional()?)
     }
 
-    /// The enrolment with `id` if `caller` may see it: a liaison sees only seated enrolments of
-    /// cohorts in its partner's programmes; anything else is 404.
-    pub fn find_visible(conn: &mut DbConnection, caller: &Caller, id: EnrollmentId) -> ApiResult<Enrollment> {
-        let enrollment = Enrollment::find(conn, id)?;
-        if caller.liaison_partner().is_some() {
-            let hidden =
-                !enrollment.status.is_seated() || Cohort::find_visible(conn, caller, enrollment.cohort_id).is_err();
-            if hidden {
-                return Err(ApiError::not_found("enrolment", id));
-            }
-        }
-        Ok(enrollment)
-    }
-
-    /// The enrolments of a cohort, oldest first, one page, with the total. A liaison sees only
-    /// seated ones.
-    pub fn list(
-        conn: &mut DbConnection,
-        caller: &Caller,
-        cohort: CohortId,
-        filters: EnrollmentFilters,
-        paging: crate::http::pagination::Paging,
-    ) -> ApiResult<(Vec<Enrollment>, i64)> {
-        let liaison = caller.liaison_partner().is_some();
-        let query = || {
-            let mut query = enrollments::table
-                .inner_join(trainees::table)
-                .filter(enrollments::cohort_id.eq(cohort))
-                .into_boxed();
-            if liaison {
-                query = query.filter(enrollments::status.eq_any(SEATED));
-            }
-            if let Some(status) = filters.status {
-                query = query.filter(enrollments::status.eq(status));
-            }
-            if let Some(trainee) = filters.trainee_id {
-                query = query.filter(enrollments::trainee_id.eq(trainee));
-            }
-            query
-        };
-        let total: i64 = query().count().get_result(conn)?;
-        let rows: Vec<EnrollmentRow> = query()
-            .select(ROW_COLUMNS)
-            .order(enrollments::id.asc())
-            .limit(paging.limit)
-            .offset(paging.offset)
-            .load(conn)?;
-        Ok((with_attendance(conn, rows)?, total))
-    }
-
-    /// Place a trainee in `cohort` (already locked by [`Cohort::find_for_seats`]): a seat if one is
-    /// free and one was asked for, else the waitlist; or only a nomination.
-    pub fn create(conn: &mut DbConnection, cohort: &Cohort, new: CreateEnrollment) -> ApiResult<Enrollment> {
+    /// Place a trainee in `cohort` (already locked by [`Cohort::find_for_seats`]): a seat if one
+    /// is free and one was asked for, else the waitlist; or only a nomination. Not audited: the
+    /// caller does that, as [`crate::resource::create`] does.
+    pub fn place(conn: &mut DbConnection, cohort: &Cohort, new: CreateEnrollment) -> ApiResult<Enrollment> {
         if !cohort.status.takes_enrolments() {
-            return Err(ApiError::conflict(
-                "cohort_closed",
-                format!(
-                    "cohort {} is {} and takes no more enrolments",
-                    cohort.code, cohort.status
-                ),
-            ));
+            return Err(closed(cohort));
         }
         let trainee_exists: bool =
             diesel::select(diesel::dsl::exists(trainees::table.find(new.trainee_id))).get_result(conn)?;
@@ -402,7 +339,7 @@ impl Enrollment {
                 ),
             ));
         }
-        let now = crate::http::now();
+        let now = crate::clock::now();
         let status = match new.status.unwrap_or_default() {
             Placement::Nominated => EnrollmentStatus::Nominated,
             Placement::Enrolled if cohort.free_seats() == Some(0) => EnrollmentStatus::Waitlisted,
@@ -427,81 +364,205 @@ impl Enrollment {
             })?;
         Enrollment::find(conn, id)
     }
+}
 
-    /// Apply `change`, with the cohort locked: checks the move, the seats and the cohort's status,
-    /// issues a certificate number on completion. Returns the stored enrolment; the caller audits
-    /// it and fills a freed seat.
-    pub fn apply(&self, conn: &mut DbConnection, cohort: &Cohort, change: UpdateEnrollment) -> ApiResult<Enrollment> {
-        let mut status = self.status;
-        let mut waitlisted_at = self.waitlisted_at;
-        let mut certificate = self.certificate_number.clone();
-        if let Some(next) = change.status
-            && next != self.status
+impl Record for Enrollment {
+    type Key = EnrollmentId;
+    const ENTITY: Entity = Entity::Enrollment;
+    const NOUN: &'static str = "enrolment";
+    const NOUNS: &'static str = "enrolments";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: EnrollmentId) -> ApiResult<Enrollment> {
+        let row = enrollments::table
+            .inner_join(trainees::table)
+            .filter(enrollments::id.eq(id))
+            .select(ROW_COLUMNS)
+            .first::<EnrollmentRow>(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("enrolment", id))?;
+        Ok(with_attendance(conn, vec![row])?.remove(0))
+    }
+
+    /// A liaison sees only seated enrolments of cohorts in its partner's programmes; anything
+    /// else is 404.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: EnrollmentId) -> ApiResult<Enrollment> {
+        let enrollment = Enrollment::find(conn, id)?;
+        if caller.liaison_partner().is_some() {
+            let hidden =
+                !enrollment.status.is_seated() || Cohort::find_visible(conn, caller, enrollment.cohort_id).is_err();
+            if hidden {
+                return Err(ApiError::not_found("enrolment", id));
+            }
+        }
+        Ok(enrollment)
+    }
+}
+
+impl Create for Enrollment {
+    type New = CreateEnrollment;
+    type Parent = CohortId;
+
+    /// With the cohort locked, so that seats are counted once per enrolment however many race.
+    fn insert(conn: &mut DbConnection, cohort: CohortId, new: CreateEnrollment) -> ApiResult<Enrollment> {
+        let cohort = Cohort::find_for_seats(conn, cohort)?;
+        Enrollment::place(conn, &cohort, new)
+    }
+}
+
+impl Change for Enrollment {
+    type Change = UpdateEnrollment;
+
+    /// Locks the cohort first, then reads the enrolment, so that its status cannot change
+    /// between the check and the write.
+    fn find_for_change(conn: &mut DbConnection, id: EnrollmentId) -> ApiResult<Enrollment> {
+        let cohort_id = Enrollment::find(conn, id)?.cohort_id;
+        crate::db::dialect::lock_cohort(conn, cohort_id)?;
+        Enrollment::find(conn, id)
+    }
+
+    /// Checks the move, the seats and the cohort's status (read under the lock), and issues a
+    /// certificate number on completion.
+    fn patched(&self, conn: &mut DbConnection, change: UpdateEnrollment) -> ApiResult<Enrollment> {
+        let mut next = self.clone();
+        if let Some(status) = change.status
+            && status != self.status
         {
-            if !self.status.next().contains(&next) {
+            if !self.status.next().contains(&status) {
                 return Err(illegal_transition(
                     &format!("enrolment {}", self.id),
                     self.status,
-                    next,
+                    status,
                     self.status.next(),
                 ));
             }
-            if next == EnrollmentStatus::Enrolled {
-                if !cohort.status.takes_enrolments() {
-                    return Err(ApiError::conflict(
-                        "cohort_closed",
-                        format!(
-                            "cohort {} is {} and takes no more enrolments",
-                            cohort.code, cohort.status
-                        ),
-                    ));
-                }
-                if cohort.free_seats() == Some(0) {
-                    return Err(ApiError::conflict(
-                        "cohort_full",
-                        format!(
-                            "cohort {} is full ({} of {} seats taken); move the enrolment to waitlisted, or raise the capacity",
-                            cohort.code,
-                            cohort.enrolled,
-                            cohort.capacity.unwrap_or_default()
-                        ),
-                    ));
-                }
+            let cohort = Cohort::find(conn, self.cohort_id)?;
+            if status == EnrollmentStatus::Enrolled {
+                check_seat_free(&cohort)?;
             }
-            if next == EnrollmentStatus::Waitlisted {
-                waitlisted_at = Some(crate::http::now());
+            if status == EnrollmentStatus::Waitlisted {
+                next.waitlisted_at = Some(crate::clock::now());
             }
-            if next == EnrollmentStatus::Completed {
-                certificate = Some(certificate_number(conn, cohort, self.id)?);
+            if status == EnrollmentStatus::Completed {
+                next.certificate_number = Some(certificate_number(conn, &cohort, self.id)?);
             }
-            status = next;
+            next.status = status;
         }
-        let notes = change.notes.unwrap_or_else(|| self.notes.clone());
-        if status == self.status && notes == self.notes {
-            return Ok(self.clone());
-        }
+        next.notes = change.notes.unwrap_or(next.notes);
+        Ok(next)
+    }
+
+    fn store(&self, conn: &mut DbConnection, current: &Enrollment) -> ApiResult<Option<Enrollment>> {
         let updated = diesel::update(
             enrollments::table
                 .find(self.id)
-                .filter(enrollments::version.eq(self.version)),
+                .filter(enrollments::version.eq(current.version)),
         )
         .set((
-            enrollments::status.eq(status),
-            enrollments::waitlisted_at.eq(waitlisted_at),
-            enrollments::certificate_number.eq(&certificate),
-            enrollments::notes.eq(&notes),
-            enrollments::updated_at.eq(crate::http::now()),
-            enrollments::version.eq(self.version + 1),
+            enrollments::status.eq(self.status),
+            enrollments::waitlisted_at.eq(self.waitlisted_at),
+            enrollments::certificate_number.eq(&self.certificate_number),
+            enrollments::notes.eq(&self.notes),
+            enrollments::updated_at.eq(self.updated_at),
+            enrollments::version.eq(self.version),
         ))
         .execute(conn)?;
-        if updated == 0 {
-            return Err(ApiError::PreconditionFailed(format!(
-                "enrolment {} changed while this change was being made; fetch it again",
-                self.id
-            )));
-        }
-        Enrollment::find(conn, self.id)
+        (updated == 1).then(|| Enrollment::find(conn, self.id)).transpose()
     }
+
+    /// A seat freed by a withdrawal goes to the longest-waiting trainee; and a trainee waitlisted
+    /// while seats are free does not wait behind later enrolments.
+    fn after_change(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        before: &Enrollment,
+        after: Enrollment,
+    ) -> ApiResult<Enrollment> {
+        if after.status == before.status {
+            return Ok(after);
+        }
+        let cohort = Cohort::find(conn, after.cohort_id)?;
+        let reason = if after.status == EnrollmentStatus::Withdrawn {
+            format!(
+                "enrolment {} ({}) withdrew from cohort {}",
+                after.id, after.trainee_name, cohort.code
+            )
+        } else {
+            format!(
+                "cohort {} had a free seat when enrolment {} became {}",
+                cohort.code, after.id, after.status
+            )
+        };
+        let promoted = fill_free_seats(conn, actor, &cohort, &reason)?;
+        Ok(promoted.into_iter().find(|e| e.id == after.id).unwrap_or(after))
+    }
+}
+
+impl List for Enrollment {
+    type Filters = EnrollmentFilters;
+    type Parent = CohortId;
+
+    /// Oldest first. A liaison sees only seated ones.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        cohort: CohortId,
+        filters: EnrollmentFilters,
+        paging: Paging,
+    ) -> ApiResult<(Vec<Enrollment>, i64)> {
+        Cohort::find_visible(conn, caller, cohort)?;
+        let liaison = caller.liaison_partner().is_some();
+        let query = || {
+            let mut query = enrollments::table
+                .inner_join(trainees::table)
+                .filter(enrollments::cohort_id.eq(cohort))
+                .select(ROW_COLUMNS)
+                .into_boxed();
+            if liaison {
+                query = query.filter(enrollments::status.eq_any(SEATED));
+            }
+            if let Some(status) = filters.status {
+                query = query.filter(enrollments::status.eq(status));
+            }
+            if let Some(trainee) = filters.trainee_id {
+                query = query.filter(enrollments::trainee_id.eq(trainee));
+            }
+            query
+        };
+        let order: [list::Order<_>; 1] = [Box::new(enrollments::id.asc())];
+        let (rows, total) = list::page::<_, _, EnrollmentRow>(conn, query, order, paging)?;
+        Ok((with_attendance(conn, rows)?, total))
+    }
+}
+
+/// 409 unless `cohort` (locked, with current counts) takes enrolments and has a free seat.
+fn check_seat_free(cohort: &Cohort) -> ApiResult<()> {
+    if !cohort.status.takes_enrolments() {
+        return Err(closed(cohort));
+    }
+    if cohort.free_seats() == Some(0) {
+        return Err(ApiError::conflict(
+            "cohort_full",
+            format!(
+                "cohort {} is full ({} of {} seats taken); move the enrolment to waitlisted, or raise the capacity",
+                cohort.code,
+                cohort.enrolled,
+                cohort.capacity.unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// 409 `cohort_closed`: the cohort takes no more enrolments.
+pub(crate) fn closed(cohort: &Cohort) -> ApiError {
+    ApiError::conflict(
+        "cohort_closed",
+        format!(
+            "cohort {} is {} and takes no more enrolments",
+            cohort.code, cohort.status
+        ),
+    )
 }
 
 /// `<programme code>/<cohort code>/<enrolment id>`: unique because the enrolment id is, and
@@ -539,26 +600,21 @@ pub fn fill_free_seats(
         None => waiting.load(conn)?,
     };
     let mut promoted = Vec::with_capacity(waiting.len());
+    let why = format!("enrolled from the waitlist automatically: {reason}");
     for id in waiting {
         let before = Enrollment::find(conn, id)?;
         diesel::update(enrollments::table.find(id))
             .set((
                 enrollments::status.eq(EnrollmentStatus::Enrolled),
-                enrollments::updated_at.eq(crate::http::now()),
+                enrollments::updated_at.eq(crate::clock::now()),
                 enrollments::version.eq(before.version + 1),
             ))
             .execute(conn)?;
         let after = Enrollment::find(conn, id)?;
-        let why = format!("enrolled from the waitlist automatically: {reason}");
-        audit::record_with_reason(
+        audit::record(
             conn,
             actor,
-            AuditAction::Update,
-            "enrollment",
-            id.0,
-            Some(&before),
-            Some(&after),
-            Some(&why),
+            Event::changed(Entity::Enrollment, id.0, &before, &after).because(&why),
         )?;
         promoted.push(after);
     }

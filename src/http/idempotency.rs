@@ -92,6 +92,16 @@ pub enum Outcome<T> {
     Replay(Replay),
 }
 
+impl<T> Outcome<T> {
+    /// The answer: `fresh` builds it from a result that ran now; a replay is sent as stored.
+    pub fn respond(self, fresh: impl FnOnce(T) -> HttpResponse) -> HttpResponse {
+        match self {
+            Outcome::Fresh(result) => fresh(result),
+            Outcome::Replay(replay) => replay.respond(),
+        }
+    }
+}
+
 /// A digest of what makes two requests "the same": method, path, query and body.
 pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
     let mut hash = Sha256::new();
@@ -123,7 +133,7 @@ pub fn run<T: Serialize>(
     let Some(key) = key.0.as_deref() else {
         return work(conn).map(Outcome::Fresh);
     };
-    let now = crate::http::now();
+    let now = crate::clock::now();
     diesel::delete(
         idempotency_keys::table
             .filter(idempotency_keys::user_id.eq(user))

@@ -6,6 +6,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub use crate::resource::Paging;
+
 /// Paging parameters, shared by every collection.
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -16,15 +18,6 @@ pub struct PageParams {
     /// How many items to skip (default 0).
     #[param(minimum = 0, default = 0)]
     pub offset: Option<i64>,
-}
-
-/// Validated paging.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Paging {
-    /// Page size.
-    pub limit: i64,
-    /// Items skipped.
-    pub offset: i64,
 }
 
 impl PageParams {

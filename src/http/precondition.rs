@@ -34,6 +34,12 @@ impl IfMatch {
     }
 }
 
+impl crate::resource::Expect for IfMatch {
+    fn check(&self, version: i32) -> Result<(), ApiError> {
+        IfMatch::check(self, version)
+    }
+}
+
 impl FromRequest for IfMatch {
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;

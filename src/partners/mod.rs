@@ -1,20 +1,22 @@
 //! Partners: the organisations that fund, host, run or teach in programmes, on both sides
 //! (JICA, GRIPS, the INSP, Vietnam's Ministry of Home Affairs, ...).
 //!
-//! Types and queries live here; the HTTP handlers in [`handlers`].
-
-pub mod handlers;
+//! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::access::Caller;
+use crate::audit::Entity;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{PartnerId, text_enum};
-use crate::schema::partners;
+use crate::ids::{PartnerId, ProgramId, text_enum};
+use crate::resource::list::{self, Paging, sort_keys};
+use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::schema::{partners, program_partners, sessions};
 
 text_enum!(
     /// What kind of organisation a partner is.
@@ -66,11 +68,11 @@ pub struct Partner {
     #[serde(skip)]
     pub(crate) search_text: String,
     /// When it was created (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match` to avoid overwriting others.
@@ -87,7 +89,7 @@ pub struct Partner {
 }
 
 /// A new partner.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePartner {
     /// Unique short code.
@@ -123,12 +125,12 @@ pub struct CreatePartner {
 #[serde(deny_unknown_fields)]
 pub struct UpdatePartner {
     /// Unique short code.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::code"))]
     #[schema(nullable = false, pattern = "^[A-Z0-9_-]{2,32}$")]
     pub code: Option<String>,
     /// Name in English.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub name: Option<String>,
@@ -138,11 +140,11 @@ pub struct UpdatePartner {
     #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
     pub name_local: Option<Option<String>>,
     /// Kind of organisation.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub kind: Option<PartnerKind>,
     /// ISO 3166-1 alpha-2 country code.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::country"))]
     #[schema(nullable = false, pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,
@@ -193,19 +195,63 @@ impl PartnerFields {
     }
 }
 
-impl Partner {
-    /// The partner with `id`, or 404.
-    pub fn find(conn: &mut DbConnection, id: PartnerId) -> ApiResult<Partner> {
+sort_keys! {
+    /// Orders for the partner list; `-` sorts descending. Ties are broken by id.
+    pub PartnerSort = Sort<PartnerOrder> { Code = "code", Name = "name", Country = "country", CreatedAt = "created_at" }
+}
+
+/// Filters for the partner list.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct PartnerFilters {
+    /// Finds code, English or local name, ignoring case and Vietnamese diacritics.
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 200))]
+    pub q: Option<String>,
+    /// Only this kind of organisation.
+    pub kind: Option<PartnerKind>,
+    /// Only partners from this country (ISO 3166-1 alpha-2).
+    #[param(max_length = 2, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 2))]
+    pub country: Option<String>,
+    /// Only partners seeded from this source document (a file name such as
+    /// `003_f763ceca04e3ab24.txt`).
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 200))]
+    pub source: Option<String>,
+    /// Only partners taking part in this programme.
+    pub program_id: Option<ProgramId>,
+    /// Order of the list.
+    #[param(inline)]
+    pub sort: Option<PartnerSort>,
+}
+
+fn duplicate_code(code: &str) -> String {
+    format!("a partner with code {code} already exists")
+}
+
+impl Record for Partner {
+    type Key = PartnerId;
+    const ENTITY: Entity = Entity::Partner;
+    const NOUN: &'static str = "partner";
+    const NOUNS: &'static str = "partners";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: PartnerId) -> ApiResult<Partner> {
         partners::table
             .find(id)
             .first(conn)
             .optional()?
             .ok_or_else(|| ApiError::not_found("partner", id))
     }
+}
 
-    /// Insert a new partner.
-    pub fn create(conn: &mut DbConnection, new: CreatePartner) -> ApiResult<Partner> {
-        let now = crate::http::now();
+impl Create for Partner {
+    type New = CreatePartner;
+    type Parent = ();
+
+    fn insert(conn: &mut DbConnection, _: (), new: CreatePartner) -> ApiResult<Partner> {
+        let now = crate::clock::now();
         let draft = Partner {
             id: PartnerId(0),
             code: new.code,
@@ -227,13 +273,14 @@ impl Partner {
             .values(PartnerFields::of(&draft))
             .returning(partners::all_columns)
             .get_result(conn)
-            .map_err(|e| {
-                ApiError::from(e).naming_duplicate(|| format!("a partner with code {} already exists", draft.code))
-            })
+            .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&draft.code)))
     }
+}
 
-    /// This partner with `change` applied (not yet stored).
-    pub fn patched(&self, change: UpdatePartner) -> Partner {
+impl Change for Partner {
+    type Change = UpdatePartner;
+
+    fn patched(&self, _: &mut DbConnection, change: UpdatePartner) -> ApiResult<Partner> {
         let mut next = self.clone();
         next.code = change.code.unwrap_or(next.code);
         next.name = change.name.unwrap_or(next.name);
@@ -242,21 +289,97 @@ impl Partner {
         next.country = change.country.unwrap_or(next.country);
         next.website = change.website.unwrap_or(next.website);
         next.notes = change.notes.unwrap_or(next.notes);
-        next
+        Ok(next)
     }
 
-    /// Store `next` over `self` if nobody changed it since it was read; bumps the version.
-    pub fn save(&self, conn: &mut DbConnection, mut next: Partner) -> ApiResult<Partner> {
-        next.version = self.version + 1;
-        next.updated_at = crate::http::now();
-        diesel::update(partners::table.find(self.id).filter(partners::version.eq(self.version)))
-            .set(PartnerFields::of(&next))
-            .returning(partners::all_columns)
-            .get_result(conn)
-            .optional()
-            .map_err(|e| {
-                ApiError::from(e).naming_duplicate(|| format!("a partner with code {} already exists", next.code))
-            })?
-            .ok_or_else(|| ApiError::PreconditionFailed("the partner changed while this request ran; retry".to_owned()))
+    fn store(&self, conn: &mut DbConnection, current: &Partner) -> ApiResult<Option<Partner>> {
+        diesel::update(
+            partners::table
+                .find(self.id)
+                .filter(partners::version.eq(current.version)),
+        )
+        .set(PartnerFields::of(self))
+        .returning(partners::all_columns)
+        .get_result(conn)
+        .optional()
+        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))
+    }
+}
+
+impl Remove for Partner {
+    fn in_use(&self, conn: &mut DbConnection) -> ApiResult<Option<String>> {
+        let programmes: i64 = program_partners::table
+            .filter(program_partners::partner_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        if programmes > 0 {
+            return Ok(Some(format!(
+                "partner {} takes part in {programmes} programme(s); remove it from them first",
+                self.code
+            )));
+        }
+        let talks: i64 = sessions::table
+            .filter(sessions::speaker_partner_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        Ok((talks > 0).then(|| {
+            format!(
+                "partner {} is named as the speaker's organisation of {talks} session(s); change those first",
+                self.code
+            )
+        }))
+    }
+
+    fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
+        diesel::delete(partners::table.find(self.id)).execute(conn)?;
+        Ok(())
+    }
+}
+
+impl List for Partner {
+    type Filters = PartnerFilters;
+    type Parent = ();
+
+    fn list(
+        conn: &mut DbConnection,
+        _: &Caller,
+        _: (),
+        filters: PartnerFilters,
+        paging: Paging,
+    ) -> ApiResult<(Vec<Partner>, i64)> {
+        let query = || {
+            let mut query = partners::table.into_boxed();
+            if let Some(q) = &filters.q {
+                query = query.filter(
+                    partners::search_text
+                        .like(crate::text::contains_pattern(q))
+                        .escape('\\'),
+                );
+            }
+            if let Some(kind) = filters.kind {
+                query = query.filter(partners::kind.eq(kind));
+            }
+            if let Some(country) = &filters.country {
+                query = query.filter(partners::country.eq(country.to_uppercase()));
+            }
+            if let Some(source) = &filters.source {
+                query = query.filter(partners::source.eq(source.clone()));
+            }
+            if let Some(program_id) = filters.program_id {
+                let taking_part = program_partners::table
+                    .filter(program_partners::program_id.eq(program_id))
+                    .select(program_partners::partner_id);
+                query = query.filter(partners::id.eq_any(taking_part));
+            }
+            query
+        };
+        let sort = filters.sort.unwrap_or_default();
+        let order = match sort.key {
+            PartnerOrder::Code => sort.by(partners::code),
+            PartnerOrder::Name => sort.by(partners::name),
+            PartnerOrder::Country => sort.by(partners::country),
+            PartnerOrder::CreatedAt => sort.by(partners::created_at),
+        };
+        list::page(conn, query, [order, Box::new(partners::id.asc())], paging)
     }
 }

@@ -1,23 +1,25 @@
 //! Programmes: cooperation programmes with foreign partners (JICA's young-leaders project, the
 //! GRIPS courses, the INSP placements, ...), and the roles partners hold in them ([`partners`]).
 //!
-//! Types and queries live here; the HTTP handlers in [`handlers`].
+//! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
 
-pub mod handlers;
 pub mod partners;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use crate::auth::Caller;
+use crate::access::Caller;
+use crate::audit::Entity;
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{ProgramId, text_enum};
-use crate::schema::{program_partners, programs};
+use crate::ids::{PartnerId, ProgramId, text_enum};
+use crate::resource::list::{self, Paging, sort_keys};
+use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::schema::{cohorts, program_partners, programs};
 
 text_enum!(
     /// What form a programme takes.
@@ -100,11 +102,11 @@ pub struct Program {
     /// Free description.
     pub description: Option<String>,
     /// When it was created (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
@@ -214,7 +216,7 @@ fn valid_focus_areas(tags: &[String]) -> Result<(), ValidationError> {
 }
 
 /// A new programme.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "CreateProgram::dates", skip_on_field_errors = false))]
 pub struct CreateProgram {
@@ -281,12 +283,12 @@ impl CreateProgram {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProgram {
     /// Unique short code.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::code"))]
     #[schema(nullable = false, pattern = "^[A-Z0-9_-]{2,32}$")]
     pub code: Option<String>,
     /// Title in English.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub title: Option<String>,
@@ -296,11 +298,11 @@ pub struct UpdateProgram {
     #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
     pub title_vi: Option<Option<String>>,
     /// Form of the programme.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub kind: Option<ProgramKind>,
     /// Where it stands.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub status: Option<ProgramStatus>,
     /// First day, month or year; `null` clears it.
@@ -329,7 +331,7 @@ pub struct UpdateProgram {
     #[schema(value_type = Option<i32>, minimum = 0, maximum = 10_000)]
     pub planned_cohorts: Option<Option<i32>>,
     /// Short tags; `[]` clears them.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "valid_focus_areas"))]
     #[schema(nullable = false, max_items = 30)]
     pub focus_areas: Option<Vec<String>>,
@@ -339,7 +341,7 @@ pub struct UpdateProgram {
     #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
     pub description: Option<Option<String>>,
     /// Reported figures; `[]` clears them.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(length(max = 50), nested)]
     #[schema(nullable = false, max_items = 50)]
     pub figures: Option<Vec<Figure>>,
@@ -398,6 +400,51 @@ impl ProgramFields {
     }
 }
 
+sort_keys! {
+    /// Orders for the programme list; `-` sorts descending. Ties are broken by id; programmes
+    /// without a start date come last either way.
+    pub ProgramSort = Sort<ProgramOrder> { Code = "code", Title = "title", StartDate = "start_date", CreatedAt = "created_at" }
+}
+
+/// Filters for the programme list.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ProgramFilters {
+    /// Finds code, English or Vietnamese title, ignoring case and Vietnamese diacritics.
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 200))]
+    pub q: Option<String>,
+    /// Only this status.
+    pub status: Option<ProgramStatus>,
+    /// Only this kind.
+    pub kind: Option<ProgramKind>,
+    /// Only programmes with this focus area tag.
+    #[param(max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 50))]
+    pub focus_area: Option<String>,
+    /// Only programmes this partner takes part in.
+    pub partner_id: Option<PartnerId>,
+    /// Only programmes seeded from this source document (a file name).
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 200))]
+    pub source: Option<String>,
+    /// Order of the list.
+    #[param(inline)]
+    pub sort: Option<ProgramSort>,
+}
+
+/// The ids of the programmes `partner` takes part in.
+#[diesel::dsl::auto_type]
+fn taken_part_in(partner: PartnerId) -> _ {
+    program_partners::table
+        .filter(program_partners::partner_id.eq(partner))
+        .select(program_partners::program_id)
+}
+
+fn duplicate_code(code: &str) -> String {
+    format!("a programme with code {code} already exists")
+}
+
 impl Program {
     /// 404 unless `caller` may see programme `id`: a liaison sees only the programmes its partner
     /// takes part in, and must not learn that others exist.
@@ -406,9 +453,7 @@ impl Program {
             return Ok(());
         };
         let takes_part: bool = diesel::select(diesel::dsl::exists(
-            program_partners::table
-                .filter(program_partners::program_id.eq(id))
-                .filter(program_partners::partner_id.eq(partner)),
+            taken_part_in(partner).filter(program_partners::program_id.eq(id)),
         ))
         .get_result(conn)?;
         if takes_part {
@@ -417,9 +462,16 @@ impl Program {
             Err(ApiError::not_found("programme", id))
         }
     }
+}
 
-    /// The programme with `id`, or 404.
-    pub fn find(conn: &mut DbConnection, id: ProgramId) -> ApiResult<Program> {
+impl Record for Program {
+    type Key = ProgramId;
+    const ENTITY: Entity = Entity::Program;
+    const NOUN: &'static str = "programme";
+    const NOUNS: &'static str = "programmes";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: ProgramId) -> ApiResult<Program> {
         programs::table
             .find(id)
             .first::<ProgramRow>(conn)
@@ -428,9 +480,18 @@ impl Program {
             .try_into()
     }
 
-    /// Insert a new programme.
-    pub fn create(conn: &mut DbConnection, new: CreateProgram) -> ApiResult<Program> {
-        let now = crate::http::now();
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: ProgramId) -> ApiResult<Program> {
+        Program::check_visible(conn, caller, id)?;
+        Program::find(conn, id)
+    }
+}
+
+impl Create for Program {
+    type New = CreateProgram;
+    type Parent = ();
+
+    fn insert(conn: &mut DbConnection, _: (), new: CreateProgram) -> ApiResult<Program> {
+        let now = crate::clock::now();
         let draft = Program {
             id: ProgramId(0),
             code: new.code,
@@ -456,15 +517,16 @@ impl Program {
             .values(ProgramFields::of(&draft)?)
             .returning(programs::all_columns)
             .get_result::<ProgramRow>(conn)
-            .map_err(|e| {
-                ApiError::from(e).naming_duplicate(|| format!("a programme with code {} already exists", draft.code))
-            })?
+            .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&draft.code)))?
             .try_into()
     }
+}
 
-    /// This programme with `change` applied (not yet stored), checked against the rules that
-    /// span fields.
-    pub fn patched(&self, change: UpdateProgram) -> ApiResult<Program> {
+impl Change for Program {
+    type Change = UpdateProgram;
+
+    /// Checked against the rules that span fields.
+    fn patched(&self, _: &mut DbConnection, change: UpdateProgram) -> ApiResult<Program> {
         let mut next = self.clone();
         next.code = change.code.unwrap_or(next.code);
         next.title = change.title.unwrap_or(next.title);
@@ -493,21 +555,107 @@ impl Program {
         Ok(next)
     }
 
-    /// Store `next` over `self` if nobody changed it since it was read; bumps the version.
-    pub fn save(&self, conn: &mut DbConnection, mut next: Program) -> ApiResult<Program> {
-        next.version = self.version + 1;
-        next.updated_at = crate::http::now();
-        diesel::update(programs::table.find(self.id).filter(programs::version.eq(self.version)))
-            .set(ProgramFields::of(&next)?)
-            .returning(programs::all_columns)
-            .get_result::<ProgramRow>(conn)
-            .optional()
-            .map_err(|e| {
-                ApiError::from(e).naming_duplicate(|| format!("a programme with code {} already exists", next.code))
-            })?
-            .ok_or_else(|| {
-                ApiError::PreconditionFailed("the programme changed while this request ran; retry".to_owned())
-            })?
-            .try_into()
+    fn store(&self, conn: &mut DbConnection, current: &Program) -> ApiResult<Option<Program>> {
+        diesel::update(
+            programs::table
+                .find(self.id)
+                .filter(programs::version.eq(current.version)),
+        )
+        .set(ProgramFields::of(self)?)
+        .returning(programs::all_columns)
+        .get_result::<ProgramRow>(conn)
+        .optional()
+        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))?
+        .map(Program::try_from)
+        .transpose()
+    }
+}
+
+impl Remove for Program {
+    fn in_use(&self, conn: &mut DbConnection) -> ApiResult<Option<String>> {
+        let partners: i64 = program_partners::table
+            .filter(program_partners::program_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        if partners > 0 {
+            return Ok(Some(format!(
+                "programme {} still names {partners} partner(s); remove them from /api/v1/programs/{}/partners first",
+                self.code, self.id
+            )));
+        }
+        let cohort_count: i64 = cohorts::table
+            .filter(cohorts::program_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        Ok((cohort_count > 0).then(|| {
+            format!(
+                "programme {} has {cohort_count} cohort(s); delete them from /api/v1/programs/{}/cohorts first",
+                self.code, self.id
+            )
+        }))
+    }
+
+    fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
+        diesel::delete(programs::table.find(self.id)).execute(conn)?;
+        Ok(())
+    }
+}
+
+impl List for Program {
+    type Filters = ProgramFilters;
+    type Parent = ();
+
+    /// A liaison sees only the programmes its partner takes part in.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        _: (),
+        filters: ProgramFilters,
+        paging: Paging,
+    ) -> ApiResult<(Vec<Program>, i64)> {
+        let liaison_partner = caller.liaison_partner();
+        let query = || {
+            let mut query = programs::table.into_boxed();
+            if let Some(partner) = liaison_partner {
+                query = query.filter(programs::id.eq_any(taken_part_in(partner)));
+            }
+            if let Some(q) = &filters.q {
+                query = query.filter(
+                    programs::search_text
+                        .like(crate::text::contains_pattern(q))
+                        .escape('\\'),
+                );
+            }
+            if let Some(status) = filters.status {
+                query = query.filter(programs::status.eq(status));
+            }
+            if let Some(kind) = filters.kind {
+                query = query.filter(programs::kind.eq(kind));
+            }
+            if let Some(source) = &filters.source {
+                query = query.filter(programs::source.eq(source.clone()));
+            }
+            if let Some(tag) = &filters.focus_area {
+                // Stored as a JSON array of tags; a quoted tag matches whole tags only.
+                let quoted = serde_json::Value::from(tag.as_str()).to_string();
+                let pattern = crate::text::contains_pattern(&quoted);
+                query = query.filter(programs::focus_areas.like(pattern).escape('\\'));
+            }
+            if let Some(partner_id) = filters.partner_id {
+                query = query.filter(programs::id.eq_any(taken_part_in(partner_id)));
+            }
+            query
+        };
+        let sort = filters.sort.unwrap_or_default();
+        let mut order = match sort.key {
+            ProgramOrder::Code => vec![sort.by(programs::code)],
+            ProgramOrder::Title => vec![sort.by(programs::title)],
+            ProgramOrder::StartDate => sort.by_nulls_last(programs::start_date).into(),
+            ProgramOrder::CreatedAt => vec![sort.by(programs::created_at)],
+        };
+        order.push(Box::new(programs::id.asc()));
+        let (rows, total) = list::page::<_, _, ProgramRow>(conn, query, order, paging)?;
+        let items = rows.into_iter().map(Program::try_from).collect::<ApiResult<Vec<_>>>()?;
+        Ok((items, total))
     }
 }

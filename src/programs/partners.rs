@@ -1,7 +1,6 @@
-//! `/api/v1/programs/{id}/partners[/{partner_id}]`: the roles a partner holds in a programme.
+//! The roles a partner holds in a programme (`/api/v1/programs/{id}/partners[/{partner_id}]`).
 //! A partner appears at most once per programme, holding one or more roles.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -9,15 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use super::Program;
-use crate::audit::{self, AuditAction};
-use crate::auth::{Auth, ProgramReaders, Staff};
-use crate::db::{Db, DbConnection};
+use crate::access::Caller;
+use crate::audit::Entity;
+use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::http::json::Body;
-use crate::http::pagination::{Page, PageParams};
-use crate::http::precondition::IfMatch;
 use crate::ids::{PartnerId, ProgramId, ProgramPartnerId, text_enum};
 use crate::partners::{Partner, PartnerKind};
+use crate::resource::list::{self, Paging};
+use crate::resource::{Change, Create, List, Record, Remove};
 use crate::schema::{partners, program_partners};
 
 text_enum!(
@@ -90,11 +88,11 @@ pub struct ProgramPartner {
     /// Free notes: what exactly it funds, hosts or teaches.
     pub notes: Option<String>,
     /// When it was created (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
@@ -135,11 +133,11 @@ pub struct CreateProgramPartner {
 }
 
 /// Change a partner's roles or notes.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProgramPartner {
     /// Its roles, at least one, each once.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "valid_roles"))]
     #[schema(nullable = false, min_items = 1)]
     pub roles: Option<Vec<PartnerRole>>,
@@ -208,9 +206,38 @@ impl ProgramPartner {
             version: self.version,
         })
     }
+}
 
-    /// The partner's place in the programme, or 404 (also when the programme does not exist).
-    pub fn find(conn: &mut DbConnection, program_id: ProgramId, partner_id: PartnerId) -> ApiResult<Self> {
+/// Filters for a programme's partners.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ProgramPartnerFilters {
+    /// Only partners holding this role.
+    pub role: Option<PartnerRole>,
+}
+
+impl Record for ProgramPartner {
+    type Key = (ProgramId, PartnerId);
+    const ENTITY: Entity = Entity::ProgramPartner;
+    const NOUN: &'static str = "partner role";
+    const NOUNS: &'static str = "the programme's partner roles";
+
+    fn key(&self) -> (ProgramId, PartnerId) {
+        (self.program_id, self.partner_id)
+    }
+    fn audit_id(&self) -> i64 {
+        self.id.0
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    fn stamp(&mut self, version: i32, at: NaiveDateTime) {
+        self.version = version;
+        self.updated_at = at;
+    }
+
+    /// 404 also when the programme does not exist.
+    fn find(conn: &mut DbConnection, (program_id, partner_id): (ProgramId, PartnerId)) -> ApiResult<Self> {
         let (row, partner) = program_partners::table
             .inner_join(partners::table)
             .filter(program_partners::program_id.eq(program_id))
@@ -221,277 +248,136 @@ impl ProgramPartner {
             .ok_or_else(|| ApiError::NotFound(format!("partner {partner_id} has no role in programme {program_id}")))?;
         Self::from_row(row, partner)
     }
+
+    /// A liaison sees the partners of the programmes its own partner takes part in.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, key: (ProgramId, PartnerId)) -> ApiResult<Self> {
+        Program::check_visible(conn, caller, key.0)?;
+        Self::find(conn, key)
+    }
 }
 
-/// Filters for a programme's partners.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ProgramPartnerFilters {
-    /// Only partners holding this role.
-    pub role: Option<PartnerRole>,
-}
+impl Create for ProgramPartner {
+    type New = CreateProgramPartner;
+    type Parent = ProgramId;
 
-/// List the partners of a programme with their roles, by partner code.
-#[utoipa::path(
-    tag = "programs",
-    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
-    params(("id" = i64, Path, description = "Programme id"), ProgramPartnerFilters, PageParams),
-    responses(
-        (status = 200, description = "A page of the programme's partners", body = Page<ProgramPartner>,
-         headers(("Link" = String, description = "`<…>; rel=\"next\"` while more remain"))),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/programs/{id}/partners")]
-pub async fn list_program_partners(
-    auth: Auth<ProgramReaders>,
-    db: web::Data<Db>,
-    req: HttpRequest,
-    id: web::Path<ProgramId>,
-    filters: web::Query<ProgramPartnerFilters>,
-    page: web::Query<PageParams>,
-) -> ApiResult<HttpResponse> {
-    let paging = page.into_inner().paging()?;
-    let program_id = id.into_inner();
-    let role = filters.into_inner().role;
-    let caller = auth.caller;
-    let (rows, total) = db
-        .run(move |conn| {
-            Program::check_visible(conn, &caller, program_id)?;
-            Program::find(conn, program_id)?;
-            let query = || {
-                let mut query = program_partners::table
-                    .inner_join(partners::table)
-                    .filter(program_partners::program_id.eq(program_id))
-                    .into_boxed();
-                if let Some(role) = role {
-                    // Roles are stored as a JSON array of names from a closed list.
-                    query = query.filter(program_partners::roles.like(format!("%\"{role}\"%")));
-                }
-                query
-            };
-            let total: i64 = query().count().get_result(conn)?;
-            let rows: Vec<(ProgramPartnerRow, PartnerSummary)> = query()
-                .select((program_partners::all_columns, SUMMARY))
-                .order((partners::code.asc(), program_partners::id.asc()))
-                .limit(paging.limit)
-                .offset(paging.offset)
-                .load(conn)?;
-            Ok((rows, total))
-        })
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(|(row, partner)| ProgramPartner::from_row(row, partner))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Page::new(items, total, paging).respond(&req))
-}
-
-/// Get a partner's roles in a programme.
-#[utoipa::path(
-    tag = "programs",
-    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
-    params(("id" = i64, Path, description = "Programme id"), ("partner_id" = i64, Path, description = "Partner id")),
-    responses(
-        (status = 200, description = "The partner's place in the programme", body = ProgramPartner,
-         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/programs/{id}/partners/{partner_id}")]
-pub async fn get_program_partner(
-    auth: Auth<ProgramReaders>,
-    db: web::Data<Db>,
-    path: web::Path<(ProgramId, PartnerId)>,
-) -> ApiResult<HttpResponse> {
-    let (program_id, partner_id) = path.into_inner();
-    let caller = auth.caller;
-    let link = db
-        .run(move |conn| {
-            Program::check_visible(conn, &caller, program_id)?;
-            ProgramPartner::find(conn, program_id, partner_id)
-        })
-        .await?;
-    Ok(crate::http::ok_with_etag(&link, link.version))
-}
-
-/// Give a partner roles in a programme.
-#[utoipa::path(
-    tag = "programs",
-    security(("bearer_auth" = ["admin", "officer"])),
-    params(("id" = i64, Path, description = "Programme id")),
-    request_body = CreateProgramPartner,
-    responses(
-        (status = 201, description = "Created", body = ProgramPartner,
-         headers(("Location" = String, description = "Its URL"), ("ETag" = String, description = "Its version"))),
-        crate::openapi::WriteErrors,
-    )
-)]
-#[post("/programs/{id}/partners")]
-pub async fn add_program_partner(
-    auth: Auth<Staff>,
-    db: web::Data<Db>,
-
-    id: web::Path<ProgramId>,
-    body: Body<CreateProgramPartner>,
-) -> ApiResult<HttpResponse> {
-    let actor = auth.actor;
-    let program_id = id.into_inner();
-    let new = body.get()?;
-    let link = db
-        .write(move |conn| {
-            let program = Program::find(conn, program_id)?;
-            let partner = match Partner::find(conn, new.partner_id) {
-                Err(ApiError::NotFound(_)) => {
-                    return Err(ApiError::invalid("partner_id", "not_found", format!("names no partner (id {})", new.partner_id)));
-                }
-                other => other?,
-            };
-            let taken: i64 = program_partners::table
-                .filter(program_partners::program_id.eq(program_id))
-                .filter(program_partners::partner_id.eq(new.partner_id))
-                .count()
-                .get_result(conn)?;
-            if taken > 0 {
-                return Err(ApiError::conflict(
-                    "duplicate",
-                    format!(
-                        "{} already has a role in {}; change its roles with PATCH /api/v1/programs/{program_id}/partners/{}",
-                        partner.code, program.code, partner.id
-                    ),
+    fn insert(conn: &mut DbConnection, program_id: ProgramId, new: CreateProgramPartner) -> ApiResult<Self> {
+        let program = Program::find(conn, program_id)?;
+        let partner = match Partner::find(conn, new.partner_id) {
+            Err(ApiError::NotFound(_)) => {
+                return Err(ApiError::invalid(
+                    "partner_id",
+                    "not_found",
+                    format!("names no partner (id {})", new.partner_id),
                 ));
             }
-            let now = crate::http::now();
-            let draft = ProgramPartner {
-                id: ProgramPartnerId(0),
-                program_id,
-                partner_id: partner.id,
-                partner: PartnerSummary {
-                    id: partner.id,
-                    code: partner.code,
-                    name: partner.name,
-                    name_local: partner.name_local,
-                    kind: partner.kind,
-                    country: partner.country,
-                },
-                roles: new.roles,
-                notes: new.notes,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-                source: None,
-                seed_key: None,
-            };
-            let row: ProgramPartnerRow = diesel::insert_into(program_partners::table)
-                .values(draft.fields()?)
-                .returning(program_partners::all_columns)
-                .get_result(conn)?;
-            let link = ProgramPartner::from_row(row, draft.partner)?;
-            audit::record(conn, &actor, AuditAction::Create, "program_partner", link.id.0, None::<&ProgramPartner>, Some(&link))?;
-            Ok(link)
-        })
-        .await?;
-    let location = format!("/api/v1/programs/{}/partners/{}", link.program_id, link.partner_id);
-    Ok(crate::http::created(location, &link, link.version))
-}
-
-/// Change a partner's roles or notes in a programme.
-#[utoipa::path(
-    tag = "programs",
-    security(("bearer_auth" = ["admin", "officer"])),
-    params(("id" = i64, Path, description = "Programme id"), ("partner_id" = i64, Path, description = "Partner id"),
-           crate::openapi::IfMatchHeader),
-    request_body = UpdateProgramPartner,
-    responses(
-        (status = 200, description = "The changed roles", body = ProgramPartner,
-         headers(("ETag" = String, description = "Its new version"))),
-        crate::openapi::ChangeErrors,
-    )
-)]
-#[patch("/programs/{id}/partners/{partner_id}")]
-pub async fn update_program_partner(
-    auth: Auth<Staff>,
-    db: web::Data<Db>,
-
-    path: web::Path<(ProgramId, PartnerId)>,
-    if_match: IfMatch,
-    body: Body<UpdateProgramPartner>,
-) -> ApiResult<HttpResponse> {
-    let actor = auth.actor;
-    let (program_id, partner_id) = path.into_inner();
-    let change = body.get()?;
-    let link = db
-        .write(move |conn| {
-            let current = ProgramPartner::find(conn, program_id, partner_id)?;
-            if_match.check(current.version)?;
-            let mut next = current.clone();
-            next.roles = change.roles.unwrap_or(next.roles);
-            next.notes = change.notes.unwrap_or(next.notes);
-            if next == current {
-                return Ok(current);
-            }
-            next.version = current.version + 1;
-            next.updated_at = crate::http::now();
-            let row: ProgramPartnerRow = diesel::update(
-                program_partners::table
-                    .find(current.id)
-                    .filter(program_partners::version.eq(current.version)),
-            )
-            .set(next.fields()?)
+            other => other?,
+        };
+        let taken: i64 = program_partners::table
+            .filter(program_partners::program_id.eq(program_id))
+            .filter(program_partners::partner_id.eq(new.partner_id))
+            .count()
+            .get_result(conn)?;
+        if taken > 0 {
+            return Err(ApiError::conflict(
+                "duplicate",
+                format!(
+                    "{} already has a role in {}; change its roles with PATCH /api/v1/programs/{program_id}/partners/{}",
+                    partner.code, program.code, partner.id
+                ),
+            ));
+        }
+        let now = crate::clock::now();
+        let draft = ProgramPartner {
+            id: ProgramPartnerId(0),
+            program_id,
+            partner_id: partner.id,
+            partner: PartnerSummary {
+                id: partner.id,
+                code: partner.code,
+                name: partner.name,
+                name_local: partner.name_local,
+                kind: partner.kind,
+                country: partner.country,
+            },
+            roles: new.roles,
+            notes: new.notes,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            source: None,
+            seed_key: None,
+        };
+        let row: ProgramPartnerRow = diesel::insert_into(program_partners::table)
+            .values(draft.fields()?)
             .returning(program_partners::all_columns)
-            .get_result(conn)
-            .optional()?
-            .ok_or_else(|| {
-                ApiError::PreconditionFailed("the roles changed while this request ran; retry".to_owned())
-            })?;
-            let saved = ProgramPartner::from_row(row, current.partner.clone())?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                "program_partner",
-                saved.id.0,
-                Some(&current),
-                Some(&saved),
-            )?;
-            Ok(saved)
-        })
-        .await?;
-    Ok(crate::http::ok_with_etag(&link, link.version))
+            .get_result(conn)?;
+        ProgramPartner::from_row(row, draft.partner)
+    }
 }
 
-/// Remove a partner from a programme.
-#[utoipa::path(
-    tag = "programs",
-    security(("bearer_auth" = ["admin", "officer"])),
-    params(("id" = i64, Path, description = "Programme id"), ("partner_id" = i64, Path, description = "Partner id"),
-           crate::openapi::IfMatchHeader),
-    responses((status = 204, description = "Removed"), crate::openapi::DeleteErrors)
-)]
-#[delete("/programs/{id}/partners/{partner_id}")]
-pub async fn remove_program_partner(
-    auth: Auth<Staff>,
-    db: web::Data<Db>,
+impl Change for ProgramPartner {
+    type Change = UpdateProgramPartner;
 
-    path: web::Path<(ProgramId, PartnerId)>,
-    if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
-    let actor = auth.actor;
-    let (program_id, partner_id) = path.into_inner();
-    db.write(move |conn| {
-        let current = ProgramPartner::find(conn, program_id, partner_id)?;
-        if_match.check(current.version)?;
-        diesel::delete(program_partners::table.find(current.id)).execute(conn)?;
-        audit::record(
-            conn,
-            &actor,
-            AuditAction::Delete,
-            "program_partner",
-            current.id.0,
-            Some(&current),
-            None::<&ProgramPartner>,
+    fn patched(&self, _: &mut DbConnection, change: UpdateProgramPartner) -> ApiResult<Self> {
+        let mut next = self.clone();
+        next.roles = change.roles.unwrap_or(next.roles);
+        next.notes = change.notes.unwrap_or(next.notes);
+        Ok(next)
+    }
+
+    fn store(&self, conn: &mut DbConnection, current: &Self) -> ApiResult<Option<Self>> {
+        diesel::update(
+            program_partners::table
+                .find(self.id)
+                .filter(program_partners::version.eq(current.version)),
         )
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+        .set(self.fields()?)
+        .returning(program_partners::all_columns)
+        .get_result::<ProgramPartnerRow>(conn)
+        .optional()?
+        .map(|row| ProgramPartner::from_row(row, self.partner.clone()))
+        .transpose()
+    }
+}
+
+impl Remove for ProgramPartner {
+    fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
+        diesel::delete(program_partners::table.find(self.id)).execute(conn)?;
+        Ok(())
+    }
+}
+
+impl List for ProgramPartner {
+    type Filters = ProgramPartnerFilters;
+    type Parent = ProgramId;
+
+    /// By partner code.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        program_id: ProgramId,
+        filters: ProgramPartnerFilters,
+        paging: Paging,
+    ) -> ApiResult<(Vec<Self>, i64)> {
+        Program::find_visible(conn, caller, program_id)?;
+        let query = || {
+            let mut query = program_partners::table
+                .inner_join(partners::table)
+                .filter(program_partners::program_id.eq(program_id))
+                .select((program_partners::all_columns, SUMMARY))
+                .into_boxed();
+            if let Some(role) = filters.role {
+                // Roles are stored as a JSON array of names from a closed list.
+                query = query.filter(program_partners::roles.like(format!("%\"{role}\"%")));
+            }
+            query
+        };
+        let order: [list::Order<_>; 2] = [Box::new(partners::code.asc()), Box::new(program_partners::id.asc())];
+        let (rows, total) = list::page::<_, _, (ProgramPartnerRow, PartnerSummary)>(conn, query, order, paging)?;
+        let items = rows
+            .into_iter()
+            .map(|(row, partner)| ProgramPartner::from_row(row, partner))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok((items, total))
+    }
 }

@@ -5,23 +5,24 @@
 //! gives it and the date follows from it in the session's `time_zone`; when the sources give
 //! only the day or the month, the date stands alone at that precision and no time is invented.
 //!
-//! Types and queries live here; the HTTP handlers in [`handlers`].
-
-pub mod handlers;
+//! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Caller;
+use crate::access::Caller;
+use crate::audit::Entity;
 use crate::cohorts::Cohort;
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{CohortId, PartnerId, SessionId, text_enum};
-use crate::schema::{partners, sessions};
+use crate::resource::list::{self, Paging};
+use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::schema::{attendance, partners, sessions};
 
 text_enum!(
     /// What kind of session it is.
@@ -82,11 +83,11 @@ pub struct Session {
     /// Local date at the venue: a day, or only the month when that is all that is known.
     pub date: PartialDate,
     /// Start (UTC), when the time is known.
-    #[serde(serialize_with = "crate::http::rfc3339_opt")]
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub starts_at: Option<NaiveDateTime>,
     /// End (UTC), when known.
-    #[serde(serialize_with = "crate::http::rfc3339_opt")]
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub ends_at: Option<NaiveDateTime>,
     /// IANA time zone of the venue, for showing local time.
@@ -107,11 +108,11 @@ pub struct Session {
     /// Free description.
     pub description: Option<String>,
     /// When it was created (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
@@ -151,7 +152,7 @@ impl From<SessionRow> for Session {
 }
 
 /// A new session.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSession {
     /// Title.
@@ -208,16 +209,16 @@ pub struct CreateSession {
 #[serde(deny_unknown_fields)]
 pub struct UpdateSession {
     /// Title.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub title: Option<String>,
     /// Kind.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub kind: Option<SessionKind>,
     /// Local date; follows `starts_at` when that is set.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::dates::valid"))]
     #[schema(value_type = PartialDate, nullable = false)]
     pub date: Option<String>,
@@ -230,7 +231,7 @@ pub struct UpdateSession {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub ends_at: Option<Option<DateTime<Utc>>>,
     /// IANA time zone.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::time_zone"))]
     #[schema(nullable = false, min_length = 1, max_length = 64)]
     pub time_zone: Option<String>,
@@ -368,9 +369,26 @@ fn settle(conn: &mut DbConnection, mut s: Session, date_given: bool) -> ApiResul
     }
 }
 
-impl Session {
-    /// The session with `id`, or 404.
-    pub fn find(conn: &mut DbConnection, id: SessionId) -> ApiResult<Session> {
+/// Filters for the session list.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct SessionFilters {
+    /// Only this kind.
+    pub kind: Option<SessionKind>,
+    /// Only sessions seeded from this source document (a file name).
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 200))]
+    pub source: Option<String>,
+}
+
+impl Record for Session {
+    type Key = SessionId;
+    const ENTITY: Entity = Entity::Session;
+    const NOUN: &'static str = "session";
+    const NOUNS: &'static str = "sessions";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: SessionId) -> ApiResult<Session> {
         Ok(sessions::table
             .find(id)
             .first::<SessionRow>(conn)
@@ -379,49 +397,21 @@ impl Session {
             .into())
     }
 
-    /// The session with `id` if `caller` may see its cohort; 404 otherwise.
-    pub fn find_visible(conn: &mut DbConnection, caller: &Caller, id: SessionId) -> ApiResult<Session> {
+    /// 404 unless `caller` may see the session's cohort.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: SessionId) -> ApiResult<Session> {
         let session = Session::find(conn, id)?;
         Cohort::find_visible(conn, caller, session.cohort_id).map_err(|_| ApiError::not_found("session", id))?;
         Ok(session)
     }
+}
 
-    /// The sessions of a cohort in date order, one page, with the total.
-    pub fn list(
-        conn: &mut DbConnection,
-        cohort: CohortId,
-        kind: Option<SessionKind>,
-        source: Option<&str>,
-        paging: crate::http::pagination::Paging,
-    ) -> ApiResult<(Vec<Session>, i64)> {
-        let query = || {
-            let mut query = sessions::table.filter(sessions::cohort_id.eq(cohort)).into_boxed();
-            if let Some(kind) = kind {
-                query = query.filter(sessions::kind.eq(kind));
-            }
-            if let Some(source) = source {
-                query = query.filter(sessions::source.eq(source.to_owned()));
-            }
-            query
-        };
-        let total: i64 = query().count().get_result(conn)?;
-        // Sessions without a time come after the timed ones of their day, on both databases.
-        let rows: Vec<SessionRow> = query()
-            .order((
-                sessions::session_date.asc(),
-                sessions::starts_at.is_null().asc(),
-                sessions::starts_at.asc(),
-                sessions::id.asc(),
-            ))
-            .limit(paging.limit)
-            .offset(paging.offset)
-            .load(conn)?;
-        Ok((rows.into_iter().map(Session::from).collect(), total))
-    }
+impl Create for Session {
+    type New = CreateSession;
+    type Parent = CohortId;
 
-    /// Insert a new session into `cohort`.
-    pub fn create(conn: &mut DbConnection, cohort: CohortId, new: CreateSession) -> ApiResult<Session> {
-        let now = crate::http::now();
+    fn insert(conn: &mut DbConnection, cohort: CohortId, new: CreateSession) -> ApiResult<Session> {
+        Cohort::find(conn, cohort)?;
+        let now = crate::clock::now();
         let date = crate::dates::parse_field("date", new.date.as_deref())?;
         let date_given = date.is_some();
         let Some(date) = date.or(new.starts_at.map(|s| PartialDate::day(s.date_naive()))) else {
@@ -437,8 +427,8 @@ impl Session {
             title: new.title,
             kind: new.kind,
             date,
-            starts_at: new.starts_at.map(|t| crate::http::utc(&t)),
-            ends_at: new.ends_at.map(|t| crate::http::utc(&t)),
+            starts_at: new.starts_at.map(|t| crate::clock::utc(&t)),
+            ends_at: new.ends_at.map(|t| crate::clock::utc(&t)),
             time_zone: new.time_zone,
             location: new.location,
             speaker_name: new.speaker_name,
@@ -460,10 +450,13 @@ impl Session {
             .get_result::<SessionRow>(conn)?
             .into())
     }
+}
 
-    /// This session with `change` applied (not yet stored), checked against the rules across
-    /// fields.
-    pub fn patched(&self, conn: &mut DbConnection, change: UpdateSession) -> ApiResult<Session> {
+impl Change for Session {
+    type Change = UpdateSession;
+
+    /// Checked against the rules across fields.
+    fn patched(&self, conn: &mut DbConnection, change: UpdateSession) -> ApiResult<Session> {
         let mut next = self.clone();
         let date_given = change.date.is_some();
         next.title = change.title.unwrap_or(next.title);
@@ -472,10 +465,10 @@ impl Session {
             next.date = date;
         }
         if let Some(start) = change.starts_at {
-            next.starts_at = start.map(|t| crate::http::utc(&t));
+            next.starts_at = start.map(|t| crate::clock::utc(&t));
         }
         if let Some(end) = change.ends_at {
-            next.ends_at = end.map(|t| crate::http::utc(&t));
+            next.ends_at = end.map(|t| crate::clock::utc(&t));
         }
         next.time_zone = change.time_zone.unwrap_or(next.time_zone);
         next.location = change.location.unwrap_or(next.location);
@@ -488,19 +481,69 @@ impl Session {
         settle(conn, next, date_given)
     }
 
-    /// Store `next` (from [`Session::patched`]) if this is still the stored version.
-    pub fn save(&self, conn: &mut DbConnection, mut next: Session) -> ApiResult<Session> {
-        next.updated_at = crate::http::now();
-        next.version = self.version + 1;
-        let updated = diesel::update(sessions::table.find(self.id).filter(sessions::version.eq(self.version)))
-            .set(SessionFields::of(&next))
-            .execute(conn)?;
-        if updated == 0 {
-            return Err(ApiError::PreconditionFailed(format!(
-                "session {} changed while this change was being made; fetch it again",
+    fn store(&self, conn: &mut DbConnection, current: &Session) -> ApiResult<Option<Session>> {
+        let updated = diesel::update(
+            sessions::table
+                .find(self.id)
+                .filter(sessions::version.eq(current.version)),
+        )
+        .set(SessionFields::of(self))
+        .execute(conn)?;
+        Ok((updated == 1).then(|| self.clone()))
+    }
+}
+
+impl Remove for Session {
+    fn in_use(&self, conn: &mut DbConnection) -> ApiResult<Option<String>> {
+        let records: i64 = attendance::table
+            .filter(attendance::session_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        Ok((records > 0).then(|| {
+            format!(
+                "session {} has attendance for {records} trainee(s); it cannot be deleted",
                 self.id
-            )));
-        }
-        Ok(next)
+            )
+        }))
+    }
+
+    fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
+        diesel::delete(sessions::table.find(self.id)).execute(conn)?;
+        Ok(())
+    }
+}
+
+impl List for Session {
+    type Filters = SessionFilters;
+    type Parent = CohortId;
+
+    /// In date order.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        cohort: CohortId,
+        filters: SessionFilters,
+        paging: Paging,
+    ) -> ApiResult<(Vec<Session>, i64)> {
+        Cohort::find_visible(conn, caller, cohort)?;
+        let query = || {
+            let mut query = sessions::table.filter(sessions::cohort_id.eq(cohort)).into_boxed();
+            if let Some(kind) = filters.kind {
+                query = query.filter(sessions::kind.eq(kind));
+            }
+            if let Some(source) = &filters.source {
+                query = query.filter(sessions::source.eq(source.clone()));
+            }
+            query
+        };
+        // Sessions without a time come after the timed ones of their day, on both databases.
+        let order: [list::Order<_>; 4] = [
+            Box::new(sessions::session_date.asc()),
+            Box::new(sessions::starts_at.is_null().asc()),
+            Box::new(sessions::starts_at.asc()),
+            Box::new(sessions::id.asc()),
+        ];
+        let (rows, total) = list::page::<_, _, SessionRow>(conn, query, order, paging)?;
+        Ok((rows.into_iter().map(Session::from).collect(), total))
     }
 }

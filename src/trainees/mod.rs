@@ -1,21 +1,24 @@
 //! Trainees: the officials sent for training, found by name, organisation or position with or
 //! without Vietnamese diacritics ([`search`]).
 //!
-//! Types and queries live here; the HTTP handlers in [`handlers`].
+//! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
 
-pub mod handlers;
 pub mod search;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use unicode_normalization::UnicodeNormalization;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Caller;
+use crate::access::Caller;
+use crate::audit::Entity;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{PartnerId, TraineeId, text_enum};
+use crate::ids::{CohortId, PartnerId, TraineeId, text_enum};
+use crate::resource::list::{self, Paging, sort_keys};
+use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
 use crate::schema::{cohorts, enrollments, program_partners, trainee_terms, trainees};
 
 text_enum!(
@@ -59,11 +62,11 @@ pub struct Trainee {
     /// Free notes.
     pub notes: Option<String>,
     /// When it was created (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
@@ -115,7 +118,7 @@ pub struct CreateTrainee {
 #[serde(deny_unknown_fields)]
 pub struct UpdateTrainee {
     /// Full name as written.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub full_name: Option<String>,
@@ -226,33 +229,40 @@ pub fn visible_to_partner(partner: PartnerId) -> _ {
         .select(enrollments::trainee_id)
 }
 
-/// 404 unless `caller` may see trainee `id`: a liaison sees only trainees enrolled (see
-/// [`visible_to_partner`]) in its partner's programmes, and must not learn that others exist.
-pub fn check_visible(conn: &mut DbConnection, caller: &Caller, id: TraineeId) -> ApiResult<()> {
-    let Some(partner) = caller.liaison_partner() else {
-        return Ok(());
-    };
-    let visible: bool = diesel::select(diesel::dsl::exists(
-        visible_to_partner(partner).filter(enrollments::trainee_id.eq(id)),
-    ))
-    .get_result(conn)?;
-    if visible {
-        Ok(())
-    } else {
-        Err(ApiError::not_found("trainee", id))
-    }
+sort_keys! {
+    /// Orders for the trainee list; `-` sorts descending. Ties are broken by id. With `q`, the best
+    /// matches come first and this order applies among equals.
+    pub TraineeSort = Sort<TraineeOrder> { FullName = "full_name", CreatedAt = "created_at" }
+}
+
+/// Filters for the trainee list.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct TraineeFilters {
+    /// Finds trainees by words of their name, organisation or position, by word prefix, ignoring
+    /// case and Vietnamese diacritics; every word must match. Matches that keep the diacritics
+    /// typed come first: `tuấn` lists Tuấn before Tuần, `tuan` lists both as equals.
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 200))]
+    pub q: Option<String>,
+    /// Only trainees of this organisation, exactly as stored.
+    #[param(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 300))]
+    pub organisation: Option<String>,
+    /// Only trainees from this province, exactly as stored.
+    #[param(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 300))]
+    pub province: Option<String>,
+    /// Only this gender.
+    pub gender: Option<Gender>,
+    /// Only trainees with an enrolment (in any status) in this cohort.
+    pub cohort_id: Option<CohortId>,
+    /// Order of the list.
+    #[param(inline)]
+    pub sort: Option<TraineeSort>,
 }
 
 impl Trainee {
-    /// The trainee with `id`, or 404.
-    pub fn find(conn: &mut DbConnection, id: TraineeId) -> ApiResult<Trainee> {
-        trainees::table
-            .find(id)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| ApiError::not_found("trainee", id))
-    }
-
     /// The trainee with this email, compared regardless of case and surrounding spaces.
     pub fn find_by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Option<Trainee>> {
         Ok(trainees::table
@@ -261,10 +271,63 @@ impl Trainee {
             .optional()?)
     }
 
-    /// Insert a new trainee and its search terms. Writes no audit event: the caller does, in
-    /// the same transaction, since it knows who acts and why.
-    pub fn create(conn: &mut DbConnection, new: CreateTrainee) -> ApiResult<Trainee> {
-        let now = crate::http::now();
+    /// Replace the stored search terms with those of this trainee's current name, organisation
+    /// and position.
+    fn replace_terms(&self, conn: &mut DbConnection) -> ApiResult<()> {
+        diesel::delete(trainee_terms::table.filter(trainee_terms::trainee_id.eq(self.id))).execute(conn)?;
+        let terms = search::terms(search::searched_fields(self));
+        let rows: Vec<TermRow<'_>> = terms
+            .iter()
+            .map(|term| TermRow {
+                trainee_id: self.id,
+                term_exact: &term.exact,
+                term_folded: &term.folded,
+            })
+            .collect();
+        // One statement for all of them: an import of 1,000 trainees writes ~10,000 terms.
+        crate::db::dialect::on_either_backend!(conn, c => diesel::insert_into(trainee_terms::table).values(&rows).execute(c))?;
+        Ok(())
+    }
+}
+
+impl Record for Trainee {
+    type Key = TraineeId;
+    const ENTITY: Entity = Entity::Trainee;
+    const NOUN: &'static str = "trainee";
+    const NOUNS: &'static str = "trainees";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: TraineeId) -> ApiResult<Trainee> {
+        trainees::table
+            .find(id)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("trainee", id))
+    }
+
+    /// A liaison sees only trainees enrolled (see [`visible_to_partner`]) in its partner's
+    /// programmes, and must not learn that others exist.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: TraineeId) -> ApiResult<Trainee> {
+        if let Some(partner) = caller.liaison_partner() {
+            let visible: bool = diesel::select(diesel::dsl::exists(
+                visible_to_partner(partner).filter(enrollments::trainee_id.eq(id)),
+            ))
+            .get_result(conn)?;
+            if !visible {
+                return Err(ApiError::not_found("trainee", id));
+            }
+        }
+        Trainee::find(conn, id)
+    }
+}
+
+impl Create for Trainee {
+    type New = CreateTrainee;
+    type Parent = ();
+
+    /// Also writes its search terms.
+    fn insert(conn: &mut DbConnection, _: (), new: CreateTrainee) -> ApiResult<Trainee> {
+        let now = crate::clock::now();
         let draft = Trainee {
             id: TraineeId(0),
             full_name: new.full_name,
@@ -289,9 +352,12 @@ impl Trainee {
         created.replace_terms(conn)?;
         Ok(created)
     }
+}
 
-    /// This trainee with `change` applied (not yet stored).
-    pub fn patched(&self, change: UpdateTrainee) -> Trainee {
+impl Change for Trainee {
+    type Change = UpdateTrainee;
+
+    fn patched(&self, _: &mut DbConnection, change: UpdateTrainee) -> ApiResult<Trainee> {
         let mut next = self.clone();
         next.full_name = change.full_name.unwrap_or(next.full_name);
         next.gender = change.gender.unwrap_or(next.gender);
@@ -303,67 +369,122 @@ impl Trainee {
         next.email_key = next.email.as_deref().map(crate::users::email_key);
         next.phone = change.phone.unwrap_or(next.phone);
         next.notes = change.notes.unwrap_or(next.notes);
-        next
+        Ok(next)
     }
 
-    /// Store `next` over `self` if nobody changed it since it was read; bumps the version and
-    /// renews the search terms when a searched field changed.
-    pub fn save(&self, conn: &mut DbConnection, mut next: Trainee) -> ApiResult<Trainee> {
-        next.version = self.version + 1;
-        next.updated_at = crate::http::now();
-        let saved: Trainee = diesel::update(trainees::table.find(self.id).filter(trainees::version.eq(self.version)))
-            .set(TraineeFields::of(&next))
-            .returning(trainees::all_columns)
-            .get_result(conn)
-            .optional()
-            .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_email(&next)))?
-            .ok_or_else(|| {
-                ApiError::PreconditionFailed("the trainee changed while this request ran; retry".to_owned())
-            })?;
-        if search::searched_fields(self) != search::searched_fields(&saved) {
+    /// Renews the search terms when a searched field changed.
+    fn store(&self, conn: &mut DbConnection, current: &Trainee) -> ApiResult<Option<Trainee>> {
+        let saved: Option<Trainee> = diesel::update(
+            trainees::table
+                .find(self.id)
+                .filter(trainees::version.eq(current.version)),
+        )
+        .set(TraineeFields::of(self))
+        .returning(trainees::all_columns)
+        .get_result(conn)
+        .optional()
+        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_email(self)))?;
+        if let Some(saved) = &saved
+            && search::searched_fields(current) != search::searched_fields(saved)
+        {
             saved.replace_terms(conn)?;
         }
         Ok(saved)
     }
+}
 
-    /// Delete this trainee, and its search terms, unless it holds an enrolment (409 `in_use`).
-    pub fn delete(&self, conn: &mut DbConnection) -> ApiResult<()> {
+impl Remove for Trainee {
+    fn in_use(&self, conn: &mut DbConnection) -> ApiResult<Option<String>> {
         let enrolments: i64 = enrollments::table
             .filter(enrollments::trainee_id.eq(self.id))
             .count()
             .get_result(conn)?;
-        if enrolments > 0 {
-            return Err(ApiError::conflict(
-                "in_use",
-                format!(
-                    "trainee {} holds {enrolments} enrolment(s); delete or move them first",
-                    self.full_name
-                ),
-            ));
-        }
+        Ok((enrolments > 0).then(|| {
+            format!(
+                "trainee {} holds {enrolments} enrolment(s); delete or move them first",
+                self.full_name
+            )
+        }))
+    }
+
+    /// With its search terms.
+    fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
         // The foreign key cascades too; deleting the terms here does not lean on SQLite's
         // foreign_keys pragma being on.
         diesel::delete(trainee_terms::table.filter(trainee_terms::trainee_id.eq(self.id))).execute(conn)?;
         diesel::delete(trainees::table.find(self.id)).execute(conn)?;
         Ok(())
     }
+}
 
-    /// Replace the stored search terms with those of this trainee's current name, organisation
-    /// and position.
-    fn replace_terms(&self, conn: &mut DbConnection) -> ApiResult<()> {
-        diesel::delete(trainee_terms::table.filter(trainee_terms::trainee_id.eq(self.id))).execute(conn)?;
-        let terms = search::terms(search::searched_fields(self));
-        let rows: Vec<TermRow<'_>> = terms
-            .iter()
-            .map(|term| TermRow {
-                trainee_id: self.id,
-                term_exact: &term.exact,
-                term_folded: &term.folded,
-            })
-            .collect();
-        // One statement for all of them: an import of 1,000 trainees writes ~10,000 terms.
-        crate::db::dialect::on_either_backend!(conn, c => diesel::insert_into(trainee_terms::table).values(&rows).execute(c))?;
-        Ok(())
+impl List for Trainee {
+    type Filters = TraineeFilters;
+    type Parent = ();
+
+    /// A liaison sees only those enrolled in cohorts of its partner's programmes.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        _: (),
+        filters: TraineeFilters,
+        paging: Paging,
+    ) -> ApiResult<(Vec<Trainee>, i64)> {
+        let words = search::query_terms(filters.q.as_deref().unwrap_or_default())?;
+        // Stored text is NFC; a query string may arrive decomposed.
+        let organisation = filters.organisation.map(|o| o.trim().nfc().collect::<String>());
+        let province = filters.province.map(|p| p.trim().nfc().collect::<String>());
+        let liaison_partner = caller.liaison_partner();
+        // A liaison may filter only by a cohort it can see, and learns only of seated trainees
+        // there; any other cohort is 404, as if it did not exist.
+        if let (Some(_), Some(cohort)) = (liaison_partner, filters.cohort_id) {
+            crate::cohorts::Cohort::find_visible(conn, caller, cohort)?;
+        }
+        let query = || {
+            let mut query = trainees::table.into_boxed();
+            if let Some(partner) = liaison_partner {
+                query = query.filter(trainees::id.eq_any(visible_to_partner(partner)));
+            }
+            for word in &words {
+                let matching = search::ids_with_folded_term_in(word.folded.clone(), search::prefix_end(&word.folded));
+                query = query.filter(trainees::id.eq_any(matching));
+            }
+            if let Some(organisation) = &organisation {
+                query = query.filter(trainees::organisation.eq(organisation.clone()));
+            }
+            if let Some(province) = &province {
+                query = query.filter(trainees::province.eq(province.clone()));
+            }
+            if let Some(gender) = filters.gender {
+                query = query.filter(trainees::gender.eq(gender));
+            }
+            if let Some(cohort_id) = filters.cohort_id {
+                use crate::enrollments::{EnrollmentStatus, SEATED};
+                use strum::VariantArray as _;
+                let statuses: &[EnrollmentStatus] = if liaison_partner.is_some() {
+                    &SEATED
+                } else {
+                    EnrollmentStatus::VARIANTS
+                };
+                let enrolled = enrollments::table
+                    .filter(enrollments::cohort_id.eq(cohort_id))
+                    .filter(enrollments::status.eq_any(statuses.to_vec()))
+                    .select(enrollments::trainee_id);
+                query = query.filter(trainees::id.eq_any(enrolled));
+            }
+            query
+        };
+        // Best matches first; then the order asked for, which is the whole order without `q`.
+        let mut order: Vec<list::Order<trainees::table>> = Vec::new();
+        if let Some(rank) = search::rank(&words) {
+            order.push(Box::new(rank.desc()));
+        }
+        let sort = filters.sort.unwrap_or_default();
+        order.push(match sort.key {
+            TraineeOrder::FullName => sort.by(trainees::full_name),
+            TraineeOrder::CreatedAt => sort.by(trainees::created_at),
+        });
+        order.push(Box::new(trainees::id.asc()));
+        list::page(conn, query, order, paging)
     }
 }
 

@@ -1,106 +1,17 @@
-//! `/api/v1/users[/{id}]`: admins list, create, read and change accounts.
+//! The account operations that hash a password, on threads of their own and before the write
+//! transaction: create an account, and change one. Listing and reading accounts are the standard
+//! operations of [`crate::http::crud`].
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use diesel::prelude::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
-use validator::Validate;
+use actix_web::{HttpResponse, patch, post, web};
 
-use super::{CreateUser, Role, UpdateUser, User};
-use crate::audit::{self, AuditAction};
+use super::{CreateUser, NewUser, UpdateUser, User, UserChange};
 use crate::auth::{Admins, Auth, AuthState};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::http::json::{Body, Query};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::json::Body;
 use crate::http::precondition::IfMatch;
-use crate::ids::{PartnerId, UserId};
-use crate::schema::users;
-
-/// Filters for the account list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct UserFilters {
-    /// Finds email or display name, ignoring case and Vietnamese diacritics.
-    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-    #[validate(length(max = 200))]
-    pub q: Option<String>,
-    /// Only this role.
-    pub role: Option<Role>,
-    /// Only active (`true`) or deactivated (`false`) accounts.
-    pub active: Option<bool>,
-    /// Only liaisons of this partner.
-    pub partner_id: Option<PartnerId>,
-}
-
-/// List accounts, by email.
-#[utoipa::path(
-    tag = "users",
-    security(("bearer_auth" = ["admin"])),
-    params(UserFilters, PageParams),
-    responses(
-        (status = 200, description = "A page of accounts", body = Page<User>,
-         headers(("Link" = String, description = "`<…>; rel=\"next\"` while more remain"))),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/users")]
-pub async fn list_users(
-    _auth: Auth<Admins>,
-    db: web::Data<Db>,
-    req: HttpRequest,
-    filters: Query<UserFilters>,
-    page: web::Query<PageParams>,
-) -> ApiResult<HttpResponse> {
-    let paging = page.into_inner().paging()?;
-    let filters = filters.0;
-    let (items, total) = db
-        .run(move |conn| {
-            let query = || {
-                let mut query = users::table.into_boxed();
-                if let Some(q) = &filters.q {
-                    query = query.filter(users::search_text.like(crate::text::contains_pattern(q)).escape('\\'));
-                }
-                if let Some(role) = filters.role {
-                    query = query.filter(users::role.eq(role));
-                }
-                if let Some(active) = filters.active {
-                    query = query.filter(users::active.eq(active));
-                }
-                if let Some(partner_id) = filters.partner_id {
-                    query = query.filter(users::partner_id.eq(partner_id));
-                }
-                query
-            };
-            let total: i64 = query().count().get_result(conn)?;
-            let items: Vec<User> = query()
-                .order((users::email_key.asc(), users::id.asc()))
-                .limit(paging.limit)
-                .offset(paging.offset)
-                .load(conn)?;
-            Ok((items, total))
-        })
-        .await?;
-    Ok(Page::new(items, total, paging).respond(&req))
-}
-
-/// Get one account.
-#[utoipa::path(
-    tag = "users",
-    security(("bearer_auth" = ["admin"])),
-    params(("id" = i64, Path, description = "Account id")),
-    responses(
-        (status = 200, description = "The account", body = User,
-         headers(("ETag" = String, description = "Its version, for `If-Match`"))),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/users/{id}")]
-pub async fn get_user(_auth: Auth<Admins>, db: web::Data<Db>, id: web::Path<UserId>) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let user = db.run(move |conn| User::find(conn, id)).await?;
-    Ok(crate::http::ok_with_etag(&user, user.version))
-}
+use crate::ids::UserId;
+use crate::resource::{self, Record};
 
 /// Create an account.
 #[utoipa::path(
@@ -122,22 +33,14 @@ pub async fn create_user(
 ) -> ApiResult<HttpResponse> {
     let new = body.get()?;
     super::not_the_email(&new.password, &new.email)?;
-    let hash = state.passwords.hash(new.password.clone()).await?;
+    let password_hash = state.passwords.hash(new.password.clone()).await?;
     let actor = auth.actor;
+    let new = NewUser {
+        user: new,
+        password_hash,
+    };
     let user = db
-        .write(move |conn| {
-            let user = User::create(conn, &new, hash)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Create,
-                "user",
-                user.id.0,
-                None::<&User>,
-                Some(&user),
-            )?;
-            Ok(user)
-        })
+        .write(move |conn| resource::create::<User>(conn, &actor, (), new))
         .await?;
     Ok(crate::http::created(
         format!("/api/v1/users/{}", user.id),
@@ -199,40 +102,12 @@ pub async fn update_user(
         None => None,
     };
     let actor = auth.actor;
+    let change = UserChange {
+        fields: change,
+        password_hash: new_hash,
+    };
     let user = db
-        .write(move |conn| {
-            let current = User::find(conn, id)?;
-            if_match.check(current.version)?;
-            let mut next = current.clone();
-            next.display_name = change.display_name.unwrap_or(next.display_name);
-            next.role = change.role.unwrap_or(next.role);
-            next.partner_id = change.partner_id.unwrap_or(next.partner_id);
-            next.active = change.active.unwrap_or(next.active);
-            if let Some(hash) = new_hash {
-                next.password_hash = hash;
-                next.password_changed_at = crate::http::now();
-            }
-            if next == current {
-                return Ok(current);
-            }
-            User::check_partner(conn, next.role, next.partner_id)?;
-            let ends_sessions =
-                !next.active || next.role != current.role || next.password_hash != current.password_hash;
-            let saved = current.save(conn, next)?;
-            if ends_sessions {
-                crate::auth::handlers::revoke_sessions(conn, id)?;
-            }
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                "user",
-                id.0,
-                Some(&current),
-                Some(&saved),
-            )?;
-            Ok(saved)
-        })
+        .write(move |conn| resource::change::<User>(conn, &actor, id, &if_match, change))
         .await?;
     Ok(crate::http::ok_with_etag(&user, user.version))
 }

@@ -1,17 +1,24 @@
 //! Accounts: who may sign in, with which role, and for liaisons, which partner they speak for.
-//! Accounts are deactivated, never deleted, so the audit trail keeps naming real people.
+//! Accounts are deactivated, never deleted, so the audit trail keeps naming real people. Their
+//! sign-in sessions (refresh tokens) are in [`sessions`]; the handlers that hash passwords in
+//! [`handlers`]; the rest is served by the standard operations of [`crate::http::crud`].
 
 pub mod handlers;
+pub mod sessions;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
+use crate::access::Caller;
+use crate::audit::{Actor, Entity};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, UserId, text_enum};
+use crate::resource::list::{self, Paging};
+use crate::resource::{Change, Create, List, Record, keyed_by_id};
 use crate::schema::users;
 
 text_enum!(
@@ -51,7 +58,7 @@ pub struct User {
     #[serde(skip)]
     pub(crate) password_hash: String,
     /// When the password was last set (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub password_changed_at: NaiveDateTime,
     #[serde(skip)]
@@ -59,15 +66,15 @@ pub struct User {
     #[serde(skip)]
     pub(crate) locked_until: Option<NaiveDateTime>,
     /// Last successful sign-in (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339_opt")]
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_login_at: Option<NaiveDateTime>,
     /// When it was created (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
@@ -124,12 +131,12 @@ pub struct CreateUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     /// Name shown to others.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub display_name: Option<String>,
     /// Role.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub role: Option<Role>,
     /// The liaison's partner; `null` clears it (when the role is no longer liaison).
@@ -137,11 +144,11 @@ pub struct UpdateUser {
     #[schema(value_type = Option<i64>)]
     pub partner_id: Option<Option<PartnerId>>,
     /// `false` deactivates the account: its tokens stop working at once.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub active: Option<bool>,
     /// A new password set by an admin.
-    #[serde(default, deserialize_with = "crate::http::some")]
+    #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "password_rules"))]
     #[schema(nullable = false, min_length = 12, max_length = 128, format = Password)]
     pub password: Option<String>,
@@ -196,15 +203,6 @@ pub fn email_key(email: &str) -> String {
 }
 
 impl User {
-    /// The account with `id`, or 404.
-    pub fn find(conn: &mut DbConnection, id: UserId) -> ApiResult<User> {
-        users::table
-            .find(id)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| ApiError::not_found("account", id))
-    }
-
     /// The account signing in with `email`, if any.
     pub fn by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Option<User>> {
         Ok(users::table
@@ -247,7 +245,7 @@ impl User {
     /// Insert a new account with an already hashed password.
     pub fn create(conn: &mut DbConnection, new: &CreateUser, password_hash: String) -> ApiResult<User> {
         Self::check_partner(conn, new.role, new.partner_id)?;
-        let now = crate::http::now();
+        let now = crate::clock::now();
         let draft = User {
             id: UserId(0),
             email: new.email.trim().to_owned(),
@@ -274,16 +272,137 @@ impl User {
                 ApiError::from(e).naming_duplicate(|| format!("an account with email {} already exists", draft.email))
             })
     }
+}
 
-    /// Store `next` over `self` if nobody changed it since it was read; bumps the version.
-    pub fn save(&self, conn: &mut DbConnection, mut next: User) -> ApiResult<User> {
-        next.version = self.version + 1;
-        next.updated_at = crate::http::now();
-        diesel::update(users::table.find(self.id).filter(users::version.eq(self.version)))
-            .set(UserFields::of(&next))
-            .returning(users::all_columns)
-            .get_result(conn)
+/// A new account whose password is already hashed (hashing runs on threads of its own, before
+/// the transaction).
+#[derive(Debug)]
+pub struct NewUser {
+    /// The account as asked for.
+    pub user: CreateUser,
+    /// The hash of its password.
+    pub password_hash: String,
+}
+
+/// A change to an account, with any new password already hashed.
+#[derive(Debug, Default)]
+pub struct UserChange {
+    /// The fields an admin may change.
+    pub fields: UpdateUser,
+    /// The hash of a new password.
+    pub password_hash: Option<String>,
+}
+
+/// Filters for the account list.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilters {
+    /// Finds email or display name, ignoring case and Vietnamese diacritics.
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(max = 200))]
+    pub q: Option<String>,
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Only active (`true`) or deactivated (`false`) accounts.
+    pub active: Option<bool>,
+    /// Only liaisons of this partner.
+    pub partner_id: Option<PartnerId>,
+}
+
+impl Record for User {
+    type Key = UserId;
+    const ENTITY: Entity = Entity::User;
+    const NOUN: &'static str = "account";
+    const NOUNS: &'static str = "accounts";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: UserId) -> ApiResult<User> {
+        users::table
+            .find(id)
+            .first(conn)
             .optional()?
-            .ok_or_else(|| ApiError::PreconditionFailed("the account changed while this request ran; retry".to_owned()))
+            .ok_or_else(|| ApiError::not_found("account", id))
+    }
+}
+
+impl Create for User {
+    type New = NewUser;
+    type Parent = ();
+
+    fn insert(conn: &mut DbConnection, _: (), new: NewUser) -> ApiResult<User> {
+        User::create(conn, &new.user, new.password_hash)
+    }
+}
+
+impl Change for User {
+    type Change = UserChange;
+
+    /// A liaison names its partner; other roles name none.
+    fn patched(&self, conn: &mut DbConnection, change: UserChange) -> ApiResult<User> {
+        let UserChange { fields, password_hash } = change;
+        let mut next = self.clone();
+        next.display_name = fields.display_name.unwrap_or(next.display_name);
+        next.role = fields.role.unwrap_or(next.role);
+        next.partner_id = fields.partner_id.unwrap_or(next.partner_id);
+        next.active = fields.active.unwrap_or(next.active);
+        if let Some(hash) = password_hash {
+            next.password_hash = hash;
+            next.password_changed_at = crate::clock::now();
+        }
+        if next != *self {
+            User::check_partner(conn, next.role, next.partner_id)?;
+        }
+        Ok(next)
+    }
+
+    fn store(&self, conn: &mut DbConnection, current: &User) -> ApiResult<Option<User>> {
+        Ok(
+            diesel::update(users::table.find(self.id).filter(users::version.eq(current.version)))
+                .set(UserFields::of(self))
+                .returning(users::all_columns)
+                .get_result(conn)
+                .optional()?,
+        )
+    }
+
+    /// An account deactivated, given another role or a new password is signed out everywhere.
+    fn after_change(conn: &mut DbConnection, _: &Actor, before: &User, after: User) -> ApiResult<User> {
+        if !after.active || after.role != before.role || after.password_hash != before.password_hash {
+            sessions::end_all(conn, after.id)?;
+        }
+        Ok(after)
+    }
+}
+
+impl List for User {
+    type Filters = UserFilters;
+    type Parent = ();
+
+    /// By email.
+    fn list(
+        conn: &mut DbConnection,
+        _: &Caller,
+        _: (),
+        filters: UserFilters,
+        paging: Paging,
+    ) -> ApiResult<(Vec<User>, i64)> {
+        let query = || {
+            let mut query = users::table.into_boxed();
+            if let Some(q) = &filters.q {
+                query = query.filter(users::search_text.like(crate::text::contains_pattern(q)).escape('\\'));
+            }
+            if let Some(role) = filters.role {
+                query = query.filter(users::role.eq(role));
+            }
+            if let Some(active) = filters.active {
+                query = query.filter(users::active.eq(active));
+            }
+            if let Some(partner_id) = filters.partner_id {
+                query = query.filter(users::partner_id.eq(partner_id));
+            }
+            query
+        };
+        let order: [list::Order<_>; 2] = [Box::new(users::email_key.asc()), Box::new(users::id.asc())];
+        list::page(conn, query, order, paging)
     }
 }

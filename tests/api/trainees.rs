@@ -2,6 +2,7 @@ use actix_web::http::Method;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use tpms::db::DbConnection;
+use tpms::resource::Create;
 use tpms::trainees::{CreateTrainee, Trainee, search};
 use tpms::users::Role;
 
@@ -405,9 +406,9 @@ db_test!(
                         position: Some(format!("Position{}", i % 5)),
                         ..CreateTrainee::default()
                     };
-                    Trainee::create(conn, new)?;
+                    Trainee::insert(conn, (), new)?;
                 }
-                Trainee::create(conn, CreateTrainee { full_name: "Nguyễn Văn Đức".to_owned(), ..CreateTrainee::default() })?;
+                Trainee::insert(conn, (), CreateTrainee { full_name: "Nguyễn Văn Đức".to_owned(), ..CreateTrainee::default() })?;
                 Ok(())
             })
             .expect("the trainees are stored");

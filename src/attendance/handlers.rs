@@ -1,0 +1,49 @@
+//! `/api/v1/sessions/{id}/attendance`: read a session's sheet, and record many trainees at once.
+
+use actix_web::{HttpResponse, get, put, web};
+
+use super::{AttendanceSheet, RecordAttendance};
+use crate::auth::{Auth, Readers, Staff};
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::http::json::Body;
+use crate::ids::SessionId;
+
+/// The attendance sheet of a session.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer_auth" = ["admin", "officer", "reporter"])),
+    params(("id" = i64, Path, description = "Session id")),
+    responses((status = 200, description = "The sheet", body = AttendanceSheet), crate::openapi::ReadErrors)
+)]
+#[get("/sessions/{id}/attendance")]
+pub async fn get_attendance(
+    _auth: Auth<Readers>,
+    db: web::Data<Db>,
+    id: web::Path<SessionId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let sheet = db.run(move |conn| super::sheet(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(sheet))
+}
+
+/// Record attendance for many trainees at once: all records are saved, or none. A record for an
+/// enrolment that is not a seated trainee of this session's cohort is named in the error.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(("id" = i64, Path, description = "Session id")),
+    request_body = RecordAttendance,
+    responses((status = 200, description = "The sheet after saving", body = AttendanceSheet), crate::openapi::WriteErrors)
+)]
+#[put("/sessions/{id}/attendance")]
+pub async fn record_attendance(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<SessionId>,
+    body: Body<RecordAttendance>,
+) -> ApiResult<HttpResponse> {
+    let (actor, id, records) = (auth.actor, id.into_inner(), body.get()?.records);
+    let sheet = db.write(move |conn| super::record(conn, &actor, id, records)).await?;
+    Ok(HttpResponse::Ok().json(sheet))
+}

@@ -1,0 +1,488 @@
+//! The standard operations of a resource, written once: list, create, get, change and delete of
+//! any record kind that implements the traits of [`crate::resource`], each with its OpenAPI
+//! operation. The route table in [`crate::app`] names them, a resource at a time:
+//!
+//! ```ignore
+//! Endpoints::of::<Partner>("partners", "/partners", "/partners/{id}")
+//!     .get::<Readers>("get_partner", "Get one partner.")
+//! ```
+//!
+//! Each handler extracts, authorises (the policy `P` in `Auth<P>`), calls the resource's domain
+//! function, and responds. The operation's documentation is built from the same types: its roles
+//! from `P`, its parameters from the key and filter types, its bodies and their schemas from the
+//! record's types. So the document cannot drift from what the handler does.
+
+use std::marker::PhantomData;
+
+use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, guard, web};
+use serde::de::DeserializeOwned;
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, Paths};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Required, Response, ResponseBuilder};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
+use utoipa_actix_web::OpenApiFactory;
+use validator::Validate;
+
+use super::json::{Body, Query};
+use super::pagination::{Page, PageParams};
+use super::precondition::IfMatch;
+use crate::auth::{Auth, Policy};
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::ids::TypedId;
+use crate::resource::{self, Change, Create, List, Record, Remove};
+
+/// What a path's parameters hold: nothing, a typed id, or a pair of them. Gives the documentation
+/// of each parameter, and fills a path template for `Location`.
+pub trait PathKey: Copy + DeserializeOwned + Send + 'static {
+    /// What each parameter is, in the order the path names them ("Partner id").
+    fn labels() -> Vec<&'static str>;
+    /// Each parameter's value, in the same order.
+    fn values(self) -> Vec<String>;
+}
+
+impl PathKey for () {
+    fn labels() -> Vec<&'static str> {
+        Vec::new()
+    }
+    fn values(self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+impl<T: TypedId + DeserializeOwned + Send + 'static> PathKey for T {
+    fn labels() -> Vec<&'static str> {
+        vec![T::LABEL]
+    }
+    fn values(self) -> Vec<String> {
+        vec![self.to_string()]
+    }
+}
+
+impl<A: TypedId + DeserializeOwned + Send + 'static, B: TypedId + DeserializeOwned + Send + 'static> PathKey
+    for (A, B)
+{
+    fn labels() -> Vec<&'static str> {
+        vec![A::LABEL, B::LABEL]
+    }
+    fn values(self) -> Vec<String> {
+        vec![self.0.to_string(), self.1.to_string()]
+    }
+}
+
+/// The names of a path template's parameters, in order: `/programs/{id}/partners/{partner_id}`
+/// gives `id`, `partner_id`.
+fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+}
+
+/// `template` with its parameters filled in order, under `/api/v1`.
+fn fill(template: &str, key: impl PathKey) -> String {
+    let mut values = key.values().into_iter();
+    let path = template
+        .split('/')
+        .map(|segment| match segment.starts_with('{') {
+            true => values.next().unwrap_or_default(),
+            false => segment.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    format!("/api/v1{path}")
+}
+
+/// The documented path parameters of `template`, filled by a `K`; `None` when it has none.
+fn path_params<K: PathKey>(template: &str) -> Option<Vec<Parameter>> {
+    let integer = || {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::Integer))
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+    };
+    let parameters = placeholders(template)
+        .zip(K::labels())
+        .map(|(name, label)| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .description(Some(label))
+                .required(Required::True)
+                .schema(Some(integer()))
+                .build()
+        })
+        .collect::<Vec<_>>();
+    (!parameters.is_empty()).then_some(parameters)
+}
+
+/// The path template of a record's own URL, for the `Location` of a create; kept on the
+/// create's route.
+#[derive(Debug, Clone, Copy)]
+struct ItemPath(&'static str);
+
+/// One operation: its route and its documentation.
+struct Endpoint {
+    path: &'static str,
+    method: HttpMethod,
+    operation: Operation,
+    schemas: Vec<(String, RefOr<Schema>)>,
+    route: actix_web::Resource,
+}
+
+/// The standard operations of one record kind, for the route table.
+pub struct Endpoints<R> {
+    tag: &'static str,
+    collection: &'static str,
+    item: &'static str,
+    endpoints: Vec<Endpoint>,
+    _kind: PhantomData<R>,
+}
+
+impl<R: Record + ToSchema> Endpoints<R> {
+    /// The operations of `R`, documented under `tag`, served at `collection` (list, create) and
+    /// `item` (get, change, delete).
+    pub fn of(tag: &'static str, collection: &'static str, item: &'static str) -> Self {
+        Self {
+            tag,
+            collection,
+            item,
+            endpoints: Vec::new(),
+            _kind: PhantomData,
+        }
+    }
+
+    fn push<P: Policy>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        operation: OperationBuilder,
+        schemas: Vec<(String, RefOr<Schema>)>,
+        route: actix_web::Resource,
+    ) -> Self {
+        // Guarded by method, as actix's `#[get]` and friends do: a request with another method
+        // falls through to the next route, and in the end to the 405 that lists the allowed ones.
+        let route = route.guard(guard::Method(method.clone()));
+        let http_method = match method {
+            Method::POST => HttpMethod::Post,
+            Method::PATCH => HttpMethod::Patch,
+            Method::DELETE => HttpMethod::Delete,
+            _ => HttpMethod::Get,
+        };
+        let roles = P::ROLES.iter().map(|role| role.as_str());
+        let operation = operation
+            .tag(self.tag)
+            .security(SecurityRequirement::new("bearer_auth", roles))
+            .build();
+        self.endpoints.push(Endpoint {
+            path,
+            method: http_method,
+            operation,
+            schemas,
+            route,
+        });
+        self
+    }
+
+    /// `GET` the item, for roles `P`.
+    pub fn get<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self
+    where
+        R::Key: PathKey,
+    {
+        let item = self.item;
+        let operation = described(id, summary)
+            .parameters(path_params::<R::Key>(item))
+            .responses(with::<crate::openapi::ReadErrors>(
+                200,
+                ok(format!("The {}", R::NOUN), &R::name())
+                    .header("ETag", header(&format!("The {}'s version, for `If-Match`", R::NOUN))),
+            ));
+        let route = web::resource(item).to(get::<R, P>);
+        self.push::<P>(Method::GET, item, operation, body_schemas::<R>(), route)
+    }
+
+    /// `DELETE` the item, for roles `P`.
+    pub fn delete<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self
+    where
+        R: Remove,
+        R::Key: PathKey,
+    {
+        let item = self.item;
+        let mut responses = <crate::openapi::DeleteErrors as IntoResponses>::responses();
+        responses.insert(
+            "204".to_owned(),
+            ResponseBuilder::new().description("Deleted").build().into(),
+        );
+        let operation = described(id, summary)
+            .parameters(Some(with_if_match(path_params::<R::Key>(item))))
+            .responses(responses_of(responses));
+        let route = web::resource(item).to(delete::<R, P>);
+        self.push::<P>(Method::DELETE, item, operation, Vec::new(), route)
+    }
+}
+
+impl<R> Endpoints<R>
+where
+    R: Change + ToSchema,
+    R::Key: PathKey,
+    R::Change: DeserializeOwned + Validate + ToSchema,
+{
+    /// `PATCH` the item, for roles `P`.
+    pub fn update<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self {
+        let item = self.item;
+        let operation = described(id, summary)
+            .parameters(Some(with_if_match(path_params::<R::Key>(item))))
+            .request_body(Some(json_body::<R::Change>()))
+            .responses(with::<crate::openapi::ChangeErrors>(
+                200,
+                ok(format!("The changed {}", R::NOUN), &R::name()).header("ETag", header("Its new version")),
+            ));
+        let mut schemas = body_schemas::<R::Change>();
+        schemas.extend(body_schemas::<R>());
+        let route = web::resource(item).to(update::<R, P>);
+        self.push::<P>(Method::PATCH, item, operation, schemas, route)
+    }
+}
+
+impl<R> Endpoints<R>
+where
+    R: List + ToSchema,
+    <R as List>::Parent: PathKey,
+    R::Filters: DeserializeOwned + Validate + IntoParams,
+{
+    /// `GET` the collection, a page at a time, for roles `P`.
+    pub fn list<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self {
+        let collection = self.collection;
+        let mut parameters = path_params::<<R as List>::Parent>(collection).unwrap_or_default();
+        parameters.extend(R::Filters::into_params(|| Some(ParameterIn::Query)));
+        parameters.extend(PageParams::into_params(|| Some(ParameterIn::Query)));
+        let page = format!("{}_{}", Page::<R>::name(), R::name());
+        let operation =
+            described(id, summary)
+                .parameters(Some(parameters))
+                .responses(with::<crate::openapi::ReadErrors>(
+                    200,
+                    ok(format!("A page of {}", R::NOUNS), &page)
+                        .header("Link", header("`<…>; rel=\"next\"` while more remain")),
+                ));
+        // As utoipa's own `body = Page<R>` does: the page's schema with `R`'s inlined.
+        let mut schemas = vec![(
+            page,
+            <Page<R> as utoipa::__dev::ComposeSchema>::compose(vec![R::schema()]),
+        )];
+        schemas.extend(body_schemas::<R>());
+        let route = web::resource(collection).to(list::<R, P>);
+        self.push::<P>(Method::GET, collection, operation, schemas, route)
+    }
+}
+
+impl<R> Endpoints<R>
+where
+    R: Create + ToSchema,
+    R::Key: PathKey,
+    <R as Create>::Parent: PathKey,
+    R::New: DeserializeOwned + Validate + ToSchema,
+{
+    /// `POST` to the collection, for roles `P`: `201 Created` with `Location`.
+    pub fn create<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self {
+        let collection = self.collection;
+        let operation = described(id, summary)
+            .parameters(path_params::<<R as Create>::Parent>(collection))
+            .request_body(Some(json_body::<R::New>()))
+            .responses(with::<crate::openapi::WriteErrors>(
+                201,
+                ok("Created".to_owned(), &R::name())
+                    .header("Location", header(&format!("The new {}'s URL", R::NOUN)))
+                    .header("ETag", header("Its version")),
+            ));
+        let mut schemas = body_schemas::<R::New>();
+        schemas.extend(body_schemas::<R>());
+        let route = web::resource(collection)
+            .app_data(ItemPath(self.item))
+            .to(create::<R, P>);
+        self.push::<P>(Method::POST, collection, operation, schemas, route)
+    }
+}
+
+/// An operation with its id and summary (utoipa puts a handler's whole doc comment there).
+fn described(id: &'static str, summary: &'static str) -> OperationBuilder {
+    OperationBuilder::new().summary(Some(summary)).operation_id(Some(id))
+}
+
+/// A response with a JSON body of the schema named `schema`.
+fn ok(description: String, schema: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name(schema)))
+            .build(),
+    )
+}
+
+/// A documented response header holding a string.
+fn header(description: &str) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(SchemaType::new(Type::String))))
+        .description(Some(description))
+        .build()
+}
+
+/// `success` under `status`, beside the error responses of `E`.
+fn with<E: IntoResponses>(status: u16, success: ResponseBuilder) -> utoipa::openapi::Responses {
+    let mut responses = E::responses();
+    responses.insert(status.to_string(), success.build().into());
+    responses_of(responses)
+}
+
+fn responses_of(responses: std::collections::BTreeMap<String, RefOr<Response>>) -> utoipa::openapi::Responses {
+    utoipa::openapi::ResponsesBuilder::new()
+        .responses_from_iter(responses)
+        .build()
+}
+
+/// A required JSON request body of type `T`.
+fn json_body<T: ToSchema>() -> utoipa::openapi::request_body::RequestBody {
+    RequestBodyBuilder::new()
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(T::name())))
+                .build(),
+        )
+        .required(Some(Required::True))
+        .build()
+}
+
+/// The `If-Match` header after the path parameters of a change or delete.
+fn with_if_match(parameters: Option<Vec<Parameter>>) -> Vec<Parameter> {
+    let mut parameters = parameters.unwrap_or_default();
+    parameters.extend(crate::openapi::IfMatchHeader::into_params(|| None));
+    parameters
+}
+
+/// The schema of body type `T` and those it refers to, for the document's components.
+fn body_schemas<T: ToSchema>() -> Vec<(String, RefOr<Schema>)> {
+    let mut schemas = vec![(T::name().into_owned(), T::schema())];
+    T::schemas(&mut schemas);
+    schemas
+}
+
+impl<R: 'static> HttpServiceFactory for Endpoints<R> {
+    fn register(self, config: &mut AppService) {
+        for endpoint in self.endpoints {
+            endpoint.route.register(config);
+        }
+    }
+}
+
+impl<R> OpenApiFactory for Endpoints<R> {
+    fn paths(&self) -> Paths {
+        let mut paths = Paths::new();
+        for endpoint in &self.endpoints {
+            paths.add_path_operation(endpoint.path, vec![endpoint.method.clone()], endpoint.operation.clone());
+        }
+        paths
+    }
+
+    fn schemas(&self, schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        for endpoint in &self.endpoints {
+            schemas.extend(endpoint.schemas.iter().cloned());
+        }
+    }
+}
+
+// The handlers. Each extracts what the operation takes, in the order the hand-written handlers
+// always did (the caller first, so that a role that may not call the operation learns nothing
+// more), runs the domain function on the blocking pool, and answers.
+
+async fn list<R, P>(
+    auth: Auth<P>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    parent: web::Path<<R as List>::Parent>,
+    filters: Query<R::Filters>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse>
+where
+    R: List,
+    <R as List>::Parent: PathKey,
+    R::Filters: DeserializeOwned + Validate,
+    P: Policy,
+{
+    let paging = page.into_inner().paging()?;
+    let (caller, parent, filters) = (auth.caller, parent.into_inner(), filters.0);
+    let (items, total) = db
+        .run(move |conn| R::list(conn, &caller, parent, filters, paging))
+        .await?;
+    Ok(Page::new(items, total, paging).respond(&req))
+}
+
+async fn create<R, P>(
+    auth: Auth<P>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    parent: web::Path<<R as Create>::Parent>,
+    body: Body<R::New>,
+) -> ApiResult<HttpResponse>
+where
+    R: Create,
+    R::Key: PathKey,
+    <R as Create>::Parent: PathKey,
+    R::New: DeserializeOwned + Validate,
+    P: Policy,
+{
+    let (actor, parent, new) = (auth.actor, parent.into_inner(), body.get()?);
+    let record = db
+        .write(move |conn| resource::create::<R>(conn, &actor, parent, new))
+        .await?;
+    let template = req.app_data::<ItemPath>().map_or("", |path| path.0);
+    Ok(super::created(fill(template, record.key()), &record, record.version()))
+}
+
+async fn get<R: Record, P: Policy>(auth: Auth<P>, db: web::Data<Db>, key: web::Path<R::Key>) -> ApiResult<HttpResponse>
+where
+    R::Key: PathKey,
+{
+    let (caller, key) = (auth.caller, key.into_inner());
+    let record = db.run(move |conn| R::find_visible(conn, &caller, key)).await?;
+    Ok(super::ok_with_etag(&record, record.version()))
+}
+
+async fn update<R, P>(
+    auth: Auth<P>,
+    db: web::Data<Db>,
+    key: web::Path<R::Key>,
+    if_match: IfMatch,
+    body: Body<R::Change>,
+) -> ApiResult<HttpResponse>
+where
+    R: Change,
+    R::Key: PathKey,
+    R::Change: DeserializeOwned + Validate,
+    P: Policy,
+{
+    let (actor, key, change) = (auth.actor, key.into_inner(), body.get()?);
+    let record = db
+        .write(move |conn| resource::change::<R>(conn, &actor, key, &if_match, change))
+        .await?;
+    Ok(super::ok_with_etag(&record, record.version()))
+}
+
+async fn delete<R, P>(
+    auth: Auth<P>,
+    db: web::Data<Db>,
+    key: web::Path<R::Key>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse>
+where
+    R: Remove,
+    R::Key: PathKey,
+    P: Policy,
+{
+    let (actor, key) = (auth.actor, key.into_inner());
+    db.write(move |conn| resource::remove::<R>(conn, &actor, key, &if_match))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,220 @@
+//! The shape every resource shares, written once.
+//!
+//! A record kind (a partner, a cohort, ...) is found by its key, changes only from the version it
+//! was read at, and every create, change and delete writes an audit event in the same
+//! transaction. A resource implements the traits below for its type, and so writes only what is
+//! its own: its queries ([`Record::find`], [`List::list`]), its rules ([`Change::patched`],
+//! [`Remove::in_use`]) and the statements that store it. The functions here run the sequence
+//! around them ([`create`], [`change`], [`save`], [`remove`]); the seed loader calls the same
+//! functions, and `crate::http::crud` serves them over HTTP.
+//!
+//! See `docs/architecture.md` for the recipe that adds a resource.
+
+pub mod list;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::access::Caller;
+use crate::audit::{self, Actor, Entity, Event};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+
+pub use list::{Paging, Sort, SortKey};
+
+/// A kind of record the API serves: found by a key, versioned, audited.
+pub trait Record: Clone + PartialEq + Serialize + Send + 'static {
+    /// What a request names one record by: its typed id, or for a record that lives under
+    /// another (a partner's roles in a programme), the pair of ids in its path.
+    type Key: Copy + Send + 'static;
+    /// How the audit trail names the kind.
+    const ENTITY: Entity;
+    /// What people call one record of the kind, in messages and the API's documentation.
+    const NOUN: &'static str;
+    /// The same, for several.
+    const NOUNS: &'static str;
+
+    /// This record's key.
+    fn key(&self) -> Self::Key;
+    /// This record's id in the audit trail.
+    fn audit_id(&self) -> i64;
+    /// This record's version (sent as its `ETag`).
+    fn version(&self) -> i32;
+    /// Give this copy the version and time of a change about to be stored.
+    fn stamp(&mut self, version: i32, at: NaiveDateTime);
+
+    /// The record, or 404.
+    fn find(conn: &mut DbConnection, key: Self::Key) -> ApiResult<Self>;
+
+    /// The record if `caller` may see it, else 404 as if it did not exist. By default every
+    /// role that may read the kind sees every record; kinds a liaison sees only in part say so.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, key: Self::Key) -> ApiResult<Self> {
+        let _ = caller;
+        Self::find(conn, key)
+    }
+}
+
+/// Implements the bookkeeping methods of [`Record`] for a type with `id`, `version` and
+/// `updated_at` fields whose key is its `id`. Use inside the `impl Record for …` block.
+macro_rules! keyed_by_id {
+    () => {
+        fn key(&self) -> Self::Key {
+            self.id
+        }
+        fn audit_id(&self) -> i64 {
+            self.id.0
+        }
+        fn version(&self) -> i32 {
+            self.version
+        }
+        fn stamp(&mut self, version: i32, at: chrono::NaiveDateTime) {
+            self.version = version;
+            self.updated_at = at;
+        }
+    };
+}
+pub(crate) use keyed_by_id;
+
+/// A kind that is created through the API.
+pub trait Create: Record {
+    /// The body of a create.
+    type New: Send + 'static;
+    /// What it is created under: `()` for a top-level collection, else the parent's id (the
+    /// programme of a cohort).
+    type Parent: Copy + Send + 'static;
+
+    /// Check `new` against the rules the schema cannot state, and insert it into `parent`
+    /// (404 when the parent does not exist).
+    fn insert(conn: &mut DbConnection, parent: Self::Parent, new: Self::New) -> ApiResult<Self>;
+}
+
+/// A kind whose records change through `PATCH`.
+pub trait Change: Record {
+    /// The body of a change: only the fields given change.
+    type Change: Send + 'static;
+
+    /// The record about to change. By default [`Record::find`]; a kind whose changes must not
+    /// race with others (a cohort's seats) locks here.
+    fn find_for_change(conn: &mut DbConnection, key: Self::Key) -> ApiResult<Self> {
+        Self::find(conn, key)
+    }
+
+    /// This record with `change` applied and checked against the kind's rules; not stored.
+    fn patched(&self, conn: &mut DbConnection, change: Self::Change) -> ApiResult<Self>;
+
+    /// Write this (already stamped) record over `current`, the stored one as read, if it is still
+    /// at `current`'s version. Returns what was stored, or `None` when someone else changed it
+    /// first.
+    fn store(&self, conn: &mut DbConnection, current: &Self) -> ApiResult<Option<Self>>;
+
+    /// What follows a change in the same transaction (a cohort whose capacity rose enrols its
+    /// waitlist); returns the record as it now stands. By default nothing.
+    fn after_change(conn: &mut DbConnection, actor: &Actor, before: &Self, after: Self) -> ApiResult<Self> {
+        let _ = (conn, actor, before);
+        Ok(after)
+    }
+}
+
+/// A kind whose records can be deleted.
+pub trait Remove: Record {
+    /// Why this record cannot be deleted now (what still refers to it), as a sentence that says
+    /// what to do first; `None` when it can go.
+    fn in_use(&self, conn: &mut DbConnection) -> ApiResult<Option<String>> {
+        let _ = conn;
+        Ok(None)
+    }
+
+    /// Delete the stored row, and whatever belongs to it alone.
+    fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()>;
+}
+
+/// A kind listed a page at a time.
+pub trait List: Record {
+    /// The query parameters that narrow and order the list.
+    type Filters: Send + 'static;
+    /// What the list is of: `()` for a top-level collection, else the parent's id.
+    type Parent: Copy + Send + 'static;
+
+    /// One page of the records under `parent` that match `filters` and that `caller` may see,
+    /// with how many match in all. A parent `caller` may not see is 404.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        parent: Self::Parent,
+        filters: Self::Filters,
+        paging: Paging,
+    ) -> ApiResult<(Vec<Self>, i64)>;
+}
+
+/// The version a write expects to find: an `If-Match` header, or nothing for a command (the
+/// seed loader) that reads and writes in one transaction.
+pub trait Expect {
+    /// `Ok` when `version` is what the writer read; 412 otherwise.
+    fn check(&self, version: i32) -> ApiResult<()>;
+}
+
+/// No expectation: the write applies to whatever version is stored.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnyVersion;
+
+impl Expect for AnyVersion {
+    fn check(&self, _version: i32) -> ApiResult<()> {
+        Ok(())
+    }
+}
+
+/// Create a record under `parent` and audit it.
+pub fn create<R: Create>(conn: &mut DbConnection, actor: &Actor, parent: R::Parent, new: R::New) -> ApiResult<R> {
+    let record = R::insert(conn, parent, new)?;
+    audit::record(conn, actor, Event::created(R::ENTITY, record.audit_id(), &record))?;
+    Ok(record)
+}
+
+/// Apply `change` to the record `key` names, if it is still at the version `expect` names: the
+/// whole `PATCH`.
+pub fn change<R: Change>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    key: R::Key,
+    expect: &impl Expect,
+    change: R::Change,
+) -> ApiResult<R> {
+    let current = R::find_for_change(conn, key)?;
+    expect.check(current.version())?;
+    let next = current.patched(conn, change)?;
+    save(conn, actor, current, next)
+}
+
+/// Store `next` over `current` (as read in this transaction): nothing happens when nothing
+/// changed; otherwise the version goes up by one, the change is audited, and the kind's
+/// [`Change::after_change`] runs.
+pub fn save<R: Change>(conn: &mut DbConnection, actor: &Actor, current: R, mut next: R) -> ApiResult<R> {
+    if next == current {
+        return Ok(current);
+    }
+    next.stamp(current.version() + 1, crate::clock::now());
+    let saved = next.store(conn, &current)?.ok_or_else(|| {
+        ApiError::PreconditionFailed(format!(
+            "the {} changed while this request ran; fetch it again and retry",
+            R::NOUN
+        ))
+    })?;
+    audit::record(
+        conn,
+        actor,
+        Event::changed(R::ENTITY, saved.audit_id(), &current, &saved),
+    )?;
+    R::after_change(conn, actor, &current, saved)
+}
+
+/// Delete the record `key` names, if it is still at the version `expect` names and nothing
+/// refers to it (409 `in_use` otherwise), and audit it.
+pub fn remove<R: Remove>(conn: &mut DbConnection, actor: &Actor, key: R::Key, expect: &impl Expect) -> ApiResult<()> {
+    let current = R::find(conn, key)?;
+    expect.check(current.version())?;
+    if let Some(why) = current.in_use(conn)? {
+        return Err(ApiError::conflict("in_use", why));
+    }
+    current.delete_row(conn)?;
+    audit::record(conn, actor, Event::deleted(R::ENTITY, current.audit_id(), &current))
+}

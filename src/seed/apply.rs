@@ -1,0 +1,511 @@
+//! Writing a checked [`Plan`]: every record through the same domain functions as the API
+//! (`insert` to create, `patched` and [`resource::save`] to change), so a seeded record obeys the
+//! rules an officer's would, and the audit trail names the actor `tpms seed`.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::FileReport;
+use super::plan::{Entry, Plan, ProgramPlan};
+use crate::audit::{self, Actor, Event};
+use crate::cohorts::{Cohort, CohortStatus, UpdateCohort};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{CohortId, PartnerId, ProgramId};
+use crate::partners::{Partner, UpdatePartner};
+use crate::programs::partners::{CreateProgramPartner, ProgramPartner, UpdateProgramPartner};
+use crate::programs::{Program, UpdateProgram};
+use crate::resource::{self, Change, Create, Record};
+use crate::schema::{cohorts, partners, program_partners, programs, sessions};
+use crate::sessions::{Session, UpdateSession};
+
+/// A record kind some of whose records the seed owns: they carry the seed key, their source
+/// document, and the snapshot of what their file last said (`seed_data`).
+trait Seeded: Change + Create {
+    /// The key and last snapshot of the record the seed owns under `seed_key`, if any.
+    fn seeded(conn: &mut DbConnection, seed_key: &str) -> ApiResult<Option<(Self::Key, Option<String>)>>;
+    /// Store this record's source, seed key and the snapshot of its file's version.
+    fn mark<T>(&self, conn: &mut DbConnection, entry: &Entry<T>, source: &str) -> ApiResult<()>;
+    /// This copy with its source document set.
+    fn with_source(self, source: &str) -> Self;
+}
+
+/// Implement [`Seeded`] for a kind whose table has `source`, `seed_key` and `seed_data`, and whose
+/// key its `$key` columns hold.
+macro_rules! seeded {
+    ($type:ty, $table:ident, $key:expr) => {
+        impl Seeded for $type {
+            fn seeded(conn: &mut DbConnection, seed_key: &str) -> ApiResult<Option<(Self::Key, Option<String>)>> {
+                Ok($table::table
+                    .filter($table::seed_key.eq(seed_key))
+                    .select(($key, $table::seed_data))
+                    .first(conn)
+                    .optional()?)
+            }
+
+            fn mark<T>(&self, conn: &mut DbConnection, entry: &Entry<T>, source: &str) -> ApiResult<()> {
+                diesel::update($table::table.filter($table::id.eq(self.audit_id())))
+                    .set((
+                        $table::source.eq(Some(source)),
+                        $table::seed_key.eq(Some(&entry.key)),
+                        $table::seed_data.eq(Some(Value::Object(entry.snapshot.clone()).to_string())),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            }
+
+            fn with_source(mut self, source: &str) -> Self {
+                self.source = Some(source.to_owned());
+                self
+            }
+        }
+    };
+}
+
+seeded!(Partner, partners, partners::id);
+seeded!(Program, programs, programs::id);
+seeded!(
+    ProgramPartner,
+    program_partners,
+    (program_partners::program_id, program_partners::partner_id)
+);
+seeded!(Cohort, cohorts, cohorts::id);
+seeded!(Session, sessions, sessions::id);
+
+/// What happened to one record, with the key to reach what hangs below it.
+enum Outcome<K> {
+    Created(K),
+    Updated(K),
+    Unchanged(K),
+    /// A user's record is in the way: left alone, for the reason given. A partner's key is still
+    /// given, so that programmes naming it link to the user's partner.
+    Skipped(Option<K>, String),
+}
+
+impl<K> Outcome<K> {
+    /// Count the outcome in `report`; the key, when there is one.
+    fn count(self, report: &mut FileReport) -> Option<K> {
+        match self {
+            Outcome::Created(key) => {
+                report.created += 1;
+                Some(key)
+            }
+            Outcome::Updated(key) => {
+                report.updated += 1;
+                Some(key)
+            }
+            Outcome::Unchanged(key) => {
+                report.unchanged += 1;
+                Some(key)
+            }
+            Outcome::Skipped(key, why) => {
+                report.skipped.push(why);
+                key
+            }
+        }
+    }
+}
+
+/// What writing one record takes, beside its entry.
+struct Writes<R: Seeded> {
+    /// Its source document.
+    source: String,
+    /// The parent a new record goes under.
+    parent: <R as Create>::Parent,
+    /// The record a create inserts.
+    new: R::New,
+}
+
+/// A user's record in the way of a new seed record, and why it is skipped.
+type InTheWay<K> = Option<(Option<K>, String)>;
+
+/// Create the record of `entry`, unless `in_the_way` finds a user's record holding its natural
+/// key; or bring the seed's record to what its file changed since the last run: `change` turns
+/// the changed fields into the record to save.
+fn write<R: Seeded, T>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    entry: &Entry<T>,
+    writes: Writes<R>,
+    in_the_way: impl FnOnce(&mut DbConnection) -> ApiResult<InTheWay<R::Key>>,
+    change: impl FnOnce(&mut DbConnection, &R, &Map<String, Value>) -> ApiResult<R>,
+) -> ApiResult<Outcome<R::Key>> {
+    let Some((key, stored)) = R::seeded(conn, &entry.key)? else {
+        if let Some((key, why)) = in_the_way(conn)? {
+            return Ok(Outcome::Skipped(key, why));
+        }
+        let record = R::insert(conn, writes.parent, writes.new)?;
+        record.mark(conn, entry, &writes.source)?;
+        let record = record.with_source(&writes.source);
+        audit::record(conn, actor, Event::created(R::ENTITY, record.audit_id(), &record))?;
+        return Ok(Outcome::Created(record.key()));
+    };
+    let Some(changed) = changed_since(stored.as_deref(), &entry.snapshot) else {
+        return Ok(Outcome::Unchanged(key));
+    };
+    let current = R::find_for_change(conn, key)?;
+    current.mark(conn, entry, &writes.source)?;
+    let next = change(conn, &current, &changed)?.with_source(&writes.source);
+    if next == current {
+        return Ok(Outcome::Unchanged(key));
+    }
+    resource::save(conn, actor, current, next)?;
+    Ok(Outcome::Updated(key))
+}
+
+/// The fields whose value the file changed since `stored` (the last snapshot), each with its new
+/// value (`null` once the file leaves it out); `None` when nothing changed. Without a stored
+/// snapshot every field counts as changed.
+fn changed_since(stored: Option<&str>, now: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let before = match stored.map(serde_json::from_str::<Value>) {
+        Some(Ok(Value::Object(before))) => before,
+        _ => Map::new(),
+    };
+    let mut changed = Map::new();
+    for key in now.keys().chain(before.keys()) {
+        if stored.is_none() || before.get(key) != now.get(key) {
+            changed.insert(key.clone(), now.get(key).cloned().unwrap_or(Value::Null));
+        }
+    }
+    (!changed.is_empty()).then_some(changed)
+}
+
+/// A change of type `C` holding only the `changed` fields that `C` takes (not the source, nor the
+/// values the loader reads apart: `not_fields`), so that fields users edited and the file did not
+/// change are kept. A field the file left out is cleared, or set to its default (`defaults`).
+fn change_of<C: DeserializeOwned>(
+    name: &str,
+    changed: &Map<String, Value>,
+    not_fields: &[&str],
+    defaults: &[(&str, Value)],
+) -> ApiResult<C> {
+    let mut fields = Map::new();
+    for (key, value) in changed {
+        if key == "source" || not_fields.contains(&key.as_str()) {
+            continue;
+        }
+        let value = match (value, defaults.iter().find(|(field, _)| field == key)) {
+            (Value::Null, Some((_, default))) => default.clone(),
+            _ => value.clone(),
+        };
+        fields.insert(key.clone(), value);
+    }
+    let mut value = Value::Object(fields);
+    crate::text::normalize_json(&mut value);
+    serde_json::from_value(value).map_err(|e| ApiError::internal(anyhow::anyhow!("{name}: {e}")))
+}
+
+/// Nothing is in the way of a new record.
+fn nothing<K>(_: &mut DbConnection) -> ApiResult<InTheWay<K>> {
+    Ok(None)
+}
+
+fn apply_partner(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    entry: &Entry<super::plan::PartnerSeed>,
+) -> ApiResult<Outcome<PartnerId>> {
+    let code = &entry.seed.partner.code;
+    let writes = Writes {
+        source: entry.seed.source.clone(),
+        parent: (),
+        new: entry.seed.partner.clone(),
+    };
+    let in_the_way = |conn: &mut DbConnection| {
+        let users: Option<PartnerId> = partners::table
+            .filter(partners::code.eq(code))
+            .select(partners::id)
+            .first(conn)
+            .optional()?;
+        Ok(users.map(|id| (Some(id), format!("partner {code} was made by a user; left as it is"))))
+    };
+    write(
+        conn,
+        actor,
+        entry,
+        writes,
+        in_the_way,
+        |conn, current: &Partner, changed| {
+            current.patched(conn, change_of::<UpdatePartner>(&entry.name, changed, &[], &[])?)
+        },
+    )
+}
+
+fn apply_program(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    entry: &Entry<super::plan::ProgramSeed>,
+) -> ApiResult<Outcome<ProgramId>> {
+    let code = &entry.seed.program.code;
+    let writes = Writes {
+        source: entry.seed.source.clone(),
+        parent: (),
+        new: entry.seed.program.clone(),
+    };
+    let in_the_way = |conn: &mut DbConnection| {
+        let users: Option<ProgramId> = programs::table
+            .filter(programs::code.eq(code))
+            .select(programs::id)
+            .first(conn)
+            .optional()?;
+        Ok(users.map(|_| {
+            let why = format!(
+                "programme {code} was made by a user; it and its partners, cohorts and sessions are left as they are"
+            );
+            (None, why)
+        }))
+    };
+    // A field the file leaves out takes the value a new programme would have.
+    let defaults = [
+        ("status", Value::from("planned")),
+        ("focus_areas", Value::Array(Vec::new())),
+        ("figures", Value::Array(Vec::new())),
+    ];
+    write(
+        conn,
+        actor,
+        entry,
+        writes,
+        in_the_way,
+        |conn, current: &Program, changed| {
+            current.patched(conn, change_of::<UpdateProgram>(&entry.name, changed, &[], &defaults)?)
+        },
+    )
+}
+
+fn apply_role(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    program: ProgramId,
+    partner: PartnerId,
+    entry: &Entry<super::plan::RoleSeed>,
+) -> ApiResult<Outcome<(ProgramId, PartnerId)>> {
+    let writes = Writes {
+        source: entry.seed.source.clone(),
+        parent: program,
+        new: CreateProgramPartner {
+            partner_id: partner,
+            roles: entry.seed.roles.clone(),
+            notes: entry.seed.notes.clone(),
+        },
+    };
+    let in_the_way = |conn: &mut DbConnection| {
+        let users: Option<i64> = program_partners::table
+            .filter(program_partners::program_id.eq(program))
+            .filter(program_partners::partner_id.eq(partner))
+            .select(program_partners::id)
+            .first(conn)
+            .optional()?;
+        Ok(users.map(|_| {
+            let why = format!(
+                "{}: a user already gave partner {} a role in this programme; left as it is",
+                entry.name, entry.seed.partner
+            );
+            (None, why)
+        }))
+    };
+    write(
+        conn,
+        actor,
+        entry,
+        writes,
+        in_the_way,
+        |conn, current: &ProgramPartner, changed| {
+            current.patched(
+                conn,
+                change_of::<UpdateProgramPartner>(&entry.name, changed, &["partner"], &[])?,
+            )
+        },
+    )
+}
+
+fn apply_cohort(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    program: ProgramId,
+    entry: &Entry<super::plan::CohortSeed>,
+) -> ApiResult<Outcome<CohortId>> {
+    let seed = &entry.seed;
+    let status = seed.status.unwrap_or(CohortStatus::Planned);
+    let mut new = seed.cohort.clone();
+    new.status = Some(status);
+    let writes = Writes {
+        source: seed.source.clone(),
+        parent: program,
+        new,
+    };
+    let in_the_way = |conn: &mut DbConnection| {
+        let users: Option<CohortId> = cohorts::table
+            .filter(cohorts::program_id.eq(program))
+            .filter(cohorts::code.eq(&seed.cohort.code))
+            .select(cohorts::id)
+            .first(conn)
+            .optional()?;
+        Ok(users.map(|_| {
+            let why = format!(
+                "cohort {} was made by a user; it and its sessions are left as they are",
+                seed.cohort.code
+            );
+            (None, why)
+        }))
+    };
+    write(
+        conn,
+        actor,
+        entry,
+        writes,
+        in_the_way,
+        |conn, current: &Cohort, changed| {
+            let mut next = current.patched(conn, change_of::<UpdateCohort>(&entry.name, changed, &["status"], &[])?)?;
+            // When the file changes the status it states a fact: it is set, not moved along the
+            // allowed steps. A status users moved on is otherwise theirs, like every field the file
+            // leaves alone.
+            if changed.contains_key("status") {
+                next.status = status;
+            }
+            Ok(next)
+        },
+    )
+}
+
+fn apply_session(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    cohort: CohortId,
+    entry: &Entry<super::plan::SessionSeed>,
+    speaker_partner: Option<PartnerId>,
+) -> ApiResult<Outcome<crate::ids::SessionId>> {
+    let mut new = entry.seed.session.clone();
+    new.speaker_partner_id = speaker_partner;
+    let writes = Writes {
+        source: entry.seed.source.clone(),
+        parent: cohort,
+        new,
+    };
+    write(
+        conn,
+        actor,
+        entry,
+        writes,
+        nothing,
+        |conn, current: &Session, changed| {
+            let mut changed = changed.clone();
+            if changed.get("date") == Some(&Value::Null) {
+                changed.remove("date"); // a file that gives only starts_at: the date follows from it
+            }
+            // The file names the speaker's partner by code; the change sets its id.
+            if changed.contains_key("speaker_partner") {
+                let id = speaker_partner.map_or(Value::Null, |p| Value::from(p.0));
+                changed.insert("speaker_partner_id".to_owned(), id);
+            }
+            current.patched(
+                conn,
+                change_of::<UpdateSession>(&entry.name, &changed, &["speaker_partner"], &[])?,
+            )
+        },
+    )
+}
+
+/// Write `plan` (call inside one write transaction): create what is missing, update what differs
+/// from its file, leave the rest. Reports each file through `progress` as it is done.
+pub fn apply(
+    conn: &mut DbConnection,
+    plan: &Plan,
+    progress: &mut dyn FnMut(&FileReport),
+) -> ApiResult<Vec<FileReport>> {
+    let actor = Actor {
+        name: "tpms seed".to_owned(),
+        request_id: None,
+    };
+    let mut partner_ids: HashMap<String, PartnerId> = HashMap::new();
+    let mut reports = Vec::new();
+    for file in &plan.files {
+        let mut report = FileReport {
+            file: file.path.clone(),
+            ..FileReport::default()
+        };
+        for entry in &file.partners {
+            let outcome = apply_partner(conn, &actor, entry).map_err(at(entry))?;
+            if let Some(id) = outcome.count(&mut report) {
+                partner_ids.insert(entry.seed.partner.code.clone(), id);
+            }
+        }
+        if let Some(program) = &file.program {
+            apply_programme(conn, &actor, program, &partner_ids, &mut report)?;
+        }
+        progress(&report);
+        reports.push(report);
+    }
+    super::mark_seeded(conn)?;
+    Ok(reports)
+}
+
+/// A programme, then its partners' roles, its cohorts and their sessions.
+fn apply_programme(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    plan: &ProgramPlan,
+    partner_ids: &HashMap<String, PartnerId>,
+    report: &mut FileReport,
+) -> ApiResult<()> {
+    let outcome = apply_program(conn, actor, &plan.program).map_err(at(&plan.program))?;
+    let Some(program) = outcome.count(report) else {
+        return Ok(());
+    };
+    for entry in &plan.roles {
+        let Some(partner) = partner_ids.get(&entry.seed.partner).copied() else {
+            report.skipped.push(format!(
+                "{}: partner {} was not written",
+                entry.name, entry.seed.partner
+            ));
+            continue;
+        };
+        apply_role(conn, actor, program, partner, entry)
+            .map_err(at(entry))?
+            .count(report);
+    }
+    for (cohort, sessions) in &plan.cohorts {
+        let Some(cohort_id) = apply_cohort(conn, actor, program, cohort)
+            .map_err(at(cohort))?
+            .count(report)
+        else {
+            continue;
+        };
+        for entry in sessions {
+            let speaker = entry
+                .seed
+                .speaker_partner
+                .as_ref()
+                .and_then(|code| partner_ids.get(code).copied());
+            apply_session(conn, actor, cohort_id, entry, speaker)
+                .map_err(at(entry))?
+                .count(report);
+        }
+    }
+    Ok(())
+}
+
+/// Name the file and record in an error raised while writing it.
+fn at<T>(entry: &Entry<T>) -> impl FnOnce(ApiError) -> ApiError + '_ {
+    move |error| {
+        let place = format!("seeds/{}: {}", entry.file, entry.name);
+        match error {
+            ApiError::Conflict { code, detail } => ApiError::Conflict {
+                code,
+                detail: format!("{place}: {detail}"),
+            },
+            ApiError::Validation(errors) => ApiError::Internal(anyhow::anyhow!(
+                "{place}: {}",
+                errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.pointer, e.detail))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! Reading the seed files: every part of a file is a serde type below, each record is checked with
+//! the API's own types and validators, and every problem is collected (file, record, field) before
+//! anything is written.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use validator::Validate;
+
+use super::{SeedError, SeedErrors, SeedFile};
+use crate::cohorts::{CohortStatus, CreateCohort};
+use crate::ids::PartnerId;
+use crate::partners::CreatePartner;
+use crate::programs::CreateProgram;
+use crate::programs::partners::{CreateProgramPartner, PartnerRole};
+use crate::sessions::CreateSession;
+
+/// Keys a record has that its type does not name: each is reported.
+type Unknown = BTreeMap<String, Value>;
+
+/// A seed file's sections. `partners` are organisations in `partners.toml`, and roles in the
+/// programme in a programme file.
+#[derive(Debug, Deserialize)]
+struct Document {
+    #[serde(default)]
+    partners: Vec<Map<String, Value>>,
+    program: Option<Map<String, Value>>,
+    #[serde(default)]
+    cohorts: Vec<Map<String, Value>>,
+    #[serde(flatten)]
+    unknown: Unknown,
+}
+
+/// A partner organisation (`[[partners]]` in `partners.toml`).
+#[derive(Debug, Deserialize)]
+pub struct PartnerSeed {
+    /// The seed document its facts come from.
+    pub source: String,
+    /// The partner, as the API creates one.
+    #[serde(flatten)]
+    pub partner: CreatePartner,
+    #[serde(flatten)]
+    unknown: Unknown,
+}
+
+/// The programme of a programme file (`[program]`, with its `[[program.figures]]`).
+#[derive(Debug, Deserialize)]
+pub struct ProgramSeed {
+    /// The seed document its facts come from.
+    pub source: String,
+    /// The programme, as the API creates one.
+    #[serde(flatten)]
+    pub program: CreateProgram,
+    #[serde(flatten)]
+    unknown: Unknown,
+}
+
+/// A partner's roles in the programme (`[[partners]]` in a programme file).
+#[derive(Debug, Deserialize)]
+pub struct RoleSeed {
+    /// The seed document its facts come from.
+    pub source: String,
+    /// The partner's code in `partners.toml`.
+    pub partner: String,
+    /// Its roles, as the API takes them.
+    pub roles: Vec<PartnerRole>,
+    /// What exactly it does.
+    pub notes: Option<String>,
+    #[serde(flatten)]
+    unknown: Unknown,
+}
+
+/// A cohort of the programme (`[[cohorts]]`), with its sessions.
+#[derive(Debug, Deserialize)]
+pub struct CohortSeed {
+    /// The seed document its facts come from.
+    pub source: String,
+    /// Its status, stated as a fact: set, not moved along the allowed steps (default `planned`).
+    #[serde(default)]
+    pub status: Option<CohortStatus>,
+    /// Its sessions (`[[cohorts.sessions]]`), read on their own.
+    #[serde(default)]
+    sessions: Vec<Map<String, Value>>,
+    /// The cohort, as the API creates one.
+    #[serde(flatten)]
+    pub cohort: CreateCohort,
+    #[serde(flatten)]
+    unknown: Unknown,
+}
+
+/// A session of the cohort above it (`[[cohorts.sessions]]`).
+#[derive(Debug, Deserialize)]
+pub struct SessionSeed {
+    /// The seed document its facts come from.
+    pub source: String,
+    /// Its stable id within the cohort, `^[a-z0-9-]{2,64}$`.
+    pub key: String,
+    /// The speaker's partner, by code.
+    pub speaker_partner: Option<String>,
+    /// The session, as the API creates one.
+    #[serde(flatten)]
+    pub session: CreateSession,
+    #[serde(flatten)]
+    unknown: Unknown,
+}
+
+/// One record read from a file, checked, with where it came from.
+#[derive(Debug)]
+pub struct Entry<T> {
+    /// The file, relative to `seeds/`.
+    pub file: String,
+    /// The record, for messages: `partners[3] (code JICA)`.
+    pub name: String,
+    /// The key the seed loader finds it by: `partner:JICA`, `cohort:JICA-YL/C3`.
+    pub key: String,
+    /// The record as its file states it: kept as `seed_data`, to see later what the file changed.
+    pub snapshot: Map<String, Value>,
+    /// The record, typed.
+    pub seed: T,
+}
+
+/// A programme with its partners' roles and its cohorts.
+#[derive(Debug)]
+pub struct ProgramPlan {
+    /// The programme.
+    pub program: Entry<ProgramSeed>,
+    /// Its partners' roles.
+    pub roles: Vec<Entry<RoleSeed>>,
+    /// Its cohorts, each with its sessions.
+    pub cohorts: Vec<(Entry<CohortSeed>, Vec<Entry<SessionSeed>>)>,
+}
+
+/// What one file holds.
+#[derive(Debug)]
+pub struct FilePlan {
+    /// The file, relative to `seeds/`.
+    pub path: String,
+    /// The partners it defines.
+    pub partners: Vec<Entry<PartnerSeed>>,
+    /// Its programme, in a programme file.
+    pub program: Option<ProgramPlan>,
+}
+
+/// Checked seed files, ready to [`super::apply`]: partner files first.
+#[derive(Debug)]
+pub struct Plan {
+    /// The files, in the order they are applied.
+    pub files: Vec<FilePlan>,
+}
+
+/// Collects one file's problems while reading it.
+struct Reader<'a> {
+    file: &'a str,
+    errors: Vec<SeedError>,
+}
+
+impl Reader<'_> {
+    fn fail(&mut self, record: &str, field: &str, message: impl Into<String>) {
+        self.errors.push(SeedError {
+            file: self.file.to_owned(),
+            record: record.to_owned(),
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// `raw` read as a `T` as the API would read it (strings NFC-normalised and trimmed), with
+    /// every key `T` does not name reported; `None` when it does not read at all.
+    fn read<T: DeserializeOwned>(
+        &mut self,
+        record: &str,
+        raw: &Map<String, Value>,
+        unknown: impl Fn(&T) -> &Unknown,
+        fields: &str,
+    ) -> Option<T> {
+        let mut value = Value::Object(raw.clone());
+        crate::text::normalize_json(&mut value);
+        match serde_json::from_value::<T>(value) {
+            Ok(seed) => {
+                for key in unknown(&seed).keys() {
+                    self.fail(record, key, format!("is not a field of {fields}"));
+                }
+                Some(seed)
+            }
+            Err(e) => {
+                self.fail(record, "-", e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Report every rule `record` breaks, as the API would.
+    fn check(&mut self, record: &str, checked: &impl Validate) -> bool {
+        match checked.validate() {
+            Ok(()) => true,
+            Err(errors) => {
+                for error in crate::error::field_errors(&errors) {
+                    self.fail(record, error.pointer.trim_start_matches("#/"), error.detail);
+                }
+                false
+            }
+        }
+    }
+
+    /// The record's `source` must be the file name of a seed document.
+    fn check_source(&mut self, record: &str, source: &str) {
+        let looks_right = source.ends_with(".txt") && !source.contains(['/', '\\']) && source.len() <= 200;
+        if !looks_right {
+            self.fail(
+                record,
+                "source",
+                format!("must be the file name of a seed document, such as 003_f763ceca04e3ab24.txt (got `{source}`)"),
+            );
+        }
+    }
+
+    fn entry<T>(&self, name: String, key: String, snapshot: Map<String, Value>, seed: T) -> Entry<T> {
+        Entry {
+            file: self.file.to_owned(),
+            name,
+            key,
+            snapshot,
+            seed,
+        }
+    }
+}
+
+/// `raw` as the snapshot of what the file says: without `drop`, with `set` (values the loader
+/// reads separately, such as a cohort's status after its default).
+fn snapshot(raw: &Map<String, Value>, drop: &[&str], set: &[(&str, Value)]) -> Map<String, Value> {
+    let mut snapshot = raw.clone();
+    for key in drop {
+        snapshot.remove(*key);
+    }
+    for (key, value) in set {
+        snapshot.insert((*key).to_owned(), value.clone());
+    }
+    snapshot
+}
+
+/// The code a record names itself by, for messages before it is read.
+fn code_of(raw: &Map<String, Value>, field: &str) -> String {
+    raw.get(field).and_then(Value::as_str).unwrap_or("?").to_owned()
+}
+
+/// What the checks across files need: partner codes defined, and the references to them.
+#[derive(Default)]
+struct Across {
+    partner_codes: HashSet<String>,
+    program_codes: HashSet<String>,
+    /// (file, record, field, partner code) of each reference to a partner.
+    references: Vec<(String, String, String, String)>,
+}
+
+/// Read and check every file. Partner codes named by programme files must be in some file's
+/// `[[partners]]`.
+pub fn parse(files: &[SeedFile]) -> Result<Plan, SeedErrors> {
+    let mut plan = Plan { files: Vec::new() };
+    let mut errors = Vec::new();
+    let mut across = Across::default();
+    // Partners first: programme files refer to them.
+    let mut ordered: Vec<&SeedFile> = files.iter().collect();
+    ordered.sort_by_key(|f| (!f.path.ends_with("partners.toml"), f.path.clone()));
+    for file in ordered {
+        let mut reader = Reader {
+            file: &file.path,
+            errors: Vec::new(),
+        };
+        if let Some(file_plan) = read_file(&mut reader, &file.text, &mut across) {
+            plan.files.push(file_plan);
+        }
+        errors.extend(reader.errors);
+    }
+    for (file, record, field, code) in across.references {
+        if !across.partner_codes.contains(&code) {
+            errors.push(SeedError {
+                file,
+                record,
+                field,
+                message: format!("names partner {code}, which no [[partners]] entry defines"),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(SeedErrors(errors))
+    }
+}
+
+fn read_file(reader: &mut Reader<'_>, text: &str, across: &mut Across) -> Option<FilePlan> {
+    let document = match toml::from_str::<toml::Table>(text) {
+        Ok(table) => serde_json::to_value(table).unwrap_or(Value::Null),
+        Err(e) => {
+            reader.fail("-", "-", format!("is not valid TOML: {}", e.to_string().trim()));
+            return None;
+        }
+    };
+    let document: Document = match serde_json::from_value(document) {
+        Ok(document) => document,
+        Err(e) => {
+            reader.fail("-", "-", e.to_string());
+            return None;
+        }
+    };
+    for unknown in document.unknown.keys() {
+        reader.fail(
+            "-",
+            unknown,
+            "is not a section of a seed file (partners, program, cohorts)",
+        );
+    }
+    let mut file = FilePlan {
+        path: reader.file.to_owned(),
+        partners: Vec::new(),
+        program: None,
+    };
+    match document.program {
+        Some(program) => file.program = read_program(reader, program, document.partners, document.cohorts, across),
+        None => {
+            for (i, raw) in document.partners.into_iter().enumerate() {
+                file.partners.extend(read_partner(reader, i, raw, across));
+            }
+        }
+    }
+    Some(file)
+}
+
+fn read_partner(
+    reader: &mut Reader<'_>,
+    i: usize,
+    raw: Map<String, Value>,
+    across: &mut Across,
+) -> Option<Entry<PartnerSeed>> {
+    let code = code_of(&raw, "code");
+    let name = format!("partners[{}] (code {code})", i + 1);
+    let seed: PartnerSeed = reader.read(&name, &raw, |s: &PartnerSeed| &s.unknown, "a partner")?;
+    reader.check_source(&name, &seed.source);
+    if reader.check(&name, &seed.partner) && !across.partner_codes.insert(code.clone()) {
+        reader.fail(&name, "code", format!("partner {code} is defined twice"));
+    }
+    let snapshot = snapshot(&raw, &[], &[("source", Value::from(seed.source.as_str()))]);
+    Some(reader.entry(name, format!("partner:{code}"), snapshot, seed))
+}
+
+fn read_program(
+    reader: &mut Reader<'_>,
+    raw: Map<String, Value>,
+    roles: Vec<Map<String, Value>>,
+    cohorts: Vec<Map<String, Value>>,
+    across: &mut Across,
+) -> Option<ProgramPlan> {
+    let code = code_of(&raw, "code");
+    let name = format!("program (code {code})");
+    let read = reader.read(&name, &raw, |s: &ProgramSeed| &s.unknown, "a programme");
+    let mut plan_roles = Vec::new();
+    for (i, raw) in roles.into_iter().enumerate() {
+        plan_roles.extend(read_role(reader, &code, i, raw, across));
+    }
+    let mut plan_cohorts = Vec::new();
+    let mut cohort_codes = HashSet::new();
+    for (i, raw) in cohorts.into_iter().enumerate() {
+        plan_cohorts.extend(read_cohort(reader, &code, i, raw, &mut cohort_codes, across));
+    }
+    let seed = read?;
+    reader.check_source(&name, &seed.source);
+    if reader.check(&name, &seed.program) && !across.program_codes.insert(code.clone()) {
+        reader.fail(&name, "code", format!("programme {code} is defined in two files"));
+    }
+    let snapshot = snapshot(&raw, &[], &[("source", Value::from(seed.source.as_str()))]);
+    Some(ProgramPlan {
+        program: reader.entry(name, format!("program:{code}"), snapshot, seed),
+        roles: plan_roles,
+        cohorts: plan_cohorts,
+    })
+}
+
+fn read_role(
+    reader: &mut Reader<'_>,
+    program: &str,
+    i: usize,
+    raw: Map<String, Value>,
+    across: &mut Across,
+) -> Option<Entry<RoleSeed>> {
+    let name = format!("partners[{}] (partner {})", i + 1, code_of(&raw, "partner"));
+    let seed: RoleSeed = reader.read(
+        &name,
+        &raw,
+        |s: &RoleSeed| &s.unknown,
+        "a partner's role (roles, notes, partner, source)",
+    )?;
+    reader.check_source(&name, &seed.source);
+    // Checked as the API checks a role it is given; the partner is named by code until applied.
+    let role = CreateProgramPartner {
+        partner_id: PartnerId(0),
+        roles: seed.roles.clone(),
+        notes: seed.notes.clone(),
+    };
+    reader.check(&name, &role);
+    across.references.push((
+        reader.file.to_owned(),
+        name.clone(),
+        "partner".into(),
+        seed.partner.clone(),
+    ));
+    let key = format!("program_partner:{program}/{}", seed.partner);
+    let snapshot = snapshot(
+        &raw,
+        &[],
+        &[
+            ("source", Value::from(seed.source.as_str())),
+            ("partner", Value::from(seed.partner.as_str())),
+        ],
+    );
+    Some(reader.entry(name, key, snapshot, seed))
+}
+
+fn read_cohort(
+    reader: &mut Reader<'_>,
+    program: &str,
+    i: usize,
+    raw: Map<String, Value>,
+    codes: &mut HashSet<String>,
+    across: &mut Across,
+) -> Option<(Entry<CohortSeed>, Vec<Entry<SessionSeed>>)> {
+    let code = code_of(&raw, "code");
+    let name = format!("cohorts[{}] (code {code})", i + 1);
+    let mut seed: CohortSeed = reader.read(&name, &raw, |s: &CohortSeed| &s.unknown, "a cohort")?;
+    reader.check_source(&name, &seed.source);
+    if reader.check(&name, &seed.cohort) && !codes.insert(code.clone()) {
+        reader.fail(&name, "code", format!("cohort {code} appears twice"));
+    }
+    let mut sessions = Vec::new();
+    let mut keys = HashSet::new();
+    for (j, raw) in std::mem::take(&mut seed.sessions).into_iter().enumerate() {
+        let key = code_of(&raw, "key");
+        let session_name = format!("cohorts[{}].sessions[{}] (key {key})", i + 1, j + 1);
+        sessions.extend(
+            read_session(reader, session_name, raw, &mut keys, across).map(|(entry, key)| Entry {
+                key: format!("session:{program}/{code}/{key}"),
+                ..entry
+            }),
+        );
+    }
+    let status = seed.status.unwrap_or(CohortStatus::Planned);
+    let snapshot = snapshot(
+        &raw,
+        &["sessions"],
+        &[
+            ("source", Value::from(seed.source.as_str())),
+            ("status", Value::from(status.as_str())),
+        ],
+    );
+    Some((
+        reader.entry(name, format!("cohort:{program}/{code}"), snapshot, seed),
+        sessions,
+    ))
+}
+
+fn read_session(
+    reader: &mut Reader<'_>,
+    name: String,
+    raw: Map<String, Value>,
+    keys: &mut HashSet<String>,
+    across: &mut Across,
+) -> Option<(Entry<SessionSeed>, String)> {
+    let seed: SessionSeed = reader.read(&name, &raw, |s: &SessionSeed| &s.unknown, "a session")?;
+    reader.check_source(&name, &seed.source);
+    let key_ok = (2..=64).contains(&seed.key.len())
+        && seed
+            .key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !key_ok {
+        reader.fail(&name, "key", "must be 2 to 64 of a-z, 0-9 and -");
+    } else if !keys.insert(seed.key.clone()) {
+        reader.fail(&name, "key", format!("`{}` is used twice in this cohort", seed.key));
+    }
+    if let Some(code) = &seed.speaker_partner {
+        across.references.push((
+            reader.file.to_owned(),
+            name.clone(),
+            "speaker_partner".into(),
+            code.clone(),
+        ));
+    }
+    reader.check(&name, &seed.session);
+    let speaker = seed.speaker_partner.as_deref().map_or(Value::Null, Value::from);
+    let snapshot = snapshot(
+        &raw,
+        &["key"],
+        &[
+            ("source", Value::from(seed.source.as_str())),
+            ("speaker_partner", speaker),
+        ],
+    );
+    let key = seed.key.clone();
+    Some((reader.entry(name, String::new(), snapshot, seed), key))
+}
