@@ -3,18 +3,21 @@
 //!
 //! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
 
+mod input;
+
+pub use input::{CreatePartner, PartnerFilters, PartnerOrder, PartnerSort, UpdatePartner};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::access::Caller;
 use crate::audit::Entity;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{PartnerId, ProgramId, text_enum};
-use crate::resource::list::{self, Paging, sort_keys};
+use crate::ids::{PartnerId, text_enum};
+use crate::resource::list::{self, Paging};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
 use crate::schema::{partners, program_partners, sessions};
 
@@ -43,9 +46,11 @@ text_enum!(
 );
 
 /// A partner organisation.
-#[derive(Debug, Clone, PartialEq, Queryable, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Serialize, ToSchema)]
+#[diesel(table_name = partners, treat_none_as_null = true)]
 pub struct Partner {
     /// Id.
+    #[diesel(skip_insertion)]
     pub id: PartnerId,
     /// Unique short code, e.g. `JICA`.
     #[schema(example = "JICA")]
@@ -79,151 +84,25 @@ pub struct Partner {
     pub version: i32,
     /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
     #[schema(example = "003_f763ceca04e3ab24.txt")]
+    #[diesel(skip_update)]
     pub source: Option<String>,
     /// Set on records `tpms seed` owns.
     #[serde(skip)]
+    #[diesel(skip_update)]
     pub(crate) seed_key: Option<String>,
     /// What the seed file last said of this record.
     #[serde(skip)]
+    #[diesel(skip_update)]
     pub(crate) seed_data: Option<String>,
 }
 
-/// A new partner.
-#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePartner {
-    /// Unique short code.
-    #[validate(custom(function = "crate::validate::code"))]
-    #[schema(pattern = "^[A-Z0-9_-]{2,32}$", example = "JICA")]
-    pub code: String,
-    /// Name in English.
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(min_length = 1, max_length = 300, example = "Japan International Cooperation Agency")]
-    pub name: String,
-    /// Name in its own language and script.
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(min_length = 1, max_length = 300, example = "国際協力機構")]
-    pub name_local: Option<String>,
-    /// Kind of organisation.
-    pub kind: PartnerKind,
-    /// ISO 3166-1 alpha-2 country code.
-    #[validate(custom(function = "crate::validate::country"))]
-    #[schema(pattern = "^[A-Z]{2}$", example = "JP")]
-    pub country: String,
-    /// Web site (http or https).
-    #[validate(custom(function = "crate::validate::web_url"))]
-    #[schema(max_length = 2048, example = "https://www.jica.go.jp/")]
-    pub website: Option<String>,
-    /// Free notes.
-    #[validate(custom(function = "crate::validate::long_text"))]
-    #[schema(min_length = 1, max_length = 20000)]
-    pub notes: Option<String>,
-}
-
-/// A change to a partner: only the fields given change; `null` clears a field that may be empty.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdatePartner {
-    /// Unique short code.
-    #[serde(default, deserialize_with = "crate::wire::some")]
-    #[validate(custom(function = "crate::validate::code"))]
-    #[schema(nullable = false, pattern = "^[A-Z0-9_-]{2,32}$")]
-    pub code: Option<String>,
-    /// Name in English.
-    #[serde(default, deserialize_with = "crate::wire::some")]
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(nullable = false, min_length = 1, max_length = 300)]
-    pub name: Option<String>,
-    /// Name in its own language and script; `null` clears it.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
-    pub name_local: Option<Option<String>>,
-    /// Kind of organisation.
-    #[serde(default, deserialize_with = "crate::wire::some")]
-    #[schema(nullable = false)]
-    pub kind: Option<PartnerKind>,
-    /// ISO 3166-1 alpha-2 country code.
-    #[serde(default, deserialize_with = "crate::wire::some")]
-    #[validate(custom(function = "crate::validate::country"))]
-    #[schema(nullable = false, pattern = "^[A-Z]{2}$")]
-    pub country: Option<String>,
-    /// Web site; `null` clears it.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::validate::web_url"))]
-    #[schema(value_type = Option<String>, max_length = 2048)]
-    pub website: Option<Option<String>>,
-    /// Free notes; `null` clears them.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::validate::long_text"))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
-    pub notes: Option<Option<String>>,
-}
-
-/// Every stored column but the id, for inserts and whole-row updates.
-#[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = partners, treat_none_as_null = true)]
-struct PartnerFields {
-    code: String,
-    name: String,
-    name_local: Option<String>,
-    kind: PartnerKind,
-    country: String,
-    website: Option<String>,
-    notes: Option<String>,
-    search_text: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    version: i32,
-}
-
-impl PartnerFields {
-    fn of(p: &Partner) -> Self {
-        Self {
-            code: p.code.clone(),
-            name: p.name.clone(),
-            name_local: p.name_local.clone(),
-            kind: p.kind,
-            country: p.country.clone(),
-            website: p.website.clone(),
-            notes: p.notes.clone(),
-            search_text: crate::text::search_text([Some(p.code.as_str()), Some(&p.name), p.name_local.as_deref()]),
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-            version: p.version,
-        }
+impl Partner {
+    /// This partner with its search column matching its code and names.
+    fn searchable(mut self) -> Partner {
+        self.search_text =
+            crate::text::search_text([Some(self.code.as_str()), Some(&self.name), self.name_local.as_deref()]);
+        self
     }
-}
-
-sort_keys! {
-    /// Orders for the partner list; `-` sorts descending. Ties are broken by id.
-    pub PartnerSort = Sort<PartnerOrder> { Code = "code", Name = "name", Country = "country", CreatedAt = "created_at" }
-}
-
-/// Filters for the partner list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct PartnerFilters {
-    /// Finds code, English or local name, ignoring case and Vietnamese diacritics.
-    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-    #[validate(length(max = 200))]
-    pub q: Option<String>,
-    /// Only this kind of organisation.
-    pub kind: Option<PartnerKind>,
-    /// Only partners from this country (ISO 3166-1 alpha-2).
-    #[param(max_length = 2, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-    #[validate(length(max = 2))]
-    pub country: Option<String>,
-    /// Only partners seeded from this source document (a file name such as
-    /// `003_f763ceca04e3ab24.txt`).
-    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-    #[validate(length(max = 200))]
-    pub source: Option<String>,
-    /// Only partners taking part in this programme.
-    pub program_id: Option<ProgramId>,
-    /// Order of the list.
-    #[param(inline)]
-    pub sort: Option<PartnerSort>,
 }
 
 fn duplicate_code(code: &str) -> String {
@@ -268,9 +147,10 @@ impl Create for Partner {
             source: None,
             seed_key: None,
             seed_data: None,
-        };
+        }
+        .searchable();
         diesel::insert_into(partners::table)
-            .values(PartnerFields::of(&draft))
+            .values(&draft)
             .returning(partners::all_columns)
             .get_result(conn)
             .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&draft.code)))
@@ -289,7 +169,7 @@ impl Change for Partner {
         next.country = change.country.unwrap_or(next.country);
         next.website = change.website.unwrap_or(next.website);
         next.notes = change.notes.unwrap_or(next.notes);
-        Ok(next)
+        Ok(next.searchable())
     }
 
     fn store(&self, conn: &mut DbConnection, current: &Partner) -> ApiResult<Option<Partner>> {
@@ -298,7 +178,7 @@ impl Change for Partner {
                 .find(self.id)
                 .filter(partners::version.eq(current.version)),
         )
-        .set(PartnerFields::of(self))
+        .set(self)
         .returning(partners::all_columns)
         .get_result(conn)
         .optional()

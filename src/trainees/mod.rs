@@ -3,21 +3,23 @@
 //!
 //! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
 
+mod input;
 pub mod search;
+
+pub use input::{CreateTrainee, TraineeFilters, TraineeOrder, TraineeSort, UpdateTrainee};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use utoipa::ToSchema;
 
 use crate::access::Caller;
 use crate::audit::Entity;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{CohortId, PartnerId, TraineeId, text_enum};
-use crate::resource::list::{self, Paging, sort_keys};
+use crate::ids::{PartnerId, TraineeId, text_enum};
+use crate::resource::list::{self, Paging};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
 use crate::schema::{cohorts, enrollments, program_partners, trainee_terms, trainees};
 
@@ -36,9 +38,11 @@ pub const BIRTH_YEAR_MIN: i32 = 1900;
 pub const BIRTH_YEAR_MAX: i32 = 2030;
 
 /// A trainee.
-#[derive(Debug, Clone, PartialEq, Queryable, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Serialize, ToSchema)]
+#[diesel(table_name = trainees, treat_none_as_null = true)]
 pub struct Trainee {
     /// Id.
+    #[diesel(skip_insertion)]
     pub id: TraineeId,
     /// Full name as written, e.g. `Nguyễn Thị Bích Dung`.
     #[schema(example = "Nguyễn Thị Bích Dung")]
@@ -55,6 +59,7 @@ pub struct Trainee {
     pub province: Option<String>,
     /// Email, as written; unique regardless of case.
     pub email: Option<String>,
+    /// Derived from `email` whenever it is set, so that the two can never disagree.
     #[serde(skip)]
     pub(crate) email_key: Option<String>,
     /// Phone number.
@@ -71,136 +76,6 @@ pub struct Trainee {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
-}
-
-/// A new trainee.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateTrainee {
-    /// Full name as written.
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(min_length = 1, max_length = 300, example = "Nguyễn Thị Bích Dung")]
-    pub full_name: String,
-    /// Gender.
-    pub gender: Option<Gender>,
-    /// Year of birth.
-    #[validate(range(min = BIRTH_YEAR_MIN, max = BIRTH_YEAR_MAX))]
-    #[schema(minimum = 1900, maximum = 2030)]
-    pub birth_year: Option<i32>,
-    /// Position held.
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(min_length = 1, max_length = 300)]
-    pub position: Option<String>,
-    /// Organisation.
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(min_length = 1, max_length = 300)]
-    pub organisation: Option<String>,
-    /// Province or city.
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(min_length = 1, max_length = 300)]
-    pub province: Option<String>,
-    /// Email, unique regardless of case.
-    #[validate(custom(function = "crate::validate::email"))]
-    #[schema(max_length = 320, example = "dung.ntb@moha.gov.vn")]
-    pub email: Option<String>,
-    /// Phone number.
-    #[validate(custom(function = "crate::validate::phone"))]
-    #[schema(pattern = r"^\+?[0-9 ().-]{6,32}$", example = "+84 24 3825 1234")]
-    pub phone: Option<String>,
-    /// Free notes.
-    #[validate(custom(function = "crate::validate::long_text"))]
-    #[schema(min_length = 1, max_length = 20000)]
-    pub notes: Option<String>,
-}
-
-/// A change to a trainee: only the fields given change; `null` clears a field that may be empty.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateTrainee {
-    /// Full name as written.
-    #[serde(default, deserialize_with = "crate::wire::some")]
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(nullable = false, min_length = 1, max_length = 300)]
-    pub full_name: Option<String>,
-    /// Gender; `null` clears it.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<Gender>)]
-    pub gender: Option<Option<Gender>>,
-    /// Year of birth; `null` clears it.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(range(min = BIRTH_YEAR_MIN, max = BIRTH_YEAR_MAX))]
-    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2030)]
-    pub birth_year: Option<Option<i32>>,
-    /// Position; `null` clears it.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
-    pub position: Option<Option<String>>,
-    /// Organisation; `null` clears it.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
-    pub organisation: Option<Option<String>>,
-    /// Province or city; `null` clears it.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
-    pub province: Option<Option<String>>,
-    /// Email, unique regardless of case; `null` clears it.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::validate::email"))]
-    #[schema(value_type = Option<String>, max_length = 320)]
-    pub email: Option<Option<String>>,
-    /// Phone number; `null` clears it.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::validate::phone"))]
-    #[schema(value_type = Option<String>, pattern = r"^\+?[0-9 ().-]{6,32}$")]
-    pub phone: Option<Option<String>>,
-    /// Free notes; `null` clears them.
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::validate::long_text"))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
-    pub notes: Option<Option<String>>,
-}
-
-/// Every stored column but the id.
-#[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = trainees, treat_none_as_null = true)]
-struct TraineeFields {
-    full_name: String,
-    gender: Option<Gender>,
-    birth_year: Option<i32>,
-    position: Option<String>,
-    organisation: Option<String>,
-    province: Option<String>,
-    email: Option<String>,
-    email_key: Option<String>,
-    phone: Option<String>,
-    notes: Option<String>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    version: i32,
-}
-
-impl TraineeFields {
-    fn of(t: &Trainee) -> Self {
-        Self {
-            full_name: t.full_name.clone(),
-            gender: t.gender,
-            birth_year: t.birth_year,
-            position: t.position.clone(),
-            organisation: t.organisation.clone(),
-            province: t.province.clone(),
-            email: t.email.clone(),
-            // Derived here, from the email being stored, so the two can never disagree.
-            email_key: t.email.as_deref().map(crate::users::email_key),
-            phone: t.phone.clone(),
-            notes: t.notes.clone(),
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            version: t.version,
-        }
-    }
 }
 
 /// One row of `trainee_terms`.
@@ -227,39 +102,6 @@ pub fn visible_to_partner(partner: PartnerId) -> _ {
         .filter(enrollments::cohort_id.eq_any(their_cohorts))
         .filter(enrollments::status.eq_any(statuses))
         .select(enrollments::trainee_id)
-}
-
-sort_keys! {
-    /// Orders for the trainee list; `-` sorts descending. Ties are broken by id. With `q`, the best
-    /// matches come first and this order applies among equals.
-    pub TraineeSort = Sort<TraineeOrder> { FullName = "full_name", CreatedAt = "created_at" }
-}
-
-/// Filters for the trainee list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct TraineeFilters {
-    /// Finds trainees by words of their name, organisation or position, by word prefix, ignoring
-    /// case and Vietnamese diacritics; every word must match. Matches that keep the diacritics
-    /// typed come first: `tuấn` lists Tuấn before Tuần, `tuan` lists both as equals.
-    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-    #[validate(length(max = 200))]
-    pub q: Option<String>,
-    /// Only trainees of this organisation, exactly as stored.
-    #[param(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-    #[validate(length(max = 300))]
-    pub organisation: Option<String>,
-    /// Only trainees from this province, exactly as stored.
-    #[param(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-    #[validate(length(max = 300))]
-    pub province: Option<String>,
-    /// Only this gender.
-    pub gender: Option<Gender>,
-    /// Only trainees with an enrolment (in any status) in this cohort.
-    pub cohort_id: Option<CohortId>,
-    /// Order of the list.
-    #[param(inline)]
-    pub sort: Option<TraineeSort>,
 }
 
 impl Trainee {
@@ -336,8 +178,8 @@ impl Create for Trainee {
             position: new.position,
             organisation: new.organisation,
             province: new.province,
+            email_key: new.email.as_deref().map(crate::users::email_key),
             email: new.email,
-            email_key: None,
             phone: new.phone,
             notes: new.notes,
             created_at: now,
@@ -345,7 +187,7 @@ impl Create for Trainee {
             version: 1,
         };
         let created: Trainee = diesel::insert_into(trainees::table)
-            .values(TraineeFields::of(&draft))
+            .values(&draft)
             .returning(trainees::all_columns)
             .get_result(conn)
             .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_email(&draft)))?;
@@ -379,7 +221,7 @@ impl Change for Trainee {
                 .find(self.id)
                 .filter(trainees::version.eq(current.version)),
         )
-        .set(TraineeFields::of(self))
+        .set(self)
         .returning(trainees::all_columns)
         .get_result(conn)
         .optional()

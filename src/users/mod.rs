@@ -4,13 +4,16 @@
 //! [`handlers`]; the rest is served by the standard operations of [`crate::http::crud`].
 
 pub mod handlers;
+mod input;
 pub mod sessions;
+
+pub use input::{CreateUser, UpdateUser, UserFilters};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::{Validate, ValidationError};
+use serde::Serialize;
+use utoipa::ToSchema;
+use validator::ValidationError;
 
 use crate::access::Caller;
 use crate::audit::{Actor, Entity};
@@ -36,9 +39,11 @@ text_enum!(
 );
 
 /// An account.
-#[derive(Debug, Clone, PartialEq, Queryable, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Serialize, ToSchema)]
+#[diesel(table_name = users, treat_none_as_null = true)]
 pub struct User {
     /// Id.
+    #[diesel(skip_insertion)]
     pub id: UserId,
     /// Sign-in email, as written when the account was made.
     #[schema(example = "officer@example.gov.vn")]
@@ -104,96 +109,11 @@ pub fn not_the_email(password: &str, email: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// A new account.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUser {
-    /// Sign-in email, unique regardless of case.
-    #[validate(custom(function = "crate::validate::email"))]
-    #[schema(max_length = 320, example = "officer@example.gov.vn")]
-    pub email: String,
-    /// Name shown to others.
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(min_length = 1, max_length = 300)]
-    pub display_name: String,
-    /// Role.
-    pub role: Role,
-    /// Required for a liaison, forbidden for the other roles.
-    pub partner_id: Option<PartnerId>,
-    /// 12 to 128 characters, not the email.
-    #[validate(custom(function = "password_rules"))]
-    #[schema(min_length = 12, max_length = 128, format = Password)]
-    pub password: String,
-}
-
-/// A change to an account (admins only): only the fields given change.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateUser {
-    /// Name shown to others.
-    #[serde(default, deserialize_with = "crate::wire::some")]
-    #[validate(custom(function = "crate::validate::name"))]
-    #[schema(nullable = false, min_length = 1, max_length = 300)]
-    pub display_name: Option<String>,
-    /// Role.
-    #[serde(default, deserialize_with = "crate::wire::some")]
-    #[schema(nullable = false)]
-    pub role: Option<Role>,
-    /// The liaison's partner; `null` clears it (when the role is no longer liaison).
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<i64>)]
-    pub partner_id: Option<Option<PartnerId>>,
-    /// `false` deactivates the account: its tokens stop working at once.
-    #[serde(default, deserialize_with = "crate::wire::some")]
-    #[schema(nullable = false)]
-    pub active: Option<bool>,
-    /// A new password set by an admin.
-    #[serde(default, deserialize_with = "crate::wire::some")]
-    #[validate(custom(function = "password_rules"))]
-    #[schema(nullable = false, min_length = 12, max_length = 128, format = Password)]
-    pub password: Option<String>,
-}
-
-/// Every stored column but the id.
-#[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = users, treat_none_as_null = true)]
-pub(crate) struct UserFields {
-    email: String,
-    email_key: String,
-    display_name: String,
-    search_text: String,
-    role: Role,
-    partner_id: Option<PartnerId>,
-    active: bool,
-    password_hash: String,
-    password_changed_at: NaiveDateTime,
-    failed_logins: i32,
-    locked_until: Option<NaiveDateTime>,
-    last_login_at: Option<NaiveDateTime>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    version: i32,
-}
-
-impl UserFields {
-    fn of(u: &User) -> Self {
-        Self {
-            email: u.email.clone(),
-            email_key: u.email_key.clone(),
-            display_name: u.display_name.clone(),
-            search_text: crate::text::search_text([Some(u.email.as_str()), Some(&u.display_name)]),
-            role: u.role,
-            partner_id: u.partner_id,
-            active: u.active,
-            password_hash: u.password_hash.clone(),
-            password_changed_at: u.password_changed_at,
-            failed_logins: u.failed_logins,
-            locked_until: u.locked_until,
-            last_login_at: u.last_login_at,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-            version: u.version,
-        }
+impl User {
+    /// This account with its search column matching its email and name.
+    fn searchable(mut self) -> User {
+        self.search_text = crate::text::search_text([Some(self.email.as_str()), Some(&self.display_name)]);
+        self
     }
 }
 
@@ -263,9 +183,10 @@ impl User {
             created_at: now,
             updated_at: now,
             version: 1,
-        };
+        }
+        .searchable();
         diesel::insert_into(users::table)
-            .values(UserFields::of(&draft))
+            .values(&draft)
             .returning(users::all_columns)
             .get_result(conn)
             .map_err(|e| {
@@ -291,22 +212,6 @@ pub struct UserChange {
     pub fields: UpdateUser,
     /// The hash of a new password.
     pub password_hash: Option<String>,
-}
-
-/// Filters for the account list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct UserFilters {
-    /// Finds email or display name, ignoring case and Vietnamese diacritics.
-    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-    #[validate(length(max = 200))]
-    pub q: Option<String>,
-    /// Only this role.
-    pub role: Option<Role>,
-    /// Only active (`true`) or deactivated (`false`) accounts.
-    pub active: Option<bool>,
-    /// Only liaisons of this partner.
-    pub partner_id: Option<PartnerId>,
 }
 
 impl Record for User {
@@ -352,13 +257,13 @@ impl Change for User {
         if next != *self {
             User::check_partner(conn, next.role, next.partner_id)?;
         }
-        Ok(next)
+        Ok(next.searchable())
     }
 
     fn store(&self, conn: &mut DbConnection, current: &User) -> ApiResult<Option<User>> {
         Ok(
             diesel::update(users::table.find(self.id).filter(users::version.eq(current.version)))
-                .set(UserFields::of(self))
+                .set(self)
                 .returning(users::all_columns)
                 .get_result(conn)
                 .optional()?,

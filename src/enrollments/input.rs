@@ -1,0 +1,62 @@
+//! What a request may send about enrolments: the body of an enrolment and of a move, and the
+//! list's filters.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::EnrollmentStatus;
+use crate::ids::TraineeId;
+
+/// Where to place a new enrolment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// Take a seat if one is free, else join the waitlist (the default).
+    #[default]
+    Enrolled,
+    /// Record the nomination only; an officer decides later.
+    Nominated,
+}
+
+/// A trainee to place in a cohort.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEnrollment {
+    /// The trainee.
+    pub trainee_id: TraineeId,
+    /// `enrolled` (default): a seat if one is free, else the waitlist. `nominated`: only record
+    /// the nomination.
+    pub status: Option<Placement>,
+    /// Free notes.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub notes: Option<String>,
+}
+
+/// A move of an enrolment, and/or a change to its notes.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEnrollment {
+    /// The next status: from `nominated` to `enrolled`, `waitlisted` or `rejected`; from
+    /// `waitlisted` to `enrolled`; from `enrolled` to `withdrawn`, `completed` or
+    /// `did_not_complete`. Anything else is 409; `enrolled` into a full cohort is 409.
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[schema(nullable = false)]
+    pub status: Option<EnrollmentStatus>,
+    /// Free notes; `null` clears them.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
+    pub notes: Option<Option<String>>,
+}
+
+/// Filters for an enrolment list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct EnrollmentFilters {
+    /// Only this status.
+    pub status: Option<EnrollmentStatus>,
+    /// Only this trainee's.
+    pub trainee_id: Option<TraineeId>,
+}
