@@ -35,6 +35,23 @@ text_enum!(
     }
 );
 
+/// How a trainee attended a cohort's sessions, from the attendance recorded so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct AttendanceSummary {
+    /// Sessions with a record for this trainee.
+    pub recorded: i64,
+    /// Present.
+    pub present: i64,
+    /// Late (counts as attended).
+    pub late: i64,
+    /// Absent.
+    pub absent: i64,
+    /// Excused (left out of the rate).
+    pub excused: i64,
+    /// `(present + late) / (recorded − excused)`, from 0 to 1; `null` until a session counts.
+    pub rate: Option<f64>,
+}
+
 /// One trainee's line on the sheet.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AttendanceLine {
@@ -255,4 +272,32 @@ fn marks(sheet: &AttendanceSheet) -> BTreeMap<String, serde_json::Value> {
             )
         })
         .collect()
+}
+
+/// How each of the enrolments `ids` attended its cohort's sessions so far.
+pub fn summaries(conn: &mut DbConnection, ids: &[EnrollmentId]) -> ApiResult<HashMap<EnrollmentId, AttendanceSummary>> {
+    let rows: Vec<(EnrollmentId, AttendanceStatus, i64)> = attendance::table
+        .filter(attendance::enrollment_id.eq_any(ids))
+        .group_by((attendance::enrollment_id, attendance::status))
+        .select((attendance::enrollment_id, attendance::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut summaries: HashMap<EnrollmentId, AttendanceSummary> = HashMap::new();
+    for (id, status, n) in rows {
+        let s = summaries.entry(id).or_default();
+        s.recorded += n;
+        match status {
+            AttendanceStatus::Present => s.present += n,
+            AttendanceStatus::Late => s.late += n,
+            AttendanceStatus::Absent => s.absent += n,
+            AttendanceStatus::Excused => s.excused += n,
+        }
+    }
+    for s in summaries.values_mut() {
+        let counted = s.recorded - s.excused;
+        #[allow(clippy::cast_precision_loss)] // counts of sessions are far below 2^52
+        if counted > 0 {
+            s.rate = Some((s.present + s.late) as f64 / counted as f64);
+        }
+    }
+    Ok(summaries)
 }

@@ -311,7 +311,7 @@ pub fn import(
     dry_run: bool,
 ) -> ApiResult<ImportReport> {
     if !cohort.status.takes_enrolments() {
-        return Err(super::closed(cohort));
+        return Err(super::seats::closed(cohort));
     }
     let mut report = ImportReport {
         dry_run,

@@ -16,10 +16,11 @@
 pub mod handlers;
 pub mod import;
 mod input;
+mod seats;
 
 pub use input::{CreateEnrollment, EnrollmentFilters, Placement, UpdateEnrollment};
-
-use std::collections::HashMap;
+pub use seats::fill_free_seats;
+use seats::{check_seat_free, closed};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -27,14 +28,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::Caller;
-use crate::audit::{self, Actor, Entity, Event};
+use crate::audit::{Actor, Entity};
 use crate::cohorts::{Cohort, illegal_transition};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, TraineeId, text_enum};
 use crate::resource::list::{self, Paging};
 use crate::resource::{Change, Create, List, Record, keyed_by_id};
-use crate::schema::{attendance, cohorts, enrollments, programs, trainees};
+use crate::schema::{cohorts, enrollments, programs, trainees};
 
 text_enum!(
     /// Where an enrolment stands.
@@ -81,23 +82,6 @@ impl EnrollmentStatus {
     }
 }
 
-/// How a trainee attended a cohort's sessions, from the attendance recorded so far.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
-pub struct AttendanceSummary {
-    /// Sessions with a record for this trainee.
-    pub recorded: i64,
-    /// Present.
-    pub present: i64,
-    /// Late (counts as attended).
-    pub late: i64,
-    /// Absent.
-    pub absent: i64,
-    /// Excused (left out of the rate).
-    pub excused: i64,
-    /// `(present + late) / (recorded − excused)`, from 0 to 1; `null` until a session counts.
-    pub rate: Option<f64>,
-}
-
 /// A trainee's place in a cohort.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Enrollment {
@@ -121,7 +105,7 @@ pub struct Enrollment {
     /// Free notes.
     pub notes: Option<String>,
     /// Attendance so far.
-    pub attendance: AttendanceSummary,
+    pub attendance: crate::attendance::AttendanceSummary,
     /// When it was created (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -180,7 +164,7 @@ const ROW_COLUMNS: RowColumns = (
 );
 
 impl Enrollment {
-    fn from_row(row: EnrollmentRow, attendance: AttendanceSummary) -> Self {
+    fn from_row(row: EnrollmentRow, attendance: crate::attendance::AttendanceSummary) -> Self {
         Enrollment {
             id: row.id,
             cohort_id: row.cohort_id,
@@ -198,41 +182,9 @@ impl Enrollment {
     }
 }
 
-/// Attendance summaries of `ids`.
-fn attendance_summaries(
-    conn: &mut DbConnection,
-    ids: &[EnrollmentId],
-) -> ApiResult<HashMap<EnrollmentId, AttendanceSummary>> {
-    use crate::attendance::AttendanceStatus;
-    let rows: Vec<(EnrollmentId, AttendanceStatus, i64)> = attendance::table
-        .filter(attendance::enrollment_id.eq_any(ids))
-        .group_by((attendance::enrollment_id, attendance::status))
-        .select((attendance::enrollment_id, attendance::status, diesel::dsl::count_star()))
-        .load(conn)?;
-    let mut summaries: HashMap<EnrollmentId, AttendanceSummary> = HashMap::new();
-    for (id, status, n) in rows {
-        let s = summaries.entry(id).or_default();
-        s.recorded += n;
-        match status {
-            AttendanceStatus::Present => s.present += n,
-            AttendanceStatus::Late => s.late += n,
-            AttendanceStatus::Absent => s.absent += n,
-            AttendanceStatus::Excused => s.excused += n,
-        }
-    }
-    for s in summaries.values_mut() {
-        let counted = s.recorded - s.excused;
-        #[allow(clippy::cast_precision_loss)] // counts of sessions are far below 2^52
-        if counted > 0 {
-            s.rate = Some((s.present + s.late) as f64 / counted as f64);
-        }
-    }
-    Ok(summaries)
-}
-
 fn with_attendance(conn: &mut DbConnection, rows: Vec<EnrollmentRow>) -> ApiResult<Vec<Enrollment>> {
     let ids: Vec<EnrollmentId> = rows.iter().map(|r| r.id).collect();
-    let mut summaries = attendance_summaries(conn, &ids)?;
+    let mut summaries = crate::attendance::summaries(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -484,36 +436,6 @@ impl List for Enrollment {
     }
 }
 
-/// 409 unless `cohort` (locked, with current counts) takes enrolments and has a free seat.
-fn check_seat_free(cohort: &Cohort) -> ApiResult<()> {
-    if !cohort.status.takes_enrolments() {
-        return Err(closed(cohort));
-    }
-    if cohort.free_seats() == Some(0) {
-        return Err(ApiError::conflict(
-            "cohort_full",
-            format!(
-                "cohort {} is full ({} of {} seats taken); move the enrolment to waitlisted, or raise the capacity",
-                cohort.code,
-                cohort.enrolled,
-                cohort.capacity.unwrap_or_default()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// 409 `cohort_closed`: the cohort takes no more enrolments.
-pub(crate) fn closed(cohort: &Cohort) -> ApiError {
-    ApiError::conflict(
-        "cohort_closed",
-        format!(
-            "cohort {} is {} and takes no more enrolments",
-            cohort.code, cohort.status
-        ),
-    )
-}
-
 /// `<programme code>/<cohort code>/<enrolment id>`: unique because the enrolment id is, and
 /// readable on a printed certificate.
 fn certificate_number(conn: &mut DbConnection, cohort: &Cohort, id: EnrollmentId) -> ApiResult<String> {
@@ -523,49 +445,4 @@ fn certificate_number(conn: &mut DbConnection, cohort: &Cohort, id: EnrollmentId
         .select(programs::code)
         .first(conn)?;
     Ok(format!("{program_code}/{}/{:05}", cohort.code, id.0))
-}
-
-/// Enrol waitlisted trainees of `cohort` (locked, with current counts) into its free seats,
-/// longest-waiting first, each with an audit event that gives `reason`. Nothing happens in a
-/// cohort that takes no more enrolments.
-pub fn fill_free_seats(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    cohort: &Cohort,
-    reason: &str,
-) -> ApiResult<Vec<Enrollment>> {
-    if !cohort.status.takes_enrolments() {
-        return Ok(Vec::new());
-    }
-    let waiting = enrollments::table
-        .filter(enrollments::cohort_id.eq(cohort.id))
-        .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted))
-        .order((enrollments::waitlisted_at.asc(), enrollments::id.asc()))
-        .select(enrollments::id)
-        .into_boxed();
-    let waiting: Vec<EnrollmentId> = match cohort.free_seats() {
-        Some(0) => return Ok(Vec::new()),
-        Some(free) => waiting.limit(free).load(conn)?,
-        None => waiting.load(conn)?,
-    };
-    let mut promoted = Vec::with_capacity(waiting.len());
-    let why = format!("enrolled from the waitlist automatically: {reason}");
-    for id in waiting {
-        let before = Enrollment::find(conn, id)?;
-        diesel::update(enrollments::table.find(id))
-            .set((
-                enrollments::status.eq(EnrollmentStatus::Enrolled),
-                enrollments::updated_at.eq(crate::clock::now()),
-                enrollments::version.eq(before.version + 1),
-            ))
-            .execute(conn)?;
-        let after = Enrollment::find(conn, id)?;
-        audit::record(
-            conn,
-            actor,
-            Event::changed(Entity::Enrollment, id.0, &before, &after).because(&why),
-        )?;
-        promoted.push(after);
-    }
-    Ok(promoted)
 }

@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use serde::de::DeserializeOwned;
+
 use serde_json::{Map, Value};
 
 use super::FileReport;
 use super::plan::{Entry, Plan, ProgramPlan};
+use super::snapshot::{Seeded, change_of, changed_since};
 use crate::audit::{self, Actor, Event};
 use crate::cohorts::{Cohort, CohortStatus, UpdateCohort};
 use crate::db::DbConnection;
@@ -18,62 +19,9 @@ use crate::ids::{CohortId, PartnerId, ProgramId};
 use crate::partners::{Partner, UpdatePartner};
 use crate::programs::partners::{CreateProgramPartner, ProgramPartner, UpdateProgramPartner};
 use crate::programs::{Program, UpdateProgram};
-use crate::resource::{self, Change, Create, Record};
-use crate::schema::{cohorts, partners, program_partners, programs, sessions};
+use crate::resource::{self, Change, Create};
+use crate::schema::{cohorts, partners, program_partners, programs};
 use crate::sessions::{Session, UpdateSession};
-
-/// A record kind some of whose records the seed owns: they carry the seed key, their source
-/// document, and the snapshot of what their file last said (`seed_data`).
-trait Seeded: Change + Create {
-    /// The key and last snapshot of the record the seed owns under `seed_key`, if any.
-    fn seeded(conn: &mut DbConnection, seed_key: &str) -> ApiResult<Option<(Self::Key, Option<String>)>>;
-    /// Store this record's source, seed key and the snapshot of its file's version.
-    fn mark<T>(&self, conn: &mut DbConnection, entry: &Entry<T>, source: &str) -> ApiResult<()>;
-    /// This copy with its source document set.
-    fn with_source(self, source: &str) -> Self;
-}
-
-/// Implement [`Seeded`] for a kind whose table has `source`, `seed_key` and `seed_data`, and whose
-/// key its `$key` columns hold.
-macro_rules! seeded {
-    ($type:ty, $table:ident, $key:expr) => {
-        impl Seeded for $type {
-            fn seeded(conn: &mut DbConnection, seed_key: &str) -> ApiResult<Option<(Self::Key, Option<String>)>> {
-                Ok($table::table
-                    .filter($table::seed_key.eq(seed_key))
-                    .select(($key, $table::seed_data))
-                    .first(conn)
-                    .optional()?)
-            }
-
-            fn mark<T>(&self, conn: &mut DbConnection, entry: &Entry<T>, source: &str) -> ApiResult<()> {
-                diesel::update($table::table.filter($table::id.eq(self.audit_id())))
-                    .set((
-                        $table::source.eq(Some(source)),
-                        $table::seed_key.eq(Some(&entry.key)),
-                        $table::seed_data.eq(Some(Value::Object(entry.snapshot.clone()).to_string())),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            }
-
-            fn with_source(mut self, source: &str) -> Self {
-                self.source = Some(source.to_owned());
-                self
-            }
-        }
-    };
-}
-
-seeded!(Partner, partners, partners::id);
-seeded!(Program, programs, programs::id);
-seeded!(
-    ProgramPartner,
-    program_partners,
-    (program_partners::program_id, program_partners::partner_id)
-);
-seeded!(Cohort, cohorts, cohorts::id);
-seeded!(Session, sessions, sessions::id);
 
 /// What happened to one record, with the key to reach what hangs below it.
 enum Outcome<K> {
@@ -156,48 +104,6 @@ fn write<R: Seeded, T>(
     Ok(Outcome::Updated(key))
 }
 
-/// The fields whose value the file changed since `stored` (the last snapshot), each with its new
-/// value (`null` once the file leaves it out); `None` when nothing changed. Without a stored
-/// snapshot every field counts as changed.
-fn changed_since(stored: Option<&str>, now: &Map<String, Value>) -> Option<Map<String, Value>> {
-    let before = match stored.map(serde_json::from_str::<Value>) {
-        Some(Ok(Value::Object(before))) => before,
-        _ => Map::new(),
-    };
-    let mut changed = Map::new();
-    for key in now.keys().chain(before.keys()) {
-        if stored.is_none() || before.get(key) != now.get(key) {
-            changed.insert(key.clone(), now.get(key).cloned().unwrap_or(Value::Null));
-        }
-    }
-    (!changed.is_empty()).then_some(changed)
-}
-
-/// A change of type `C` holding only the `changed` fields that `C` takes (not the source, nor the
-/// values the loader reads apart: `not_fields`), so that fields users edited and the file did not
-/// change are kept. A field the file left out is cleared, or set to its default (`defaults`).
-fn change_of<C: DeserializeOwned>(
-    name: &str,
-    changed: &Map<String, Value>,
-    not_fields: &[&str],
-    defaults: &[(&str, Value)],
-) -> ApiResult<C> {
-    let mut fields = Map::new();
-    for (key, value) in changed {
-        if key == "source" || not_fields.contains(&key.as_str()) {
-            continue;
-        }
-        let value = match (value, defaults.iter().find(|(field, _)| field == key)) {
-            (Value::Null, Some((_, default))) => default.clone(),
-            _ => value.clone(),
-        };
-        fields.insert(key.clone(), value);
-    }
-    let mut value = Value::Object(fields);
-    crate::text::normalize_json(&mut value);
-    serde_json::from_value(value).map_err(|e| ApiError::internal(anyhow::anyhow!("{name}: {e}")))
-}
-
 /// Nothing is in the way of a new record.
 fn nothing<K>(_: &mut DbConnection) -> ApiResult<InTheWay<K>> {
     Ok(None)
@@ -206,7 +112,7 @@ fn nothing<K>(_: &mut DbConnection) -> ApiResult<InTheWay<K>> {
 fn apply_partner(
     conn: &mut DbConnection,
     actor: &Actor,
-    entry: &Entry<super::plan::PartnerSeed>,
+    entry: &Entry<super::model::PartnerSeed>,
 ) -> ApiResult<Outcome<PartnerId>> {
     let code = &entry.seed.partner.code;
     let writes = Writes {
@@ -237,7 +143,7 @@ fn apply_partner(
 fn apply_program(
     conn: &mut DbConnection,
     actor: &Actor,
-    entry: &Entry<super::plan::ProgramSeed>,
+    entry: &Entry<super::model::ProgramSeed>,
 ) -> ApiResult<Outcome<ProgramId>> {
     let code = &entry.seed.program.code;
     let writes = Writes {
@@ -281,7 +187,7 @@ fn apply_role(
     actor: &Actor,
     program: ProgramId,
     partner: PartnerId,
-    entry: &Entry<super::plan::RoleSeed>,
+    entry: &Entry<super::model::RoleSeed>,
 ) -> ApiResult<Outcome<(ProgramId, PartnerId)>> {
     let writes = Writes {
         source: entry.seed.source.clone(),
@@ -326,7 +232,7 @@ fn apply_cohort(
     conn: &mut DbConnection,
     actor: &Actor,
     program: ProgramId,
-    entry: &Entry<super::plan::CohortSeed>,
+    entry: &Entry<super::model::CohortSeed>,
 ) -> ApiResult<Outcome<CohortId>> {
     let seed = &entry.seed;
     let status = seed.status.unwrap_or(CohortStatus::Planned);
@@ -375,7 +281,7 @@ fn apply_session(
     conn: &mut DbConnection,
     actor: &Actor,
     cohort: CohortId,
-    entry: &Entry<super::plan::SessionSeed>,
+    entry: &Entry<super::model::SessionSeed>,
     speaker_partner: Option<PartnerId>,
 ) -> ApiResult<Outcome<crate::ids::SessionId>> {
     let mut new = entry.seed.session.clone();

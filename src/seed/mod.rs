@@ -14,7 +14,9 @@
 //! seed record (same code) is reported and skipped.
 
 mod apply;
+pub mod model;
 pub mod plan;
+mod snapshot;
 
 pub use apply::apply;
 pub use plan::{Plan, parse};

@@ -2,109 +2,18 @@
 //! the API's own types and validators, and every problem is collected (file, record, field) before
 //! anything is written.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use validator::Validate;
 
+use super::model::{CohortSeed, Document, PartnerSeed, ProgramSeed, RoleSeed, SessionSeed, Unknown};
 use super::{SeedError, SeedErrors, SeedFile};
-use crate::cohorts::{CohortStatus, CreateCohort};
+use crate::cohorts::CohortStatus;
 use crate::ids::PartnerId;
-use crate::partners::CreatePartner;
-use crate::programs::CreateProgram;
-use crate::programs::partners::{CreateProgramPartner, PartnerRole};
-use crate::sessions::CreateSession;
 
-/// Keys a record has that its type does not name: each is reported.
-type Unknown = BTreeMap<String, Value>;
-
-/// A seed file's sections. `partners` are organisations in `partners.toml`, and roles in the
-/// programme in a programme file.
-#[derive(Debug, Deserialize)]
-struct Document {
-    #[serde(default)]
-    partners: Vec<Map<String, Value>>,
-    program: Option<Map<String, Value>>,
-    #[serde(default)]
-    cohorts: Vec<Map<String, Value>>,
-    #[serde(flatten)]
-    unknown: Unknown,
-}
-
-/// A partner organisation (`[[partners]]` in `partners.toml`).
-#[derive(Debug, Deserialize)]
-pub struct PartnerSeed {
-    /// The seed document its facts come from.
-    pub source: String,
-    /// The partner, as the API creates one.
-    #[serde(flatten)]
-    pub partner: CreatePartner,
-    #[serde(flatten)]
-    unknown: Unknown,
-}
-
-/// The programme of a programme file (`[program]`, with its `[[program.figures]]`).
-#[derive(Debug, Deserialize)]
-pub struct ProgramSeed {
-    /// The seed document its facts come from.
-    pub source: String,
-    /// The programme, as the API creates one.
-    #[serde(flatten)]
-    pub program: CreateProgram,
-    #[serde(flatten)]
-    unknown: Unknown,
-}
-
-/// A partner's roles in the programme (`[[partners]]` in a programme file).
-#[derive(Debug, Deserialize)]
-pub struct RoleSeed {
-    /// The seed document its facts come from.
-    pub source: String,
-    /// The partner's code in `partners.toml`.
-    pub partner: String,
-    /// Its roles, as the API takes them.
-    pub roles: Vec<PartnerRole>,
-    /// What exactly it does.
-    pub notes: Option<String>,
-    #[serde(flatten)]
-    unknown: Unknown,
-}
-
-/// A cohort of the programme (`[[cohorts]]`), with its sessions.
-#[derive(Debug, Deserialize)]
-pub struct CohortSeed {
-    /// The seed document its facts come from.
-    pub source: String,
-    /// Its status, stated as a fact: set, not moved along the allowed steps (default `planned`).
-    #[serde(default)]
-    pub status: Option<CohortStatus>,
-    /// Its sessions (`[[cohorts.sessions]]`), read on their own.
-    #[serde(default)]
-    sessions: Vec<Map<String, Value>>,
-    /// The cohort, as the API creates one.
-    #[serde(flatten)]
-    pub cohort: CreateCohort,
-    #[serde(flatten)]
-    unknown: Unknown,
-}
-
-/// A session of the cohort above it (`[[cohorts.sessions]]`).
-#[derive(Debug, Deserialize)]
-pub struct SessionSeed {
-    /// The seed document its facts come from.
-    pub source: String,
-    /// Its stable id within the cohort, `^[a-z0-9-]{2,64}$`.
-    pub key: String,
-    /// The speaker's partner, by code.
-    pub speaker_partner: Option<String>,
-    /// The session, as the API creates one.
-    #[serde(flatten)]
-    pub session: CreateSession,
-    #[serde(flatten)]
-    unknown: Unknown,
-}
+use crate::programs::partners::CreateProgramPartner;
 
 /// One record read from a file, checked, with where it came from.
 #[derive(Debug)]

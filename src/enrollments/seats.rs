@@ -1,0 +1,89 @@
+//! Seats: the checks before a trainee takes one, and the waitlist that fills the seats a change
+//! frees, longest-waiting first. Every caller holds the cohort's lock
+//! ([`Cohort::find_for_seats`]), so counts read here cannot move under it.
+
+use diesel::prelude::*;
+
+use super::{Enrollment, EnrollmentStatus};
+use crate::audit::{self, Actor, Entity, Event};
+use crate::cohorts::Cohort;
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::EnrollmentId;
+use crate::resource::Record;
+use crate::schema::enrollments;
+
+/// 409 unless `cohort` (locked, with current counts) takes enrolments and has a free seat.
+pub(super) fn check_seat_free(cohort: &Cohort) -> ApiResult<()> {
+    if !cohort.status.takes_enrolments() {
+        return Err(closed(cohort));
+    }
+    if cohort.free_seats() == Some(0) {
+        return Err(ApiError::conflict(
+            "cohort_full",
+            format!(
+                "cohort {} is full ({} of {} seats taken); move the enrolment to waitlisted, or raise the capacity",
+                cohort.code,
+                cohort.enrolled,
+                cohort.capacity.unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// 409 `cohort_closed`: the cohort takes no more enrolments.
+pub(super) fn closed(cohort: &Cohort) -> ApiError {
+    ApiError::conflict(
+        "cohort_closed",
+        format!(
+            "cohort {} is {} and takes no more enrolments",
+            cohort.code, cohort.status
+        ),
+    )
+}
+
+/// Enrol waitlisted trainees of `cohort` (locked, with current counts) into its free seats,
+/// longest-waiting first, each with an audit event that gives `reason`. Nothing happens in a
+/// cohort that takes no more enrolments.
+pub fn fill_free_seats(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    cohort: &Cohort,
+    reason: &str,
+) -> ApiResult<Vec<Enrollment>> {
+    if !cohort.status.takes_enrolments() {
+        return Ok(Vec::new());
+    }
+    let waiting = enrollments::table
+        .filter(enrollments::cohort_id.eq(cohort.id))
+        .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted))
+        .order((enrollments::waitlisted_at.asc(), enrollments::id.asc()))
+        .select(enrollments::id)
+        .into_boxed();
+    let waiting: Vec<EnrollmentId> = match cohort.free_seats() {
+        Some(0) => return Ok(Vec::new()),
+        Some(free) => waiting.limit(free).load(conn)?,
+        None => waiting.load(conn)?,
+    };
+    let mut promoted = Vec::with_capacity(waiting.len());
+    let why = format!("enrolled from the waitlist automatically: {reason}");
+    for id in waiting {
+        let before = Enrollment::find(conn, id)?;
+        diesel::update(enrollments::table.find(id))
+            .set((
+                enrollments::status.eq(EnrollmentStatus::Enrolled),
+                enrollments::updated_at.eq(crate::clock::now()),
+                enrollments::version.eq(before.version + 1),
+            ))
+            .execute(conn)?;
+        let after = Enrollment::find(conn, id)?;
+        audit::record(
+            conn,
+            actor,
+            Event::changed(Entity::Enrollment, id.0, &before, &after).because(&why),
+        )?;
+        promoted.push(after);
+    }
+    Ok(promoted)
+}
