@@ -1,7 +1,7 @@
 //! What a request may send about cohorts: the bodies of a create and a change, and the list's
 //! filters and orders.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
@@ -10,7 +10,7 @@ use crate::dates::PartialDate;
 use crate::resource::list::sort_keys;
 
 /// A new cohort of a programme.
-#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "CreateCohort::dates", skip_on_field_errors = false))]
 pub struct CreateCohort {

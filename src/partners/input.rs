@@ -1,7 +1,7 @@
 //! What a request may send about partners: the bodies of a create and a change, and the list's
 //! filters and orders.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -10,7 +10,7 @@ use crate::ids::ProgramId;
 use crate::resource::list::sort_keys;
 
 /// A new partner.
-#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePartner {
     /// Unique short code.

@@ -1,7 +1,7 @@
 //! What a request may send about programmes: the bodies of a create and a change, and the
 //! list's filters and orders.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
@@ -28,7 +28,7 @@ fn valid_focus_areas(tags: &[String]) -> Result<(), ValidationError> {
 }
 
 /// A new programme.
-#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "CreateProgram::dates", skip_on_field_errors = false))]
 pub struct CreateProgram {

@@ -117,7 +117,7 @@ fn valid_roles(roles: &[PartnerRole]) -> Result<(), ValidationError> {
 }
 
 /// Give a partner roles in a programme.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProgramPartner {
     /// The partner.

@@ -1,7 +1,7 @@
 //! What a request may send about accounts: the bodies of a create and a change, and the list's
 //! filters.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -9,7 +9,7 @@ use super::{Role, password_rules};
 use crate::ids::PartnerId;
 
 /// A new account.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// Sign-in email, unique regardless of case.
