@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use actix_web::http::Method;
 use serde_json::{Value, json};
+use tpms::programs::partners::PartnerRole;
 use tpms::users::Role;
 
 use crate::db_test;
-use crate::support::build;
 
 /// Operations anyone may call.
 const PUBLIC: [&str; 5] = [
@@ -21,7 +21,7 @@ const PUBLIC: [&str; 5] = [
 
 db_test!(
     async fn every_operation_is_closed_to_anonymous_callers_and_to_roles_outside_its_scopes(app) {
-        let partner = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let partner = app.partner().code("JICA").create().await;
         let partner_id = partner["id"].as_i64().expect("an id");
         let mut tokens = BTreeMap::new();
         for role in [Role::Admin, Role::Officer, Role::Reporter, Role::Liaison] {
@@ -59,14 +59,12 @@ db_test!(
 
 db_test!(
     async fn a_liaison_sees_only_the_programmes_its_partner_takes_part_in(app) {
-        let jica = app.create("/api/v1/partners", build::partner("JICA")).await;
-        let insp = app.create("/api/v1/partners", build::partner("INSP")).await;
-        let theirs = app.create("/api/v1/programs", build::program("JICA-YL")).await;
-        let other = app.create("/api/v1/programs", build::program("INSP-PL")).await;
-        app.create(&format!("/api/v1/programs/{}/partners", theirs["id"]), json!({"partner_id": jica["id"], "roles": ["funder"]}))
-            .await;
-        app.create(&format!("/api/v1/programs/{}/partners", other["id"]), json!({"partner_id": insp["id"], "roles": ["host"]}))
-            .await;
+        let jica = app.partner().code("JICA").create().await;
+        let insp = app.partner().code("INSP").create().await;
+        let theirs = app.program().code("JICA-YL").create().await;
+        let other = app.program().code("INSP-PL").create().await;
+        app.program_partner(&theirs, &jica).role(PartnerRole::Funder).create().await;
+        app.program_partner(&other, &insp).role(PartnerRole::Host).create().await;
         let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
         let as_liaison = app.as_user(&liaison);
 
@@ -83,6 +81,6 @@ db_test!(
             .await
             .assert_problem(404, "not_found");
         as_liaison.get("/api/v1/partners").await.assert_problem(403, "forbidden");
-        as_liaison.post("/api/v1/programs", build::program("NEW")).await.assert_problem(403, "forbidden");
+        as_liaison.post("/api/v1/programs", app.program().code("NEW").json()).await.assert_problem(403, "forbidden");
     }
 );

@@ -3,26 +3,20 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::enrollments::{cohort, enrol, trainee};
-use crate::support::TestApp;
 use tpms::users::Role;
-
-async fn session_of(app: &TestApp, cohort: &Value, date: &str) -> Value {
-    app.create(
-        &format!("/api/v1/cohorts/{}/sessions", cohort["id"]),
-        json!({"title": format!("Lecture {date}"), "kind": "lecture", "date": date, "time_zone": "Asia/Tokyo"}),
-    )
-    .await
-}
 
 db_test!(
     async fn the_sheet_lists_every_seated_trainee_and_saves_many_records_at_once(app) {
-        let cohort = cohort(&app, Some(2)).await;
-        let an = enrol(&app, &cohort, &trainee(&app, "Nguyễn Văn An").await).await;
-        let binh = enrol(&app, &cohort, &trainee(&app, "Trần Thị Bình").await).await;
-        let waiting = enrol(&app, &cohort, &trainee(&app, "Lê Waiting").await).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(2).create().await;
+        let an = app.trainee().full_name("Nguyễn Văn An").create().await;
+        let binh = app.trainee().full_name("Trần Thị Bình").create().await;
+        let le = app.trainee().full_name("Lê Waiting").create().await;
+        let an = app.enrollment(&cohort, &an).create().await;
+        let binh = app.enrollment(&cohort, &binh).create().await;
+        let waiting = app.enrollment(&cohort, &le).create().await;
         assert_eq!(waiting["status"], "waitlisted");
-        let session = session_of(&app, &cohort, "2024-02-05").await;
+        let session = app.session(&cohort).date("2024-02-05").create().await;
         let sheet_path = format!("/api/v1/sessions/{}/attendance", session["id"]);
 
         let sheet = app.get(&sheet_path).await.json();
@@ -50,10 +44,13 @@ db_test!(
 
 db_test!(
     async fn one_bad_row_saves_nothing_and_is_named(app) {
-        let cohort = cohort(&app, Some(1)).await;
-        let seated = enrol(&app, &cohort, &trainee(&app, "Seated").await).await;
-        let waiting = enrol(&app, &cohort, &trainee(&app, "Waiting").await).await;
-        let session = session_of(&app, &cohort, "2024-02-05").await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(1).create().await;
+        let first = app.trainee().full_name("Seated").create().await;
+        let second = app.trainee().full_name("Waiting").create().await;
+        let seated = app.enrollment(&cohort, &first).create().await;
+        let waiting = app.enrollment(&cohort, &second).create().await;
+        let session = app.session(&cohort).date("2024-02-05").create().await;
         let sheet_path = format!("/api/v1/sessions/{}/attendance", session["id"]);
         let (client, sheet) = (&app, &sheet_path);
         let put =
@@ -94,10 +91,12 @@ db_test!(
 
 db_test!(
     async fn an_enrolment_shows_its_attendance_rate(app) {
-        let cohort = cohort(&app, None).await;
-        let e = enrol(&app, &cohort, &trainee(&app, "Rated Trainee").await).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let rated = app.trainee().full_name("Rated Trainee").create().await;
+        let e = app.enrollment(&cohort, &rated).create().await;
         for (date, status) in [("2024-02-05", "present"), ("2024-02-06", "late"), ("2024-02-07", "absent"), ("2024-02-08", "excused")] {
-            let session = session_of(&app, &cohort, date).await;
+            let session = app.session(&cohort).date(date).create().await;
             let put = app
                 .send(
                     app.request(actix_web::http::Method::PUT, &format!("/api/v1/sessions/{}/attendance", session["id"])),
@@ -116,8 +115,9 @@ db_test!(
 
 db_test!(
     async fn a_reporter_reads_the_sheet_and_a_liaison_may_not(app) {
-        let cohort = cohort(&app, None).await;
-        let session = session_of(&app, &cohort, "2024-02-05").await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let session = app.session(&cohort).date("2024-02-05").create().await;
         let path = format!("/api/v1/sessions/{}/attendance", session["id"]);
         let reporter = app.user(Role::Reporter, None).await;
         assert_eq!(app.as_user(&reporter).get(&path).await.status, 200);

@@ -1,11 +1,10 @@
 use serde_json::json;
 
 use crate::db_test;
-use crate::support::build;
 
 db_test!(
     async fn every_create_change_and_delete_leaves_an_audit_event_with_before_and_after(app) {
-        let created = app.create("/api/v1/partners", build::partner("AFD")).await;
+        let created = app.partner().code("AFD").create().await;
         let path = format!("/api/v1/partners/{}", created["id"]);
         let patched = app
             .send(
@@ -40,8 +39,8 @@ db_test!(
 
 db_test!(
     async fn a_refused_change_leaves_no_audit_event(app) {
-        app.create("/api/v1/partners", build::partner("JICA")).await;
-        app.post("/api/v1/partners", build::partner("JICA")).await.assert_problem(409, "duplicate");
+        app.partner().code("JICA").create().await;
+        app.partner().code("JICA").post().await.assert_problem(409, "duplicate");
         let events = app.get("/api/v1/audit-events").await.json();
         assert_eq!(events["total"], 1, "only the successful create: {events}");
     }

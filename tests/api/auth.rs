@@ -202,7 +202,7 @@ db_test!(
         let again = app.sign_in(&officer.email, TEST_PASSWORD).await.json();
         let reporter = app.as_token(again["access_token"].as_str().expect("a token"));
         assert_eq!(reporter.get("/api/v1/programs").await.status, 200);
-        reporter.post("/api/v1/programs", crate::support::build::program("NOPE")).await.assert_problem(403, "forbidden");
+        reporter.post("/api/v1/programs", app.program().code("NOPE").json()).await.assert_problem(403, "forbidden");
     }
 );
 

@@ -4,33 +4,10 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::support::{TestApp, build};
+use crate::support::{TestApp, enrollments_of};
+use tpms::enrollments::EnrollmentStatus;
+use tpms::programs::partners::PartnerRole;
 use tpms::users::Role;
-
-/// A cohort with this capacity (`None`: no limit).
-pub async fn cohort(app: &TestApp, capacity: Option<i64>) -> Value {
-    let (_, cohorts) = crate::cohorts::program_with_cohorts(app, "JICA-YL").await;
-    let mut body = json!({"code": "C3", "name": "Class 3", "status": "open"});
-    if let Some(capacity) = capacity {
-        body["capacity"] = json!(capacity);
-    }
-    app.create(&cohorts, body).await
-}
-
-/// A trainee with this name.
-pub async fn trainee(app: &TestApp, full_name: &str) -> Value {
-    app.create("/api/v1/trainees", json!({"full_name": full_name})).await
-}
-
-/// Enrol a trainee and return the enrolment.
-pub async fn enrol(app: &TestApp, cohort: &Value, trainee: &Value) -> Value {
-    app.create(&enrollments_of(cohort), json!({"trainee_id": trainee["id"]}))
-        .await
-}
-
-pub fn enrollments_of(cohort: &Value) -> String {
-    format!("/api/v1/cohorts/{}/enrollments", cohort["id"])
-}
 
 fn path_of(enrollment: &Value) -> String {
     format!("/api/v1/enrollments/{}", enrollment["id"])
@@ -42,18 +19,19 @@ async fn move_to(app: &TestApp, enrollment: &Value, status: &str) -> crate::supp
 
 db_test!(
     async fn twenty_concurrent_enrolments_into_five_free_seats_enrol_five_and_waitlist_fifteen(app) {
-        let cohort = cohort(&app, Some(7)).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(7).create().await;
         for name in ["Seated One", "Seated Two"] {
-            let t = trainee(&app, name).await;
-            assert_eq!(enrol(&app, &cohort, &t).await["status"], "enrolled");
+            let t = app.trainee().full_name(name).create().await;
+            assert_eq!(app.enrollment(&cohort, &t).create().await["status"], "enrolled");
         }
         let mut trainees = Vec::new();
         for i in 0..20 {
-            trainees.push(trainee(&app, &format!("Racer {i}")).await);
+            trainees.push(app.trainee().full_name(format!("Racer {i}")).create().await);
         }
         let path = enrollments_of(&cohort);
         let responses = futures::future::join_all(
-            trainees.iter().map(|t| app.post(&path, json!({"trainee_id": t["id"]}))),
+            trainees.iter().map(|t| app.post(&path, app.enrollment(&cohort, t).json())),
         )
         .await;
         let mut enrolled = 0;
@@ -76,10 +54,14 @@ db_test!(
 
 db_test!(
     async fn a_withdrawal_enrols_the_longest_waiting_trainee_and_the_audit_trail_says_so(app) {
-        let cohort = cohort(&app, Some(1)).await;
-        let first = enrol(&app, &cohort, &trainee(&app, "Nguyễn Văn An").await).await;
-        let second = enrol(&app, &cohort, &trainee(&app, "Trần Thị Bình").await).await;
-        let third = enrol(&app, &cohort, &trainee(&app, "Lê Văn Cường").await).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(1).create().await;
+        let an = app.trainee().full_name("Nguyễn Văn An").create().await;
+        let binh = app.trainee().full_name("Trần Thị Bình").create().await;
+        let cuong = app.trainee().full_name("Lê Văn Cường").create().await;
+        let first = app.enrollment(&cohort, &an).create().await;
+        let second = app.enrollment(&cohort, &binh).create().await;
+        let third = app.enrollment(&cohort, &cuong).create().await;
         assert_eq!(
             [&first, &second, &third].map(|e| e["status"].clone()),
             [json!("enrolled"), json!("waitlisted"), json!("waitlisted")]
@@ -118,37 +100,23 @@ const ALLOWED: [(&str, &[&str]); 7] = [
     ("did_not_complete", &[]),
 ];
 
-/// A new enrolment brought to `status` by allowed moves, in a cohort of its own.
-async fn enrolment_in(app: &TestApp, cohorts: &str, n: usize, status: &str) -> Value {
+/// A new enrolment brought to `status` by allowed moves, in a cohort of its own of `program`
+/// with one seat (taken first by another trainee, for `waitlisted`).
+async fn enrolment_in(app: &TestApp, program: &Value, n: usize, status: &str) -> Value {
     let cohort = app
-        .create(
-            cohorts,
-            json!({"code": format!("C{n}"), "name": format!("Class {n}"), "capacity": 1}),
-        )
+        .cohort(program)
+        .code(format!("C{n}"))
+        .name(format!("Class {n}"))
+        .capacity(1)
+        .create()
         .await;
-    let path = enrollments_of(&cohort);
     if status == "waitlisted" {
-        let holder = trainee(app, &format!("Holder {n}")).await;
-        app.create(&path, json!({"trainee_id": holder["id"]})).await;
+        let holder = app.trainee().full_name(format!("Holder {n}")).create().await;
+        app.enrollment(&cohort, &holder).create().await;
     }
-    let t = trainee(app, &format!("Trainee {n}")).await;
-    let placement = if matches!(status, "nominated" | "rejected") {
-        "nominated"
-    } else {
-        "enrolled"
-    };
-    let enrollment = app
-        .create(&path, json!({"trainee_id": t["id"], "status": placement}))
-        .await;
-    let via = match status {
-        "rejected" => Some("rejected"),
-        "withdrawn" | "completed" | "did_not_complete" => Some(status),
-        _ => None,
-    };
-    if let Some(next) = via {
-        let moved = move_to(app, &enrollment, next).await;
-        assert_eq!(moved.status, 200, "{}", moved.text());
-    }
+    let trainee = app.trainee().full_name(format!("Trainee {n}")).create().await;
+    let wanted: EnrollmentStatus = status.parse().expect("a known status");
+    let enrollment = app.enrollment(&cohort, &trainee).status(wanted).create().await;
     let current = app.get(&path_of(&enrollment)).await.json();
     assert_eq!(current["status"], status);
     current
@@ -156,10 +124,10 @@ async fn enrolment_in(app: &TestApp, cohorts: &str, n: usize, status: &str) -> V
 
 db_test!(
     async fn every_move_outside_the_allowed_ones_is_409_naming_the_allowed_ones(app) {
-        let (_, cohorts) = crate::cohorts::program_with_cohorts(&app, "P1").await;
+        let program = app.program().code("P1").create().await;
         let statuses: Vec<&str> = ALLOWED.iter().map(|(s, _)| *s).collect();
         for (n, (from, allowed)) in ALLOWED.iter().enumerate() {
-            let enrollment = enrolment_in(&app, &cohorts, n, from).await;
+            let enrollment = enrolment_in(&app, &program, n, from).await;
             for to in statuses.iter().filter(|s| *s != from && !allowed.contains(s)) {
                 let problem = move_to(&app, &enrollment, to).await.assert_problem(409, "illegal_transition");
                 let detail = problem["detail"].as_str().unwrap_or_default();
@@ -173,10 +141,12 @@ db_test!(
 
 db_test!(
     async fn completing_issues_a_unique_certificate_number(app) {
-        let cohort = cohort(&app, None).await;
+        let program = app.program().code("JICA-YL").create().await;
+        let cohort = app.cohort(&program).code("C3").name("Class 3").create().await;
         let mut numbers = Vec::new();
         for name in ["Phạm Minh Tuấn", "Đỗ Thu Hà"] {
-            let e = enrol(&app, &cohort, &trainee(&app, name).await).await;
+            let trainee = app.trainee().full_name(name).create().await;
+            let e = app.enrollment(&cohort, &trainee).create().await;
             assert_eq!(e["certificate_number"], Value::Null);
             let done = move_to(&app, &e, "completed").await.json();
             let number = done["certificate_number"].as_str().expect("a certificate number").to_owned();
@@ -189,13 +159,14 @@ db_test!(
 
 db_test!(
     async fn a_trainee_is_in_a_cohort_at_most_once_and_a_full_cohort_takes_no_direct_enrolment(app) {
-        let cohort = cohort(&app, Some(1)).await;
-        let a = trainee(&app, "A Trainee").await;
-        enrol(&app, &cohort, &a).await;
-        app.post(&enrollments_of(&cohort), json!({"trainee_id": a["id"]})).await.assert_problem(409, "duplicate");
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(1).create().await;
+        let a = app.trainee().full_name("A Trainee").create().await;
+        app.enrollment(&cohort, &a).create().await;
+        app.enrollment(&cohort, &a).post().await.assert_problem(409, "duplicate");
 
-        let b = trainee(&app, "B Trainee").await;
-        let nominated = app.create(&enrollments_of(&cohort), json!({"trainee_id": b["id"], "status": "nominated"})).await;
+        let b = app.trainee().full_name("B Trainee").create().await;
+        let nominated = app.enrollment(&cohort, &b).nominated().create().await;
         assert_eq!(nominated["status"], "nominated");
         let problem = move_to(&app, &nominated, "enrolled").await.assert_problem(409, "cohort_full");
         assert!(problem["detail"].as_str().unwrap_or_default().contains("1 of 1"), "{problem}");
@@ -208,9 +179,12 @@ db_test!(
 
 db_test!(
     async fn raising_the_capacity_enrols_the_waitlist_and_it_cannot_drop_below_the_seats_taken(app) {
-        let cohort = cohort(&app, Some(1)).await;
-        enrol(&app, &cohort, &trainee(&app, "First").await).await;
-        let waiting = enrol(&app, &cohort, &trainee(&app, "Second").await).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(1).create().await;
+        let first = app.trainee().full_name("First").create().await;
+        let second = app.trainee().full_name("Second").create().await;
+        app.enrollment(&cohort, &first).create().await;
+        let waiting = app.enrollment(&cohort, &second).create().await;
         assert_eq!(waiting["status"], "waitlisted");
         let path = format!("/api/v1/cohorts/{}", cohort["id"]);
         app.patch(&path, json!({"capacity": 0})).await.assert_problem(409, "capacity_below_enrolled");
@@ -223,10 +197,11 @@ db_test!(
 
 db_test!(
     async fn a_retried_enrolment_with_the_same_idempotency_key_enrols_once(app) {
-        let cohort = cohort(&app, None).await;
-        let t = trainee(&app, "Retried Trainee").await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let t = app.trainee().full_name("Retried Trainee").create().await;
         let path = enrollments_of(&cohort);
-        let body = json!({"trainee_id": t["id"]});
+        let body = app.enrollment(&cohort, &t).json();
         let (client, to) = (&app, &path);
         let send = |key: &'static str, body: Value| async move {
             let request = client.request(actix_web::http::Method::POST, to).insert_header(("Idempotency-Key", key));
@@ -242,8 +217,8 @@ db_test!(
         assert_eq!(again.header("etag"), first.header("etag"));
         assert_eq!(app.get(&path).await.json()["total"], 1);
 
-        let other = trainee(&app, "Someone Else").await;
-        send("enrol-42", json!({"trainee_id": other["id"]})).await.assert_problem(422, "idempotency_key_reused");
+        let other = app.trainee().full_name("Someone Else").create().await;
+        send("enrol-42", app.enrollment(&cohort, &other).json()).await.assert_problem(422, "idempotency_key_reused");
         // Without a key a repeat is a plain duplicate.
         app.post(&path, body).await.assert_problem(409, "duplicate");
     }
@@ -251,15 +226,14 @@ db_test!(
 
 db_test!(
     async fn a_liaison_sees_only_seated_trainees_of_its_partners_cohorts(app) {
-        let cohort = cohort(&app, Some(1)).await;
-        let partner = app.create("/api/v1/partners", build::partner("JICA")).await;
-        app.create(
-            &format!("/api/v1/programs/{}/partners", cohort["program_id"]),
-            json!({"partner_id": partner["id"], "roles": ["funder"]}),
-        )
-        .await;
-        let seated = enrol(&app, &cohort, &trainee(&app, "Seated").await).await;
-        let waiting = enrol(&app, &cohort, &trainee(&app, "Waiting").await).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(1).create().await;
+        let partner = app.partner().code("JICA").create().await;
+        app.program_partner(&program, &partner).role(PartnerRole::Funder).create().await;
+        let first = app.trainee().full_name("Seated").create().await;
+        let second = app.trainee().full_name("Waiting").create().await;
+        let seated = app.enrollment(&cohort, &first).create().await;
+        let waiting = app.enrollment(&cohort, &second).create().await;
         let liaison = app.user(Role::Liaison, partner["id"].as_i64()).await;
         let as_liaison = app.as_user(&liaison);
 
@@ -270,7 +244,7 @@ db_test!(
         as_liaison.get(&path_of(&waiting)).await.assert_problem(404, "not_found");
         as_liaison.patch(&path_of(&seated), json!({"status": "withdrawn"})).await.assert_problem(403, "forbidden");
 
-        let outsider = app.create("/api/v1/partners", build::partner("OTHER")).await;
+        let outsider = app.partner().code("OTHER").create().await;
         let other_liaison = app.user(Role::Liaison, outsider["id"].as_i64()).await;
         app.as_user(&other_liaison).get(&path_of(&seated)).await.assert_problem(404, "not_found");
         app.as_user(&other_liaison).get(&enrollments_of(&cohort)).await.assert_problem(404, "not_found");
@@ -279,17 +253,20 @@ db_test!(
 
 db_test!(
     async fn a_cohort_with_enrolments_cannot_be_deleted(app) {
-        let cohort = cohort(&app, None).await;
-        enrol(&app, &cohort, &trainee(&app, "Someone").await).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let someone = app.trainee().full_name("Someone").create().await;
+        app.enrollment(&cohort, &someone).create().await;
         app.delete(&format!("/api/v1/cohorts/{}", cohort["id"])).await.assert_problem(409, "in_use");
     }
 );
 
 db_test!(
     async fn a_nomination_waitlisted_while_seats_are_free_is_enrolled_at_once(app) {
-        let cohort = cohort(&app, Some(2)).await;
-        let t = trainee(&app, "Early Nominee").await;
-        let nominated = app.create(&enrollments_of(&cohort), json!({"trainee_id": t["id"], "status": "nominated"})).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(2).create().await;
+        let t = app.trainee().full_name("Early Nominee").create().await;
+        let nominated = app.enrollment(&cohort, &t).nominated().create().await;
         let moved = move_to(&app, &nominated, "waitlisted").await;
         assert_eq!(moved.status, 200, "{}", moved.text());
         assert_eq!(moved.json()["status"], "enrolled", "it does not wait behind later enrolments");
@@ -299,12 +276,14 @@ db_test!(
 
 db_test!(
     async fn a_liaison_filters_trainees_only_by_cohorts_it_can_see(app) {
-        let cohort = cohort(&app, None).await;
-        let partner = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let partner = app.partner().code("JICA").create().await;
         let liaison = app.user(Role::Liaison, partner["id"].as_i64()).await;
         let path = format!("/api/v1/trainees?cohort_id={}", cohort["id"]);
         app.as_user(&liaison).get(&path).await.assert_problem(404, "not_found");
-        enrol(&app, &cohort, &trainee(&app, "Seen By Staff").await).await;
+        let seen = app.trainee().full_name("Seen By Staff").create().await;
+        app.enrollment(&cohort, &seen).create().await;
         assert_eq!(app.get(&path).await.json()["total"], 1);
     }
 );

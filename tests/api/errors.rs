@@ -1,7 +1,7 @@
 use actix_web::http::Method;
 
 use crate::db_test;
-use crate::support::{BODY_LIMIT, build};
+use crate::support::BODY_LIMIT;
 
 db_test!(
     async fn malformed_json_gets_400_problem_json(app) {
@@ -19,12 +19,12 @@ db_test!(
 
 db_test!(
     async fn unknown_fields_and_wrong_types_get_400_naming_them(app) {
-        let mut body = build::partner("JICA");
+        let mut body = app.partner().code("JICA").json();
         body["colour"] = serde_json::json!("blue");
         let problem = app.post("/api/v1/partners", body).await.assert_problem(400, "malformed_json");
         assert!(problem["detail"].as_str().is_some_and(|d| d.contains("colour")), "{problem}");
 
-        let mut body = build::program("PP");
+        let mut body = app.program().code("PP").json();
         body["planned_trainees"] = serde_json::json!("many");
         app.post("/api/v1/programs", body).await.assert_problem(400, "malformed_json");
     }
@@ -32,9 +32,8 @@ db_test!(
 
 db_test!(
     async fn a_body_over_the_limit_gets_413(app) {
-        let mut body = build::partner("BIG");
-        body["notes"] = serde_json::json!("x".repeat(usize::try_from(BODY_LIMIT).expect("fits") + 1));
-        app.post("/api/v1/partners", body).await.assert_problem(413, "payload_too_large");
+        let big = app.partner().code("BIG").notes("x".repeat(usize::try_from(BODY_LIMIT).expect("fits") + 1));
+        big.post().await.assert_problem(413, "payload_too_large");
     }
 );
 
@@ -68,9 +67,8 @@ db_test!(
 
 db_test!(
     async fn nul_and_control_characters_are_refused_not_stored(app) {
-        let mut body = build::partner("NUL");
-        body["name"] = serde_json::json!("Bad\u{0000}name");
-        let problem = app.post("/api/v1/partners", body).await.assert_problem(422, "validation_failed");
+        let nul = app.partner().code("NUL").name("Bad\u{0000}name");
+        let problem = nul.post().await.assert_problem(422, "validation_failed");
         assert_eq!(problem["errors"][0]["pointer"], "#/name");
     }
 );
@@ -88,11 +86,11 @@ db_test!(
 
 db_test!(
     async fn integers_written_with_a_zero_fraction_are_accepted_as_integers(app) {
-        let mut body = build::program("FLOATS");
+        let mut body = app.program().code("FLOATS").json();
         body["planned_trainees"] = serde_json::json!(120.0);
         let created = app.create("/api/v1/programs", body).await;
         assert_eq!(created["planned_trainees"], 120);
-        let mut body = build::program("HALF");
+        let mut body = app.program().code("HALF").json();
         body["planned_trainees"] = serde_json::json!(120.5);
         app.post("/api/v1/programs", body).await.assert_problem(400, "malformed_json");
     }
@@ -100,18 +98,16 @@ db_test!(
 
 db_test!(
     async fn lengths_count_what_was_sent_not_what_is_left_after_trimming(app) {
-        let mut body = build::partner("PADDED");
-        body["name"] = serde_json::json!(format!("    {}", "n".repeat(298)));
-        let problem = app.post("/api/v1/partners", body).await.assert_problem(422, "validation_failed");
+        let padded = app.partner().code("PADDED").name(format!("    {}", "n".repeat(298)));
+        let problem = padded.post().await.assert_problem(422, "validation_failed");
         assert_eq!(problem["errors"][0]["pointer"], "#/name");
         let padded_token = format!("    {}", "t".repeat(254));
         app.anonymous()
             .post("/api/v1/auth/logout", serde_json::json!({"refresh_token": padded_token}))
             .await
             .assert_problem(422, "validation_failed");
-        let mut body = build::partner("TRIMMED");
-        body["name"] = serde_json::json!("  Japan International Cooperation Agency  ");
-        assert_eq!(app.create("/api/v1/partners", body).await["name"], "Japan International Cooperation Agency");
+        let trimmed = app.partner().code("TRIMMED").name("  Japan International Cooperation Agency  ");
+        assert_eq!(trimmed.create().await["name"], "Japan International Cooperation Agency");
     }
 );
 

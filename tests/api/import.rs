@@ -4,8 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::enrollments::{cohort, enrollments_of};
-use crate::support::{TestApp, TestResponse};
+use crate::support::{TestApp, TestResponse, enrollments_of};
 
 const SURNAMES: [&str; 6] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Đỗ"];
 const PROVINCES: [&str; 4] = ["Hà Nội", "Đà Nẵng", "Quảng Ninh", "Cần Thơ"];
@@ -42,7 +41,8 @@ async fn import(app: &TestApp, cohort: &Value, query: &str, csv: &str) -> TestRe
 
 db_test!(
     async fn a_thousand_row_spreadsheet_imports_in_one_request(app) {
-        let cohort = cohort(&app, None).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
         let response = import(&app, &cohort, "", &spreadsheet_csv(1000)).await;
         assert_eq!(response.status, 200, "{}", response.text());
         let report = response.json();
@@ -63,7 +63,8 @@ db_test!(
 
 db_test!(
     async fn one_bad_row_among_a_thousand_changes_nothing_and_every_bad_cell_is_named(app) {
-        let cohort = cohort(&app, None).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
         let mut lines: Vec<String> = spreadsheet_csv(1000).split("\r\n").map(str::to_owned).collect();
         // Row 502 of the spreadsheet is line index 501.
         lines[501] = lines[501].replace(",199", ",19x").replace(",198", ",19x");
@@ -81,10 +82,9 @@ db_test!(
 
 db_test!(
     async fn a_known_email_matches_its_trainee_and_a_dry_run_writes_nothing(app) {
-        let cohort = cohort(&app, None).await;
-        let known = app
-            .create("/api/v1/trainees", json!({"full_name": "Lê Thị Hoa", "email": "hoa@example.gov.vn"}))
-            .await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let known = app.trainee().full_name("Lê Thị Hoa").email("hoa@example.gov.vn").create().await;
         let csv = "full_name,email\nLê Thị Hoa,HOA@example.gov.vn\nTrần Văn Mới,\n";
 
         let dry = import(&app, &cohort, "?dry_run=true", csv).await;
@@ -107,7 +107,8 @@ db_test!(
 
 db_test!(
     async fn a_file_that_is_not_a_trainee_list_is_refused_plainly(app) {
-        let cohort = cohort(&app, None).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
         let problem = import(&app, &cohort, "", "name,mail\nA,b\n").await.assert_problem(422, "validation_failed");
         let codes: Vec<&str> = problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["code"].as_str()).collect();
         assert_eq!(codes, ["unknown_column", "unknown_column", "missing_column"]);

@@ -1,17 +1,21 @@
 use serde_json::json;
+use tpms::partners::PartnerKind;
+use tpms::programs::partners::PartnerRole;
 
 use crate::db_test;
-use crate::support::build;
+use crate::support::urlencode;
 
 db_test!(
     async fn creating_a_partner_answers_201_with_location_etag_and_the_object(app) {
         let response = app
-            .post(
-                "/api/v1/partners",
-                json!({"code": "GRIPS", "name": "National Graduate Institute for Policy Studies",
-                       "name_local": "政策研究大学院大学", "kind": "university", "country": "JP",
-                       "website": "https://www.grips.ac.jp/"}),
-            )
+            .partner()
+            .code("GRIPS")
+            .name("National Graduate Institute for Policy Studies")
+            .name_local("政策研究大学院大学")
+            .kind(PartnerKind::University)
+            .country("JP")
+            .website("https://www.grips.ac.jp/")
+            .post()
             .await;
         assert_eq!(response.status, 201, "{}", response.text());
         let created = response.json();
@@ -33,32 +37,38 @@ db_test!(
     async fn vietnamese_and_japanese_names_round_trip_exactly_and_decomposed_input_is_stored_composed(app) {
         let vietnamese = "Học viện Hành chính Quốc gia";
         let created = app
-            .create(
-                "/api/v1/partners",
-                json!({"code": "NAPA", "name": "National Academy of Public Administration",
-                       "name_local": vietnamese, "kind": "training_institute", "country": "VN"}),
-            )
+            .partner()
+            .code("NAPA")
+            .name("National Academy of Public Administration")
+            .name_local(vietnamese)
+            .kind(PartnerKind::TrainingInstitute)
+            .country("VN")
+            .create()
             .await;
         assert_eq!(created["name_local"], vietnamese);
 
         let japanese = "国際協力機構";
         let created = app
-            .create(
-                "/api/v1/partners",
-                json!({"code": "JICA", "name": "Japan International Cooperation Agency",
-                       "name_local": japanese, "kind": "development_agency", "country": "JP"}),
-            )
+            .partner()
+            .code("JICA")
+            .name("Japan International Cooperation Agency")
+            .name_local(japanese)
+            .kind(PartnerKind::DevelopmentAgency)
+            .country("JP")
+            .create()
             .await;
         assert_eq!(app.get(&format!("/api/v1/partners/{}", created["id"])).await.json()["name_local"], japanese);
 
         // "Bộ Nội vụ" typed with combining marks (NFD) comes back composed (NFC).
         let decomposed = "Bo\u{0323}\u{0302} No\u{0323}\u{0302}i vu\u{0323}";
         let created = app
-            .create(
-                "/api/v1/partners",
-                json!({"code": "MOHA", "name": "Ministry of Home Affairs", "name_local": decomposed,
-                       "kind": "government_ministry", "country": "VN"}),
-            )
+            .partner()
+            .code("MOHA")
+            .name("Ministry of Home Affairs")
+            .name_local(decomposed)
+            .kind(PartnerKind::GovernmentMinistry)
+            .country("VN")
+            .create()
             .await;
         assert_eq!(created["name_local"], "Bộ Nội vụ");
     }
@@ -66,8 +76,8 @@ db_test!(
 
 db_test!(
     async fn a_duplicate_code_is_refused_with_409(app) {
-        app.create("/api/v1/partners", build::partner("JICA")).await;
-        let response = app.post("/api/v1/partners", build::partner("JICA")).await;
+        app.partner().code("JICA").create().await;
+        let response = app.partner().code("JICA").post().await;
         let problem = response.assert_problem(409, "duplicate");
         assert!(problem["detail"].as_str().is_some_and(|d| d.contains("JICA")), "{problem}");
     }
@@ -76,11 +86,13 @@ db_test!(
 db_test!(
     async fn invalid_fields_are_all_named_with_json_pointers(app) {
         let response = app
-            .post(
-                "/api/v1/partners",
-                json!({"code": "jica!", "name": "   ", "kind": "development_agency", "country": "XX",
-                       "website": "not a url"}),
-            )
+            .partner()
+            .code("jica!")
+            .name("   ")
+            .kind(PartnerKind::DevelopmentAgency)
+            .country("XX")
+            .website("not a url")
+            .post()
             .await;
         let problem = response.assert_problem(422, "validation_failed");
         let pointers: Vec<&str> = problem["errors"]
@@ -96,7 +108,7 @@ db_test!(
 db_test!(
     async fn the_list_pages_with_total_and_a_next_link_in_a_stable_order(app) {
         for code in ["CC", "AA", "EE", "BB", "DD"] {
-            app.create("/api/v1/partners", build::partner(code)).await;
+            app.partner().code(code).create().await;
         }
         let first = app.get("/api/v1/partners?limit=2").await;
         assert_eq!(first.status, 200);
@@ -120,13 +132,15 @@ db_test!(
 
 db_test!(
     async fn partners_are_found_by_name_without_diacritics_and_filtered_by_kind_and_country(app) {
-        app.create(
-            "/api/v1/partners",
-            json!({"code": "MOHA", "name": "Ministry of Home Affairs", "name_local": "Bộ Nội vụ",
-                   "kind": "government_ministry", "country": "VN"}),
-        )
-        .await;
-        app.create("/api/v1/partners", build::partner("JICA")).await;
+        app.partner()
+            .code("MOHA")
+            .name("Ministry of Home Affairs")
+            .name_local("Bộ Nội vụ")
+            .kind(PartnerKind::GovernmentMinistry)
+            .country("VN")
+            .create()
+            .await;
+        app.partner().code("JICA").create().await;
 
         for q in ["bo noi vu", "BỘ NỘI", "home affairs", "moha"] {
             let found = app.get(&format!("/api/v1/partners?q={}", urlencode(q))).await.json();
@@ -146,11 +160,14 @@ db_test!(
 db_test!(
     async fn patch_changes_only_the_given_fields_clears_nulls_and_bumps_the_version(app) {
         let created = app
-            .create(
-                "/api/v1/partners",
-                json!({"code": "INSP", "name": "Institut national du service public", "kind": "training_institute",
-                       "country": "FR", "website": "https://insp.gouv.fr", "notes": "Strasbourg"}),
-            )
+            .partner()
+            .code("INSP")
+            .name("Institut national du service public")
+            .kind(PartnerKind::TrainingInstitute)
+            .country("FR")
+            .website("https://insp.gouv.fr")
+            .notes("Strasbourg")
+            .create()
             .await;
         let path = format!("/api/v1/partners/{}", created["id"]);
         let response = app.patch(&path, json!({"name": "National Institute of Public Service", "notes": null})).await;
@@ -169,7 +186,7 @@ db_test!(
 
 db_test!(
     async fn a_stale_if_match_gets_412_and_changes_nothing(app) {
-        let created = app.create("/api/v1/partners", build::partner("AFD")).await;
+        let created = app.partner().code("AFD").create().await;
         let path = format!("/api/v1/partners/{}", created["id"]);
         let first = app
             .send(app.request(actix_web::http::Method::PATCH, &path).insert_header(("if-match", "\"1\"")), Some(&json!({"name": "First"})))
@@ -189,7 +206,7 @@ db_test!(
 
 db_test!(
     async fn deleting_a_partner_answers_204_and_then_it_is_gone(app) {
-        let created = app.create("/api/v1/partners", build::partner("GONE")).await;
+        let created = app.partner().code("GONE").create().await;
         let path = format!("/api/v1/partners/{}", created["id"]);
         let response = app.delete(&path).await;
         assert_eq!(response.status, 204);
@@ -200,13 +217,9 @@ db_test!(
 
 db_test!(
     async fn a_partner_that_takes_part_in_a_programme_cannot_be_deleted(app) {
-        let partner = app.create("/api/v1/partners", build::partner("JICA")).await;
-        let program = app.create("/api/v1/programs", build::program("YL")).await;
-        app.create(
-            &format!("/api/v1/programs/{}/partners", program["id"]),
-            json!({"partner_id": partner["id"], "roles": ["funder"]}),
-        )
-        .await;
+        let partner = app.partner().code("JICA").create().await;
+        let program = app.program().code("YL").create().await;
+        app.program_partner(&program, &partner).role(PartnerRole::Funder).create().await;
         let response = app.delete(&format!("/api/v1/partners/{}", partner["id"])).await;
         response.assert_problem(409, "in_use");
         assert_eq!(app.get(&format!("/api/v1/partners/{}", partner["id"])).await.status, 200);
@@ -215,19 +228,14 @@ db_test!(
 
 db_test!(
     async fn concurrent_creates_of_one_code_make_exactly_one_partner(app) {
-        let attempts = (0..8).map(|_| app.post("/api/v1/partners", build::partner("RACE")));
+        let attempts = (0..8).map(|_| app.post("/api/v1/partners", app.partner().code("RACE").json()));
         let responses = futures::future::join_all(attempts).await;
         let created = responses.iter().filter(|r| r.status == 201).count();
         let duplicates = responses.iter().filter(|r| r.status == 409).count();
         assert_eq!((created, duplicates), (1, 7), "{:?}", responses.iter().map(|r| r.status).collect::<Vec<_>>());
 
-        let distinct = (0..8).map(|i| app.post("/api/v1/partners", build::partner(&format!("P{i}"))));
+        let distinct = (0..8).map(|i| app.post("/api/v1/partners", app.partner().code(format!("P{i}")).json()));
         let responses = futures::future::join_all(distinct).await;
         assert!(responses.iter().all(|r| r.status == 201), "{:?}", responses.iter().map(|r| r.text()).collect::<Vec<_>>());
     }
 );
-
-/// Percent-encode a query value.
-pub fn urlencode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}

@@ -1,7 +1,8 @@
 use serde_json::json;
+use tpms::programs::ProgramStatus;
+use tpms::programs::partners::PartnerRole;
 
 use crate::db_test;
-use crate::support::build;
 
 db_test!(
     async fn a_programme_round_trips_every_field(app) {
@@ -30,7 +31,7 @@ db_test!(
 
 db_test!(
     async fn a_new_programme_is_planned_with_no_focus_areas_by_default(app) {
-        let created = app.create("/api/v1/programs", build::program("P1")).await;
+        let created = app.program().code("P1").create().await;
         assert_eq!(created["status"], "planned");
         assert_eq!(created["focus_areas"], json!([]));
     }
@@ -38,15 +39,11 @@ db_test!(
 
 db_test!(
     async fn an_end_before_the_start_is_refused_on_create_and_on_patch(app) {
-        let mut body = build::program("P1");
-        body["start_date"] = json!("2024-05-01");
-        body["end_date"] = json!("2024-04-30");
-        let problem = app.post("/api/v1/programs", body).await.assert_problem(422, "validation_failed");
+        let reversed = app.program().code("P1").start_date("2024-05-01").end_date("2024-04-30");
+        let problem = reversed.post().await.assert_problem(422, "validation_failed");
         assert_eq!(problem["errors"][0]["pointer"], "#/end_date");
 
-        let mut body = build::program("P2");
-        body["start_date"] = json!("2024-05-01");
-        let created = app.create("/api/v1/programs", body).await;
+        let created = app.program().code("P2").start_date("2024-05-01").create().await;
         let path = format!("/api/v1/programs/{}", created["id"]);
         let problem = app.patch(&path, json!({"end_date": "2024-01-01"})).await.assert_problem(422, "validation_failed");
         assert_eq!(problem["errors"][0]["pointer"], "#/end_date");
@@ -56,10 +53,8 @@ db_test!(
 
 db_test!(
     async fn negative_counts_and_bad_tags_are_refused(app) {
-        let mut body = build::program("P1");
-        body["planned_trainees"] = json!(-1);
-        body["focus_areas"] = json!(["urban_planning", "urban_planning"]);
-        let problem = app.post("/api/v1/programs", body).await.assert_problem(422, "validation_failed");
+        let negative = app.program().code("P1").planned_trainees(-1).focus_areas(["urban_planning", "urban_planning"]);
+        let problem = negative.post().await.assert_problem(422, "validation_failed");
         let pointers: Vec<&str> =
             problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["pointer"].as_str()).collect();
         assert_eq!(pointers, ["#/focus_areas", "#/planned_trainees"]);
@@ -68,17 +63,17 @@ db_test!(
 
 db_test!(
     async fn programmes_are_filtered_by_status_focus_area_partner_and_text(app) {
-        let mut a = build::program("GRIPS-SC");
-        a["title_vi"] = json!("Khóa ngắn hạn tại GRIPS");
-        a["status"] = json!("active");
-        a["focus_areas"] = json!(["decentralisation"]);
-        let a = app.create("/api/v1/programs", a).await;
-        let mut b = build::program("INSP-PL");
-        b["focus_areas"] = json!(["decentralisation_x"]);
-        app.create("/api/v1/programs", b).await;
-        let partner = app.create("/api/v1/partners", build::partner("GRIPS")).await;
-        app.create(&format!("/api/v1/programs/{}/partners", a["id"]), json!({"partner_id": partner["id"], "roles": ["host"]}))
+        let a = app
+            .program()
+            .code("GRIPS-SC")
+            .title_vi("Khóa ngắn hạn tại GRIPS")
+            .status(ProgramStatus::Active)
+            .focus_areas(["decentralisation"])
+            .create()
             .await;
+        app.program().code("INSP-PL").focus_areas(["decentralisation_x"]).create().await;
+        let partner = app.partner().code("GRIPS").create().await;
+        app.program_partner(&a, &partner).role(PartnerRole::Host).create().await;
 
         let by_partner = format!("/api/v1/programs?partner_id={}", partner["id"]);
         for path in [
@@ -97,11 +92,11 @@ db_test!(
 db_test!(
     async fn sorting_by_start_date_puts_undated_programmes_last_on_both_databases(app) {
         for (code, start) in [("LATE", Some("2025-01-01")), ("NONE", None), ("EARLY", Some("2019-08-29"))] {
-            let mut body = build::program(code);
+            let mut program = app.program().code(code);
             if let Some(start) = start {
-                body["start_date"] = json!(start);
+                program = program.start_date(start);
             }
-            app.create("/api/v1/programs", body).await;
+            program.create().await;
         }
         let codes = |body: serde_json::Value| -> Vec<String> {
             body["items"].as_array().expect("items").iter().filter_map(|p| p["code"].as_str().map(str::to_owned)).collect()
@@ -113,10 +108,10 @@ db_test!(
 
 db_test!(
     async fn a_programme_with_partners_cannot_be_deleted_until_they_are_removed(app) {
-        let program = app.create("/api/v1/programs", build::program("VJ-LGS")).await;
-        let partner = app.create("/api/v1/partners", build::partner("CLAIR")).await;
+        let program = app.program().code("VJ-LGS").create().await;
+        let partner = app.partner().code("CLAIR").create().await;
         let roles = format!("/api/v1/programs/{}/partners", program["id"]);
-        app.create(&roles, json!({"partner_id": partner["id"], "roles": ["co_organiser"]})).await;
+        app.program_partner(&program, &partner).role(PartnerRole::CoOrganiser).create().await;
 
         let path = format!("/api/v1/programs/{}", program["id"]);
         app.delete(&path).await.assert_problem(409, "in_use");

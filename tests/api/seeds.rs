@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use tpms::seed::{FileReport, SeedFile};
 
 use crate::db_test;
-use crate::support::{TestApp, build};
+use crate::support::TestApp;
 
 /// Seed `files` into the app's database, as `tpms seed` does.
 async fn seed(app: &TestApp, files: Vec<SeedFile>) -> anyhow::Result<Vec<FileReport>> {
@@ -118,7 +118,7 @@ db_test!(
 db_test!(
     async fn an_edited_seed_file_updates_its_record_and_never_a_users(app) {
         seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
-        let mine = app.create("/api/v1/programs", build::program("MY-OWN")).await;
+        let mine = app.program().code("MY-OWN").create().await;
         let jica = app.get("/api/v1/programs?source=003_f763ceca04e3ab24.txt").await.json()["items"][0].clone();
 
         let files = edited("programs/jica-young-leaders.toml", "planned_trainees = 120", "planned_trainees = 125");
@@ -138,7 +138,7 @@ db_test!(
 
 db_test!(
     async fn a_user_record_with_a_seed_records_code_is_left_alone(app) {
-        let theirs = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let theirs = app.partner().code("JICA").create().await;
         let reports = seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
         let skipped: Vec<&String> = reports.iter().flat_map(|r| &r.skipped).collect();
         assert!(skipped.iter().any(|s| s.contains("partner JICA was made by a user")), "{skipped:?}");

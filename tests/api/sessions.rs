@@ -3,20 +3,16 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::support::{TestApp, build};
-
-/// A cohort and the path of its session collection.
-async fn cohort_with_sessions(app: &TestApp) -> (Value, String) {
-    let (_, cohorts) = crate::cohorts::program_with_cohorts(app, "VJ-LGS").await;
-    let cohort = app.create(&cohorts, json!({"code": "S6", "name": "6th seminar"})).await;
-    let path = format!("/api/v1/cohorts/{}/sessions", cohort["id"]);
-    (cohort, path)
-}
+use crate::support::sessions_of;
+use tpms::sessions::SessionKind;
 
 db_test!(
     async fn a_timed_session_takes_its_date_from_the_venues_time_zone(app) {
-        let (_, sessions) = cohort_with_sessions(&app).await;
-        // 23:30 UTC on 19 September is 08:30 on 20 September in Tokyo.
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let sessions = sessions_of(&cohort);
+        // 23:30 UTC on 19 September is 08:30 on 20 September in Tokyo. Sent as written, with its
+        // offset: how the API reads that is what this is about.
         let created = app
             .create(
                 &sessions,
@@ -32,12 +28,15 @@ db_test!(
 
 db_test!(
     async fn a_session_known_only_by_its_month_has_no_invented_time(app) {
-        let (_, sessions) = cohort_with_sessions(&app).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
         let created = app
-            .create(
-                &sessions,
-                json!({"title": "Field visit", "kind": "study_visit", "date": "2024-02", "time_zone": "Asia/Ho_Chi_Minh"}),
-            )
+            .session(&cohort)
+            .title("Field visit")
+            .kind(SessionKind::StudyVisit)
+            .date("2024-02")
+            .time_zone("Asia/Ho_Chi_Minh")
+            .create()
             .await;
         assert_eq!(created["date"], "2024-02");
         assert_eq!(created["starts_at"], Value::Null);
@@ -46,9 +45,14 @@ db_test!(
 
 db_test!(
     async fn bad_time_zones_dates_and_ends_are_named(app) {
-        let (_, sessions) = cohort_with_sessions(&app).await;
-        let problem = app
-            .post(&sessions, json!({"title": "T", "kind": "lecture", "date": "2024-09-20", "time_zone": "Asia/Hanoi"}))
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let sessions = sessions_of(&cohort);
+        let lecture = || app.session(&cohort).title("T").kind(SessionKind::Lecture);
+        let problem = lecture()
+            .date("2024-09-20")
+            .time_zone("Asia/Hanoi")
+            .post()
             .await
             .assert_problem(422, "validation_failed");
         assert_eq!(problem["errors"][0]["pointer"], "#/time_zone");
@@ -59,23 +63,23 @@ db_test!(
             .assert_problem(422, "validation_failed");
         assert_eq!(problem["errors"][0]["pointer"], "#/date");
 
-        let problem = app
-            .post(
-                &sessions,
-                json!({"title": "T", "kind": "lecture", "date": "2024-09-21", "time_zone": "Asia/Tokyo",
-                       "starts_at": "2024-09-20T01:00:00Z", "ends_at": "2024-09-20T00:00:00Z"}),
-            )
+        let problem = lecture()
+            .date("2024-09-21")
+            .time_zone("Asia/Tokyo")
+            .starts_at("2024-09-20T01:00:00Z")
+            .ends_at("2024-09-20T00:00:00Z")
+            .post()
             .await
             .assert_problem(422, "validation_failed");
         let pointers: Vec<&str> =
             problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["pointer"].as_str()).collect();
         assert_eq!(pointers, ["#/date", "#/ends_at"]);
 
-        let problem = app
-            .post(
-                &sessions,
-                json!({"title": "T", "kind": "lecture", "date": "2024-09-20", "time_zone": "Asia/Tokyo", "speaker_partner_id": 999999}),
-            )
+        let problem = lecture()
+            .date("2024-09-20")
+            .time_zone("Asia/Tokyo")
+            .speaker_partner_id(999999)
+            .post()
             .await
             .assert_problem(422, "validation_failed");
         assert_eq!(problem["errors"][0]["pointer"], "#/speaker_partner_id");
@@ -84,14 +88,20 @@ db_test!(
 
 db_test!(
     async fn a_speaker_from_a_partner_is_kept_and_the_partner_cannot_then_be_deleted(app) {
-        let (_, sessions) = cohort_with_sessions(&app).await;
-        let partner = app.create("/api/v1/partners", build::partner("CLAIR")).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let partner = app.partner().code("CLAIR").create().await;
         let created = app
-            .create(
-                &sessions,
-                json!({"title": "Decentralisation in Japan", "kind": "lecture", "date": "2024-09-20", "time_zone": "Asia/Ho_Chi_Minh",
-                       "speaker_name": "A Speaker", "speaker_title": "Director", "speaker_partner_id": partner["id"], "location": "Hanoi"}),
-            )
+            .session(&cohort)
+            .title("Decentralisation in Japan")
+            .kind(SessionKind::Lecture)
+            .date("2024-09-20")
+            .time_zone("Asia/Ho_Chi_Minh")
+            .speaker_name("A Speaker")
+            .speaker_title("Director")
+            .speaker_partner(&partner)
+            .location("Hanoi")
+            .create()
             .await;
         assert_eq!(created["speaker_partner_id"], partner["id"]);
         app.delete(&format!("/api/v1/partners/{}", partner["id"])).await.assert_problem(409, "in_use");
@@ -107,20 +117,22 @@ db_test!(
 
 db_test!(
     async fn sessions_are_listed_by_date_with_untimed_ones_after_timed_ones(app) {
-        let (_, sessions) = cohort_with_sessions(&app).await;
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let sessions = sessions_of(&cohort);
         for (title, date, starts_at) in [
             ("Untimed", Some("2019-08-29"), None),
             ("Second day", Some("2019-08-30"), None),
             ("Timed", None, Some("2019-08-29T02:00:00Z")),
         ] {
-            let mut body = json!({"title": title, "kind": "seminar", "time_zone": "Asia/Ho_Chi_Minh"});
+            let mut session = app.session(&cohort).title(title).kind(SessionKind::Seminar).time_zone("Asia/Ho_Chi_Minh");
             if let Some(date) = date {
-                body["date"] = json!(date);
+                session = session.date(date);
             }
             if let Some(start) = starts_at {
-                body["starts_at"] = json!(start);
+                session = session.starts_at(start);
             }
-            app.create(&sessions, body).await;
+            session.create().await;
         }
         let body = app.get(&sessions).await.json();
         let titles: Vec<&str> = body["items"].as_array().expect("items").iter().filter_map(|s| s["title"].as_str()).collect();

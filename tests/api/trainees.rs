@@ -2,13 +2,14 @@ use actix_web::http::Method;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use tpms::db::DbConnection;
+use tpms::enrollments::EnrollmentStatus;
+use tpms::programs::partners::PartnerRole;
 use tpms::resource::Create;
-use tpms::trainees::{CreateTrainee, Trainee, search};
+use tpms::trainees::{CreateTrainee, Gender, Trainee, search};
 use tpms::users::Role;
 
 use crate::db_test;
-use crate::partners::urlencode;
-use crate::support::{TestApp, build};
+use crate::support::{TestApp, urlencode};
 
 /// The full names on a page of trainees, in order.
 fn names(page: &Value) -> Vec<String> {
@@ -33,54 +34,6 @@ async fn with_db<T: Send + 'static>(app: &TestApp, f: impl FnOnce(&mut DbConnect
     actix_web::web::block(move || f(&mut pool.get().expect("a connection")))
         .await
         .expect("the blocking pool runs")
-}
-
-/// A cohort of a programme, written straight to the database: this branch has no cohorts API yet.
-async fn cohort(app: &TestApp, program_id: &Value, code: &str) -> i64 {
-    use tpms::schema::cohorts;
-    let program_id = program_id.as_i64().expect("a programme id");
-    let code = code.to_owned();
-    with_db(app, move |conn| {
-        let now = chrono::Utc::now().naive_utc();
-        diesel::insert_into(cohorts::table)
-            .values((
-                cohorts::program_id.eq(program_id),
-                cohorts::code.eq(&code),
-                cohorts::name.eq(format!("Cohort {code}")),
-                cohorts::status.eq("open"),
-                cohorts::created_at.eq(now),
-                cohorts::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .expect("the cohort is stored");
-        cohorts::table
-            .filter(cohorts::program_id.eq(program_id))
-            .filter(cohorts::code.eq(&code))
-            .select(cohorts::id)
-            .first(conn)
-            .expect("the cohort reads back")
-    })
-    .await
-}
-
-/// An enrolment of a trainee in a cohort with a status, written straight to the database.
-async fn enrol(app: &TestApp, cohort_id: i64, trainee: &Value, status: &'static str) {
-    use tpms::schema::enrollments;
-    let trainee_id = trainee["id"].as_i64().expect("a trainee id");
-    with_db(app, move |conn| {
-        let now = chrono::Utc::now().naive_utc();
-        diesel::insert_into(enrollments::table)
-            .values((
-                enrollments::cohort_id.eq(cohort_id),
-                enrollments::trainee_id.eq(trainee_id),
-                enrollments::status.eq(status),
-                enrollments::created_at.eq(now),
-                enrollments::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .expect("the enrolment is stored");
-    })
-    .await;
 }
 
 db_test!(
@@ -136,14 +89,14 @@ db_test!(
 
 db_test!(
     async fn an_email_belongs_to_one_trainee_whatever_its_case(app) {
-        app.create("/api/v1/trainees", json!({"full_name": "Nguyễn Thị Bích Dung", "email": "Dung.NTB@MOHA.gov.vn"})).await;
-        let again = json!({"full_name": "Someone Else", "email": "dung.ntb@moha.GOV.VN"});
-        let problem = app.post("/api/v1/trainees", again).await.assert_problem(409, "duplicate");
+        app.trainee().full_name("Nguyễn Thị Bích Dung").email("Dung.NTB@MOHA.gov.vn").create().await;
+        let again = app.trainee().full_name("Someone Else").email("dung.ntb@moha.GOV.VN");
+        let problem = again.post().await.assert_problem(409, "duplicate");
         assert!(problem["detail"].as_str().is_some_and(|d| d.contains("dung.ntb@moha.GOV.VN")), "{problem}");
 
         // Trainees without an email do not collide with each other.
-        let other = app.create("/api/v1/trainees", build::trainee("Trần Văn Nam")).await;
-        app.create("/api/v1/trainees", build::trainee("Lê Thị Hoa")).await;
+        let other = app.trainee().full_name("Trần Văn Nam").create().await;
+        app.trainee().full_name("Lê Thị Hoa").create().await;
         app.patch(&format!("/api/v1/trainees/{}", other["id"]), json!({"email": "DUNG.ntb@moha.gov.vn"}))
             .await
             .assert_problem(409, "duplicate");
@@ -157,15 +110,15 @@ db_test!(
 
 db_test!(
     async fn invalid_fields_are_refused_each_named_by_its_pointer(app) {
-        let body = json!({"full_name": "  ", "email": "not-an-email", "birth_year": 1800, "phone": "call me", "organisation": ""});
-        let problem = app.post("/api/v1/trainees", body).await.assert_problem(422, "validation_failed");
+        let invalid = app.trainee().full_name("  ").email("not-an-email").birth_year(1800).phone("call me").organisation("");
+        let problem = invalid.post().await.assert_problem(422, "validation_failed");
         let pointers: Vec<&str> =
             problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["pointer"].as_str()).collect();
         assert_eq!(pointers, ["#/birth_year", "#/email", "#/full_name", "#/organisation", "#/phone"]);
 
         app.post("/api/v1/trainees", json!({"full_name": "A", "gender": "unknown"})).await.assert_problem(400, "malformed_json");
         app.post("/api/v1/trainees", json!({"full_name": "A", "nickname": "B"})).await.assert_problem(400, "malformed_json");
-        let created = app.create("/api/v1/trainees", build::trainee("Phạm Minh")).await;
+        let created = app.trainee().full_name("Phạm Minh").create().await;
         let problem = app
             .patch(&format!("/api/v1/trainees/{}", created["id"]), json!({"full_name": null}))
             .await
@@ -176,8 +129,8 @@ db_test!(
 
 db_test!(
     async fn a_name_is_found_with_or_without_diacritics_in_any_case_by_word_prefix(app) {
-        app.create("/api/v1/trainees", build::trainee("Nguyễn Văn Đức")).await;
-        app.create("/api/v1/trainees", build::trainee("Trần Thị Dung")).await;
+        app.trainee().full_name("Nguyễn Văn Đức").create().await;
+        app.trainee().full_name("Trần Thị Dung").create().await;
         for q in ["nguyen van duc", "NGUYỄN", "Đức", "duc", "đức nguyễn", "Nguye\u{0302}\u{0303}n", "ng v đ"] {
             assert_eq!(names(&search_for(&app, q).await), ["Nguyễn Văn Đức"], "q={q}");
         }
@@ -192,7 +145,7 @@ db_test!(
 db_test!(
     async fn matches_that_keep_the_typed_diacritics_rank_first(app) {
         for name in ["Hoàng Văn Tuần", "Phạm Văn Tuấn", "Lê Thị Hoa"] {
-            app.create("/api/v1/trainees", build::trainee(name)).await;
+            app.trainee().full_name(name).create().await;
         }
         assert_eq!(names(&search_for(&app, "tuấn").await), ["Phạm Văn Tuấn", "Hoàng Văn Tuần"]);
         assert_eq!(names(&search_for(&app, "TUẤN").await), ["Phạm Văn Tuấn", "Hoàng Văn Tuần"]);
@@ -216,16 +169,18 @@ db_test!(
 db_test!(
     async fn organisation_and_position_words_are_found_and_follow_changes(app) {
         let a = app
-            .create(
-                "/api/v1/trainees",
-                json!({"full_name": "Vũ Thị Mai", "organisation": "Sở Nội vụ tỉnh Quảng Ninh", "position": "Chuyên viên chính"}),
-            )
+            .trainee()
+            .full_name("Vũ Thị Mai")
+            .organisation("Sở Nội vụ tỉnh Quảng Ninh")
+            .position("Chuyên viên chính")
+            .create()
             .await;
-        app.create(
-            "/api/v1/trainees",
-            json!({"full_name": "Đặng Quốc Bảo", "organisation": "Học viện Hành chính Quốc gia", "position": "Giảng viên"}),
-        )
-        .await;
+        app.trainee()
+            .full_name("Đặng Quốc Bảo")
+            .organisation("Học viện Hành chính Quốc gia")
+            .position("Giảng viên")
+            .create()
+            .await;
         for (q, expected) in [
             ("quang ninh", vec!["Vũ Thị Mai"]),
             ("chuyen vien", vec!["Vũ Thị Mai"]),
@@ -250,21 +205,26 @@ db_test!(
 db_test!(
     async fn trainees_are_filtered_by_organisation_province_gender_and_cohort(app) {
         let lan = app
-            .create("/api/v1/trainees", json!({"full_name": "Lan", "gender": "female", "province": "Đà Nẵng", "organisation": "Bộ Nội vụ"}))
+            .trainee()
+            .full_name("Lan")
+            .gender(Gender::Female)
+            .province("Đà Nẵng")
+            .organisation("Bộ Nội vụ")
+            .create()
             .await;
-        let minh = app
-            .create("/api/v1/trainees", json!({"full_name": "Minh", "gender": "male", "province": "Hà Nội", "organisation": "Bộ Nội vụ"}))
-            .await;
-        app.create("/api/v1/trainees", json!({"full_name": "Hà", "gender": "other", "province": "Hà Nội"})).await;
-        let program = app.create("/api/v1/programs", build::program("JICA-YL")).await;
-        let first = cohort(&app, &program["id"], "YL-1").await;
-        let second = cohort(&app, &program["id"], "YL-2").await;
-        enrol(&app, first, &lan, "enrolled").await;
-        enrol(&app, first, &minh, "waitlisted").await;
-        enrol(&app, second, &minh, "completed").await;
+        let minh =
+            app.trainee().full_name("Minh").gender(Gender::Male).province("Hà Nội").organisation("Bộ Nội vụ").create().await;
+        app.trainee().full_name("Hà").gender(Gender::Other).province("Hà Nội").create().await;
+        let program = app.program().code("JICA-YL").create().await;
+        // One seat in the first cohort, Lan's: Minh waits for it.
+        let first = app.cohort(&program).code("YL-1").capacity(1).create().await;
+        let second = app.cohort(&program).code("YL-2").create().await;
+        app.enrollment(&first, &lan).status(EnrollmentStatus::Enrolled).create().await;
+        app.enrollment(&first, &minh).status(EnrollmentStatus::Waitlisted).create().await;
+        app.enrollment(&second, &minh).status(EnrollmentStatus::Completed).create().await;
 
-        let first_cohort = format!("/api/v1/trainees?cohort_id={first}");
-        let second_cohort = format!("/api/v1/trainees?cohort_id={second}");
+        let first_cohort = format!("/api/v1/trainees?cohort_id={}", first["id"]);
+        let second_cohort = format!("/api/v1/trainees?cohort_id={}", second["id"]);
         let organisation = format!("/api/v1/trainees?organisation={}", urlencode("Bộ Nội vụ"));
         let province = format!("/api/v1/trainees?province={}", urlencode("Ha\u{0300} No\u{0323}\u{0302}i"));
         for (path, expected) in [
@@ -289,26 +249,26 @@ db_test!(
 
 db_test!(
     async fn a_liaison_sees_only_trainees_enrolled_in_its_partners_programmes(app) {
-        let jica = app.create("/api/v1/partners", build::partner("JICA")).await;
-        let insp = app.create("/api/v1/partners", build::partner("INSP")).await;
-        let theirs = app.create("/api/v1/programs", build::program("JICA-YL")).await;
-        let other = app.create("/api/v1/programs", build::program("INSP-PL")).await;
-        app.create(&format!("/api/v1/programs/{}/partners", theirs["id"]), json!({"partner_id": jica["id"], "roles": ["funder"]}))
-            .await;
-        app.create(&format!("/api/v1/programs/{}/partners", other["id"]), json!({"partner_id": insp["id"], "roles": ["host"]}))
-            .await;
-        let their_cohort = cohort(&app, &theirs["id"], "YL-1").await;
-        let other_cohort = cohort(&app, &other["id"], "PL-1").await;
+        let jica = app.partner().code("JICA").create().await;
+        let insp = app.partner().code("INSP").create().await;
+        let theirs = app.program().code("JICA-YL").create().await;
+        let other = app.program().code("INSP-PL").create().await;
+        app.program_partner(&theirs, &jica).role(PartnerRole::Funder).create().await;
+        app.program_partner(&other, &insp).role(PartnerRole::Host).create().await;
+        // Two seats in their cohort, both taken (one by a trainee who did not complete): the
+        // third trainee waits.
+        let their_cohort = app.cohort(&theirs).code("YL-1").capacity(2).create().await;
+        let other_cohort = app.cohort(&other).code("PL-1").create().await;
 
-        let enrolled = app.create("/api/v1/trainees", build::trainee("Nguyễn Văn Đức")).await;
-        let finished = app.create("/api/v1/trainees", build::trainee("Nguyễn Thị Hằng")).await;
-        let waiting = app.create("/api/v1/trainees", build::trainee("Nguyễn Minh Tâm")).await;
-        let elsewhere = app.create("/api/v1/trainees", build::trainee("Nguyễn Quang Huy")).await;
-        let nowhere = app.create("/api/v1/trainees", build::trainee("Nguyễn Thu Trang")).await;
-        enrol(&app, their_cohort, &enrolled, "enrolled").await;
-        enrol(&app, their_cohort, &finished, "did_not_complete").await;
-        enrol(&app, their_cohort, &waiting, "waitlisted").await;
-        enrol(&app, other_cohort, &elsewhere, "completed").await;
+        let enrolled = app.trainee().full_name("Nguyễn Văn Đức").create().await;
+        let finished = app.trainee().full_name("Nguyễn Thị Hằng").create().await;
+        let waiting = app.trainee().full_name("Nguyễn Minh Tâm").create().await;
+        let elsewhere = app.trainee().full_name("Nguyễn Quang Huy").create().await;
+        let nowhere = app.trainee().full_name("Nguyễn Thu Trang").create().await;
+        app.enrollment(&their_cohort, &enrolled).status(EnrollmentStatus::Enrolled).create().await;
+        app.enrollment(&their_cohort, &finished).status(EnrollmentStatus::DidNotComplete).create().await;
+        app.enrollment(&their_cohort, &waiting).status(EnrollmentStatus::Waitlisted).create().await;
+        app.enrollment(&other_cohort, &elsewhere).status(EnrollmentStatus::Completed).create().await;
 
         let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
         let as_liaison = app.as_user(&liaison);
@@ -317,9 +277,9 @@ db_test!(
         assert_eq!(names(&listed), ["Nguyễn Thị Hằng", "Nguyễn Văn Đức"]);
         let searched = as_liaison.get(&format!("/api/v1/trainees?q={}", urlencode("nguyen"))).await.json();
         assert_eq!(searched["total"], 2, "search stays within what the liaison sees");
-        let by_cohort = as_liaison.get(&format!("/api/v1/trainees?cohort_id={other_cohort}")).await;
+        let by_cohort = as_liaison.get(&format!("/api/v1/trainees?cohort_id={}", other_cohort["id"])).await;
         by_cohort.assert_problem(404, "not_found");
-        let theirs = as_liaison.get(&format!("/api/v1/trainees?cohort_id={their_cohort}")).await.json();
+        let theirs = as_liaison.get(&format!("/api/v1/trainees?cohort_id={}", their_cohort["id"])).await.json();
         assert_eq!(theirs["total"], 2, "seated trainees only: {theirs}");
 
         assert_eq!(as_liaison.get(&format!("/api/v1/trainees/{}", enrolled["id"])).await.status, 200);
@@ -343,12 +303,13 @@ db_test!(
     async fn only_admins_and_officers_change_trainees(app) {
         let reporter = app.user(Role::Reporter, None).await;
         let officer = app.user(Role::Officer, None).await;
-        let partner = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let partner = app.partner().code("JICA").create().await;
         let liaison = app.user(Role::Liaison, partner["id"].as_i64()).await;
 
-        app.as_user(&reporter).post("/api/v1/trainees", build::trainee("Lê Văn A")).await.assert_problem(403, "forbidden");
-        app.as_user(&liaison).post("/api/v1/trainees", build::trainee("Lê Văn A")).await.assert_problem(403, "forbidden");
-        let created = app.as_user(&officer).post("/api/v1/trainees", build::trainee("Lê Văn A")).await;
+        let le_van_a = app.trainee().full_name("Lê Văn A").json();
+        app.as_user(&reporter).post("/api/v1/trainees", le_van_a.clone()).await.assert_problem(403, "forbidden");
+        app.as_user(&liaison).post("/api/v1/trainees", le_van_a.clone()).await.assert_problem(403, "forbidden");
+        let created = app.as_user(&officer).post("/api/v1/trainees", le_van_a).await;
         assert_eq!(created.status, 201, "{}", created.text());
         let path = format!("/api/v1/trainees/{}", created.json()["id"]);
         assert_eq!(app.as_user(&reporter).get(&path).await.status, 200);
@@ -360,14 +321,14 @@ db_test!(
 
 db_test!(
     async fn a_trainee_with_an_enrolment_cannot_be_deleted_and_one_without_leaves_no_terms(app) {
-        let program = app.create("/api/v1/programs", build::program("JICA-YL")).await;
-        let class = cohort(&app, &program["id"], "YL-1").await;
-        let enrolled = app.create("/api/v1/trainees", build::trainee("Nguyễn Văn Đức")).await;
-        enrol(&app, class, &enrolled, "withdrawn").await;
+        let program = app.program().code("JICA-YL").create().await;
+        let class = app.cohort(&program).code("YL-1").create().await;
+        let enrolled = app.trainee().full_name("Nguyễn Văn Đức").create().await;
+        app.enrollment(&class, &enrolled).status(EnrollmentStatus::Withdrawn).create().await;
         app.delete(&format!("/api/v1/trainees/{}", enrolled["id"])).await.assert_problem(409, "in_use");
         assert_eq!(app.get(&format!("/api/v1/trainees/{}", enrolled["id"])).await.status, 200);
 
-        let free = app.create("/api/v1/trainees", build::trainee("Trần Văn Đạt")).await;
+        let free = app.trainee().full_name("Trần Văn Đạt").create().await;
         let free_id = free["id"].as_i64().expect("an id");
         assert_eq!(app.delete(&format!("/api/v1/trainees/{free_id}")).await.status, 204);
         let terms: i64 = with_db(&app, move |conn| {

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use crate::db_test;
-use crate::support::{TEST_PASSWORD, build};
+use crate::support::{TEST_PASSWORD, urlencode};
 
 db_test!(
     async fn an_admin_creates_an_account_that_can_sign_in(app) {
@@ -28,7 +28,7 @@ db_test!(
         let listed = app.get("/api/v1/users?role=officer").await.json();
         assert_eq!(listed["total"], 1);
         for q in ["nguyen thi", "NGUYỄN", "lan.nguyen@"] {
-            let found = app.get(&format!("/api/v1/users?q={}", crate::partners::urlencode(q))).await.json();
+            let found = app.get(&format!("/api/v1/users?q={}", urlencode(q))).await.json();
             assert_eq!(found["total"], 1, "q={q}: {found}");
         }
         let events = app.get(&format!("/api/v1/audit-events?entity_type=user&entity_id={}", user["id"])).await.json();
@@ -38,7 +38,7 @@ db_test!(
 
 db_test!(
     async fn a_liaison_needs_a_partner_and_other_roles_must_not_have_one(app) {
-        let partner = app.create("/api/v1/partners", build::partner("JICA")).await;
+        let partner = app.partner().code("JICA").create().await;
         let liaison = |partner_id: serde_json::Value, role: &str| {
             json!({"email": format!("{role}@example.test"), "display_name": "X", "role": role,
                    "partner_id": partner_id, "password": TEST_PASSWORD})

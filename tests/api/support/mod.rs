@@ -1,6 +1,9 @@
 //! The test harness: [`TestApp`] runs the real server, built by `tpms::app::serve`, on a fresh
 //! database of its own (a temporary SQLite file, or a new PostgreSQL database), and talks to it
-//! over HTTP.
+//! over HTTP. The records a test needs are made through the typed builders of [`builders`]
+//! (`app.program().code("JICA-YL").create().await`).
+
+pub mod builders;
 
 use std::io::Write as _;
 use std::net::TcpListener;
@@ -346,10 +349,16 @@ impl TestApp {
         self.admin().delete(path).await
     }
 
-    /// Create a record and return its JSON, failing the test if that does not work.
+    /// Create a record and return its JSON, failing the test (naming the path and the body) if
+    /// that does not work.
     pub async fn create(&self, path: &str, body: Value) -> Value {
-        let response = self.post(path, body).await;
-        assert_eq!(response.status, 201, "creating at {path}: {}", response.text());
+        let response = self.post(path, body.clone()).await;
+        assert_eq!(
+            response.status,
+            201,
+            "creating at {path} with {body}: {}",
+            response.text()
+        );
         response.json()
     }
 }
@@ -458,31 +467,22 @@ impl TestResponse {
     }
 }
 
-/// Data builders: each test makes exactly the records it needs.
-pub mod build {
-    use serde_json::{Value, json};
+/// The path of a programme's (its JSON's) cohort collection.
+pub fn cohorts_of(program: &Value) -> String {
+    format!("/api/v1/programs/{}/cohorts", program["id"])
+}
 
-    /// A valid partner body with a given code.
-    pub fn partner(code: &str) -> Value {
-        json!({
-            "code": code,
-            "name": format!("Partner {code}"),
-            "kind": "development_agency",
-            "country": "JP",
-        })
-    }
+/// The path of a cohort's (its JSON's) session collection.
+pub fn sessions_of(cohort: &Value) -> String {
+    format!("/api/v1/cohorts/{}/sessions", cohort["id"])
+}
 
-    /// A trainee body with only the required field.
-    pub fn trainee(full_name: &str) -> Value {
-        json!({"full_name": full_name})
-    }
+/// The path of a cohort's (its JSON's) enrolment collection.
+pub fn enrollments_of(cohort: &Value) -> String {
+    format!("/api/v1/cohorts/{}/enrollments", cohort["id"])
+}
 
-    /// A valid programme body with a given code.
-    pub fn program(code: &str) -> Value {
-        json!({
-            "code": code,
-            "title": format!("Programme {code}"),
-            "kind": "training_course",
-        })
-    }
+/// Percent-encode a query value.
+pub fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
