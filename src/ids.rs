@@ -30,6 +30,15 @@ macro_rules! typed_id {
             const LABEL: &'static str = $label;
         }
 
+        /// Documents the id as the path parameter `id`, for `params(...)` of a handler.
+        impl utoipa::IntoParams for $name {
+            fn into_params(
+                _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+            ) -> Vec<utoipa::openapi::path::Parameter> {
+                vec![crate::openapi::id_parameter("id", $label)]
+            }
+        }
+
         impl<DB> diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> for $name
         where
             DB: diesel::backend::Backend,

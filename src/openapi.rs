@@ -2,6 +2,9 @@
 //! is this document, committed; a test fails when the two differ.
 
 use actix_web::http::Method;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Required, Response, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -140,6 +143,94 @@ pub struct IfMatchHeader(
     /// The `ETag` last read, e.g. `"3"`; the request fails with 412 if the object changed since.
     Option<String>,
 );
+
+/// The responses of a standard operation on a record kind `R`, worded from its noun: what the
+/// generic operations of [`crate::http::crud`] document, and what a hand-written handler of the
+/// same shape names in `responses(...)`.
+macro_rules! record_responses {
+    ($(#[$meta:meta])* $name:ident<$r:ident: $bound:path>, $errors:ty, |$noun:ident| $success:expr) => {
+        $(#[$meta])*
+        pub struct $name<$r>(std::marker::PhantomData<$r>);
+
+        impl<$r: $bound + utoipa::ToSchema> IntoResponses for $name<$r> {
+            fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+                let $noun = <$r as crate::resource::Record>::NOUN;
+                let (status, success) = $success;
+                let mut responses = <$errors as IntoResponses>::responses();
+                responses.insert(status.to_string(), success.build().into());
+                responses
+            }
+        }
+    };
+}
+
+record_responses!(
+    /// `200` with the record and its `ETag`, or the errors of a read.
+    Found<R: crate::resource::Record>, ReadErrors,
+    |noun| (200, json_response(format!("The {noun}"), &R::name())
+        .header("ETag", text_header(&format!("The {noun}'s version, for `If-Match`"))))
+);
+
+record_responses!(
+    /// `200` with the changed record and its new `ETag`, or the errors of a change.
+    Changed<R: crate::resource::Record>, ChangeErrors,
+    |noun| (200, json_response(format!("The changed {noun}"), &R::name()).header("ETag", text_header("Its new version")))
+);
+
+record_responses!(
+    /// `201 Created` with the new record, its `Location` and `ETag`, or the errors of a create.
+    Created<R: crate::resource::Record>, WriteErrors,
+    |noun| (201, json_response("Created".to_owned(), &R::name())
+        .header("Location", text_header(&format!("The new {noun}'s URL")))
+        .header("ETag", text_header("Its version")))
+);
+
+/// `204 No Content` once deleted, or the errors of a delete.
+pub struct Deleted;
+
+impl IntoResponses for Deleted {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+        let mut responses = <DeleteErrors as IntoResponses>::responses();
+        responses.insert(
+            "204".to_owned(),
+            ResponseBuilder::new().description("Deleted").build().into(),
+        );
+        responses
+    }
+}
+
+/// A response with a JSON body of the schema named `schema`.
+pub fn json_response(description: String, schema: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name(schema)))
+            .build(),
+    )
+}
+
+/// A documented response header holding a string.
+pub fn text_header(description: &str) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(SchemaType::new(Type::String))))
+        .description(Some(description))
+        .build()
+}
+
+/// A path parameter holding an integer id: `id`, say, described as "Partner id".
+pub fn id_parameter(name: &str, label: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .description(Some(label))
+        .required(Required::True)
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::Integer))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        ))
+        .build()
+}
 
 /// The whole document, as served and committed.
 pub fn document() -> utoipa::openapi::OpenApi {

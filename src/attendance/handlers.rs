@@ -13,7 +13,7 @@ use crate::ids::SessionId;
 #[utoipa::path(
     tag = "attendance",
     security(("bearer_auth" = ["admin", "officer", "reporter"])),
-    params(("id" = i64, Path, description = "Session id")),
+    params(SessionId),
     responses((status = 200, description = "The sheet", body = AttendanceSheet), crate::openapi::ReadErrors)
 )]
 #[get("/sessions/{id}/attendance")]
@@ -32,7 +32,7 @@ pub async fn get_attendance(
 #[utoipa::path(
     tag = "attendance",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(("id" = i64, Path, description = "Session id")),
+    params(SessionId),
     request_body = RecordAttendance,
     responses((status = 200, description = "The sheet after saving", body = AttendanceSheet), crate::openapi::WriteErrors)
 )]

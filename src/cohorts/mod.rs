@@ -1,7 +1,7 @@
 //! Cohorts: the classes of a programme ("Class 3", the 2019 seminar), with their dates, place,
 //! capacity and status. Enrolments fill a cohort up to its capacity ([`crate::enrollments`]).
 //!
-//! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
+//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
 
 mod input;
 

@@ -28,7 +28,7 @@ fn location(enrollment: &Enrollment) -> String {
     tag = "enrollments",
     security(("bearer_auth" = ["admin", "officer"])),
     params(
-        ("id" = i64, Path, description = "Cohort id"),
+        CohortId,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and body return the first answer",
          min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
@@ -107,7 +107,7 @@ fn check_csv(req: &HttpRequest) -> ApiResult<()> {
     tag = "enrollments",
     security(("bearer_auth" = ["admin", "officer"])),
     params(
-        ("id" = i64, Path, description = "Cohort id"),
+        CohortId,
         ImportOptions,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and file return the first answer",
          min_length = 1, max_length = 255, pattern = "^[!-~]+$"),

@@ -9,9 +9,9 @@
 //! capacity. Seat changes lock the cohort first ([`Cohort::find_for_seats`]), so the rule holds
 //! however many requests race on either database.
 //!
-//! Types, rules and queries live here, served by the standard operations of
-//! [`crate::http::crud`]; the CSV import in [`import`]; the handlers of the two operations that
-//! take an `Idempotency-Key` in [`handlers`].
+//! Types, rules and queries live here, served over HTTP by the standard operations named in
+//! [`crate::app`]; the CSV import in [`import`]; the handlers of the two operations that take an
+//! `Idempotency-Key` in [`handlers`].
 
 pub mod handlers;
 pub mod import;

@@ -18,11 +18,11 @@ use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use serde::de::DeserializeOwned;
-use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, Paths};
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterIn, Paths};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::SecurityRequirement;
-use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Required, Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponsesBuilder};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 use utoipa_actix_web::OpenApiFactory;
 use validator::Validate;
@@ -34,6 +34,7 @@ use crate::auth::{Auth, Policy};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::ids::TypedId;
+use crate::openapi;
 use crate::resource::{self, Change, Create, List, Record, Remove};
 
 /// What a path's parameters hold: nothing, a typed id, or a pair of them. Gives the documentation
@@ -98,22 +99,9 @@ fn fill(template: &str, key: impl PathKey) -> String {
 
 /// The documented path parameters of `template`, filled by a `K`; `None` when it has none.
 fn path_params<K: PathKey>(template: &str) -> Option<Vec<Parameter>> {
-    let integer = || {
-        ObjectBuilder::new()
-            .schema_type(SchemaType::new(Type::Integer))
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-    };
     let parameters = placeholders(template)
         .zip(K::labels())
-        .map(|(name, label)| {
-            ParameterBuilder::new()
-                .name(name)
-                .parameter_in(ParameterIn::Path)
-                .description(Some(label))
-                .required(Required::True)
-                .schema(Some(integer()))
-                .build()
-        })
+        .map(|(name, label)| openapi::id_parameter(name, label))
         .collect::<Vec<_>>();
     (!parameters.is_empty()).then_some(parameters)
 }
@@ -194,11 +182,7 @@ impl<R: Record + ToSchema> Endpoints<R> {
         let item = self.item;
         let operation = described(id, summary)
             .parameters(path_params::<R::Key>(item))
-            .responses(with::<crate::openapi::ReadErrors>(
-                200,
-                ok(format!("The {}", R::NOUN), &R::name())
-                    .header("ETag", header(&format!("The {}'s version, for `If-Match`", R::NOUN))),
-            ));
+            .responses(responses::<openapi::Found<R>>());
         let route = web::resource(item).to(get::<R, P>);
         self.push::<P>(Method::GET, item, operation, body_schemas::<R>(), route)
     }
@@ -210,14 +194,9 @@ impl<R: Record + ToSchema> Endpoints<R> {
         R::Key: PathKey,
     {
         let item = self.item;
-        let mut responses = <crate::openapi::DeleteErrors as IntoResponses>::responses();
-        responses.insert(
-            "204".to_owned(),
-            ResponseBuilder::new().description("Deleted").build().into(),
-        );
         let operation = described(id, summary)
             .parameters(Some(with_if_match(path_params::<R::Key>(item))))
-            .responses(responses_of(responses));
+            .responses(responses::<openapi::Deleted>());
         let route = web::resource(item).to(delete::<R, P>);
         self.push::<P>(Method::DELETE, item, operation, Vec::new(), route)
     }
@@ -235,10 +214,7 @@ where
         let operation = described(id, summary)
             .parameters(Some(with_if_match(path_params::<R::Key>(item))))
             .request_body(Some(json_body::<R::Change>()))
-            .responses(with::<crate::openapi::ChangeErrors>(
-                200,
-                ok(format!("The changed {}", R::NOUN), &R::name()).header("ETag", header("Its new version")),
-            ));
+            .responses(responses::<openapi::Changed<R>>());
         let mut schemas = body_schemas::<R::Change>();
         schemas.extend(body_schemas::<R>());
         let route = web::resource(item).to(update::<R, P>);
@@ -259,14 +235,13 @@ where
         parameters.extend(R::Filters::into_params(|| Some(ParameterIn::Query)));
         parameters.extend(PageParams::into_params(|| Some(ParameterIn::Query)));
         let page = format!("{}_{}", Page::<R>::name(), R::name());
-        let operation =
-            described(id, summary)
-                .parameters(Some(parameters))
-                .responses(with::<crate::openapi::ReadErrors>(
-                    200,
-                    ok(format!("A page of {}", R::NOUNS), &page)
-                        .header("Link", header("`<…>; rel=\"next\"` while more remain")),
-                ));
+        let mut listed = <openapi::ReadErrors as IntoResponses>::responses();
+        let success = openapi::json_response(format!("A page of {}", R::NOUNS), &page)
+            .header("Link", openapi::text_header("`<…>; rel=\"next\"` while more remain"));
+        listed.insert("200".to_owned(), success.build().into());
+        let operation = described(id, summary)
+            .parameters(Some(parameters))
+            .responses(ResponsesBuilder::new().responses_from_iter(listed));
         // As utoipa's own `body = Page<R>` does: the page's schema with `R`'s inlined.
         let mut schemas = vec![(
             page,
@@ -291,12 +266,7 @@ where
         let operation = described(id, summary)
             .parameters(path_params::<<R as Create>::Parent>(collection))
             .request_body(Some(json_body::<R::New>()))
-            .responses(with::<crate::openapi::WriteErrors>(
-                201,
-                ok("Created".to_owned(), &R::name())
-                    .header("Location", header(&format!("The new {}'s URL", R::NOUN)))
-                    .header("ETag", header("Its version")),
-            ));
+            .responses(responses::<openapi::Created<R>>());
         let mut schemas = body_schemas::<R::New>();
         schemas.extend(body_schemas::<R>());
         let route = web::resource(collection)
@@ -311,35 +281,9 @@ fn described(id: &'static str, summary: &'static str) -> OperationBuilder {
     OperationBuilder::new().summary(Some(summary)).operation_id(Some(id))
 }
 
-/// A response with a JSON body of the schema named `schema`.
-fn ok(description: String, schema: &str) -> ResponseBuilder {
-    ResponseBuilder::new().description(description).content(
-        "application/json",
-        ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name(schema)))
-            .build(),
-    )
-}
-
-/// A documented response header holding a string.
-fn header(description: &str) -> utoipa::openapi::header::Header {
-    HeaderBuilder::new()
-        .schema(Some(ObjectBuilder::new().schema_type(SchemaType::new(Type::String))))
-        .description(Some(description))
-        .build()
-}
-
-/// `success` under `status`, beside the error responses of `E`.
-fn with<E: IntoResponses>(status: u16, success: ResponseBuilder) -> utoipa::openapi::Responses {
-    let mut responses = E::responses();
-    responses.insert(status.to_string(), success.build().into());
-    responses_of(responses)
-}
-
-fn responses_of(responses: std::collections::BTreeMap<String, RefOr<Response>>) -> utoipa::openapi::Responses {
-    utoipa::openapi::ResponsesBuilder::new()
-        .responses_from_iter(responses)
-        .build()
+/// The responses `E` documents.
+fn responses<E: IntoResponses>() -> ResponsesBuilder {
+    ResponsesBuilder::new().responses_from_iter(E::responses())
 }
 
 /// A required JSON request body of type `T`.
@@ -358,7 +302,7 @@ fn json_body<T: ToSchema>() -> utoipa::openapi::request_body::RequestBody {
 /// The `If-Match` header after the path parameters of a change or delete.
 fn with_if_match(parameters: Option<Vec<Parameter>>) -> Vec<Parameter> {
     let mut parameters = parameters.unwrap_or_default();
-    parameters.extend(crate::openapi::IfMatchHeader::into_params(|| None));
+    parameters.extend(openapi::IfMatchHeader::into_params(|| None));
     parameters
 }
 

@@ -1,7 +1,7 @@
 //! Partners: the organisations that fund, host, run or teach in programmes, on both sides
 //! (JICA, GRIPS, the INSP, Vietnam's Ministry of Home Affairs, ...).
 //!
-//! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
+//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
 
 mod input;
 

@@ -6,7 +6,7 @@
 //! its own: its queries ([`Record::find`], [`List::list`]), its rules ([`Change::patched`],
 //! [`Remove::in_use`]) and the statements that store it. The functions here run the sequence
 //! around them ([`create`], [`change`], [`save`], [`remove`]); the seed loader calls the same
-//! functions, and `crate::http::crud` serves them over HTTP.
+//! functions, and the HTTP layer serves them (the route table is in `app.rs`).
 //!
 //! See `docs/architecture.md` for the recipe that adds a resource.
 

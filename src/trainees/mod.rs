@@ -1,7 +1,7 @@
 //! Trainees: the officials sent for training, found by name, organisation or position with or
 //! without Vietnamese diacritics ([`search`]).
 //!
-//! Types, rules and queries; served by the standard operations of [`crate::http::crud`].
+//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
 
 mod input;
 pub mod search;

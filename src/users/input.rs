@@ -6,7 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::{Role, password_rules};
-use crate::ids::PartnerId;
+use crate::access::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{PartnerId, UserId};
 
 /// A new account.
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
@@ -72,4 +74,28 @@ pub struct UserFilters {
     pub active: Option<bool>,
     /// Only liaisons of this partner.
     pub partner_id: Option<PartnerId>,
+}
+
+impl UpdateUser {
+    /// An admin's own account changes only in ways that cannot lock them out, and its password
+    /// only through `POST /api/v1/auth/password`, which asks for the current one: a stolen access
+    /// token must not be enough to take the account over. 409 `own_account` otherwise.
+    pub fn check_by(&self, caller: &Caller, account: UserId) -> ApiResult<()> {
+        if account != caller.id {
+            return Ok(());
+        }
+        if self.active == Some(false) || self.role.is_some_and(|r| r != caller.role) {
+            return Err(ApiError::conflict(
+                "own_account",
+                "you cannot deactivate your own account or change its role; another admin can",
+            ));
+        }
+        if self.password.is_some() {
+            return Err(ApiError::conflict(
+                "own_account",
+                "change your own password with POST /api/v1/auth/password, which asks for the current one",
+            ));
+        }
+        Ok(())
+    }
 }

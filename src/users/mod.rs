@@ -1,7 +1,7 @@
 //! Accounts: who may sign in, with which role, and for liaisons, which partner they speak for.
 //! Accounts are deactivated, never deleted, so the audit trail keeps naming real people. Their
 //! sign-in sessions (refresh tokens) are in [`sessions`]; the handlers that hash passwords in
-//! [`handlers`]; the rest is served by the standard operations of [`crate::http::crud`].
+//! [`handlers`]; the rest is served over HTTP by the standard operations named in [`crate::app`].
 
 pub mod handlers;
 mod input;
