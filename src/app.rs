@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::audit::AuditEvent;
 use crate::auth::{Admins, ProgramReaders, Readers, Staff};
 use crate::cohorts::Cohort;
 use crate::config::AppConfig;
@@ -22,7 +23,7 @@ use crate::programs::partners::ProgramPartner;
 use crate::sessions::Session;
 use crate::trainees::Trainee;
 use crate::users::User;
-use crate::{attendance, audit, auth, enrollments, health, users};
+use crate::{attendance, auth, enrollments, health, users};
 
 /// Every documented route, in the order the OpenAPI document lists them: the whole API at a
 /// glance. The standard operations ([`Endpoints`]) are written once for every resource; the few
@@ -95,6 +96,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
                         "list_enrollments",
                         "List the enrolments of a cohort, oldest first. A liaison sees only trainees holding a seat.",
                     )
+                    .create_idempotent::<Staff>(
+                        "create_enrollment",
+                        "Enrol a trainee: a seat if one is free, else the waitlist (`status: \"nominated\"` records only\n\
+                         a nomination). Send `Idempotency-Key` so that a retried request does not enrol twice.",
+                    )
                     .get::<ProgramReaders>("get_enrollment", "Get one enrolment, with its attendance rate.")
                     .update::<Staff>(
                         "update_enrollment",
@@ -104,7 +110,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
                          are free is enrolled at once the same way.",
                     ),
             )
-            .service(enrollments::handlers::create_enrollment)
             .service(enrollments::handlers::import_enrollments)
             .service(
                 Endpoints::<Trainee>::of("trainees", "/trainees", "/trainees/{id}")
@@ -120,7 +125,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     )
                     .delete::<Staff>("delete_trainee", "Delete a trainee who holds no enrolment."),
             )
-            .service(audit::handlers::list_audit_events)
+            .service(
+                Endpoints::<AuditEvent>::of("audit", "/audit-events", "/audit-events/{id}")
+                    .list::<Admins>("list_audit_events", "List audit events, newest first."),
+            )
             .service(auth::handlers::refresh)
             .service(auth::handlers::logout)
             .service(auth::handlers::me)

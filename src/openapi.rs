@@ -179,8 +179,8 @@ record_responses!(
 
 record_responses!(
     /// `201 Created` with the new record, its `Location` and `ETag`, or the errors of a create.
-    Created<R: crate::resource::Record>, WriteErrors,
-    |noun| (201, json_response("Created".to_owned(), &R::name())
+    Created<R: crate::resource::Create>, WriteErrors,
+    |noun| (201, json_response(<R as crate::resource::Create>::CREATED.to_owned(), &R::name())
         .header("Location", text_header(&format!("The new {noun}'s URL")))
         .header("ETag", text_header("Its version")))
 );
@@ -231,6 +231,19 @@ pub fn id_parameter(name: &str, label: &str) -> Parameter {
         ))
         .build()
 }
+
+/// The optional `Idempotency-Key` header of a create that may be retried.
+#[derive(IntoParams)]
+#[into_params(names("Idempotency-Key"), parameter_in = Header)]
+#[expect(
+    dead_code,
+    reason = "only describes the header; handlers read it through `IdempotencyKey`"
+)]
+pub struct IdempotencyHeader(
+    /// Makes a retry with the same key and body return the first answer
+    #[param(min_length = 1, max_length = 255, pattern = "^[!-~]+$")]
+    Option<String>,
+);
 
 /// The whole document, as served and committed.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -1,8 +1,6 @@
 //! The audit trail: every create, change and delete writes an event (actor, action, entity, id,
 //! the changed fields before and after, time, request id) in the same transaction as the change.
 
-pub mod handlers;
-
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -246,10 +244,16 @@ pub struct AuditFilters {
     pub until: Option<DateTime<Utc>>,
 }
 
-impl AuditEvent {
-    /// One page of the events that match `filters`, newest first, with how many match in all.
-    pub fn list(
+impl crate::resource::List for AuditEvent {
+    const NOUNS: &'static str = "audit events, newest first";
+    type Filters = AuditFilters;
+    type Parent = ();
+
+    /// Newest first.
+    fn list(
         conn: &mut DbConnection,
+        _: &crate::access::Caller,
+        _: (),
         filters: AuditFilters,
         paging: Paging,
     ) -> Result<(Vec<AuditEvent>, i64), ApiError> {

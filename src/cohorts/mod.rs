@@ -281,7 +281,6 @@ impl Record for Cohort {
     type Key = CohortId;
     const ENTITY: Entity = Entity::Cohort;
     const NOUN: &'static str = "cohort";
-    const NOUNS: &'static str = "cohorts";
     keyed_by_id!();
 
     fn find(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
@@ -446,6 +445,7 @@ impl Remove for Cohort {
 }
 
 impl List for Cohort {
+    const NOUNS: &'static str = "cohorts";
     type Filters = CohortFilters;
     type Parent = ProgramId;
 

@@ -1,72 +1,18 @@
-//! The two enrolment operations that take an `Idempotency-Key`, so that a retried request does
-//! not enrol twice: enrol one trainee, and import a spreadsheet of them. The other enrolment
-//! operations are the standard ones of [`crate::http::crud`].
+//! The CSV import of enrolments: a spreadsheet of trainees nominated in one request. The other
+//! enrolment operations are the standard ones named in [`crate::app`].
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use futures_util::StreamExt;
 
 use super::import::{self, IMPORT_LIMIT, ImportOptions, ImportReport};
-use super::{CreateEnrollment, Enrollment};
 use crate::auth::{Auth, Staff};
 use crate::cohorts::Cohort;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::{self, IdempotencyKey, Outcome};
-use crate::http::json::{Body, Query};
+use crate::http::json::Query;
 use crate::ids::CohortId;
-use crate::resource;
-
-/// Where an enrolment is found.
-fn location(enrollment: &Enrollment) -> String {
-    format!("/api/v1/enrollments/{}", enrollment.id)
-}
-
-/// Enrol a trainee: a seat if one is free, else the waitlist (`status: "nominated"` records only
-/// a nomination). Send `Idempotency-Key` so that a retried request does not enrol twice.
-#[utoipa::path(
-    tag = "enrollments",
-    security(("bearer_auth" = ["admin", "officer"])),
-    params(
-        CohortId,
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and body return the first answer",
-         min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
-    ),
-    request_body = CreateEnrollment,
-    responses(
-        (status = 201, description = "Created: `enrolled`, `waitlisted` when the cohort is full, or `nominated`", body = Enrollment,
-         headers(("Location" = String, description = "The new enrolment's URL"), ("ETag" = String, description = "Its version"))),
-        crate::openapi::WriteErrors,
-    )
-)]
-#[post("/cohorts/{id}/enrollments")]
-pub async fn create_enrollment(
-    auth: Auth<Staff>,
-    db: web::Data<Db>,
-    req: HttpRequest,
-    id: web::Path<CohortId>,
-    key: IdempotencyKey,
-    body: Body<CreateEnrollment>,
-) -> ApiResult<HttpResponse> {
-    let body = body.get()?;
-    let fingerprint = idempotency::fingerprint(&req, &serde_json::to_vec(&body).map_err(ApiError::internal)?);
-    let (actor, user, cohort) = (auth.actor, auth.caller.id, id.into_inner());
-    let outcome = db
-        .write(move |conn| {
-            let work = |conn: &mut _| resource::create::<Enrollment>(conn, &actor, cohort, body);
-            idempotency::run(
-                conn,
-                &key,
-                user,
-                &fingerprint,
-                StatusCode::CREATED,
-                |e| Some(location(e)),
-                work,
-            )
-        })
-        .await?;
-    Ok(outcome.respond(|e| crate::http::created(location(&e), &e, e.version)))
-}
 
 /// Read the body up to [`IMPORT_LIMIT`].
 async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {

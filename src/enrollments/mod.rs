@@ -10,8 +10,7 @@
 //! however many requests race on either database.
 //!
 //! Types, rules and queries live here, served over HTTP by the standard operations named in
-//! [`crate::app`]; the CSV import in [`import`]; the handlers of the two operations that take an
-//! `Idempotency-Key` in [`handlers`].
+//! [`crate::app`]; the CSV import in [`import`]; the handler of the import, in [`handlers`].
 
 pub mod handlers;
 pub mod import;
@@ -271,7 +270,6 @@ impl Record for Enrollment {
     type Key = EnrollmentId;
     const ENTITY: Entity = Entity::Enrollment;
     const NOUN: &'static str = "enrolment";
-    const NOUNS: &'static str = "enrolments";
     keyed_by_id!();
 
     fn find(conn: &mut DbConnection, id: EnrollmentId) -> ApiResult<Enrollment> {
@@ -303,6 +301,7 @@ impl Record for Enrollment {
 impl Create for Enrollment {
     type New = CreateEnrollment;
     type Parent = CohortId;
+    const CREATED: &'static str = "Created: `enrolled`, `waitlisted` when the cohort is full, or `nominated`";
 
     /// With the cohort locked, so that seats are counted once per enrolment however many race.
     fn insert(conn: &mut DbConnection, cohort: CohortId, new: CreateEnrollment) -> ApiResult<Enrollment> {
@@ -400,6 +399,7 @@ impl Change for Enrollment {
 }
 
 impl List for Enrollment {
+    const NOUNS: &'static str = "enrolments";
     type Filters = EnrollmentFilters;
     type Parent = CohortId;
 

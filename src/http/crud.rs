@@ -15,7 +15,7 @@
 use std::marker::PhantomData;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use serde::de::DeserializeOwned;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterIn, Paths};
@@ -27,12 +27,13 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 use utoipa_actix_web::OpenApiFactory;
 use validator::Validate;
 
+use super::idempotency::{self, IdempotencyKey};
 use super::json::{Body, Query};
 use super::pagination::{Page, PageParams};
 use super::precondition::IfMatch;
 use crate::auth::{Auth, Policy};
 use crate::db::Db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::ids::TypedId;
 use crate::openapi;
 use crate::resource::{self, Change, Create, List, Record, Remove};
@@ -129,7 +130,7 @@ pub struct Endpoints<R> {
     _kind: PhantomData<R>,
 }
 
-impl<R: Record + ToSchema> Endpoints<R> {
+impl<R: ToSchema> Endpoints<R> {
     /// The operations of `R`, documented under `tag`, served at `collection` (list, create) and
     /// `item` (get, change, delete).
     pub fn of(tag: &'static str, collection: &'static str, item: &'static str) -> Self {
@@ -173,7 +174,9 @@ impl<R: Record + ToSchema> Endpoints<R> {
         });
         self
     }
+}
 
+impl<R: Record + ToSchema> Endpoints<R> {
     /// `GET` the item, for roles `P`.
     pub fn get<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self
     where
@@ -262,17 +265,44 @@ where
 {
     /// `POST` to the collection, for roles `P`: `201 Created` with `Location`.
     pub fn create<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self {
-        let collection = self.collection;
+        let parameters = path_params::<<R as Create>::Parent>(self.collection);
+        let route = web::resource(self.collection).to(create::<R, P>);
+        self.post::<P>(id, summary, parameters, route)
+    }
+
+    /// `POST` to the collection as [`Endpoints::create`] does, honouring `Idempotency-Key`: a
+    /// retry with the same key and body gets the first answer, not a second record.
+    pub fn create_idempotent<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self
+    where
+        R::New: serde::Serialize,
+    {
+        let mut parameters = path_params::<<R as Create>::Parent>(self.collection).unwrap_or_default();
+        parameters.extend(openapi::IdempotencyHeader::into_params(|| None));
+        let route = web::resource(self.collection).to(create_idempotent::<R, P>);
+        self.post::<P>(id, summary, Some(parameters), route)
+    }
+
+    fn post<P: Policy>(
+        self,
+        id: &'static str,
+        summary: &'static str,
+        parameters: Option<Vec<Parameter>>,
+        route: actix_web::Resource,
+    ) -> Self {
         let operation = described(id, summary)
-            .parameters(path_params::<<R as Create>::Parent>(collection))
+            .parameters(parameters)
             .request_body(Some(json_body::<R::New>()))
             .responses(responses::<openapi::Created<R>>());
         let mut schemas = body_schemas::<R::New>();
         schemas.extend(body_schemas::<R>());
-        let route = web::resource(collection)
-            .app_data(ItemPath(self.item))
-            .to(create::<R, P>);
-        self.push::<P>(Method::POST, collection, operation, schemas, route)
+        let (collection, item) = (self.collection, self.item);
+        self.push::<P>(
+            Method::POST,
+            collection,
+            operation,
+            schemas,
+            route.app_data(ItemPath(item)),
+        )
     }
 }
 
@@ -383,6 +413,35 @@ where
         .await?;
     let template = req.app_data::<ItemPath>().map_or("", |path| path.0);
     Ok(super::created(fill(template, record.key()), &record, record.version()))
+}
+
+async fn create_idempotent<R, P>(
+    auth: Auth<P>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    parent: web::Path<<R as Create>::Parent>,
+    key: IdempotencyKey,
+    body: Body<R::New>,
+) -> ApiResult<HttpResponse>
+where
+    R: Create,
+    R::Key: PathKey,
+    <R as Create>::Parent: PathKey,
+    R::New: DeserializeOwned + serde::Serialize + Validate,
+    P: Policy,
+{
+    let new = body.get()?;
+    let fingerprint = idempotency::fingerprint(&req, &serde_json::to_vec(&new).map_err(ApiError::internal)?);
+    let (actor, user, parent) = (auth.actor, auth.caller.id, parent.into_inner());
+    let template = req.app_data::<ItemPath>().map_or("", |path| path.0);
+    let outcome = db
+        .write(move |conn| {
+            let work = |conn: &mut _| resource::create::<R>(conn, &actor, parent, new);
+            let location = |r: &R| Some(fill(template, r.key()));
+            idempotency::run(conn, &key, user, &fingerprint, StatusCode::CREATED, location, work)
+        })
+        .await?;
+    Ok(outcome.respond(|r| super::created(fill(template, r.key()), &r, r.version())))
 }
 
 async fn get<R: Record, P: Policy>(auth: Auth<P>, db: web::Data<Db>, key: web::Path<R::Key>) -> ApiResult<HttpResponse>

@@ -113,7 +113,6 @@ impl Record for Partner {
     type Key = PartnerId;
     const ENTITY: Entity = Entity::Partner;
     const NOUN: &'static str = "partner";
-    const NOUNS: &'static str = "partners";
     keyed_by_id!();
 
     fn find(conn: &mut DbConnection, id: PartnerId) -> ApiResult<Partner> {
@@ -217,6 +216,7 @@ impl Remove for Partner {
 }
 
 impl List for Partner {
+    const NOUNS: &'static str = "partners";
     type Filters = PartnerFilters;
     type Parent = ();
 

@@ -289,7 +289,6 @@ impl Record for Program {
     type Key = ProgramId;
     const ENTITY: Entity = Entity::Program;
     const NOUN: &'static str = "programme";
-    const NOUNS: &'static str = "programmes";
     keyed_by_id!();
 
     fn find(conn: &mut DbConnection, id: ProgramId) -> ApiResult<Program> {
@@ -423,6 +422,7 @@ impl Remove for Program {
 }
 
 impl List for Program {
+    const NOUNS: &'static str = "programmes";
     type Filters = ProgramFilters;
     type Parent = ();
 

@@ -220,7 +220,6 @@ impl Record for ProgramPartner {
     type Key = (ProgramId, PartnerId);
     const ENTITY: Entity = Entity::ProgramPartner;
     const NOUN: &'static str = "partner role";
-    const NOUNS: &'static str = "the programme's partner roles";
 
     fn key(&self) -> (ProgramId, PartnerId) {
         (self.program_id, self.partner_id)
@@ -348,6 +347,7 @@ impl Remove for ProgramPartner {
 }
 
 impl List for ProgramPartner {
+    const NOUNS: &'static str = "the programme's partner roles";
     type Filters = ProgramPartnerFilters;
     type Parent = ProgramId;
 

@@ -31,8 +31,6 @@ pub trait Record: Clone + PartialEq + Serialize + Send + 'static {
     const ENTITY: Entity;
     /// What people call one record of the kind, in messages and the API's documentation.
     const NOUN: &'static str;
-    /// The same, for several.
-    const NOUNS: &'static str;
 
     /// This record's key.
     fn key(&self) -> Self::Key;
@@ -82,6 +80,8 @@ pub trait Create: Record {
     /// What it is created under: `()` for a top-level collection, else the parent's id (the
     /// programme of a cohort).
     type Parent: Copy + Send + 'static;
+    /// What the answer to a create says it made, in the API's documentation.
+    const CREATED: &'static str = "Created";
 
     /// Check `new` against the rules the schema cannot state, and insert it into `parent`
     /// (404 when the parent does not exist).
@@ -128,8 +128,11 @@ pub trait Remove: Record {
     fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()>;
 }
 
-/// A kind listed a page at a time.
-pub trait List: Record {
+/// A kind listed a page at a time. (Not necessarily a [`Record`]: audit events are listed, never
+/// changed.)
+pub trait List: Serialize + Send + Sized + 'static {
+    /// What people call several of the kind, in the API's documentation.
+    const NOUNS: &'static str;
     /// The query parameters that narrow and order the list.
     type Filters: Send + 'static;
     /// What the list is of: `()` for a top-level collection, else the parent's id.

@@ -256,7 +256,6 @@ impl Record for Session {
     type Key = SessionId;
     const ENTITY: Entity = Entity::Session;
     const NOUN: &'static str = "session";
-    const NOUNS: &'static str = "sessions";
     keyed_by_id!();
 
     fn find(conn: &mut DbConnection, id: SessionId) -> ApiResult<Session> {
@@ -385,6 +384,7 @@ impl Remove for Session {
 }
 
 impl List for Session {
+    const NOUNS: &'static str = "sessions";
     type Filters = SessionFilters;
     type Parent = CohortId;
 

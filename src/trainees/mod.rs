@@ -136,7 +136,6 @@ impl Record for Trainee {
     type Key = TraineeId;
     const ENTITY: Entity = Entity::Trainee;
     const NOUN: &'static str = "trainee";
-    const NOUNS: &'static str = "trainees";
     keyed_by_id!();
 
     fn find(conn: &mut DbConnection, id: TraineeId) -> ApiResult<Trainee> {
@@ -260,6 +259,7 @@ impl Remove for Trainee {
 }
 
 impl List for Trainee {
+    const NOUNS: &'static str = "trainees";
     type Filters = TraineeFilters;
     type Parent = ();
 

@@ -218,7 +218,6 @@ impl Record for User {
     type Key = UserId;
     const ENTITY: Entity = Entity::User;
     const NOUN: &'static str = "account";
-    const NOUNS: &'static str = "accounts";
     keyed_by_id!();
 
     fn find(conn: &mut DbConnection, id: UserId) -> ApiResult<User> {
@@ -280,6 +279,7 @@ impl Change for User {
 }
 
 impl List for User {
+    const NOUNS: &'static str = "accounts";
     type Filters = UserFilters;
     type Parent = ();
 
