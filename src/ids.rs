@@ -1,12 +1,13 @@
 //! Typed ids: a partner id can never be passed where a programme id is wanted.
 
-/// Declare an integer id newtype that serialises as a bare integer and maps to `BigInt`.
 /// A typed id: an integer key of one kind of record.
 pub trait TypedId: Copy + std::fmt::Display {
     /// What a path parameter holding one is called in the documentation ("Partner id").
     const LABEL: &'static str;
 }
 
+/// Declare an integer id newtype that serialises as a bare integer and maps to `BigInt`, with the
+/// label its path parameter is documented by.
 macro_rules! typed_id {
     ($(#[$meta:meta])* $name:ident, $label:literal) => {
         $(#[$meta])*
@@ -30,7 +31,8 @@ macro_rules! typed_id {
             const LABEL: &'static str = $label;
         }
 
-        /// Documents the id as the path parameter `id`, for `params(...)` of a handler.
+        /// Documents the id as the path parameter named `id` (the name every single-id route
+        /// here uses), for `params(...)` of a hand-written handler.
         impl utoipa::IntoParams for $name {
             fn into_params(
                 _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,

@@ -351,6 +351,8 @@ pub fn import(
                 status: Some(Placement::Nominated),
                 notes: None,
             };
+            // Placed into the cohort this import locked once for the whole file, and audited as
+            // `resource::create` would (which would lock it again for every row).
             let enrollment = Enrollment::place(conn, cohort, new).map_err(|e| at_row(e, row.line))?;
             audit::record(
                 conn,

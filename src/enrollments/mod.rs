@@ -6,8 +6,9 @@
 //!            └─> rejected    └─> did_not_complete
 //! ```
 //! A seat is held by `enrolled`, `completed` and `did_not_complete`; never more than the cohort's
-//! capacity. Seat changes lock the cohort first ([`Cohort::find_for_seats`]), so the rule holds
-//! however many requests race on either database.
+//! capacity. Seat changes lock the cohort first ([`crate::db::dialect::lock_cohort`], through
+//! [`Cohort::find_for_seats`] or [`Change::find_for_change`]), so the rule holds however many
+//! requests race on either database.
 //!
 //! Types, rules and queries live here, served over HTTP by the standard operations named in
 //! [`crate::app`]; the CSV import in [`import`]; the handler of the import, in [`handlers`].

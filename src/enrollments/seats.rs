@@ -1,6 +1,6 @@
 //! Seats: the checks before a trainee takes one, and the waitlist that fills the seats a change
 //! frees, longest-waiting first. Every caller holds the cohort's lock
-//! ([`Cohort::find_for_seats`]), so counts read here cannot move under it.
+//! ([`crate::db::dialect::lock_cohort`]), so counts read here cannot move under it.
 
 use diesel::prelude::*;
 

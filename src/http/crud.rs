@@ -98,8 +98,15 @@ fn fill(template: &str, key: impl PathKey) -> String {
     format!("/api/v1{path}")
 }
 
-/// The documented path parameters of `template`, filled by a `K`; `None` when it has none.
+/// The documented path parameters of `template`, filled by a `K`; `None` when it has none. The
+/// route table is built at start-up: a template whose parameters a `K` does not fill one to one
+/// is a mistake there, and stops it.
 fn path_params<K: PathKey>(template: &str) -> Option<Vec<Parameter>> {
+    assert_eq!(
+        placeholders(template).count(),
+        K::labels().len(),
+        "{template}: its parameters and the key that fills them do not match"
+    );
     let parameters = placeholders(template)
         .zip(K::labels())
         .map(|(name, label)| openapi::id_parameter(name, label))
@@ -134,6 +141,15 @@ impl<R: ToSchema> Endpoints<R> {
     /// The operations of `R`, documented under `tag`, served at `collection` (list, create) and
     /// `item` (get, change, delete).
     pub fn of(tag: &'static str, collection: &'static str, item: &'static str) -> Self {
+        for path in [collection, item] {
+            let well_formed = path
+                .split('/')
+                .all(|segment| !segment.contains(['{', '}']) || (segment.starts_with('{') && segment.ends_with('}')));
+            assert!(
+                well_formed,
+                "{path}: a parameter takes a whole segment, such as `{{id}}`"
+            );
+        }
         Self {
             tag,
             collection,

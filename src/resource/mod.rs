@@ -44,11 +44,15 @@ pub trait Record: Clone + PartialEq + Serialize + Send + 'static {
     /// The record, or 404.
     fn find(conn: &mut DbConnection, key: Self::Key) -> ApiResult<Self>;
 
-    /// The record if `caller` may see it, else 404 as if it did not exist. By default every
-    /// role that may read the kind sees every record; kinds a liaison sees only in part say so.
+    /// The record if `caller` may see it, else 404 as if it did not exist. By default a
+    /// liaison sees none (a kind it may see in part says which, by overriding this), and every
+    /// other role that may read the kind sees every record: a kind that forgets stays closed.
     fn find_visible(conn: &mut DbConnection, caller: &Caller, key: Self::Key) -> ApiResult<Self> {
-        let _ = caller;
-        Self::find(conn, key)
+        let found = Self::find(conn, key)?;
+        match caller.liaison_partner() {
+            Some(_) => Err(ApiError::NotFound(format!("no such {}", Self::NOUN))),
+            None => Ok(found),
+        }
     }
 }
 
@@ -103,8 +107,9 @@ pub trait Change: Record {
     fn patched(&self, conn: &mut DbConnection, change: Self::Change) -> ApiResult<Self>;
 
     /// Write this (already stamped) record over `current`, the stored one as read, if it is still
-    /// at `current`'s version. Returns what was stored, or `None` when someone else changed it
-    /// first.
+    /// at `current`'s version. Returns the record as the API now shows it (the stored row, or
+    /// `self` when nothing the statement stores can differ from it), or `None` when someone else
+    /// changed it first.
     fn store(&self, conn: &mut DbConnection, current: &Self) -> ApiResult<Option<Self>>;
 
     /// What follows a change in the same transaction (a cohort whose capacity rose enrols its
@@ -149,21 +154,10 @@ pub trait List: Serialize + Send + Sized + 'static {
     ) -> ApiResult<(Vec<Self>, i64)>;
 }
 
-/// The version a write expects to find: an `If-Match` header, or nothing for a command (the
-/// seed loader) that reads and writes in one transaction.
+/// The version a write expects to find (an `If-Match` header).
 pub trait Expect {
     /// `Ok` when `version` is what the writer read; 412 otherwise.
     fn check(&self, version: i32) -> ApiResult<()>;
-}
-
-/// No expectation: the write applies to whatever version is stored.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AnyVersion;
-
-impl Expect for AnyVersion {
-    fn check(&self, _version: i32) -> ApiResult<()> {
-        Ok(())
-    }
 }
 
 /// Create a record under `parent` and audit it.
@@ -188,9 +182,10 @@ pub fn change<R: Change>(
     save(conn, actor, current, next)
 }
 
-/// Store `next` over `current` (as read in this transaction): nothing happens when nothing
-/// changed; otherwise the version goes up by one, the change is audited, and the kind's
-/// [`Change::after_change`] runs.
+/// Store `next` over `current`: nothing happens when nothing changed; otherwise the version goes
+/// up by one, the change is audited, and the kind's [`Change::after_change`] runs. `current` must
+/// have been read by [`Change::find_for_change`] in this transaction, so that a kind's locks hold
+/// from the read to the write.
 pub fn save<R: Change>(conn: &mut DbConnection, actor: &Actor, current: R, mut next: R) -> ApiResult<R> {
     if next == current {
         return Ok(current);

@@ -76,9 +76,6 @@ pub struct CohortSeed {
     /// Its status, stated as a fact: set, not moved along the allowed steps (default `planned`).
     #[serde(default)]
     pub status: Option<CohortStatus>,
-    /// Its sessions (`[[cohorts.sessions]]`), read on their own.
-    #[serde(default)]
-    pub sessions: Vec<Map<String, Value>>,
     /// The cohort, as the API creates one.
     #[serde(flatten)]
     pub cohort: CreateCohort,

@@ -228,6 +228,9 @@ fn read_file(reader: &mut Reader<'_>, text: &str, across: &mut Across) -> Option
     };
     match document.program {
         Some(program) => file.program = read_program(reader, program, document.partners, document.cohorts, across),
+        None if !document.cohorts.is_empty() => {
+            reader.fail("-", "cohorts", "belongs in a programme file, under its [program]");
+        }
         None => {
             for (i, raw) in document.partners.into_iter().enumerate() {
                 file.partners.extend(read_partner(reader, i, raw, across));
@@ -330,33 +333,47 @@ fn read_cohort(
     reader: &mut Reader<'_>,
     program: &str,
     i: usize,
-    raw: Map<String, Value>,
+    mut raw: Map<String, Value>,
     codes: &mut HashSet<String>,
     across: &mut Across,
 ) -> Option<(Entry<CohortSeed>, Vec<Entry<SessionSeed>>)> {
     let code = code_of(&raw, "code");
     let name = format!("cohorts[{}] (code {code})", i + 1);
-    let mut seed: CohortSeed = reader.read(&name, &raw, |s: &CohortSeed| &s.unknown, "a cohort")?;
-    reader.check_source(&name, &seed.source);
-    if reader.check(&name, &seed.cohort) && !codes.insert(code.clone()) {
-        reader.fail(&name, "code", format!("cohort {code} appears twice"));
-    }
-    let mut sessions = Vec::new();
+    // Its sessions are read whether or not the cohort itself reads, so that one run reports the
+    // problems of both.
+    let sessions = match raw.remove("sessions") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            reader.fail(&name, "sessions", "must be an array of tables ([[cohorts.sessions]])");
+            Vec::new()
+        }
+    };
+    let mut entries = Vec::new();
     let mut keys = HashSet::new();
-    for (j, raw) in std::mem::take(&mut seed.sessions).into_iter().enumerate() {
-        let key = code_of(&raw, "key");
+    for (j, session) in sessions.into_iter().enumerate() {
+        let key = session.get("key").and_then(Value::as_str).unwrap_or("?").to_owned();
         let session_name = format!("cohorts[{}].sessions[{}] (key {key})", i + 1, j + 1);
-        sessions.extend(
-            read_session(reader, session_name, raw, &mut keys, across).map(|(entry, key)| Entry {
+        let Value::Object(session) = session else {
+            reader.fail(&session_name, "-", "must be a table ([[cohorts.sessions]])");
+            continue;
+        };
+        entries.extend(
+            read_session(reader, session_name, session, &mut keys, across).map(|(entry, key)| Entry {
                 key: format!("session:{program}/{code}/{key}"),
                 ..entry
             }),
         );
     }
+    let seed: CohortSeed = reader.read(&name, &raw, |s: &CohortSeed| &s.unknown, "a cohort")?;
+    reader.check_source(&name, &seed.source);
+    if reader.check(&name, &seed.cohort) && !codes.insert(code.clone()) {
+        reader.fail(&name, "code", format!("cohort {code} appears twice"));
+    }
     let status = seed.status.unwrap_or(CohortStatus::Planned);
     let snapshot = snapshot(
         &raw,
-        &["sessions"],
+        &[],
         &[
             ("source", Value::from(seed.source.as_str())),
             ("status", Value::from(status.as_str())),
@@ -364,7 +381,7 @@ fn read_cohort(
     );
     Some((
         reader.entry(name, format!("cohort:{program}/{code}"), snapshot, seed),
-        sessions,
+        entries,
     ))
 }
 

@@ -198,3 +198,78 @@ db_test!(
 fn edited_file_text(from: &str, to: &str) -> Vec<SeedFile> {
     edited("programs/jica-young-leaders.toml", from, to)
 }
+
+/// The cohort the seeds call `code` in the France 2022-2025 programme.
+async fn seeded_french_cohort(app: &TestApp, code: &str) -> Value {
+    let program = app.get("/api/v1/programs?q=FR-CS-2022-2025").await.json()["items"][0].clone();
+    let cohorts = app
+        .get(&format!("/api/v1/programs/{}/cohorts", program["id"]))
+        .await
+        .json();
+    cohorts["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["code"] == code)
+        .cloned()
+        .expect("the cohort")
+}
+
+db_test!(
+    async fn a_capacity_the_seed_file_raises_seats_the_waitlist_as_an_officers_would(app) {
+        seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
+        let cohort = seeded_french_cohort(&app, "INSP-PLANNED").await;
+        let path = format!("/api/v1/cohorts/{}", cohort["id"]);
+        assert_eq!(app.patch(&path, json!({"capacity": 1})).await.status, 200);
+        let seated = app.trainee().full_name("Trần Thị Lan").create().await;
+        let waiting = app.trainee().full_name("Lê Văn Minh").create().await;
+        app.enrollment(&cohort, &seated).create().await;
+        let waitlisted = app.enrollment(&cohort, &waiting).create().await;
+        assert_eq!(waitlisted["status"], "waitlisted");
+
+        let files = edited(
+            "programs/france-civil-service-2022-2025.toml",
+            "code = \"INSP-PLANNED\"",
+            "code = \"INSP-PLANNED\"\ncapacity = 5",
+        );
+        let reports = seed(&app, files).await.expect("the edited seeds load");
+        assert_eq!(total(&reports, |r| r.updated), 1, "{reports:?}");
+        assert_eq!(app.get(&path).await.json()["capacity"], 5);
+        let promoted = app.get(&format!("/api/v1/enrollments/{}", waitlisted["id"])).await.json();
+        assert_eq!(promoted["status"], "enrolled", "the new seats go to the waitlist, as through the API");
+    }
+);
+
+db_test!(
+    async fn a_source_the_seed_file_corrects_is_a_change_with_a_new_version_and_an_audit_event(app) {
+        seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
+        let before = app.get("/api/v1/partners?q=COC-CADRE-TRAINING").await.json()["items"][0].clone();
+        assert_eq!(before["source"], "003_f763ceca04e3ab24.txt");
+        let files = edited(
+            "partners.toml",
+            "notes = \"Department of the Central Organising Commission that runs the JICA young-leaders project on the Vietnamese side.\"\nsource = \"003_f763ceca04e3ab24.txt\"",
+            "notes = \"Department of the Central Organising Commission that runs the JICA young-leaders project on the Vietnamese side.\"\nsource = \"001_0904e55322f49d83.txt\"",
+        );
+        let reports = seed(&app, files).await.expect("the edited seeds load");
+        assert_eq!(total(&reports, |r| r.updated), 1, "{reports:?}");
+        let after = app.get(&format!("/api/v1/partners/{}", before["id"])).await.json();
+        assert_eq!(after["source"], "001_0904e55322f49d83.txt");
+        assert_eq!(after["version"], before["version"].as_i64().expect("a version") + 1, "a client's ETag must see it");
+        let events = app.get(&format!("/api/v1/audit-events?entity_type=partner&entity_id={}", before["id"])).await.json();
+        let update = events["items"].as_array().expect("items").iter().find(|e| e["action"] == "update").cloned().expect("an update");
+        assert_eq!(
+            update["changes"]["source"],
+            json!({"before": "003_f763ceca04e3ab24.txt", "after": "001_0904e55322f49d83.txt"})
+        );
+    }
+);
+
+db_test!(
+    async fn cohorts_outside_a_programme_file_are_refused_by_name(app) {
+        let mut files = tpms::seed::embedded_files();
+        let partners = files.iter_mut().find(|f| f.path == "partners.toml").expect("partners.toml");
+        partners.text.push_str("\n[[cohorts]]\ncode = \"C1\"\nname = \"Lost\"\nsource = \"003_f763ceca04e3ab24.txt\"\n");
+        let error = seed(&app, files).await.expect_err("a cohort with no programme is refused").to_string();
+        assert!(error.contains("seeds/partners.toml: -: cohorts: belongs in a programme file"), "{error}");
+    }
+);
