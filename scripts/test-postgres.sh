@@ -14,6 +14,7 @@
 #   TPMS_PG_PORT  TCP port on 127.0.0.1 (default 55432, away from a system cluster's 5432)
 #   TPMS_PG_DIR   where the cluster lives (default /tmp/tpms-test-postgres-<port>); deleted on stop
 #   TPMS_PG_BIN   a PostgreSQL bin directory to use instead of the newest /usr/lib/postgresql/*/bin
+#   TPMS_PG_FSYNC on: a durable server (fsync, synchronous commits), for benchmarks; default off
 #
 # The server listens on 127.0.0.1 only, runs without fsync (its data is disposable), allows 200
 # connections (one database per test, small pools, tests in parallel) and has a superuser role
@@ -206,6 +207,9 @@ as_owner "$BIN/initdb" -D "$DATA" --username="$ROLE" --pwfile="$PWFILE" \
 rm -f "$PWFILE"
 
 # Settings for a disposable test server: fast, loopback-only, enough connections for parallel tests.
+# TPMS_PG_FSYNC=on keeps PostgreSQL's durable defaults, for benchmarks (scripts/bench).
+DURABLE=off
+[ "${TPMS_PG_FSYNC:-off}" = on ] && DURABLE=on
 as_owner tee -a "$DATA/postgresql.conf" >/dev/null <<EOF
 
 # ---- added by scripts/test-postgres.sh (throwaway test server) ----
@@ -214,9 +218,9 @@ port = $PORT
 unix_socket_directories = '$BASE'
 max_connections = 200
 shared_buffers = 128MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+fsync = $DURABLE
+synchronous_commit = $DURABLE
+full_page_writes = $DURABLE
 wal_level = minimal
 max_wal_senders = 0
 checkpoint_timeout = 30min

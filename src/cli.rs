@@ -38,6 +38,17 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
+    /// Tools for developing TPMS.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+/// `tpms dev …`.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Add a synthetic data set for benchmarks: a programme BENCH with cohorts and sessions,
+    /// made-up trainees, enrolments and attendance (see `scripts/bench`).
+    Generate(crate::dev::Sizes),
 }
 
 /// Settings of `tpms serve`.
@@ -122,6 +133,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Serve(args)) => serve(cli.database, args),
+        Some(Command::Dev(DevCommand::Generate(sizes))) => {
+            let pool = db::connect(&cli.database)?;
+            migrate(&pool)?;
+            let mut conn = pool.get()?;
+            let started = std::time::Instant::now();
+            let made = crate::dev::generate(&mut conn, sizes, &mut |step| println!("generated {step}"))?;
+            println!("generated {made:?} in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
         Some(Command::Seed { dir }) => {
             let pool = db::connect(&cli.database)?;
             migrate(&pool)?;

@@ -18,6 +18,7 @@ pub mod cohorts;
 pub mod config;
 pub mod dates;
 pub mod db;
+pub mod dev;
 pub mod enrollments;
 pub mod error;
 pub mod health;
