@@ -18,12 +18,17 @@ use crate::ids::SessionId;
 )]
 #[get("/sessions/{id}/attendance")]
 pub async fn get_attendance(
-    _auth: Auth<Readers>,
+    auth: Auth<Readers>,
     db: web::Data<Db>,
     id: web::Path<SessionId>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let sheet = db.run(move |conn| super::sheet(conn, id)).await?;
+    let sheet = db
+        .run(move |conn| {
+            auth.check(conn)?;
+            super::sheet(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(sheet))
 }
 
@@ -43,7 +48,12 @@ pub async fn record_attendance(
     id: web::Path<SessionId>,
     body: Body<RecordAttendance>,
 ) -> ApiResult<HttpResponse> {
-    let (actor, id, records) = (auth.actor, id.into_inner(), body.get()?.records);
-    let sheet = db.write(move |conn| super::record(conn, &actor, id, records)).await?;
+    let id = id.into_inner();
+    let sheet = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            super::record(conn, &signed.actor, id, body.get()?.records)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(sheet))
 }

@@ -10,8 +10,8 @@ use super::{Auth, AuthState, SignedIn};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
-use crate::resource::{self, Record};
-use crate::users::User;
+use crate::resource::{self, AnyVersion, Record};
+use crate::users::{User, UserChange};
 use crate::users::sessions::{self, Rotation};
 
 /// Sign-in credentials.
@@ -192,8 +192,12 @@ pub async fn logout(db: web::Data<Db>, body: Body<RefreshRequest>) -> ApiResult<
 )]
 #[get("/auth/me")]
 pub async fn me(auth: Auth<SignedIn>, db: web::Data<Db>) -> ApiResult<HttpResponse> {
-    let id = auth.caller.id;
-    let user = db.run(move |conn| User::find(conn, id)).await?;
+    let user = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            User::find(conn, signed.caller.id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -215,8 +219,13 @@ pub async fn change_password(
     state: web::Data<AuthState>,
     body: Body<PasswordChange>,
 ) -> ApiResult<HttpResponse> {
-    let id = auth.caller.id;
-    let user = db.run(move |conn| User::find(conn, id)).await?;
+    let (signed, user) = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            let user = User::find(conn, signed.caller.id)?;
+            Ok((signed, user))
+        })
+        .await?;
     let PasswordChange {
         current_password,
         new_password,
@@ -234,16 +243,13 @@ pub async fn change_password(
             "is not this account's password",
         ));
     }
-    let hash = state.passwords.hash(new_password).await?;
-    let actor = auth.actor;
-    db.write(move |conn| {
-        let mut next = user.clone();
-        next.password_hash = hash;
-        next.password_changed_at = crate::clock::now();
-        // Saving a new password ends every session of the account (User::after_change).
-        resource::save(conn, &actor, user, next).map(|_| ())
-    })
-    .await?;
+    let change = UserChange {
+        password_hash: Some(state.passwords.hash(new_password).await?),
+        ..UserChange::default()
+    };
+    // Saving a new password ends every session of the account (User::after_change).
+    db.write(move |conn| resource::change::<User>(conn, &signed.actor, user.id, &AnyVersion, change))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -12,23 +12,23 @@ pub mod passwords;
 pub mod rate_limit;
 pub mod tokens;
 
-use std::future::Future;
+use std::future::{Ready, ready};
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
+use diesel::prelude::*;
+
 use crate::access::Caller;
 use crate::audit::Actor;
-use crate::db::Db;
+use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
 use crate::http::request_id::RequestId;
-use crate::ids::UserId;
-use crate::resource::Record;
-use crate::users::{Role, User};
+use crate::ids::{PartnerId, UserId};
+use crate::users::Role;
 
 /// Everything sign-in needs, built once at start-up and shared by all workers.
 #[derive(Clone)]
@@ -81,25 +81,89 @@ policy!(
     SignedIn = [Admin, Officer, Reporter, Liaison]
 );
 
-/// A request authorised for the roles of `P`.
+/// A request whose access token is good, for an operation that admits the roles of `P`.
+///
+/// The token is checked when the request is read (signature, expiry, audience), without touching
+/// the database. The account it names is checked by [`Auth::check`], which every handler calls
+/// first on the connection its request then uses: one trip to the database pool for both, and a
+/// deactivated account, or one whose role changed, is still refused at its very next request.
 #[derive(Debug)]
 pub struct Auth<P> {
-    /// Who is calling.
+    /// The account the token names.
+    user: UserId,
+    /// Its role when the token was issued.
+    role: Role,
+    /// The request's `X-Request-Id`.
+    request_id: Option<String>,
+    _policy: PhantomData<fn() -> P>,
+}
+
+/// Who is calling, as checked against the account as stored now.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// Who is calling, for the rules of what it may see.
     pub caller: Caller,
     /// The same caller, as audit events name it.
     pub actor: Actor,
-    _policy: PhantomData<P>,
 }
 
-fn bearer_token(req: &HttpRequest) -> ApiResult<String> {
+/// What a request needs to know of the account it acts for.
+#[derive(Debug, Queryable)]
+struct Account {
+    email: String,
+    role: Role,
+    partner_id: Option<PartnerId>,
+    active: bool,
+}
+
+impl<P: Policy> Auth<P> {
+    /// The account as stored now: 401 when it is gone, deactivated or its role changed since the
+    /// token was issued; 403 when its role may not do this. Call it first, before anything of the
+    /// request is acted on (its body included), so that a caller who may not do this learns
+    /// nothing more.
+    pub fn check(&self, conn: &mut DbConnection) -> ApiResult<Signed> {
+        use crate::schema::users;
+        let account: Option<Account> = users::table
+            .find(self.user)
+            .select((users::email, users::role, users::partner_id, users::active))
+            .lookup(conn)?;
+        let account = match account {
+            Some(account) if account.active && account.role == self.role => account,
+            Some(account) if !account.active => {
+                return Err(ApiError::Unauthorized("this account is deactivated".to_owned()));
+            }
+            Some(_) => return Err(ApiError::Unauthorized("this account's role changed; sign in again".to_owned())),
+            None => return Err(ApiError::Unauthorized("the access token names no account".to_owned())),
+        };
+        if !P::ROLES.contains(&account.role) {
+            let allowed: Vec<&str> = P::ROLES.iter().map(|r| r.as_str()).collect();
+            return Err(ApiError::Forbidden(format!(
+                "the {} role may not do this; it needs one of: {}",
+                account.role,
+                allowed.join(", ")
+            )));
+        }
+        Ok(Signed {
+            caller: Caller {
+                id: self.user,
+                role: account.role,
+                partner_id: account.partner_id,
+            },
+            actor: Actor {
+                name: account.email,
+                request_id: self.request_id.clone(),
+            },
+        })
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> ApiResult<&str> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::Unauthorized("sign in first: send `Authorization: Bearer <access token>`".to_owned())
     })?;
     let value = value.to_str().unwrap_or_default();
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
-            Ok(token.trim().to_owned())
-        }
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
         _ => Err(ApiError::Unauthorized(
             "the Authorization header must be `Bearer <access token>`".to_owned(),
         )),
@@ -108,60 +172,26 @@ fn bearer_token(req: &HttpRequest) -> ApiResult<String> {
 
 impl<P: Policy + 'static> FromRequest for Auth<P> {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AuthState>>().cloned();
-        let db = req.app_data::<web::Data<Db>>().cloned();
-        let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
-        Box::pin(async move {
-            let (Some(state), Some(db)) = (state, db) else {
-                return Err(ApiError::internal(anyhow::anyhow!("auth state is not configured")).into());
-            };
-            let claims = state.keys.verify(&token?)?;
-            let id = claims
+        let verified = || -> ApiResult<Auth<P>> {
+            let state = req
+                .app_data::<web::Data<AuthState>>()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("auth state is not configured")))?;
+            let claims = state.keys.verify(bearer_token(req)?)?;
+            let user = claims
                 .sub
                 .parse::<i64>()
                 .map(UserId)
                 .map_err(|_| ApiError::Unauthorized("the access token names no account".to_owned()))?;
-            let user = db
-                .run(move |conn| match User::find(conn, id) {
-                    Err(ApiError::NotFound(_)) => Ok(None),
-                    other => other.map(Some),
-                })
-                .await?;
-            let user = match user {
-                Some(user) if user.active && user.role == claims.role => user,
-                Some(user) if !user.active => {
-                    return Err(ApiError::Unauthorized("this account is deactivated".to_owned()).into());
-                }
-                Some(_) => {
-                    return Err(ApiError::Unauthorized("this account's role changed; sign in again".to_owned()).into());
-                }
-                None => return Err(ApiError::Unauthorized("the access token names no account".to_owned()).into()),
-            };
-            if !P::ROLES.contains(&user.role) {
-                let allowed: Vec<&str> = P::ROLES.iter().map(|r| r.as_str()).collect();
-                return Err(ApiError::Forbidden(format!(
-                    "the {} role may not do this; it needs one of: {}",
-                    user.role,
-                    allowed.join(", ")
-                ))
-                .into());
-            }
             Ok(Auth {
-                caller: Caller {
-                    id: user.id,
-                    role: user.role,
-                    partner_id: user.partner_id,
-                },
-                actor: Actor {
-                    name: user.email,
-                    request_id,
-                },
+                user,
+                role: claims.role,
+                request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),
                 _policy: PhantomData,
             })
-        })
+        };
+        ready(verified().map_err(Into::into))
     }
 }

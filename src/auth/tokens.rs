@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::UserId;
 use crate::schema::app_secrets;
@@ -85,8 +86,7 @@ impl JwtKeys {
             app_secrets::table
                 .filter(app_secrets::name.eq("jwt_signing_key"))
                 .select(app_secrets::value)
-                .first::<String>(conn)
-                .optional()
+                .lookup::<String>(conn)
         };
         if let Some(secret) = stored(conn)? {
             return Ok(Self::from_secret(secret.as_bytes()));

@@ -19,6 +19,7 @@ use crate::access::Caller;
 use crate::audit::{Actor, Entity};
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, ProgramId, text_enum};
 use crate::programs::Program;
@@ -286,8 +287,7 @@ impl Record for Cohort {
     fn find(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
         let row = cohorts::table
             .find(id)
-            .first::<CohortRow>(conn)
-            .optional()?
+            .lookup::<CohortRow>(conn)?
             .ok_or_else(|| ApiError::not_found("cohort", id))?;
         let counts = seat_counts(conn, &[id])?.remove(&id).unwrap_or_default();
         Ok(Cohort::from_row(row, counts))

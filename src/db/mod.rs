@@ -26,6 +26,35 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// A lookup by a unique key: the row, if there is one. The hot path of every request (the
+/// caller's account, the record asked for), so it is written for speed:
+/// - without diesel's `.first()`, whose `LIMIT ?` made SQLite re-prepare the cached statement on
+///   every call: SQLite (built with STAT4) lets a value bound to a `LIMIT` steer the plan, so
+///   binding it again expires the statement; a lookup by a unique key needs no limit;
+/// - on the backend's own connection, where diesel finds the prepared statement by the query's
+///   type, instead of building its SQL text again to find it, as the two-backend connection does.
+pub trait Lookup: Sized {
+    /// The row the query finds, or `None`.
+    fn lookup<'query, T>(self, conn: &mut DbConnection) -> diesel::QueryResult<Option<T>>
+    where
+        Self: diesel::query_dsl::LoadQuery<'query, SqliteConnection, T>
+            + diesel::query_dsl::LoadQuery<'query, PgConnection, T>;
+}
+
+impl<Q: diesel::RunQueryDsl<SqliteConnection> + diesel::RunQueryDsl<PgConnection>> Lookup for Q {
+    fn lookup<'query, T>(self, conn: &mut DbConnection) -> diesel::QueryResult<Option<T>>
+    where
+        Self: diesel::query_dsl::LoadQuery<'query, SqliteConnection, T>
+            + diesel::query_dsl::LoadQuery<'query, PgConnection, T>,
+    {
+        let rows = match conn {
+            DbConnection::Sqlite(c) => diesel::RunQueryDsl::load::<T>(self, c)?,
+            DbConnection::Postgresql(c) => diesel::RunQueryDsl::load::<T>(self, c)?,
+        };
+        Ok(rows.into_iter().next())
+    }
+}
+
 /// The connection pool shared by all workers.
 pub type DbPool = r2d2::Pool<ConnectionManager>;
 
@@ -84,8 +113,11 @@ impl r2d2::ManageConnection for ConnectionManager {
         Ok(conn.batch_execute("SELECT 1")?)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Postgresql(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+            DbConnection::Sqlite(_) => false,
+        }
     }
 }
 
@@ -95,6 +127,9 @@ pub fn connect(config: &DatabaseConfig) -> anyhow::Result<DbPool> {
     let pool = r2d2::Pool::builder()
         .max_size(config.db_pool_size)
         .connection_timeout(Duration::from_secs(10))
+        // No test query on every checkout (a round trip each on PostgreSQL): a connection that
+        // broke is found by `has_broken` when it is returned, and its request fails once.
+        .test_on_check_out(false)
         .build(ConnectionManager::new(config.database_url.clone()))
         .with_context(|| format!("cannot open the database at {}", config.database_url))?;
     let mut conn = pool.get()?;

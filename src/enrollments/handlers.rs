@@ -75,19 +75,21 @@ pub async fn import_enrollments(
     key: IdempotencyKey,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
+    // The caller first: a role that may not import learns nothing of its file.
+    let signed = db.run(move |conn| auth.check(conn)).await?;
     check_csv(&req)?;
     let bytes = read_body(payload).await?;
     let dry_run = options.0.dry_run.unwrap_or(false);
-    let fingerprint = idempotency::fingerprint(&req, &bytes);
+    let fingerprint = idempotency::RequestHead::of(&req).fingerprint(&bytes);
     let rows = web::block(move || import::parse(&bytes))
         .await
         .map_err(|e| ApiError::internal(anyhow::Error::new(e)))??;
-    let (actor, user, cohort) = (auth.actor, auth.caller.id, id.into_inner());
+    let (user, cohort) = (signed.caller.id, id.into_inner());
     let outcome = db
         .write(move |conn| {
             let work = |conn: &mut _| {
                 let cohort = Cohort::find_for_seats(conn, cohort)?;
-                import::import(conn, &actor, &cohort, rows, dry_run)
+                import::import(conn, &signed.actor, &cohort, rows, dry_run)
             };
             if dry_run {
                 // Nothing is written, so there is nothing to replay.

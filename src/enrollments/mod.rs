@@ -31,6 +31,7 @@ use crate::access::Caller;
 use crate::audit::{Actor, Entity};
 use crate::cohorts::{Cohort, illegal_transition};
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, TraineeId, text_enum};
 use crate::resource::list::{self, Paging};
@@ -205,8 +206,7 @@ impl Enrollment {
             .filter(enrollments::cohort_id.eq(cohort))
             .filter(enrollments::trainee_id.eq(trainee))
             .select(enrollments::id)
-            .first(conn)
-            .optional()?)
+            .lookup(conn)?)
     }
 
     /// Place a trainee in `cohort` (already locked by [`Cohort::find_for_seats`]): a seat if one
@@ -229,8 +229,7 @@ impl Enrollment {
             .filter(enrollments::cohort_id.eq(cohort.id))
             .filter(enrollments::trainee_id.eq(new.trainee_id))
             .select((enrollments::id, enrollments::status))
-            .first(conn)
-            .optional()?;
+            .lookup(conn)?;
         if let Some((id, status)) = existing {
             return Err(ApiError::conflict(
                 "duplicate",
@@ -278,8 +277,7 @@ impl Record for Enrollment {
             .inner_join(trainees::table)
             .filter(enrollments::id.eq(id))
             .select(ROW_COLUMNS)
-            .first::<EnrollmentRow>(conn)
-            .optional()?
+            .lookup::<EnrollmentRow>(conn)?
             .ok_or_else(|| ApiError::not_found("enrolment", id))?;
         Ok(with_attendance(conn, vec![row])?.remove(0))
     }

@@ -384,8 +384,9 @@ impl<R> OpenApiFactory for Endpoints<R> {
 }
 
 // The handlers. Each extracts what the operation takes, in the order the hand-written handlers
-// always did (the caller first, so that a role that may not call the operation learns nothing
-// more), runs the domain function on the blocking pool, and answers.
+// always did, and then, on the connection its domain function uses, checks the caller's account
+// first: a caller who may not call the operation learns nothing more, not even what is wrong with
+// its body.
 
 async fn list<R, P>(
     auth: Auth<P>,
@@ -399,12 +400,15 @@ where
     R: List,
     <R as List>::Parent: PathKey,
     R::Filters: DeserializeOwned + Validate,
-    P: Policy,
+    P: Policy + 'static,
 {
     let paging = page.into_inner().paging()?;
-    let (caller, parent, filters) = (auth.caller, parent.into_inner(), filters.0);
+    let (parent, filters) = (parent.into_inner(), filters.0);
     let (items, total) = db
-        .run(move |conn| R::list(conn, &caller, parent, filters, paging))
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            R::list(conn, &signed.caller, parent, filters, paging)
+        })
         .await?;
     Ok(Page::new(items, total, paging).respond(&req))
 }
@@ -421,11 +425,14 @@ where
     R::Key: PathKey,
     <R as Create>::Parent: PathKey,
     R::New: DeserializeOwned + Validate,
-    P: Policy,
+    P: Policy + 'static,
 {
-    let (actor, parent, new) = (auth.actor, parent.into_inner(), body.get()?);
+    let parent = parent.into_inner();
     let record = db
-        .write(move |conn| resource::create::<R>(conn, &actor, parent, new))
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            resource::create::<R>(conn, &signed.actor, parent, body.get()?)
+        })
         .await?;
     let template = req.app_data::<ItemPath>().map_or("", |path| path.0);
     Ok(super::created(fill(template, record.key()), &record, record.version()))
@@ -444,28 +451,35 @@ where
     R::Key: PathKey,
     <R as Create>::Parent: PathKey,
     R::New: DeserializeOwned + serde::Serialize + Validate,
-    P: Policy,
+    P: Policy + 'static,
 {
-    let new = body.get()?;
-    let fingerprint = idempotency::fingerprint(&req, &serde_json::to_vec(&new).map_err(ApiError::internal)?);
-    let (actor, user, parent) = (auth.actor, auth.caller.id, parent.into_inner());
+    let (head, parent) = (idempotency::RequestHead::of(&req), parent.into_inner());
     let template = req.app_data::<ItemPath>().map_or("", |path| path.0);
     let outcome = db
         .write(move |conn| {
-            let work = |conn: &mut _| resource::create::<R>(conn, &actor, parent, new);
+            let signed = auth.check(conn)?;
+            let new = body.get()?;
+            let fingerprint = head.fingerprint(&serde_json::to_vec(&new).map_err(ApiError::internal)?);
+            let work = |conn: &mut _| resource::create::<R>(conn, &signed.actor, parent, new);
             let location = |r: &R| Some(fill(template, r.key()));
+            let user = signed.caller.id;
             idempotency::run(conn, &key, user, &fingerprint, StatusCode::CREATED, location, work)
         })
         .await?;
     Ok(outcome.respond(|r| super::created(fill(template, r.key()), &r, r.version())))
 }
 
-async fn get<R: Record, P: Policy>(auth: Auth<P>, db: web::Data<Db>, key: web::Path<R::Key>) -> ApiResult<HttpResponse>
+async fn get<R: Record, P: Policy + 'static>(auth: Auth<P>, db: web::Data<Db>, key: web::Path<R::Key>) -> ApiResult<HttpResponse>
 where
     R::Key: PathKey,
 {
-    let (caller, key) = (auth.caller, key.into_inner());
-    let record = db.run(move |conn| R::find_visible(conn, &caller, key)).await?;
+    let key = key.into_inner();
+    let record = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            R::find_visible(conn, &signed.caller, key)
+        })
+        .await?;
     Ok(super::ok_with_etag(&record, record.version()))
 }
 
@@ -480,11 +494,14 @@ where
     R: Change,
     R::Key: PathKey,
     R::Change: DeserializeOwned + Validate,
-    P: Policy,
+    P: Policy + 'static,
 {
-    let (actor, key, change) = (auth.actor, key.into_inner(), body.get()?);
+    let key = key.into_inner();
     let record = db
-        .write(move |conn| resource::change::<R>(conn, &actor, key, &if_match, change))
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            resource::change::<R>(conn, &signed.actor, key, &if_match, body.get()?)
+        })
         .await?;
     Ok(super::ok_with_etag(&record, record.version()))
 }
@@ -498,10 +515,13 @@ async fn delete<R, P>(
 where
     R: Remove,
     R::Key: PathKey,
-    P: Policy,
+    P: Policy + 'static,
 {
-    let (actor, key) = (auth.actor, key.into_inner());
-    db.write(move |conn| resource::remove::<R>(conn, &actor, key, &if_match))
-        .await?;
+    let key = key.into_inner();
+    db.write(move |conn| {
+        let signed = auth.check(conn)?;
+        resource::remove::<R>(conn, &signed.actor, key, &if_match)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -102,17 +102,23 @@ impl<T> Outcome<T> {
     }
 }
 
-/// A digest of what makes two requests "the same": method, path, query and body.
-pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
-    let mut hash = Sha256::new();
-    hash.update(req.method().as_str());
-    hash.update(b"\n");
-    hash.update(req.uri().path());
-    hash.update(b"?");
-    hash.update(req.query_string());
-    hash.update(b"\n");
-    hash.update(body);
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+/// What makes two requests "the same" besides their body: method, path and query.
+#[derive(Debug, Clone)]
+pub struct RequestHead(String);
+
+impl RequestHead {
+    /// The head of `req`.
+    pub fn of(req: &HttpRequest) -> Self {
+        RequestHead(format!("{}\n{}?{}\n", req.method(), req.uri().path(), req.query_string()))
+    }
+
+    /// A digest of this head with `body`: the same key with another digest is another request.
+    pub fn fingerprint(&self, body: &[u8]) -> String {
+        let mut hash = Sha256::new();
+        hash.update(self.0.as_bytes());
+        hash.update(body);
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// Run `work` once per key: with no key it simply runs; with a key it runs the first time and

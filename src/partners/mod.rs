@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use crate::access::Caller;
 use crate::audit::Entity;
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, text_enum};
 use crate::resource::list::{self, Paging};
@@ -118,8 +119,7 @@ impl Record for Partner {
     fn find(conn: &mut DbConnection, id: PartnerId) -> ApiResult<Partner> {
         partners::table
             .find(id)
-            .first(conn)
-            .optional()?
+            .lookup(conn)?
             .ok_or_else(|| ApiError::not_found("partner", id))
     }
 }

@@ -18,6 +18,7 @@ use crate::access::Caller;
 use crate::audit::Entity;
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, ProgramId, text_enum};
 use crate::resource::list::{self, Paging};
@@ -294,8 +295,7 @@ impl Record for Program {
     fn find(conn: &mut DbConnection, id: ProgramId) -> ApiResult<Program> {
         programs::table
             .find(id)
-            .first::<ProgramRow>(conn)
-            .optional()?
+            .lookup::<ProgramRow>(conn)?
             .ok_or_else(|| ApiError::not_found("programme", id))?
             .try_into()
     }

@@ -11,6 +11,7 @@ use super::Program;
 use crate::access::Caller;
 use crate::audit::Entity;
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, ProgramId, ProgramPartnerId, text_enum};
 use crate::partners::{Partner, PartnerKind};
@@ -242,8 +243,7 @@ impl Record for ProgramPartner {
             .filter(program_partners::program_id.eq(program_id))
             .filter(program_partners::partner_id.eq(partner_id))
             .select((program_partners::all_columns, SUMMARY))
-            .first::<(ProgramPartnerRow, PartnerSummary)>(conn)
-            .optional()?
+            .lookup::<(ProgramPartnerRow, PartnerSummary)>(conn)?
             .ok_or_else(|| ApiError::NotFound(format!("partner {partner_id} has no role in programme {program_id}")))?;
         Self::from_row(row, partner)
     }

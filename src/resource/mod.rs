@@ -160,6 +160,17 @@ pub trait Expect {
     fn check(&self, version: i32) -> ApiResult<()>;
 }
 
+/// No expectation: a change made on the caller's own behalf to whatever is stored (a new
+/// password of one's own account).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnyVersion;
+
+impl Expect for AnyVersion {
+    fn check(&self, _version: i32) -> ApiResult<()> {
+        Ok(())
+    }
+}
+
 /// Create a record under `parent` and audit it.
 pub fn create<R: Create>(conn: &mut DbConnection, actor: &Actor, parent: R::Parent, new: R::New) -> ApiResult<R> {
     let record = R::insert(conn, parent, new)?;

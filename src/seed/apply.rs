@@ -14,6 +14,7 @@ use super::snapshot::{Seeded, change_of, changed_since};
 use crate::audit::{self, Actor, Event};
 use crate::cohorts::{Cohort, CohortStatus, UpdateCohort};
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, PartnerId, ProgramId};
 use crate::partners::{Partner, UpdatePartner};
@@ -124,8 +125,7 @@ fn apply_partner(
         let users: Option<PartnerId> = partners::table
             .filter(partners::code.eq(code))
             .select(partners::id)
-            .first(conn)
-            .optional()?;
+            .lookup(conn)?;
         Ok(users.map(|id| (Some(id), format!("partner {code} was made by a user; left as it is"))))
     };
     write(
@@ -155,8 +155,7 @@ fn apply_program(
         let users: Option<ProgramId> = programs::table
             .filter(programs::code.eq(code))
             .select(programs::id)
-            .first(conn)
-            .optional()?;
+            .lookup(conn)?;
         Ok(users.map(|_| {
             let why = format!(
                 "programme {code} was made by a user; it and its partners, cohorts and sessions are left as they are"
@@ -203,8 +202,7 @@ fn apply_role(
             .filter(program_partners::program_id.eq(program))
             .filter(program_partners::partner_id.eq(partner))
             .select(program_partners::id)
-            .first(conn)
-            .optional()?;
+            .lookup(conn)?;
         Ok(users.map(|_| {
             let why = format!(
                 "{}: a user already gave partner {} a role in this programme; left as it is",
@@ -248,8 +246,7 @@ fn apply_cohort(
             .filter(cohorts::program_id.eq(program))
             .filter(cohorts::code.eq(&seed.cohort.code))
             .select(cohorts::id)
-            .first(conn)
-            .optional()?;
+            .lookup(conn)?;
         Ok(users.map(|_| {
             let why = format!(
                 "cohort {} was made by a user; it and its sessions are left as they are",

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::plan::Entry;
 use crate::cohorts::Cohort;
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::partners::Partner;
 use crate::programs::Program;
@@ -37,8 +38,7 @@ macro_rules! seeded {
                 Ok($table::table
                     .filter($table::seed_key.eq(seed_key))
                     .select(($key, $table::seed_data))
-                    .first(conn)
-                    .optional()?)
+                    .lookup(conn)?)
             }
 
             fn mark<T>(&self, conn: &mut DbConnection, entry: &Entry<T>, source: &str) -> ApiResult<()> {

@@ -21,6 +21,7 @@ use crate::audit::Entity;
 use crate::cohorts::Cohort;
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{CohortId, PartnerId, SessionId, text_enum};
 use crate::resource::list::{self, Paging};
@@ -261,8 +262,7 @@ impl Record for Session {
     fn find(conn: &mut DbConnection, id: SessionId) -> ApiResult<Session> {
         Ok(sessions::table
             .find(id)
-            .first::<SessionRow>(conn)
-            .optional()?
+            .lookup::<SessionRow>(conn)?
             .ok_or_else(|| ApiError::not_found("session", id))?
             .into())
     }

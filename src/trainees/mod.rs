@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use crate::access::Caller;
 use crate::audit::Entity;
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, TraineeId, text_enum};
 use crate::resource::list::{self, Paging};
@@ -109,8 +110,7 @@ impl Trainee {
     pub fn find_by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Option<Trainee>> {
         Ok(trainees::table
             .filter(trainees::email_key.eq(crate::users::email_key(email)))
-            .first(conn)
-            .optional()?)
+            .lookup(conn)?)
     }
 
     /// Replace the stored search terms with those of this trainee's current name, organisation
@@ -141,8 +141,7 @@ impl Record for Trainee {
     fn find(conn: &mut DbConnection, id: TraineeId) -> ApiResult<Trainee> {
         trainees::table
             .find(id)
-            .first(conn)
-            .optional()?
+            .lookup(conn)?
             .ok_or_else(|| ApiError::not_found("trainee", id))
     }
 

@@ -24,18 +24,18 @@ pub async fn create_user(
     hasher: Data<AuthState>,
     body: Body<CreateUser>,
 ) -> ApiResult<HttpResponse> {
+    // The caller first (one trip), then the body, then the hash (on its own threads), then the
+    // write: the hash never holds a connection.
+    let signed = db.run(move |conn| auth.check(conn)).await?;
     let new = body.get()?;
     super::not_the_email(&new.password, &new.email)?;
     let password_hash = hasher.passwords.hash(new.password.clone()).await?;
-    let (actor, new) = (
-        auth.actor,
-        NewUser {
-            user: new,
-            password_hash,
-        },
-    );
+    let new = NewUser {
+        user: new,
+        password_hash,
+    };
     let user = db
-        .write(move |conn| resource::create::<User>(conn, &actor, (), new))
+        .write(move |conn| resource::create::<User>(conn, &signed.actor, (), new))
         .await?;
     Ok(crate::http::created(
         format!("/api/v1/users/{}", user.id),
@@ -62,11 +62,17 @@ pub async fn update_user(
     if_match: IfMatch,
     body: Body<UpdateUser>,
 ) -> ApiResult<HttpResponse> {
-    let (id, change) = (id.into_inner(), body.get()?);
-    change.check_by(&auth.caller, id)?;
+    let id = id.into_inner();
     // A first read, outside the write transaction, so that hashing a new password (~20 ms) never
     // holds SQLite's write lock; the transaction below reads and checks the account again.
-    let current = db.run(move |conn| User::find(conn, id)).await?;
+    let (signed, current) = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            Ok((signed, User::find(conn, id)?))
+        })
+        .await?;
+    let change = body.get()?;
+    change.check_by(&signed.caller, id)?;
     if_match.check(current.version)?;
     let password_hash = match &change.password {
         Some(password) => {
@@ -75,15 +81,12 @@ pub async fn update_user(
         }
         None => None,
     };
-    let (actor, change) = (
-        auth.actor,
-        UserChange {
-            fields: change,
-            password_hash,
-        },
-    );
+    let change = UserChange {
+        fields: change,
+        password_hash,
+    };
     let user = db
-        .write(move |conn| resource::change::<User>(conn, &actor, id, &if_match, change))
+        .write(move |conn| resource::change::<User>(conn, &signed.actor, id, &if_match, change))
         .await?;
     Ok(crate::http::ok_with_etag(&user, user.version))
 }

@@ -18,6 +18,7 @@ use validator::ValidationError;
 use crate::access::Caller;
 use crate::audit::{Actor, Entity};
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, UserId, text_enum};
 use crate::resource::list::{self, Paging};
@@ -127,8 +128,7 @@ impl User {
     pub fn by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Option<User>> {
         Ok(users::table
             .filter(users::email_key.eq(email_key(email)))
-            .first(conn)
-            .optional()?)
+            .lookup(conn)?)
     }
 
     /// Whether any account exists (for the first-admin bootstrap).
@@ -223,8 +223,7 @@ impl Record for User {
     fn find(conn: &mut DbConnection, id: UserId) -> ApiResult<User> {
         users::table
             .find(id)
-            .first(conn)
-            .optional()?
+            .lookup(conn)?
             .ok_or_else(|| ApiError::not_found("account", id))
     }
 }

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::User;
 use crate::auth::tokens;
 use crate::db::DbConnection;
+use crate::db::Lookup;
 use crate::error::ApiResult;
 use crate::ids::UserId;
 use crate::resource::Record;
@@ -96,8 +97,7 @@ pub fn end(conn: &mut DbConnection, token: &str) -> ApiResult<()> {
     let family = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(tokens::token_hash(token)))
         .select(refresh_tokens::family)
-        .first::<String>(conn)
-        .optional()?;
+        .lookup::<String>(conn)?;
     match family {
         Some(family) => end_family(conn, &family),
         None => Ok(()),
@@ -125,8 +125,7 @@ pub fn rotate(conn: &mut DbConnection, token: &str) -> ApiResult<Rotation> {
             refresh_tokens::used_at,
             refresh_tokens::revoked_at,
         ))
-        .first(conn)
-        .optional()?;
+        .lookup(conn)?;
     let Some((id, user_id, family, expires_at, used_at, revoked_at)) = row else {
         return Ok(Rotation::Refused("unknown refresh token; sign in again"));
     };
