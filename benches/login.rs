@@ -54,6 +54,8 @@ fn main() -> anyhow::Result<()> {
             .parse()
             .map_err(anyhow::Error::msg)?,
         db_pool_size: 8,
+        db_wait_secs: 5,
+        statement_timeout_secs: 30,
     };
     let pool = tpms::db::connect(&database)?;
     tpms::cli::migrate(&pool)?;
@@ -80,6 +82,7 @@ fn main() -> anyhow::Result<()> {
             max_body_bytes: 1 << 20,
             workers: None,
             shutdown_timeout_secs: 1,
+            db_threads: 2,
         },
         auth: AuthConfig {
             jwt_secret: Some(Secret("benchmark-secret-of-at-least-32-bytes".to_owned())),
@@ -98,7 +101,7 @@ fn main() -> anyhow::Result<()> {
     );
 
     actix_web::rt::System::new().block_on(async move {
-        let server = tpms::app::serve(listener, Db::new(pool), config)?;
+        let server = tpms::app::serve(listener, Db::new(pool, &database)?, config)?;
         actix_web::rt::spawn(server);
         let client = awc::Client::builder().timeout(Duration::from_secs(120)).finish();
         let login = |password: &'static str| {

@@ -189,6 +189,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
     })
     .listen(listener)?
     .shutdown_timeout(config.http.shutdown_timeout_secs);
+    server = server.worker_max_blocking_threads(usize::from(config.http.db_threads));
     if let Some(workers) = config.http.workers {
         server = server.workers(usize::from(workers));
     }

@@ -239,7 +239,7 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(address = %http.bind, database = %database.database_url, "serving TPMS; API docs at /docs");
     let config = AppConfig { http, auth };
     actix_web::rt::System::new().block_on(async move {
-        crate::app::serve(listener, Db::new(pool), config)?
+        crate::app::serve(listener, Db::new(pool, &database)?, config)?
             .await
             .context("server failed")
     })?;

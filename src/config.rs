@@ -93,6 +93,18 @@ pub struct DatabaseConfig {
     #[arg(long, env = "TPMS_DB_POOL_SIZE", value_name = "TPMS_DB_POOL_SIZE", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..=512), global = true)]
     pub db_pool_size: u32,
+
+    /// Seconds a request waits for a free database connection before it is answered 503 with
+    /// `Retry-After`.
+    #[arg(long, env = "TPMS_DB_WAIT_SECS", value_name = "TPMS_DB_WAIT_SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=300), global = true)]
+    pub db_wait_secs: u64,
+
+    /// PostgreSQL: seconds one statement may run before the server cancels it, so that no
+    /// request holds a connection for longer (SQLite's statements are bounded by design).
+    #[arg(long, env = "TPMS_STATEMENT_TIMEOUT_SECS", value_name = "TPMS_STATEMENT_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub statement_timeout_secs: u64,
 }
 
 /// Logging settings.
@@ -139,6 +151,13 @@ pub struct HttpConfig {
     #[arg(long, env = "TPMS_WORKERS", value_name = "TPMS_WORKERS",
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
+
+    /// Threads per HTTP worker that run database calls. Few keep a loaded server from switching
+    /// between threads (each switch costs more than a simple query); more let slow queries
+    /// overlap. Bounded, so that memory stays flat however many requests arrive.
+    #[arg(long, env = "TPMS_DB_THREADS", value_name = "TPMS_DB_THREADS", default_value_t = 2,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub db_threads: u16,
 
     /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
     #[arg(long, env = "TPMS_SHUTDOWN_TIMEOUT_SECS", value_name = "TPMS_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30,

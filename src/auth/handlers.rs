@@ -11,8 +11,8 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
 use crate::resource::{self, AnyVersion, Record};
-use crate::users::{User, UserChange};
 use crate::users::sessions::{self, Rotation};
+use crate::users::{User, UserChange};
 
 /// Sign-in credentials.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

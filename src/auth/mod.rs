@@ -132,7 +132,11 @@ impl<P: Policy> Auth<P> {
             Some(account) if !account.active => {
                 return Err(ApiError::Unauthorized("this account is deactivated".to_owned()));
             }
-            Some(_) => return Err(ApiError::Unauthorized("this account's role changed; sign in again".to_owned())),
+            Some(_) => {
+                return Err(ApiError::Unauthorized(
+                    "this account's role changed; sign in again".to_owned(),
+                ));
+            }
             None => return Err(ApiError::Unauthorized("the access token names no account".to_owned())),
         };
         if !P::ROLES.contains(&account.role) {

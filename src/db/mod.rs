@@ -5,7 +5,9 @@
 //! SQL that differs between the two backends lives in [`dialect`] and nowhere else.
 
 pub mod dialect;
+mod group;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
@@ -63,12 +65,17 @@ pub type DbPool = r2d2::Pool<ConnectionManager>;
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// PostgreSQL's `statement_timeout`, in seconds.
+    statement_timeout_secs: u64,
 }
 
 impl ConnectionManager {
     /// A manager for `url`.
-    pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+    pub fn new(url: DatabaseUrl, statement_timeout_secs: u64) -> Self {
+        Self {
+            url,
+            statement_timeout_secs,
+        }
     }
 }
 
@@ -100,7 +107,13 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, ConnectionError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgresql(PgConnection::establish(url)?)),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                // A statement that runs past this is cancelled by the server, so a request
+                // cannot hold its connection for longer, whether or not its client still waits.
+                conn.batch_execute(&format!("SET statement_timeout = '{}s'", self.statement_timeout_secs))?;
+                Ok(DbConnection::Postgresql(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 conn.batch_execute(SQLITE_PRAGMAS)?;
@@ -126,11 +139,14 @@ pub fn connect(config: &DatabaseConfig) -> anyhow::Result<DbPool> {
     use anyhow::Context as _;
     let pool = r2d2::Pool::builder()
         .max_size(config.db_pool_size)
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(Duration::from_secs(config.db_wait_secs))
         // No test query on every checkout (a round trip each on PostgreSQL): a connection that
         // broke is found by `has_broken` when it is returned, and its request fails once.
         .test_on_check_out(false)
-        .build(ConnectionManager::new(config.database_url.clone()))
+        .build(ConnectionManager::new(
+            config.database_url.clone(),
+            config.statement_timeout_secs,
+        ))
         .with_context(|| format!("cannot open the database at {}", config.database_url))?;
     let mut conn = pool.get()?;
     if let DbConnection::Sqlite(sqlite) = &mut *conn {
@@ -146,12 +162,23 @@ pub fn connect(config: &DatabaseConfig) -> anyhow::Result<DbPool> {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    /// SQLite: this process's writes, queued for one writing thread and committed several at a
+    /// time (see [`group`]). PostgreSQL writes run on the pool, in parallel.
+    writer: Option<Arc<group::GroupWriter>>,
 }
 
 impl Db {
-    /// Wrap a pool.
-    pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+    /// Wrap a pool of the database `config` names. On SQLite, this starts the thread that makes
+    /// every write of this handle, on a connection of its own.
+    pub fn new(pool: DbPool, config: &DatabaseConfig) -> anyhow::Result<Self> {
+        let writer = match &config.database_url {
+            DatabaseUrl::Sqlite(_) => {
+                let manager = ConnectionManager::new(config.database_url.clone(), config.statement_timeout_secs);
+                Some(Arc::new(group::GroupWriter::start(manager)?))
+            }
+            DatabaseUrl::Postgres(_) => None,
+        };
+        Ok(Self { pool, writer })
     }
 
     /// The underlying pool, for start-up work outside a request.
@@ -167,19 +194,28 @@ impl Db {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get().map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;
+            // Every connection busy for the whole wait: the server is overloaded, not broken.
+            let mut conn = pool.get().map_err(|e| {
+                tracing::warn!(error = %e, "no database connection came free");
+                ApiError::Unavailable("the server is busy; retry in a moment".to_owned())
+            })?;
             f(&mut conn)
         })
         .await
         .map_err(|e| ApiError::internal(anyhow::Error::new(e)))?
     }
 
-    /// Run `f` inside a write transaction (see [`dialect::write_transaction`]): all or nothing.
+    /// Run `f` inside a write transaction: all or nothing. On SQLite, on the writing thread,
+    /// after this process's earlier writes (see [`group`]); on PostgreSQL, in a transaction of
+    /// its own on the pool (see [`dialect::write_transaction`]).
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| dialect::write_transaction(conn, f)).await
+        match &self.writer {
+            Some(writer) => writer.write(f).await,
+            None => self.run(move |conn| dialect::write_transaction(conn, f)).await,
+        }
     }
 }

@@ -469,7 +469,11 @@ where
     Ok(outcome.respond(|r| super::created(fill(template, r.key()), &r, r.version())))
 }
 
-async fn get<R: Record, P: Policy + 'static>(auth: Auth<P>, db: web::Data<Db>, key: web::Path<R::Key>) -> ApiResult<HttpResponse>
+async fn get<R: Record, P: Policy + 'static>(
+    auth: Auth<P>,
+    db: web::Data<Db>,
+    key: web::Path<R::Key>,
+) -> ApiResult<HttpResponse>
 where
     R::Key: PathKey,
 {

@@ -109,7 +109,12 @@ pub struct RequestHead(String);
 impl RequestHead {
     /// The head of `req`.
     pub fn of(req: &HttpRequest) -> Self {
-        RequestHead(format!("{}\n{}?{}\n", req.method(), req.uri().path(), req.query_string()))
+        RequestHead(format!(
+            "{}\n{}?{}\n",
+            req.method(),
+            req.uri().path(),
+            req.query_string()
+        ))
     }
 
     /// A digest of this head with `body`: the same key with another digest is another request.

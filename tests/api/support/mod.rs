@@ -98,6 +98,7 @@ pub fn test_config(bind: std::net::SocketAddr) -> AppConfig {
             max_body_bytes: BODY_LIMIT,
             workers: Some(1),
             shutdown_timeout_secs: 1,
+            db_threads: 2,
         },
         auth: AuthConfig {
             jwt_secret: Some(Secret(TEST_JWT_SECRET.to_owned())),
@@ -205,11 +206,13 @@ impl TestApp {
                 (TestDatabase::Postgres { admin_url, name }, url)
             }
         };
-        let config = DatabaseConfig {
+        let database_config = DatabaseConfig {
             database_url: url.parse().expect("a valid database URL"),
             db_pool_size: 4,
+            db_wait_secs: 5,
+            statement_timeout_secs: 30,
         };
-        let pool = tpms::db::connect(&config).expect("the test database opens");
+        let pool = tpms::db::connect(&database_config).expect("the test database opens");
         if migrated {
             tpms::cli::migrate(&pool).expect("migrations apply");
         }
@@ -219,7 +222,12 @@ impl TestApp {
         let address = format!("http://{bind}");
         let mut config = test_config(bind);
         tweak(&mut config);
-        let server = tpms::app::serve(listener, Db::new(pool.clone()), config).expect("the server starts");
+        let server = tpms::app::serve(
+            listener,
+            Db::new(pool.clone(), &database_config).expect("the database handle"),
+            config,
+        )
+        .expect("the server starts");
         let handle = server.handle();
         actix_web::rt::spawn(server);
         let client = awc::Client::builder()
