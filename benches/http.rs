@@ -283,7 +283,15 @@ fn run_loads(server: &Server, size: usize, seconds: u32) -> anyhow::Result<Vec<(
     let generated = generated["items"][0]["id"].as_i64().context("a generated cohort")?;
     let (_, first) = http(server, "GET", "/api/v1/trainees?sort=created_at&limit=1", None)?;
     let first_trainee = first["items"][0]["id"].as_i64().context("a trainee")?;
-    let deep = size.saturating_sub(100).min(9_000);
+    // A page nine tenths of the way down the default order (by name: the generated names start
+    // with a surname, and "T" ones come late), from the cursor a client following the Link
+    // headers would hold there.
+    let deep = tpms::resource::list::keyset::cursor_for(
+        &["full_name", "id"],
+        vec![json!("Trần"), json!(0)],
+        i64::try_from(size).unwrap_or(i64::MAX) / 10 * 9,
+    )
+    .encode();
     let loads = vec![
         get("GET /health", "/health".into(), 64),
         get("GET /partners/{id}", format!("/api/v1/partners/{}", partner["id"]), 64),
@@ -296,7 +304,8 @@ fn run_loads(server: &Server, size: usize, seconds: u32) -> anyhow::Result<Vec<(
             "/api/v1/trainees?province=H%C3%A0%20N%E1%BB%99i".into(),
             1,
         ),
-        get("deep page (offset)", format!("/api/v1/trainees?offset={deep}"), 1),
+        get("deep page (cursor)", format!("/api/v1/trainees?cursor={deep}"), 1),
+        get("page at offset 9,000", "/api/v1/trainees?offset=9000".into(), 1),
         get(
             "enrolments of a cohort",
             format!("/api/v1/cohorts/{generated}/enrollments"),

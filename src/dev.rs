@@ -306,7 +306,7 @@ fn trainees_with_terms(
                 .values(&rows)
                 .returning(trainees::id)
                 .get_results(c))?;
-            let terms: Vec<(TraineeId, crate::trainees::search::Term)> = inserted
+            let terms: Vec<(TraineeId, &str, crate::trainees::search::Term)> = inserted
                 .iter()
                 .zip(&people)
                 .flat_map(|(id, (name, position, organisation, _, _))| {
@@ -317,17 +317,18 @@ fn trainees_with_terms(
                     ];
                     crate::trainees::search::terms(fields)
                         .into_iter()
-                        .map(move |t| (*id, t))
+                        .map(move |t| (*id, name.as_str(), t))
                 })
                 .collect();
             for chunk in terms.chunks(BATCH) {
                 let rows: Vec<_> = chunk
                     .iter()
-                    .map(|(id, t)| {
+                    .map(|(id, name, t)| {
                         (
                             trainee_terms::trainee_id.eq(*id),
                             trainee_terms::term_exact.eq(&t.exact),
                             trainee_terms::term_folded.eq(&t.folded),
+                            trainee_terms::full_name.eq(*name),
                         )
                     })
                     .collect();

@@ -163,6 +163,7 @@ diesel::table! {
         trainee_id -> BigInt,
         term_exact -> Text,
         term_folded -> Text,
+        full_name -> Text,
     }
 }
 

@@ -11,7 +11,7 @@ use validator::Validate;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::ids::{AuditEventId, text_enum};
-use crate::resource::list::{self, Paging};
+use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::schema::audit_events;
 
 text_enum!(
@@ -256,7 +256,7 @@ impl crate::resource::List for AuditEvent {
         _: (),
         filters: AuditFilters,
         paging: Paging,
-    ) -> Result<(Vec<AuditEvent>, i64), ApiError> {
+    ) -> Result<Slice<AuditEvent>, ApiError> {
         let query = || {
             let mut query = audit_events::table.into_boxed();
             if let Some(entity_type) = &filters.entity_type {
@@ -282,8 +282,7 @@ impl crate::resource::List for AuditEvent {
             }
             query
         };
-        let order: [list::Order<_>; 1] = [Box::new(audit_events::id.desc())];
-        let (rows, total) = list::page::<_, _, AuditEventRow>(conn, query, order, paging)?;
-        Ok((rows.into_iter().map(AuditEvent::from).collect(), total))
+        let keys = Keyset::by(list::descending("-id", audit_events::id, |e: &AuditEventRow| e.id));
+        Ok(list::page(conn, query, &keys, &paging)?.map(AuditEvent::from))
     }
 }

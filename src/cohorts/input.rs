@@ -111,8 +111,8 @@ pub struct UpdateCohort {
 }
 
 sort_keys! {
-    /// Orders for the cohort list; `-` sorts descending. Ties are broken by id; cohorts without the
-    /// sorted value come last either way.
+    /// Orders for the cohort list; `-` sorts descending. Ties are broken by id, in the same
+    /// direction; cohorts without the sorted value come last either way.
     pub CohortSort = Sort<CohortOrder> { Sequence = "sequence", StartDate = "start_date", Code = "code" }
 }
 

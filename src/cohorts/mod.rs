@@ -23,7 +23,7 @@ use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, ProgramId, text_enum};
 use crate::programs::Program;
-use crate::resource::list::{self, Paging};
+use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
 use crate::schema::{cohorts, enrollments, sessions};
 
@@ -455,7 +455,7 @@ impl List for Cohort {
         program: ProgramId,
         filters: CohortFilters,
         paging: Paging,
-    ) -> ApiResult<(Vec<Cohort>, i64)> {
+    ) -> ApiResult<Slice<Cohort>> {
         Program::find_visible(conn, caller, program)?;
         let query = || {
             let mut query = cohorts::table.filter(cohorts::program_id.eq(program)).into_boxed();
@@ -468,22 +468,22 @@ impl List for Cohort {
             query
         };
         let sort = filters.sort.unwrap_or_default();
-        let mut order: Vec<list::Order<_>> = match sort.key {
-            CohortOrder::Sequence => sort.by_nulls_last(cohorts::sequence).into(),
-            CohortOrder::StartDate => sort.by_nulls_last(cohorts::start_date).into(),
-            CohortOrder::Code => vec![sort.by(cohorts::code)],
+        let keys = match sort.key {
+            CohortOrder::Sequence => Keyset::by(sort.by_nulls_last(cohorts::sequence, |c: &CohortRow| c.sequence)),
+            CohortOrder::StartDate => Keyset::by(sort.by_nulls_last(cohorts::start_date, |c: &CohortRow| c.start_date)),
+            CohortOrder::Code => Keyset::by(sort.by(cohorts::code, |c: &CohortRow| c.code.clone())),
         };
-        order.push(Box::new(cohorts::id.asc()));
-        let (rows, total) = list::page::<_, _, CohortRow>(conn, query, order, paging)?;
-        let ids: Vec<CohortId> = rows.iter().map(|r| r.id).collect();
-        let mut counts = seat_counts(conn, &ids)?;
-        let items = rows
-            .into_iter()
-            .map(|row| {
-                let c = counts.remove(&row.id).unwrap_or_default();
-                Cohort::from_row(row, c)
-            })
-            .collect();
-        Ok((items, total))
+        let keys = keys.then(sort.ties_by(cohorts::id, |c: &CohortRow| c.id));
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| {
+            let ids: Vec<CohortId> = rows.iter().map(|r| r.id).collect();
+            let mut counts = seat_counts(conn, &ids)?;
+            Ok(rows
+                .into_iter()
+                .map(|row| {
+                    let c = counts.remove(&row.id).unwrap_or_default();
+                    Cohort::from_row(row, c)
+                })
+                .collect())
+        })
     }
 }

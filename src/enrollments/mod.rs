@@ -34,7 +34,7 @@ use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, TraineeId, text_enum};
-use crate::resource::list::{self, Paging};
+use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, keyed_by_id};
 use crate::schema::{cohorts, enrollments, programs, trainees};
 
@@ -409,7 +409,7 @@ impl List for Enrollment {
         cohort: CohortId,
         filters: EnrollmentFilters,
         paging: Paging,
-    ) -> ApiResult<(Vec<Enrollment>, i64)> {
+    ) -> ApiResult<Slice<Enrollment>> {
         Cohort::find_visible(conn, caller, cohort)?;
         let liaison = caller.liaison_partner().is_some();
         let query = || {
@@ -429,9 +429,8 @@ impl List for Enrollment {
             }
             query
         };
-        let order: [list::Order<_>; 1] = [Box::new(enrollments::id.asc())];
-        let (rows, total) = list::page::<_, _, EnrollmentRow>(conn, query, order, paging)?;
-        Ok((with_attendance(conn, rows)?, total))
+        let keys = Keyset::by(list::ascending("id", enrollments::id, |e: &EnrollmentRow| e.id));
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| with_attendance(conn, rows))
     }
 }
 

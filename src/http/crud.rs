@@ -404,13 +404,14 @@ where
 {
     let paging = page.into_inner().paging()?;
     let (parent, filters) = (parent.into_inner(), filters.0);
-    let (items, total) = db
+    let limit = paging.limit;
+    let slice = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
             R::list(conn, &signed.caller, parent, filters, paging)
         })
         .await?;
-    Ok(Page::new(items, total, paging).respond(&req))
+    Ok(Page::new(slice, limit).respond(&req))
 }
 
 async fn create<R, P>(

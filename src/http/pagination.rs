@@ -1,41 +1,69 @@
-//! Collections: `limit`/`offset` paging, `{"items", "total", "limit", "offset"}`, and a
-//! `Link: <…>; rel="next"` header while more items remain.
+//! Collections: `limit` with `offset` or `cursor` paging, `{"items", "total", "total_exact",
+//! "limit", "offset", "next_cursor"}`, and a `Link: <…>; rel="next"` header while more items
+//! remain.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::error::ApiError;
+use crate::resource::list::{Cursor, MAX_OFFSET, Slice, Start};
+
 pub use crate::resource::Paging;
 
 /// Paging parameters, shared by every collection.
-#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// How many items to return (1 to 200; default 50).
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
-    /// How many items to skip (default 0).
-    #[param(minimum = 0, default = 0)]
+    /// How many items to skip (0 to 10,000; default 0). To page deeper, follow `cursor`.
+    #[param(minimum = 0, maximum = 10_000, default = 0)]
     pub offset: Option<i64>,
+    /// Where the page starts: the `next_cursor` of the page before (also in its `Link` header).
+    /// Keep the other parameters of the request it came from; not with `offset`.
+    #[param(max_length = 4096)]
+    pub cursor: Option<String>,
 }
 
 impl PageParams {
     /// Check the bounds: 400 `invalid_query` outside them.
-    pub fn paging(self) -> Result<Paging, crate::error::ApiError> {
-        use crate::error::ApiError;
+    pub fn paging(self) -> Result<Paging, ApiError> {
         let limit = self.limit.unwrap_or(50);
-        let offset = self.offset.unwrap_or(0);
         if !(1..=200).contains(&limit) {
             return Err(ApiError::bad_request(
                 "invalid_query",
                 "limit must be between 1 and 200",
             ));
         }
-        if offset < 0 {
-            return Err(ApiError::bad_request("invalid_query", "offset must not be negative"));
-        }
-        Ok(Paging { limit, offset })
+        let start = match (self.offset, self.cursor) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    "give either offset or cursor, not both: the cursor already says where the page starts",
+                ));
+            }
+            (_, Some(cursor)) => Start::After(Cursor::decode(&cursor)?),
+            (offset, None) => {
+                let offset = offset.unwrap_or(0);
+                if offset < 0 {
+                    return Err(ApiError::bad_request("invalid_query", "offset must not be negative"));
+                }
+                if offset > MAX_OFFSET {
+                    return Err(ApiError::bad_request(
+                        "invalid_query",
+                        format!(
+                            "offset may be at most {MAX_OFFSET}; to page deeper, follow the Link header \
+                             (rel=\"next\") or pass the previous page's next_cursor as cursor"
+                        ),
+                    ));
+                }
+                Start::Offset(offset)
+            }
+        };
+        Ok(Paging { limit, start })
     }
 }
 
@@ -44,44 +72,51 @@ impl PageParams {
 pub struct Page<T> {
     /// The items on this page, in the requested order.
     pub items: Vec<T>,
-    /// How many items match the filters in all.
+    /// How many items match the filters in all: exactly when `total_exact` is true; otherwise
+    /// there are at least this many (totals are counted to 1,000, so that a page of a large list
+    /// costs what a page of a small one does).
     pub total: i64,
+    /// Whether `total` is the exact count.
+    pub total_exact: bool,
     /// The page size used.
     pub limit: i64,
-    /// The number of items skipped.
+    /// How many items come before this page.
     pub offset: i64,
+    /// Where the next page starts (pass it as `cursor`); absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 impl<T: Serialize> Page<T> {
-    /// A page of `items` out of `total`.
-    pub fn new(items: Vec<T>, total: i64, paging: Paging) -> Self {
+    /// The page of a list, of pages of `limit` items.
+    pub fn new(slice: Slice<T>, limit: i64) -> Self {
         Self {
-            items,
-            total,
-            limit: paging.limit,
-            offset: paging.offset,
+            items: slice.items,
+            total: slice.total,
+            total_exact: slice.total_exact,
+            limit,
+            offset: slice.offset,
+            next_cursor: slice.next.as_ref().map(Cursor::encode),
         }
     }
 
     /// `200 OK` with the page, and `Link: rel="next"` when more remain.
     pub fn respond(self, req: &HttpRequest) -> HttpResponse {
         let mut response = HttpResponse::Ok();
-        let shown = i64::try_from(self.items.len()).unwrap_or(i64::MAX);
-        let next_offset = self.offset.saturating_add(shown);
-        if shown > 0 && next_offset < self.total {
-            response.insert_header((header::LINK, next_link(req, next_offset)));
+        if let Some(cursor) = &self.next_cursor {
+            response.insert_header((header::LINK, next_link(req, cursor)));
         }
         response.json(self)
     }
 }
 
-/// The request's own path and query with `offset` replaced.
-fn next_link(req: &HttpRequest, offset: i64) -> String {
+/// The request's own path and query, starting at `cursor`.
+fn next_link(req: &HttpRequest, cursor: &str) -> String {
     let pairs = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .filter(|(key, _)| key != "offset")
+        .filter(|(key, _)| key != "offset" && key != "cursor")
         .collect::<Vec<_>>();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query.extend_pairs(pairs);
-    query.append_pair("offset", &offset.to_string());
+    query.append_pair("cursor", cursor);
     format!("<{}?{}>; rel=\"next\"", req.path(), query.finish())
 }

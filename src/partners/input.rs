@@ -82,7 +82,7 @@ pub struct UpdatePartner {
 }
 
 sort_keys! {
-    /// Orders for the partner list; `-` sorts descending. Ties are broken by id.
+    /// Orders for the partner list; `-` sorts descending. Ties are broken by id, in the same direction.
     pub PartnerSort = Sort<PartnerOrder> { Code = "code", Name = "name", Country = "country", CreatedAt = "created_at" }
 }
 

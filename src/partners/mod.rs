@@ -18,7 +18,7 @@ use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, text_enum};
-use crate::resource::list::{self, Paging};
+use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
 use crate::schema::{partners, program_partners, sessions};
 
@@ -226,7 +226,7 @@ impl List for Partner {
         _: (),
         filters: PartnerFilters,
         paging: Paging,
-    ) -> ApiResult<(Vec<Partner>, i64)> {
+    ) -> ApiResult<Slice<Partner>> {
         let query = || {
             let mut query = partners::table.into_boxed();
             if let Some(q) = &filters.q {
@@ -254,12 +254,13 @@ impl List for Partner {
             query
         };
         let sort = filters.sort.unwrap_or_default();
-        let order = match sort.key {
-            PartnerOrder::Code => sort.by(partners::code),
-            PartnerOrder::Name => sort.by(partners::name),
-            PartnerOrder::Country => sort.by(partners::country),
-            PartnerOrder::CreatedAt => sort.by(partners::created_at),
+        let keys = match sort.key {
+            PartnerOrder::Code => Keyset::by(sort.by(partners::code, |p: &Partner| p.code.clone())),
+            PartnerOrder::Name => Keyset::by(sort.by(partners::name, |p: &Partner| p.name.clone())),
+            PartnerOrder::Country => Keyset::by(sort.by(partners::country, |p: &Partner| p.country.clone())),
+            PartnerOrder::CreatedAt => Keyset::by(sort.by(partners::created_at, |p: &Partner| p.created_at)),
         };
-        list::page(conn, query, [order, Box::new(partners::id.asc())], paging)
+        let keys = keys.then(sort.ties_by(partners::id, |p: &Partner| p.id));
+        list::page(conn, query, &keys, &paging)
     }
 }

@@ -160,8 +160,8 @@ pub struct UpdateProgram {
 }
 
 sort_keys! {
-    /// Orders for the programme list; `-` sorts descending. Ties are broken by id; programmes
-    /// without a start date come last either way.
+    /// Orders for the programme list; `-` sorts descending. Ties are broken by id, in the same
+    /// direction; programmes without a start date come last either way.
     pub ProgramSort = Sort<ProgramOrder> { Code = "code", Title = "title", StartDate = "start_date", CreatedAt = "created_at" }
 }
 

@@ -21,7 +21,7 @@ use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, ProgramId, text_enum};
-use crate::resource::list::{self, Paging};
+use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
 use crate::schema::{cohorts, program_partners, programs};
 
@@ -433,7 +433,7 @@ impl List for Program {
         _: (),
         filters: ProgramFilters,
         paging: Paging,
-    ) -> ApiResult<(Vec<Program>, i64)> {
+    ) -> ApiResult<Slice<Program>> {
         let liaison_partner = caller.liaison_partner();
         let query = || {
             let mut query = programs::table.into_boxed();
@@ -468,15 +468,15 @@ impl List for Program {
             query
         };
         let sort = filters.sort.unwrap_or_default();
-        let mut order = match sort.key {
-            ProgramOrder::Code => vec![sort.by(programs::code)],
-            ProgramOrder::Title => vec![sort.by(programs::title)],
-            ProgramOrder::StartDate => sort.by_nulls_last(programs::start_date).into(),
-            ProgramOrder::CreatedAt => vec![sort.by(programs::created_at)],
+        let keys = match sort.key {
+            ProgramOrder::Code => Keyset::by(sort.by(programs::code, |p: &ProgramRow| p.code.clone())),
+            ProgramOrder::Title => Keyset::by(sort.by(programs::title, |p: &ProgramRow| p.title.clone())),
+            ProgramOrder::StartDate => {
+                Keyset::by(sort.by_nulls_last(programs::start_date, |p: &ProgramRow| p.start_date))
+            }
+            ProgramOrder::CreatedAt => Keyset::by(sort.by(programs::created_at, |p: &ProgramRow| p.created_at)),
         };
-        order.push(Box::new(programs::id.asc()));
-        let (rows, total) = list::page::<_, _, ProgramRow>(conn, query, order, paging)?;
-        let items = rows.into_iter().map(Program::try_from).collect::<ApiResult<Vec<_>>>()?;
-        Ok((items, total))
+        let keys = keys.then(sort.ties_by(programs::id, |p: &ProgramRow| p.id));
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(Program::try_from).collect())
     }
 }

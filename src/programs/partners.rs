@@ -15,7 +15,7 @@ use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, ProgramId, ProgramPartnerId, text_enum};
 use crate::partners::{Partner, PartnerKind};
-use crate::resource::list::{self, Paging};
+use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove};
 use crate::schema::{partners, program_partners};
 
@@ -358,7 +358,7 @@ impl List for ProgramPartner {
         program_id: ProgramId,
         filters: ProgramPartnerFilters,
         paging: Paging,
-    ) -> ApiResult<(Vec<Self>, i64)> {
+    ) -> ApiResult<Slice<Self>> {
         Program::find_visible(conn, caller, program_id)?;
         let query = || {
             let mut query = program_partners::table
@@ -372,12 +372,15 @@ impl List for ProgramPartner {
             }
             query
         };
-        let order: [list::Order<_>; 2] = [Box::new(partners::code.asc()), Box::new(program_partners::id.asc())];
-        let (rows, total) = list::page::<_, _, (ProgramPartnerRow, PartnerSummary)>(conn, query, order, paging)?;
-        let items = rows
-            .into_iter()
-            .map(|(row, partner)| ProgramPartner::from_row(row, partner))
-            .collect::<ApiResult<Vec<_>>>()?;
-        Ok((items, total))
+        type Row = (ProgramPartnerRow, PartnerSummary);
+        let keys = Keyset::by(list::ascending("partner_code", partners::code, |(_, p): &Row| {
+            p.code.clone()
+        }))
+        .then(list::ascending("id", program_partners::id, |(r, _): &Row| r.id));
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| {
+            rows.into_iter()
+                .map(|(row, partner)| ProgramPartner::from_row(row, partner))
+                .collect()
+        })
     }
 }

@@ -20,7 +20,7 @@ use crate::audit::{self, Actor, Entity, Event};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 
-pub use list::{Paging, Sort, SortKey};
+pub use list::{Paging, Slice, Sort, SortKey};
 
 /// A kind of record the API serves: found by a key, versioned, audited.
 pub trait Record: Clone + PartialEq + Serialize + Send + 'static {
@@ -144,14 +144,15 @@ pub trait List: Serialize + Send + Sized + 'static {
     type Parent: Copy + Send + 'static;
 
     /// One page of the records under `parent` that match `filters` and that `caller` may see,
-    /// with how many match in all. A parent `caller` may not see is 404.
+    /// with how many match in all ([`list::page`] does the paging). A parent `caller` may not see
+    /// is 404.
     fn list(
         conn: &mut DbConnection,
         caller: &Caller,
         parent: Self::Parent,
         filters: Self::Filters,
         paging: Paging,
-    ) -> ApiResult<(Vec<Self>, i64)>;
+    ) -> ApiResult<Slice<Self>>;
 }
 
 /// The version a write expects to find (an `If-Match` header).

@@ -24,7 +24,8 @@ use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{CohortId, PartnerId, SessionId, text_enum};
-use crate::resource::list::{self, Paging};
+use crate::resource::list::keyset::NullsLast;
+use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
 use crate::schema::{attendance, partners, sessions};
 
@@ -395,7 +396,7 @@ impl List for Session {
         cohort: CohortId,
         filters: SessionFilters,
         paging: Paging,
-    ) -> ApiResult<(Vec<Session>, i64)> {
+    ) -> ApiResult<Slice<Session>> {
         Cohort::find_visible(conn, caller, cohort)?;
         let query = || {
             let mut query = sessions::table.filter(sessions::cohort_id.eq(cohort)).into_boxed();
@@ -408,13 +409,18 @@ impl List for Session {
             query
         };
         // Sessions without a time come after the timed ones of their day, on both databases.
-        let order: [list::Order<_>; 4] = [
-            Box::new(sessions::session_date.asc()),
-            Box::new(sessions::starts_at.is_null().asc()),
-            Box::new(sessions::starts_at.asc()),
-            Box::new(sessions::id.asc()),
-        ];
-        let (rows, total) = list::page::<_, _, SessionRow>(conn, query, order, paging)?;
-        Ok((rows.into_iter().map(Session::from).collect(), total))
+        let keys = Keyset::by(list::ascending(
+            "session_date",
+            sessions::session_date,
+            |s: &SessionRow| s.session_date,
+        ))
+        .then(NullsLast::new(
+            "starts_at",
+            sessions::starts_at,
+            false,
+            |s: &SessionRow| s.starts_at,
+        ))
+        .then(list::ascending("id", sessions::id, |s: &SessionRow| s.id));
+        Ok(list::page(conn, query, &keys, &paging)?.map(Session::from))
     }
 }

@@ -100,8 +100,8 @@ pub struct UpdateTrainee {
 }
 
 sort_keys! {
-    /// Orders for the trainee list; `-` sorts descending. Ties are broken by id. With `q`, the best
-    /// matches come first and this order applies among equals.
+    /// Orders for the trainee list; `-` sorts descending. Ties are broken by id, in the same
+    /// direction. With `q`, the best matches come first and this order applies among equals.
     pub TraineeSort = Sort<TraineeOrder> { FullName = "full_name", CreatedAt = "created_at" }
 }
 

@@ -4,6 +4,8 @@
 //! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
 
 mod input;
+mod list;
+mod postings;
 pub mod search;
 
 pub use input::{CreateTrainee, TraineeFilters, TraineeOrder, TraineeSort, UpdateTrainee};
@@ -11,7 +13,6 @@ pub use input::{CreateTrainee, TraineeFilters, TraineeOrder, TraineeSort, Update
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
-use unicode_normalization::UnicodeNormalization;
 use utoipa::ToSchema;
 
 use crate::access::Caller;
@@ -20,8 +21,7 @@ use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, TraineeId, text_enum};
-use crate::resource::list::{self, Paging};
-use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, Record, Remove, keyed_by_id};
 use crate::schema::{cohorts, enrollments, program_partners, trainee_terms, trainees};
 
 text_enum!(
@@ -86,6 +86,8 @@ pub(crate) struct TermRow<'a> {
     trainee_id: TraineeId,
     term_exact: &'a str,
     term_folded: &'a str,
+    /// The trainee's name, so that a word's trainees can be read in name order from the index.
+    full_name: &'a str,
 }
 
 /// Trainee ids a liaison of `partner` may see: those with an enrolment in a visible status
@@ -124,6 +126,7 @@ impl Trainee {
                 trainee_id: self.id,
                 term_exact: &term.exact,
                 term_folded: &term.folded,
+                full_name: &self.full_name,
             })
             .collect();
         // One statement for all of them: an import of 1,000 trainees writes ~10,000 terms.
@@ -254,78 +257,6 @@ impl Remove for Trainee {
         diesel::delete(trainee_terms::table.filter(trainee_terms::trainee_id.eq(self.id))).execute(conn)?;
         diesel::delete(trainees::table.find(self.id)).execute(conn)?;
         Ok(())
-    }
-}
-
-impl List for Trainee {
-    const NOUNS: &'static str = "trainees";
-    type Filters = TraineeFilters;
-    type Parent = ();
-
-    /// A liaison sees only those enrolled in cohorts of its partner's programmes.
-    fn list(
-        conn: &mut DbConnection,
-        caller: &Caller,
-        _: (),
-        filters: TraineeFilters,
-        paging: Paging,
-    ) -> ApiResult<(Vec<Trainee>, i64)> {
-        let words = search::query_terms(filters.q.as_deref().unwrap_or_default())?;
-        // Stored text is NFC; a query string may arrive decomposed.
-        let organisation = filters.organisation.map(|o| o.trim().nfc().collect::<String>());
-        let province = filters.province.map(|p| p.trim().nfc().collect::<String>());
-        let liaison_partner = caller.liaison_partner();
-        // A liaison may filter only by a cohort it can see, and learns only of seated trainees
-        // there; any other cohort is 404, as if it did not exist.
-        if let (Some(_), Some(cohort)) = (liaison_partner, filters.cohort_id) {
-            crate::cohorts::Cohort::find_visible(conn, caller, cohort)?;
-        }
-        let query = || {
-            let mut query = trainees::table.into_boxed();
-            if let Some(partner) = liaison_partner {
-                query = query.filter(trainees::id.eq_any(visible_to_partner(partner)));
-            }
-            for word in &words {
-                let matching = search::ids_with_folded_term_in(word.folded.clone(), search::prefix_end(&word.folded));
-                query = query.filter(trainees::id.eq_any(matching));
-            }
-            if let Some(organisation) = &organisation {
-                query = query.filter(trainees::organisation.eq(organisation.clone()));
-            }
-            if let Some(province) = &province {
-                query = query.filter(trainees::province.eq(province.clone()));
-            }
-            if let Some(gender) = filters.gender {
-                query = query.filter(trainees::gender.eq(gender));
-            }
-            if let Some(cohort_id) = filters.cohort_id {
-                use crate::enrollments::{EnrollmentStatus, SEATED};
-                use strum::VariantArray as _;
-                let statuses: &[EnrollmentStatus] = if liaison_partner.is_some() {
-                    &SEATED
-                } else {
-                    EnrollmentStatus::VARIANTS
-                };
-                let enrolled = enrollments::table
-                    .filter(enrollments::cohort_id.eq(cohort_id))
-                    .filter(enrollments::status.eq_any(statuses.to_vec()))
-                    .select(enrollments::trainee_id);
-                query = query.filter(trainees::id.eq_any(enrolled));
-            }
-            query
-        };
-        // Best matches first; then the order asked for, which is the whole order without `q`.
-        let mut order: Vec<list::Order<trainees::table>> = Vec::new();
-        if let Some(rank) = search::rank(&words) {
-            order.push(Box::new(rank.desc()));
-        }
-        let sort = filters.sort.unwrap_or_default();
-        order.push(match sort.key {
-            TraineeOrder::FullName => sort.by(trainees::full_name),
-            TraineeOrder::CreatedAt => sort.by(trainees::created_at),
-        });
-        order.push(Box::new(trainees::id.asc()));
-        list::page(conn, query, order, paging)
     }
 }
 

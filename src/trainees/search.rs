@@ -99,6 +99,29 @@ pub fn ids_with_folded_term_in(from: String, to: String) -> _ {
         .select(trainee_terms::trainee_id)
 }
 
+/// The terms that a folded query word is a prefix of (a range on `trainee_terms_folded`): how
+/// many there are tells how many trainees the word can match.
+#[dsl::auto_type]
+pub fn terms_with_folded_prefix(from: String, to: String) -> _ {
+    trainee_terms::table
+        .filter(trainee_terms::term_folded.ge(from))
+        .filter(trainee_terms::term_folded.lt(to))
+}
+
+/// Whether the trainee of the outer query has a folded term in `[from, to)`: checked a trainee at
+/// a time through the primary key, `(trainee_id, term_exact)`, where [`ids_with_folded_term_in`]
+/// reads every match of the word first.
+#[dsl::auto_type]
+pub fn has_folded_term_in(from: String, to: String) -> _ {
+    exists(
+        trainee_terms::table
+            .filter(trainee_terms::trainee_id.eq(trainees::id))
+            .filter(trainee_terms::term_folded.ge(from))
+            .filter(trainee_terms::term_folded.lt(to))
+            .select(trainee_terms::trainee_id),
+    )
+}
+
 /// 1 when the trainee of the outer query has an exact term in `[from, to)`, else 0: a range on
 /// the primary key, `(trainee_id, term_exact)`.
 #[dsl::auto_type]
@@ -113,17 +136,26 @@ pub fn has_exact_term_in(from: String, to: String) -> _ {
     case_when(exists(matching), one).otherwise(zero)
 }
 
+/// The rank [`rank`] gives `trainee` in SQL, worked out from its fields: how many of `words` are
+/// a prefix of one of its exact terms. (Its stored terms are made from the same fields by
+/// [`terms`] on every change, so both agree.)
+pub fn rank_of(words: &[Term], trainee: &Trainee) -> i32 {
+    let own = terms(searched_fields(trainee));
+    let ranked = words
+        .iter()
+        .filter(|word| own.iter().any(|term| term.exact.starts_with(&word.exact)))
+        .count();
+    i32::try_from(ranked).unwrap_or(i32::MAX)
+}
+
 /// The rank of a trainee for `words`: how many of them are a prefix of one of its exact terms.
-/// `None` for no words, since there is nothing to rank by (and a constant in `ORDER BY` would
-/// name a column).
-pub fn rank(words: &[Term]) -> Option<Sum<has_exact_term_in>> {
-    if words.is_empty() {
-        return None;
-    }
-    Some(Sum(words
+/// Only for a search of at least one word: with none, it would be `(0)`, and a constant in
+/// `ORDER BY` names a column.
+pub fn rank(words: &[Term]) -> Sum<has_exact_term_in> {
+    Sum(words
         .iter()
         .map(|w| has_exact_term_in(w.exact.clone(), prefix_end(&w.exact)))
-        .collect()))
+        .collect())
 }
 
 /// `(a + b + …)` over integer expressions of one type. Diesel adds two expressions whose types

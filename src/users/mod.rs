@@ -21,7 +21,7 @@ use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, UserId, text_enum};
-use crate::resource::list::{self, Paging};
+use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, keyed_by_id};
 use crate::schema::users;
 
@@ -289,7 +289,7 @@ impl List for User {
         _: (),
         filters: UserFilters,
         paging: Paging,
-    ) -> ApiResult<(Vec<User>, i64)> {
+    ) -> ApiResult<Slice<User>> {
         let query = || {
             let mut query = users::table.into_boxed();
             if let Some(q) = &filters.q {
@@ -306,7 +306,10 @@ impl List for User {
             }
             query
         };
-        let order: [list::Order<_>; 2] = [Box::new(users::email_key.asc()), Box::new(users::id.asc())];
-        list::page(conn, query, order, paging)
+        let keys = Keyset::by(list::ascending("email", users::email_key, |u: &User| {
+            u.email_key.clone()
+        }))
+        .then(list::ascending("id", users::id, |u: &User| u.id));
+        list::page(conn, query, &keys, &paging)
     }
 }

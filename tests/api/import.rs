@@ -10,7 +10,7 @@ const SURNAMES: [&str; 6] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "�
 const PROVINCES: [&str; 4] = ["Hà Nội", "Đà Nẵng", "Quảng Ninh", "Cần Thơ"];
 
 /// A CSV as a spreadsheet program saves it: byte-order mark, CRLF line ends, quoted cells.
-fn spreadsheet_csv(rows: usize) -> String {
+pub fn spreadsheet_csv(rows: usize) -> String {
     let mut csv = String::from("\u{feff}full_name,email,organisation,position,province,gender,birth_year\r\n");
     for i in 0..rows {
         let surname = SURNAMES[i % SURNAMES.len()];
@@ -29,7 +29,7 @@ fn spreadsheet_csv(rows: usize) -> String {
     csv
 }
 
-async fn import(app: &TestApp, cohort: &Value, query: &str, csv: &str) -> TestResponse {
+pub async fn import(app: &TestApp, cohort: &Value, query: &str, csv: &str) -> TestResponse {
     let path = format!("{}/import{query}", enrollments_of(cohort));
     app.send_raw(
         app.request(actix_web::http::Method::POST, &path),

@@ -14,6 +14,7 @@ mod errors;
 mod import;
 mod openapi;
 mod operations;
+mod paging;
 mod partners;
 mod program_partners;
 mod programs;

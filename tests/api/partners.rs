@@ -119,7 +119,12 @@ db_test!(
         let codes: Vec<&str> = body["items"].as_array().expect("items").iter().filter_map(|p| p["code"].as_str()).collect();
         assert_eq!(codes, ["AA", "BB"]);
         let link = first.header("link").expect("a Link header while more remain");
-        assert_eq!(link, "</api/v1/partners?limit=2&offset=2>; rel=\"next\"");
+        let cursor = body["next_cursor"].as_str().expect("a cursor while more remain");
+        assert_eq!(link, format!("</api/v1/partners?limit=2&cursor={cursor}>; rel=\"next\""));
+        let second = app.get(&format!("/api/v1/partners?limit=2&cursor={cursor}")).await.json();
+        let codes: Vec<&str> = second["items"].as_array().expect("items").iter().filter_map(|p| p["code"].as_str()).collect();
+        assert_eq!(codes, ["CC", "DD"]);
+        assert_eq!(second["offset"], 2);
 
         let last = app.get("/api/v1/partners?limit=2&offset=4&sort=code").await;
         assert_eq!(last.json()["items"][0]["code"], "EE");

@@ -408,10 +408,10 @@ db_test!(
         .await;
         match app.backend {
             crate::support::Backend::Sqlite => {
-                assert!(plan.contains("USING COVERING INDEX trainee_terms_folded"), "{plan}")
+                assert!(plan.contains("USING COVERING INDEX trainee_terms_spelling_name"), "{plan}")
             }
             crate::support::Backend::Postgres => {
-                assert!(plan.contains("trainee_terms_folded") && !plan.contains("Seq Scan"), "{plan}")
+                assert!(plan.contains("trainee_terms_spelling_name") && !plan.contains("Seq Scan"), "{plan}")
             }
         }
         assert_eq!(names(&search_for(&app, "nguyen").await), ["Nguyễn Văn Đức"]);

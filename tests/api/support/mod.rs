@@ -357,6 +357,29 @@ impl TestApp {
         self.admin().delete(path).await
     }
 
+    /// Every item of a list, page after page, following each page's `Link: rel="next"` from
+    /// `path`; with the pages' bodies, in turn.
+    pub async fn every_page(&self, path: &str) -> (Vec<Value>, Vec<Value>) {
+        let (mut items, mut pages) = (Vec::new(), Vec::new());
+        let mut next = Some(path.to_owned());
+        while let Some(path) = next.take() {
+            let response = self.get(&path).await;
+            assert_eq!(response.status, 200, "GET {path}: {}", response.text());
+            next = response.header("link").map(|link| {
+                let target = link.strip_prefix('<').and_then(|l| l.split_once(">; rel=\"next\""));
+                target
+                    .expect("a Link header of the form <…>; rel=\"next\"")
+                    .0
+                    .to_owned()
+            });
+            let body = response.json();
+            items.extend(body["items"].as_array().expect("items").iter().cloned());
+            pages.push(body);
+            assert!(pages.len() <= 1_000, "the links of {path} go round in circles");
+        }
+        (items, pages)
+    }
+
     /// Create a record and return its JSON, failing the test (naming the path and the body) if
     /// that does not work.
     pub async fn create(&self, path: &str, body: Value) -> Value {

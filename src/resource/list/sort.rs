@@ -1,31 +1,8 @@
-//! Lists, written once: the orders a list offers ([`sort_keys!`], [`Sort`]), a page of it
-//! ([`Paging`]), and [`page`], which runs a filtered query for one page and its total.
-//!
-//! A resource's list function builds its filtered query (a diesel boxed query, one `filter` per
-//! parameter given), says how to order it, and hands both to [`page`].
+//! The orders a list offers: `?sort=name` or `?sort=-name`, declared with [`sort_keys!`].
 
 use std::borrow::Cow;
 
-use diesel::dsl::CountStar;
-use diesel::expression::expression_types::NotSelectable;
-use diesel::prelude::*;
-use diesel::query_dsl::LoadQuery;
-use diesel::query_dsl::methods::{LimitDsl, OffsetDsl, SelectDsl, ThenOrderDsl};
-
-use crate::db::{DbConnection, MultiBackend};
-use crate::error::ApiResult;
-
-/// One page of a list: how many items, after skipping how many.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Paging {
-    /// Page size.
-    pub limit: i64,
-    /// Items skipped.
-    pub offset: i64,
-}
-
-/// One term of a list's `ORDER BY`, over the rows of `QS` (a table, or a join).
-pub type Order<QS> = Box<dyn BoxableExpression<QS, MultiBackend, SqlType = NotSelectable> + Send>;
+use super::keyset::{Column, NullsLast};
 
 /// The keys a list may be sorted by (`?sort=name`, or `?sort=-name` for descending). Declared
 /// with [`sort_keys!`].
@@ -46,7 +23,7 @@ pub trait SortKey: Copy + Default + PartialEq + Send + 'static {
 ///
 /// ```ignore
 /// sort_keys! {
-///     /// Orders for the partner list; `-` sorts descending. Ties are broken by id.
+///     /// Orders for the partner list; `-` sorts descending. Ties are broken by id, in the same direction.
 ///     pub PartnerSort = Sort<PartnerOrder> { Code = "code", Name = "name" }
 /// }
 /// ```
@@ -92,30 +69,33 @@ pub struct Sort<K> {
 }
 
 impl<K: SortKey> Sort<K> {
-    /// `column` in this sort's direction.
-    pub fn by<QS, C>(self, column: C) -> Order<QS>
-    where
-        C: ExpressionMethods + Send + 'static,
-        diesel::dsl::Asc<C>: BoxableExpression<QS, MultiBackend, SqlType = NotSelectable> + Send,
-        diesel::dsl::Desc<C>: BoxableExpression<QS, MultiBackend, SqlType = NotSelectable> + Send,
-    {
-        if self.descending {
-            Box::new(column.desc())
-        } else {
-            Box::new(column.asc())
-        }
+    /// The term that orders a list by `column` in this sort's direction; `value` reads a row's
+    /// value of it, for the cursor to the next page.
+    pub fn by<E, F>(self, column: E, value: F) -> Column<E, F> {
+        Column::new(self.to_string(), column, self.descending, value)
     }
 
-    /// `column` in this sort's direction, rows without a value last either way. (SQLite puts
-    /// `NULL` first and PostgreSQL last; ordering on `IS NULL` first makes both agree.)
-    pub fn by_nulls_last<QS, C>(self, column: C) -> [Order<QS>; 2]
-    where
-        C: ExpressionMethods + Clone + Send + 'static,
-        diesel::dsl::Asc<diesel::dsl::IsNull<C>>: BoxableExpression<QS, MultiBackend, SqlType = NotSelectable> + Send,
-        diesel::dsl::Asc<C>: BoxableExpression<QS, MultiBackend, SqlType = NotSelectable> + Send,
-        diesel::dsl::Desc<C>: BoxableExpression<QS, MultiBackend, SqlType = NotSelectable> + Send,
-    {
-        [Box::new(column.clone().is_null().asc()), self.by(column)]
+    /// As [`Sort::by`], for a column that may be empty: rows without a value come last either way.
+    /// (SQLite puts `NULL` first and PostgreSQL last; the term makes both agree.)
+    pub fn by_nulls_last<E, Row, T>(self, column: E, value: fn(&Row) -> Option<T>) -> NullsLast<E, Row, T> {
+        NullsLast::new(self.to_string(), column, self.descending, value)
+    }
+}
+
+impl<K: SortKey> Sort<K> {
+    /// The term that breaks ties, by `id`, in this sort's direction: a descending sort then reads
+    /// the index of its column and id backwards, where an ascending id would need a sort of its own.
+    pub fn ties_by<E, F>(self, id: E, value: F) -> Column<E, F> {
+        Column::new(if self.descending { "-id" } else { "id" }, id, self.descending, value)
+    }
+}
+
+impl<K: SortKey> std::fmt::Display for Sort<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.descending {
+            f.write_str("-")?;
+        }
+        f.write_str(self.key.name())
     }
 }
 
@@ -152,31 +132,3 @@ impl<K: SortKey> utoipa::PartialSchema for Sort<K> {
 }
 
 impl<K: SortKey> utoipa::ToSchema for Sort<K> {}
-
-/// One page of a filtered query, after `order` and the paging, with how many rows match in all:
-/// `query` builds the filtered query afresh for the total and for the page. Ties in `order` must
-/// be broken (by id, last) so that pages neither repeat nor skip rows.
-pub fn page<'q, Q, QS, Row>(
-    conn: &mut DbConnection,
-    query: impl Fn() -> Q,
-    order: impl IntoIterator<Item = Order<QS>>,
-    paging: Paging,
-) -> ApiResult<(Vec<Row>, i64)>
-where
-    Q: QueryDsl
-        + RunQueryDsl<DbConnection>
-        + SelectDsl<CountStar>
-        + ThenOrderDsl<Order<QS>, Output = Q>
-        + LimitDsl<Output = Q>
-        + OffsetDsl<Output = Q>
-        + LoadQuery<'q, DbConnection, Row>,
-    diesel::dsl::Select<Q, CountStar>: RunQueryDsl<DbConnection> + LoadQuery<'q, DbConnection, i64>,
-{
-    let total: i64 = query().count().get_result(conn)?;
-    let mut ordered = query();
-    for term in order {
-        ordered = QueryDsl::then_order_by(ordered, term);
-    }
-    let rows = QueryDsl::offset(QueryDsl::limit(ordered, paging.limit), paging.offset).load(conn)?;
-    Ok((rows, total))
-}
