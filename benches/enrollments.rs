@@ -8,18 +8,17 @@
 //!
 //! Not a timed test: it checks that the answers are right and prints figures to compare.
 
-use std::net::TcpListener;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tpms::config::{AppConfig, AuthConfig, DatabaseConfig, HttpConfig, Secret};
 use tpms::db::Db;
 
 const IMPORTS: usize = 5;
 const ROWS: usize = 1000;
 const RACES: usize = 10;
 const SEARCHES: usize = 200;
-const PASSWORD: &str = "benchmark password, long enough";
 
 fn summary(name: &str, mut ms: Vec<f64>) {
     ms.sort_by(f64::total_cmp);
@@ -49,51 +48,15 @@ fn csv(batch: usize, rows: usize) -> String {
 }
 
 fn main() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = std::env::var("TPMS_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let database = DatabaseConfig {
-        database_url: url.parse().map_err(anyhow::Error::msg)?,
-        db_pool_size: 8,
-        db_wait_secs: 5,
-        statement_timeout_secs: 30,
-    };
-    let pool = tpms::db::connect(&database)?;
-    tpms::cli::migrate(&pool)?;
-    let email = "officer@bench.test";
-    {
-        let mut conn = pool.get()?;
-        let new = tpms::users::CreateUser {
-            email: email.to_owned(),
-            display_name: "Bench officer".to_owned(),
-            role: tpms::users::Role::Officer,
-            partner_id: None,
-            password: PASSWORD.to_owned(),
-        };
-        let hash = tpms::auth::passwords::hash_now(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
-        tpms::users::User::create(&mut conn, &new, hash).map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let bind = listener.local_addr()?;
-    let base = format!("http://{bind}");
-    let config = AppConfig {
-        http: HttpConfig {
-            bind,
-            max_body_bytes: 1 << 20,
-            workers: None,
-            shutdown_timeout_secs: 1,
-            db_threads: 2,
-        },
-        auth: AuthConfig {
-            jwt_secret: Some(Secret("benchmark-secret-of-at-least-32-bytes".to_owned())),
-            admin_email: None,
-            admin_password: None,
-            login_attempts_per_minute: 1_000,
-            max_concurrent_hashes: 2,
-            lockout_secs: 900,
-        },
-    };
-    let backend = url.split(':').next().unwrap_or("?").to_owned();
+    let common::Prepared {
+        dir: _dir,
+        pool,
+        database,
+        listener,
+        base,
+        backend,
+        config,
+    } = common::prepare()?;
     println!(
         "TPMS enrolment benchmark: {} cores, {backend}, server at {base}",
         std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -103,13 +66,7 @@ fn main() -> anyhow::Result<()> {
         let server = tpms::app::serve(listener, Db::new(pool, &database)?, config)?;
         actix_web::rt::spawn(server);
         let client = awc::Client::builder().timeout(Duration::from_secs(300)).finish();
-        let mut login = client
-            .post(format!("{base}/api/v1/auth/login"))
-            .send_json(&json!({"email": email, "password": PASSWORD}))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let token: Value = login.json().await?;
-        let auth = format!("Bearer {}", token["access_token"].as_str().unwrap_or_default());
+        let auth = common::sign_in(&client, &base).await?;
         let post = |path: String, body: Value| {
             let request = client
                 .post(format!("{base}{path}"))

@@ -1,6 +1,6 @@
 //! Sign-in cost and responsiveness under a sign-in flood. Run: `cargo bench --bench login`.
 //!
-//! Starts the real app (release build) on a temporary SQLite database and measures:
+//! Starts the real app (release build) on a temporary SQLite database (or `TPMS_BENCH_DATABASE_URL`) and measures:
 //! 1. one successful sign-in, sequentially (the cost of an argon2id verification plus the rest);
 //! 2. `GET /health` latency at rest;
 //! 3. `GET /health` latency while 50 wrong-password sign-ins run at once, the flood's duration,
@@ -9,16 +9,16 @@
 //!
 //! Not a timed test: it asserts nothing and prints figures to compare between runs.
 
-use std::net::TcpListener;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use tpms::config::{AppConfig, AuthConfig, DatabaseConfig, HttpConfig, Secret};
+use common::PASSWORD;
 use tpms::db::Db;
 
 const SEQUENTIAL_LOGINS: usize = 30;
 const HEALTH_SAMPLES: usize = 300;
 const FLOOD: usize = 50;
-const PASSWORD: &str = "benchmark password, long enough";
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -48,53 +48,21 @@ fn memory_mib(field: &str) -> Option<f64> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let database = DatabaseConfig {
-        database_url: format!("sqlite://{}", dir.path().join("bench.db").display())
-            .parse()
-            .map_err(anyhow::Error::msg)?,
-        db_pool_size: 8,
-        db_wait_secs: 5,
-        statement_timeout_secs: 30,
-    };
-    let pool = tpms::db::connect(&database)?;
-    tpms::cli::migrate(&pool)?;
-    let email = "bench@example.test";
-    {
-        let mut conn = pool.get()?;
-        let new = tpms::users::CreateUser {
-            email: email.to_owned(),
-            display_name: "Bench".to_owned(),
-            role: tpms::users::Role::Officer,
-            partner_id: None,
-            password: PASSWORD.to_owned(),
-        };
-        let hash = tpms::auth::passwords::hash_now(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
-        tpms::users::User::create(&mut conn, &new, hash).map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let bind = listener.local_addr()?;
-    let base = format!("http://{bind}");
+    let common::Prepared {
+        dir: _dir,
+        pool,
+        database,
+        listener,
+        base,
+        mut config,
+        ..
+    } = common::prepare()?;
     let max_hashes = 4;
-    let config = AppConfig {
-        http: HttpConfig {
-            bind,
-            max_body_bytes: 1 << 20,
-            workers: None,
-            shutdown_timeout_secs: 1,
-            db_threads: 2,
-        },
-        auth: AuthConfig {
-            jwt_secret: Some(Secret("benchmark-secret-of-at-least-32-bytes".to_owned())),
-            admin_email: None,
-            admin_password: None,
-            // The per-address limit would answer most of the flood with 429 at once; lifted here
-            // to measure what the hash bound alone does.
-            login_attempts_per_minute: 1_000_000,
-            max_concurrent_hashes: max_hashes,
-            lockout_secs: 900,
-        },
-    };
+    // The per-address limit would answer most of the flood with 429 at once; lifted here to
+    // measure what the hash bound alone does.
+    config.auth.login_attempts_per_minute = 1_000_000;
+    config.auth.max_concurrent_hashes = max_hashes;
+    let email = common::EMAIL;
     println!(
         "TPMS sign-in benchmark: {} cores, TPMS_MAX_CONCURRENT_HASHES={max_hashes}, server at {base}",
         std::thread::available_parallelism().map_or(0, |n| n.get())

@@ -10,20 +10,24 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::audit::AuditEvent;
-use crate::auth::{Admins, ProgramReaders, Readers, Staff};
+use crate::auth::{Admins, Assessors, ProgramReaders, Readers, Staff};
 use crate::cohorts::Cohort;
 use crate::config::AppConfig;
 use crate::db::Db;
 use crate::enrollments::Enrollment;
 use crate::http::crud::Endpoints;
 use crate::http::{fallback, json, request_id};
+use crate::instruments::Instrument;
+use crate::invitations::Invitation;
 use crate::partners::Partner;
 use crate::programs::Program;
 use crate::programs::partners::ProgramPartner;
+use crate::responses::Response;
+use crate::rounds::Round;
 use crate::sessions::Session;
 use crate::trainees::Trainee;
 use crate::users::User;
-use crate::{attendance, auth, enrollments, health, users};
+use crate::{attendance, auth, certificates, completion, enrollments, health, instruments, invitations, rounds, users};
 
 /// Every documented route, in the order the OpenAPI document lists them: the whole API at a
 /// glance. The standard operations ([`Endpoints`]) are written once for every resource; the few
@@ -126,6 +130,67 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     .delete::<Staff>("delete_trainee", "Delete a trainee who holds no enrolment."),
             )
             .service(
+                Endpoints::<Instrument>::of("evaluations", "/instruments", "/instruments/{id}")
+                    .list::<ProgramReaders>("list_instruments", "List questionnaire revisions, by code and revision.")
+                    .create::<Staff>("create_instrument", "Write a questionnaire: its first revision, as a draft.")
+                    .get::<ProgramReaders>("get_instrument", "Get one questionnaire revision, with its items.")
+                    .update::<Staff>(
+                        "update_instrument",
+                        "Change a draft questionnaire, or move it `draft → published → retired`. A published revision\n\
+                         never changes (409 `published`): draft its next revision instead.",
+                    )
+                    .delete::<Staff>("delete_instrument", "Delete a draft questionnaire that no round uses."),
+            )
+            .service(instruments::handlers::revise_instrument)
+            .service(
+                Endpoints::<Round>::of("evaluations", "/cohorts/{id}/rounds", "/rounds/{id}")
+                    .list::<ProgramReaders>("list_rounds", "List the evaluation rounds of a cohort, oldest first.")
+                    .create::<Staff>("create_round", "Prepare an evaluation round of a cohort, as a draft.")
+                    .get::<ProgramReaders>("get_round", "Get one evaluation round.")
+                    .update::<Staff>(
+                        "update_round",
+                        "Change a round, or move it `draft → open → closed`. Opening a round that trainees answer\n\
+                         invites every seated trainee (a trainee seated later is invited on taking the seat); closing\n\
+                         it expires their links.",
+                    )
+                    .delete::<Staff>("delete_round", "Delete a round that is still a draft."),
+            )
+            .service(rounds::handlers::round_results)
+            .service(
+                Endpoints::<Invitation>::of("evaluations", "/rounds/{id}/invitations", "/invitations/{id}").list::<Staff>(
+                    "list_invitations",
+                    "List a round's invitations, each pending one with its personal link to send.",
+                ),
+            )
+            .service(invitations::handlers::reissue_invitation)
+            .service(invitations::handlers::enter_paper_form)
+            .service(
+                Endpoints::<Response>::of("evaluations", "/rounds/{id}/responses", "/round-responses/{id}")
+                    .list::<ProgramReaders>(
+                        "list_responses",
+                        "List a round's responses (in an anonymous round, without anyone's name). A liaison sees the\n\
+                         assessments of its partner's cohorts.",
+                    )
+                    .create::<Assessors>(
+                        "create_response",
+                        "Assess a trainee in a round that partners or officers answer: one response per trainee.",
+                    )
+                    .get::<ProgramReaders>("get_response", "Get one response.")
+                    .update::<Assessors>(
+                        "update_response",
+                        "Amend an assessment, with `If-Match`, until the round closes.",
+                    ),
+            )
+            .service(invitations::handlers::open_link)
+            .service(invitations::handlers::answer_link)
+            .service(invitations::handlers::decline_link)
+            .service(completion::handlers::get_completion_rule)
+            .service(completion::handlers::set_completion_rule)
+            .service(completion::handlers::run_completion)
+            .service(certificates::handlers::get_certificate)
+            .service(certificates::handlers::revoke_certificate)
+            .service(certificates::handlers::verify_certificate)
+            .service(
                 Endpoints::<AuditEvent>::of("audit", "/audit-events", "/audit-events/{id}")
                     .list::<Admins>("list_audit_events", "List audit events, newest first."),
             )
@@ -158,6 +223,19 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
         lockout_for: std::time::Duration::from_secs(config.auth.lockout_secs),
     });
     let login_limit = auth::rate_limit::login_limit(config.auth.login_attempts_per_minute)?;
+    {
+        // Made before the first request, outside any transaction, so that app servers starting
+        // together settle on one key. A database not migrated yet (`/ready` says so) makes it at
+        // its first invitation instead.
+        let mut conn = db.pool().get()?;
+        if let Err(e) = crate::invitations::links::LinkKey::load(&mut conn) {
+            tracing::warn!(error = %e, "the invitation link key is not there yet; it is made at the first invitation");
+        }
+    }
+    let public_limit = web::Data::new(crate::http::public::PublicLimit::per_minute(
+        config.evaluations.public_requests_per_minute,
+    ));
+    let evaluations = web::Data::new(config.evaluations.clone());
     let doc = crate::openapi::document();
     let table = web::Data::new(crate::openapi::route_table(&doc));
     let db = web::Data::new(db);
@@ -173,6 +251,8 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .app_data(db.clone())
             .app_data(table.clone())
             .app_data(auth_state.clone())
+            .app_data(public_limit.clone())
+            .app_data(evaluations.clone())
             // Before the /api/v1 scope, which would otherwise take the path; it is in the OpenAPI
             // document through `ApiDoc`, since utoipa-actix-web collects only `.service` routes.
             .service(

@@ -59,6 +59,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     auth: AuthConfig,
     #[command(flatten)]
+    evaluations: crate::config::EvaluationConfig,
+    #[command(flatten)]
     seed: crate::config::SeedConfig,
 }
 
@@ -203,7 +205,12 @@ pub fn migrate(pool: &db::DbPool) -> anyhow::Result<()> {
 }
 
 fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
-    let ServeArgs { http, auth, seed } = args;
+    let ServeArgs {
+        http,
+        auth,
+        evaluations,
+        seed,
+    } = args;
     let pool = db::connect(&database)?;
     migrate(&pool)?;
     if seed.seed_on_start {
@@ -237,7 +244,11 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
     let listener =
         TcpListener::bind(http.bind).with_context(|| format!("cannot listen on {} (TPMS_BIND / --bind)", http.bind))?;
     tracing::info!(address = %http.bind, database = %database.database_url, "serving TPMS; API docs at /docs");
-    let config = AppConfig { http, auth };
+    let config = AppConfig {
+        http,
+        auth,
+        evaluations,
+    };
     actix_web::rt::System::new().block_on(async move {
         crate::app::serve(listener, Db::new(pool, &database)?, config)?
             .await

@@ -238,6 +238,31 @@ pub struct AuthConfig {
     pub lockout_secs: u64,
 }
 
+/// Evaluation settings of `tpms serve`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct EvaluationConfig {
+    /// The fewest answers an anonymous round's results show figures for; with fewer, nobody
+    /// could be sure who said what, so its figures are withheld.
+    #[arg(long, env = "TPMS_MIN_ANONYMOUS_GROUP", value_name = "TPMS_MIN_ANONYMOUS_GROUP", default_value_t = 5,
+          value_parser = clap::value_parser!(u16).range(2..=1000))]
+    pub min_anonymous_group: u16,
+
+    /// Requests a minute allowed from one client address to trainees' links and to certificate
+    /// verification, which answer without signing in.
+    #[arg(long, env = "TPMS_PUBLIC_REQUESTS_PER_MINUTE", value_name = "TPMS_PUBLIC_REQUESTS_PER_MINUTE", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub public_requests_per_minute: u32,
+}
+
+impl Default for EvaluationConfig {
+    fn default() -> Self {
+        EvaluationConfig {
+            min_anonymous_group: 5,
+            public_requests_per_minute: 60,
+        }
+    }
+}
+
 /// Everything the app needs at run time, built once and passed in.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
@@ -245,6 +270,8 @@ pub struct AppConfig {
     pub http: HttpConfig,
     /// Sign-in settings.
     pub auth: AuthConfig,
+    /// Evaluation settings.
+    pub evaluations: EvaluationConfig,
 }
 
 #[cfg(test)]

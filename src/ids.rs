@@ -152,3 +152,19 @@ typed_id!(
     /// Id of an enrolment (a trainee's place in a cohort).
     EnrollmentId, "Enrolment id"
 );
+typed_id!(
+    /// Id of a questionnaire revision.
+    InstrumentId, "Questionnaire id"
+);
+typed_id!(
+    /// Id of an evaluation round.
+    RoundId, "Round id"
+);
+typed_id!(
+    /// Id of an invitation to answer a round.
+    InvitationId, "Invitation id"
+);
+typed_id!(
+    /// Id of a response to a round.
+    ResponseId, "Response id"
+);

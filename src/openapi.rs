@@ -26,6 +26,9 @@ use crate::http::fallback::RouteTable;
         (name = "partners", description = "Partner organisations, foreign and Vietnamese"),
         (name = "programs", description = "Cooperation programmes and the roles partners hold in them"),
         (name = "trainees", description = "Officials sent for training, found with or without Vietnamese diacritics"),
+        (name = "evaluations", description = "Questionnaires, evaluation rounds, invitations, responses and results"),
+        (name = "links", description = "Trainees' personal links: answer a questionnaire without an account"),
+        (name = "completion", description = "A cohort's completion rule and run, and certificates"),
         (name = "audit", description = "Who changed what, when"),
         (name = "auth", description = "Sign in, rotate and revoke tokens, the caller's own account"),
         (name = "users", description = "Accounts (admins only)"),
@@ -122,6 +125,19 @@ problem_responses!(
         NotFound = 404: "No such object",
         InUse = 409: "Other records still refer to it",
         Stale = 412: "`If-Match` names an older version",
+    }
+);
+
+problem_responses!(
+    /// Errors of an operation that answers without signing in (a trainee's link, certificate
+    /// verification).
+    PublicErrors {
+        BadRequest = 400: "Malformed JSON, a wrong type or an unknown field",
+        NotFound = 404: "The link is not valid (unknown, used, replaced, or its round has closed)",
+        TooLarge = 413: "The body is larger than the limit",
+        NotJson = 415: "The body is not JSON",
+        Invalid = 422: "Invalid answers, each named by a JSON pointer",
+        TooMany = 429: "Too many requests from this address; see `Retry-After`",
     }
 );
 

@@ -256,6 +256,101 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Questionnaire revisions; a published one never changes.
+    instruments (id) {
+        id -> BigInt,
+        code -> Text,
+        revision -> Integer,
+        title -> Text,
+        title_vi -> Text,
+        purpose -> Text,
+        status -> Text,
+        template -> Bool,
+        items -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Evaluation rounds of a cohort.
+    evaluation_rounds (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        instrument_id -> BigInt,
+        title -> Text,
+        subject -> Text,
+        session_id -> Nullable<BigInt>,
+        respondent -> Text,
+        wave -> Text,
+        anonymity -> Text,
+        status -> Text,
+        opens_at -> Nullable<Timestamp>,
+        closes_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Trainees asked to answer a round, with the hash of their link's token.
+    invitations (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        enrollment_id -> BigInt,
+        token_hash -> Text,
+        nonce -> Text,
+        status -> Text,
+        entered_by -> Nullable<BigInt>,
+        issued_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Answers to a round; anonymous ones name nobody.
+    responses (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        enrollment_id -> Nullable<BigInt>,
+        answers -> Text,
+        entered_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// What a trainee must meet to complete a cohort.
+    completion_rules (cohort_id) {
+        cohort_id -> BigInt,
+        min_attendance_rate -> Nullable<Double>,
+        required_rounds -> Text,
+        min_assessment_mean -> Nullable<Double>,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Certificates of completed enrolments.
+    certificates (enrollment_id) {
+        enrollment_id -> BigInt,
+        number -> Text,
+        code -> Text,
+        issued_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
 diesel::joinable!(users -> partners (partner_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(cohorts -> programs (program_id));
@@ -266,6 +361,15 @@ diesel::joinable!(enrollments -> cohorts (cohort_id));
 diesel::joinable!(enrollments -> trainees (trainee_id));
 diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance -> enrollments (enrollment_id));
+diesel::joinable!(evaluation_rounds -> cohorts (cohort_id));
+diesel::joinable!(evaluation_rounds -> instruments (instrument_id));
+diesel::joinable!(invitations -> evaluation_rounds (round_id));
+diesel::joinable!(invitations -> enrollments (enrollment_id));
+diesel::joinable!(responses -> evaluation_rounds (round_id));
+diesel::joinable!(certificates -> enrollments (enrollment_id));
+diesel::joinable!(invitations -> users (entered_by));
+diesel::joinable!(responses -> enrollments (enrollment_id));
+diesel::joinable!(responses -> users (entered_by));
 diesel::allow_tables_to_appear_in_same_query!(
     partners,
     programs,
@@ -280,5 +384,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     trainee_terms,
     enrollments,
     attendance,
-    idempotency_keys
+    idempotency_keys,
+    instruments,
+    evaluation_rounds,
+    invitations,
+    responses,
+    completion_rules,
+    certificates
 );

@@ -40,6 +40,18 @@ text_enum!(
         Enrollment,
         /// An account.
         User,
+        /// A questionnaire revision.
+        Instrument,
+        /// An evaluation round.
+        EvaluationRound,
+        /// A trainee's invitation to answer a round (its link and whether it was used).
+        Invitation,
+        /// Answers to a round (never written for an anonymous round's answers).
+        Response,
+        /// A cohort's completion rule.
+        CompletionRule,
+        /// A certificate.
+        Certificate,
     }
 );
 

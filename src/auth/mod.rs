@@ -77,6 +77,10 @@ policy!(
     ProgramReaders = [Admin, Officer, Reporter, Liaison]
 );
 policy!(
+    /// Recording assessments of trainees: officers, and liaisons for their partner's cohorts.
+    Assessors = [Admin, Officer, Liaison]
+);
+policy!(
     /// Any signed-in account (its own profile and password).
     SignedIn = [Admin, Officer, Reporter, Liaison]
 );

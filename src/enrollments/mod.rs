@@ -262,6 +262,9 @@ impl Enrollment {
                 ApiError::from(e)
                     .naming_duplicate(|| format!("trainee {} is already in cohort {}", new.trainee_id, cohort.code))
             })?;
+        if status.is_seated() {
+            crate::invitations::invite_late(conn, cohort.id, id)?;
+        }
         Enrollment::find(conn, id)
     }
 }
@@ -379,6 +382,12 @@ impl Change for Enrollment {
     ) -> ApiResult<Enrollment> {
         if after.status == before.status {
             return Ok(after);
+        }
+        if after.status == EnrollmentStatus::Completed {
+            crate::certificates::Certificate::issue(conn, actor, &after)?;
+        }
+        if after.status.is_seated() && !before.status.is_seated() {
+            crate::invitations::invite_late(conn, after.cohort_id, after.id)?;
         }
         let cohort = Cohort::find(conn, after.cohort_id)?;
         let reason = if after.status == EnrollmentStatus::Withdrawn {

@@ -77,6 +77,7 @@ pub fn fill_free_seats(
                 enrollments::version.eq(before.version + 1),
             ))
             .execute(conn)?;
+        crate::invitations::invite_late(conn, cohort.id, id)?;
         let after = Enrollment::find(conn, id)?;
         audit::record(
             conn,

@@ -432,7 +432,7 @@ where
     let record = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            resource::create::<R>(conn, &signed.actor, parent, body.get()?)
+            resource::create_for::<R>(conn, &signed.caller, &signed.actor, parent, body.get()?)
         })
         .await?;
     let template = req.app_data::<ItemPath>().map_or("", |path| path.0);
@@ -461,7 +461,7 @@ where
             let signed = auth.check(conn)?;
             let new = body.get()?;
             let fingerprint = head.fingerprint(&serde_json::to_vec(&new).map_err(ApiError::internal)?);
-            let work = |conn: &mut _| resource::create::<R>(conn, &signed.actor, parent, new);
+            let work = |conn: &mut _| resource::create_for::<R>(conn, &signed.caller, &signed.actor, parent, new);
             let location = |r: &R| Some(fill(template, r.key()));
             let user = signed.caller.id;
             idempotency::run(conn, &key, user, &fingerprint, StatusCode::CREATED, location, work)
@@ -505,6 +505,8 @@ where
     let record = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
+            // A caller changes only what it may see (a liaison, its partner's records).
+            R::find_visible(conn, &signed.caller, key)?;
             resource::change::<R>(conn, &signed.actor, key, &if_match, body.get()?)
         })
         .await?;

@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod json;
 pub mod pagination;
 pub mod precondition;
+pub mod public;
 pub mod request_id;
 
 /// `200 OK` with the object and its `ETag`.

@@ -23,6 +23,18 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     sane.then(|| value.to_owned())
 }
 
+/// The path as logged: a trainee's personal link is a secret until used, so its token is not
+/// written to the log (anyone reading the log could otherwise answer in the trainee's name).
+fn loggable(path: &str) -> String {
+    match path.strip_prefix("/api/v1/responses/") {
+        Some(rest) => {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            format!("/api/v1/responses/{{token}}{tail}")
+        }
+        None => path.to_owned(),
+    }
+}
+
 /// Middleware (for `actix_web::middleware::from_fn`).
 pub async fn request_id_and_log(
     req: ServiceRequest,
@@ -31,7 +43,7 @@ pub async fn request_id_and_log(
     let id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let path = loggable(req.path());
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
     let started = Instant::now();
 
@@ -53,5 +65,20 @@ pub async fn request_id_and_log(
             tracing::info!(status, latency_ms, "request");
             Err(error)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable;
+
+    #[test]
+    fn a_personal_links_token_never_reaches_the_log() {
+        assert_eq!(
+            loggable("/api/v1/responses/abcDEF123/decline"),
+            "/api/v1/responses/{token}/decline"
+        );
+        assert_eq!(loggable("/api/v1/responses/abcDEF123"), "/api/v1/responses/{token}");
+        assert_eq!(loggable("/api/v1/partners/1"), "/api/v1/partners/1");
     }
 }

@@ -90,6 +90,14 @@ pub trait Create: Record {
     /// Check `new` against the rules the schema cannot state, and insert it into `parent`
     /// (404 when the parent does not exist).
     fn insert(conn: &mut DbConnection, parent: Self::Parent, new: Self::New) -> ApiResult<Self>;
+
+    /// [`Create::insert`] on behalf of `caller`, as the API does it. A kind that a role may create
+    /// only in part of the data (a liaison assesses only its partner's trainees), or that records
+    /// who made it, overrides this; by default the caller changes nothing.
+    fn insert_for(conn: &mut DbConnection, caller: &Caller, parent: Self::Parent, new: Self::New) -> ApiResult<Self> {
+        let _ = caller;
+        Self::insert(conn, parent, new)
+    }
 }
 
 /// A kind whose records change through `PATCH`.
@@ -175,6 +183,19 @@ impl Expect for AnyVersion {
 /// Create a record under `parent` and audit it.
 pub fn create<R: Create>(conn: &mut DbConnection, actor: &Actor, parent: R::Parent, new: R::New) -> ApiResult<R> {
     let record = R::insert(conn, parent, new)?;
+    audit::record(conn, actor, Event::created(R::ENTITY, record.audit_id(), &record))?;
+    Ok(record)
+}
+
+/// Create a record under `parent` on behalf of `caller` ([`Create::insert_for`]) and audit it.
+pub fn create_for<R: Create>(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    parent: R::Parent,
+    new: R::New,
+) -> ApiResult<R> {
+    let record = R::insert_for(conn, caller, parent, new)?;
     audit::record(conn, actor, Event::created(R::ENTITY, record.audit_id(), &record))?;
     Ok(record)
 }

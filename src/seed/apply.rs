@@ -342,6 +342,19 @@ pub fn apply(
         progress(&report);
         reports.push(report);
     }
+    let mut templates = FileReport {
+        file: crate::instruments::TEMPLATES_FILE.to_owned(),
+        ..FileReport::default()
+    };
+    for template in crate::instruments::templates()? {
+        if crate::instruments::Instrument::load_template(conn, &actor, template)? {
+            templates.created += 1;
+        } else {
+            templates.unchanged += 1;
+        }
+    }
+    progress(&templates);
+    reports.push(templates);
     super::mark_seeded(conn)?;
     Ok(reports)
 }

@@ -11,12 +11,15 @@ use tpms::users::Role;
 use crate::db_test;
 
 /// Operations anyone may call.
-const PUBLIC: [&str; 5] = [
+const PUBLIC: [&str; 8] = [
     "/health",
     "/ready",
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
     "/api/v1/auth/logout",
+    "/api/v1/responses/{token}",
+    "/api/v1/responses/{token}/decline",
+    "/api/v1/certificates/verify",
 ];
 
 db_test!(

@@ -11,6 +11,7 @@ mod cli;
 mod cohorts;
 mod enrollments;
 mod errors;
+mod evaluations;
 mod import;
 mod openapi;
 mod operations;

@@ -32,10 +32,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tpms::cohorts::{CohortStatus, CreateCohort};
 use tpms::enrollments::{CreateEnrollment, EnrollmentStatus, Placement};
-use tpms::ids::{PartnerId, TraineeId};
+use tpms::ids::{InstrumentId, PartnerId, TraineeId};
+use tpms::instruments::items::Scale;
+use tpms::instruments::{CreateInstrument, Item, ItemKind, Purpose};
 use tpms::partners::{CreatePartner, PartnerKind};
 use tpms::programs::partners::{CreateProgramPartner, PartnerRole};
 use tpms::programs::{CreateProgram, Figure, ProgramKind, ProgramStatus};
+use tpms::rounds::{Anonymity, CreateRound, Respondent, Subject, Wave};
 use tpms::sessions::{CreateSession, SessionKind};
 use tpms::trainees::{CreateTrainee, Gender};
 
@@ -732,5 +735,168 @@ impl EnrollmentBuilder<'_> {
             created["id"]
         );
         moved
+    }
+}
+
+/// A required scale item from 1 to 5, keyed and grouped by `key` unless a dimension is given.
+pub fn scale_item(key: &str, dimension: &str) -> Item {
+    Item {
+        key: key.to_owned(),
+        prompt: format!("How would you rate {key}?"),
+        prompt_vi: format!("Anh/chị đánh giá {key} thế nào?"),
+        kind: ItemKind::Scale,
+        scale: Some(Scale {
+            min: 1,
+            max: 5,
+            min_label: Some("Poor".to_owned()),
+            min_label_vi: Some("Kém".to_owned()),
+            max_label: Some("Excellent".to_owned()),
+            max_label_vi: Some("Xuất sắc".to_owned()),
+        }),
+        options: Vec::new(),
+        required: true,
+        dimension: Some(dimension.to_owned()),
+    }
+}
+
+/// An optional free-text item.
+pub fn text_item(key: &str) -> Item {
+    Item {
+        key: key.to_owned(),
+        prompt: format!("Anything to add about {key}?"),
+        prompt_vi: format!("Ý kiến khác về {key}?"),
+        kind: ItemKind::Text,
+        scale: None,
+        options: Vec::new(),
+        required: false,
+        dimension: None,
+    }
+}
+
+impl TestApp {
+    /// A questionnaire: by default a draft reaction questionnaire with a unique code, a required
+    /// scale item `relevance` and an optional text item `comments`.
+    pub fn instrument(&self) -> InstrumentBuilder<'_> {
+        let code = format!("FORM-{}", unique());
+        InstrumentBuilder {
+            app: self,
+            path: "/api/v1/instruments".to_owned(),
+            body: CreateInstrument {
+                title: format!("Questionnaire {code}"),
+                title_vi: format!("Phiếu {code}"),
+                code,
+                purpose: Purpose::Reaction,
+                items: vec![scale_item("relevance", "relevance"), text_item("comments")],
+            },
+        }
+    }
+
+    /// A round of `cohort` asking `instrument` (their JSON): by default its trainees rate the
+    /// course after it, with their names.
+    pub fn round(&self, cohort: &Value, instrument: &Value) -> RoundBuilder<'_> {
+        RoundBuilder {
+            app: self,
+            path: format!("/api/v1/cohorts/{}/rounds", id_of(cohort, "the cohort")),
+            body: CreateRound {
+                instrument_id: InstrumentId(id_of(instrument, "the questionnaire")),
+                title: "End-of-course reaction".to_owned(),
+                subject: Subject::Course,
+                session_id: None,
+                respondent: Respondent::Trainee,
+                wave: Wave::Post,
+                anonymity: Anonymity::Identified,
+                opens_at: None,
+                closes_at: None,
+            },
+        }
+    }
+}
+
+/// A questionnaire to make; see [`TestApp::instrument`].
+pub struct InstrumentBuilder<'a> {
+    app: &'a TestApp,
+    path: String,
+    body: CreateInstrument,
+}
+
+sent_as_json!(InstrumentBuilder);
+
+impl InstrumentBuilder<'_> {
+    /// Its code, shared by its revisions.
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.body.code = code.into();
+        self
+    }
+
+    /// What it evaluates.
+    pub fn purpose(mut self, purpose: Purpose) -> Self {
+        self.body.purpose = purpose;
+        self
+    }
+
+    /// Its questions, replacing the default ones.
+    pub fn items(mut self, items: impl IntoIterator<Item = Item>) -> Self {
+        self.body.items = items.into_iter().collect();
+        self
+    }
+
+    /// POST it as the admin, assert 201, and return the draft's JSON.
+    pub async fn create(self) -> Value {
+        self.app.create(&self.path, self.json()).await
+    }
+
+    /// Create it and publish it; return the published revision's JSON.
+    pub async fn published(self) -> Value {
+        let app = self.app;
+        let draft = self.create().await;
+        let published = app
+            .patch(
+                &format!("/api/v1/instruments/{}", draft["id"]),
+                json!({"status": "published"}),
+            )
+            .await;
+        assert_eq!(published.status, 200, "publishing: {}", published.text());
+        published.json()
+    }
+}
+
+/// A round to make; see [`TestApp::round`].
+pub struct RoundBuilder<'a> {
+    app: &'a TestApp,
+    path: String,
+    body: CreateRound,
+}
+
+sent_as_json!(RoundBuilder);
+
+impl RoundBuilder<'_> {
+    /// Answered by partners (or officers) about each trainee, not by trainees.
+    pub fn assessed_by(mut self, respondent: Respondent) -> Self {
+        self.body.respondent = respondent;
+        self.body.subject = Subject::Trainee;
+        self.body.title = "Partner's assessment".to_owned();
+        self
+    }
+
+    /// With answers nobody can tie to a trainee.
+    pub fn anonymous(mut self) -> Self {
+        self.body.anonymity = Anonymity::Anonymous;
+        self
+    }
+
+    /// POST it as the admin, assert 201, and return the draft's JSON.
+    pub async fn create(self) -> Value {
+        self.app.create(&self.path, self.json()).await
+    }
+
+    /// Create it and open it; return the open round's JSON.
+    pub async fn opened(self) -> Value {
+        let app = self.app;
+        let draft = self.create().await;
+        let opened = app
+            .patch(&format!("/api/v1/rounds/{}", draft["id"]), json!({"status": "open"}))
+            .await;
+        assert_eq!(opened.status, 200, "opening: {}", opened.text());
+        opened.json()
     }
 }

@@ -108,6 +108,7 @@ pub fn test_config(bind: std::net::SocketAddr) -> AppConfig {
             max_concurrent_hashes: 4,
             lockout_secs: 900,
         },
+        evaluations: Default::default(),
     }
 }
 

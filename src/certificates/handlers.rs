@@ -1,0 +1,77 @@
+//! Certificates: an officer reads or revokes one; anyone verifies one, without signing in.
+
+use actix_web::{HttpResponse, get, post, web};
+
+use super::{Certificate, Revoke, Verification, VerifyQuery};
+use crate::auth::{Auth, Readers, Staff};
+use crate::db::Db;
+use crate::enrollments::Enrollment;
+use crate::error::ApiResult;
+use crate::http::json::{Body, Query};
+use crate::http::public::Throttled;
+use crate::ids::EnrollmentId;
+use crate::resource::Record;
+
+/// The certificate of a completed enrolment, with its verification code.
+#[utoipa::path(
+    tag = "completion",
+    security(("bearer_auth" = ["admin", "officer", "reporter"])),
+    params(EnrollmentId),
+    responses((status = 200, description = "The certificate", body = Certificate), crate::openapi::ReadErrors)
+)]
+#[get("/enrollments/{id}/certificate")]
+pub async fn get_certificate(
+    auth: Auth<Readers>,
+    db: web::Data<Db>,
+    id: web::Path<EnrollmentId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let certificate = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            Enrollment::find_visible(conn, &signed.caller, id)?;
+            Certificate::find(conn, id)
+        })
+        .await?;
+    Ok(crate::http::ok_with_etag(&certificate, certificate.version))
+}
+
+/// Revoke a certificate, with the reason: verification then answers `revoked`.
+#[utoipa::path(
+    tag = "completion",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(EnrollmentId),
+    request_body = Revoke,
+    responses((status = 200, description = "The certificate, revoked", body = Certificate), crate::openapi::WriteErrors)
+)]
+#[post("/enrollments/{id}/certificate/revocation")]
+pub async fn revoke_certificate(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<EnrollmentId>,
+    body: Body<Revoke>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let certificate = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            Certificate::revoke(conn, &signed.actor, id, body.get()?.reason)
+        })
+        .await?;
+    Ok(crate::http::ok_with_etag(&certificate, certificate.version))
+}
+
+/// Whether a certificate number and its verification code are genuine, and whether the
+/// certificate still stands: only the holder's name, the programme, the cohort and the dates.
+/// No sign-in; limited per address.
+#[utoipa::path(
+    tag = "completion",
+    params(VerifyQuery),
+    responses((status = 200, description = "`valid`, `revoked` or `unknown`", body = Verification), crate::openapi::PublicErrors)
+)]
+#[get("/certificates/verify")]
+pub async fn verify_certificate(_: Throttled, db: web::Data<Db>, query: Query<VerifyQuery>) -> ApiResult<HttpResponse> {
+    let query = query.0;
+    let verification = db.run(move |conn| Certificate::verify(conn, &query)).await?;
+    Ok(HttpResponse::Ok().json(verification))
+}

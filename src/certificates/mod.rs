@@ -1,0 +1,222 @@
+//! Certificates: a completed enrolment's number (as the enrolment shows it) and a verification
+//! code printed beside it. Anyone holding both can ask, without signing in, whether the
+//! certificate is genuine and still valid; officers can revoke one, with a reason.
+
+pub mod handlers;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::audit::{self, Actor, Entity, Event};
+use crate::db::{DbConnection, Lookup};
+use crate::enrollments::Enrollment;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::EnrollmentId;
+use crate::schema::{certificates, cohorts, enrollments, programs, trainees};
+
+/// A certificate as officers see it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, Queryable)]
+pub struct Certificate {
+    /// The completed enrolment.
+    pub enrollment_id: EnrollmentId,
+    /// The certificate number.
+    #[schema(example = "JICA-YL/C3/00042")]
+    pub number: String,
+    /// The verification code printed beside the number.
+    #[schema(example = "7KQ2-M9XD-4TPA")]
+    pub code: String,
+    /// When it was issued (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub issued_at: NaiveDateTime,
+    /// When it was revoked (UTC), if it was.
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<NaiveDateTime>,
+    /// Why it was revoked.
+    pub revoked_reason: Option<String>,
+    /// Increases with every change.
+    pub version: i32,
+}
+
+/// What verification asks.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// The certificate number, as printed.
+    #[param(max_length = 100, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(min = 1, max = 100))]
+    pub number: String,
+    /// The verification code, as printed (dashes and case do not matter).
+    #[param(max_length = 40, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[validate(length(min = 1, max = 40))]
+    pub code: String,
+}
+
+/// What verification answers: only what the certificate itself shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verification {
+    /// `valid`, `revoked`, or `unknown` (no certificate has this number and code).
+    #[schema(example = "valid")]
+    pub status: String,
+    /// The holder's full name.
+    pub trainee_name: Option<String>,
+    /// The programme's title.
+    pub program_title: Option<String>,
+    /// The cohort's name.
+    pub cohort_name: Option<String>,
+    /// The day it was issued.
+    pub issued_on: Option<NaiveDate>,
+    /// The day it was revoked.
+    pub revoked_on: Option<NaiveDate>,
+}
+
+/// Why a certificate is revoked.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Revoke {
+    /// Why, for the record and for whoever verifies it.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(
+        min_length = 1,
+        max_length = 20000,
+        example = "Issued in error: the trainee did not attend the final week."
+    )]
+    pub reason: String,
+}
+
+/// Twelve characters from an alphabet without look-alikes, in three groups: 60 bits.
+fn verification_code() -> String {
+    const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut bytes = [0u8; 12];
+    #[expect(clippy::expect_used, reason = "no safe way to continue without randomness")]
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn normalised(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+impl Certificate {
+    /// The certificate of an enrolment, or 404.
+    pub fn find(conn: &mut DbConnection, enrollment: EnrollmentId) -> ApiResult<Certificate> {
+        certificates::table
+            .find(enrollment)
+            .lookup(conn)?
+            .ok_or_else(|| ApiError::NotFound(format!("enrolment {enrollment} has no certificate")))
+    }
+
+    /// Issue the certificate of an enrolment that has just completed (audited), unless it has one.
+    pub fn issue(conn: &mut DbConnection, actor: &Actor, enrollment: &Enrollment) -> ApiResult<()> {
+        let Some(number) = &enrollment.certificate_number else {
+            return Ok(());
+        };
+        let exists: bool =
+            diesel::select(diesel::dsl::exists(certificates::table.find(enrollment.id))).get_result(conn)?;
+        if exists {
+            return Ok(());
+        }
+        diesel::insert_into(certificates::table)
+            .values((
+                certificates::enrollment_id.eq(enrollment.id),
+                certificates::number.eq(number),
+                certificates::code.eq(verification_code()),
+                certificates::issued_at.eq(crate::clock::now()),
+                certificates::version.eq(1),
+            ))
+            .execute(conn)?;
+        let issued = Certificate::find(conn, enrollment.id)?;
+        audit::record(
+            conn,
+            actor,
+            Event::created(Entity::Certificate, enrollment.id.0, &issued),
+        )
+    }
+
+    /// Revoke a certificate, with the reason (audited); 409 when it already is.
+    pub fn revoke(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        enrollment: EnrollmentId,
+        reason: String,
+    ) -> ApiResult<Certificate> {
+        let before = Certificate::find(conn, enrollment)?;
+        if before.revoked_at.is_some() {
+            return Err(ApiError::conflict(
+                "already_revoked",
+                format!("certificate {} is already revoked", before.number),
+            ));
+        }
+        diesel::update(certificates::table.find(enrollment))
+            .set((
+                certificates::revoked_at.eq(crate::clock::now()),
+                certificates::revoked_reason.eq(&reason),
+                certificates::version.eq(before.version + 1),
+            ))
+            .execute(conn)?;
+        let after = Certificate::find(conn, enrollment)?;
+        audit::record(
+            conn,
+            actor,
+            Event::changed(Entity::Certificate, enrollment.0, &before, &after),
+        )?;
+        Ok(after)
+    }
+
+    /// Whether a number and code belong to a certificate, and what it says.
+    pub fn verify(conn: &mut DbConnection, query: &VerifyQuery) -> ApiResult<Verification> {
+        let found: Option<(String, NaiveDateTime, Option<NaiveDateTime>, String, String, String)> = certificates::table
+            .inner_join(
+                enrollments::table
+                    .inner_join(trainees::table)
+                    .inner_join(cohorts::table.inner_join(programs::table)),
+            )
+            .filter(certificates::number.eq(query.number.trim()))
+            .select((
+                certificates::code,
+                certificates::issued_at,
+                certificates::revoked_at,
+                trainees::full_name,
+                programs::title,
+                cohorts::name,
+            ))
+            .lookup(conn)?;
+        let unknown = Verification {
+            status: "unknown".to_owned(),
+            trainee_name: None,
+            program_title: None,
+            cohort_name: None,
+            issued_on: None,
+            revoked_on: None,
+        };
+        let Some((code, issued_at, revoked_at, trainee, program, cohort)) = found else {
+            return Ok(unknown);
+        };
+        if normalised(&code) != normalised(&query.code) {
+            return Ok(unknown);
+        }
+        Ok(Verification {
+            status: if revoked_at.is_some() { "revoked" } else { "valid" }.to_owned(),
+            trainee_name: Some(trainee),
+            program_title: Some(program),
+            cohort_name: Some(cohort),
+            issued_on: Some(issued_at.date()),
+            revoked_on: revoked_at.map(|at| at.date()),
+        })
+    }
+}

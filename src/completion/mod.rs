@@ -1,0 +1,349 @@
+//! A cohort's completion: the rule a trainee must meet (attendance, rounds answered, the
+//! partner's assessment), and the run that applies it to every enrolled trainee at once,
+//! issuing certificates to those who completed. A dry run says who would complete and why
+//! not, and changes nothing.
+
+pub mod handlers;
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationError};
+
+use crate::access::Caller;
+use crate::audit::{self, Actor, Entity, Event};
+use crate::cohorts::Cohort;
+use crate::db::{DbConnection, Lookup};
+use crate::enrollments::{Enrollment, EnrollmentStatus, UpdateEnrollment};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{CohortId, EnrollmentId, RoundId};
+use crate::invitations::InvitationStatus;
+use crate::resource::{AnyVersion, Expect, Record};
+use crate::rounds::{Respondent, Round};
+use crate::schema::{completion_rules, enrollments, evaluation_rounds, invitations, responses, trainees};
+
+/// What a trainee of a cohort must meet to complete it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CompletionRule {
+    /// The cohort.
+    pub cohort_id: CohortId,
+    /// The lowest attendance rate (0 to 1) that completes; none: attendance does not count.
+    pub min_attendance_rate: Option<f64>,
+    /// Rounds of the cohort each trainee must have answered (trainees' rounds), or been assessed
+    /// in (partners' and officers' rounds).
+    pub required_rounds: Vec<RoundId>,
+    /// The lowest mean of the scale answers of the trainee's assessments in the cohort's
+    /// partner and officer rounds; none: assessments do not count.
+    pub min_assessment_mean: Option<f64>,
+    /// When it last changed (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    /// Increases with every change; send it back in `If-Match`.
+    pub version: i32,
+}
+
+fn rate(value: f64) -> Result<(), ValidationError> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("out_of_range").with_message("a share from 0 to 1, e.g. 0.8 for 80 %".into()))
+    }
+}
+
+/// A cohort's completion rule, as a whole.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetCompletionRule {
+    /// The lowest attendance rate (0 to 1) that completes.
+    #[validate(custom(function = "rate"))]
+    #[schema(minimum = 0, maximum = 1, example = 0.8)]
+    pub min_attendance_rate: Option<f64>,
+    /// Rounds of the cohort each trainee must have answered or been assessed in.
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    pub required_rounds: Vec<RoundId>,
+    /// The lowest assessment mean that completes.
+    #[schema(example = 3.0)]
+    pub min_assessment_mean: Option<f64>,
+}
+
+/// Whether to change anything.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct CompletionQuery {
+    /// `true`: only say who would complete and why not.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// One trainee's outcome.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TraineeOutcome {
+    /// The enrolment.
+    pub enrollment_id: EnrollmentId,
+    /// The trainee's full name.
+    pub trainee_name: String,
+    /// `completed` or `did_not_complete`.
+    pub outcome: EnrollmentStatus,
+    /// Each rule not met, as a sentence.
+    pub reasons: Vec<String>,
+    /// The certificate number, once completed (not in a dry run).
+    pub certificate_number: Option<String>,
+}
+
+/// What a completion run decided.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompletionRun {
+    /// The cohort.
+    pub cohort_id: CohortId,
+    /// Whether this was a dry run (nothing changed).
+    pub dry_run: bool,
+    /// Trainees who complete.
+    pub completed: i64,
+    /// Trainees who do not.
+    pub did_not_complete: i64,
+    /// Every enrolled trainee, by enrolment.
+    pub trainees: Vec<TraineeOutcome>,
+}
+
+#[derive(Queryable)]
+struct RuleRow {
+    cohort_id: CohortId,
+    min_attendance_rate: Option<f64>,
+    required_rounds: String,
+    min_assessment_mean: Option<f64>,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+impl CompletionRule {
+    /// The rule of a cohort a caller may see; a cohort without one has the empty rule (version
+    /// 0): every enrolled trainee completes.
+    pub fn find(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> ApiResult<CompletionRule> {
+        let cohort = Cohort::find_visible(conn, caller, cohort)?;
+        let row: Option<RuleRow> = completion_rules::table.find(cohort.id).lookup(conn)?;
+        match row {
+            Some(row) => Ok(CompletionRule {
+                cohort_id: row.cohort_id,
+                min_attendance_rate: row.min_attendance_rate,
+                required_rounds: serde_json::from_str(&row.required_rounds).map_err(ApiError::internal)?,
+                min_assessment_mean: row.min_assessment_mean,
+                updated_at: row.updated_at,
+                version: row.version,
+            }),
+            None => Ok(CompletionRule {
+                cohort_id: cohort.id,
+                min_attendance_rate: None,
+                required_rounds: Vec::new(),
+                min_assessment_mean: None,
+                updated_at: cohort.updated_at,
+                version: 0,
+            }),
+        }
+    }
+
+    /// Replace a cohort's rule, if it is still at the version `expect` names (audited).
+    pub fn set(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        actor: &Actor,
+        cohort: CohortId,
+        expect: &impl Expect,
+        new: SetCompletionRule,
+    ) -> ApiResult<CompletionRule> {
+        let before = CompletionRule::find(conn, caller, cohort)?;
+        expect.check(before.version)?;
+        let mut errors = Vec::new();
+        for (i, round) in new.required_rounds.iter().enumerate() {
+            let ours: Option<RoundId> = evaluation_rounds::table
+                .filter(evaluation_rounds::id.eq(round))
+                .filter(evaluation_rounds::cohort_id.eq(cohort))
+                .select(evaluation_rounds::id)
+                .lookup(conn)?;
+            if ours.is_none() {
+                errors.push(crate::error::FieldError::new(
+                    &format!("required_rounds/{i}"),
+                    "not_in_cohort",
+                    format!("round {round} is not a round of cohort {cohort}"),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let rounds = serde_json::to_string(&new.required_rounds).map_err(ApiError::internal)?;
+        let now = crate::clock::now();
+        if before.version == 0 {
+            diesel::insert_into(completion_rules::table)
+                .values((
+                    completion_rules::cohort_id.eq(cohort),
+                    completion_rules::min_attendance_rate.eq(new.min_attendance_rate),
+                    completion_rules::required_rounds.eq(&rounds),
+                    completion_rules::min_assessment_mean.eq(new.min_assessment_mean),
+                    completion_rules::updated_at.eq(now),
+                    completion_rules::version.eq(1),
+                ))
+                .execute(conn)
+                .map_err(|e| {
+                    ApiError::from(e)
+                        .naming_duplicate(|| "the rule was set while this request ran; fetch it again".to_owned())
+                })?;
+        } else {
+            let updated = diesel::update(
+                completion_rules::table
+                    .find(cohort)
+                    .filter(completion_rules::version.eq(before.version)),
+            )
+            .set((
+                completion_rules::min_attendance_rate.eq(new.min_attendance_rate),
+                completion_rules::required_rounds.eq(&rounds),
+                completion_rules::min_assessment_mean.eq(new.min_assessment_mean),
+                completion_rules::updated_at.eq(now),
+                completion_rules::version.eq(before.version + 1),
+            ))
+            .execute(conn)?;
+            if updated != 1 {
+                return Err(ApiError::PreconditionFailed(
+                    "the completion rule changed while this request ran; fetch it again and retry".to_owned(),
+                ));
+            }
+        }
+        let after = CompletionRule::find(conn, caller, cohort)?;
+        audit::record(
+            conn,
+            actor,
+            Event::changed(Entity::CompletionRule, cohort.0, &before, &after),
+        )?;
+        Ok(after)
+    }
+}
+
+/// Decide, for every enrolled trainee of a cohort, whether it completes; unless `dry_run`, apply
+/// it, each move audited and each completion issuing its certificate, in one transaction.
+pub fn run(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    cohort: CohortId,
+    dry_run: bool,
+) -> ApiResult<CompletionRun> {
+    let rule = CompletionRule::find(conn, caller, cohort)?;
+    let enrolled: Vec<(EnrollmentId, String)> = enrollments::table
+        .inner_join(trainees::table)
+        .filter(enrollments::cohort_id.eq(cohort))
+        .filter(enrollments::status.eq(EnrollmentStatus::Enrolled))
+        .order(enrollments::id)
+        .select((enrollments::id, trainees::full_name))
+        .load(conn)?;
+    let ids: Vec<EnrollmentId> = enrolled.iter().map(|(id, _)| *id).collect();
+    let attendance = crate::attendance::summaries(conn, &ids)?;
+    let rounds: Vec<Round> = evaluation_rounds::table
+        .filter(evaluation_rounds::cohort_id.eq(cohort))
+        .load(conn)?;
+    let answered = answered_rounds(conn, &rule.required_rounds, &rounds)?;
+    let means = if rule.min_assessment_mean.is_some() {
+        crate::rounds::results::assessment_means(conn, &rounds)?
+    } else {
+        BTreeMap::new()
+    };
+    let mut outcomes = Vec::with_capacity(enrolled.len());
+    for (id, name) in enrolled {
+        let mut reasons = Vec::new();
+        if let Some(min) = rule.min_attendance_rate {
+            match attendance.get(&id).and_then(|a| a.rate) {
+                Some(rate) if rate >= min => {}
+                Some(rate) => reasons.push(format!(
+                    "attended {:.0} % of sessions; the rule asks {:.0} %",
+                    rate * 100.0,
+                    min * 100.0
+                )),
+                None => reasons.push("no attendance is recorded".to_owned()),
+            }
+        }
+        for round in &rule.required_rounds {
+            if !answered.contains(&(*round, id)) {
+                let title = rounds
+                    .iter()
+                    .find(|r| r.id == *round)
+                    .map_or(String::new(), |r| r.title.clone());
+                reasons.push(format!(
+                    "has not answered, or been assessed in, round {round} ({title})"
+                ));
+            }
+        }
+        if let Some(min) = rule.min_assessment_mean {
+            match means.get(&id) {
+                Some(mean) if *mean >= min => {}
+                Some(mean) => reasons.push(format!("assessed at {mean:.2} on average; the rule asks {min:.2}")),
+                None => reasons.push("has no assessment".to_owned()),
+            }
+        }
+        let outcome = if reasons.is_empty() {
+            EnrollmentStatus::Completed
+        } else {
+            EnrollmentStatus::DidNotComplete
+        };
+        outcomes.push(TraineeOutcome {
+            enrollment_id: id,
+            trainee_name: name,
+            outcome,
+            reasons,
+            certificate_number: None,
+        });
+    }
+    if !dry_run {
+        for outcome in &mut outcomes {
+            let change = UpdateEnrollment {
+                status: Some(outcome.outcome),
+                notes: None,
+            };
+            let after = crate::resource::change::<Enrollment>(conn, actor, outcome.enrollment_id, &AnyVersion, change)?;
+            outcome.certificate_number = after.certificate_number;
+        }
+    }
+    let completed = outcomes
+        .iter()
+        .filter(|o| o.outcome == EnrollmentStatus::Completed)
+        .count();
+    Ok(CompletionRun {
+        cohort_id: cohort,
+        dry_run,
+        completed: i64::try_from(completed).unwrap_or(i64::MAX),
+        did_not_complete: i64::try_from(outcomes.len() - completed).unwrap_or(i64::MAX),
+        trainees: outcomes,
+    })
+}
+
+/// Which (round, enrolment) pairs of the required rounds are answered: by the trainee's
+/// invitation in trainees' rounds (anonymous ones too: taking part is recorded, not the
+/// answers), by a response about the trainee in the others.
+fn answered_rounds(
+    conn: &mut DbConnection,
+    required: &[RoundId],
+    rounds: &[Round],
+) -> ApiResult<HashSet<(RoundId, EnrollmentId)>> {
+    let mut answered = HashSet::new();
+    for round in rounds.iter().filter(|r| required.contains(&r.id)) {
+        let enrollments: Vec<EnrollmentId> = if round.respondent == Respondent::Trainee {
+            invitations::table
+                .filter(invitations::round_id.eq(round.id))
+                .filter(invitations::status.eq(InvitationStatus::Submitted))
+                .select(invitations::enrollment_id)
+                .load(conn)?
+        } else {
+            responses::table
+                .filter(responses::round_id.eq(round.id))
+                .select(responses::enrollment_id)
+                .load::<Option<EnrollmentId>>(conn)?
+                .into_iter()
+                .flatten()
+                .collect()
+        };
+        answered.extend(enrollments.into_iter().map(|e| (round.id, e)));
+    }
+    Ok(answered)
+}

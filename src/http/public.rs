@@ -1,0 +1,58 @@
+//! Operations that answer without signing in (trainees' links, certificate verification). Each
+//! request counts against a limit per client address, shared by every worker; past it the answer
+//! is 429 with `Retry-After`, so a link's token or a certificate's code cannot be guessed at speed.
+
+use std::future::{Ready, ready};
+use std::net::{IpAddr, Ipv4Addr};
+use std::num::NonZeroU32;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::ApiError;
+
+/// The shared limit on unauthenticated requests.
+pub struct PublicLimit(DefaultKeyedRateLimiter<IpAddr>);
+
+impl PublicLimit {
+    /// `per_minute` requests a minute per address, in bursts of as many.
+    pub fn per_minute(per_minute: u32) -> PublicLimit {
+        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        PublicLimit(RateLimiter::keyed(Quota::per_minute(per_minute)))
+    }
+}
+
+/// A request within its address's limit; extracted first by every public handler.
+#[derive(Debug)]
+pub struct Throttled;
+
+impl FromRequest for Throttled {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(limit) = req.app_data::<web::Data<PublicLimit>>() else {
+            return ready(Err(ApiError::internal(anyhow::anyhow!(
+                "the public request limit is not configured"
+            ))));
+        };
+        // Forget addresses that have been quiet for a full period, so the map stays small.
+        if limit.0.len() > 100_000 {
+            limit.0.retain_recent();
+        }
+        let address = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+        ready(match limit.0.check_key(&address) {
+            Ok(()) => Ok(Throttled),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
+                Err(ApiError::TooManyRequests {
+                    code: "rate_limited",
+                    detail: format!("too many requests from this address; retry in {wait} s"),
+                    retry_after_secs: wait,
+                })
+            }
+        })
+    }
+}

@@ -1,0 +1,162 @@
+//! Invitations: re-issue a lost link, enter a paper form; and the trainee's own link
+//! (`/api/v1/responses/{token}`), which answers without signing in.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use validator::Validate;
+
+use super::{Invitation, Questionnaire, SubmitAnswers};
+use crate::auth::{Auth, Staff};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::http::json::{Body, Query};
+use crate::http::public::Throttled;
+use crate::ids::InvitationId;
+
+/// A new link for a pending invitation whose link was lost: the old link stops working.
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(InvitationId),
+    responses((status = 200, description = "The invitation, with its new link", body = Invitation), crate::openapi::WriteErrors)
+)]
+#[post("/invitations/{id}/reissue")]
+pub async fn reissue_invitation(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<InvitationId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let invitation = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            Invitation::reissue(conn, &signed.actor, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(invitation))
+}
+
+/// Enter a trainee's paper form against their invitation: checked like an answer sent through the
+/// link, and marked as entered by the signed-in officer. The link then stops working.
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(InvitationId),
+    request_body = SubmitAnswers,
+    responses((status = 200, description = "The invitation, now submitted", body = Invitation), crate::openapi::WriteErrors)
+)]
+#[post("/invitations/{id}/paper-form")]
+pub async fn enter_paper_form(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<InvitationId>,
+    body: Body<SubmitAnswers>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let invitation = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            super::enter_paper_form(conn, &signed.actor, signed.caller.id, id, body.get()?.answers)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(invitation))
+}
+
+/// The token of a personal link.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct LinkToken {
+    /// The token from the link (43 characters).
+    #[param(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
+    token: String,
+}
+
+impl LinkToken {
+    fn checked(self) -> ApiResult<String> {
+        let well_formed = self.token.len() == 43
+            && self
+                .token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(self.token)
+        } else {
+            Err(ApiError::NotFound(
+                "this link is not valid: check that it was copied whole".to_owned(),
+            ))
+        }
+    }
+}
+
+/// The language a trainee reads the questionnaire in.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct Language {
+    /// `vi` (the default) or `en`.
+    #[param(pattern = "^(vi|en)$")]
+    lang: Option<String>,
+}
+
+/// The questionnaire a personal link opens, in Vietnamese (or `?lang=en`), with only the
+/// programme's and cohort's titles. No sign-in; limited per address.
+#[utoipa::path(
+    tag = "links",
+    params(LinkToken, Language),
+    responses((status = 200, description = "The questionnaire", body = Questionnaire), crate::openapi::PublicErrors)
+)]
+#[get("/responses/{token}")]
+pub async fn open_link(
+    _: Throttled,
+    db: web::Data<Db>,
+    token: web::Path<LinkToken>,
+    lang: Query<Language>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner().checked()?;
+    let english = match lang.0.lang.as_deref() {
+        None | Some("vi") => false,
+        Some("en") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("lang `{other}` is not offered: vi or en"),
+            ));
+        }
+    };
+    let questionnaire = db.run(move |conn| super::questionnaire(conn, &token, english)).await?;
+    Ok(HttpResponse::Ok().json(questionnaire))
+}
+
+/// Submit the answers, once: every answer is checked against its item (a 422 names each bad one
+/// by pointer, and the link still works to try again); after a success the link stops working.
+#[utoipa::path(
+    tag = "links",
+    params(LinkToken),
+    request_body = SubmitAnswers,
+    responses((status = 204, description = "Recorded; thank you"), crate::openapi::PublicErrors)
+)]
+#[post("/responses/{token}")]
+pub async fn answer_link(
+    _: Throttled,
+    db: web::Data<Db>,
+    token: web::Path<LinkToken>,
+    body: Body<SubmitAnswers>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner().checked()?;
+    db.write(move |conn| super::submit_by_link(conn, &token, body.get()?.answers))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Decline to answer: counted in the round's response rate; the link then stops working.
+#[utoipa::path(
+    tag = "links",
+    params(LinkToken),
+    responses((status = 204, description = "Recorded"), crate::openapi::PublicErrors)
+)]
+#[post("/responses/{token}/decline")]
+pub async fn decline_link(_: Throttled, db: web::Data<Db>, token: web::Path<LinkToken>) -> ApiResult<HttpResponse> {
+    let token = token.into_inner().checked()?;
+    db.write(move |conn| super::decline_by_link(conn, &token)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,76 @@
+//! Trainees' personal links: `/api/v1/responses/{token}`.
+//!
+//! A token is 256 bits: the HMAC-SHA-256, under a key the service generates for itself, of the
+//! invitation's round, enrolment and a random nonce. The database keeps only the token's SHA-256
+//! hash, which is what a request's token is looked up by; the service recomputes a pending link
+//! when an officer lists the invitations to send them, and re-issuing a lost link draws a new
+//! nonce, which ends the old one.
+
+use base64::Engine;
+use diesel::prelude::*;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::db::{DbConnection, Lookup};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{EnrollmentId, RoundId};
+use crate::schema::app_secrets;
+
+const KEY_NAME: &str = "invitation_link_key";
+
+/// The key links are made with, generated on first use and shared by every app server on the
+/// database.
+pub struct LinkKey(Vec<u8>);
+
+impl LinkKey {
+    /// The stored key, or a new one.
+    pub fn load(conn: &mut DbConnection) -> ApiResult<LinkKey> {
+        let stored = |conn: &mut DbConnection| {
+            app_secrets::table
+                .filter(app_secrets::name.eq(KEY_NAME))
+                .select(app_secrets::value)
+                .lookup::<String>(conn)
+        };
+        if let Some(key) = stored(conn)? {
+            return Ok(LinkKey(key.into_bytes()));
+        }
+        let generated = crate::auth::tokens::random_token();
+        let inserted = diesel::insert_into(app_secrets::table)
+            .values((
+                app_secrets::name.eq(KEY_NAME),
+                app_secrets::value.eq(&generated),
+                app_secrets::created_at.eq(crate::clock::now()),
+            ))
+            .execute(conn);
+        match inserted {
+            // Another app server stored one first: keep that one.
+            Ok(_)
+            | Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let key = stored(conn)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("the link key vanished")))?;
+        Ok(LinkKey(key.into_bytes()))
+    }
+
+    /// The token of an invitation.
+    pub fn token(&self, round: RoundId, enrollment: EnrollmentId, nonce: &str) -> ApiResult<String> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).map_err(ApiError::internal)?;
+        mac.update(format!("tpms-invitation/{round}/{enrollment}/{nonce}").as_bytes());
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+}
+
+/// A new nonce.
+pub fn nonce() -> String {
+    crate::auth::tokens::random_token()
+}
+
+/// The stored form of a token.
+pub fn hash(token: &str) -> String {
+    crate::auth::tokens::token_hash(token)
+}
+
+/// The path a trainee opens.
+pub fn path(token: &str) -> String {
+    format!("/api/v1/responses/{token}")
+}

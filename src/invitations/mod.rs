@@ -1,0 +1,531 @@
+//! Invitations: each seated trainee of a round that trainees answer gets one, with a single-use
+//! personal link ([`links`]). Who was invited and who answered are kept here; what they answered
+//! is kept in [`crate::responses`], and in an anonymous round nothing there leads back here.
+
+pub mod handlers;
+pub mod links;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::access::Caller;
+use crate::audit::{self, Actor, Entity, Event};
+use crate::db::{DbConnection, Lookup};
+use crate::enrollments::SEATED;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{CohortId, EnrollmentId, InvitationId, RoundId, UserId, text_enum};
+use crate::instruments::{Answers, Instrument, Item};
+use crate::resource::list::{self, Keyset, Paging, Slice};
+use crate::resource::{List, Record};
+use crate::rounds::{Anonymity, Respondent, Round, RoundStatus};
+use crate::schema::{cohorts, enrollments, evaluation_rounds, invitations, programs, trainees, users};
+use links::LinkKey;
+
+text_enum!(
+    /// Whether an invited trainee has answered.
+    InvitationStatus {
+        /// Not yet answered; the link works while the round takes answers.
+        Pending,
+        /// Answered (through the link, or on paper entered by an officer).
+        Submitted,
+        /// Said through the link that they will not answer.
+        Declined,
+    }
+);
+
+/// A trainee's invitation to answer a round.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Invitation {
+    /// Id.
+    pub id: InvitationId,
+    /// The round.
+    pub round_id: RoundId,
+    /// The trainee's enrolment.
+    pub enrollment_id: EnrollmentId,
+    /// The trainee's full name.
+    pub trainee_name: String,
+    /// The trainee's email, for sending the link.
+    pub trainee_email: Option<String>,
+    /// Whether it was answered.
+    pub status: InvitationStatus,
+    /// The personal link (a path on this server) while it can still be used: pending, in a round
+    /// that is not closed.
+    pub link: Option<String>,
+    /// The officer who entered a paper form for the trainee, by email.
+    pub entered_by: Option<String>,
+    /// When the current link was issued (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub issued_at: NaiveDateTime,
+    /// When it last changed (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    /// Increases with every change.
+    pub version: i32,
+}
+
+/// An invitation as stored, with the trainee's name and email.
+#[derive(Debug, Clone, Queryable)]
+struct InvitationRow {
+    id: InvitationId,
+    round_id: RoundId,
+    enrollment_id: EnrollmentId,
+    nonce: String,
+    status: InvitationStatus,
+    issued_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+    trainee_name: String,
+    trainee_email: Option<String>,
+    entered_by: Option<String>,
+}
+
+/// Filters for a round's invitations.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct InvitationFilters {
+    /// Only invitations in this state (`pending`: the links still to send or chase).
+    pub status: Option<InvitationStatus>,
+}
+
+/// A trainee's answers, sent through the link or entered by an officer from a paper form.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitAnswers {
+    /// The answers, by item key: a number for `scale` and `number` items, an option's `value`
+    /// for `single_choice`, a list of them for `multi_choice`, text, or `true`/`false`.
+    #[schema(value_type = Object, example = json!({"relevance": 5, "comments": "Rất bổ ích"}))]
+    pub answers: Answers,
+}
+
+/// Invitations with their trainee's name and email and the officer who entered a paper form.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn rows() -> _ {
+    let officer: diesel::dsl::Nullable<users::email> = users::email.nullable();
+    invitations::table
+        .inner_join(enrollments::table.inner_join(trainees::table))
+        .left_join(users::table)
+        .select((
+            invitations::id,
+            invitations::round_id,
+            invitations::enrollment_id,
+            invitations::nonce,
+            invitations::status,
+            invitations::issued_at,
+            invitations::updated_at,
+            invitations::version,
+            trainees::full_name,
+            trainees::email,
+            officer,
+        ))
+}
+
+impl InvitationRow {
+    fn shown(self, key: &LinkKey, round: &Round) -> ApiResult<Invitation> {
+        let usable = self.status == InvitationStatus::Pending && round.status != RoundStatus::Closed;
+        let link = if usable {
+            Some(links::path(&key.token(
+                self.round_id,
+                self.enrollment_id,
+                &self.nonce,
+            )?))
+        } else {
+            None
+        };
+        Ok(Invitation {
+            id: self.id,
+            round_id: self.round_id,
+            enrollment_id: self.enrollment_id,
+            trainee_name: self.trainee_name,
+            trainee_email: self.trainee_email,
+            status: self.status,
+            link,
+            entered_by: self.entered_by,
+            issued_at: self.issued_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
+    }
+}
+
+impl Invitation {
+    fn find_row(conn: &mut DbConnection, id: InvitationId) -> ApiResult<InvitationRow> {
+        rows()
+            .filter(invitations::id.eq(id))
+            .lookup::<InvitationRow>(conn)?
+            .ok_or_else(|| ApiError::not_found("invitation", id))
+    }
+
+    fn find_shown(conn: &mut DbConnection, id: InvitationId) -> ApiResult<Invitation> {
+        let row = Invitation::find_row(conn, id)?;
+        let round = Round::find(conn, row.round_id)?;
+        row.shown(&LinkKey::load(conn)?, &round)
+    }
+
+    /// A new link for a pending invitation whose link was lost; the old link stops working.
+    pub fn reissue(conn: &mut DbConnection, actor: &Actor, id: InvitationId) -> ApiResult<Invitation> {
+        let before = Invitation::find_shown(conn, id)?;
+        if before.status != InvitationStatus::Pending {
+            return Err(ApiError::conflict(
+                "invitation_used",
+                format!("invitation {id} is {}; its link is no longer needed", before.status),
+            ));
+        }
+        Round::find(conn, before.round_id)?.check_takes_answers()?;
+        let key = LinkKey::load(conn)?;
+        let nonce = links::nonce();
+        let token = key.token(before.round_id, before.enrollment_id, &nonce)?;
+        let now = crate::clock::now();
+        diesel::update(invitations::table.find(id))
+            .set((
+                invitations::nonce.eq(&nonce),
+                invitations::token_hash.eq(links::hash(&token)),
+                invitations::issued_at.eq(now),
+                invitations::updated_at.eq(now),
+                invitations::version.eq(before.version + 1),
+            ))
+            .execute(conn)?;
+        let after = Invitation::find_shown(conn, id)?;
+        audit::record(
+            conn,
+            actor,
+            Event::changed(Entity::Invitation, id.0, &before, &after).because("the link was re-issued"),
+        )?;
+        Ok(after)
+    }
+}
+
+/// Invite every seated trainee of `round`'s cohort who has no invitation yet.
+pub fn invite_seated(conn: &mut DbConnection, round: &Round) -> ApiResult<usize> {
+    let invited = invitations::table
+        .filter(invitations::round_id.eq(round.id))
+        .select(invitations::enrollment_id);
+    let seated: Vec<EnrollmentId> = enrollments::table
+        .filter(enrollments::cohort_id.eq(round.cohort_id))
+        .filter(enrollments::status.eq_any(SEATED))
+        .filter(enrollments::id.ne_all(invited))
+        .order(enrollments::id)
+        .select(enrollments::id)
+        .load(conn)?;
+    let key = LinkKey::load(conn)?;
+    for enrollment in &seated {
+        invite(conn, &key, round, *enrollment)?;
+    }
+    Ok(seated.len())
+}
+
+/// Invite a trainee who has just taken a seat in `cohort` to the open rounds it answers.
+pub fn invite_late(conn: &mut DbConnection, cohort: CohortId, enrollment: EnrollmentId) -> ApiResult<()> {
+    let open: Vec<Round> = evaluation_rounds::table
+        .filter(evaluation_rounds::cohort_id.eq(cohort))
+        .filter(evaluation_rounds::status.eq(RoundStatus::Open))
+        .filter(evaluation_rounds::respondent.eq(Respondent::Trainee))
+        .load(conn)?;
+    if open.is_empty() {
+        return Ok(());
+    }
+    let key = LinkKey::load(conn)?;
+    for round in &open {
+        let already: Option<InvitationId> = invitations::table
+            .filter(invitations::round_id.eq(round.id))
+            .filter(invitations::enrollment_id.eq(enrollment))
+            .select(invitations::id)
+            .lookup(conn)?;
+        if already.is_none() {
+            invite(conn, &key, round, enrollment)?;
+        }
+    }
+    Ok(())
+}
+
+/// Not audited one by one: an invitation follows from an audited change (the round's opening,
+/// the enrolment's seat), and holds nothing anyone chose.
+fn invite(conn: &mut DbConnection, key: &LinkKey, round: &Round, enrollment: EnrollmentId) -> ApiResult<()> {
+    let nonce = links::nonce();
+    let token = key.token(round.id, enrollment, &nonce)?;
+    let now = crate::clock::now();
+    diesel::insert_into(invitations::table)
+        .values((
+            invitations::round_id.eq(round.id),
+            invitations::enrollment_id.eq(enrollment),
+            invitations::token_hash.eq(links::hash(&token)),
+            invitations::nonce.eq(&nonce),
+            invitations::status.eq(InvitationStatus::Pending),
+            invitations::issued_at.eq(now),
+            invitations::created_at.eq(now),
+            invitations::updated_at.eq(now),
+            invitations::version.eq(1),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+impl List for Invitation {
+    const NOUNS: &'static str = "invitations";
+    type Filters = InvitationFilters;
+    type Parent = RoundId;
+
+    /// In enrolment order, each pending one with its link.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        round: RoundId,
+        filters: InvitationFilters,
+        paging: Paging,
+    ) -> ApiResult<Slice<Invitation>> {
+        let round = Round::find_visible(conn, caller, round)?;
+        let query = || {
+            let mut query = rows().into_boxed().filter(invitations::round_id.eq(round.id));
+            if let Some(status) = filters.status {
+                query = query.filter(invitations::status.eq(status));
+            }
+            query
+        };
+        let keys = Keyset::by(list::ascending("id", invitations::id, |r: &InvitationRow| r.id));
+        let key = LinkKey::load(conn)?;
+        list::page(conn, query, &keys, &paging)?
+            .try_with(|rows| rows.into_iter().map(|r| r.shown(&key, &round)).collect())
+    }
+}
+
+/// What a trainee sees through a link: the questionnaire in one language, with the programme's
+/// and cohort's titles and nothing else about the training or about anyone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Questionnaire {
+    /// The programme's title.
+    pub program_title: String,
+    /// The cohort's name.
+    pub cohort_name: String,
+    /// The round's title.
+    pub round_title: String,
+    /// Whether the answers will be anonymous.
+    pub anonymous: bool,
+    /// The language shown: `vi` or `en`.
+    pub language: String,
+    /// The questionnaire's title.
+    pub title: String,
+    /// Its questions, in order.
+    pub items: Vec<ShownItem>,
+}
+
+/// A question as a trainee sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShownItem {
+    /// What to send the answer under.
+    pub key: String,
+    /// The question.
+    pub prompt: String,
+    /// What kind of answer it takes.
+    pub kind: crate::instruments::ItemKind,
+    /// Whether an answer must be given.
+    pub required: bool,
+    /// For a scale: lowest value.
+    pub min: Option<i32>,
+    /// For a scale: highest value.
+    pub max: Option<i32>,
+    /// For a scale: what the lowest value means.
+    pub min_label: Option<String>,
+    /// For a scale: what the highest value means.
+    pub max_label: Option<String>,
+    /// For a choice: the options, value → label.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+}
+
+fn shown_item(item: &Item, vietnamese: bool) -> ShownItem {
+    let pick = |en: &str, vi: &str| if vietnamese { vi.to_owned() } else { en.to_owned() };
+    let scale = item.scale.as_ref();
+    ShownItem {
+        key: item.key.clone(),
+        prompt: pick(&item.prompt, &item.prompt_vi),
+        kind: item.kind,
+        required: item.required,
+        min: scale.map(|s| s.min),
+        max: scale.map(|s| s.max),
+        min_label: scale.and_then(|s| {
+            if vietnamese {
+                s.min_label_vi.clone()
+            } else {
+                s.min_label.clone()
+            }
+        }),
+        max_label: scale.and_then(|s| {
+            if vietnamese {
+                s.max_label_vi.clone()
+            } else {
+                s.max_label.clone()
+            }
+        }),
+        options: item
+            .options
+            .iter()
+            .map(|o| (o.value.clone(), pick(&o.label, &o.label_vi)))
+            .collect(),
+    }
+}
+
+/// The pending invitation a token opens, in a round that takes answers now; 404 for any token
+/// that is unknown, used, or whose round is closed (a link never says which).
+fn by_token(conn: &mut DbConnection, token: &str) -> ApiResult<(InvitationRow, Round)> {
+    let gone = || {
+        ApiError::NotFound("this link is not valid: it was already used, replaced, or its round has closed".to_owned())
+    };
+    let id: InvitationId = invitations::table
+        .filter(invitations::token_hash.eq(links::hash(token)))
+        .filter(invitations::status.eq(InvitationStatus::Pending))
+        .select(invitations::id)
+        .lookup(conn)?
+        .ok_or_else(gone)?;
+    let row = Invitation::find_row(conn, id)?;
+    let round = Round::find(conn, row.round_id)?;
+    if !round.takes_answers(crate::clock::now()) {
+        return Err(gone());
+    }
+    Ok((row, round))
+}
+
+/// The questionnaire a link opens, in Vietnamese unless `english`.
+pub fn questionnaire(conn: &mut DbConnection, token: &str, english: bool) -> ApiResult<Questionnaire> {
+    let (_, round) = by_token(conn, token)?;
+    let instrument = round.instrument(conn)?;
+    let (title_en, title_vi, cohort_name): (String, Option<String>, String) = cohorts::table
+        .inner_join(programs::table)
+        .filter(cohorts::id.eq(round.cohort_id))
+        .select((programs::title, programs::title_vi, cohorts::name))
+        .first(conn)?;
+    let vietnamese = !english;
+    let program_title = if vietnamese {
+        title_vi.unwrap_or(title_en)
+    } else {
+        title_en
+    };
+    Ok(Questionnaire {
+        program_title,
+        cohort_name,
+        round_title: round.title.clone(),
+        anonymous: round.anonymity == Anonymity::Anonymous,
+        language: if vietnamese { "vi" } else { "en" }.to_owned(),
+        title: if vietnamese {
+            instrument.title_vi.clone()
+        } else {
+            instrument.title.clone()
+        },
+        items: instrument.items.iter().map(|i| shown_item(i, vietnamese)).collect(),
+    })
+}
+
+/// Record a trainee's answers through their link; the link then stops working.
+pub fn submit_by_link(conn: &mut DbConnection, token: &str, answers: Answers) -> ApiResult<()> {
+    let (row, round) = by_token(conn, token)?;
+    let actor = Actor {
+        name: "trainee link".to_owned(),
+        request_id: None,
+    };
+    record_answers(conn, &actor, None, row, &round, answers)
+}
+
+/// Record that a trainee will not answer; the link then stops working.
+pub fn decline_by_link(conn: &mut DbConnection, token: &str) -> ApiResult<()> {
+    let (row, round) = by_token(conn, token)?;
+    let actor = Actor {
+        name: "trainee link".to_owned(),
+        request_id: None,
+    };
+    mark(conn, &actor, &row, &round, InvitationStatus::Declined, None)
+}
+
+/// Enter a trainee's paper form: the invitation is marked as entered by the officer.
+pub fn enter_paper_form(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    officer: UserId,
+    id: InvitationId,
+    answers: Answers,
+) -> ApiResult<Invitation> {
+    let row = Invitation::find_row(conn, id)?;
+    if row.status != InvitationStatus::Pending {
+        return Err(ApiError::conflict(
+            "invitation_used",
+            format!("invitation {id} is already {}; its answers are recorded", row.status),
+        ));
+    }
+    let round = Round::find(conn, row.round_id)?;
+    round.check_takes_answers()?;
+    record_answers(conn, actor, Some(officer), row, &round, answers)?;
+    Invitation::find_shown(conn, id)
+}
+
+fn record_answers(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    officer: Option<UserId>,
+    row: InvitationRow,
+    round: &Round,
+    answers: Answers,
+) -> ApiResult<()> {
+    let instrument: Instrument = round.instrument(conn)?;
+    crate::responses::check(&instrument, &answers)?;
+    let anonymous = round.anonymity == Anonymity::Anonymous;
+    crate::responses::Response::store_new(
+        conn,
+        actor,
+        round,
+        (!anonymous).then_some(row.enrollment_id),
+        (!anonymous).then_some(officer).flatten(),
+        &answers,
+    )?;
+    mark(conn, actor, &row, round, InvitationStatus::Submitted, officer)
+}
+
+/// Record that an invitation was answered or declined. In an anonymous round its time is kept
+/// as it was and no audit event is written: with no moment recorded for any trainee's answer,
+/// the order answers arrived in cannot be matched to the order of anything else.
+fn mark(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    row: &InvitationRow,
+    round: &Round,
+    status: InvitationStatus,
+    officer: Option<UserId>,
+) -> ApiResult<()> {
+    let anonymous = round.anonymity == Anonymity::Anonymous;
+    let now = if anonymous { row.updated_at } else { crate::clock::now() };
+    let updated = diesel::update(
+        invitations::table
+            .find(row.id)
+            .filter(invitations::status.eq(InvitationStatus::Pending)),
+    )
+    .set((
+        invitations::status.eq(status),
+        invitations::entered_by.eq(officer),
+        invitations::updated_at.eq(now),
+        invitations::version.eq(row.version + 1),
+    ))
+    .execute(conn)?;
+    if updated != 1 {
+        // Two submissions through one link raced: the first won.
+        return Err(ApiError::NotFound(
+            "this link is not valid: it was already used".to_owned(),
+        ));
+    }
+    if anonymous {
+        return Ok(());
+    }
+    let (from, to) = (row.status.as_str(), status.as_str());
+    audit::record(
+        conn,
+        actor,
+        Event::changed(
+            Entity::Invitation,
+            row.id.0,
+            &serde_json::json!({"status": from}),
+            &serde_json::json!({"status": to}),
+        ),
+    )
+}

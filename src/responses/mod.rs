@@ -1,0 +1,399 @@
+//! Responses: what was answered in a round. A partner's (or an officer's) assessment of a
+//! trainee is recorded here directly, one per trainee per round, and may be amended with
+//! `If-Match` until the round closes; trainees' answers arrive through their invitations
+//! ([`crate::invitations`]).
+//!
+//! In an anonymous round a response names no enrolment and no officer, has a random id, and
+//! carries the round's creation time instead of its own: nothing in the row leads back to a
+//! person or to the moment an invitation was used. Such responses are not audited one by one
+//! (an audit event would carry the time); the invitation records that the trainee took part.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::access::Caller;
+use crate::audit::{self, Actor, Entity, Event};
+use crate::cohorts::Cohort;
+use crate::db::{DbConnection, Lookup};
+use crate::enrollments::SEATED;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{EnrollmentId, ResponseId, RoundId, UserId};
+use crate::instruments::{Answers, Instrument};
+use crate::resource::list::{self, Keyset, Paging, Slice};
+use crate::resource::{Change, Create, List, Record};
+use crate::rounds::{Anonymity, Respondent, Round};
+use crate::schema::{cohorts, enrollments, program_partners, responses, trainees, users};
+use crate::users::Role;
+
+/// Answers to a round.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Response {
+    /// Id.
+    pub id: ResponseId,
+    /// The round.
+    pub round_id: RoundId,
+    /// The enrolment answered about (an assessment) or by (a trainee); none in an anonymous round.
+    pub enrollment_id: Option<EnrollmentId>,
+    /// That trainee's full name.
+    pub trainee_name: Option<String>,
+    /// The answers, by item key.
+    #[schema(value_type = Object)]
+    pub answers: Answers,
+    /// Who recorded it (a liaison or officer, or an officer entering a paper form), by email;
+    /// none for a trainee's own answers and in an anonymous round.
+    pub entered_by: Option<String>,
+    /// When it was recorded (UTC); in an anonymous round, when the round was created.
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    /// When it last changed (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    /// Increases with every change; send it back in `If-Match`.
+    pub version: i32,
+}
+
+#[derive(Debug, Queryable)]
+struct ResponseRow {
+    id: ResponseId,
+    round_id: RoundId,
+    enrollment_id: Option<EnrollmentId>,
+    answers: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+    trainee_name: Option<String>,
+    entered_by: Option<String>,
+}
+
+impl TryFrom<ResponseRow> for Response {
+    type Error = ApiError;
+    fn try_from(row: ResponseRow) -> ApiResult<Response> {
+        Ok(Response {
+            id: row.id,
+            round_id: row.round_id,
+            enrollment_id: row.enrollment_id,
+            trainee_name: row.trainee_name,
+            answers: serde_json::from_str(&row.answers).map_err(ApiError::internal)?,
+            entered_by: row.entered_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        })
+    }
+}
+
+#[diesel::dsl::auto_type(no_type_alias)]
+fn rows() -> _ {
+    let trainee: diesel::dsl::Nullable<trainees::full_name> = trainees::full_name.nullable();
+    let officer: diesel::dsl::Nullable<users::email> = users::email.nullable();
+    responses::table
+        .left_join(enrollments::table.inner_join(trainees::table))
+        .left_join(users::table)
+        .select((
+            responses::id,
+            responses::round_id,
+            responses::enrollment_id,
+            responses::answers,
+            responses::created_at,
+            responses::updated_at,
+            responses::version,
+            trainee,
+            officer,
+        ))
+}
+
+/// A partner's or officer's assessment of one trainee.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateResponse {
+    /// The trainee's enrolment in the round's cohort (seated).
+    pub enrollment_id: EnrollmentId,
+    /// The answers, by item key.
+    #[schema(value_type = Object, example = json!({"initiative": 4, "comments": "Chủ động, sáng tạo"}))]
+    pub answers: Answers,
+}
+
+/// An amended assessment: the answers as a whole.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateResponse {
+    /// The answers, by item key.
+    #[schema(value_type = Object)]
+    pub answers: Answers,
+}
+
+/// Filters for a round's responses.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ResponseFilters {
+    /// Only the response about or by this enrolment.
+    pub enrollment_id: Option<EnrollmentId>,
+}
+
+/// 422 naming every bad answer.
+pub fn check(instrument: &Instrument, answers: &Answers) -> ApiResult<()> {
+    let errors = crate::instruments::items::check_answers(&instrument.items, answers);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// A random positive id, so that ids say nothing of the order answers arrived in.
+fn random_id() -> ResponseId {
+    let mut bytes = [0u8; 8];
+    #[expect(clippy::expect_used, reason = "no safe way to continue without randomness")]
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    // 53 bits: positive, and exact in every JSON client's numbers.
+    ResponseId(i64::from_le_bytes(bytes) & ((1 << 53) - 1))
+}
+
+impl Response {
+    /// Store new answers to `round` (already checked), about or by `enrollment` (none: anonymous),
+    /// recorded by `officer`. An identified response is audited; an anonymous one is not.
+    pub fn store_new(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        round: &Round,
+        enrollment: Option<EnrollmentId>,
+        officer: Option<UserId>,
+        answers: &Answers,
+    ) -> ApiResult<Response> {
+        let anonymous = round.anonymity == Anonymity::Anonymous;
+        let at = if anonymous {
+            round.created_at
+        } else {
+            crate::clock::now()
+        };
+        let answers_json = serde_json::to_string(answers).map_err(ApiError::internal)?;
+        let id = random_id();
+        diesel::insert_into(responses::table)
+            .values((
+                responses::id.eq(id),
+                responses::round_id.eq(round.id),
+                responses::enrollment_id.eq(enrollment),
+                responses::answers.eq(answers_json),
+                responses::entered_by.eq(officer),
+                responses::created_at.eq(at),
+                responses::updated_at.eq(at),
+                responses::version.eq(1),
+            ))
+            .execute(conn)
+            .map_err(|e| {
+                ApiError::from(e).naming_duplicate(|| {
+                    format!(
+                        "round {} already has a response for enrolment {}; amend it with PATCH",
+                        round.id,
+                        enrollment.map_or(0, |e| e.0)
+                    )
+                })
+            })?;
+        let response = Response::find(conn, id)?;
+        if !anonymous {
+            audit::record(conn, actor, Event::created(Entity::Response, id.0, &response))?;
+        }
+        Ok(response)
+    }
+}
+
+impl Record for Response {
+    type Key = ResponseId;
+    const ENTITY: Entity = Entity::Response;
+    const NOUN: &'static str = "response";
+    crate::resource::keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: ResponseId) -> ApiResult<Response> {
+        rows()
+            .filter(responses::id.eq(id))
+            .lookup::<ResponseRow>(conn)?
+            .ok_or_else(|| ApiError::not_found("response", id))?
+            .try_into()
+    }
+
+    /// A liaison sees the assessments of rounds its partner answers, in its partner's cohorts.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: ResponseId) -> ApiResult<Response> {
+        let response = Response::find(conn, id)?;
+        if caller.liaison_partner().is_some() {
+            let round = Round::find_visible(conn, caller, response.round_id)
+                .map_err(|_| ApiError::not_found("response", id))?;
+            if round.respondent != Respondent::Partner {
+                return Err(ApiError::not_found("response", id));
+            }
+        }
+        Ok(response)
+    }
+}
+
+impl Create for Response {
+    type New = CreateResponse;
+    type Parent = RoundId;
+    const CREATED: &'static str = "Recorded";
+
+    fn insert(_: &mut DbConnection, _: RoundId, _: CreateResponse) -> ApiResult<Response> {
+        Err(ApiError::internal(anyhow::anyhow!(
+            "an assessment is recorded for a caller: use insert_for"
+        )))
+    }
+
+    /// An assessment of a seated trainee of the round's cohort, by a liaison of a partner taking
+    /// part in the programme (rounds partners answer) or by an officer. Trainees' answers come
+    /// through their links, or as paper forms entered against their invitations.
+    fn insert_for(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        round: RoundId,
+        new: CreateResponse,
+    ) -> ApiResult<Response> {
+        let round = Round::find_visible(conn, caller, round)?;
+        match (round.respondent, caller.role) {
+            (Respondent::Trainee, _) => {
+                return Err(ApiError::conflict(
+                    "answered_by_trainees",
+                    format!(
+                        "trainees answer round {} through their links; enter a paper form with POST /api/v1/invitations/{{id}}/paper-form",
+                        round.id
+                    ),
+                ));
+            }
+            (Respondent::Officer, Role::Liaison) => return Err(ApiError::not_found("round", round.id)),
+            (Respondent::Partner, Role::Liaison) => {
+                let partner = caller.liaison_partner();
+                let takes_part: bool = diesel::select(diesel::dsl::exists(
+                    program_partners::table
+                        .inner_join(cohorts::table.on(cohorts::program_id.eq(program_partners::program_id)))
+                        .filter(cohorts::id.eq(round.cohort_id))
+                        .filter(program_partners::partner_id.nullable().eq(partner)),
+                ))
+                .get_result(conn)?;
+                if !takes_part {
+                    return Err(ApiError::not_found("round", round.id));
+                }
+            }
+            _ => {}
+        }
+        round.check_takes_answers()?;
+        let seated: Option<EnrollmentId> = enrollments::table
+            .filter(enrollments::id.eq(new.enrollment_id))
+            .filter(enrollments::cohort_id.eq(round.cohort_id))
+            .filter(enrollments::status.eq_any(SEATED))
+            .select(enrollments::id)
+            .lookup(conn)?;
+        if seated.is_none() {
+            return Err(ApiError::invalid(
+                "enrollment_id",
+                "not_seated",
+                format!(
+                    "enrolment {} is not a seated trainee of cohort {}",
+                    new.enrollment_id, round.cohort_id
+                ),
+            ));
+        }
+        check(&round.instrument(conn)?, &new.answers)?;
+        // Audited by resource::create_for, as every create is.
+        store_identified(conn, &round, new.enrollment_id, caller.id, &new.answers)
+    }
+}
+
+/// An identified response, not audited (the create sequence audits it).
+fn store_identified(
+    conn: &mut DbConnection,
+    round: &Round,
+    enrollment: EnrollmentId,
+    by: UserId,
+    answers: &Answers,
+) -> ApiResult<Response> {
+    let now = crate::clock::now();
+    let id = random_id();
+    diesel::insert_into(responses::table)
+        .values((
+            responses::id.eq(id),
+            responses::round_id.eq(round.id),
+            responses::enrollment_id.eq(Some(enrollment)),
+            responses::answers.eq(serde_json::to_string(answers).map_err(ApiError::internal)?),
+            responses::entered_by.eq(Some(by)),
+            responses::created_at.eq(now),
+            responses::updated_at.eq(now),
+            responses::version.eq(1),
+        ))
+        .execute(conn)
+        .map_err(|e| {
+            ApiError::from(e).naming_duplicate(|| {
+                format!(
+                    "trainee enrolment {enrollment} is already assessed in round {}; amend that response with PATCH",
+                    round.id
+                )
+            })
+        })?;
+    Response::find(conn, id)
+}
+
+impl Change for Response {
+    type Change = UpdateResponse;
+
+    fn patched(&self, conn: &mut DbConnection, change: UpdateResponse) -> ApiResult<Response> {
+        let round = Round::find(conn, self.round_id)?;
+        if round.respondent == Respondent::Trainee {
+            return Err(ApiError::conflict(
+                "answered_by_trainees",
+                "a trainee's submitted answers are kept as given",
+            ));
+        }
+        round.check_takes_answers()?;
+        check(&round.instrument(conn)?, &change.answers)?;
+        Ok(Response {
+            answers: change.answers,
+            ..self.clone()
+        })
+    }
+
+    fn store(&self, conn: &mut DbConnection, current: &Response) -> ApiResult<Option<Response>> {
+        let updated = diesel::update(
+            responses::table
+                .find(self.id)
+                .filter(responses::version.eq(current.version)),
+        )
+        .set((
+            responses::answers.eq(serde_json::to_string(&self.answers).map_err(ApiError::internal)?),
+            responses::updated_at.eq(self.updated_at),
+            responses::version.eq(self.version),
+        ))
+        .execute(conn)?;
+        Ok((updated == 1).then(|| self.clone()))
+    }
+}
+
+impl List for Response {
+    const NOUNS: &'static str = "responses";
+    type Filters = ResponseFilters;
+    type Parent = RoundId;
+
+    /// By id (random: the order says nothing of when answers arrived).
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        round: RoundId,
+        filters: ResponseFilters,
+        paging: Paging,
+    ) -> ApiResult<Slice<Response>> {
+        let round = Round::find_visible(conn, caller, round)?;
+        if caller.liaison_partner().is_some() && round.respondent != Respondent::Partner {
+            return Err(ApiError::not_found("round", round.id));
+        }
+        Cohort::find_visible(conn, caller, round.cohort_id)?;
+        let query = || {
+            let mut query = rows().into_boxed().filter(responses::round_id.eq(round.id));
+            if let Some(enrollment) = filters.enrollment_id {
+                query = query.filter(responses::enrollment_id.eq(enrollment));
+            }
+            query
+        };
+        let keys = Keyset::by(list::ascending("id", responses::id, |r: &ResponseRow| r.id));
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(Response::try_from).collect())
+    }
+}

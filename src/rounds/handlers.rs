@@ -1,0 +1,37 @@
+//! `GET /api/v1/rounds/{id}/results`: a round's figures.
+
+use actix_web::{HttpResponse, get, web};
+
+use super::results::{self, RoundResults};
+use crate::auth::{Auth, Readers};
+use crate::config::EvaluationConfig;
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::ids::RoundId;
+
+/// The results of a round: per item and per dimension the count, mean, median, distribution and
+/// top-two-box share; the response rate; the text answers (never with names in an anonymous
+/// round). An anonymous round with fewer answers than `TPMS_MIN_ANONYMOUS_GROUP` (5) shows no
+/// figures at all (`withheld: true`).
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer_auth" = ["admin", "officer", "reporter"])),
+    params(RoundId),
+    responses((status = 200, description = "The results", body = RoundResults), crate::openapi::ReadErrors)
+)]
+#[get("/rounds/{id}/results")]
+pub async fn round_results(
+    auth: Auth<Readers>,
+    db: web::Data<Db>,
+    settings: web::Data<EvaluationConfig>,
+    id: web::Path<RoundId>,
+) -> ApiResult<HttpResponse> {
+    let (id, min_group) = (id.into_inner(), settings.min_anonymous_group);
+    let results = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            results::results(conn, &signed.caller, id, min_group)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(results))
+}

@@ -1,0 +1,492 @@
+//! Evaluation rounds: a cohort's trainees rate the course or a session, or its partner's liaison
+//! (or an officer) assesses each trainee, with one published questionnaire revision.
+//!
+//! ```text
+//! draft ─> open ─> closed     opening a round that trainees answer invites every seated
+//!                             trainee (a single-use link each); a trainee seated later is
+//!                             invited when the seat is taken; closing expires the links
+//! ```
+
+pub mod handlers;
+mod input;
+pub mod results;
+
+pub use input::{CreateRound, RoundFilters, UpdateRound};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::access::Caller;
+use crate::audit::{Actor, Entity};
+use crate::cohorts::{Cohort, illegal_transition};
+use crate::db::{DbConnection, Lookup};
+use crate::enrollments::SEATED;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{CohortId, InstrumentId, RoundId, SessionId, text_enum};
+use crate::instruments::{Instrument, InstrumentStatus, Purpose};
+use crate::resource::list::{self, Keyset, Paging, Slice};
+use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::schema::{enrollments, evaluation_rounds, invitations, responses, sessions};
+
+text_enum!(
+    /// What a round is about.
+    Subject {
+        /// The cohort as a course.
+        Course,
+        /// One session of the cohort.
+        Session,
+        /// Each trainee (an assessment: one response per trainee).
+        Trainee,
+    }
+);
+
+text_enum!(
+    /// Who answers a round.
+    Respondent {
+        /// The cohort's trainees, through their links.
+        Trainee,
+        /// A liaison of a partner taking part in the programme (or an officer for it).
+        Partner,
+        /// The training department's officers.
+        Officer,
+    }
+);
+
+text_enum!(
+    /// When in the training a round is asked.
+    Wave {
+        /// Before the course (a baseline).
+        Pre,
+        /// At or after its end.
+        Post,
+        /// Months after return.
+        FollowUp,
+    }
+);
+
+text_enum!(
+    /// Whether answers name who gave them.
+    Anonymity {
+        /// Each answer is tied to the trainee's enrolment.
+        Identified,
+        /// No answer can be tied to anyone, by anyone; who took part is still known, so the
+        /// response rate is.
+        Anonymous,
+    }
+);
+
+#[expect(
+    clippy::derivable_impls,
+    reason = "text_enum! derives no Default to mark a variant with"
+)]
+impl Default for Anonymity {
+    fn default() -> Self {
+        Anonymity::Identified
+    }
+}
+
+text_enum!(
+    /// Where a round stands.
+    RoundStatus {
+        /// Being prepared.
+        Draft,
+        /// Taking answers.
+        Open,
+        /// Finished: no answer is taken or changed.
+        Closed,
+    }
+);
+
+impl RoundStatus {
+    /// The states this one may move to.
+    pub fn next(self) -> &'static [RoundStatus] {
+        match self {
+            RoundStatus::Draft => &[RoundStatus::Open],
+            RoundStatus::Open => &[RoundStatus::Closed],
+            RoundStatus::Closed => &[],
+        }
+    }
+}
+
+/// An evaluation round of a cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, Queryable)]
+pub struct Round {
+    /// Id.
+    pub id: RoundId,
+    /// The cohort.
+    pub cohort_id: CohortId,
+    /// The questionnaire revision it asks.
+    pub instrument_id: InstrumentId,
+    /// A title for people.
+    pub title: String,
+    /// What it is about.
+    pub subject: Subject,
+    /// For `subject: session`, the session.
+    pub session_id: Option<SessionId>,
+    /// Who answers.
+    pub respondent: Respondent,
+    /// When in the training it is asked.
+    pub wave: Wave,
+    /// Whether answers name who gave them.
+    pub anonymity: Anonymity,
+    /// Where it stands.
+    pub status: RoundStatus,
+    /// When answers start to be taken (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub opens_at: Option<NaiveDateTime>,
+    /// When answers stop being taken and links expire (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closes_at: Option<NaiveDateTime>,
+    /// When it was created (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    /// When it last changed (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    /// Increases with every change; send it back in `If-Match`.
+    pub version: i32,
+}
+
+impl Round {
+    /// Whether answers are taken now: open, and inside its times.
+    pub fn takes_answers(&self, now: NaiveDateTime) -> bool {
+        self.status == RoundStatus::Open
+            && self.opens_at.is_none_or(|at| at <= now)
+            && self.closes_at.is_none_or(|at| now < at)
+    }
+
+    /// 409 `round_closed` unless answers are taken now.
+    pub fn check_takes_answers(&self) -> ApiResult<()> {
+        if self.takes_answers(crate::clock::now()) {
+            return Ok(());
+        }
+        let why = match (self.status, self.opens_at) {
+            (RoundStatus::Draft, _) => "has not been opened yet".to_owned(),
+            (RoundStatus::Open, Some(at)) if crate::clock::now() < at => {
+                format!("opens at {}Z", at.format("%Y-%m-%dT%H:%M:%S"))
+            }
+            _ => "is closed".to_owned(),
+        };
+        Err(ApiError::conflict(
+            "round_closed",
+            format!(
+                "round {} ({}) {why}; no answer can be recorded or changed",
+                self.id, self.title
+            ),
+        ))
+    }
+
+    /// The questionnaire it asks.
+    pub fn instrument(&self, conn: &mut DbConnection) -> ApiResult<Instrument> {
+        Instrument::find(conn, self.instrument_id)
+    }
+
+    /// Checks that hold whatever changed: the questionnaire suits the respondents, anonymity
+    /// only for trainees' answers, the session belongs to the cohort, the times are in order.
+    fn check(&self, conn: &mut DbConnection, instrument_changed: bool) -> ApiResult<()> {
+        let instrument = Instrument::find(conn, self.instrument_id).map_err(|_| {
+            ApiError::invalid(
+                "instrument_id",
+                "not_found",
+                format!("there is no questionnaire {}", self.instrument_id),
+            )
+        })?;
+        if instrument_changed && instrument.status != InstrumentStatus::Published {
+            return Err(ApiError::invalid(
+                "instrument_id",
+                "not_published",
+                format!(
+                    "questionnaire {} revision {} is {}; a round asks a published revision",
+                    instrument.code, instrument.revision, instrument.status
+                ),
+            ));
+        }
+        let assessing = self.respondent != Respondent::Trainee;
+        if assessing != (self.subject == Subject::Trainee) {
+            return Err(ApiError::invalid(
+                "subject",
+                "mismatch",
+                "partners and officers answer about each trainee (subject: trainee); trainees about the course or a session",
+            ));
+        }
+        if assessing != (instrument.purpose == Purpose::Assessment) {
+            return Err(ApiError::invalid(
+                "instrument_id",
+                "wrong_purpose",
+                format!(
+                    "questionnaire {} is for {}; partners and officers answer assessment questionnaires, trainees the others",
+                    instrument.code, instrument.purpose
+                ),
+            ));
+        }
+        if self.anonymity == Anonymity::Anonymous && assessing {
+            return Err(ApiError::invalid(
+                "anonymity",
+                "not_allowed",
+                "only a round that trainees answer can be anonymous",
+            ));
+        }
+        match (self.subject, self.session_id) {
+            (Subject::Session, None) => {
+                return Err(ApiError::invalid(
+                    "session_id",
+                    "required",
+                    "a round about a session names it",
+                ));
+            }
+            (Subject::Session, Some(session)) => {
+                let ours = sessions::table
+                    .filter(sessions::id.eq(session))
+                    .filter(sessions::cohort_id.eq(self.cohort_id))
+                    .select(sessions::id)
+                    .lookup::<SessionId>(conn)?;
+                if ours.is_none() {
+                    return Err(ApiError::invalid(
+                        "session_id",
+                        "not_in_cohort",
+                        format!("session {session} is not a session of cohort {}", self.cohort_id),
+                    ));
+                }
+            }
+            (_, Some(_)) => {
+                return Err(ApiError::invalid(
+                    "session_id",
+                    "not_allowed",
+                    "only a round about a session names one",
+                ));
+            }
+            (_, None) => {}
+        }
+        if let (Some(opens), Some(closes)) = (self.opens_at, self.closes_at)
+            && closes <= opens
+        {
+            return Err(ApiError::invalid(
+                "closes_at",
+                "before_opens_at",
+                "must be after opens_at",
+            ));
+        }
+        Ok(())
+    }
+
+    /// How many trainees hold a seat in the round's cohort.
+    fn seated(conn: &mut DbConnection, cohort: CohortId) -> ApiResult<i64> {
+        Ok(enrollments::table
+            .filter(enrollments::cohort_id.eq(cohort))
+            .filter(enrollments::status.eq_any(SEATED))
+            .count()
+            .get_result(conn)?)
+    }
+}
+
+impl Record for Round {
+    type Key = RoundId;
+    const ENTITY: Entity = Entity::EvaluationRound;
+    const NOUN: &'static str = "round";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: RoundId) -> ApiResult<Round> {
+        evaluation_rounds::table
+            .find(id)
+            .lookup(conn)?
+            .ok_or_else(|| ApiError::not_found("round", id))
+    }
+
+    /// A liaison sees the rounds of its partner's cohorts.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: RoundId) -> ApiResult<Round> {
+        let round = Round::find(conn, id)?;
+        if caller.liaison_partner().is_some() && Cohort::find_visible(conn, caller, round.cohort_id).is_err() {
+            return Err(ApiError::not_found("round", id));
+        }
+        Ok(round)
+    }
+}
+
+impl Create for Round {
+    type New = CreateRound;
+    type Parent = CohortId;
+    const CREATED: &'static str = "Created, as a draft";
+
+    fn insert(conn: &mut DbConnection, cohort: CohortId, new: CreateRound) -> ApiResult<Round> {
+        Cohort::find(conn, cohort)?;
+        let now = crate::clock::now();
+        let draft = Round {
+            id: RoundId(0),
+            cohort_id: cohort,
+            instrument_id: new.instrument_id,
+            title: new.title,
+            subject: new.subject,
+            session_id: new.session_id,
+            respondent: new.respondent,
+            wave: new.wave,
+            anonymity: new.anonymity,
+            status: RoundStatus::Draft,
+            opens_at: new.opens_at.as_ref().map(crate::clock::utc),
+            closes_at: new.closes_at.as_ref().map(crate::clock::utc),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        draft.check(conn, true)?;
+        Ok(diesel::insert_into(evaluation_rounds::table)
+            .values((
+                evaluation_rounds::cohort_id.eq(draft.cohort_id),
+                evaluation_rounds::instrument_id.eq(draft.instrument_id),
+                evaluation_rounds::title.eq(&draft.title),
+                evaluation_rounds::subject.eq(draft.subject),
+                evaluation_rounds::session_id.eq(draft.session_id),
+                evaluation_rounds::respondent.eq(draft.respondent),
+                evaluation_rounds::wave.eq(draft.wave),
+                evaluation_rounds::anonymity.eq(draft.anonymity),
+                evaluation_rounds::status.eq(draft.status),
+                evaluation_rounds::opens_at.eq(draft.opens_at),
+                evaluation_rounds::closes_at.eq(draft.closes_at),
+                evaluation_rounds::created_at.eq(now),
+                evaluation_rounds::updated_at.eq(now),
+                evaluation_rounds::version.eq(1),
+            ))
+            .returning(evaluation_rounds::all_columns)
+            .get_result(conn)?)
+    }
+}
+
+impl Change for Round {
+    type Change = UpdateRound;
+
+    fn patched(&self, conn: &mut DbConnection, change: UpdateRound) -> ApiResult<Round> {
+        let mut next = self.clone();
+        let frozen = change.instrument_id.is_some() || change.anonymity.is_some();
+        if frozen && self.status != RoundStatus::Draft {
+            return Err(ApiError::conflict(
+                "round_started",
+                format!(
+                    "round {} is {}; its questionnaire and anonymity change only while it is a draft",
+                    self.id, self.status
+                ),
+            ));
+        }
+        next.title = change.title.unwrap_or(next.title);
+        next.instrument_id = change.instrument_id.unwrap_or(next.instrument_id);
+        next.anonymity = change.anonymity.unwrap_or(next.anonymity);
+        if let Some(opens) = change.opens_at {
+            next.opens_at = opens.as_ref().map(crate::clock::utc);
+        }
+        if let Some(closes) = change.closes_at {
+            next.closes_at = closes.as_ref().map(crate::clock::utc);
+        }
+        if let Some(status) = change.status
+            && status != self.status
+        {
+            if !self.status.next().contains(&status) {
+                return Err(illegal_transition(
+                    &format!("round {}", self.id),
+                    self.status,
+                    status,
+                    self.status.next(),
+                ));
+            }
+            if status == RoundStatus::Open
+                && self.respondent == Respondent::Trainee
+                && Round::seated(conn, self.cohort_id)? == 0
+            {
+                return Err(ApiError::conflict(
+                    "no_trainees",
+                    format!(
+                        "cohort {} has no seated trainee to invite; enrol trainees first",
+                        self.cohort_id
+                    ),
+                ));
+            }
+            next.status = status;
+        }
+        next.check(conn, next.instrument_id != self.instrument_id)?;
+        Ok(next)
+    }
+
+    fn store(&self, conn: &mut DbConnection, current: &Round) -> ApiResult<Option<Round>> {
+        Ok(diesel::update(
+            evaluation_rounds::table
+                .find(self.id)
+                .filter(evaluation_rounds::version.eq(current.version)),
+        )
+        .set((
+            evaluation_rounds::title.eq(&self.title),
+            evaluation_rounds::instrument_id.eq(self.instrument_id),
+            evaluation_rounds::anonymity.eq(self.anonymity),
+            evaluation_rounds::status.eq(self.status),
+            evaluation_rounds::opens_at.eq(self.opens_at),
+            evaluation_rounds::closes_at.eq(self.closes_at),
+            evaluation_rounds::updated_at.eq(self.updated_at),
+            evaluation_rounds::version.eq(self.version),
+        ))
+        .returning(evaluation_rounds::all_columns)
+        .get_result(conn)
+        .optional()?)
+    }
+
+    /// Opening a round that trainees answer invites every seated trainee.
+    fn after_change(conn: &mut DbConnection, _: &Actor, before: &Round, after: Round) -> ApiResult<Round> {
+        if before.status == RoundStatus::Draft
+            && after.status == RoundStatus::Open
+            && after.respondent == Respondent::Trainee
+        {
+            crate::invitations::invite_seated(conn, &after)?;
+        }
+        Ok(after)
+    }
+}
+
+impl Remove for Round {
+    fn in_use(&self, _: &mut DbConnection) -> ApiResult<Option<String>> {
+        Ok((self.status != RoundStatus::Draft).then(|| {
+            format!(
+                "round {} is {}; only a draft can be deleted, and its answers are kept",
+                self.id, self.status
+            )
+        }))
+    }
+
+    fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
+        diesel::delete(invitations::table.filter(invitations::round_id.eq(self.id))).execute(conn)?;
+        diesel::delete(responses::table.filter(responses::round_id.eq(self.id))).execute(conn)?;
+        diesel::delete(evaluation_rounds::table.find(self.id)).execute(conn)?;
+        Ok(())
+    }
+}
+
+impl List for Round {
+    const NOUNS: &'static str = "rounds";
+    type Filters = RoundFilters;
+    type Parent = CohortId;
+
+    /// In the order they were created.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        cohort: CohortId,
+        filters: RoundFilters,
+        paging: Paging,
+    ) -> ApiResult<Slice<Round>> {
+        Cohort::find_visible(conn, caller, cohort)?;
+        let query = || {
+            let mut query = evaluation_rounds::table
+                .filter(evaluation_rounds::cohort_id.eq(cohort))
+                .into_boxed();
+            if let Some(status) = filters.status {
+                query = query.filter(evaluation_rounds::status.eq(status));
+            }
+            if let Some(respondent) = filters.respondent {
+                query = query.filter(evaluation_rounds::respondent.eq(respondent));
+            }
+            query
+        };
+        let keys = Keyset::by(list::ascending("id", evaluation_rounds::id, |r: &Round| r.id));
+        list::page(conn, query, &keys, &paging)
+    }
+}
