@@ -16,8 +16,14 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tpms::db::Db;
 
+/// How many trainees, unless `TPMS_BENCH_TRAINEES` says otherwise.
 const TRAINEES: usize = 10_000;
+/// Requests in flight at once, unless `TPMS_BENCH_IN_FLIGHT` says otherwise.
 const IN_FLIGHT: usize = 16;
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
 
 fn summary(name: &str, mut ms: Vec<f64>) {
     ms.sort_by(f64::total_cmp);
@@ -33,6 +39,10 @@ fn summary(name: &str, mut ms: Vec<f64>) {
 }
 
 fn main() -> anyhow::Result<()> {
+    let (trainees, in_flight) = (
+        setting("TPMS_BENCH_TRAINEES", TRAINEES),
+        setting("TPMS_BENCH_IN_FLIGHT", IN_FLIGHT),
+    );
     let common::Prepared {
         dir: _dir,
         pool,
@@ -45,7 +55,7 @@ fn main() -> anyhow::Result<()> {
     // Every trainee answers from this one address: the per-address limit is lifted.
     config.evaluations.public_requests_per_minute = 1_000_000;
     println!(
-        "TPMS evaluation benchmark: {} cores, {backend}, {TRAINEES} trainees",
+        "TPMS evaluation benchmark: {} cores, {backend}, {trainees} trainees",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
@@ -79,9 +89,9 @@ fn main() -> anyhow::Result<()> {
             json!({"code": "E1", "name": "Evaluation bench", "status": "open"}),
         )
         .await?;
-        eprintln!("[1/5] seating {TRAINEES} trainees ...");
+        eprintln!("[1/5] seating {trainees} trainees ...");
         let started = Instant::now();
-        let seated: Vec<anyhow::Result<()>> = futures::stream::iter(0..TRAINEES)
+        let seated: Vec<anyhow::Result<()>> = futures::stream::iter(0..trainees)
             .map(|i| {
                 let post = &post;
                 let cohort = &cohort;
@@ -91,11 +101,11 @@ fn main() -> anyhow::Result<()> {
                     Ok(())
                 }
             })
-            .buffer_unordered(IN_FLIGHT)
+            .buffer_unordered(in_flight)
             .collect()
             .await;
         seated.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-        println!("{:<44} {:>8.2} s", format!("seat {TRAINEES} trainees"), started.elapsed().as_secs_f64());
+        println!("{:<44} {:>8.2} s", format!("seat {trainees} trainees"), started.elapsed().as_secs_f64());
 
         let template = tpms::instruments::templates().map_err(|e| anyhow::anyhow!("{e}"))?.remove(0);
         let (form, _) = post("/api/v1/instruments".into(), serde_json::to_value(&template)?).await?;
@@ -107,11 +117,11 @@ fn main() -> anyhow::Result<()> {
         .await?;
         eprintln!("[2/5] opening the round ...");
         let (_, opened) = send(awc::http::Method::PATCH, format!("/api/v1/rounds/{}", round["id"]), Some(json!({"status": "open"}))).await?;
-        println!("{:<44} {:>8.2} s", format!("open the round ({TRAINEES} invitations)"), opened / 1000.0);
+        println!("{:<44} {:>8.2} s", format!("open the round ({trainees} invitations)"), opened / 1000.0);
 
         eprintln!("[3/5] reading the links ...");
         let started = Instant::now();
-        let mut links = Vec::with_capacity(TRAINEES);
+        let mut links = Vec::with_capacity(trainees);
         let mut path = format!("/api/v1/rounds/{}/invitations?limit=200", round["id"]);
         loop {
             let (page, _) = send(awc::http::Method::GET, path.clone(), None).await?;
@@ -121,10 +131,10 @@ fn main() -> anyhow::Result<()> {
                 None => break,
             }
         }
-        anyhow::ensure!(links.len() == TRAINEES, "{} links listed", links.len());
+        anyhow::ensure!(links.len() == trainees, "{} links listed", links.len());
         println!("{:<44} {:>8.2} s", "list every link (pages of 200)", started.elapsed().as_secs_f64());
 
-        eprintln!("[4/5] {TRAINEES} answers through the links, {IN_FLIGHT} at a time ...");
+        eprintln!("[4/5] {trainees} answers through the links, {in_flight} at a time ...");
         let started = Instant::now();
         let answered: Vec<anyhow::Result<f64>> = futures::stream::iter(links.iter().enumerate())
             .map(|(i, link)| {
@@ -137,23 +147,23 @@ fn main() -> anyhow::Result<()> {
                 let post = &post;
                 async move { Ok(post(link.clone(), body).await?.1) }
             })
-            .buffer_unordered(IN_FLIGHT)
+            .buffer_unordered(in_flight)
             .collect()
             .await;
         let latencies = answered.into_iter().collect::<anyhow::Result<Vec<f64>>>()?;
         let seconds = started.elapsed().as_secs_f64();
-        println!("{:<44} {:>8.2} s, {:.0} answers/s", format!("{TRAINEES} answers"), seconds, TRAINEES as f64 / seconds);
+        println!("{:<44} {:>8.2} s, {:.0} answers/s", format!("{trainees} answers"), seconds, trainees as f64 / seconds);
         summary("one answer", latencies);
 
         eprintln!("[5/5] the results ...");
         let mut times = Vec::new();
         for _ in 0..5 {
             let (results, ms) = send(awc::http::Method::GET, format!("/api/v1/rounds/{}/results", round["id"]), None).await?;
-            anyhow::ensure!(results["responses"] == TRAINEES, "results count {}", results["responses"]);
-            anyhow::ensure!(results["response_rate"]["submitted"] == TRAINEES, "rate {}", results["response_rate"]);
+            anyhow::ensure!(results["responses"] == trainees, "results count {}", results["responses"]);
+            anyhow::ensure!(results["response_rate"]["submitted"] == trainees, "rate {}", results["response_rate"]);
             times.push(ms);
         }
-        summary(&format!("results of {TRAINEES} answers"), times);
+        summary(&format!("results of {trainees} answers"), times);
         Ok(())
     })
 }

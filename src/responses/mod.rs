@@ -91,8 +91,15 @@ impl TryFrom<ResponseRow> for Response {
 fn rows() -> _ {
     let trainee: diesel::dsl::Nullable<trainees::full_name> = trainees::full_name.nullable();
     let officer: diesel::dsl::Nullable<users::email> = users::email.nullable();
+    // Two flat left joins: SQLite would build `LEFT JOIN (enrollments JOIN trainees)` as a whole
+    // before joining it, reading every enrolment for each response.
+    let trainee_of_enrollment: diesel::dsl::Eq<
+        diesel::dsl::Nullable<trainees::id>,
+        diesel::dsl::Nullable<enrollments::trainee_id>,
+    > = trainees::id.nullable().eq(enrollments::trainee_id.nullable());
     responses::table
-        .left_join(enrollments::table.inner_join(trainees::table))
+        .left_join(enrollments::table)
+        .left_join(trainees::table.on(trainee_of_enrollment))
         .left_join(users::table)
         .select((
             responses::id,

@@ -109,7 +109,8 @@ pub fn results(conn: &mut DbConnection, caller: &Caller, id: RoundId, min_group:
     let instrument = round.instrument(conn)?;
     let anonymous = round.anonymity == Anonymity::Anonymous;
     let rows: Vec<(String, Option<String>)> = responses::table
-        .left_join(enrollments::table.inner_join(trainees::table))
+        .left_join(enrollments::table)
+        .left_join(trainees::table.on(trainees::id.nullable().eq(enrollments::trainee_id.nullable())))
         .filter(responses::round_id.eq(id))
         .select((responses::answers, trainees::full_name.nullable()))
         .load(conn)?;
