@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::action_plans::ActionPlan;
 use crate::audit::AuditEvent;
 use crate::auth::{Admins, Assessors, ProgramReaders, Readers, Staff};
 use crate::cohorts::Cohort;
@@ -27,7 +28,10 @@ use crate::rounds::Round;
 use crate::sessions::Session;
 use crate::trainees::Trainee;
 use crate::users::User;
-use crate::{attendance, auth, certificates, completion, enrollments, health, instruments, invitations, rounds, users};
+use crate::{
+    action_plans, attendance, auth, certificates, checkpoints, completion, enrollments, health, instruments,
+    invitations, rounds, users,
+};
 
 /// Every documented route, in the order the OpenAPI document lists them: the whole API at a
 /// glance. The standard operations ([`Endpoints`]) are written once for every resource; the few
@@ -190,6 +194,36 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(certificates::handlers::get_certificate)
             .service(certificates::handlers::revoke_certificate)
             .service(certificates::handlers::verify_certificate)
+            .service(
+                Endpoints::<ActionPlan>::of("follow-ups", "/cohorts/{id}/action-plans", "/action-plans/{id}")
+                    .list::<ProgramReaders>("list_action_plans", "List the action plans of a cohort, oldest first.")
+                    .create::<Staff>(
+                        "create_action_plan",
+                        "Start a seated trainee's action plan, as a draft (its content may follow through the\n\
+                         trainee's link, `POST /action-plans/{id}/link`).",
+                    )
+                    .get::<ProgramReaders>("get_action_plan", "Get one action plan.")
+                    .update::<Assessors>(
+                        "update_action_plan",
+                        "Change a draft plan, or move it through its states. An officer, or a liaison of a partner in\n\
+                         the programme, approves a submitted plan (which schedules its checkpoints) or sends it back\n\
+                         with `review_comments`; an illegal move is 409 naming the allowed ones.",
+                    ),
+            )
+            .service(action_plans::handlers::issue_plan_link)
+            .service(action_plans::handlers::open_plan_link)
+            .service(action_plans::handlers::submit_plan_link)
+            .service(checkpoints::handlers::list_follow_ups)
+            .service(checkpoints::handlers::get_checkpoint)
+            .service(checkpoints::handlers::record_report)
+            .service(checkpoints::handlers::review_checkpoint)
+            .service(checkpoints::handlers::reissue_checkpoint_link)
+            .service(checkpoints::handlers::open_checkpoint_link)
+            .service(checkpoints::handlers::report_checkpoint_link)
+            .service(checkpoints::handlers::cohort_follow_up_summary)
+            .service(checkpoints::handlers::program_follow_up_summary)
+            .service(checkpoints::handlers::get_follow_up_schedule)
+            .service(checkpoints::handlers::set_follow_up_schedule)
             .service(
                 Endpoints::<AuditEvent>::of("audit", "/audit-events", "/audit-events/{id}")
                     .list::<Admins>("list_audit_events", "List audit events, newest first."),

@@ -168,3 +168,11 @@ typed_id!(
     /// Id of a response to a round.
     ResponseId, "Response id"
 );
+typed_id!(
+    /// Id of an action plan.
+    ActionPlanId, "Action plan id"
+);
+typed_id!(
+    /// Id of a follow-up checkpoint.
+    CheckpointId, "Checkpoint id"
+);

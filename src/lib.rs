@@ -8,11 +8,13 @@
 //! [`http`] and [`openapi`]; [`app`] assembles them.
 
 pub mod access;
+pub mod action_plans;
 pub mod app;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod checkpoints;
 pub mod cli;
 pub mod clock;
 pub mod cohorts;

@@ -29,6 +29,7 @@ use crate::http::fallback::RouteTable;
         (name = "evaluations", description = "Questionnaires, evaluation rounds, invitations, responses and results"),
         (name = "links", description = "Trainees' personal links: answer a questionnaire without an account"),
         (name = "completion", description = "A cohort's completion rule and run, and certificates"),
+        (name = "follow-ups", description = "After return: action plans, follow-up checkpoints, the officer's list and outcome figures"),
         (name = "audit", description = "Who changed what, when"),
         (name = "auth", description = "Sign in, rotate and revoke tokens, the caller's own account"),
         (name = "users", description = "Accounts (admins only)"),
@@ -133,7 +134,7 @@ problem_responses!(
     /// verification).
     PublicErrors {
         BadRequest = 400: "Malformed JSON, a wrong type or an unknown field",
-        NotFound = 404: "The link is not valid (unknown, used, replaced, or its round has closed)",
+        NotFound = 404: "The link is not valid (unknown, used or replaced, or its round has closed)",
         TooLarge = 413: "The body is larger than the limit",
         NotJson = 415: "The body is not JSON",
         Invalid = 422: "Invalid answers, each named by a JSON pointer",

@@ -351,6 +351,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Each enrolment's action plan.
+    action_plans (id) {
+        id -> BigInt,
+        enrollment_id -> BigInt,
+        title -> Nullable<Text>,
+        problem -> Nullable<Text>,
+        items -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        review_comments -> Nullable<Text>,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        link_hash -> Nullable<Text>,
+        link_nonce -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Follow-up checkpoints of action plans.
+    checkpoints (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        months -> Integer,
+        due_on -> Date,
+        status -> Text,
+        progress -> Text,
+        barriers -> Nullable<Text>,
+        session_id -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
+        link_hash -> Nullable<Text>,
+        link_nonce -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// A programme's follow-up schedule.
+    follow_up_schedules (program_id) {
+        program_id -> BigInt,
+        months -> Text,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
 diesel::joinable!(users -> partners (partner_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(cohorts -> programs (program_id));
@@ -370,6 +424,9 @@ diesel::joinable!(certificates -> enrollments (enrollment_id));
 diesel::joinable!(invitations -> users (entered_by));
 diesel::joinable!(responses -> enrollments (enrollment_id));
 diesel::joinable!(responses -> users (entered_by));
+diesel::joinable!(action_plans -> enrollments (enrollment_id));
+diesel::joinable!(checkpoints -> action_plans (plan_id));
+diesel::joinable!(checkpoints -> sessions (session_id));
 diesel::allow_tables_to_appear_in_same_query!(
     partners,
     programs,
@@ -390,5 +447,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     responses,
     completion_rules,
-    certificates
+    certificates,
+    action_plans,
+    checkpoints,
+    follow_up_schedules
 );

@@ -52,6 +52,12 @@ text_enum!(
         CompletionRule,
         /// A certificate.
         Certificate,
+        /// An action plan.
+        ActionPlan,
+        /// A follow-up checkpoint.
+        Checkpoint,
+        /// A programme's follow-up schedule.
+        FollowUpSchedule,
     }
 );
 

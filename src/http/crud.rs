@@ -507,7 +507,7 @@ where
             let signed = auth.check(conn)?;
             // A caller changes only what it may see (a liaison, its partner's records).
             R::find_visible(conn, &signed.caller, key)?;
-            resource::change::<R>(conn, &signed.actor, key, &if_match, body.get()?)
+            resource::change_for::<R>(conn, &signed.caller, &signed.actor, key, &if_match, body.get()?)
         })
         .await?;
     Ok(super::ok_with_etag(&record, record.version()))

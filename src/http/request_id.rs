@@ -26,13 +26,13 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
 /// The path as logged: a trainee's personal link is a secret until used, so its token is not
 /// written to the log (anyone reading the log could otherwise answer in the trainee's name).
 fn loggable(path: &str) -> String {
-    match path.strip_prefix("/api/v1/responses/") {
-        Some(rest) => {
+    for kind in ["responses", "plan-links", "checkpoint-links"] {
+        if let Some(rest) = path.strip_prefix(&format!("/api/v1/{kind}/")) {
             let tail = rest.find('/').map_or("", |i| &rest[i..]);
-            format!("/api/v1/responses/{{token}}{tail}")
+            return format!("/api/v1/{kind}/{{token}}{tail}");
         }
-        None => path.to_owned(),
     }
+    path.to_owned()
 }
 
 /// Middleware (for `actix_web::middleware::from_fn`).
@@ -79,6 +79,10 @@ mod tests {
             "/api/v1/responses/{token}/decline"
         );
         assert_eq!(loggable("/api/v1/responses/abcDEF123"), "/api/v1/responses/{token}");
+        assert_eq!(
+            loggable("/api/v1/checkpoint-links/abcDEF123"),
+            "/api/v1/checkpoint-links/{token}"
+        );
         assert_eq!(loggable("/api/v1/partners/1"), "/api/v1/partners/1");
     }
 }

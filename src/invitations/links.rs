@@ -54,8 +54,14 @@ impl LinkKey {
 
     /// The token of an invitation.
     pub fn token(&self, round: RoundId, enrollment: EnrollmentId, nonce: &str) -> ApiResult<String> {
+        self.token_of(&format!("tpms-invitation/{round}/{enrollment}/{nonce}"))
+    }
+
+    /// The token of any link: the HMAC of a message that names what the link is for (its kind,
+    /// its record, its nonce), so that no two links share a token.
+    pub fn token_of(&self, message: &str) -> ApiResult<String> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).map_err(ApiError::internal)?;
-        mac.update(format!("tpms-invitation/{round}/{enrollment}/{nonce}").as_bytes());
+        mac.update(message.as_bytes());
         Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 }
@@ -70,7 +76,12 @@ pub fn hash(token: &str) -> String {
     crate::auth::tokens::token_hash(token)
 }
 
-/// The path a trainee opens.
+/// The path a trainee opens to answer a round.
 pub fn path(token: &str) -> String {
-    format!("/api/v1/responses/{token}")
+    path_of("responses", token)
+}
+
+/// The path of a link of a kind (`responses`, `plan-links`, `checkpoint-links`).
+pub fn path_of(kind: &str, token: &str) -> String {
+    format!("/api/v1/{kind}/{token}")
 }

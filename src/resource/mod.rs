@@ -114,6 +114,14 @@ pub trait Change: Record {
     /// This record with `change` applied and checked against the kind's rules; not stored.
     fn patched(&self, conn: &mut DbConnection, change: Self::Change) -> ApiResult<Self>;
 
+    /// [`Change::patched`] on behalf of `caller`, as the API does it. A kind whose changes some
+    /// roles may make only in part (a liaison approves a plan, never writes it) overrides this; by
+    /// default the caller changes nothing.
+    fn patched_for(&self, conn: &mut DbConnection, caller: &Caller, change: Self::Change) -> ApiResult<Self> {
+        let _ = caller;
+        self.patched(conn, change)
+    }
+
     /// Write this (already stamped) record over `current`, the stored one as read, if it is still
     /// at `current`'s version. Returns the record as the API now shows it (the stored row, or
     /// `self` when nothing the statement stores can differ from it), or `None` when someone else
@@ -212,6 +220,21 @@ pub fn change<R: Change>(
     let current = R::find_for_change(conn, key)?;
     expect.check(current.version())?;
     let next = current.patched(conn, change)?;
+    save(conn, actor, current, next)
+}
+
+/// [`change`] on behalf of `caller` ([`Change::patched_for`]): the `PATCH` of the API.
+pub fn change_for<R: Change>(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    key: R::Key,
+    expect: &impl Expect,
+    change: R::Change,
+) -> ApiResult<R> {
+    let current = R::find_for_change(conn, key)?;
+    expect.check(current.version())?;
+    let next = current.patched_for(conn, caller, change)?;
     save(conn, actor, current, next)
 }
 

@@ -11,7 +11,7 @@ use tpms::users::Role;
 use crate::db_test;
 
 /// Operations anyone may call.
-const PUBLIC: [&str; 8] = [
+const PUBLIC: [&str; 10] = [
     "/health",
     "/ready",
     "/api/v1/auth/login",
@@ -20,6 +20,8 @@ const PUBLIC: [&str; 8] = [
     "/api/v1/responses/{token}",
     "/api/v1/responses/{token}/decline",
     "/api/v1/certificates/verify",
+    "/api/v1/plan-links/{token}",
+    "/api/v1/checkpoint-links/{token}",
 ];
 
 db_test!(

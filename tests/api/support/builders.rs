@@ -30,9 +30,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+use tpms::action_plans::{CreateActionPlan, PlanItem};
 use tpms::cohorts::{CohortStatus, CreateCohort};
 use tpms::enrollments::{CreateEnrollment, EnrollmentStatus, Placement};
-use tpms::ids::{InstrumentId, PartnerId, TraineeId};
+use tpms::ids::{EnrollmentId, InstrumentId, PartnerId, TraineeId};
 use tpms::instruments::items::Scale;
 use tpms::instruments::{CreateInstrument, Item, ItemKind, Purpose};
 use tpms::partners::{CreatePartner, PartnerKind};
@@ -898,5 +899,76 @@ impl RoundBuilder<'_> {
             .await;
         assert_eq!(opened.status, 200, "opening: {}", opened.text());
         opened.json()
+    }
+}
+
+impl TestApp {
+    /// An action plan for `enrollment` (its JSON) in its cohort: by default a whole draft with one
+    /// item, due at the end of 2025.
+    pub fn action_plan(&self, enrollment: &Value) -> ActionPlanBuilder<'_> {
+        ActionPlanBuilder {
+            app: self,
+            path: format!("/api/v1/cohorts/{}/action-plans", enrollment["cohort_id"]),
+            body: CreateActionPlan {
+                enrollment_id: EnrollmentId(id_of(enrollment, "the enrolment")),
+                title: Some("Online filing of household registrations".to_owned()),
+                problem: Some("Citizens queue for hours to file paper forms.".to_owned()),
+                items: vec![plan_item("Share of procedures filed online", "2025-12-31")],
+            },
+        }
+    }
+}
+
+/// A plan item measured by `indicator`, due on `due_on`.
+pub fn plan_item(indicator: &str, due_on: &str) -> PlanItem {
+    PlanItem {
+        indicator: indicator.to_owned(),
+        baseline: "10 %".to_owned(),
+        target: "60 %".to_owned(),
+        due_on: due_on
+            .parse()
+            .unwrap_or_else(|e| panic!("`{due_on}` is not a date: {e}")),
+    }
+}
+
+/// An action plan to make; see [`TestApp::action_plan`].
+pub struct ActionPlanBuilder<'a> {
+    app: &'a TestApp,
+    path: String,
+    body: CreateActionPlan,
+}
+
+sent_as_json!(ActionPlanBuilder);
+
+impl ActionPlanBuilder<'_> {
+    /// With nothing written yet: the trainee writes it through the link.
+    pub fn empty(mut self) -> Self {
+        self.body.title = None;
+        self.body.problem = None;
+        self.body.items = Vec::new();
+        self
+    }
+
+    /// Its items, replacing the default one.
+    pub fn items(mut self, items: impl IntoIterator<Item = PlanItem>) -> Self {
+        self.body.items = items.into_iter().collect();
+        self
+    }
+
+    /// POST it as the admin, assert 201, and return the draft's JSON.
+    pub async fn create(self) -> Value {
+        self.app.create(&self.path, self.json()).await
+    }
+
+    /// Create it, submit it and approve it as the admin; return the approved plan's JSON.
+    pub async fn approved(self) -> Value {
+        let app = self.app;
+        let plan = self.create().await;
+        let path = format!("/api/v1/action-plans/{}", plan["id"]);
+        for status in ["submitted", "approved"] {
+            let moved = app.patch(&path, json!({"status": status})).await;
+            assert_eq!(moved.status, 200, "moving the plan to {status}: {}", moved.text());
+        }
+        app.get(&path).await.json()
     }
 }

@@ -1,0 +1,108 @@
+//! Action plans: an officer issues the trainee's link; the trainee writes and submits the plan
+//! through it (`/api/v1/plan-links/{token}`, no sign-in).
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ActionPlan, LinkedPlan, PlanContent};
+use crate::auth::{Auth, Staff};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::http::json::Body;
+use crate::http::public::Throttled;
+use crate::ids::ActionPlanId;
+
+/// A personal link, to send.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Link {
+    /// The path on this server the trainee opens.
+    #[schema(example = "/api/v1/plan-links/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
+    pub link: String,
+}
+
+/// Issue the trainee a single-use link to write and submit this draft plan; any earlier link
+/// stops working.
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(ActionPlanId),
+    responses((status = 200, description = "The link", body = Link), crate::openapi::WriteErrors)
+)]
+#[post("/action-plans/{id}/link")]
+pub async fn issue_plan_link(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<ActionPlanId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let link = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            ActionPlan::issue_link(conn, &signed.actor, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Link { link }))
+}
+
+/// The token of a personal link.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct Token {
+    /// The token from the link (43 characters).
+    #[param(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
+    token: String,
+}
+
+impl Token {
+    /// The token, or 404 when it cannot be one.
+    pub fn checked(self) -> ApiResult<String> {
+        let well_formed = self.token.len() == 43
+            && self
+                .token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(self.token)
+        } else {
+            Err(ApiError::NotFound(
+                "this link is not valid: check that it was copied whole".to_owned(),
+            ))
+        }
+    }
+}
+
+/// The plan a trainee's link opens, with the programme's and cohort's titles and the reviewer's
+/// comments when it was sent back. No sign-in; limited per address.
+#[utoipa::path(
+    tag = "links",
+    params(Token),
+    responses((status = 200, description = "The plan so far", body = LinkedPlan), crate::openapi::PublicErrors)
+)]
+#[get("/plan-links/{token}")]
+pub async fn open_plan_link(_: Throttled, db: web::Data<Db>, token: web::Path<Token>) -> ApiResult<HttpResponse> {
+    let token = token.into_inner().checked()?;
+    let plan = db.run(move |conn| ActionPlan::by_link(conn, &token)).await?;
+    Ok(HttpResponse::Ok().json(plan))
+}
+
+/// Write and submit the plan, once: a title, the problem and at least one item (a 422 names what
+/// is missing, and the link still works); the link then stops working.
+#[utoipa::path(
+    tag = "links",
+    params(Token),
+    request_body = PlanContent,
+    responses((status = 204, description = "Submitted for approval"), crate::openapi::PublicErrors)
+)]
+#[post("/plan-links/{token}")]
+pub async fn submit_plan_link(
+    _: Throttled,
+    db: web::Data<Db>,
+    token: web::Path<Token>,
+    body: Body<PlanContent>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner().checked()?;
+    db.write(move |conn| ActionPlan::submit_by_link(conn, &token, body.get()?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,117 @@
+//! What a request may send about action plans.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::PlanStatus;
+use crate::ids::EnrollmentId;
+
+/// One thing the trainee will change at home, and how it will be seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanItem {
+    /// What will be measured.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300, example = "Share of procedures filed online")]
+    pub indicator: String,
+    /// Where it stands now.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300, example = "10 %")]
+    pub baseline: String,
+    /// Where it should be.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300, example = "60 %")]
+    pub target: String,
+    /// By when.
+    #[schema(example = "2025-06-30")]
+    pub due_on: NaiveDate,
+}
+
+/// A plan as the trainee (or an officer for them) writes it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanContent {
+    /// Its title.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        example = "Online filing of household registrations in Long Biên"
+    )]
+    pub title: Option<String>,
+    /// The problem it addresses at the trainee's home organisation.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub problem: Option<String>,
+    /// Its items, in order; progress names them by their number (1, 2, ...).
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    pub items: Vec<PlanItem>,
+}
+
+/// A new action plan for a seated trainee of the cohort, as a draft; its content may follow
+/// through the trainee's link.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateActionPlan {
+    /// The trainee's enrolment in this cohort.
+    pub enrollment_id: EnrollmentId,
+    /// Its title.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    /// The problem it addresses.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub problem: Option<String>,
+    /// Its items.
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    pub items: Vec<PlanItem>,
+}
+
+/// A change to a plan: its content (while a draft), or a move through its states.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateActionPlan {
+    /// Its title (draft only).
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    /// The problem it addresses (draft only).
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(nullable = false, min_length = 1, max_length = 20000)]
+    pub problem: Option<String>,
+    /// Its items, as a whole (draft only).
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[validate(length(max = 50), nested)]
+    #[schema(nullable = false)]
+    pub items: Option<Vec<PlanItem>>,
+    /// `draft → submitted → approved → in_progress → completed`, or `partially_completed` or
+    /// `abandoned` (with a `reason`); `submitted → draft` sends it back (with `review_comments`).
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[schema(nullable = false)]
+    pub status: Option<PlanStatus>,
+    /// Why it was partially completed or abandoned.
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(nullable = false, min_length = 1, max_length = 20000)]
+    pub reason: Option<String>,
+    /// What to change, when sending it back (or a remark on approval).
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(nullable = false, min_length = 1, max_length = 20000)]
+    pub review_comments: Option<String>,
+}
+
+/// Filters for a cohort's plans.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ActionPlanFilters {
+    /// Only plans in this state.
+    pub status: Option<PlanStatus>,
+}

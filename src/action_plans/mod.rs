@@ -1,0 +1,556 @@
+//! Action plans: what each trainee will change at home after the course, one plan per enrolment.
+//!
+//! ```text
+//! draft ─> submitted ─> approved ─> in_progress ─┬─> completed
+//!   ^          │            └────────────────────┼─> partially_completed  (with a reason)
+//!   └──────────┘ sent back with comments         └─> abandoned            (with a reason)
+//! ```
+//!
+//! The trainee drafts and submits it through a single-use link, or an officer enters it. An
+//! officer, or a liaison of a partner in the programme, approves it or sends it back. Approval
+//! schedules its follow-up checkpoints ([`crate::checkpoints`]).
+
+pub mod handlers;
+mod input;
+
+pub use input::{ActionPlanFilters, CreateActionPlan, PlanContent, PlanItem, UpdateActionPlan};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::access::Caller;
+use crate::audit::{Actor, Entity};
+use crate::cohorts::{Cohort, illegal_transition};
+use crate::db::{DbConnection, Lookup};
+use crate::enrollments::SEATED;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::ids::{ActionPlanId, CohortId, EnrollmentId, text_enum};
+use crate::invitations::links::{self, LinkKey};
+use crate::resource::list::{self, Keyset, Paging, Slice};
+use crate::resource::{Change, Create, List, Record, keyed_by_id};
+use crate::schema::{action_plans, cohorts, enrollments, programs, trainees};
+use crate::users::Role;
+
+text_enum!(
+    /// Where an action plan stands.
+    PlanStatus {
+        /// Being written (by the trainee through the link, or an officer).
+        Draft,
+        /// Waiting for approval.
+        Submitted,
+        /// Approved: its checkpoints are scheduled.
+        Approved,
+        /// Under way.
+        InProgress,
+        /// Done.
+        Completed,
+        /// Partly done (with a reason).
+        PartiallyCompleted,
+        /// Given up (with a reason).
+        Abandoned,
+    }
+);
+
+impl PlanStatus {
+    /// The states this one may move to.
+    pub fn next(self) -> &'static [PlanStatus] {
+        use PlanStatus::*;
+        match self {
+            Draft => &[Submitted],
+            Submitted => &[Approved, Draft],
+            Approved => &[InProgress, Completed, PartiallyCompleted, Abandoned],
+            InProgress => &[Completed, PartiallyCompleted, Abandoned],
+            Completed | PartiallyCompleted | Abandoned => &[],
+        }
+    }
+
+    /// Whether the plan was approved at some point (approved or after).
+    pub fn approved(self) -> bool {
+        !matches!(self, PlanStatus::Draft | PlanStatus::Submitted)
+    }
+}
+
+/// A trainee's action plan.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ActionPlan {
+    /// Id.
+    pub id: ActionPlanId,
+    /// The trainee's enrolment.
+    pub enrollment_id: EnrollmentId,
+    /// The cohort.
+    pub cohort_id: CohortId,
+    /// The trainee's full name.
+    pub trainee_name: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// The problem it addresses at the trainee's home organisation.
+    pub problem: Option<String>,
+    /// Its items, numbered from 1 in this order.
+    pub items: Vec<PlanItem>,
+    /// Where it stands.
+    pub status: PlanStatus,
+    /// Why it was partially completed or abandoned.
+    pub reason: Option<String>,
+    /// The reviewer's comments (what to change, when sent back).
+    pub review_comments: Option<String>,
+    /// Who approved it, by email.
+    pub approved_by: Option<String>,
+    /// When it was approved (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub approved_at: Option<NaiveDateTime>,
+    /// Whether the trainee has a working link to write it (a draft whose link was issued).
+    pub link_open: bool,
+    /// When it was created (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    /// When it last changed (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    /// Increases with every change; send it back in `If-Match`.
+    pub version: i32,
+}
+
+#[derive(Debug, Queryable)]
+struct PlanRow {
+    id: ActionPlanId,
+    enrollment_id: EnrollmentId,
+    title: Option<String>,
+    problem: Option<String>,
+    items: String,
+    status: PlanStatus,
+    reason: Option<String>,
+    review_comments: Option<String>,
+    approved_by: Option<String>,
+    approved_at: Option<NaiveDateTime>,
+    link_hash: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+    cohort_id: CohortId,
+    trainee_name: String,
+}
+
+#[diesel::dsl::auto_type(no_type_alias)]
+fn rows() -> _ {
+    action_plans::table
+        .inner_join(enrollments::table.inner_join(trainees::table))
+        .select((
+            action_plans::id,
+            action_plans::enrollment_id,
+            action_plans::title,
+            action_plans::problem,
+            action_plans::items,
+            action_plans::status,
+            action_plans::reason,
+            action_plans::review_comments,
+            action_plans::approved_by,
+            action_plans::approved_at,
+            action_plans::link_hash,
+            action_plans::created_at,
+            action_plans::updated_at,
+            action_plans::version,
+            enrollments::cohort_id,
+            trainees::full_name,
+        ))
+}
+
+impl TryFrom<PlanRow> for ActionPlan {
+    type Error = ApiError;
+    fn try_from(row: PlanRow) -> ApiResult<ActionPlan> {
+        Ok(ActionPlan {
+            id: row.id,
+            enrollment_id: row.enrollment_id,
+            cohort_id: row.cohort_id,
+            trainee_name: row.trainee_name,
+            title: row.title,
+            problem: row.problem,
+            items: serde_json::from_str(&row.items).map_err(ApiError::internal)?,
+            status: row.status,
+            reason: row.reason,
+            review_comments: row.review_comments,
+            approved_by: row.approved_by,
+            approved_at: row.approved_at,
+            link_open: row.link_hash.is_some(),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        })
+    }
+}
+
+fn link_message(plan: ActionPlanId, nonce: &str) -> String {
+    format!("tpms-action-plan/{plan}/{nonce}")
+}
+
+/// A plan's content must be whole before it is submitted: 422 naming what is missing.
+fn check_whole(plan: &ActionPlan) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    if plan.title.is_none() {
+        errors.push(FieldError::new(
+            "title",
+            "required",
+            "a plan needs a title before it is submitted",
+        ));
+    }
+    if plan.problem.is_none() {
+        errors.push(FieldError::new(
+            "problem",
+            "required",
+            "a plan names the problem it addresses before it is submitted",
+        ));
+    }
+    if plan.items.is_empty() {
+        errors.push(FieldError::new(
+            "items",
+            "required",
+            "a plan needs at least one item before it is submitted",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+impl ActionPlan {
+    /// A new single-use link for the trainee to write this draft; any earlier link stops working.
+    pub fn issue_link(conn: &mut DbConnection, actor: &Actor, id: ActionPlanId) -> ApiResult<String> {
+        let plan = ActionPlan::find(conn, id)?;
+        if plan.status != PlanStatus::Draft {
+            return Err(ApiError::conflict(
+                "not_a_draft",
+                format!(
+                    "action plan {id} is {}; a trainee writes only a draft (send it back first)",
+                    plan.status
+                ),
+            ));
+        }
+        let token = set_link(conn, id)?;
+        let after = ActionPlan::find(conn, id)?;
+        crate::audit::record(
+            conn,
+            actor,
+            crate::audit::Event::changed(Entity::ActionPlan, id.0, &plan, &after)
+                .because("a link was issued to the trainee"),
+        )?;
+        Ok(links::path_of("plan-links", &token))
+    }
+
+    /// What a trainee's link opens: the plan and the programme's and cohort's titles.
+    pub fn by_link(conn: &mut DbConnection, token: &str) -> ApiResult<LinkedPlan> {
+        let gone = || ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned());
+        let id: ActionPlanId = action_plans::table
+            .filter(action_plans::link_hash.eq(links::hash(token)))
+            .select(action_plans::id)
+            .lookup(conn)?
+            .ok_or_else(gone)?;
+        let plan = ActionPlan::find(conn, id)?;
+        let (program_title, cohort_name): (String, String) = cohorts::table
+            .inner_join(programs::table)
+            .filter(cohorts::id.eq(plan.cohort_id))
+            .select((programs::title, cohorts::name))
+            .first(conn)?;
+        Ok(LinkedPlan {
+            program_title,
+            cohort_name,
+            title: plan.title,
+            problem: plan.problem,
+            items: plan.items,
+            review_comments: plan.review_comments,
+        })
+    }
+
+    /// The trainee writes and submits the plan through the link, which then stops working.
+    pub fn submit_by_link(conn: &mut DbConnection, token: &str, content: PlanContent) -> ApiResult<()> {
+        let id: ActionPlanId = action_plans::table
+            .filter(action_plans::link_hash.eq(links::hash(token)))
+            .select(action_plans::id)
+            .lookup(conn)?
+            .ok_or_else(|| ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned()))?;
+        let actor = Actor {
+            name: "trainee link".to_owned(),
+            request_id: None,
+        };
+        let current = ActionPlan::find_for_change(conn, id)?;
+        let mut next = current.clone();
+        next.title = content.title;
+        next.problem = content.problem;
+        next.items = content.items;
+        check_whole(&next)?;
+        next.status = PlanStatus::Submitted;
+        next.link_open = false;
+        crate::resource::save(conn, &actor, current, next).map(|_| ())
+    }
+}
+
+/// Draw a new nonce for a plan's link and store its hash; the token.
+fn set_link(conn: &mut DbConnection, id: ActionPlanId) -> ApiResult<String> {
+    let key = LinkKey::load(conn)?;
+    let nonce = links::nonce();
+    let token = key.token_of(&link_message(id, &nonce))?;
+    diesel::update(action_plans::table.find(id))
+        .set((
+            action_plans::link_nonce.eq(&nonce),
+            action_plans::link_hash.eq(links::hash(&token)),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// What a trainee sees through a plan link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkedPlan {
+    /// The programme's title.
+    pub program_title: String,
+    /// The cohort's name.
+    pub cohort_name: String,
+    /// The plan's title so far.
+    pub title: Option<String>,
+    /// The problem so far.
+    pub problem: Option<String>,
+    /// The items so far.
+    pub items: Vec<PlanItem>,
+    /// What the reviewer asked to change, when it was sent back.
+    pub review_comments: Option<String>,
+}
+
+impl Record for ActionPlan {
+    type Key = ActionPlanId;
+    const ENTITY: Entity = Entity::ActionPlan;
+    const NOUN: &'static str = "action plan";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: ActionPlanId) -> ApiResult<ActionPlan> {
+        rows()
+            .filter(action_plans::id.eq(id))
+            .lookup::<PlanRow>(conn)?
+            .ok_or_else(|| ApiError::not_found("action plan", id))?
+            .try_into()
+    }
+
+    /// A liaison sees the plans of its partner's cohorts.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: ActionPlanId) -> ApiResult<ActionPlan> {
+        let plan = ActionPlan::find(conn, id)?;
+        if caller.liaison_partner().is_some() && Cohort::find_visible(conn, caller, plan.cohort_id).is_err() {
+            return Err(ApiError::not_found("action plan", id));
+        }
+        Ok(plan)
+    }
+}
+
+impl Create for ActionPlan {
+    type New = CreateActionPlan;
+    type Parent = CohortId;
+    const CREATED: &'static str = "Created, as a draft";
+
+    fn insert(conn: &mut DbConnection, cohort: CohortId, new: CreateActionPlan) -> ApiResult<ActionPlan> {
+        Cohort::find(conn, cohort)?;
+        let seated: Option<EnrollmentId> = enrollments::table
+            .filter(enrollments::id.eq(new.enrollment_id))
+            .filter(enrollments::cohort_id.eq(cohort))
+            .filter(enrollments::status.eq_any(SEATED))
+            .select(enrollments::id)
+            .lookup(conn)?;
+        if seated.is_none() {
+            return Err(ApiError::invalid(
+                "enrollment_id",
+                "not_seated",
+                format!(
+                    "enrolment {} is not a seated trainee of cohort {cohort}",
+                    new.enrollment_id
+                ),
+            ));
+        }
+        let now = crate::clock::now();
+        let id: ActionPlanId = diesel::insert_into(action_plans::table)
+            .values((
+                action_plans::enrollment_id.eq(new.enrollment_id),
+                action_plans::title.eq(&new.title),
+                action_plans::problem.eq(&new.problem),
+                action_plans::items.eq(serde_json::to_string(&new.items).map_err(ApiError::internal)?),
+                action_plans::status.eq(PlanStatus::Draft),
+                action_plans::created_at.eq(now),
+                action_plans::updated_at.eq(now),
+                action_plans::version.eq(1),
+            ))
+            .returning(action_plans::id)
+            .get_result(conn)
+            .map_err(|e| {
+                ApiError::from(e)
+                    .naming_duplicate(|| format!("enrolment {} already has an action plan", new.enrollment_id))
+            })?;
+        ActionPlan::find(conn, id)
+    }
+}
+
+impl Change for ActionPlan {
+    type Change = UpdateActionPlan;
+
+    fn patched(&self, conn: &mut DbConnection, change: UpdateActionPlan) -> ApiResult<ActionPlan> {
+        let officer = Caller {
+            id: crate::ids::UserId(0),
+            role: Role::Officer,
+            partner_id: None,
+        };
+        self.patched_for(conn, &officer, change)
+    }
+
+    /// A liaison only approves or sends back a submitted plan.
+    fn patched_for(&self, _: &mut DbConnection, caller: &Caller, change: UpdateActionPlan) -> ApiResult<ActionPlan> {
+        let mut next = self.clone();
+        let edits = change.title.is_some() || change.problem.is_some() || change.items.is_some();
+        let liaison = caller.role == Role::Liaison;
+        if edits && (liaison || self.status != PlanStatus::Draft) {
+            return Err(ApiError::conflict(
+                "not_a_draft",
+                if liaison {
+                    "a liaison approves a plan or sends it back with comments; the trainee or an officer writes it"
+                        .to_owned()
+                } else {
+                    format!(
+                        "action plan {} is {}; its content changes only while it is a draft (send it back first)",
+                        self.id, self.status
+                    )
+                },
+            ));
+        }
+        next.title = change.title.or(next.title);
+        next.problem = change.problem.or(next.problem);
+        next.items = change.items.unwrap_or(next.items);
+        next.review_comments = change.review_comments.clone().or(next.review_comments);
+        if let Some(status) = change.status
+            && status != self.status
+        {
+            if !self.status.next().contains(&status) {
+                return Err(illegal_transition(
+                    &format!("action plan {}", self.id),
+                    self.status,
+                    status,
+                    self.status.next(),
+                ));
+            }
+            if liaison && self.status != PlanStatus::Submitted {
+                return Err(ApiError::conflict(
+                    "not_submitted",
+                    "a liaison approves or sends back a submitted plan only",
+                ));
+            }
+            match status {
+                PlanStatus::Submitted => check_whole(&next)?,
+                PlanStatus::Draft if change.review_comments.is_none() => {
+                    return Err(ApiError::invalid(
+                        "review_comments",
+                        "required",
+                        "say what to change when sending a plan back",
+                    ));
+                }
+                PlanStatus::PartiallyCompleted | PlanStatus::Abandoned if change.reason.is_none() => {
+                    return Err(ApiError::invalid(
+                        "reason",
+                        "required",
+                        format!("say why the plan is {status}"),
+                    ));
+                }
+                _ => {}
+            }
+            if status == PlanStatus::Approved {
+                next.approved_at = Some(crate::clock::now());
+            }
+            next.reason = change.reason.or(next.reason);
+            next.status = status;
+        }
+        Ok(next)
+    }
+
+    fn store(&self, conn: &mut DbConnection, current: &ActionPlan) -> ApiResult<Option<ActionPlan>> {
+        let updated = diesel::update(
+            action_plans::table
+                .find(self.id)
+                .filter(action_plans::version.eq(current.version)),
+        )
+        .set((
+            action_plans::title.eq(&self.title),
+            action_plans::problem.eq(&self.problem),
+            action_plans::items.eq(serde_json::to_string(&self.items).map_err(ApiError::internal)?),
+            action_plans::status.eq(self.status),
+            action_plans::reason.eq(&self.reason),
+            action_plans::review_comments.eq(&self.review_comments),
+            action_plans::approved_at.eq(self.approved_at),
+            action_plans::updated_at.eq(self.updated_at),
+            action_plans::version.eq(self.version),
+        ))
+        .execute(conn)?;
+        if updated != 1 {
+            return Ok(None);
+        }
+        // A plan that left the draft state has no working link; one sent back gets a new one.
+        if self.status != PlanStatus::Draft {
+            diesel::update(action_plans::table.find(self.id))
+                .set((
+                    action_plans::link_hash.eq(None::<String>),
+                    action_plans::link_nonce.eq(None::<String>),
+                ))
+                .execute(conn)?;
+        }
+        ActionPlan::find(conn, self.id).map(Some)
+    }
+
+    /// Approval records who approved and schedules the checkpoints; a plan sent back gets a new
+    /// link for the trainee.
+    fn after_change(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        before: &ActionPlan,
+        after: ActionPlan,
+    ) -> ApiResult<ActionPlan> {
+        if before.status == after.status {
+            return Ok(after);
+        }
+        match after.status {
+            PlanStatus::Approved => {
+                diesel::update(action_plans::table.find(after.id))
+                    .set(action_plans::approved_by.eq(&actor.name))
+                    .execute(conn)?;
+                crate::checkpoints::schedule(conn, &after)?;
+                ActionPlan::find(conn, after.id)
+            }
+            PlanStatus::Draft => {
+                set_link(conn, after.id)?;
+                ActionPlan::find(conn, after.id)
+            }
+            _ => Ok(after),
+        }
+    }
+}
+
+impl List for ActionPlan {
+    const NOUNS: &'static str = "action plans";
+    type Filters = ActionPlanFilters;
+    type Parent = CohortId;
+
+    /// In the order they were created.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        cohort: CohortId,
+        filters: ActionPlanFilters,
+        paging: Paging,
+    ) -> ApiResult<Slice<ActionPlan>> {
+        Cohort::find_visible(conn, caller, cohort)?;
+        let query = || {
+            let mut query = rows().into_boxed().filter(enrollments::cohort_id.eq(cohort));
+            if let Some(status) = filters.status {
+                query = query.filter(action_plans::status.eq(status));
+            }
+            query
+        };
+        let keys = Keyset::by(list::ascending("id", action_plans::id, |r: &PlanRow| r.id));
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(ActionPlan::try_from).collect())
+    }
+}

@@ -1,0 +1,272 @@
+//! Follow-ups: the officer's list, reports (through the trainee's link, or recorded by an
+//! officer), verification, new links, summaries and a programme's schedule.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+
+use super::schedule::{FollowUpSchedule, SetSchedule};
+use super::summary::{self, FollowUpSummary};
+use super::{Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Report, Review};
+use crate::action_plans::handlers::Token;
+use crate::auth::{Auth, ProgramReaders, Staff};
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::http::json::{Body, Query};
+use crate::http::pagination::{Page, PageParams};
+use crate::http::precondition::IfMatch;
+use crate::http::public::Throttled;
+use crate::ids::{CheckpointId, CohortId, ProgramId};
+
+/// What an officer needs each morning: checkpoints by due date (`status=overdue`, `due`, ...),
+/// each awaited one with the trainee's link to resend.
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(FollowUpFilters, PageParams),
+    responses((status = 200, description = "A page of checkpoints", body = Page<Checkpoint>), crate::openapi::ReadErrors)
+)]
+#[get("/follow-ups")]
+pub async fn list_follow_ups(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    filters: Query<FollowUpFilters>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let paging = page.into_inner().paging()?;
+    let (filters, limit) = (filters.0, paging.limit);
+    let slice = db
+        .run(move |conn| {
+            auth.check(conn)?;
+            super::follow_ups(conn, filters, paging)
+        })
+        .await?;
+    Ok(Page::new(slice, limit).respond(&req))
+}
+
+/// One checkpoint.
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(CheckpointId),
+    responses((status = 200, description = "The checkpoint", body = Checkpoint), crate::openapi::ReadErrors)
+)]
+#[get("/checkpoints/{id}")]
+pub async fn get_checkpoint(
+    auth: Auth<ProgramReaders>,
+    db: web::Data<Db>,
+    id: web::Path<CheckpointId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let checkpoint = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            Checkpoint::find_visible(conn, &signed.caller, id)
+        })
+        .await?;
+    Ok(crate::http::ok_with_etag(&checkpoint, checkpoint.version))
+}
+
+/// Record the trainee's report for them (given at a follow-up event, `session_id`, or on paper).
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(CheckpointId),
+    request_body = RecordedReport,
+    responses((status = 200, description = "The checkpoint, submitted", body = Checkpoint), crate::openapi::WriteErrors)
+)]
+#[post("/checkpoints/{id}/report")]
+pub async fn record_report(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<CheckpointId>,
+    body: Body<RecordedReport>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let checkpoint = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            Checkpoint::report_by_officer(conn, &signed.actor, id, body.get()?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(checkpoint))
+}
+
+/// Verify or dispute a submitted report (a note is required to dispute).
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(CheckpointId),
+    request_body = Review,
+    responses((status = 200, description = "The checkpoint, reviewed", body = Checkpoint), crate::openapi::WriteErrors)
+)]
+#[post("/checkpoints/{id}/review")]
+pub async fn review_checkpoint(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<CheckpointId>,
+    body: Body<Review>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let checkpoint = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            Checkpoint::review(conn, &signed.actor, id, body.get()?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(checkpoint))
+}
+
+/// A new link for a checkpoint awaiting a report; the old one stops working, and a disputed
+/// checkpoint awaits a new report.
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(CheckpointId),
+    responses((status = 200, description = "The checkpoint, with its new link", body = Checkpoint), crate::openapi::WriteErrors)
+)]
+#[post("/checkpoints/{id}/link")]
+pub async fn reissue_checkpoint_link(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<CheckpointId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let checkpoint = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            Checkpoint::reissue(conn, &signed.actor, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(checkpoint))
+}
+
+/// What a trainee's checkpoint link opens: the plan's items to report on. No sign-in; limited per
+/// address.
+#[utoipa::path(
+    tag = "links",
+    params(Token),
+    responses((status = 200, description = "The items to report on", body = LinkedCheckpoint), crate::openapi::PublicErrors)
+)]
+#[get("/checkpoint-links/{token}")]
+pub async fn open_checkpoint_link(_: Throttled, db: web::Data<Db>, token: web::Path<Token>) -> ApiResult<HttpResponse> {
+    let token = token.into_inner().checked()?;
+    let checkpoint = db.run(move |conn| Checkpoint::by_link(conn, &token)).await?;
+    Ok(HttpResponse::Ok().json(checkpoint))
+}
+
+/// Report each item's progress, once (a 422 names each missing or unknown item, and the link
+/// still works); the link then stops working.
+#[utoipa::path(
+    tag = "links",
+    params(Token),
+    request_body = Report,
+    responses((status = 204, description = "Reported; an officer verifies it"), crate::openapi::PublicErrors)
+)]
+#[post("/checkpoint-links/{token}")]
+pub async fn report_checkpoint_link(
+    _: Throttled,
+    db: web::Data<Db>,
+    token: web::Path<Token>,
+    body: Body<Report>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner().checked()?;
+    db.write(move |conn| Checkpoint::report_by_link(conn, &token, body.get()?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A cohort's follow-up figures: plans by state, checkpoints by state, items by their latest
+/// progress, and the outcome shares.
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(CohortId),
+    responses((status = 200, description = "The figures", body = FollowUpSummary), crate::openapi::ReadErrors)
+)]
+#[get("/cohorts/{id}/follow-up-summary")]
+pub async fn cohort_follow_up_summary(
+    auth: Auth<ProgramReaders>,
+    db: web::Data<Db>,
+    id: web::Path<CohortId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let figures = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            summary::of_cohort(conn, &signed.caller, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(figures))
+}
+
+/// A programme's follow-up figures, over all its cohorts.
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(ProgramId),
+    responses((status = 200, description = "The figures", body = FollowUpSummary), crate::openapi::ReadErrors)
+)]
+#[get("/programs/{id}/follow-up-summary")]
+pub async fn program_follow_up_summary(
+    auth: Auth<ProgramReaders>,
+    db: web::Data<Db>,
+    id: web::Path<ProgramId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let figures = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            summary::of_program(conn, &signed.caller, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(figures))
+}
+
+/// A programme's follow-up schedule (3, 6 and 12 months unless it was set).
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(ProgramId),
+    responses((status = 200, description = "The schedule", body = FollowUpSchedule), crate::openapi::ReadErrors)
+)]
+#[get("/programs/{id}/follow-up-schedule")]
+pub async fn get_follow_up_schedule(
+    auth: Auth<ProgramReaders>,
+    db: web::Data<Db>,
+    id: web::Path<ProgramId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let schedule = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            FollowUpSchedule::find(conn, &signed.caller, id)
+        })
+        .await?;
+    Ok(crate::http::ok_with_etag(&schedule, schedule.version))
+}
+
+/// Set a programme's follow-up schedule for plans approved from now on (send `If-Match`).
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(ProgramId, crate::openapi::IfMatchHeader),
+    request_body = SetSchedule,
+    responses((status = 200, description = "The schedule as set", body = FollowUpSchedule), crate::openapi::ChangeErrors)
+)]
+#[put("/programs/{id}/follow-up-schedule")]
+pub async fn set_follow_up_schedule(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<ProgramId>,
+    if_match: IfMatch,
+    body: Body<SetSchedule>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let schedule = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            FollowUpSchedule::set(conn, &signed.caller, &signed.actor, id, &if_match, body.get()?)
+        })
+        .await?;
+    Ok(crate::http::ok_with_etag(&schedule, schedule.version))
+}

@@ -1,0 +1,743 @@
+//! Follow-up checkpoints: at 3, 6 and 12 months after a cohort ends (or as its programme's
+//! schedule says), the trainee reports each item of the approved action plan through a
+//! single-use link, or an officer records it (at a follow-up event, a session, when there was
+//! one); an officer then verifies or disputes the report.
+//!
+//! ```text
+//! scheduled ─> submitted ─┬─> verified
+//!     ^                    └─> disputed ──(a new link)──┘
+//! ```
+//!
+//! When it falls: a cohort's end date known to the day counts from that day (the same day N
+//! months later, or the month's last day when that month is shorter); an end date known only to
+//! the month or the year counts from the end of that month or year, and the checkpoint falls on
+//! the last day of the month N months later (a cohort that ended in September 2024 reports at 3
+//! months by 31 December 2024).
+
+pub mod handlers;
+pub mod schedule;
+pub mod summary;
+
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::action_plans::{ActionPlan, PlanItem};
+use crate::audit::{self, Actor, Entity, Event};
+use crate::cohorts::Cohort;
+use crate::dates::{DatePrecision, PartialDate};
+use crate::db::{DbConnection, Lookup};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::ids::{ActionPlanId, CheckpointId, CohortId, EnrollmentId, ProgramId, SessionId, text_enum};
+use crate::invitations::links::{self, LinkKey};
+use crate::resource::Record;
+use crate::resource::list::{self, Keyset, Paging, Slice};
+use crate::schema::{action_plans, checkpoints, cohorts, enrollments, sessions, trainees};
+
+text_enum!(
+    /// Where a checkpoint stands, as stored.
+    CheckpointStatus {
+        /// Waiting for the trainee's report.
+        Scheduled,
+        /// Reported; waiting for verification.
+        Submitted,
+        /// Verified by an officer.
+        Verified,
+        /// Disputed by an officer; a new link lets the trainee report again.
+        Disputed,
+    }
+);
+
+text_enum!(
+    /// The states the officer's list filters by: the stored ones, with a scheduled checkpoint
+    /// split by its due date.
+    FollowUpState {
+        /// Scheduled, due more than 30 days from today.
+        Upcoming,
+        /// Scheduled, due within the next 30 days (today included).
+        Due,
+        /// Scheduled, and its due date has passed.
+        Overdue,
+        /// Reported; waiting for verification.
+        Submitted,
+        /// Verified.
+        Verified,
+        /// Disputed.
+        Disputed,
+    }
+);
+
+text_enum!(
+    /// How far an item has come.
+    Progress {
+        /// Not started.
+        NotStarted,
+        /// Under way, on time.
+        OnTrack,
+        /// Under way, late.
+        Delayed,
+        /// Reached its target.
+        Achieved,
+        /// Given up.
+        Dropped,
+    }
+);
+
+/// A report on one item of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemProgress {
+    /// The item's number in the plan, from 1.
+    #[schema(minimum = 1, example = 1)]
+    pub item: i32,
+    /// How far it has come.
+    pub progress: Progress,
+    /// What shows it.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub evidence: Option<String>,
+    /// Links to documents that show it (http or https).
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub links: Vec<String>,
+}
+
+/// A trainee's report at a checkpoint: every item of the plan, once.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// One entry per item of the plan.
+    #[validate(length(min = 1, max = 50), nested)]
+    pub progress: Vec<ItemProgress>,
+    /// What stood in the way.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub barriers: Option<String>,
+}
+
+/// A report an officer records for the trainee, at a follow-up event when there was one.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedReport {
+    /// The report.
+    #[serde(flatten)]
+    #[validate(nested)]
+    pub report: Report,
+    /// The session it was given at (a later cohort's, or a seminar's).
+    pub session_id: Option<SessionId>,
+}
+
+text_enum!(
+    /// An officer's finding on a report.
+    Finding {
+        /// The report holds.
+        Verified,
+        /// The report does not hold; the trainee may report again through a new link.
+        Disputed,
+    }
+);
+
+/// An officer's finding on a submitted report.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// `verified` or `disputed`.
+    pub finding: Finding,
+    /// Why (required when disputed).
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub note: Option<String>,
+}
+
+/// A follow-up checkpoint of an action plan.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Checkpoint {
+    /// Id.
+    pub id: CheckpointId,
+    /// The plan.
+    pub plan_id: ActionPlanId,
+    /// The trainee's enrolment.
+    pub enrollment_id: EnrollmentId,
+    /// The cohort.
+    pub cohort_id: CohortId,
+    /// The trainee's full name.
+    pub trainee_name: String,
+    /// Months after the cohort's end.
+    pub months: i32,
+    /// When the report is due.
+    pub due_on: NaiveDate,
+    /// Where it stands, as stored.
+    pub status: CheckpointStatus,
+    /// Where it stands today (a scheduled one split into upcoming, due and overdue).
+    pub state: FollowUpState,
+    /// The report, one entry per item.
+    pub progress: Vec<ItemProgress>,
+    /// What stood in the way.
+    pub barriers: Option<String>,
+    /// The follow-up event (session) it was reported at.
+    pub session_id: Option<SessionId>,
+    /// When it was reported (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub submitted_at: Option<NaiveDateTime>,
+    /// Who verified or disputed it, by email.
+    pub reviewed_by: Option<String>,
+    /// When (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub reviewed_at: Option<NaiveDateTime>,
+    /// The reviewer's note.
+    pub review_note: Option<String>,
+    /// For officers' lists: the trainee's link while a report is awaited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Increases with every change.
+    pub version: i32,
+}
+
+#[derive(Debug, Queryable)]
+struct CheckpointRow {
+    id: CheckpointId,
+    plan_id: ActionPlanId,
+    months: i32,
+    due_on: NaiveDate,
+    status: CheckpointStatus,
+    progress: String,
+    barriers: Option<String>,
+    session_id: Option<SessionId>,
+    submitted_at: Option<NaiveDateTime>,
+    reviewed_by: Option<String>,
+    reviewed_at: Option<NaiveDateTime>,
+    review_note: Option<String>,
+    link_nonce: Option<String>,
+    version: i32,
+    enrollment_id: EnrollmentId,
+    cohort_id: CohortId,
+    trainee_name: String,
+}
+
+#[diesel::dsl::auto_type(no_type_alias)]
+fn rows() -> _ {
+    checkpoints::table
+        .inner_join(action_plans::table.inner_join(enrollments::table.inner_join(trainees::table)))
+        .select((
+            checkpoints::id,
+            checkpoints::plan_id,
+            checkpoints::months,
+            checkpoints::due_on,
+            checkpoints::status,
+            checkpoints::progress,
+            checkpoints::barriers,
+            checkpoints::session_id,
+            checkpoints::submitted_at,
+            checkpoints::reviewed_by,
+            checkpoints::reviewed_at,
+            checkpoints::review_note,
+            checkpoints::link_nonce,
+            checkpoints::version,
+            action_plans::enrollment_id,
+            enrollments::cohort_id,
+            trainees::full_name,
+        ))
+}
+
+/// How many days ahead a scheduled checkpoint counts as due.
+const DUE_WITHIN_DAYS: i64 = 30;
+
+fn state(status: CheckpointStatus, due_on: NaiveDate, today: NaiveDate) -> FollowUpState {
+    match status {
+        CheckpointStatus::Scheduled if due_on < today => FollowUpState::Overdue,
+        CheckpointStatus::Scheduled if (due_on - today).num_days() <= DUE_WITHIN_DAYS => FollowUpState::Due,
+        CheckpointStatus::Scheduled => FollowUpState::Upcoming,
+        CheckpointStatus::Submitted => FollowUpState::Submitted,
+        CheckpointStatus::Verified => FollowUpState::Verified,
+        CheckpointStatus::Disputed => FollowUpState::Disputed,
+    }
+}
+
+fn link_message(id: CheckpointId, nonce: &str) -> String {
+    format!("tpms-checkpoint/{id}/{nonce}")
+}
+
+impl CheckpointRow {
+    fn shown(self, key: Option<&LinkKey>) -> ApiResult<Checkpoint> {
+        let today = crate::clock::now().date();
+        let link = match (key, &self.link_nonce, self.status) {
+            (Some(key), Some(nonce), CheckpointStatus::Scheduled | CheckpointStatus::Disputed) => Some(links::path_of(
+                "checkpoint-links",
+                &key.token_of(&link_message(self.id, nonce))?,
+            )),
+            _ => None,
+        };
+        Ok(Checkpoint {
+            id: self.id,
+            plan_id: self.plan_id,
+            enrollment_id: self.enrollment_id,
+            cohort_id: self.cohort_id,
+            trainee_name: self.trainee_name,
+            months: self.months,
+            due_on: self.due_on,
+            status: self.status,
+            state: state(self.status, self.due_on, today),
+            progress: serde_json::from_str(&self.progress).map_err(ApiError::internal)?,
+            barriers: self.barriers,
+            session_id: self.session_id,
+            submitted_at: self.submitted_at,
+            reviewed_by: self.reviewed_by,
+            reviewed_at: self.reviewed_at,
+            review_note: self.review_note,
+            link,
+            version: self.version,
+        })
+    }
+}
+
+/// The day a checkpoint `months` after a cohort's `end` falls on (see the module's comment).
+pub fn due_on(end: &PartialDate, months: u32) -> Option<NaiveDate> {
+    match end.precision {
+        DatePrecision::Day => end.first_day.checked_add_months(Months::new(months)),
+        DatePrecision::Month | DatePrecision::Year => {
+            let last = end.last_day();
+            let first_of_target =
+                NaiveDate::from_ymd_opt(last.year(), last.month(), 1)?.checked_add_months(Months::new(months))?;
+            first_of_target.checked_add_months(Months::new(1))?.pred_opt()
+        }
+    }
+}
+
+/// Schedule the checkpoints of a plan just approved, from its cohort's end: 409 when the cohort's
+/// end date is not known.
+pub fn schedule(conn: &mut DbConnection, plan: &ActionPlan) -> ApiResult<()> {
+    let cohort = Cohort::find(conn, plan.cohort_id)?;
+    let Some(end) = cohort.end_date else {
+        return Err(ApiError::conflict(
+            "no_end_date",
+            format!(
+                "cohort {} has no end date, so its follow-ups cannot be scheduled; set its end_date first",
+                cohort.code
+            ),
+        ));
+    };
+    let months = schedule::months_of(conn, cohort.program_id)?;
+    let key = LinkKey::load(conn)?;
+    let now = crate::clock::now();
+    for m in months {
+        let due = due_on(&end, m).ok_or_else(|| ApiError::internal(anyhow::anyhow!("a due date out of range")))?;
+        let id: CheckpointId = diesel::insert_into(checkpoints::table)
+            .values((
+                checkpoints::plan_id.eq(plan.id),
+                checkpoints::months.eq(i32::try_from(m).unwrap_or(i32::MAX)),
+                checkpoints::due_on.eq(due),
+                checkpoints::status.eq(CheckpointStatus::Scheduled),
+                checkpoints::progress.eq("[]"),
+                checkpoints::created_at.eq(now),
+                checkpoints::updated_at.eq(now),
+                checkpoints::version.eq(1),
+            ))
+            .returning(checkpoints::id)
+            .get_result(conn)?;
+        set_link(conn, &key, id)?;
+    }
+    Ok(())
+}
+
+fn set_link(conn: &mut DbConnection, key: &LinkKey, id: CheckpointId) -> ApiResult<()> {
+    let nonce = links::nonce();
+    let token = key.token_of(&link_message(id, &nonce))?;
+    diesel::update(checkpoints::table.find(id))
+        .set((
+            checkpoints::link_nonce.eq(&nonce),
+            checkpoints::link_hash.eq(links::hash(&token)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+impl Checkpoint {
+    /// A checkpoint, or 404.
+    pub fn find(conn: &mut DbConnection, id: CheckpointId) -> ApiResult<Checkpoint> {
+        rows()
+            .filter(checkpoints::id.eq(id))
+            .lookup::<CheckpointRow>(conn)?
+            .ok_or_else(|| ApiError::not_found("checkpoint", id))?
+            .shown(None)
+    }
+
+    /// A checkpoint a caller may see (a liaison: of its partner's cohorts).
+    pub fn find_visible(
+        conn: &mut DbConnection,
+        caller: &crate::access::Caller,
+        id: CheckpointId,
+    ) -> ApiResult<Checkpoint> {
+        let checkpoint = Checkpoint::find(conn, id)?;
+        if caller.liaison_partner().is_some() && Cohort::find_visible(conn, caller, checkpoint.cohort_id).is_err() {
+            return Err(ApiError::not_found("checkpoint", id));
+        }
+        Ok(checkpoint)
+    }
+
+    /// A checkpoint with its current link, for an officer to send.
+    pub fn with_link(conn: &mut DbConnection, id: CheckpointId) -> ApiResult<Checkpoint> {
+        let key = LinkKey::load(conn)?;
+        rows()
+            .filter(checkpoints::id.eq(id))
+            .lookup::<CheckpointRow>(conn)?
+            .ok_or_else(|| ApiError::not_found("checkpoint", id))?
+            .shown(Some(&key))
+    }
+
+    /// A new link for a checkpoint awaiting a report (scheduled or disputed); the old one stops
+    /// working. A disputed checkpoint goes back to scheduled.
+    pub fn reissue(conn: &mut DbConnection, actor: &Actor, id: CheckpointId) -> ApiResult<Checkpoint> {
+        let before = Checkpoint::find(conn, id)?;
+        if !matches!(before.status, CheckpointStatus::Scheduled | CheckpointStatus::Disputed) {
+            return Err(ApiError::conflict(
+                "already_reported",
+                format!("checkpoint {id} is {}; no report is awaited", before.status),
+            ));
+        }
+        let key = LinkKey::load(conn)?;
+        set_link(conn, &key, id)?;
+        diesel::update(checkpoints::table.find(id))
+            .set((
+                checkpoints::status.eq(CheckpointStatus::Scheduled),
+                checkpoints::updated_at.eq(crate::clock::now()),
+                checkpoints::version.eq(before.version + 1),
+            ))
+            .execute(conn)?;
+        let after = Checkpoint::with_link(conn, id)?;
+        audit::record(
+            conn,
+            actor,
+            Event::changed(
+                Entity::Checkpoint,
+                id.0,
+                &before,
+                &Checkpoint {
+                    link: None,
+                    ..after.clone()
+                },
+            )
+            .because("a new link was issued"),
+        )?;
+        Ok(after)
+    }
+
+    /// What a trainee's checkpoint link opens: the plan's items to report on.
+    pub fn by_link(conn: &mut DbConnection, token: &str) -> ApiResult<LinkedCheckpoint> {
+        let (checkpoint, plan) = by_token(conn, token)?;
+        Ok(LinkedCheckpoint {
+            plan_title: plan.title,
+            months: checkpoint.months,
+            due_on: checkpoint.due_on,
+            items: plan.items,
+        })
+    }
+
+    /// The trainee's report through the link, which then stops working.
+    pub fn report_by_link(conn: &mut DbConnection, token: &str, report: Report) -> ApiResult<()> {
+        let (checkpoint, plan) = by_token(conn, token)?;
+        let actor = Actor {
+            name: "trainee link".to_owned(),
+            request_id: None,
+        };
+        record(conn, &actor, checkpoint, &plan, report, None).map(|_| ())
+    }
+
+    /// An officer records the trainee's report (at a follow-up event, `session`).
+    pub fn report_by_officer(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        id: CheckpointId,
+        report: RecordedReport,
+    ) -> ApiResult<Checkpoint> {
+        let checkpoint = Checkpoint::find(conn, id)?;
+        if !matches!(
+            checkpoint.status,
+            CheckpointStatus::Scheduled | CheckpointStatus::Disputed
+        ) {
+            return Err(ApiError::conflict(
+                "already_reported",
+                format!(
+                    "checkpoint {id} is {}; verify or dispute the report instead",
+                    checkpoint.status
+                ),
+            ));
+        }
+        if let Some(session) = report.session_id {
+            let exists: bool = diesel::select(diesel::dsl::exists(sessions::table.find(session))).get_result(conn)?;
+            if !exists {
+                return Err(ApiError::invalid(
+                    "session_id",
+                    "not_found",
+                    format!("there is no session {session}"),
+                ));
+            }
+        }
+        let plan = ActionPlan::find(conn, checkpoint.plan_id)?;
+        record(conn, actor, checkpoint, &plan, report.report, report.session_id)
+    }
+
+    /// An officer's finding on a submitted report.
+    pub fn review(conn: &mut DbConnection, actor: &Actor, id: CheckpointId, review: Review) -> ApiResult<Checkpoint> {
+        let before = Checkpoint::find(conn, id)?;
+        if before.status != CheckpointStatus::Submitted {
+            return Err(ApiError::conflict(
+                "not_submitted",
+                format!(
+                    "checkpoint {id} is {}; only a submitted report is verified or disputed",
+                    before.status
+                ),
+            ));
+        }
+        if review.finding == Finding::Disputed && review.note.is_none() {
+            return Err(ApiError::invalid("note", "required", "say why the report is disputed"));
+        }
+        let status = match review.finding {
+            Finding::Verified => CheckpointStatus::Verified,
+            Finding::Disputed => CheckpointStatus::Disputed,
+        };
+        let now = crate::clock::now();
+        diesel::update(checkpoints::table.find(id))
+            .set((
+                checkpoints::status.eq(status),
+                checkpoints::reviewed_by.eq(&actor.name),
+                checkpoints::reviewed_at.eq(now),
+                checkpoints::review_note.eq(&review.note),
+                checkpoints::updated_at.eq(now),
+                checkpoints::version.eq(before.version + 1),
+            ))
+            .execute(conn)?;
+        let after = Checkpoint::find(conn, id)?;
+        audit::record(conn, actor, Event::changed(Entity::Checkpoint, id.0, &before, &after))?;
+        Ok(after)
+    }
+}
+
+/// What a trainee sees through a checkpoint link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkedCheckpoint {
+    /// The plan's title.
+    pub plan_title: Option<String>,
+    /// Months after the cohort's end.
+    pub months: i32,
+    /// When the report is due.
+    pub due_on: NaiveDate,
+    /// The plan's items, numbered from 1 in this order.
+    pub items: Vec<PlanItem>,
+}
+
+fn by_token(conn: &mut DbConnection, token: &str) -> ApiResult<(Checkpoint, ActionPlan)> {
+    let id: CheckpointId = checkpoints::table
+        .filter(checkpoints::link_hash.eq(links::hash(token)))
+        .filter(checkpoints::status.eq(CheckpointStatus::Scheduled))
+        .select(checkpoints::id)
+        .lookup(conn)?
+        .ok_or_else(|| ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned()))?;
+    let checkpoint = Checkpoint::find(conn, id)?;
+    let plan = ActionPlan::find(conn, checkpoint.plan_id)?;
+    Ok((checkpoint, plan))
+}
+
+/// 422 naming each entry that is not one report per item of the plan.
+fn check_report(plan: &ActionPlan, report: &Report) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    let items = i32::try_from(plan.items.len()).unwrap_or(i32::MAX);
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, entry) in report.progress.iter().enumerate() {
+        if !(1..=items).contains(&entry.item) {
+            errors.push(FieldError::new(
+                &format!("progress/{i}/item"),
+                "not_in_plan",
+                format!("the plan has items 1 to {items}"),
+            ));
+        } else if !seen.insert(entry.item) {
+            errors.push(FieldError::new(
+                &format!("progress/{i}/item"),
+                "duplicate",
+                format!("item {} is reported twice", entry.item),
+            ));
+        }
+        for (j, link) in entry.links.iter().enumerate() {
+            if crate::validate::web_url(link).is_err() {
+                errors.push(FieldError::new(
+                    &format!("progress/{i}/links/{j}"),
+                    "invalid_url",
+                    "an http or https address",
+                ));
+            }
+        }
+    }
+    for item in 1..=items {
+        if !seen.contains(&item) {
+            errors.push(FieldError::new(
+                "progress",
+                "missing_item",
+                format!("item {item} of the plan is not reported"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: Checkpoint,
+    plan: &ActionPlan,
+    report: Report,
+    session: Option<SessionId>,
+) -> ApiResult<Checkpoint> {
+    check_report(plan, &report)?;
+    let now = crate::clock::now();
+    let mut progress = report.progress;
+    progress.sort_by_key(|p| p.item);
+    let updated = diesel::update(
+        checkpoints::table
+            .find(before.id)
+            .filter(checkpoints::version.eq(before.version)),
+    )
+    .set((
+        checkpoints::status.eq(CheckpointStatus::Submitted),
+        checkpoints::progress.eq(serde_json::to_string(&progress).map_err(ApiError::internal)?),
+        checkpoints::barriers.eq(&report.barriers),
+        checkpoints::session_id.eq(session),
+        checkpoints::submitted_at.eq(now),
+        checkpoints::link_hash.eq(None::<String>),
+        checkpoints::link_nonce.eq(None::<String>),
+        checkpoints::updated_at.eq(now),
+        checkpoints::version.eq(before.version + 1),
+    ))
+    .execute(conn)?;
+    if updated != 1 {
+        return Err(ApiError::NotFound(
+            "this link is not valid: it was already used".to_owned(),
+        ));
+    }
+    let after = Checkpoint::find(conn, before.id)?;
+    audit::record(
+        conn,
+        actor,
+        Event::changed(Entity::Checkpoint, before.id.0, &before, &after),
+    )?;
+    // The first report moves an approved plan under way.
+    if plan.status == crate::action_plans::PlanStatus::Approved {
+        diesel::update(action_plans::table.find(plan.id))
+            .set((
+                action_plans::status.eq(crate::action_plans::PlanStatus::InProgress),
+                action_plans::updated_at.eq(now),
+                action_plans::version.eq(plan.version + 1),
+            ))
+            .execute(conn)?;
+        let moved = ActionPlan::find(conn, plan.id)?;
+        audit::record(
+            conn,
+            actor,
+            Event::changed(Entity::ActionPlan, plan.id.0, plan, &moved).because("its first follow-up report arrived"),
+        )?;
+    }
+    Ok(after)
+}
+
+/// Filters for the officer's list of follow-ups.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct FollowUpFilters {
+    /// Only checkpoints in this state today.
+    pub status: Option<FollowUpState>,
+    /// Only checkpoints due before this day.
+    pub due_before: Option<NaiveDate>,
+    /// Only checkpoints of this programme's cohorts.
+    pub program_id: Option<ProgramId>,
+    /// Only checkpoints of this cohort.
+    pub cohort_id: Option<CohortId>,
+}
+
+/// The follow-ups list: checkpoints by due date, each awaited one with its link to resend.
+pub fn follow_ups(conn: &mut DbConnection, filters: FollowUpFilters, paging: Paging) -> ApiResult<Slice<Checkpoint>> {
+    let today = crate::clock::now().date();
+    let soon = today + chrono::Duration::days(DUE_WITHIN_DAYS);
+    let query = || {
+        let mut query = rows().into_boxed();
+        match filters.status {
+            Some(FollowUpState::Overdue) => {
+                query = query
+                    .filter(checkpoints::status.eq(CheckpointStatus::Scheduled))
+                    .filter(checkpoints::due_on.lt(today));
+            }
+            Some(FollowUpState::Due) => {
+                query = query
+                    .filter(checkpoints::status.eq(CheckpointStatus::Scheduled))
+                    .filter(checkpoints::due_on.ge(today))
+                    .filter(checkpoints::due_on.le(soon));
+            }
+            Some(FollowUpState::Upcoming) => {
+                query = query
+                    .filter(checkpoints::status.eq(CheckpointStatus::Scheduled))
+                    .filter(checkpoints::due_on.gt(soon));
+            }
+            Some(FollowUpState::Submitted) => query = query.filter(checkpoints::status.eq(CheckpointStatus::Submitted)),
+            Some(FollowUpState::Verified) => query = query.filter(checkpoints::status.eq(CheckpointStatus::Verified)),
+            Some(FollowUpState::Disputed) => query = query.filter(checkpoints::status.eq(CheckpointStatus::Disputed)),
+            None => {}
+        }
+        if let Some(before) = filters.due_before {
+            query = query.filter(checkpoints::due_on.lt(before));
+        }
+        if let Some(cohort) = filters.cohort_id {
+            query = query.filter(enrollments::cohort_id.eq(cohort));
+        }
+        if let Some(program) = filters.program_id {
+            let of_program = cohorts::table
+                .filter(cohorts::program_id.eq(program))
+                .select(cohorts::id);
+            query = query.filter(enrollments::cohort_id.eq_any(of_program));
+        }
+        query
+    };
+    let keys = Keyset::by(list::ascending("due_on", checkpoints::due_on, |r: &CheckpointRow| {
+        r.due_on
+    }))
+    .then(list::ascending("id", checkpoints::id, |r: &CheckpointRow| r.id));
+    let key = LinkKey::load(conn)?;
+    list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(|r| r.shown(Some(&key))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn end(first_day: &str, precision: DatePrecision) -> PartialDate {
+        PartialDate::from_columns(first_day.parse().expect("a date"), precision)
+    }
+
+    #[test]
+    fn a_month_precision_end_counts_from_the_end_of_that_month() {
+        let september = end("2024-09-01", DatePrecision::Month);
+        assert_eq!(due_on(&september, 3), "2024-12-31".parse().ok());
+        assert_eq!(due_on(&september, 6), "2025-03-31".parse().ok());
+        assert_eq!(due_on(&september, 12), "2025-09-30".parse().ok());
+    }
+
+    #[test]
+    fn a_day_precision_end_counts_from_that_day_clamped_to_shorter_months() {
+        assert_eq!(
+            due_on(&end("2024-11-30", DatePrecision::Day), 3),
+            "2025-02-28".parse().ok()
+        );
+        assert_eq!(
+            due_on(&end("2024-09-17", DatePrecision::Day), 6),
+            "2025-03-17".parse().ok()
+        );
+        assert_eq!(
+            due_on(&end("2023-01-01", DatePrecision::Year), 3),
+            "2024-03-31".parse().ok()
+        );
+    }
+}

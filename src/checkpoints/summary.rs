@@ -1,0 +1,180 @@
+//! Follow-up figures for a cohort or a programme: plans by state, checkpoints by state, items by
+//! their latest reported progress, and the outcome figures reports use.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{CheckpointStatus, FollowUpState, ItemProgress, Progress, state};
+use crate::access::Caller;
+use crate::action_plans::PlanStatus;
+use crate::cohorts::Cohort;
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{ActionPlanId, CohortId, ProgramId};
+use crate::programs::Program;
+use crate::resource::Record;
+use crate::schema::{action_plans, checkpoints, cohorts, enrollments};
+
+/// The follow-up figures of a cohort or a programme.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpSummary {
+    /// Plans, by state.
+    pub plans: BTreeMap<String, i64>,
+    /// Checkpoints, by state today (`upcoming`, `due`, `overdue`, `submitted`, `verified`,
+    /// `disputed`).
+    pub checkpoints: BTreeMap<String, i64>,
+    /// Items of approved plans, by their latest reported progress (`not_reported` when no
+    /// report on them was accepted yet).
+    pub items: BTreeMap<String, i64>,
+    /// Share of plans (not drafts) that were approved, 0 to 1.
+    pub plans_approved_share: Option<f64>,
+    /// Share of the items of approved plans reported `achieved` at a checkpoint of at most
+    /// 6 months (submitted or verified), 0 to 1.
+    pub items_achieved_by_6_months: Option<f64>,
+    /// The same, by 12 months.
+    pub items_achieved_by_12_months: Option<f64>,
+    /// Median days from the cohort's end to the first report of an achieved item, over the
+    /// plans that have one.
+    pub median_days_to_first_achievement: Option<f64>,
+}
+
+/// A cohort's figures, for a caller who may see it.
+pub fn of_cohort(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> ApiResult<FollowUpSummary> {
+    Cohort::find_visible(conn, caller, cohort)?;
+    summarise(conn, &[cohort])
+}
+
+/// A programme's figures (all its cohorts), for a caller who may see it.
+pub fn of_program(conn: &mut DbConnection, caller: &Caller, program: ProgramId) -> ApiResult<FollowUpSummary> {
+    Program::find_visible(conn, caller, program)?;
+    let cohorts: Vec<CohortId> = cohorts::table
+        .filter(cohorts::program_id.eq(program))
+        .select(cohorts::id)
+        .load(conn)?;
+    summarise(conn, &cohorts)
+}
+
+#[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+fn share(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowUpSummary> {
+    let plans: Vec<(ActionPlanId, PlanStatus, String, CohortId)> = action_plans::table
+        .inner_join(enrollments::table)
+        .filter(enrollments::cohort_id.eq_any(cohorts))
+        .select((
+            action_plans::id,
+            action_plans::status,
+            action_plans::items,
+            enrollments::cohort_id,
+        ))
+        .load(conn)?;
+    let ids: Vec<ActionPlanId> = plans.iter().map(|p| p.0).collect();
+    type Row = (
+        ActionPlanId,
+        i32,
+        NaiveDate,
+        CheckpointStatus,
+        String,
+        Option<chrono::NaiveDateTime>,
+    );
+    let points: Vec<Row> = checkpoints::table
+        .filter(checkpoints::plan_id.eq_any(&ids))
+        .order((checkpoints::plan_id, checkpoints::months))
+        .select((
+            checkpoints::plan_id,
+            checkpoints::months,
+            checkpoints::due_on,
+            checkpoints::status,
+            checkpoints::progress,
+            checkpoints::submitted_at,
+        ))
+        .load(conn)?;
+    let ends: HashMap<CohortId, NaiveDate> = cohorts
+        .iter()
+        .filter_map(|c| {
+            Cohort::find(conn, *c)
+                .ok()
+                .and_then(|c| c.end_date.map(|d| (c.id, d.last_day())))
+        })
+        .collect();
+
+    let today = crate::clock::now().date();
+    let mut by_plan_state = BTreeMap::new();
+    let mut by_checkpoint_state = BTreeMap::new();
+    let mut by_item = BTreeMap::new();
+    let (mut submitted_plans, mut approved_plans) = (0, 0);
+    let (mut items_total, mut by_6, mut by_12) = (0, 0, 0);
+    let mut days_to_first = Vec::new();
+    for (id, status, items, cohort) in &plans {
+        *by_plan_state.entry(status.to_string()).or_insert(0) += 1;
+        if *status != PlanStatus::Draft {
+            submitted_plans += 1;
+        }
+        if !status.approved() {
+            continue;
+        }
+        approved_plans += 1;
+        let count: usize = serde_json::from_str::<Vec<serde_json::Value>>(items)
+            .map_err(ApiError::internal)?
+            .len();
+        items_total += count;
+        let mut latest: HashMap<i32, Progress> = HashMap::new();
+        let (mut achieved_6, mut achieved_12) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+        let mut first_achievement: Option<NaiveDate> = None;
+        for (_, months, _, point_status, progress, submitted_at) in points.iter().filter(|p| p.0 == *id) {
+            if !matches!(point_status, CheckpointStatus::Submitted | CheckpointStatus::Verified) {
+                continue;
+            }
+            let progress: Vec<ItemProgress> = serde_json::from_str(progress).map_err(ApiError::internal)?;
+            for entry in &progress {
+                latest.insert(entry.item, entry.progress);
+                if entry.progress == Progress::Achieved {
+                    if *months <= 6 {
+                        achieved_6.insert(entry.item);
+                    }
+                    if *months <= 12 {
+                        achieved_12.insert(entry.item);
+                    }
+                    if let Some(at) = submitted_at {
+                        first_achievement = Some(first_achievement.map_or(at.date(), |d| d.min(at.date())));
+                    }
+                }
+            }
+        }
+        by_6 += achieved_6.len();
+        by_12 += achieved_12.len();
+        for item in 1..=i32::try_from(count).unwrap_or(i32::MAX) {
+            let key = latest.get(&item).map_or("not_reported".to_owned(), ToString::to_string);
+            *by_item.entry(key).or_insert(0) += 1;
+        }
+        if let (Some(first), Some(end)) = (first_achievement, ends.get(cohort)) {
+            #[expect(clippy::cast_precision_loss, reason = "days fit")]
+            days_to_first.push((first - *end).num_days() as f64);
+        }
+    }
+    for (_, _, due_on, status, _, _) in &points {
+        let state: FollowUpState = state(*status, *due_on, today);
+        *by_checkpoint_state.entry(state.to_string()).or_insert(0) += 1;
+    }
+    days_to_first.sort_by(f64::total_cmp);
+    let median = match days_to_first.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(days_to_first[n / 2]),
+        n => Some((days_to_first[n / 2 - 1] + days_to_first[n / 2]) / 2.0),
+    };
+    Ok(FollowUpSummary {
+        plans: by_plan_state,
+        checkpoints: by_checkpoint_state,
+        items: by_item,
+        plans_approved_share: share(approved_plans, submitted_plans),
+        items_achieved_by_6_months: share(by_6, items_total),
+        items_achieved_by_12_months: share(by_12, items_total),
+        median_days_to_first_achievement: median,
+    })
+}
