@@ -140,7 +140,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             migrate(&pool)?;
             let mut conn = pool.get()?;
             let started = std::time::Instant::now();
-            let made = crate::dev::generate(&mut conn, sizes, &mut |step| println!("generated {step}"))?;
+            let made = db::dialect::without_statement_timeout(&mut conn, |conn| {
+                crate::dev::generate(conn, sizes, &mut |step| println!("generated {step}"))
+            })??;
             println!("generated {made:?} in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
@@ -194,7 +196,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 /// Apply pending migrations, logging each.
 pub fn migrate(pool: &db::DbPool) -> anyhow::Result<()> {
     let mut conn = pool.get().context("no database connection for migrating")?;
-    let applied = db::dialect::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    let applied = db::dialect::without_statement_timeout(&mut conn, db::dialect::run_migrations)?
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     if applied.is_empty() {
         tracing::info!("database schema is current");
     }

@@ -121,10 +121,13 @@ pub struct Report {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedReport {
-    /// The report.
-    #[serde(flatten)]
-    #[validate(nested)]
-    pub report: Report,
+    /// One entry per item of the plan.
+    #[validate(length(min = 1, max = 50), nested)]
+    pub progress: Vec<ItemProgress>,
+    /// What stood in the way.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub barriers: Option<String>,
     /// The session it was given at (a later cohort's, or a seminar's).
     pub session_id: Option<SessionId>,
 }
@@ -477,7 +480,12 @@ impl Checkpoint {
             }
         }
         let plan = ActionPlan::find(conn, checkpoint.plan_id)?;
-        record(conn, actor, checkpoint, &plan, report.report, report.session_id)
+        let session = report.session_id;
+        let report = Report {
+            progress: report.progress,
+            barriers: report.barriers,
+        };
+        record(conn, actor, checkpoint, &plan, report, session)
     }
 
     /// An officer's finding on a submitted report.

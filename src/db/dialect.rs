@@ -47,6 +47,32 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, BoxError> 
     }
 }
 
+/// Run `f` with no statement timeout (PostgreSQL): for commands whose statements may rightly run
+/// long (migrating, seeding, generating data), which the timeout meant for requests must not
+/// cancel. The connection's timeout is put back afterwards, since it returns to the pool.
+pub fn without_statement_timeout<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> T,
+) -> diesel::QueryResult<T> {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    let DbConnection::Postgresql(pg) = conn else {
+        return Ok(f(conn));
+    };
+    let before: String = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+        "current_setting('statement_timeout')",
+    ))
+    .get_result(pg)?;
+    pg.batch_execute("SET statement_timeout = 0")?;
+    let result = f(conn);
+    let DbConnection::Postgresql(pg) = conn else {
+        return Ok(result);
+    };
+    // A setting as PostgreSQL printed it (`30s`, `0`): quoted back as it came.
+    pg.batch_execute(&format!("SET statement_timeout = '{}'", before.replace('\'', "")))?;
+    Ok(result)
+}
+
 /// How many migrations the database has not applied yet (for `/ready`).
 pub fn pending_migrations(conn: &mut DbConnection) -> Result<usize, BoxError> {
     Ok(match conn {

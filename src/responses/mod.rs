@@ -224,8 +224,13 @@ impl Record for Response {
     }
 
     /// A liaison sees the assessments of rounds its partner answers, in its partner's cohorts.
+    /// Nobody reads an anonymous round's answers one by one: only its results, which withhold
+    /// small groups.
     fn find_visible(conn: &mut DbConnection, caller: &Caller, id: ResponseId) -> ApiResult<Response> {
         let response = Response::find(conn, id)?;
+        if response.enrollment_id.is_none() {
+            return Err(ApiError::not_found("response", id));
+        }
         if caller.liaison_partner().is_some() {
             let round = Round::find_visible(conn, caller, response.round_id)
                 .map_err(|_| ApiError::not_found("response", id))?;
@@ -391,6 +396,16 @@ impl List for Response {
         let round = Round::find_visible(conn, caller, round)?;
         if caller.liaison_partner().is_some() && round.respondent != Respondent::Partner {
             return Err(ApiError::not_found("round", round.id));
+        }
+        if round.anonymity == Anonymity::Anonymous {
+            // One by one, a few answers could be told apart; the results withhold small groups.
+            return Err(ApiError::conflict(
+                "anonymous_round",
+                format!(
+                    "round {} is anonymous: its answers are read through GET /api/v1/rounds/{}/results",
+                    round.id, round.id
+                ),
+            ));
         }
         Cohort::find_visible(conn, caller, round.cohort_id)?;
         let query = || {

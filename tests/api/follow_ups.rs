@@ -202,3 +202,30 @@ db_test!(
         as_liaison.get("/api/v1/follow-ups").await.assert_problem(403, "forbidden");
     }
 );
+
+db_test!(
+    async fn an_officer_records_a_report_given_at_a_follow_up_seminar(app) {
+        let program = app.program().create().await;
+        let (cohort, enrollment) = returned_class(&app, &program, "2024-01").await;
+        app.action_plan(&enrollment).approved().await;
+        let seminar_cohort = app.cohort(&program).create().await;
+        let seminar = app.session(&seminar_cohort).title("Evaluation seminar").date("2024-09-16").create().await;
+        let first = &app.get(&format!("/api/v1/follow-ups?cohort_id={}", cohort["id"])).await.json()["items"][0];
+        let recorded = app
+            .post(
+                &format!("/api/v1/checkpoints/{}/report", first["id"]),
+                json!({"progress": [{"item": 1, "progress": "delayed"}], "session_id": seminar["id"]}),
+            )
+            .await;
+        assert_eq!(recorded.status, 200, "{}", recorded.text());
+        let recorded = recorded.json();
+        assert_eq!((recorded["status"].as_str(), &recorded["session_id"]), (Some("submitted"), &seminar["id"]));
+        assert!(recorded.get("link").is_none(), "a reported checkpoint has no link to send");
+        app.post(&format!("/api/v1/checkpoints/{}/report", first["id"]), json!({"progress": [{"item": 1, "progress": "achieved"}]}))
+            .await
+            .assert_problem(409, "already_reported");
+        app.post(&format!("/api/v1/checkpoints/{}/report", first["id"]), json!({"progress": [], "extra": 1}))
+            .await
+            .assert_problem(400, "malformed_json");
+    }
+);

@@ -56,3 +56,33 @@ db_test!(
         assert_eq!(unmigrated.get("/health").await.status, 200, "alive, only not ready");
     }
 );
+
+db_test!(
+    async fn commands_run_without_the_requests_statement_timeout_and_give_it_back(app) {
+        let pool = app.pool.clone();
+        let (inside, after) = actix_web::web::block(move || {
+            use diesel::prelude::*;
+            let mut conn = pool.get().expect("a connection");
+            let setting = |conn: &mut tpms::db::DbConnection| -> Option<String> {
+                match conn {
+                    tpms::db::DbConnection::Postgresql(pg) => diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+                        "current_setting('statement_timeout')",
+                    ))
+                    .get_result(pg)
+                    .ok(),
+                    tpms::db::DbConnection::Sqlite(_) => None,
+                }
+            };
+            let inside = tpms::db::dialect::without_statement_timeout(&mut conn, |conn| setting(conn)).expect("it runs");
+            (inside, setting(&mut conn))
+        })
+        .await
+        .expect("the blocking pool runs");
+        if app.backend == crate::support::Backend::Postgres {
+            assert_eq!(inside.as_deref(), Some("0"), "no timeout while a command runs");
+            assert_ne!(after.as_deref(), Some("0"), "the pool's connection gets its timeout back");
+        } else {
+            assert_eq!((inside, after), (None, None), "SQLite has no statement timeout");
+        }
+    }
+);
