@@ -47,11 +47,11 @@ pub struct Certificate {
 #[into_params(parameter_in = Query)]
 pub struct VerifyQuery {
     /// The certificate number, as printed.
-    #[param(max_length = 100, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[param(min_length = 1, max_length = 100, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(min = 1, max = 100))]
     pub number: String,
     /// The verification code, as printed (dashes and case do not matter).
-    #[param(max_length = 40, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[param(min_length = 1, max_length = 40, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(min = 1, max = 40))]
     pub code: String,
 }

@@ -388,3 +388,24 @@ db_test!(
         assert_eq!(results["text_answers"], json!([{"key": "comments", "text": "Hay", "trainee_name": "Học viên 0"}]));
     }
 );
+
+#[actix_web::test]
+async fn links_and_certificate_checks_are_limited_per_address() {
+    let limited = |config: &mut tpms::config::AppConfig| config.evaluations.public_requests_per_minute = 2;
+    let Some(app) = TestApp::spawn_with(crate::support::Backend::Sqlite, limited).await else {
+        return;
+    };
+    let verify = "/api/v1/certificates/verify?number=X&code=Y";
+    for _ in 0..2 {
+        assert_eq!(app.anonymous().get(verify).await.json()["status"], "unknown");
+    }
+    let refused = app.anonymous().get(verify).await;
+    refused.assert_problem(429, "rate_limited");
+    assert!(
+        refused
+            .header("retry-after")
+            .is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s >= 1))
+    );
+    let link = format!("/api/v1/responses/{}", "a".repeat(43));
+    app.anonymous().get(&link).await.assert_problem(429, "rate_limited");
+}
