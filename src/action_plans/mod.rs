@@ -392,6 +392,8 @@ impl Create for ActionPlan {
 impl Change for ActionPlan {
     type Change = UpdateActionPlan;
 
+    /// Outside a request, with no caller to ask about (no such path exists today), the change is
+    /// made as an officer would make it.
     fn patched(&self, conn: &mut DbConnection, change: UpdateActionPlan) -> ApiResult<ActionPlan> {
         let officer = Caller {
             id: crate::ids::UserId(0),
