@@ -2,15 +2,15 @@
 //! through it (`/api/v1/plan-links/{token}`, no sign-in).
 
 use actix_web::{HttpResponse, get, post, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{ActionPlan, LinkedPlan, PlanContent};
 use crate::auth::{Auth, Staff};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::json::Body;
-use crate::http::public::Throttled;
+use crate::http::public::{LinkToken, Throttled};
 use crate::ids::ActionPlanId;
 
 /// A personal link, to send.
@@ -45,42 +45,15 @@ pub async fn issue_plan_link(
     Ok(HttpResponse::Ok().json(Link { link }))
 }
 
-/// The token of a personal link.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct Token {
-    /// The token from the link (43 characters).
-    #[param(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
-    token: String,
-}
-
-impl Token {
-    /// The token, or 404 when it cannot be one.
-    pub fn checked(self) -> ApiResult<String> {
-        let well_formed = self.token.len() == 43
-            && self
-                .token
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if well_formed {
-            Ok(self.token)
-        } else {
-            Err(ApiError::NotFound(
-                "this link is not valid: check that it was copied whole".to_owned(),
-            ))
-        }
-    }
-}
-
 /// The plan a trainee's link opens, with the programme's and cohort's titles and the reviewer's
 /// comments when it was sent back. No sign-in; limited per address.
 #[utoipa::path(
     tag = "links",
-    params(Token),
+    params(LinkToken),
     responses((status = 200, description = "The plan so far", body = LinkedPlan), crate::openapi::PublicErrors)
 )]
 #[get("/plan-links/{token}")]
-pub async fn open_plan_link(_: Throttled, db: web::Data<Db>, token: web::Path<Token>) -> ApiResult<HttpResponse> {
+pub async fn open_plan_link(_: Throttled, db: web::Data<Db>, token: web::Path<LinkToken>) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
     let plan = db.run(move |conn| ActionPlan::by_link(conn, &token)).await?;
     Ok(HttpResponse::Ok().json(plan))
@@ -90,7 +63,7 @@ pub async fn open_plan_link(_: Throttled, db: web::Data<Db>, token: web::Path<To
 /// is missing, and the link still works); the link then stops working.
 #[utoipa::path(
     tag = "links",
-    params(Token),
+    params(LinkToken),
     request_body = PlanContent,
     responses((status = 204, description = "Submitted for approval"), crate::openapi::PublicErrors)
 )]
@@ -98,7 +71,7 @@ pub async fn open_plan_link(_: Throttled, db: web::Data<Db>, token: web::Path<To
 pub async fn submit_plan_link(
     _: Throttled,
     db: web::Data<Db>,
-    token: web::Path<Token>,
+    token: web::Path<LinkToken>,
     body: Body<PlanContent>,
 ) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;

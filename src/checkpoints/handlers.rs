@@ -6,14 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use super::schedule::{FollowUpSchedule, SetSchedule};
 use super::summary::{self, FollowUpSummary};
 use super::{Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Report, Review};
-use crate::action_plans::handlers::Token;
 use crate::auth::{Auth, ProgramReaders, Staff};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::json::{Body, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
-use crate::http::public::Throttled;
+use crate::http::public::{LinkToken, Throttled};
 use crate::ids::{CheckpointId, CohortId, ProgramId};
 
 /// What an officer needs each morning: checkpoints by due date (`status=overdue`, `due`, ...),
@@ -144,11 +143,15 @@ pub async fn reissue_checkpoint_link(
 /// address.
 #[utoipa::path(
     tag = "links",
-    params(Token),
+    params(LinkToken),
     responses((status = 200, description = "The items to report on", body = LinkedCheckpoint), crate::openapi::PublicErrors)
 )]
 #[get("/checkpoint-links/{token}")]
-pub async fn open_checkpoint_link(_: Throttled, db: web::Data<Db>, token: web::Path<Token>) -> ApiResult<HttpResponse> {
+pub async fn open_checkpoint_link(
+    _: Throttled,
+    db: web::Data<Db>,
+    token: web::Path<LinkToken>,
+) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
     let checkpoint = db.run(move |conn| Checkpoint::by_link(conn, &token)).await?;
     Ok(HttpResponse::Ok().json(checkpoint))
@@ -158,7 +161,7 @@ pub async fn open_checkpoint_link(_: Throttled, db: web::Data<Db>, token: web::P
 /// still works); the link then stops working.
 #[utoipa::path(
     tag = "links",
-    params(Token),
+    params(LinkToken),
     request_body = Report,
     responses((status = 204, description = "Reported; an officer verifies it"), crate::openapi::PublicErrors)
 )]
@@ -166,7 +169,7 @@ pub async fn open_checkpoint_link(_: Throttled, db: web::Data<Db>, token: web::P
 pub async fn report_checkpoint_link(
     _: Throttled,
     db: web::Data<Db>,
-    token: web::Path<Token>,
+    token: web::Path<LinkToken>,
     body: Body<Report>,
 ) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;

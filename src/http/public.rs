@@ -10,8 +10,10 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 
 /// The shared limit on unauthenticated requests.
 pub struct PublicLimit(DefaultKeyedRateLimiter<IpAddr>);
@@ -54,5 +56,33 @@ impl FromRequest for Throttled {
                 })
             }
         })
+    }
+}
+
+/// The token of a personal link (`/responses/{token}`, `/plan-links/{token}`,
+/// `/checkpoint-links/{token}`), as a path parameter.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct LinkToken {
+    /// The token from the link (43 characters).
+    #[param(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
+    token: String,
+}
+
+impl LinkToken {
+    /// The token, or 404 when it cannot be one (a link cut short when copied).
+    pub fn checked(self) -> ApiResult<String> {
+        let well_formed = self.token.len() == 43
+            && self
+                .token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(self.token)
+        } else {
+            Err(ApiError::NotFound(
+                "this link is not valid: check that it was copied whole".to_owned(),
+            ))
+        }
     }
 }

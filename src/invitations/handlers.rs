@@ -11,7 +11,7 @@ use crate::auth::{Auth, Staff};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::{Body, Query};
-use crate::http::public::Throttled;
+use crate::http::public::{LinkToken, Throttled};
 use crate::ids::InvitationId;
 
 /// A new link for a pending invitation whose link was lost: the old link stops working.
@@ -61,32 +61,6 @@ pub async fn enter_paper_form(
         })
         .await?;
     Ok(HttpResponse::Ok().json(invitation))
-}
-
-/// The token of a personal link.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct LinkToken {
-    /// The token from the link (43 characters).
-    #[param(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
-    token: String,
-}
-
-impl LinkToken {
-    fn checked(self) -> ApiResult<String> {
-        let well_formed = self.token.len() == 43
-            && self
-                .token
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if well_formed {
-            Ok(self.token)
-        } else {
-            Err(ApiError::NotFound(
-                "this link is not valid: check that it was copied whole".to_owned(),
-            ))
-        }
-    }
 }
 
 /// The language a trainee reads the questionnaire in.
