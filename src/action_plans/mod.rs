@@ -244,12 +244,7 @@ impl ActionPlan {
 
     /// What a trainee's link opens: the plan and the programme's and cohort's titles.
     pub fn by_link(conn: &mut DbConnection, token: &str) -> ApiResult<LinkedPlan> {
-        let gone = || ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned());
-        let id: ActionPlanId = action_plans::table
-            .filter(action_plans::link_hash.eq(links::hash(token)))
-            .select(action_plans::id)
-            .lookup(conn)?
-            .ok_or_else(gone)?;
+        let id = plan_of_link(conn, token)?;
         let plan = ActionPlan::find(conn, id)?;
         let (program_title, cohort_name): (String, String) = cohorts::table
             .inner_join(programs::table)
@@ -268,11 +263,7 @@ impl ActionPlan {
 
     /// The trainee writes and submits the plan through the link, which then stops working.
     pub fn submit_by_link(conn: &mut DbConnection, token: &str, content: PlanContent) -> ApiResult<()> {
-        let id: ActionPlanId = action_plans::table
-            .filter(action_plans::link_hash.eq(links::hash(token)))
-            .select(action_plans::id)
-            .lookup(conn)?
-            .ok_or_else(|| ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned()))?;
+        let id = plan_of_link(conn, token)?;
         let actor = Actor {
             name: "trainee link".to_owned(),
             request_id: None,
@@ -287,6 +278,15 @@ impl ActionPlan {
         next.link_open = false;
         crate::resource::save(conn, &actor, current, next).map(|_| ())
     }
+}
+
+/// The plan a trainee's link opens; 404 for a link that was used or replaced.
+fn plan_of_link(conn: &mut DbConnection, token: &str) -> ApiResult<ActionPlanId> {
+    action_plans::table
+        .filter(action_plans::link_hash.eq(links::hash(token)))
+        .select(action_plans::id)
+        .lookup(conn)?
+        .ok_or_else(|| ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned()))
 }
 
 /// Draw a new nonce for a plan's link and store its hash; the token.
