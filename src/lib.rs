@@ -39,6 +39,7 @@ pub mod rounds;
 pub mod schema;
 pub mod seed;
 pub mod sessions;
+pub mod tabular;
 pub mod telemetry;
 pub mod text;
 pub mod trainees;

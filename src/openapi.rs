@@ -89,6 +89,18 @@ problem_responses!(
 );
 
 problem_responses!(
+    /// Errors a list or a report can answer: a read's, and 406 for a representation it does not
+    /// offer.
+    ListErrors {
+        Unauthorized = 401: "Not signed in, or the token is not valid",
+        Forbidden = 403: "The caller's role may not do this",
+        BadRequest = 400: "A query or path parameter that cannot be parsed",
+        NotFound = 404: "No such object",
+        NotAcceptable = 406: "None of the representations the client accepts (`Accept`, `format`) is offered",
+    }
+);
+
+problem_responses!(
     /// Errors a create can answer.
     WriteErrors {
         Unauthorized = 401: "Not signed in, or the token is not valid",
@@ -224,6 +236,17 @@ pub fn json_response(description: String, schema: &str) -> ResponseBuilder {
             .schema(Some(Ref::from_schema_name(schema)))
             .build(),
     )
+}
+
+/// `content` with a text body of `media_type` (a CSV file), described by `description`.
+pub fn text_content(description: &str) -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .description(Some(description)),
+        ))
+        .build()
 }
 
 /// A documented response header holding a string.

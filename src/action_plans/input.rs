@@ -109,7 +109,7 @@ pub struct UpdateActionPlan {
 }
 
 /// Filters for a cohort's plans.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ActionPlanFilters {
     /// Only plans in this state.

@@ -237,7 +237,7 @@ impl From<AuditEventRow> for AuditEvent {
 }
 
 /// Filters for the audit trail.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct AuditFilters {
     /// Only events about this kind of record (`partner`, `program`, `program_partner`).

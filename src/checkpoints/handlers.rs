@@ -9,6 +9,7 @@ use super::{Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Repor
 use crate::auth::{Auth, ProgramReaders, Staff};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::export::{self, Chosen, Format, FormatParams};
 use crate::http::json::{Body, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
@@ -20,8 +21,14 @@ use crate::ids::{CheckpointId, CohortId, ProgramId};
 #[utoipa::path(
     tag = "follow-ups",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(FollowUpFilters, PageParams),
-    responses((status = 200, description = "A page of checkpoints", body = Page<Checkpoint>), crate::openapi::ReadErrors)
+    params(FollowUpFilters, PageParams, FormatParams),
+    responses(
+        (status = 200, description = "A page of checkpoints, or every matching one as CSV", content(
+            (Page<Checkpoint> = "application/json"),
+            (String = "text/csv"),
+        )),
+        crate::openapi::ListErrors,
+    )
 )]
 #[get("/follow-ups")]
 pub async fn list_follow_ups(
@@ -30,16 +37,32 @@ pub async fn list_follow_ups(
     req: HttpRequest,
     filters: Query<FollowUpFilters>,
     page: web::Query<PageParams>,
+    format: web::Query<FormatParams>,
 ) -> ApiResult<HttpResponse> {
+    let chosen = format.choose(&req, &[Format::Json, Format::Csv])?;
     let paging = page.into_inner().paging()?;
     let (filters, limit) = (filters.0, paging.limit);
+    let Chosen::Csv { bom } = chosen else {
+        let slice = db
+            .run(move |conn| {
+                auth.check(conn)?;
+                super::follow_ups(conn, filters, paging)
+            })
+            .await?;
+        return Ok(Page::new(slice, limit).respond(&req));
+    };
+    let first = export::export_paging(paging.start);
     let slice = db
-        .run(move |conn| {
-            auth.check(conn)?;
-            super::follow_ups(conn, filters, paging)
+        .run({
+            let filters = filters.clone();
+            move |conn| {
+                auth.check(conn)?;
+                super::follow_ups(conn, filters, first)
+            }
         })
         .await?;
-    Ok(Page::new(slice, limit).respond(&req))
+    let pages = move |conn: &mut crate::db::DbConnection, paging| super::follow_ups(conn, filters.clone(), paging);
+    export::csv_list(db, "follow-ups", bom, slice, pages)
 }
 
 /// One checkpoint.

@@ -654,7 +654,7 @@ fn record(
 }
 
 /// Filters for the officer's list of follow-ups.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct FollowUpFilters {
     /// Only checkpoints in this state today.

@@ -117,7 +117,7 @@ sort_keys! {
 }
 
 /// Filters for the cohort list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct CohortFilters {
     /// Only this status.

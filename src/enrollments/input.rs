@@ -52,7 +52,7 @@ pub struct UpdateEnrollment {
 }
 
 /// Filters for an enrolment list.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams, Validate)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct EnrollmentFilters {
     /// Only this status.

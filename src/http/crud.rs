@@ -27,6 +27,7 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 use utoipa_actix_web::OpenApiFactory;
 use validator::Validate;
 
+use super::export::{self, Chosen, Format, FormatParams};
 use super::idempotency::{self, IdempotencyKey};
 use super::json::{Body, Query};
 use super::pagination::{Page, PageParams};
@@ -253,10 +254,18 @@ where
         let mut parameters = path_params::<<R as List>::Parent>(collection).unwrap_or_default();
         parameters.extend(R::Filters::into_params(|| Some(ParameterIn::Query)));
         parameters.extend(PageParams::into_params(|| Some(ParameterIn::Query)));
+        parameters.extend(FormatParams::into_params(|| Some(ParameterIn::Query)));
         let page = format!("{}_{}", Page::<R>::name(), R::name());
-        let mut listed = <openapi::ReadErrors as IntoResponses>::responses();
+        let mut listed = <openapi::ListErrors as IntoResponses>::responses();
         let success = openapi::json_response(format!("A page of {}", R::NOUNS), &page)
-            .header("Link", openapi::text_header("`<…>; rel=\"next\"` while more remain"));
+            .content(
+                "text/csv",
+                openapi::text_content("Every matching row (not one page), a header row of the JSON field names first"),
+            )
+            .header(
+                "Link",
+                openapi::text_header("`<…>; rel=\"next\"` while more remain (JSON)"),
+            );
         listed.insert("200".to_owned(), success.build().into());
         let operation = described(id, summary)
             .parameters(Some(parameters))
@@ -395,23 +404,42 @@ async fn list<R, P>(
     parent: web::Path<<R as List>::Parent>,
     filters: Query<R::Filters>,
     page: web::Query<PageParams>,
+    format: web::Query<FormatParams>,
 ) -> ApiResult<HttpResponse>
 where
-    R: List,
+    R: List + ToSchema,
     <R as List>::Parent: PathKey,
-    R::Filters: DeserializeOwned + Validate,
+    R::Filters: DeserializeOwned + Validate + Clone,
     P: Policy + 'static,
 {
+    let chosen = format.choose(&req, &[Format::Json, Format::Csv])?;
     let paging = page.into_inner().paging()?;
     let (parent, filters) = (parent.into_inner(), filters.0);
-    let limit = paging.limit;
-    let slice = db
-        .run(move |conn| {
-            let signed = auth.check(conn)?;
-            R::list(conn, &signed.caller, parent, filters, paging)
+    let Chosen::Csv { bom } = chosen else {
+        let limit = paging.limit;
+        let slice = db
+            .run(move |conn| {
+                let signed = auth.check(conn)?;
+                R::list(conn, &signed.caller, parent, filters, paging)
+            })
+            .await?;
+        return Ok(Page::new(slice, limit).respond(&req));
+    };
+    // Every row from where the request starts (its cursor or offset), whatever its limit.
+    let first = export::export_paging(paging.start);
+    let (caller, slice) = db
+        .run({
+            let filters = filters.clone();
+            move |conn| {
+                let signed = auth.check(conn)?;
+                let slice = R::list(conn, &signed.caller, parent, filters, first)?;
+                Ok((signed.caller, slice))
+            }
         })
         .await?;
-    Ok(Page::new(slice, limit).respond(&req))
+    let pages =
+        move |conn: &mut crate::db::DbConnection, paging| R::list(conn, &caller, parent, filters.clone(), paging);
+    export::csv_list(db, R::NOUNS, bom, slice, pages)
 }
 
 async fn create<R, P>(

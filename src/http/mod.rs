@@ -2,6 +2,7 @@
 //! extractor, paging, `If-Match`, and the answers for unknown paths and methods.
 
 pub mod crud;
+pub mod export;
 pub mod fallback;
 pub mod idempotency;
 pub mod json;

@@ -63,7 +63,11 @@ impl PageParams {
                 Start::Offset(offset)
             }
         };
-        Ok(Paging { limit, start })
+        Ok(Paging {
+            limit,
+            start,
+            counted: true,
+        })
     }
 }
 

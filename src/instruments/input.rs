@@ -65,7 +65,7 @@ sort_keys! {
 }
 
 /// Filters for the questionnaire list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct InstrumentFilters {
     /// Only the revisions of this code.

@@ -87,7 +87,7 @@ struct InvitationRow {
 }
 
 /// Filters for a round's invitations.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct InvitationFilters {
     /// Only invitations in this state (`pending`: the links still to send or chase).

@@ -87,7 +87,7 @@ sort_keys! {
 }
 
 /// Filters for the partner list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PartnerFilters {
     /// Finds code, English or local name, ignoring case and Vietnamese diacritics.

@@ -166,7 +166,7 @@ sort_keys! {
 }
 
 /// Filters for the programme list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ProgramFilters {
     /// Finds code, English or Vietnamese title, ignoring case and Vietnamese diacritics.

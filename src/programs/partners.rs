@@ -210,7 +210,7 @@ impl ProgramPartner {
 }
 
 /// Filters for a programme's partners.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ProgramPartnerFilters {
     /// Only partners holding this role.

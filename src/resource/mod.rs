@@ -155,7 +155,7 @@ pub trait List: Serialize + Send + Sized + 'static {
     /// What people call several of the kind, in the API's documentation.
     const NOUNS: &'static str;
     /// The query parameters that narrow and order the list.
-    type Filters: Send + 'static;
+    type Filters: Clone + Send + 'static;
     /// What the list is of: `()` for a top-level collection, else the parent's id.
     type Parent: Copy + Send + 'static;
 

@@ -135,7 +135,7 @@ pub struct UpdateResponse {
 }
 
 /// Filters for a round's responses.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ResponseFilters {
     /// Only the response about or by this enrolment.

@@ -71,7 +71,7 @@ pub struct UpdateRound {
 }
 
 /// Filters for a cohort's rounds.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct RoundFilters {
     /// Only rounds in this state.

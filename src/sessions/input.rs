@@ -131,7 +131,7 @@ pub struct UpdateSession {
 }
 
 /// Filters for the session list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct SessionFilters {
     /// Only this kind.

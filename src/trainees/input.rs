@@ -106,7 +106,7 @@ sort_keys! {
 }
 
 /// Filters for the trainee list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct TraineeFilters {
     /// Finds trainees by words of their name, organisation or position, by word prefix, ignoring

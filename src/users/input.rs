@@ -61,7 +61,7 @@ pub struct UpdateUser {
 }
 
 /// Filters for the account list.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct UserFilters {
     /// Finds email or display name, ignoring case and Vietnamese diacritics.

@@ -12,6 +12,7 @@ mod cohorts;
 mod enrollments;
 mod errors;
 mod evaluations;
+mod exports;
 mod follow_ups;
 mod import;
 mod openapi;

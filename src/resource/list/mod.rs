@@ -48,6 +48,9 @@ pub struct Paging {
     pub limit: i64,
     /// Where the page starts.
     pub start: Start,
+    /// Whether to count the list's total (pages for people do; an export, which reads every
+    /// page, does not).
+    pub counted: bool,
 }
 
 impl Paging {
@@ -56,6 +59,7 @@ impl Paging {
         Self {
             limit,
             start: Start::Offset(0),
+            counted: true,
         }
     }
 }
@@ -205,6 +209,8 @@ pub fn slice<QS: 'static, Row: 'static>(
     let reached_end = matches!(paging.start, Start::Offset(skip) if !more && (skip == 0 || !found.is_empty()));
     let (total, total_exact) = if reached_end {
         (end, true)
+    } else if !paging.counted {
+        (end + i64::from(more), false)
     } else {
         let counted = count()?;
         if counted.complete {

@@ -1,0 +1,242 @@
+//! Representations other than JSON: which one a client asked for (`?format=`, or `Accept`), every
+//! row of a list as streamed CSV, and a report's table as CSV or an Excel workbook.
+//!
+//! A list's CSV is read a page at a time through the list's own query (the same filters, order
+//! and role scoping as its JSON pages, with its cursor between pages), and each page is written
+//! out before the next is read: the export starts as soon as its first page is read, and the
+//! server holds one page however many rows there are. Pages are read one after another, not in
+//! one transaction: a row changed while a long export runs is written as it was when its page
+//! was read.
+
+use actix_web::http::header::{self, Accept, Header};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::{Db, DbConnection};
+use crate::error::{ApiError, ApiResult};
+use crate::resource::list::{Paging, Slice, Start};
+use crate::tabular::{self, Columns, Table, csv::CsvChunks};
+
+/// Rows read for each chunk of a CSV export.
+const EXPORT_PAGE: i64 = 500;
+
+/// The representations an operation can answer in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// `application/json` (the default).
+    Json,
+    /// `text/csv`, UTF-8.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+impl Format {
+    fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv",
+            Format::Xlsx => tabular::xlsx::MEDIA_TYPE,
+        }
+    }
+}
+
+/// How to answer: `?format=` for a link typed in a browser or a spreadsheet's "from web", else
+/// the `Accept` header.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatParams {
+    /// `json`, `csv` (every matching row, not one page) or, for reports, `xlsx`. Overrides
+    /// `Accept` (`text/csv`,
+    /// `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
+    pub format: Option<Format>,
+    /// With `csv`: start with a UTF-8 byte-order mark, so that Excel reads the accents right when
+    /// it opens the file directly.
+    pub bom: Option<bool>,
+}
+
+/// The representation chosen for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chosen {
+    /// JSON.
+    Json,
+    /// CSV, with a byte-order mark or not.
+    Csv {
+        /// Whether to write the byte-order mark first.
+        bom: bool,
+    },
+    /// An Excel workbook.
+    Xlsx,
+}
+
+impl FormatParams {
+    /// The representation to answer in, of those `offered` (JSON first): `?format=` when given,
+    /// else the first of the client's `Accept` ranking that is offered. 406 naming the offered
+    /// types when the client accepts none of them.
+    pub fn choose(&self, req: &HttpRequest, offered: &[Format]) -> ApiResult<Chosen> {
+        let format = match self.format {
+            Some(format) => Some(format),
+            None => from_accept(req, offered),
+        };
+        let format = format
+            .filter(|format| offered.contains(format))
+            .ok_or_else(|| not_acceptable(offered))?;
+        if self.bom.is_some() && format != Format::Csv {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "bom applies to CSV only; add format=csv, or leave bom out",
+            ));
+        }
+        Ok(match format {
+            Format::Json => Chosen::Json,
+            Format::Csv => Chosen::Csv {
+                bom: self.bom.unwrap_or(false),
+            },
+            Format::Xlsx => Chosen::Xlsx,
+        })
+    }
+}
+
+/// The first offered format in the client's `Accept` ranking: JSON when there is no (readable)
+/// `Accept`, or for `*/*`; `None` when the client accepts none of those offered.
+fn from_accept(req: &HttpRequest, offered: &[Format]) -> Option<Format> {
+    let Ok(accept) = Accept::parse(req) else {
+        return Some(Format::Json);
+    };
+    if accept.is_empty() {
+        return Some(Format::Json);
+    }
+    accept.ranked().into_iter().find_map(|mime| {
+        let (kind, subtype) = (mime.type_().as_str(), mime.subtype().as_str());
+        offered.iter().copied().find(|format| {
+            let (want_kind, want_subtype) = format.media_type().split_once('/').unwrap_or_default();
+            (kind == "*" || kind == want_kind) && (subtype == "*" || subtype == want_subtype)
+        })
+    })
+}
+
+fn not_acceptable(offered: &[Format]) -> ApiError {
+    let types = offered.iter().map(|format| format.media_type()).collect::<Vec<_>>();
+    let names = offered
+        .iter()
+        .map(|format| {
+            serde_json::to_value(format)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+        })
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default();
+    ApiError::NotAcceptable(format!(
+        "this operation answers {} (ask with Accept, or format={})",
+        types.join(", "),
+        names.join(" or format=")
+    ))
+}
+
+/// Where an export's next page comes from: the list's own function, called with the caller, the
+/// parent and the filters of the request.
+pub trait Pages<T>: Fn(&mut DbConnection, Paging) -> ApiResult<Slice<T>> + Clone + Send + 'static {}
+
+impl<T, F> Pages<T> for F where F: Fn(&mut DbConnection, Paging) -> ApiResult<Slice<T>> + Clone + Send + 'static {}
+
+/// The paging of an export: large pages, no totals.
+pub fn export_paging(start: Start) -> Paging {
+    Paging {
+        limit: EXPORT_PAGE,
+        start,
+        counted: false,
+    }
+}
+
+/// `200 OK` with every row of a list as CSV, streamed: `first` is the list's first page (read
+/// before answering, so that a bad parent or filter still answers with its error), `next` reads
+/// each page after it. The header holds `T`'s JSON field names.
+pub fn csv_list<T, F>(db: web::Data<Db>, name: &str, bom: bool, first: Slice<T>, next: F) -> ApiResult<HttpResponse>
+where
+    T: Serialize + ToSchema + Send + 'static,
+    F: Pages<T>,
+{
+    let columns = Columns::of::<T>();
+    let mut chunks = CsvChunks::new();
+    chunks.header(&columns.names())?;
+    let head = write_rows(&mut chunks, &columns, &first.items)?;
+    let head = if bom { [tabular::csv::BOM, &head].concat() } else { head };
+    struct State<T, F> {
+        db: web::Data<Db>,
+        columns: Columns,
+        chunks: CsvChunks,
+        next: Option<Start>,
+        pages: F,
+        _rows: std::marker::PhantomData<fn() -> T>,
+    }
+    let state: State<T, F> = State {
+        db,
+        columns,
+        chunks,
+        next: first.next.map(Start::After),
+        pages: next,
+        _rows: std::marker::PhantomData,
+    };
+    // Each poll of the body reads one page: a client that reads slowly holds back the reading.
+    let rest = futures_util::stream::try_unfold(state, |mut state| async move {
+        let Some(start) = state.next.take() else {
+            return Ok(None);
+        };
+        let pages = state.pages.clone();
+        let slice = state.db.run(move |conn| pages(conn, export_paging(start))).await?;
+        let chunk = write_rows(&mut state.chunks, &state.columns, &slice.items)?;
+        state.next = slice.next.map(Start::After);
+        Ok::<_, ApiError>(Some((Bytes::from(chunk), state)))
+    });
+    let head = futures_util::stream::once(async move { Ok::<_, ApiError>(Bytes::from(head)) });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header(attachment(name, "csv"))
+        .streaming(futures_util::StreamExt::chain(head, rest)))
+}
+
+fn write_rows<T: Serialize>(chunks: &mut CsvChunks, columns: &Columns, rows: &[T]) -> ApiResult<Vec<u8>> {
+    for row in rows {
+        let value = serde_json::to_value(row).map_err(ApiError::internal)?;
+        chunks.row(&columns.cells(&value))?;
+    }
+    chunks.take()
+}
+
+/// `Content-Disposition: attachment` with a file name for a download.
+fn attachment(name: &str, extension: &str) -> (header::HeaderName, String) {
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    (
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{name}.{extension}\""),
+    )
+}
+
+/// `200 OK` with a report: `json` as JSON, or its sheets as CSV (the first sheet) or a workbook.
+pub fn report<J: Serialize>(
+    chosen: Chosen,
+    name: &str,
+    json: &J,
+    sheets: &[(&str, &Table)],
+) -> ApiResult<HttpResponse> {
+    Ok(match chosen {
+        Chosen::Json => HttpResponse::Ok().json(json),
+        Chosen::Csv { bom } => {
+            let first = sheets.first().map(|(_, table)| *table).cloned().unwrap_or_default();
+            HttpResponse::Ok()
+                .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+                .insert_header(attachment(name, "csv"))
+                .body(tabular::csv::table(&first, bom)?)
+        }
+        Chosen::Xlsx => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, tabular::xlsx::MEDIA_TYPE))
+            .insert_header(attachment(name, "xlsx"))
+            .body(tabular::xlsx::workbook(sheets)?),
+    })
+}
