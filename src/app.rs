@@ -30,7 +30,7 @@ use crate::trainees::Trainee;
 use crate::users::User;
 use crate::{
     action_plans, attendance, auth, certificates, checkpoints, completion, enrollments, health, instruments,
-    invitations, rounds, users,
+    invitations, reports, rounds, users,
 };
 
 /// Every documented route, in the order the OpenAPI document lists them: the whole API at a
@@ -224,6 +224,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(checkpoints::handlers::program_follow_up_summary)
             .service(checkpoints::handlers::get_follow_up_schedule)
             .service(checkpoints::handlers::set_follow_up_schedule)
+            .service(reports::handlers::program_overview)
+            .service(reports::handlers::trainees_by_origin)
+            .service(reports::handlers::cohort_attendance)
+            .service(reports::handlers::trainee_record)
             .service(
                 Endpoints::<AuditEvent>::of("audit", "/audit-events", "/audit-events/{id}")
                     .list::<Admins>("list_audit_events", "List audit events, newest first."),

@@ -180,6 +180,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        organisation -> Nullable<Text>,
+        position -> Nullable<Text>,
+        province -> Nullable<Text>,
     }
 }
 
@@ -192,6 +195,17 @@ diesel::table! {
         note -> Nullable<Text>,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Each cohort's attendance marks by status, kept up to date by every save of a sheet.
+    cohort_attendance (cohort_id) {
+        cohort_id -> BigInt,
+        present -> BigInt,
+        late -> BigInt,
+        absent -> BigInt,
+        excused -> BigInt,
     }
 }
 
@@ -427,6 +441,7 @@ diesel::joinable!(responses -> users (entered_by));
 diesel::joinable!(action_plans -> enrollments (enrollment_id));
 diesel::joinable!(checkpoints -> action_plans (plan_id));
 diesel::joinable!(checkpoints -> sessions (session_id));
+diesel::joinable!(cohort_attendance -> cohorts (cohort_id));
 diesel::allow_tables_to_appear_in_same_query!(
     partners,
     programs,
@@ -450,5 +465,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificates,
     action_plans,
     checkpoints,
-    follow_up_schedules
+    follow_up_schedules,
+    cohort_attendance
 );
+
+// Grouped counts across a join, for reports: invitations by their round's cohort, checkpoints by
+// their plan's enrolment.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(evaluation_rounds::cohort_id, invitations::status,);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(action_plans::enrollment_id, checkpoints::status,);

@@ -18,7 +18,7 @@ use crate::enrollments::{EnrollmentStatus, SEATED};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{CohortId, EnrollmentId, SessionId, TraineeId, text_enum};
 use crate::resource::Record;
-use crate::schema::{attendance, enrollments, trainees};
+use crate::schema::{attendance, cohort_attendance, enrollments, sessions, trainees};
 use crate::sessions::Session;
 
 text_enum!(
@@ -50,6 +50,24 @@ pub struct AttendanceSummary {
     pub excused: i64,
     /// `(present + late) / (recorded − excused)`, from 0 to 1; `null` until a session counts.
     pub rate: Option<f64>,
+}
+
+impl AttendanceSummary {
+    /// Count one mark.
+    pub fn add(&mut self, status: AttendanceStatus, n: i64) {
+        self.recorded += n;
+        match status {
+            AttendanceStatus::Present => self.present += n,
+            AttendanceStatus::Late => self.late += n,
+            AttendanceStatus::Absent => self.absent += n,
+            AttendanceStatus::Excused => self.excused += n,
+        }
+        let counted = self.recorded - self.excused;
+        #[allow(clippy::cast_precision_loss)] // counts of sessions are far below 2^52
+        {
+            self.rate = (counted > 0).then(|| (self.present + self.late) as f64 / counted as f64);
+        }
+    }
 }
 
 /// One trainee's line on the sheet.
@@ -203,6 +221,7 @@ pub fn record(
             ))
             .execute(conn)?;
     }
+    retally(conn, session.cohort_id)?;
     let after = sheet_of(conn, &session)?;
     let (marked_before, marked_after) = (marks(&before), marks(&after));
     audit::record(
@@ -211,6 +230,35 @@ pub fn record(
         Event::changed(Entity::SessionAttendance, id.0, &marked_before, &marked_after),
     )?;
     Ok(after)
+}
+
+/// Count the marks of `cohort` afresh into its row of `cohort_attendance`, in the transaction of
+/// the save that changed them: reports then read one row per cohort, however many marks the
+/// years have made. A cohort's marks are a few hundred, read through the sessions' index.
+fn retally(conn: &mut DbConnection, cohort: CohortId) -> ApiResult<()> {
+    let counts: Vec<(AttendanceStatus, i64)> = attendance::table
+        .inner_join(sessions::table)
+        .filter(sessions::cohort_id.eq(cohort))
+        .group_by(attendance::status)
+        .select((attendance::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let of = |wanted: AttendanceStatus| {
+        counts
+            .iter()
+            .find(|(status, _)| *status == wanted)
+            .map_or(0, |(_, n)| *n)
+    };
+    diesel::delete(cohort_attendance::table.find(cohort)).execute(conn)?;
+    diesel::insert_into(cohort_attendance::table)
+        .values((
+            cohort_attendance::cohort_id.eq(cohort),
+            cohort_attendance::present.eq(of(AttendanceStatus::Present)),
+            cohort_attendance::late.eq(of(AttendanceStatus::Late)),
+            cohort_attendance::absent.eq(of(AttendanceStatus::Absent)),
+            cohort_attendance::excused.eq(of(AttendanceStatus::Excused)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// 422 naming every record that is not for a seated trainee of the session's cohort, or that
@@ -283,21 +331,7 @@ pub fn summaries(conn: &mut DbConnection, ids: &[EnrollmentId]) -> ApiResult<Has
         .load(conn)?;
     let mut summaries: HashMap<EnrollmentId, AttendanceSummary> = HashMap::new();
     for (id, status, n) in rows {
-        let s = summaries.entry(id).or_default();
-        s.recorded += n;
-        match status {
-            AttendanceStatus::Present => s.present += n,
-            AttendanceStatus::Late => s.late += n,
-            AttendanceStatus::Absent => s.absent += n,
-            AttendanceStatus::Excused => s.excused += n,
-        }
-    }
-    for s in summaries.values_mut() {
-        let counted = s.recorded - s.excused;
-        #[allow(clippy::cast_precision_loss)] // counts of sessions are far below 2^52
-        if counted > 0 {
-            s.rate = Some((s.present + s.late) as f64 / counted as f64);
-        }
+        summaries.entry(id).or_default().add(status, n);
     }
     Ok(summaries)
 }

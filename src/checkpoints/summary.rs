@@ -63,6 +63,12 @@ fn share(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
+/// The figures of `cohorts` together, for a report that chose them (and checked who may see
+/// them).
+pub fn of_cohorts(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowUpSummary> {
+    summarise(conn, cohorts)
+}
+
 fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowUpSummary> {
     let plans: Vec<(ActionPlanId, PlanStatus, String, CohortId)> = action_plans::table
         .inner_join(enrollments::table)

@@ -196,3 +196,12 @@ pub fn with_lock<T>(
     }
     result
 }
+
+/// The SQL for the year of a `DATE` column, as an integer. SQLite keeps dates as
+/// `YYYY-MM-DD` text; PostgreSQL has a date type to take the year from.
+pub fn year_of(conn: &DbConnection, column: &str) -> String {
+    match conn {
+        DbConnection::Postgresql(_) => format!("CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"),
+        DbConnection::Sqlite(_) => format!("CAST(substr({column}, 1, 4) AS INTEGER)"),
+    }
+}

@@ -107,6 +107,9 @@ pub struct Enrollment {
     pub notes: Option<String>,
     /// Attendance so far.
     pub attendance: crate::attendance::AttendanceSummary,
+    /// Where the trainee worked when enrolled. Reports count the enrolment here, so a later
+    /// transfer changes the trainee, not the reports of past cohorts.
+    pub origin: Origin,
     /// When it was created (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -117,6 +120,17 @@ pub struct Enrollment {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+}
+
+/// The trainee's placement as it was when the enrolment was made.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema, Queryable)]
+pub struct Origin {
+    /// Their organisation.
+    pub organisation: Option<String>,
+    /// The position they held.
+    pub position: Option<String>,
+    /// Their province or city.
+    pub province: Option<String>,
 }
 
 /// An enrolment as stored, with the trainee's name.
@@ -133,6 +147,7 @@ struct EnrollmentRow {
     updated_at: NaiveDateTime,
     version: i32,
     trainee_name: String,
+    origin: Origin,
 }
 
 /// The columns of an [`EnrollmentRow`].
@@ -148,6 +163,7 @@ type RowColumns = (
     enrollments::updated_at,
     enrollments::version,
     trainees::full_name,
+    (enrollments::organisation, enrollments::position, enrollments::province),
 );
 
 const ROW_COLUMNS: RowColumns = (
@@ -162,6 +178,7 @@ const ROW_COLUMNS: RowColumns = (
     enrollments::updated_at,
     enrollments::version,
     trainees::full_name,
+    (enrollments::organisation, enrollments::position, enrollments::province),
 );
 
 impl Enrollment {
@@ -176,6 +193,7 @@ impl Enrollment {
             certificate_number: row.certificate_number,
             notes: row.notes,
             attendance,
+            origin: row.origin,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -216,15 +234,17 @@ impl Enrollment {
         if !cohort.status.takes_enrolments() {
             return Err(closed(cohort));
         }
-        let trainee_exists: bool =
-            diesel::select(diesel::dsl::exists(trainees::table.find(new.trainee_id))).get_result(conn)?;
-        if !trainee_exists {
-            return Err(ApiError::invalid(
-                "trainee_id",
-                "not_found",
-                format!("there is no trainee {}", new.trainee_id),
-            ));
-        }
+        let origin: Origin = trainees::table
+            .find(new.trainee_id)
+            .select((trainees::organisation, trainees::position, trainees::province))
+            .lookup(conn)?
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "trainee_id",
+                    "not_found",
+                    format!("there is no trainee {}", new.trainee_id),
+                )
+            })?;
         let existing: Option<(EnrollmentId, EnrollmentStatus)> = enrollments::table
             .filter(enrollments::cohort_id.eq(cohort.id))
             .filter(enrollments::trainee_id.eq(new.trainee_id))
@@ -252,6 +272,9 @@ impl Enrollment {
                 enrollments::status.eq(status),
                 enrollments::waitlisted_at.eq((status == EnrollmentStatus::Waitlisted).then_some(now)),
                 enrollments::notes.eq(&new.notes),
+                enrollments::organisation.eq(&origin.organisation),
+                enrollments::position.eq(&origin.position),
+                enrollments::province.eq(&origin.province),
                 enrollments::created_at.eq(now),
                 enrollments::updated_at.eq(now),
                 enrollments::version.eq(1),

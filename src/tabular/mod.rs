@@ -102,6 +102,22 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Records as a table: a column per field of `T`'s schema (see [`Columns::of`]), a row per
+    /// record.
+    pub fn of_records<T: serde::Serialize + ToSchema>(records: &[T]) -> Result<Self, serde_json::Error> {
+        let columns = Columns::of::<T>();
+        let rows = records
+            .iter()
+            .map(|record| serde_json::to_value(record).map(|value| columns.cells(&value)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            columns: columns.names(),
+            rows,
+        })
+    }
+}
+
 /// How deep nested objects are spread into columns of their own; deeper ones stay JSON.
 const MAX_DEPTH: usize = 3;
 

@@ -1,0 +1,206 @@
+//! Reports over HTTP, under `/api/v1/reports/`: each in JSON, CSV (`?format=csv` or
+//! `Accept: text/csv`) or an Excel workbook (`?format=xlsx`).
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use utoipa::IntoParams;
+use utoipa::openapi::path::ParameterIn;
+
+use super::attendance::{self, CohortAttendance};
+use super::origins::{self, OriginParams, Origins};
+use super::overview::{self, Overview, OverviewParams};
+use super::record::{self, TraineeRecord};
+use super::{OFFERED, Scope};
+use crate::auth::{Auth, ProgramReaders};
+use crate::config::EvaluationConfig;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::http::export::{self, FormatParams};
+use crate::http::json::Query;
+use crate::ids::{CohortId, TraineeId};
+use crate::tabular::Table;
+
+/// 400 `invalid_query` naming a query parameter that none of `known` declares: a report read
+/// with a misspelt filter would otherwise answer for everything.
+fn only_known(req: &HttpRequest, known: &[Vec<utoipa::openapi::path::Parameter>]) -> ApiResult<()> {
+    let names: Vec<&str> = known.iter().flatten().map(|p| p.name.as_str()).collect();
+    let unknown = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .map(|(name, _)| name.into_owned())
+        .find(|name| !names.contains(&name.as_str()));
+    match unknown {
+        Some(name) => Err(ApiError::bad_request(
+            "invalid_query",
+            format!(
+                "{name} is not a parameter of this report; it takes {}",
+                names.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn query_params<P: IntoParams>() -> Vec<utoipa::openapi::path::Parameter> {
+    P::into_params(|| Some(ParameterIn::Query))
+}
+
+/// Programme overview: planned against actual per programme, partner, year or country.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(Scope, OverviewParams, FormatParams),
+    responses(
+        (status = 200, description = "The overview", content(
+            (Overview = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/reports/programs")]
+pub async fn program_overview(
+    auth: Auth<ProgramReaders>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    settings: web::Data<EvaluationConfig>,
+    scope: Query<Scope>,
+    params: Query<OverviewParams>,
+    format: web::Query<FormatParams>,
+) -> ApiResult<HttpResponse> {
+    only_known(
+        &req,
+        &[
+            query_params::<Scope>(),
+            query_params::<OverviewParams>(),
+            query_params::<FormatParams>(),
+        ],
+    )?;
+    let chosen = format.choose(&req, &OFFERED)?;
+    let (scope, params, min_group) = (scope.0, params.0, settings.min_anonymous_group);
+    scope.check()?;
+    let report = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            overview::overview(conn, &signed.caller, scope, params, min_group)
+        })
+        .await?;
+    let rows = Table::of_records(&report.rows).map_err(ApiError::internal)?;
+    export::report(chosen, "program-overview", &report, &[("Programmes", &rows)])
+}
+
+/// Trainees by origin: enrolments and trainees counted by province, organisation (both as when
+/// enrolled), gender, birth decade, programme, cohort, year or status.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(Scope, OriginParams, FormatParams),
+    responses(
+        (status = 200, description = "The counts", content(
+            (Origins = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/reports/trainees-by-origin")]
+pub async fn trainees_by_origin(
+    auth: Auth<ProgramReaders>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    scope: Query<Scope>,
+    params: Query<OriginParams>,
+    format: web::Query<FormatParams>,
+) -> ApiResult<HttpResponse> {
+    only_known(
+        &req,
+        &[
+            query_params::<Scope>(),
+            query_params::<OriginParams>(),
+            query_params::<FormatParams>(),
+        ],
+    )?;
+    let chosen = format.choose(&req, &OFFERED)?;
+    let (scope, params) = (scope.0, params.0);
+    scope.check()?;
+    params.dimensions()?;
+    let report = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            origins::origins(conn, &signed.caller, scope, params)
+        })
+        .await?;
+    let rows = origins::table(&report);
+    export::report(chosen, "trainees-by-origin", &report, &[("Trainees by origin", &rows)])
+}
+
+/// The attendance sheet of a cohort: trainees × sessions, with the rate of each.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(CohortId, FormatParams),
+    responses(
+        (status = 200, description = "The sheet", content(
+            (CohortAttendance = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/reports/cohorts/{id}/attendance")]
+pub async fn cohort_attendance(
+    auth: Auth<ProgramReaders>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    id: web::Path<CohortId>,
+    format: web::Query<FormatParams>,
+) -> ApiResult<HttpResponse> {
+    only_known(&req, &[query_params::<FormatParams>()])?;
+    let chosen = format.choose(&req, &OFFERED)?;
+    let id = id.into_inner();
+    let report = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            attendance::sheet(conn, &signed.caller, id)
+        })
+        .await?;
+    let matrix = attendance::table(&report);
+    let name = format!("attendance-{}", report.cohort_code);
+    export::report(chosen, &name, &report, &[("Attendance", &matrix)])
+}
+
+/// A trainee's record: every cohort, with attendance, result, certificate, questionnaires and
+/// follow-ups.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(TraineeId, FormatParams),
+    responses(
+        (status = 200, description = "The record", content(
+            (TraineeRecord = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/reports/trainees/{id}/record")]
+pub async fn trainee_record(
+    auth: Auth<ProgramReaders>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    id: web::Path<TraineeId>,
+    format: web::Query<FormatParams>,
+) -> ApiResult<HttpResponse> {
+    only_known(&req, &[query_params::<FormatParams>()])?;
+    let chosen = format.choose(&req, &OFFERED)?;
+    let id = id.into_inner();
+    let report = db
+        .run(move |conn| {
+            let signed = auth.check(conn)?;
+            record::record(conn, &signed.caller, id)
+        })
+        .await?;
+    let lines = Table::of_records(&report.cohorts).map_err(ApiError::internal)?;
+    export::report(chosen, &format!("trainee-{id}-record"), &report, &[("Record", &lines)])
+}

@@ -1,0 +1,219 @@
+//! A trainee's record: every cohort they were in, with the attendance rate, the result, the
+//! certificate, the questionnaires answered and the action plan with its follow-ups. What an
+//! officer prints when the trainee is nominated again.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::access::Caller;
+use crate::action_plans::PlanStatus;
+use crate::attendance::AttendanceSummary;
+use crate::checkpoints::CheckpointStatus;
+use crate::cohorts::CohortStatus;
+use crate::db::DbConnection;
+use crate::enrollments::{EnrollmentStatus, Origin};
+use crate::error::ApiResult;
+use crate::ids::{CohortId, EnrollmentId, ProgramId};
+use crate::invitations::InvitationStatus;
+use crate::resource::Record;
+use crate::schema::{
+    action_plans, certificates, checkpoints, cohorts, enrollments, invitations, program_partners, programs,
+};
+use crate::trainees::Trainee;
+
+/// One cohort of the trainee's.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordLine {
+    /// The enrolment.
+    pub enrollment_id: EnrollmentId,
+    /// The programme.
+    pub program_id: ProgramId,
+    /// Its code.
+    pub program_code: String,
+    /// Its title.
+    pub program_title: String,
+    /// The cohort.
+    pub cohort_id: CohortId,
+    /// Its code.
+    pub cohort_code: String,
+    /// Its name.
+    pub cohort_name: String,
+    /// Its status.
+    pub cohort_status: CohortStatus,
+    /// Its first day, when known.
+    pub start_date: Option<NaiveDate>,
+    /// Its last day, when known.
+    pub end_date: Option<NaiveDate>,
+    /// Where the trainee worked when enrolled.
+    pub origin: Origin,
+    /// The result: the enrolment's status.
+    pub status: EnrollmentStatus,
+    /// Attendance.
+    pub attendance: AttendanceSummary,
+    /// The certificate's number, if one was issued and not revoked.
+    pub certificate_number: Option<String>,
+    /// Questionnaires sent to the trainee.
+    pub questionnaires_sent: i64,
+    /// Questionnaires they answered.
+    pub questionnaires_answered: i64,
+    /// Their action plan's status, if they have one.
+    pub action_plan: Option<PlanStatus>,
+    /// Follow-up checkpoints of the plan.
+    pub follow_ups: i64,
+    /// Follow-up checkpoints reported (submitted or verified).
+    pub follow_ups_reported: i64,
+}
+
+/// The record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TraineeRecord {
+    /// When its data was read (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub data_as_of: chrono::NaiveDateTime,
+    /// The trainee, as now.
+    pub trainee: Trainee,
+    /// Their cohorts, latest first.
+    pub cohorts: Vec<RecordLine>,
+}
+
+#[derive(Debug, Queryable)]
+struct Enrolment {
+    id: EnrollmentId,
+    status: EnrollmentStatus,
+    origin: Origin,
+    program_id: ProgramId,
+    program_code: String,
+    program_title: String,
+    cohort_id: CohortId,
+    cohort_code: String,
+    cohort_name: String,
+    cohort_status: CohortStatus,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+}
+
+/// The record of trainee `id`, for a caller who may see them (a liaison: only the cohorts of
+/// its partner's programmes, and only those the trainee held a seat in).
+pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeId) -> ApiResult<TraineeRecord> {
+    let data_as_of = crate::clock::now();
+    let trainee = Trainee::find_visible(conn, caller, id)?;
+    let mut query = enrollments::table
+        .inner_join(cohorts::table.inner_join(programs::table))
+        .filter(enrollments::trainee_id.eq(id))
+        .select((
+            enrollments::id,
+            enrollments::status,
+            (enrollments::organisation, enrollments::position, enrollments::province),
+            programs::id,
+            programs::code,
+            programs::title,
+            cohorts::id,
+            cohorts::code,
+            cohorts::name,
+            cohorts::status,
+            cohorts::start_date,
+            cohorts::end_date,
+        ))
+        .order((cohorts::start_date.desc(), enrollments::id.desc()))
+        .into_boxed();
+    if let Some(partner) = caller.liaison_partner() {
+        query = query
+            .filter(
+                cohorts::program_id.eq_any(
+                    program_partners::table
+                        .filter(program_partners::partner_id.eq(partner))
+                        .select(program_partners::program_id),
+                ),
+            )
+            .filter(enrollments::status.eq_any(crate::enrollments::SEATED));
+    }
+    let found: Vec<Enrolment> = query.load(conn)?;
+    let ids: Vec<EnrollmentId> = found.iter().map(|e| e.id).collect();
+    let mut attendance = crate::attendance::summaries(conn, &ids)?;
+    let certificates: HashMap<EnrollmentId, String> = certificates::table
+        .filter(certificates::enrollment_id.eq_any(&ids))
+        .filter(certificates::revoked_at.is_null())
+        .select((certificates::enrollment_id, certificates::number))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let mut sent: HashMap<EnrollmentId, (i64, i64)> = HashMap::new();
+    let invited: Vec<(EnrollmentId, InvitationStatus, i64)> = invitations::table
+        .filter(invitations::enrollment_id.eq_any(&ids))
+        .group_by((invitations::enrollment_id, invitations::status))
+        .select((
+            invitations::enrollment_id,
+            invitations::status,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    for (enrollment, status, n) in invited {
+        let entry = sent.entry(enrollment).or_default();
+        entry.0 += n;
+        if status == InvitationStatus::Submitted {
+            entry.1 += n;
+        }
+    }
+    let plans: HashMap<EnrollmentId, PlanStatus> = action_plans::table
+        .filter(action_plans::enrollment_id.eq_any(&ids))
+        .select((action_plans::enrollment_id, action_plans::status))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let mut follow_ups: HashMap<EnrollmentId, (i64, i64)> = HashMap::new();
+    let checked: Vec<(EnrollmentId, CheckpointStatus, i64)> = checkpoints::table
+        .inner_join(action_plans::table)
+        .filter(action_plans::enrollment_id.eq_any(&ids))
+        .group_by((action_plans::enrollment_id, checkpoints::status))
+        .select((
+            action_plans::enrollment_id,
+            checkpoints::status,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    for (enrollment, status, n) in checked {
+        let entry = follow_ups.entry(enrollment).or_default();
+        entry.0 += n;
+        if matches!(status, CheckpointStatus::Submitted | CheckpointStatus::Verified) {
+            entry.1 += n;
+        }
+    }
+    let cohorts = found
+        .into_iter()
+        .map(|e| {
+            let (questionnaires_sent, questionnaires_answered) = sent.get(&e.id).copied().unwrap_or_default();
+            let (follow_ups, follow_ups_reported) = follow_ups.get(&e.id).copied().unwrap_or_default();
+            RecordLine {
+                enrollment_id: e.id,
+                program_id: e.program_id,
+                program_code: e.program_code,
+                program_title: e.program_title,
+                cohort_id: e.cohort_id,
+                cohort_code: e.cohort_code,
+                cohort_name: e.cohort_name,
+                cohort_status: e.cohort_status,
+                start_date: e.start_date,
+                end_date: e.end_date,
+                origin: e.origin,
+                status: e.status,
+                attendance: attendance.remove(&e.id).unwrap_or_default(),
+                certificate_number: certificates.get(&e.id).cloned(),
+                questionnaires_sent,
+                questionnaires_answered,
+                action_plan: plans.get(&e.id).copied(),
+                follow_ups,
+                follow_ups_reported,
+            }
+        })
+        .collect();
+    Ok(TraineeRecord {
+        data_as_of,
+        trainee,
+        cohorts,
+    })
+}
