@@ -142,6 +142,30 @@ pub fn generate(conn: &mut DbConnection, sizes: Sizes, progress: &mut dyn FnMut(
         sizes.attendance,
         progress,
     )?;
+    // What the API keeps on write, made here for the rows inserted directly: each enrolment's
+    // origin (the trainee's placement, as in migration 2026-12-02-000004) and each cohort's
+    // attendance tally.
+    crate::db::dialect::write_transaction(conn, |conn| -> anyhow::Result<()> {
+        diesel::sql_query(
+            "UPDATE enrollments SET \
+               organisation = (SELECT t.organisation FROM trainees t WHERE t.id = enrollments.trainee_id), \
+               position = (SELECT t.position FROM trainees t WHERE t.id = enrollments.trainee_id), \
+               province = (SELECT t.province FROM trainees t WHERE t.id = enrollments.trainee_id), \
+               gender = (SELECT t.gender FROM trainees t WHERE t.id = enrollments.trainee_id), \
+               birth_year = (SELECT t.birth_year FROM trainees t WHERE t.id = enrollments.trainee_id) \
+             WHERE organisation IS NULL AND position IS NULL AND province IS NULL",
+        )
+        .execute(conn)?;
+        let year = crate::db::dialect::year_of(conn, "c.start_date");
+        diesel::sql_query(format!(
+            "UPDATE enrollments SET cohort_year = (SELECT {year} FROM cohorts c WHERE c.id = enrollments.cohort_id) \
+             WHERE cohort_year IS NULL"
+        ))
+        .execute(conn)?;
+        crate::attendance::retally_all(conn)?;
+        Ok(())
+    })?;
+    progress("origins and attendance tallies");
     Ok(Generated {
         trainees: trainee_ids.len(),
         enrollments: enrollment_ids.len(),

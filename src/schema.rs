@@ -183,6 +183,9 @@ diesel::table! {
         organisation -> Nullable<Text>,
         position -> Nullable<Text>,
         province -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        birth_year -> Nullable<Integer>,
+        cohort_year -> Nullable<Integer>,
     }
 }
 

@@ -261,6 +261,23 @@ fn retally(conn: &mut DbConnection, cohort: CohortId) -> ApiResult<()> {
     Ok(())
 }
 
+/// Count every cohort's marks afresh (for rows written around the API: `tpms dev generate`).
+pub fn retally_all(conn: &mut DbConnection) -> ApiResult<()> {
+    diesel::delete(cohort_attendance::table).execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO cohort_attendance (cohort_id, present, late, absent, excused) \
+         SELECT s.cohort_id, \
+                SUM(CASE WHEN a.status = 'present' THEN 1 ELSE 0 END), \
+                SUM(CASE WHEN a.status = 'late' THEN 1 ELSE 0 END), \
+                SUM(CASE WHEN a.status = 'absent' THEN 1 ELSE 0 END), \
+                SUM(CASE WHEN a.status = 'excused' THEN 1 ELSE 0 END) \
+         FROM attendance a JOIN sessions s ON s.id = a.session_id \
+         GROUP BY s.cohort_id",
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 /// 422 naming every record that is not for a seated trainee of the session's cohort, or that
 /// repeats an enrolment.
 fn check_records(conn: &mut DbConnection, session: &Session, records: &[AttendanceRecord]) -> ApiResult<()> {

@@ -101,14 +101,23 @@ fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowU
             checkpoints::submitted_at,
         ))
         .load(conn)?;
-    let ends: HashMap<CohortId, NaiveDate> = cohorts
-        .iter()
-        .filter_map(|c| {
-            Cohort::find(conn, *c)
-                .ok()
-                .and_then(|c| c.end_date.map(|d| (c.id, d.last_day())))
+    // Each plan's cohort's last day, in one query over the cohorts that have plans.
+    let with_plans: std::collections::BTreeSet<CohortId> = plans.iter().map(|p| p.3).collect();
+    let ends: HashMap<CohortId, NaiveDate> = cohorts::table
+        .filter(cohorts::id.eq_any(with_plans))
+        .select((cohorts::id, cohorts::end_date, cohorts::end_precision))
+        .load::<(CohortId, Option<NaiveDate>, Option<crate::dates::DatePrecision>)>(conn)?
+        .into_iter()
+        .filter_map(|(id, day, precision)| {
+            let end =
+                crate::dates::PartialDate::from_columns(day?, precision.unwrap_or(crate::dates::DatePrecision::Day));
+            Some((id, end.last_day()))
         })
         .collect();
+    let mut points_of: HashMap<ActionPlanId, Vec<&Row>> = HashMap::new();
+    for point in &points {
+        points_of.entry(point.0).or_default().push(point);
+    }
 
     let today = crate::clock::now().date();
     let mut by_plan_state = BTreeMap::new();
@@ -133,7 +142,7 @@ fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowU
         let mut latest: HashMap<i32, Progress> = HashMap::new();
         let (mut achieved_6, mut achieved_12) = (std::collections::HashSet::new(), std::collections::HashSet::new());
         let mut first_achievement: Option<NaiveDate> = None;
-        for (_, months, _, point_status, progress, submitted_at) in points.iter().filter(|p| p.0 == *id) {
+        for (_, months, _, point_status, progress, submitted_at) in points_of.get(id).into_iter().flatten().copied() {
             if !matches!(point_status, CheckpointStatus::Submitted | CheckpointStatus::Verified) {
                 continue;
             }

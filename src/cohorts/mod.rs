@@ -9,7 +9,7 @@ pub use input::{CohortFilters, CohortOrder, CohortSort, CreateCohort, UpdateCoho
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -402,6 +402,13 @@ impl Change for Cohort {
         .set(CohortFields::of(self))
         .execute(conn)
         .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))?;
+        // Reports count enrolments by the year their cohort starts, kept on each enrolment.
+        let year = |cohort: &Cohort| cohort.start_date.map(|d| d.first_day.year());
+        if updated == 1 && year(self) != year(current) {
+            diesel::update(enrollments::table.filter(enrollments::cohort_id.eq(self.id)))
+                .set(enrollments::cohort_year.eq(year(self)))
+                .execute(conn)?;
+        }
         Ok((updated == 1).then(|| self.clone()))
     }
 

@@ -205,3 +205,20 @@ pub fn year_of(conn: &DbConnection, column: &str) -> String {
         DbConnection::Sqlite(_) => format!("CAST(substr({column}, 1, 4) AS INTEGER)"),
     }
 }
+
+/// Run a report's grouped queries with room to aggregate in memory. PostgreSQL's default
+/// `work_mem` (4 MB) makes a hash aggregate over 100,000 enrolments spill to disk; the report
+/// raises it for its own transaction only (`SET LOCAL`). SQLite needs nothing.
+pub fn with_report_memory<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError>,
+) -> Result<T, crate::error::ApiError> {
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConnection::Postgresql(_) => conn.transaction(|conn| {
+            diesel::sql_query("SET LOCAL work_mem = '32MB'").execute(conn)?;
+            f(conn)
+        }),
+        DbConnection::Sqlite(_) => f(conn),
+    }
+}

@@ -22,7 +22,7 @@ pub use input::{CreateEnrollment, EnrollmentFilters, Placement, UpdateEnrollment
 pub use seats::fill_free_seats;
 use seats::{check_seat_free, closed};
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -234,9 +234,13 @@ impl Enrollment {
         if !cohort.status.takes_enrolments() {
             return Err(closed(cohort));
         }
-        let origin: Origin = trainees::table
+        let (origin, gender, birth_year): (Origin, Option<String>, Option<i32>) = trainees::table
             .find(new.trainee_id)
-            .select((trainees::organisation, trainees::position, trainees::province))
+            .select((
+                (trainees::organisation, trainees::position, trainees::province),
+                trainees::gender,
+                trainees::birth_year,
+            ))
             .lookup(conn)?
             .ok_or_else(|| {
                 ApiError::invalid(
@@ -275,6 +279,9 @@ impl Enrollment {
                 enrollments::organisation.eq(&origin.organisation),
                 enrollments::position.eq(&origin.position),
                 enrollments::province.eq(&origin.province),
+                enrollments::gender.eq(&gender),
+                enrollments::birth_year.eq(birth_year),
+                enrollments::cohort_year.eq(cohort.start_date.map(|d| d.first_day.year())),
                 enrollments::created_at.eq(now),
                 enrollments::updated_at.eq(now),
                 enrollments::version.eq(1),

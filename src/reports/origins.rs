@@ -47,17 +47,19 @@ text_enum!(
 );
 
 impl Dimension {
-    /// The SQL expression of the dimension, as text.
-    fn expression(self, year: &str) -> String {
+    /// The SQL expression of the dimension, as text. All but the programme and the cohort are
+    /// columns of the enrolment (copies kept in step on write), so grouping by them reads one
+    /// table.
+    fn expression(self) -> &'static str {
         match self {
-            Dimension::Province => "e.province".to_owned(),
-            Dimension::Organisation => "e.organisation".to_owned(),
-            Dimension::Gender => "t.gender".to_owned(),
-            Dimension::BirthDecade => "CAST((t.birth_year / 10) * 10 AS TEXT)".to_owned(),
-            Dimension::Program => "p.code".to_owned(),
-            Dimension::Cohort => "p.code || '/' || c.code".to_owned(),
-            Dimension::Year => format!("CAST({year} AS TEXT)"),
-            Dimension::Status => "e.status".to_owned(),
+            Dimension::Province => "e.province",
+            Dimension::Organisation => "e.organisation",
+            Dimension::Gender => "e.gender",
+            Dimension::BirthDecade => "CAST((e.birth_year / 10) * 10 AS TEXT)",
+            Dimension::Program => "p.code",
+            Dimension::Cohort => "p.code || '/' || c.code",
+            Dimension::Year => "CAST(e.cohort_year AS TEXT)",
+            Dimension::Status => "e.status",
         }
     }
 
@@ -195,15 +197,18 @@ impl Grouped {
 pub fn origins(conn: &mut DbConnection, caller: &Caller, scope: Scope, params: OriginParams) -> ApiResult<Origins> {
     let data_as_of = crate::clock::now();
     let dimensions = params.dimensions()?;
-    let year = dialect::year_of(conn, "c.start_date");
-    let mut conditions = Vec::new();
+    // Each condition, and whether it reads the cohort.
+    let mut conditions: Vec<(String, bool)> = Vec::new();
     if let Some(program) = scope.program_id {
-        conditions.push(format!("c.program_id = {}", program.0));
+        conditions.push((format!("c.program_id = {}", program.0), true));
     }
     for partner in [scope.partner_id, caller.liaison_partner()].into_iter().flatten() {
-        conditions.push(format!(
-            "c.program_id IN (SELECT pp.program_id FROM program_partners pp WHERE pp.partner_id = {})",
-            partner.0
+        conditions.push((
+            format!(
+                "c.program_id IN (SELECT pp.program_id FROM program_partners pp WHERE pp.partner_id = {})",
+                partner.0
+            ),
+            true,
         ));
     }
     if caller.liaison_partner().is_some() {
@@ -212,63 +217,93 @@ pub fn origins(conn: &mut DbConnection, caller: &Caller, scope: Scope, params: O
             .map(|s| format!("'{s}'"))
             .collect::<Vec<_>>()
             .join(", ");
-        conditions.push(format!("e.status IN ({seated})"));
+        conditions.push((format!("e.status IN ({seated})"), false));
     }
     if let Some(cohort) = scope.cohort_id {
-        conditions.push(format!("e.cohort_id = {}", cohort.0));
+        conditions.push((format!("e.cohort_id = {}", cohort.0), false));
     }
     if let Some(from) = scope.year_from {
-        conditions.push(format!("{year} >= {from}"));
+        conditions.push((format!("e.cohort_year >= {from}"), false));
     }
     if let Some(to) = scope.year_to {
-        conditions.push(format!("{year} <= {to}"));
+        conditions.push((format!("e.cohort_year <= {to}"), false));
     }
     if let Some(status) = params.status {
-        conditions.push(format!("e.status = '{}'", status.as_str()));
+        conditions.push((format!("e.status = '{}'", status.as_str()), false));
     }
-    let keys: Vec<String> = dimensions.iter().map(|d| d.expression(&year)).collect();
-    let selected = (0..8)
-        .map(|i| match keys.get(i) {
-            Some(expression) => format!("{expression} AS k{i}"),
-            None => format!("CAST(NULL AS TEXT) AS k{i}"),
+    let keys: Vec<&str> = dimensions.iter().map(|d| d.expression()).collect();
+    // Inner: each trainee's enrolments per group. Outer: the groups, with their enrolments
+    // summed and their trainees counted. Two hash aggregates instead of COUNT(DISTINCT), which
+    // sorts every group's trainees on PostgreSQL.
+    let inner_keys = keys
+        .iter()
+        .enumerate()
+        .map(|(i, expression)| format!("{expression} AS k{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let outer_keys = (0..8)
+        .map(|i| match i < keys.len() {
+            true => format!("g.k{i} AS k{i}"),
+            false => format!("CAST(NULL AS TEXT) AS k{i}"),
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let from = "FROM enrollments e \
-                JOIN trainees t ON t.id = e.trainee_id \
-                JOIN cohorts c ON c.id = e.cohort_id \
-                JOIN programs p ON p.id = c.program_id";
+    let group_keys = (0..keys.len())
+        .map(|i| format!("g.k{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let no_keys = (0..8)
+        .map(|i| format!("CAST(NULL AS TEXT) AS k{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Join only what the dimensions and filters read: most reports group enrolments by their
+    // own columns, and each join costs a lookup per enrolment.
+    let mut from = "FROM enrollments e".to_owned();
+    let needs = |wanted: &[Dimension]| dimensions.iter().any(|d| wanted.contains(d));
+    let by_program = needs(&[Dimension::Program, Dimension::Cohort]);
+    let by_cohort = by_program || conditions.iter().any(|(_, cohort)| *cohort);
+    if by_cohort {
+        from.push_str(" JOIN cohorts c ON c.id = e.cohort_id");
+    }
+    if by_program {
+        from.push_str(" JOIN programs p ON p.id = c.program_id");
+    }
     let filter = match conditions.is_empty() {
         true => String::new(),
-        false => format!("WHERE {}", conditions.join(" AND ")),
+        false => format!(
+            "WHERE {}",
+            conditions
+                .iter()
+                .map(|(c, _)| c.as_str())
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        ),
     };
     let grouped = format!(
-        "SELECT {selected}, COUNT(*) AS enrollments, COUNT(DISTINCT e.trainee_id) AS trainees \
-         {from} {filter} GROUP BY {}",
+        "SELECT {outer_keys}, COALESCE(CAST(SUM(g.n) AS BIGINT), 0) AS enrollments, COUNT(*) AS trainees FROM \
+         (SELECT {inner_keys}, e.trainee_id, COUNT(*) AS n {from} {filter} GROUP BY {}, e.trainee_id) g \
+         GROUP BY {group_keys}",
         keys.join(", ")
     );
-    let found: Vec<Grouped> = diesel::sql_query(grouped).load(conn)?;
     let total = format!(
-        "SELECT {}, COUNT(*) AS enrollments, COUNT(DISTINCT e.trainee_id) AS trainees {from} {filter}",
-        (0..8)
-            .map(|i| format!("CAST(NULL AS TEXT) AS k{i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        "SELECT {no_keys}, COALESCE(CAST(SUM(g.n) AS BIGINT), 0) AS enrollments, COUNT(*) AS trainees FROM \
+         (SELECT e.trainee_id, COUNT(*) AS n {from} {filter} GROUP BY e.trainee_id) g"
     );
-    let totals = diesel::sql_query(total)
-        .load::<Grouped>(conn)?
-        .into_iter()
-        .next()
-        .map_or(
-            OriginTotals {
-                enrollments: 0,
-                trainees: 0,
-            },
-            |row| OriginTotals {
-                enrollments: row.enrollments,
-                trainees: row.trainees,
-            },
-        );
+    let (found, totals) = dialect::with_report_memory(conn, |conn| {
+        let found: Vec<Grouped> = diesel::sql_query(grouped).load(conn)?;
+        let totals: Vec<Grouped> = diesel::sql_query(total).load(conn)?;
+        Ok((found, totals))
+    })?;
+    let totals = totals.into_iter().next().map_or(
+        OriginTotals {
+            enrollments: 0,
+            trainees: 0,
+        },
+        |row| OriginTotals {
+            enrollments: row.enrollments,
+            trainees: row.trainees,
+        },
+    );
     let mut rows: Vec<OriginRow> = found
         .into_iter()
         .map(|row| {

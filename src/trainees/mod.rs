@@ -232,6 +232,17 @@ impl Change for Trainee {
         {
             saved.replace_terms(conn)?;
         }
+        // The copies reports group enrolments by follow a corrected gender or birth year.
+        if let Some(saved) = &saved
+            && (saved.gender, saved.birth_year) != (current.gender, current.birth_year)
+        {
+            diesel::update(enrollments::table.filter(enrollments::trainee_id.eq(saved.id)))
+                .set((
+                    enrollments::gender.eq(saved.gender.map(|g| g.as_str())),
+                    enrollments::birth_year.eq(saved.birth_year),
+                ))
+                .execute(conn)?;
+        }
         Ok(saved)
     }
 }

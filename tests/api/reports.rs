@@ -116,6 +116,19 @@ db_test!(
         assert_eq!(completed["rows"], json!([{"group": {"province": "Huế"}, "enrollments": 1, "trainees": 1}]));
         assert_eq!(completed["filters"], json!({"group_by": ["province"], "status": "completed", "year_from": 2022, "year_to": 2023}));
 
+        // A corrected gender follows the trainee; a cohort moved to another year takes its
+        // enrolments with it.
+        assert_eq!(app.patch(&format!("/api/v1/trainees/{}", trainee["id"]), json!({"gender": "female"})).await.status, 200);
+        assert_eq!(app.patch(&format!("/api/v1/cohorts/{}", later["id"]), json!({"start_date": "2025-01-06"})).await.status, 200);
+        let by_gender = app.get("/api/v1/reports/trainees-by-origin?group_by=gender,year").await.json();
+        assert_eq!(
+            by_gender["rows"],
+            json!([
+                {"group": {"gender": "female", "year": 2022}, "enrollments": 1, "trainees": 1},
+                {"group": {"gender": "female", "year": 2025}, "enrollments": 1, "trainees": 1},
+            ])
+        );
+
         let record = app.get(&format!("/api/v1/reports/trainees/{}/record", trainee["id"])).await.json();
         let origins: Vec<&Value> = record["cohorts"].as_array().expect("cohorts").iter().map(|c| &c["origin"]["organisation"]).collect();
         assert_eq!(origins, [&json!("Bộ Nội vụ"), &json!("Sở Nội vụ Huế")], "latest first, each as it was");
