@@ -161,8 +161,10 @@ fn main() -> anyhow::Result<()> {
             })
             .await??;
         }
-        // A new client: the first one's idle connections may have been dropped meanwhile.
+        // A new client and a new token: the first one's idle connections may have been dropped,
+        // and its 15-minute token may have run out, while a million trainees were made.
         let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
+        let auth = common::sign_in(&client, &base).await?;
         let before = resident_mib();
         let started = Instant::now();
         let mut response = client

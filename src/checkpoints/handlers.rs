@@ -9,7 +9,7 @@ use super::{Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Repor
 use crate::auth::{Auth, ProgramReaders, Staff};
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::http::export::{self, Chosen, Format, FormatParams};
+use crate::http::export::{self, Chosen, ListFormatParams};
 use crate::http::json::{Body, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
@@ -21,7 +21,7 @@ use crate::ids::{CheckpointId, CohortId, ProgramId};
 #[utoipa::path(
     tag = "follow-ups",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(FollowUpFilters, PageParams, FormatParams),
+    params(FollowUpFilters, PageParams, ListFormatParams),
     responses(
         (status = 200, description = "A page of checkpoints, or every matching one as CSV", content(
             (Page<Checkpoint> = "application/json"),
@@ -37,9 +37,9 @@ pub async fn list_follow_ups(
     req: HttpRequest,
     filters: Query<FollowUpFilters>,
     page: web::Query<PageParams>,
-    format: web::Query<FormatParams>,
+    format: web::Query<ListFormatParams>,
 ) -> ApiResult<HttpResponse> {
-    let chosen = format.choose(&req, &[Format::Json, Format::Csv])?;
+    let chosen = format.choose(&req)?;
     let paging = page.into_inner().paging()?;
     let (filters, limit) = (filters.0, paging.limit);
     let Chosen::Csv { bom } = chosen else {

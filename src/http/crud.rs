@@ -27,7 +27,7 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 use utoipa_actix_web::OpenApiFactory;
 use validator::Validate;
 
-use super::export::{self, Chosen, Format, FormatParams};
+use super::export::{self, Chosen, ListFormatParams};
 use super::idempotency::{self, IdempotencyKey};
 use super::json::{Body, Query};
 use super::pagination::{Page, PageParams};
@@ -254,7 +254,7 @@ where
         let mut parameters = path_params::<<R as List>::Parent>(collection).unwrap_or_default();
         parameters.extend(R::Filters::into_params(|| Some(ParameterIn::Query)));
         parameters.extend(PageParams::into_params(|| Some(ParameterIn::Query)));
-        parameters.extend(FormatParams::into_params(|| Some(ParameterIn::Query)));
+        parameters.extend(ListFormatParams::into_params(|| Some(ParameterIn::Query)));
         let page = format!("{}_{}", Page::<R>::name(), R::name());
         let mut listed = <openapi::ListErrors as IntoResponses>::responses();
         let success = openapi::json_response(format!("A page of {}", R::NOUNS), &page)
@@ -404,7 +404,7 @@ async fn list<R, P>(
     parent: web::Path<<R as List>::Parent>,
     filters: Query<R::Filters>,
     page: web::Query<PageParams>,
-    format: web::Query<FormatParams>,
+    format: web::Query<ListFormatParams>,
 ) -> ApiResult<HttpResponse>
 where
     R: List + ToSchema,
@@ -412,7 +412,7 @@ where
     R::Filters: DeserializeOwned + Validate + Clone,
     P: Policy + 'static,
 {
-    let chosen = format.choose(&req, &[Format::Json, Format::Csv])?;
+    let chosen = format.choose(&req)?;
     let paging = page.into_inner().paging()?;
     let (parent, filters) = (parent.into_inner(), filters.0);
     let Chosen::Csv { bom } = chosen else {

@@ -49,13 +49,46 @@ impl Format {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParams {
-    /// `json`, `csv` (every matching row, not one page) or, for reports, `xlsx`. Overrides
-    /// `Accept` (`text/csv`,
+    /// `json`, `csv` or `xlsx` (an Excel workbook). Overrides `Accept` (`text/csv`,
     /// `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
     pub format: Option<Format>,
-    /// With `csv`: start with a UTF-8 byte-order mark, so that Excel reads the accents right when
-    /// it opens the file directly.
+    /// With CSV: start with a UTF-8 byte-order mark, so that Excel reads the accents right when
+    /// it opens the file directly. Ignored otherwise.
     pub bom: Option<bool>,
+}
+
+/// The representations of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ListFormat {
+    /// `application/json`: a page (the default).
+    Json,
+    /// `text/csv`: every matching row.
+    Csv,
+}
+
+/// How a list is to answer: `?format=` for a link typed in a browser or a spreadsheet's "from
+/// web", else the `Accept` header.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListFormatParams {
+    /// `json` (a page) or `csv` (every matching row, not one page). Overrides `Accept`
+    /// (`text/csv`).
+    pub format: Option<ListFormat>,
+    /// With CSV: start with a UTF-8 byte-order mark, so that Excel reads the accents right when
+    /// it opens the file directly. Ignored for JSON.
+    pub bom: Option<bool>,
+}
+
+impl ListFormatParams {
+    /// The representation to answer in: JSON or CSV (406 when the client accepts neither).
+    pub fn choose(&self, req: &HttpRequest) -> ApiResult<Chosen> {
+        let format = self.format.map(|format| match format {
+            ListFormat::Json => Format::Json,
+            ListFormat::Csv => Format::Csv,
+        });
+        FormatParams { format, bom: self.bom }.choose(req, &[Format::Json, Format::Csv])
+    }
 }
 
 /// The representation chosen for a request.
@@ -84,12 +117,6 @@ impl FormatParams {
         let format = format
             .filter(|format| offered.contains(format))
             .ok_or_else(|| not_acceptable(offered))?;
-        if self.bom.is_some() && format != Format::Csv {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                "bom applies to CSV only; add format=csv, or leave bom out",
-            ));
-        }
         Ok(match format {
             Format::Json => Chosen::Json,
             Format::Csv => Chosen::Csv {
