@@ -51,6 +51,7 @@ impl Format {
 pub struct FormatParams {
     /// `json`, `csv` or `xlsx` (an Excel workbook). Overrides `Accept` (`text/csv`,
     /// `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
+    #[param(inline)]
     pub format: Option<Format>,
     /// With CSV: start with a UTF-8 byte-order mark, so that Excel reads the accents right when
     /// it opens the file directly. Ignored otherwise.
@@ -74,6 +75,7 @@ pub enum ListFormat {
 pub struct ListFormatParams {
     /// `json` (a page) or `csv` (every matching row, not one page). Overrides `Accept`
     /// (`text/csv`).
+    #[param(inline)]
     pub format: Option<ListFormat>,
     /// With CSV: start with a UTF-8 byte-order mark, so that Excel reads the accents right when
     /// it opens the file directly. Ignored for JSON.

@@ -39,3 +39,30 @@ fn every_operation_documents_its_errors_as_problem_json() {
         }
     }
 }
+
+#[test]
+fn every_reference_in_the_document_names_a_schema_it_holds() {
+    fn references<'v>(value: &'v serde_json::Value, found: &mut Vec<&'v str>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                if let Some(target) = fields.get("$ref").and_then(|r| r.as_str()) {
+                    found.push(target);
+                }
+                fields.values().for_each(|v| references(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+            _ => {}
+        }
+    }
+    let doc: serde_json::Value = serde_json::from_str(&tpms::openapi::document_json()).expect("valid JSON");
+    let mut found = Vec::new();
+    references(&doc, &mut found);
+    assert!(found.len() > 100, "only {} references found", found.len());
+    for target in found {
+        let name = target.strip_prefix("#/components/schemas/").unwrap_or(target);
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{target} is not in the document"
+        );
+    }
+}
