@@ -27,7 +27,7 @@ use crate::access::Caller;
 use crate::cohorts::CohortStatus;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::http::export::{Format, FormatParams};
+use crate::http::export::Format;
 use crate::ids::{CohortId, PartnerId, ProgramId};
 use crate::schema::{cohorts, program_partners, programs};
 
@@ -185,11 +185,6 @@ impl CohortInScope {
 #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
 pub fn share(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
-}
-
-/// The representation params every report takes, alongside its own.
-pub fn format_of(format: Option<Format>, bom: Option<bool>) -> FormatParams {
-    FormatParams { format, bom }
 }
 
 /// The representations every report offers.
