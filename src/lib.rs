@@ -33,6 +33,7 @@ pub mod invitations;
 pub mod openapi;
 pub mod partners;
 pub mod programs;
+pub mod ratio;
 pub mod reports;
 pub mod resource;
 pub mod responses;

@@ -63,10 +63,7 @@ impl AttendanceSummary {
             AttendanceStatus::Excused => self.excused += n,
         }
         let counted = self.recorded - self.excused;
-        #[allow(clippy::cast_precision_loss)] // counts of sessions are far below 2^52
-        {
-            self.rate = (counted > 0).then(|| (self.present + self.late) as f64 / counted as f64);
-        }
+        self.rate = crate::ratio::share(self.present + self.late, counted);
     }
 }
 

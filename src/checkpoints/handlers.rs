@@ -9,7 +9,7 @@ use super::{Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Repor
 use crate::auth::{Auth, ProgramReaders, Staff};
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::http::export::{self, Chosen, ListFormatParams};
+use crate::http::export::{self, ListFormatParams};
 use crate::http::json::{Body, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
@@ -41,28 +41,17 @@ pub async fn list_follow_ups(
 ) -> ApiResult<HttpResponse> {
     let chosen = format.choose(&req)?;
     let paging = page.into_inner().paging()?;
-    let (filters, limit) = (filters.0, paging.limit);
-    let Chosen::Csv { bom } = chosen else {
-        let slice = db
-            .run(move |conn| {
-                auth.check(conn)?;
-                super::follow_ups(conn, filters, paging)
-            })
-            .await?;
-        return Ok(Page::new(slice, limit).respond(&req));
-    };
-    let first = export::export_paging(paging.start);
-    let slice = db
-        .run({
-            let filters = filters.clone();
-            move |conn| {
-                auth.check(conn)?;
-                super::follow_ups(conn, filters, first)
-            }
-        })
-        .await?;
-    let pages = move |conn: &mut crate::db::DbConnection, paging| super::follow_ups(conn, filters.clone(), paging);
-    export::csv_list(db, "follow-ups", bom, slice, pages)
+    let filters = filters.0;
+    export::list_response(
+        db,
+        &req,
+        chosen,
+        "follow-ups",
+        paging,
+        move |conn| auth.check(conn).map(drop),
+        move |conn, (), paging| super::follow_ups(conn, filters.clone(), paging),
+    )
+    .await
 }
 
 /// One checkpoint.

@@ -1,6 +1,7 @@
 //! Follow-up figures for a cohort or a programme: plans by state, checkpoints by state, items by
 //! their latest reported progress, and the outcome figures reports use.
 
+use crate::ratio::share;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
@@ -56,11 +57,6 @@ pub fn of_program(conn: &mut DbConnection, caller: &Caller, program: ProgramId) 
         .select(cohorts::id)
         .load(conn)?;
     summarise(conn, &cohorts)
-}
-
-#[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-fn share(part: usize, whole: usize) -> Option<f64> {
-    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 /// The figures of `cohorts` together, for a report that chose them (and checked who may see

@@ -27,7 +27,7 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 use utoipa_actix_web::OpenApiFactory;
 use validator::Validate;
 
-use super::export::{self, Chosen, ListFormatParams};
+use super::export::{self, ListFormatParams};
 use super::idempotency::{self, IdempotencyKey};
 use super::json::{Body, Query};
 use super::pagination::{Page, PageParams};
@@ -415,31 +415,16 @@ where
     let chosen = format.choose(&req)?;
     let paging = page.into_inner().paging()?;
     let (parent, filters) = (parent.into_inner(), filters.0);
-    let Chosen::Csv { bom } = chosen else {
-        let limit = paging.limit;
-        let slice = db
-            .run(move |conn| {
-                let signed = auth.check(conn)?;
-                R::list(conn, &signed.caller, parent, filters, paging)
-            })
-            .await?;
-        return Ok(Page::new(slice, limit).respond(&req));
-    };
-    // Every row from where the request starts (its cursor or offset), whatever its limit.
-    let first = export::export_paging(paging.start);
-    let (caller, slice) = db
-        .run({
-            let filters = filters.clone();
-            move |conn| {
-                let signed = auth.check(conn)?;
-                let slice = R::list(conn, &signed.caller, parent, filters, first)?;
-                Ok((signed.caller, slice))
-            }
-        })
-        .await?;
-    let pages =
-        move |conn: &mut crate::db::DbConnection, paging| R::list(conn, &caller, parent, filters.clone(), paging);
-    export::csv_list(db, R::NOUNS, bom, slice, pages)
+    export::list_response(
+        db,
+        &req,
+        chosen,
+        R::NOUNS,
+        paging,
+        move |conn| Ok(auth.check(conn)?.caller),
+        move |conn, caller, paging| R::list(conn, caller, parent, filters.clone(), paging),
+    )
+    .await
 }
 
 async fn create<R, P>(

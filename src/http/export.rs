@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::{Db, DbConnection};
 use crate::error::{ApiError, ApiResult};
+use crate::http::pagination::Page;
 use crate::resource::list::{Paging, Slice, Start};
 use crate::tabular::{self, Columns, Table, csv::CsvChunks};
 
@@ -177,6 +178,56 @@ pub fn export_paging(start: Start) -> Paging {
         limit: EXPORT_PAGE,
         start,
         counted: false,
+    }
+}
+
+/// A list's answer in the representation `chosen`: a page of JSON as `paging` asks, or every
+/// row from where it starts as streamed CSV. `authorise` checks the caller on the connection of
+/// the first read and gives what `pages` needs from it (the caller, for role scoping); `pages`
+/// reads one page of the list with it, for the JSON page and for each CSV page alike, so both
+/// hold the same rows.
+pub async fn list_response<T, C, A, P>(
+    db: web::Data<Db>,
+    req: &HttpRequest,
+    chosen: Chosen,
+    name: &str,
+    paging: Paging,
+    authorise: A,
+    pages: P,
+) -> ApiResult<HttpResponse>
+where
+    T: Serialize + ToSchema + Send + 'static,
+    C: Send + Sync + 'static,
+    A: FnOnce(&mut DbConnection) -> ApiResult<C> + Send + 'static,
+    P: Fn(&mut DbConnection, &C, Paging) -> ApiResult<Slice<T>> + Clone + Send + 'static,
+{
+    let bom = match chosen {
+        Chosen::Csv { bom } => Some(bom),
+        Chosen::Json | Chosen::Xlsx => None,
+    };
+    // An export holds every row from where the request starts (its cursor or offset), whatever
+    // its limit.
+    let limit = paging.limit;
+    let first = match bom {
+        Some(_) => export_paging(paging.start),
+        None => paging,
+    };
+    let (context, slice) = db
+        .run({
+            let pages = pages.clone();
+            move |conn| {
+                let context = authorise(conn)?;
+                let slice = pages(conn, &context, first)?;
+                Ok((context, slice))
+            }
+        })
+        .await?;
+    let context = std::sync::Arc::new(context);
+    match bom {
+        None => Ok(Page::new(slice, limit).respond(req)),
+        Some(bom) => csv_list(db, name, bom, slice, move |conn: &mut DbConnection, paging| {
+            pages(conn, &context, paging)
+        }),
     }
 }
 

@@ -181,11 +181,5 @@ impl CohortInScope {
     }
 }
 
-/// `part / whole`, none when the whole is nothing.
-#[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-pub fn share(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 / whole as f64)
-}
-
 /// The representations every report offers.
 pub const OFFERED: [Format; 3] = [Format::Json, Format::Csv, Format::Xlsx];

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::{CohortInScope, ProgramInScope, Scope, share};
+use super::{CohortInScope, ProgramInScope, Scope};
 use crate::access::Caller;
 use crate::cohorts::CohortStatus;
 use crate::db::DbConnection;
@@ -22,6 +22,7 @@ use crate::enrollments::EnrollmentStatus;
 use crate::error::ApiResult;
 use crate::ids::{CohortId, ProgramId, text_enum};
 use crate::invitations::InvitationStatus;
+use crate::ratio::share;
 use crate::rounds::{Respondent, Wave};
 use crate::schema::{cohort_attendance, enrollments, evaluation_rounds, invitations, partners, program_partners};
 

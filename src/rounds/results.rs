@@ -162,19 +162,16 @@ fn rate(conn: &mut DbConnection, round: &Round, responses: i64) -> ApiResult<Res
             .get_result(conn)?;
         (seated, responses, 0)
     };
-    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-    let share = (invited > 0).then(|| submitted as f64 / invited as f64);
     Ok(ResponseRate {
         invited,
         submitted,
         declined,
-        rate: share,
+        rate: crate::ratio::share(submitted, invited),
     })
 }
 
 type Figures = (Vec<ItemResult>, Vec<DimensionResult>, Vec<TextAnswer>);
 
-#[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
 fn figures(items: &[Item], answered: &[(Answers, Option<String>)]) -> Figures {
     let mut results = Vec::with_capacity(items.len());
     let mut by_dimension: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -204,9 +201,9 @@ fn figures(items: &[Item], answered: &[(Answers, Option<String>)]) -> Figures {
             }
         }
         let numeric = matches!(item.kind, ItemKind::Scale | ItemKind::Number);
-        let top_two_box = item.scale.as_ref().filter(|_| !numbers.is_empty()).map(|scale| {
+        let top_two_box = item.scale.as_ref().and_then(|scale| {
             let top = numbers.iter().filter(|v| **v >= f64::from(scale.max - 1)).count();
-            top as f64 / numbers.len() as f64
+            crate::ratio::share(top, numbers.len())
         });
         if item.kind == ItemKind::Scale
             && let Some(dimension) = &item.dimension
