@@ -119,6 +119,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     ),
             )
             .service(enrollments::handlers::import_enrollments)
+            .service(enrollments::handlers::move_enrollments)
             .service(
                 Endpoints::<Trainee>::of("trainees", "/trainees", "/trainees/{id}")
                     .list::<ProgramReaders>(
@@ -276,10 +277,12 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
     let evaluations = web::Data::new(config.evaluations.clone());
     let doc = crate::openapi::document();
     let table = web::Data::new(crate::openapi::route_table(&doc));
+    let query_names = web::Data::new(crate::http::query_names::QueryNames::of(&doc));
     let db = web::Data::new(db);
     let limit = config.http.body_limit();
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(crate::http::query_names::only_documented))
             .wrap(Compress::default())
             .wrap(from_fn(request_id::request_id_and_log))
             .app_data(json::json_config(limit))
@@ -288,6 +291,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .app_data(web::PayloadConfig::new(limit))
             .app_data(db.clone())
             .app_data(table.clone())
+            .app_data(query_names.clone())
             .app_data(auth_state.clone())
             .app_data(public_limit.clone())
             .app_data(evaluations.clone())
@@ -301,7 +305,13 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .into_utoipa_app()
             .configure(routes)
             .into_app()
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-spec/openapi.json", doc.clone()))
+            .route("/docs/", web::get().to(crate::openapi::docs_page))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/api-spec/openapi.json", doc.clone())
+                    // The token a user authorised with survives a reload of the page.
+                    .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
+            )
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(fallback::not_found_or_not_allowed))
     })

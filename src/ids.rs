@@ -18,7 +18,9 @@ macro_rules! typed_id {
         )]
         #[serde(transparent)]
         #[diesel(sql_type = diesel::sql_types::BigInt)]
-        #[schema(value_type = i64, format = Int64, example = 1)]
+        // No example: Swagger UI's "Try it out" would fill every id filter with it, and a
+        // search would then find nothing.
+        #[schema(value_type = i64, format = Int64, minimum = 1)]
         pub struct $name(pub i64);
 
         impl std::fmt::Display for $name {

@@ -21,18 +21,25 @@ use crate::http::fallback::RouteTable;
                        Errors are RFC 9457 problem+json with a stable `code`.",
         license(name = "MIT", identifier = "MIT"),
     ),
+    // In the order an officer works: sign in, set up the programme, run its cohorts, evaluate,
+    // follow up, report; accounts and operations last.
     tags(
-        (name = "operations", description = "Liveness and readiness"),
-        (name = "partners", description = "Partner organisations, foreign and Vietnamese"),
+        (name = "auth", description = "Sign in, rotate and revoke tokens, the caller's own account"),
         (name = "programs", description = "Cooperation programmes and the roles partners hold in them"),
+        (name = "partners", description = "Partner organisations, foreign and Vietnamese"),
+        (name = "cohorts", description = "Classes of a programme: dates, capacity, status; completing one closes its waitlist"),
+        (name = "sessions", description = "Lectures, visits and seminars of a cohort, with local times and speakers"),
         (name = "trainees", description = "Officials sent for training, found with or without Vietnamese diacritics"),
+        (name = "enrollments", description = "Trainees' places in cohorts: seats, the waitlist, moves one or many at a time, CSV import"),
+        (name = "attendance", description = "A session's attendance sheet"),
         (name = "evaluations", description = "Questionnaires, evaluation rounds, invitations, responses and results"),
         (name = "links", description = "Trainees' personal links: answer a questionnaire without an account"),
         (name = "completion", description = "A cohort's completion rule and run, and certificates"),
         (name = "follow-ups", description = "After return: action plans, follow-up checkpoints, the officer's list and outcome figures"),
+        (name = "reports", description = "Figures for reporters, in JSON, CSV and Excel"),
         (name = "audit", description = "Who changed what, when"),
-        (name = "auth", description = "Sign in, rotate and revoke tokens, the caller's own account"),
         (name = "users", description = "Accounts (admins only)"),
+        (name = "operations", description = "Liveness and readiness"),
     ),
     paths(crate::auth::handlers::login),
     components(schemas(Problem, FieldError)),
@@ -323,4 +330,22 @@ pub fn route_table(doc: &utoipa::openapi::OpenApi) -> RouteTable {
     table.add("/api-spec/openapi.json", vec![Method::GET]);
     table.add("/docs", vec![Method::GET]);
     table
+}
+
+/// The documentation page (`/docs/`): Swagger UI's own page, titled for TPMS rather than
+/// "Swagger UI", so that a browser tab or a bookmark says what it is.
+pub async fn docs_page() -> actix_web::HttpResponse {
+    let config = std::sync::Arc::new(utoipa_swagger_ui::Config::new(["/api-spec/openapi.json"]));
+    match utoipa_swagger_ui::serve("index.html", config) {
+        Ok(Some(file)) => {
+            let page = String::from_utf8_lossy(&file.bytes).replace(
+                "<title>Swagger UI</title>",
+                "<title>TPMS API: training-programme management service</title>",
+            );
+            actix_web::HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(page)
+        }
+        _ => actix_web::HttpResponse::NotFound().finish(),
+    }
 }

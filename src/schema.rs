@@ -186,6 +186,8 @@ diesel::table! {
         gender -> Nullable<Text>,
         birth_year -> Nullable<Integer>,
         cohort_year -> Nullable<Integer>,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Text>,
     }
 }
 

@@ -412,8 +412,18 @@ impl Change for Cohort {
         Ok((updated == 1).then(|| self.clone()))
     }
 
-    /// Seats a change frees (a higher capacity, or none) go to the waitlist at once.
-    fn after_change(conn: &mut DbConnection, actor: &Actor, _: &Cohort, after: Cohort) -> ApiResult<Cohort> {
+    /// Seats a change frees (a higher capacity, or none) go to the waitlist at once; a cohort
+    /// completed or cancelled closes its waitlist and its undecided nominations.
+    fn after_change(conn: &mut DbConnection, actor: &Actor, before: &Cohort, after: Cohort) -> ApiResult<Cohort> {
+        if after.status != before.status && matches!(after.status, CohortStatus::Completed | CohortStatus::Cancelled) {
+            let reason = format!("the waitlist closed when cohort {} was {}", after.code, after.status);
+            let closed = crate::enrollments::close_waitlist(conn, actor, &after, &reason)?;
+            return if closed == 0 {
+                Ok(after)
+            } else {
+                Cohort::find(conn, after.id)
+            };
+        }
         let reason = match after.capacity {
             Some(capacity) => format!("cohort {} capacity raised to {capacity}", after.code),
             None => format!("cohort {} capacity limit removed", after.code),

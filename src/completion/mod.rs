@@ -300,6 +300,8 @@ pub fn run(
             let change = UpdateEnrollment {
                 status: Some(outcome.outcome),
                 notes: None,
+                // Why the rules gave this outcome, kept on the enrolment as why it ended.
+                reason: (!outcome.reasons.is_empty()).then(|| outcome.reasons.join("; ")),
             };
             let after = crate::resource::change::<Enrollment>(conn, actor, outcome.enrollment_id, &AnyVersion, change)?;
             outcome.certificate_number = after.certificate_number;

@@ -1,4 +1,4 @@
-//! The CSV import of enrolments: a spreadsheet of trainees nominated in one request. The other
+//! The CSV import of enrolments: a spreadsheet of trainees nominated or seated in one request. The other
 //! enrolment operations are the standard ones named in [`crate::app`].
 
 use actix_web::http::StatusCode;
@@ -6,13 +6,45 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use futures_util::StreamExt;
 
 use super::import::{self, IMPORT_LIMIT, ImportOptions, ImportReport};
+use super::moves::{self, BulkMove, Moved};
 use crate::auth::{Auth, Staff};
 use crate::cohorts::Cohort;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::{self, IdempotencyKey, Outcome};
+use crate::http::json::Body;
 use crate::http::json::Query;
 use crate::ids::CohortId;
+
+/// Move many enrolments of a cohort to one status (approve nominations, withdraw several), all or
+/// nothing: each is checked as its own `PATCH` would be, and audited; if any is refused, none
+/// moves, and the 422 names each refusal by its place in `enrollment_ids`.
+#[utoipa::path(
+    tag = "enrollments",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(CohortId),
+    request_body = BulkMove,
+    responses(
+        (status = 200, description = "Every enrolment moved, as it now stands", body = Moved),
+        crate::openapi::WriteErrors,
+    )
+)]
+#[post("/cohorts/{id}/enrollments/moves")]
+pub async fn move_enrollments(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<CohortId>,
+    body: Body<BulkMove>,
+) -> ApiResult<HttpResponse> {
+    let cohort = id.into_inner();
+    let moved = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            moves::move_many(conn, &signed.actor, cohort, body.get()?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(moved))
+}
 
 /// Read the body up to [`IMPORT_LIMIT`].
 async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
@@ -45,8 +77,10 @@ fn check_csv(req: &HttpRequest) -> ApiResult<()> {
     }
 }
 
-/// Nominate trainees into a cohort from a CSV file (`Content-Type: text/csv`), creating the ones
-/// not yet known (matched by email). All or nothing: the error lists every bad row and column.
+/// Nominate trainees into a cohort from a CSV file (`Content-Type: text/csv`), or seat them with
+/// `?status=enrolled` (in file order while seats are free, then waitlisted), creating the ones not
+/// yet known (matched by email). Headings may be English or Vietnamese. All or nothing: the error
+/// lists every bad heading, row and column.
 /// `?dry_run=true` reports what would happen without writing. `Idempotency-Key` makes a retry
 /// return the first answer.
 #[utoipa::path(
@@ -59,7 +93,7 @@ fn check_csv(req: &HttpRequest) -> ApiResult<()> {
          min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
     request_body(content = String, content_type = "text/csv",
-        description = "UTF-8 CSV with a header row: full_name, and any of email, gender, birth_year, position, organisation, province, phone, notes"),
+        description = "UTF-8 CSV with a header row: full_name, and any of email, gender, birth_year, position, organisation, province, phone, notes (or Họ và tên, Email, Giới tính, Năm sinh, Chức vụ, Cơ quan/Đơn vị, Tỉnh/Thành phố, Điện thoại, Ghi chú)"),
     responses(
         (status = 200, description = "What was done (or, for a dry run, what would be)", body = ImportReport),
         crate::openapi::WriteErrors,
@@ -79,7 +113,8 @@ pub async fn import_enrollments(
     let signed = db.run(move |conn| auth.check(conn)).await?;
     check_csv(&req)?;
     let bytes = read_body(payload).await?;
-    let dry_run = options.0.dry_run.unwrap_or(false);
+    let options = options.0;
+    let dry_run = options.dry_run.unwrap_or(false);
     let fingerprint = idempotency::RequestHead::of(&req).fingerprint(&bytes);
     let rows = web::block(move || import::parse(&bytes))
         .await
@@ -89,7 +124,7 @@ pub async fn import_enrollments(
         .write(move |conn| {
             let work = |conn: &mut _| {
                 let cohort = Cohort::find_for_seats(conn, cohort)?;
-                import::import(conn, &signed.actor, &cohort, rows, dry_run)
+                import::import(conn, &signed.actor, &cohort, rows, &options)
             };
             if dry_run {
                 // Nothing is written, so there is nothing to replay.

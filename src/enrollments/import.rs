@@ -1,15 +1,21 @@
-//! The CSV import (`POST /api/v1/cohorts/{id}/enrollments/import`): nominate many trainees into
-//! a cohort from a CSV file, as spreadsheet programs export it.
+//! The CSV import (`POST /api/v1/cohorts/{id}/enrollments/import`): place many trainees into a
+//! cohort from a CSV file, as spreadsheet programs export it.
 //!
 //! The file is UTF-8 with a header row; a leading byte-order mark is skipped. Columns are the
 //! trainee's fields (`full_name` required; `email`, `gender`, `birth_year`, `position`,
-//! `organisation`, `province`, `phone`, `notes` optional), in any order. A row with an email that
-//! a trainee already has is matched to that trainee; any other row creates one. Each is then
-//! nominated into the cohort, unless already in it.
+//! `organisation`, `province`, `phone`, `notes` optional), in any order, headed by their English
+//! names or by the Vietnamese headings an office writes (`Họ và tên`, `Giới tính`, `Năm sinh`,
+//! `Chức vụ`, `Cơ quan/Đơn vị`, `Tỉnh/Thành phố`, `Email`, `Điện thoại`, `Ghi chú`), with or
+//! without diacritics. `Nam`/`Nữ` are read as male and female, and a year saved by Excel as
+//! `1986.0` as 1986. A row with an email that a trainee already has is matched to that trainee;
+//! any other row creates one. Each is then nominated (`?status=nominated`, the default) or seated
+//! (`?status=enrolled`: in file order while seats are free, then waitlisted in that order),
+//! unless already in the cohort.
 //!
 //! All or nothing: every row is checked first, and one bad cell stops the import with a 422 that
-//! lists every bad row and column (`#/rows/<row>/<column>`, rows numbered as a spreadsheet shows
-//! them, the header being row 1). `?dry_run=true` checks and reports without writing.
+//! lists every bad header, row and column of the file at once (`#/rows/<row>/<column>`, rows
+//! numbered as a spreadsheet shows them, the header being row 1). `?dry_run=true` checks and
+//! reports, row by row with each trainee's name and the status it would get, without writing.
 
 use std::collections::HashMap;
 
@@ -18,7 +24,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::{CreateEnrollment, Enrollment, Placement};
+use super::{CreateEnrollment, Enrollment, EnrollmentStatus, Placement};
 use crate::audit::{self, Actor, Event};
 use crate::cohorts::Cohort;
 use crate::db::DbConnection;
@@ -46,12 +52,82 @@ const COLUMNS: [&str; 9] = [
     "notes",
 ];
 
+/// The headings each column may have besides its own name, as written in Vietnamese offices;
+/// compared folded (no case, no diacritics), so `HO VA TEN` and `Họ và tên` both name `full_name`.
+const HEADINGS: [(&str, &[&str]); 9] = [
+    ("full_name", &["họ và tên", "họ tên", "tên"]),
+    ("email", &["thư điện tử", "e-mail"]),
+    ("gender", &["giới tính"]),
+    ("birth_year", &["năm sinh"]),
+    ("position", &["chức vụ", "chức danh"]),
+    (
+        "organisation",
+        &[
+            "cơ quan/đơn vị",
+            "cơ quan",
+            "đơn vị",
+            "cơ quan công tác",
+            "organization",
+        ],
+    ),
+    ("province", &["tỉnh/thành phố", "tỉnh/tp", "tỉnh", "tỉnh, thành phố"]),
+    ("phone", &["điện thoại", "số điện thoại", "sđt"]),
+    ("notes", &["ghi chú"]),
+];
+
+/// The column a heading names, if any.
+fn column_of(heading: &str) -> Option<&'static str> {
+    let folded = crate::text::fold(heading.trim());
+    let folded = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    HEADINGS.iter().find_map(|(column, others)| {
+        (folded == *column || others.iter().any(|other| crate::text::fold(other) == folded)).then_some(*column)
+    })
+}
+
+/// A gender as offices write it: the API's words, or Vietnamese `Nam`, `Nữ`, `Khác`.
+fn gender_of(cell: &str) -> Option<&'static str> {
+    match crate::text::fold(cell).as_str() {
+        "male" | "nam" => Some("male"),
+        "female" | "nu" => Some("female"),
+        "other" | "khac" => Some("other"),
+        _ => None,
+    }
+}
+
+/// A year as a spreadsheet may save it: `1986`, or `1986.0` from a number cell.
+fn year_of(cell: &str) -> Option<i64> {
+    cell.parse::<i64>().ok().or_else(|| {
+        let number = cell
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1.0e6)?;
+        // Integral and small, so the cast is exact.
+        #[expect(clippy::cast_possible_truncation, reason = "integral and below 10^6")]
+        Some(number as i64)
+    })
+}
+
 /// Options of an import.
 #[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ImportOptions {
     /// Check the file and report what would happen, without writing anything.
     pub dry_run: Option<bool>,
+    /// `nominated` (the default): only nominate each trainee. `enrolled`: seat them in file
+    /// order while the cohort has free seats, then waitlist the rest in that order.
+    #[param(inline)]
+    pub status: Option<ImportStatus>,
+}
+
+/// The status an import gives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    /// Nominate; an officer decides later.
+    #[default]
+    Nominated,
+    /// Seat while seats are free, then waitlist.
+    Enrolled,
 }
 
 /// What happened (or would happen) to one row.
@@ -71,8 +147,13 @@ pub enum RowAction {
 pub struct ImportedRow {
     /// Row number as a spreadsheet shows it (the header is row 1).
     pub row: usize,
+    /// The trainee's name, as in the file.
+    pub trainee_name: String,
     /// What happened.
     pub action: RowAction,
+    /// The enrolment's status: the one given (or that would be); for a trainee already in the
+    /// cohort, the one it has.
+    pub status: EnrollmentStatus,
     /// The trainee; `null` for a trainee a dry run would create.
     pub trainee_id: Option<TraineeId>,
     /// The nomination; `null` in a dry run, and for trainees already in the cohort (see
@@ -95,6 +176,10 @@ pub struct ImportReport {
     pub trainees_matched: usize,
     /// Nominations made (or that would be).
     pub nominated: usize,
+    /// Trainees seated (or that would be).
+    pub enrolled: usize,
+    /// Trainees waitlisted because the cohort was full (or that would be).
+    pub waitlisted: usize,
     /// Rows whose trainee was already in the cohort.
     pub already_in_cohort: usize,
     /// Every row, in file order.
@@ -121,38 +206,51 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
         )])
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    // Flexible: a row that stops before the last columns (some tools drop trailing empty cells)
+    // has those cells empty; a row with more cells than headings is refused below.
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let header_error = |detail: String| ApiError::Validation(vec![FieldError::new("rows/1", "bad_header", detail)]);
-    let headers: Vec<String> = reader
+    let written: Vec<String> = reader
         .headers()
         .map_err(|e| header_error(format!("the header row cannot be read: {e}")))?
         .iter()
-        .map(|h| h.trim().to_lowercase())
+        .map(|h| h.trim().to_owned())
         .collect();
+    // Each heading's column; a heading that names none is reported, and its cells are skipped
+    // so that the rows are still checked in the same answer.
     let mut errors = Vec::new();
-    for (i, name) in headers.iter().enumerate() {
-        if !COLUMNS.contains(&name.as_str()) {
-            errors.push(FieldError::new(
+    let mut headers: Vec<Option<&'static str>> = Vec::with_capacity(written.len());
+    for (i, heading) in written.iter().enumerate() {
+        let column = column_of(heading);
+        match column {
+            None => errors.push(FieldError::new(
                 "rows/1",
                 "unknown_column",
-                format!("column {} is `{name}`; the columns are {}", i + 1, COLUMNS.join(", ")),
-            ));
-        } else if headers[..i].contains(name) {
-            errors.push(FieldError::new(
+                format!(
+                    "column {} is `{heading}`; the columns are {} (or their Vietnamese headings: Họ và tên, \
+                     Giới tính, Năm sinh, Chức vụ, Cơ quan/Đơn vị, Tỉnh/Thành phố, Email, Điện thoại, Ghi chú)",
+                    i + 1,
+                    COLUMNS.join(", ")
+                ),
+            )),
+            Some(name) if headers.contains(&Some(name)) => errors.push(FieldError::new(
                 "rows/1",
                 "duplicate_column",
-                format!("column `{name}` appears twice"),
-            ));
+                format!("column {} (`{heading}`) is `{name}` again", i + 1),
+            )),
+            Some(_) => {}
         }
+        headers.push(column.filter(|name| !headers.contains(&Some(name))));
     }
-    if !headers.iter().any(|h| h == "full_name") {
+    if !headers.contains(&Some("full_name")) {
         errors.push(FieldError::new(
             "rows/1",
             "missing_column",
-            "the header row must name a full_name column",
+            "the header row must name a full_name (Họ và tên) column",
         ));
-    }
-    if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
 
@@ -200,6 +298,18 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
             }
         }
         read += 1;
+        if record.len() > headers.len() {
+            errors.push(FieldError::new(
+                &format!("rows/{line}"),
+                "too_many_cells",
+                format!(
+                    "row {line} has {} cells, but the header row names {} columns",
+                    record.len(),
+                    headers.len()
+                ),
+            ));
+            continue;
+        }
         if read > MAX_ROWS {
             errors.push(FieldError::new(
                 &format!("rows/{line}"),
@@ -212,42 +322,63 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
             continue; // blank lines that spreadsheets leave at the end
         }
         let mut object = Map::new();
+        let mut bad_cells = false;
         for (name, cell) in headers.iter().zip(record.iter()) {
-            let cell = cell.trim();
+            let (Some(name), cell) = (name, cell.trim()) else {
+                continue;
+            };
             if cell.is_empty() {
                 continue;
             }
-            let value = if name == "birth_year" {
-                match cell.parse::<i64>() {
-                    Ok(year) => Value::from(year),
-                    Err(_) => {
+            let value = match *name {
+                "birth_year" => match year_of(cell) {
+                    Some(year) => Value::from(year),
+                    None => {
                         errors.push(FieldError::new(
                             &at(name),
                             "not_a_number",
                             format!("`{cell}` is not a year"),
                         ));
+                        bad_cells = true;
                         continue;
                     }
-                }
-            } else {
-                Value::from(cell)
+                },
+                "gender" => Value::from(gender_of(cell).unwrap_or(cell)),
+                _ => Value::from(cell),
             };
-            object.insert(name.clone(), value);
+            object.insert((*name).to_owned(), value);
         }
         let mut value = Value::Object(object);
         crate::text::normalize_json(&mut value);
+        // Cells serde refuses are named, then left out, so that the rest of the row is still
+        // checked in this answer rather than the next.
         let trainee = match serde_json::from_value::<CreateTrainee>(value.clone()) {
-            Ok(trainee) => trainee,
+            Ok(trainee) => Some(trainee),
             Err(e) => {
-                errors.extend(blame_columns(&value, line, &e.to_string()));
-                continue;
+                let blamed = blame_columns(&value, line, &e.to_string());
+                if let Value::Object(cells) = &mut value {
+                    for error in &blamed {
+                        if let Some(column) = error.pointer.rsplit('/').next() {
+                            cells.remove(column);
+                        }
+                    }
+                }
+                errors.extend(blamed);
+                bad_cells = true;
+                serde_json::from_value::<CreateTrainee>(value).ok()
             }
+        };
+        let Some(trainee) = trainee else {
+            continue;
         };
         if let Err(invalid) = trainee.validate() {
             for error in crate::error::field_errors(&invalid) {
                 let column = error.pointer.trim_start_matches("#/");
                 errors.push(FieldError::new(&at(column), &error.code, error.detail));
             }
+            continue;
+        }
+        if bad_cells {
             continue;
         }
         if let Some(email) = &trainee.email {
@@ -284,10 +415,17 @@ fn blame_columns(value: &Value, line: usize, detail: &str) -> Vec<FieldError> {
         }
         let alone = serde_json::json!({"full_name": "x", column.as_str(): cell});
         if let Err(e) = serde_json::from_value::<CreateTrainee>(alone) {
+            let detail = match column.as_str() {
+                "gender" => format!(
+                    "`{}` is not a gender; write male, female or other (or Nam, Nữ, Khác)",
+                    cell.as_str().unwrap_or_default()
+                ),
+                _ => e.to_string(),
+            };
             errors.push(FieldError::new(
                 &format!("rows/{line}/{column}"),
                 "invalid_value",
-                e.to_string(),
+                detail,
             ));
         }
     }
@@ -301,28 +439,39 @@ fn blame_columns(value: &Value, line: usize, detail: &str) -> Vec<FieldError> {
     errors
 }
 
-/// Match or create each row's trainee and nominate it into `cohort` (locked by
-/// [`Cohort::find_for_seats`]), or, for a dry run, only look.
+/// Match or create each row's trainee and place it into `cohort` (locked by
+/// [`Cohort::find_for_seats`]) with `status`, or, for a dry run, only look.
 pub fn import(
     conn: &mut DbConnection,
     actor: &Actor,
     cohort: &Cohort,
     rows: Vec<Row>,
-    dry_run: bool,
+    options: &ImportOptions,
 ) -> ApiResult<ImportReport> {
     if !cohort.status.takes_enrolments() {
         return Err(super::seats::closed(cohort));
     }
+    let dry_run = options.dry_run.unwrap_or(false);
+    let placement = match options.status.unwrap_or_default() {
+        ImportStatus::Nominated => Placement::Nominated,
+        ImportStatus::Enrolled => Placement::Enrolled,
+    };
+    // The seats this import takes are counted here as it goes, so that each row sees the seats
+    // the rows before it took (the cohort stays locked for the whole file).
+    let mut cohort = cohort.clone();
     let mut report = ImportReport {
         dry_run,
         rows: rows.len(),
         trainees_created: 0,
         trainees_matched: 0,
         nominated: 0,
+        enrolled: 0,
+        waitlisted: 0,
         already_in_cohort: 0,
         items: Vec::with_capacity(rows.len()),
     };
     for row in rows {
+        let trainee_name = row.trainee.full_name.clone();
         let existing = match &row.trainee.email {
             Some(email) => Trainee::find_by_email(conn, email)?,
             None => None,
@@ -338,43 +487,56 @@ pub fn import(
         };
         // Only a trainee that already existed can already be in the cohort: a row that creates
         // one needs no lookup.
-        let mut existing_enrollment_id = None;
+        let mut existing = None;
         if let (RowAction::Matched, Some(trainee)) = (action, trainee_id) {
-            existing_enrollment_id = Enrollment::find_in_cohort(conn, cohort.id, trainee)?;
+            existing = Enrollment::find_in_cohort_with_status(conn, cohort.id, trainee)?;
         }
         let mut enrollment_id = None;
-        if existing_enrollment_id.is_some() {
+        let status = if let Some((_, status)) = existing {
             action = RowAction::AlreadyInCohort;
+            status
         } else if let (false, Some(trainee)) = (dry_run, trainee_id) {
             let new = CreateEnrollment {
                 trainee_id: trainee,
-                status: Some(Placement::Nominated),
+                status: Some(placement),
                 notes: None,
             };
             // Placed into the cohort this import locked once for the whole file, and audited as
             // `resource::create` would (which would lock it again for every row).
-            let enrollment = Enrollment::place(conn, cohort, new).map_err(|e| at_row(e, row.line))?;
+            let enrollment = Enrollment::place(conn, &cohort, new).map_err(|e| at_row(e, row.line))?;
             audit::record(
                 conn,
                 actor,
                 Event::created(Enrollment::ENTITY, enrollment.id.0, &enrollment),
             )?;
             enrollment_id = Some(enrollment.id);
+            enrollment.status
+        } else {
+            Enrollment::placed_status(&cohort, placement)
+        };
+        if enrollment_id.is_some() || (dry_run && existing.is_none()) {
+            if status.is_seated() {
+                cohort.enrolled += 1;
+            }
+            match status {
+                EnrollmentStatus::Enrolled => report.enrolled += 1,
+                EnrollmentStatus::Waitlisted => report.waitlisted += 1,
+                _ => report.nominated += 1,
+            }
         }
         match action {
             RowAction::Created => report.trainees_created += 1,
             RowAction::Matched => report.trainees_matched += 1,
             RowAction::AlreadyInCohort => report.already_in_cohort += 1,
         }
-        if action != RowAction::AlreadyInCohort {
-            report.nominated += 1;
-        }
         report.items.push(ImportedRow {
             row: row.line,
+            trainee_name,
             action,
+            status,
             trainee_id,
             enrollment_id,
-            existing_enrollment_id,
+            existing_enrollment_id: existing.map(|(id, _)| id),
         });
     }
     Ok(report)
@@ -417,10 +579,10 @@ mod tests {
     }
 
     #[test]
-    fn a_short_row_is_named_and_reading_goes_on() {
+    fn a_long_row_is_named_a_short_one_has_its_last_cells_empty_and_reading_goes_on() {
         assert_eq!(
             pointers("full_name,email\nA\nB,b@x.vn,extra\nC,bad\n"),
-            ["#/rows/2", "#/rows/3", "#/rows/4/email"]
+            ["#/rows/3", "#/rows/4/email"]
         );
     }
 }

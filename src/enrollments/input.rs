@@ -1,6 +1,7 @@
 //! What a request may send about enrolments: the body of an enrolment and of a move, and the
 //! list's filters.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -38,9 +39,10 @@ pub struct CreateEnrollment {
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEnrollment {
-    /// The next status: from `nominated` to `enrolled`, `waitlisted` or `rejected`; from
-    /// `waitlisted` to `enrolled`; from `enrolled` to `withdrawn`, `completed` or
-    /// `did_not_complete`. Anything else is 409; `enrolled` into a full cohort is 409.
+    /// The next status: from `nominated` to `enrolled`, `waitlisted`, `rejected` or `withdrawn`;
+    /// from `waitlisted` to `enrolled`, `withdrawn` or `rejected`; from `enrolled` to
+    /// `withdrawn`, `completed` or `did_not_complete`. Anything else is 409; `enrolled` into a
+    /// full cohort is 409.
     #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub status: Option<EnrollmentStatus>,
@@ -49,6 +51,10 @@ pub struct UpdateEnrollment {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
     pub notes: Option<Option<String>>,
+    /// Why it ends, recorded as `end_reason` with a move to a final status.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub reason: Option<String>,
 }
 
 /// Filters for an enrolment list.
@@ -59,4 +65,9 @@ pub struct EnrollmentFilters {
     pub status: Option<EnrollmentStatus>,
     /// Only this trainee's.
     pub trainee_id: Option<TraineeId>,
+    /// Only those that reached their final status on or after this day (UTC), e.g. with
+    /// `status=completed`: completed since.
+    pub ended_from: Option<NaiveDate>,
+    /// Only those that reached their final status on or before this day (UTC).
+    pub ended_to: Option<NaiveDate>,
 }

@@ -3,8 +3,13 @@
 //! ```text
 //! nominated ─┬─> enrolled ─┬─> withdrawn        (frees the seat: the longest-waiting is enrolled)
 //!            ├─> waitlisted ┘├─> completed      (issues a certificate number)
-//!            └─> rejected    └─> did_not_complete
+//!            ├─> rejected    └─> did_not_complete
+//!            └─> withdrawn
+//! waitlisted ──> withdrawn, rejected
 //! ```
+//! The last four are final: the enrolment records when it reached one (`ended_at`) and why, when
+//! a reason was given or the system moved it (a completed or cancelled cohort closes its
+//! waitlist and its undecided nominations, [`seats::close_waitlist`]).
 //! A seat is held by `enrolled`, `completed` and `did_not_complete`; never more than the cohort's
 //! capacity. Seat changes lock the cohort first ([`crate::db::dialect::lock_cohort`], through
 //! [`Cohort::find_for_seats`] or [`Change::find_for_change`]), so the rule holds however many
@@ -16,11 +21,12 @@
 pub mod handlers;
 pub mod import;
 mod input;
+pub mod moves;
 mod seats;
 
 pub use input::{CreateEnrollment, EnrollmentFilters, Placement, UpdateEnrollment};
-pub use seats::fill_free_seats;
 use seats::{check_seat_free, closed};
+pub use seats::{close_waitlist, fill_free_seats};
 
 use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
@@ -70,8 +76,8 @@ impl EnrollmentStatus {
     pub fn next(self) -> &'static [EnrollmentStatus] {
         use EnrollmentStatus::*;
         match self {
-            Nominated => &[Enrolled, Waitlisted, Rejected],
-            Waitlisted => &[Enrolled],
+            Nominated => &[Enrolled, Waitlisted, Rejected, Withdrawn],
+            Waitlisted => &[Enrolled, Withdrawn, Rejected],
             Enrolled => &[Withdrawn, Completed, DidNotComplete],
             Rejected | Withdrawn | Completed | DidNotComplete => &[],
         }
@@ -80,6 +86,11 @@ impl EnrollmentStatus {
     /// Whether it holds a seat.
     pub fn is_seated(self) -> bool {
         SEATED.contains(&self)
+    }
+
+    /// Whether it is final: completed, did not complete, withdrawn or rejected.
+    pub fn is_final(self) -> bool {
+        self.next().is_empty()
     }
 }
 
@@ -103,6 +114,17 @@ pub struct Enrollment {
     /// Issued on completion; unique.
     #[schema(example = "JICA-YL/C3/00042")]
     pub certificate_number: Option<String>,
+    /// When it reached its final status (UTC): completed, did not complete, withdrawn or
+    /// rejected. Filter with `ended_from` and `ended_to`.
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ended_at: Option<NaiveDateTime>,
+    /// When it was completed (UTC): `ended_at` of a completed enrolment.
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub completed_at: Option<NaiveDateTime>,
+    /// Why it ended, when a reason was given or the system ended it (a closed waitlist).
+    pub end_reason: Option<String>,
     /// Free notes.
     pub notes: Option<String>,
     /// Attendance so far.
@@ -142,6 +164,8 @@ struct EnrollmentRow {
     status: EnrollmentStatus,
     waitlisted_at: Option<NaiveDateTime>,
     certificate_number: Option<String>,
+    ended_at: Option<NaiveDateTime>,
+    end_reason: Option<String>,
     notes: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -158,6 +182,8 @@ type RowColumns = (
     enrollments::status,
     enrollments::waitlisted_at,
     enrollments::certificate_number,
+    enrollments::ended_at,
+    enrollments::end_reason,
     enrollments::notes,
     enrollments::created_at,
     enrollments::updated_at,
@@ -173,6 +199,8 @@ const ROW_COLUMNS: RowColumns = (
     enrollments::status,
     enrollments::waitlisted_at,
     enrollments::certificate_number,
+    enrollments::ended_at,
+    enrollments::end_reason,
     enrollments::notes,
     enrollments::created_at,
     enrollments::updated_at,
@@ -191,6 +219,9 @@ impl Enrollment {
             status: row.status,
             waitlisted_at: row.waitlisted_at,
             certificate_number: row.certificate_number,
+            completed_at: row.ended_at.filter(|_| row.status == EnrollmentStatus::Completed),
+            ended_at: row.ended_at,
+            end_reason: row.end_reason,
             notes: row.notes,
             attendance,
             origin: row.origin,
@@ -227,6 +258,29 @@ impl Enrollment {
             .lookup(conn)?)
     }
 
+    /// The enrolment `trainee` has in `cohort`, with its status, if any.
+    pub fn find_in_cohort_with_status(
+        conn: &mut DbConnection,
+        cohort: CohortId,
+        trainee: TraineeId,
+    ) -> ApiResult<Option<(EnrollmentId, EnrollmentStatus)>> {
+        Ok(enrollments::table
+            .filter(enrollments::cohort_id.eq(cohort))
+            .filter(enrollments::trainee_id.eq(trainee))
+            .select((enrollments::id, enrollments::status))
+            .lookup(conn)?)
+    }
+
+    /// The status a new enrolment placed as `placement` gets in `cohort` (locked, with current
+    /// counts): a seat while one is free, else the waitlist; or a nomination.
+    pub fn placed_status(cohort: &Cohort, placement: Placement) -> EnrollmentStatus {
+        match placement {
+            Placement::Nominated => EnrollmentStatus::Nominated,
+            Placement::Enrolled if cohort.free_seats() == Some(0) => EnrollmentStatus::Waitlisted,
+            Placement::Enrolled => EnrollmentStatus::Enrolled,
+        }
+    }
+
     /// Place a trainee in `cohort` (already locked by [`Cohort::find_for_seats`]): a seat if one
     /// is free and one was asked for, else the waitlist; or only a nomination. Not audited: the
     /// caller does that, as [`crate::resource::create`] does.
@@ -249,12 +303,7 @@ impl Enrollment {
                     format!("there is no trainee {}", new.trainee_id),
                 )
             })?;
-        let existing: Option<(EnrollmentId, EnrollmentStatus)> = enrollments::table
-            .filter(enrollments::cohort_id.eq(cohort.id))
-            .filter(enrollments::trainee_id.eq(new.trainee_id))
-            .select((enrollments::id, enrollments::status))
-            .lookup(conn)?;
-        if let Some((id, status)) = existing {
+        if let Some((id, status)) = Enrollment::find_in_cohort_with_status(conn, cohort.id, new.trainee_id)? {
             return Err(ApiError::conflict(
                 "duplicate",
                 format!(
@@ -264,11 +313,7 @@ impl Enrollment {
             ));
         }
         let now = crate::clock::now();
-        let status = match new.status.unwrap_or_default() {
-            Placement::Nominated => EnrollmentStatus::Nominated,
-            Placement::Enrolled if cohort.free_seats() == Some(0) => EnrollmentStatus::Waitlisted,
-            Placement::Enrolled => EnrollmentStatus::Enrolled,
-        };
+        let status = Enrollment::placed_status(cohort, new.status.unwrap_or_default());
         let id: EnrollmentId = diesel::insert_into(enrollments::table)
             .values((
                 enrollments::cohort_id.eq(cohort.id),
@@ -378,7 +423,20 @@ impl Change for Enrollment {
             if status == EnrollmentStatus::Completed {
                 next.certificate_number = Some(certificate_number(conn, &cohort, self.id)?);
             }
+            if status.is_final() {
+                let now = crate::clock::now();
+                next.ended_at = Some(now);
+                next.completed_at = (status == EnrollmentStatus::Completed).then_some(now);
+                next.end_reason = change.reason;
+            }
             next.status = status;
+        } else if change.reason.is_some() {
+            return Err(ApiError::invalid(
+                "reason",
+                "not_a_final_move",
+                "a reason is recorded with a move to a final status (withdrawn, rejected, completed, did_not_complete); \
+                 send it with `status`, or put it in `notes`",
+            ));
         }
         next.notes = change.notes.unwrap_or(next.notes);
         Ok(next)
@@ -394,6 +452,8 @@ impl Change for Enrollment {
             enrollments::status.eq(self.status),
             enrollments::waitlisted_at.eq(self.waitlisted_at),
             enrollments::certificate_number.eq(&self.certificate_number),
+            enrollments::ended_at.eq(self.ended_at),
+            enrollments::end_reason.eq(&self.end_reason),
             enrollments::notes.eq(&self.notes),
             enrollments::updated_at.eq(self.updated_at),
             enrollments::version.eq(self.version),
@@ -420,7 +480,7 @@ impl Change for Enrollment {
             crate::invitations::invite_late(conn, after.cohort_id, after.id)?;
         }
         let cohort = Cohort::find(conn, after.cohort_id)?;
-        let reason = if after.status == EnrollmentStatus::Withdrawn {
+        let reason = if after.status == EnrollmentStatus::Withdrawn && before.status.is_seated() {
             format!(
                 "enrolment {} ({}) withdrew from cohort {}",
                 after.id, after.trainee_name, cohort.code
@@ -465,6 +525,12 @@ impl List for Enrollment {
             }
             if let Some(trainee) = filters.trainee_id {
                 query = query.filter(enrollments::trainee_id.eq(trainee));
+            }
+            if let Some(from) = filters.ended_from {
+                query = query.filter(enrollments::ended_at.ge(from.and_time(chrono::NaiveTime::MIN)));
+            }
+            if let Some(to) = filters.ended_to.and_then(|to| to.succ_opt()) {
+                query = query.filter(enrollments::ended_at.lt(to.and_time(chrono::NaiveTime::MIN)));
             }
             query
         };

@@ -69,22 +69,66 @@ pub fn fill_free_seats(
     let mut promoted = Vec::with_capacity(waiting.len());
     let why = format!("enrolled from the waitlist automatically: {reason}");
     for id in waiting {
-        let before = Enrollment::find(conn, id)?;
-        diesel::update(enrollments::table.find(id))
-            .set((
-                enrollments::status.eq(EnrollmentStatus::Enrolled),
-                enrollments::updated_at.eq(crate::clock::now()),
-                enrollments::version.eq(before.version + 1),
-            ))
-            .execute(conn)?;
-        crate::invitations::invite_late(conn, cohort.id, id)?;
-        let after = Enrollment::find(conn, id)?;
-        audit::record(
-            conn,
-            actor,
-            Event::changed(Entity::Enrollment, id.0, &before, &after).because(&why),
-        )?;
+        let after = moved_by_system(conn, actor, id, |conn, before| {
+            diesel::update(enrollments::table.find(id))
+                .set((
+                    enrollments::status.eq(EnrollmentStatus::Enrolled),
+                    enrollments::updated_at.eq(crate::clock::now()),
+                    enrollments::version.eq(before.version + 1),
+                ))
+                .execute(conn)?;
+            crate::invitations::invite_late(conn, cohort.id, id)?;
+            Ok(why.clone())
+        })?;
         promoted.push(after);
     }
     Ok(promoted)
+}
+
+/// A move the system makes on its own (not a request's `PATCH`): `write` stores it, given the
+/// enrolment as it was, and says why; the change is audited with that reason.
+fn moved_by_system(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: EnrollmentId,
+    write: impl FnOnce(&mut DbConnection, &Enrollment) -> ApiResult<String>,
+) -> ApiResult<Enrollment> {
+    let before = Enrollment::find(conn, id)?;
+    let why = write(conn, &before)?;
+    let after = Enrollment::find(conn, id)?;
+    audit::record(
+        conn,
+        actor,
+        Event::changed(Entity::Enrollment, id.0, &before, &after).because(&why),
+    )?;
+    Ok(after)
+}
+
+/// End the waitlist and the undecided nominations of `cohort` (locked), which has just been
+/// completed or cancelled: each moves to `rejected`, with `reason` recorded on it and in its
+/// audit event. Without this they would wait for a seat that can no longer come.
+pub fn close_waitlist(conn: &mut DbConnection, actor: &Actor, cohort: &Cohort, reason: &str) -> ApiResult<usize> {
+    let waiting: Vec<EnrollmentId> = enrollments::table
+        .filter(enrollments::cohort_id.eq(cohort.id))
+        .filter(enrollments::status.eq_any([EnrollmentStatus::Waitlisted, EnrollmentStatus::Nominated]))
+        .order(enrollments::id.asc())
+        .select(enrollments::id)
+        .load(conn)?;
+    for &id in &waiting {
+        moved_by_system(conn, actor, id, |conn, before| {
+            let why = format!("{reason} while it was {}", before.status);
+            let now = crate::clock::now();
+            diesel::update(enrollments::table.find(id))
+                .set((
+                    enrollments::status.eq(EnrollmentStatus::Rejected),
+                    enrollments::ended_at.eq(now),
+                    enrollments::end_reason.eq(&why),
+                    enrollments::updated_at.eq(now),
+                    enrollments::version.eq(before.version + 1),
+                ))
+                .execute(conn)?;
+            Ok(why)
+        })?;
+    }
+    Ok(waiting.len())
 }

@@ -7,12 +7,15 @@ use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
+use utoipa::openapi::{RefOr, Schema};
 use validator::Validate;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldError};
 
-/// A JSON request body: parsed (400 on bad JSON, a wrong type or an unknown field), validated as
-/// sent (the OpenAPI bounds count what the client sent), then every string NFC-normalised and
+/// A JSON request body: parsed (400 for what is not a JSON object at all), read into `T` (422
+/// naming every missing, unknown or ill-typed field at once, see [`field_problems`]), validated
+/// as sent (the OpenAPI bounds count what the client sent), then every string NFC-normalised and
 /// trimmed and validated again (422 naming every bad field).
 ///
 /// The outcome is kept, not raised, until the handler calls [`Body::get`]: actix polls a
@@ -30,7 +33,7 @@ impl<T> Body<T> {
 
 impl<T> FromRequest for Body<T>
 where
-    T: DeserializeOwned + Validate + 'static,
+    T: DeserializeOwned + Validate + ToSchema + 'static,
 {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -41,8 +44,7 @@ where
             let parsed = async {
                 let mut value = json.await.map_err(api_error)?.into_inner();
                 let parse = |value: serde_json::Value| {
-                    serde_json::from_value::<T>(value)
-                        .map_err(|e| ApiError::bad_request("malformed_json", format!("the body does not fit: {e}")))
+                    serde_json::from_value::<T>(value.clone()).map_err(|_| field_problems::<T>(value))
                 };
                 // serde would also read a struct from an array, by position; every body here is an
                 // object, and the schema says so.
@@ -80,6 +82,88 @@ where
             };
             Ok(Body(parsed.await))
         })
+    }
+}
+
+/// 422 naming every field of `value` that `T` cannot take: each required field that is missing
+/// (from `T`'s schema, so all of them, where serde would stop at the first), each unknown field,
+/// and each of the wrong type or value. serde stops at the first fault, so each pass names the
+/// fault it meets and drops the field that holds it, and the next pass goes on past it.
+pub fn field_problems<T: DeserializeOwned + ToSchema>(mut value: serde_json::Value) -> ApiError {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if let Some(object) = value.as_object() {
+        for name in required_of::<T>() {
+            if !object.contains_key(&name) {
+                errors.push(FieldError::new(&name, "required", format!("`{name}` is required")));
+            }
+        }
+    }
+    let fields = value.as_object().map_or(0, serde_json::Map::len);
+    let mut dropped: Vec<String> = Vec::new();
+    for _ in 0..=fields {
+        let Err(error) = serde_path_to_error::deserialize::<_, T>(value.clone()) else {
+            break;
+        };
+        let mut path: Vec<String> = error
+            .path()
+            .iter()
+            .map(|segment| match segment {
+                serde_path_to_error::Segment::Seq { index } => index.to_string(),
+                serde_path_to_error::Segment::Map { key } => key.clone(),
+                serde_path_to_error::Segment::Enum { variant } => variant.clone(),
+                serde_path_to_error::Segment::Unknown => "?".to_owned(),
+            })
+            .collect();
+        let message = error.into_inner().to_string();
+        let named = |prefix: &str| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_owned)
+        };
+        let (code, detail) = if let Some(missing) = named("missing field `") {
+            path.push(missing.clone());
+            ("required", format!("`{missing}` is required"))
+        } else if let Some(unknown) = named("unknown field `") {
+            if path.last() != Some(&unknown) {
+                path.push(unknown);
+            }
+            ("unknown_field", message.clone())
+        } else {
+            ("invalid_value", message.clone())
+        };
+        let pointer = path.join("/");
+        // A field dropped by an earlier pass is missing now, but it was named for what it held.
+        let dropped_earlier = code == "required" && path.len() == 1 && dropped.contains(&path[0]);
+        if !dropped_earlier && !errors.iter().any(|e| e.pointer == format!("#/{pointer}")) {
+            errors.push(FieldError::new(&pointer, code, detail));
+        }
+        // Drop the top-level field that holds the fault, so the next pass gets past it; a
+        // missing field cannot be dropped, and one at the top is already named above.
+        // serde names a missing field only once every present one has been read, so nothing
+        // is left to find after one.
+        let top = match (code, path.first(), value.as_object_mut()) {
+            ("required", _, _) if path.len() == 1 => None,
+            (_, Some(top), Some(object)) => object.remove(top).map(|_| top.clone()),
+            _ => None,
+        };
+        let Some(top) = top else {
+            break;
+        };
+        dropped.push(top);
+    }
+    if errors.is_empty() {
+        return ApiError::bad_request("malformed_json", "the body does not fit this operation's schema");
+    }
+    errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    ApiError::Validation(errors)
+}
+
+/// The required properties of `T`'s schema, when it is an object.
+fn required_of<T: ToSchema>() -> Vec<String> {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object.required,
+        _ => Vec::new(),
     }
 }
 

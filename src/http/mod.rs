@@ -9,6 +9,7 @@ pub mod json;
 pub mod pagination;
 pub mod precondition;
 pub mod public;
+pub mod query_names;
 pub mod request_id;
 
 /// `200 OK` with the object and its `ETag`.

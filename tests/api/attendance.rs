@@ -81,7 +81,8 @@ db_test!(
         assert_eq!(app.get(&sheet_path).await.json()["items"][0]["status"], Value::Null, "nothing was saved");
 
         let problem = put(json!({"records": [{"enrollment_id": seated["id"], "status": "asleep"}]})).await;
-        problem.assert_problem(400, "malformed_json");
+        let problem = problem.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/records/0/status", "{problem}");
         let problem = put(json!({"records": [{"enrollment_id": seated["id"], "status": "present", "note": "   "}]}))
             .await
             .assert_problem(422, "validation_failed");

@@ -91,8 +91,8 @@ db_test!(
 
 /// The moves the issue allows, from each status.
 const ALLOWED: [(&str, &[&str]); 7] = [
-    ("nominated", &["enrolled", "waitlisted", "rejected"]),
-    ("waitlisted", &["enrolled"]),
+    ("nominated", &["enrolled", "waitlisted", "rejected", "withdrawn"]),
+    ("waitlisted", &["enrolled", "withdrawn", "rejected"]),
     ("enrolled", &["withdrawn", "completed", "did_not_complete"]),
     ("rejected", &[]),
     ("withdrawn", &[]),
@@ -285,5 +285,111 @@ db_test!(
         let seen = app.trainee().full_name("Seen By Staff").create().await;
         app.enrollment(&cohort, &seen).create().await;
         assert_eq!(app.get(&path).await.json()["total"], 1);
+    }
+);
+
+/// A cohort of `capacity` seats with `n` trainees nominated into it, and their enrolments.
+async fn nominated_class(app: &TestApp, capacity: i32, n: usize) -> (Value, Vec<Value>) {
+    let program = app.program().create().await;
+    let cohort = app.cohort(&program).capacity(capacity).create().await;
+    let mut nominated = Vec::with_capacity(n);
+    for i in 0..n {
+        let trainee = app.trainee().full_name(format!("Nguyễn Văn {i}")).create().await;
+        nominated.push(
+            app.enrollment(&cohort, &trainee)
+                .status(EnrollmentStatus::Nominated)
+                .create()
+                .await,
+        );
+    }
+    (cohort, nominated)
+}
+
+async fn bulk_move(app: &TestApp, cohort: &Value, body: Value) -> crate::support::TestResponse {
+    app.post(&format!("{}/moves", enrollments_of(cohort)), body).await
+}
+
+db_test!(
+    async fn approving_a_class_of_nominations_is_one_request_and_each_move_is_audited(app) {
+        let (cohort, nominated) = nominated_class(&app, 20, 3).await;
+        let ids: Vec<&Value> = nominated.iter().map(|e| &e["id"]).collect();
+        let moved = bulk_move(&app, &cohort, json!({"status": "enrolled", "enrollment_ids": ids})).await;
+        assert_eq!(moved.status, 200, "{}", moved.text());
+        let moved = moved.json();
+        assert_eq!(moved["moved"], 3);
+        assert!(moved["items"].as_array().expect("items").iter().all(|e| e["status"] == "enrolled"), "{moved}");
+        for enrollment in &nominated {
+            let events = app.get(&format!("/api/v1/audit-events?entity_type=enrollment&entity_id={}", enrollment["id"])).await.json();
+            let changed = events["items"].as_array().expect("items").iter().filter(|e| e["action"] == "update").count();
+            assert_eq!(changed, 1, "one update event for enrolment {}: {events}", enrollment["id"]);
+        }
+    }
+);
+
+db_test!(
+    async fn a_bulk_move_with_one_refusal_moves_nothing_and_names_each_refusal_by_pointer(app) {
+        let (cohort, nominated) = nominated_class(&app, 1, 3).await;
+        let (_, elsewhere) = nominated_class(&app, 5, 1).await;
+        let ids = json!([nominated[0]["id"], nominated[1]["id"], elsewhere[0]["id"]]);
+        let problem = bulk_move(&app, &cohort, json!({"status": "enrolled", "enrollment_ids": ids}))
+            .await
+            .assert_problem(422, "validation_failed");
+        let refusals = crate::support::named_errors(&problem);
+        let expected = [("#/enrollment_ids/1", "cohort_full"), ("#/enrollment_ids/2", "not_found")];
+        assert_eq!(refusals, expected.map(|(p, c)| (p.to_owned(), c.to_owned())));
+        let first = app.get(&path_of(&nominated[0])).await.json();
+        assert_eq!(first["status"], "nominated", "the first move was undone with the rest");
+    }
+);
+
+db_test!(
+    async fn a_waitlisted_trainee_can_withdraw_and_completing_the_cohort_closes_the_waitlist(app) {
+        let (cohort, nominated) = nominated_class(&app, 1, 4).await;
+        for enrollment in &nominated[..3] {
+            let status = if enrollment == &nominated[0] { "enrolled" } else { "waitlisted" };
+            let moved = move_to(&app, enrollment, status).await;
+            assert_eq!(moved.status, 200, "{}", moved.text());
+        }
+        let withdrawn = app
+            .patch(&path_of(&nominated[1]), json!({"status": "withdrawn", "reason": "took another posting"}))
+            .await
+            .json();
+        assert_eq!(withdrawn["status"], "withdrawn");
+        assert_eq!(withdrawn["end_reason"], "took another posting");
+        assert!(withdrawn["ended_at"].is_string(), "{withdrawn}");
+
+        let cohort_path = format!("/api/v1/cohorts/{}", cohort["id"]);
+        for status in ["open", "in_progress", "completed"] {
+            let moved = app.patch(&cohort_path, json!({"status": status})).await;
+            assert_eq!(moved.status, 200, "{}", moved.text());
+        }
+        for stuck in [&nominated[2], &nominated[3]] {
+            let closed = app.get(&path_of(stuck)).await.json();
+            assert_eq!(closed["status"], "rejected", "{closed}");
+            let reason = closed["end_reason"].as_str().unwrap_or_default();
+            assert!(reason.contains("waitlist closed") && reason.contains("completed"), "{reason}");
+            assert!(closed["ended_at"].is_string(), "{closed}");
+        }
+        let seated = app.get(&path_of(&nominated[0])).await.json();
+        assert_eq!(seated["status"], "enrolled", "a seated trainee is not touched: {seated}");
+    }
+);
+
+db_test!(
+    async fn when_an_enrolment_completed_is_recorded_and_filterable(app) {
+        let (cohort, nominated) = nominated_class(&app, 5, 2).await;
+        for enrollment in &nominated {
+            move_to(&app, enrollment, "enrolled").await;
+        }
+        let done = move_to(&app, &nominated[0], "completed").await.json();
+        let completed_at = done["completed_at"].as_str().expect("completed_at").to_owned();
+        assert_eq!(done["ended_at"], completed_at.as_str());
+        assert_eq!(app.get(&path_of(&nominated[1])).await.json()["completed_at"], Value::Null);
+
+        let today = &completed_at[..10];
+        let found = app.get(&format!("{}?status=completed&ended_from={today}&ended_to={today}", enrollments_of(&cohort))).await.json();
+        assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
+        let none = app.get(&format!("{}?status=completed&ended_to=2000-01-01", enrollments_of(&cohort))).await.json();
+        assert_eq!(none["items"].as_array().map(Vec::len), Some(0), "{none}");
     }
 );

@@ -18,15 +18,35 @@ db_test!(
 );
 
 db_test!(
-    async fn unknown_fields_and_wrong_types_get_400_naming_them(app) {
+    async fn unknown_fields_and_wrong_types_get_422_naming_them(app) {
         let mut body = app.partner().code("JICA").json();
         body["colour"] = serde_json::json!("blue");
-        let problem = app.post("/api/v1/partners", body).await.assert_problem(400, "malformed_json");
-        assert!(problem["detail"].as_str().is_some_and(|d| d.contains("colour")), "{problem}");
+        let problem = app.post("/api/v1/partners", body).await.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/colour", "{problem}");
+        assert_eq!(problem["errors"][0]["code"], "unknown_field", "{problem}");
 
         let mut body = app.program().code("PP").json();
         body["planned_trainees"] = serde_json::json!("many");
-        app.post("/api/v1/programs", body).await.assert_problem(400, "malformed_json");
+        let problem = app.post("/api/v1/programs", body).await.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/planned_trainees", "{problem}");
+    }
+);
+
+db_test!(
+    async fn every_missing_and_every_bad_field_comes_in_one_answer(app) {
+        let body = serde_json::json!({"planned_trainees": "many", "colour": "blue"});
+        let problem = app.post("/api/v1/programs", body).await.assert_problem(422, "validation_failed");
+        let named = crate::support::named_errors(&problem);
+        for expected in [
+            ("#/code", "required"),
+            ("#/colour", "unknown_field"),
+            ("#/kind", "required"),
+            ("#/planned_trainees", "invalid_value"),
+            ("#/title", "required"),
+        ] {
+            let expected = (expected.0.to_owned(), expected.1.to_owned());
+            assert!(named.contains(&expected), "{expected:?} in {named:?}");
+        }
     }
 );
 
@@ -66,6 +86,19 @@ db_test!(
 );
 
 db_test!(
+    async fn a_query_parameter_the_operation_does_not_take_is_named_not_ignored(app) {
+        let misspelt = app.get("/api/v1/programs?stauts=open").await.assert_problem(400, "invalid_query");
+        let detail = misspelt["detail"].as_str().unwrap_or_default();
+        assert!(detail.starts_with("stauts is not a query parameter of GET /api/v1/programs"), "{misspelt}");
+        assert!(detail.contains("status"), "the detail lists what the list takes: {misspelt}");
+        app.get("/api/v1/trainees?fromat=csv").await.assert_problem(400, "invalid_query");
+        app.get("/api/v1/partners/1?expand=programs").await.assert_problem(400, "invalid_query");
+        let known = app.get("/api/v1/programs?status=active&limit=5&_=1733100000").await;
+        assert_eq!(known.status, 200, "{}", known.text());
+    }
+);
+
+db_test!(
     async fn nul_and_control_characters_are_refused_not_stored(app) {
         let nul = app.partner().code("NUL").name("Bad\u{0000}name");
         let problem = nul.post().await.assert_problem(422, "validation_failed");
@@ -92,7 +125,7 @@ db_test!(
         assert_eq!(created["planned_trainees"], 120);
         let mut body = app.program().code("HALF").json();
         body["planned_trainees"] = serde_json::json!(120.5);
-        app.post("/api/v1/programs", body).await.assert_problem(400, "malformed_json");
+        app.post("/api/v1/programs", body).await.assert_problem(422, "validation_failed");
     }
 );
 

@@ -186,21 +186,14 @@ db_test!(
             .post(&link, json!({"answers": {"relevance": "five", "comments": 7, "extra": 1}}))
             .await
             .assert_problem(422, "validation_failed");
-        let named: Vec<(&str, &str)> = problem["errors"]
-            .as_array()
-            .expect("errors")
-            .iter()
-            .map(|e| (e["pointer"].as_str().unwrap_or_default(), e["code"].as_str().unwrap_or_default()))
-            .collect();
-        assert_eq!(
-            named,
-            [
-                ("#/answers/extra", "unknown_item"),
-                ("#/answers/relevance", "invalid_type"),
-                ("#/answers/pace", "required"),
-                ("#/answers/comments", "invalid_type"),
-            ]
-        );
+        let named = crate::support::named_errors(&problem);
+        let expected = [
+            ("#/answers/extra", "unknown_item"),
+            ("#/answers/relevance", "invalid_type"),
+            ("#/answers/pace", "required"),
+            ("#/answers/comments", "invalid_type"),
+        ];
+        assert_eq!(named, expected.map(|(p, c)| (p.to_owned(), c.to_owned())));
         app.anonymous().post(&link, json!({"answers": {"relevance": 6, "pace": 3}})).await.assert_problem(422, "validation_failed");
         assert_eq!(app.anonymous().post(&link, json!({"answers": {"relevance": 5, "pace": 3}})).await.status, 204);
     }

@@ -226,6 +226,6 @@ db_test!(
             .assert_problem(409, "already_reported");
         app.post(&format!("/api/v1/checkpoints/{}/report", first["id"]), json!({"progress": [], "extra": 1}))
             .await
-            .assert_problem(400, "malformed_json");
+            .assert_problem(422, "validation_failed");
     }
 );

@@ -122,3 +122,62 @@ db_test!(
         assert!(problem["errors"][0]["detail"].as_str().unwrap_or_default().contains("row 2"), "{problem}");
     }
 );
+
+db_test!(
+    async fn seating_twenty_five_trainees_into_twenty_seats_is_one_request(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(20).create().await;
+        let dry = import(&app, &cohort, "?status=enrolled&dry_run=true", &spreadsheet_csv(25)).await.json();
+        assert_eq!((dry["enrolled"].clone(), dry["waitlisted"].clone()), (json!(20), json!(5)), "{dry}");
+        assert_eq!(dry["items"][0]["trainee_name"], "Nguyễn Văn Thứ 0", "a dry run names each row's trainee");
+        assert_eq!(dry["items"][20]["status"], "waitlisted");
+
+        let response = import(&app, &cohort, "?status=enrolled", &spreadsheet_csv(25)).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let report = response.json();
+        assert_eq!((report["enrolled"].clone(), report["waitlisted"].clone()), (json!(20), json!(5)), "{report}");
+        let statuses: Vec<&str> =
+            report["items"].as_array().expect("items").iter().filter_map(|r| r["status"].as_str()).collect();
+        assert!(statuses[..20].iter().all(|s| *s == "enrolled") && statuses[20..].iter().all(|s| *s == "waitlisted"));
+        let waitlist = app.get(&format!("{}?status=waitlisted", enrollments_of(&cohort))).await.json();
+        let names: Vec<&str> =
+            waitlist["items"].as_array().expect("items").iter().filter_map(|e| e["trainee_name"].as_str()).collect();
+        let last_five: Vec<&str> =
+            report["items"].as_array().expect("items")[20..].iter().filter_map(|r| r["trainee_name"].as_str()).collect();
+        assert_eq!(names, last_five, "the waitlist keeps the file's order");
+    }
+);
+
+db_test!(
+    async fn a_vietnamese_office_spreadsheet_imports_as_written(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let csv = "Họ và tên,Giới tính,Năm sinh,Chức vụ,Cơ quan/Đơn vị,Tỉnh/Thành phố,Email,Điện thoại\r\n\
+                   Nguyễn Thị Lan,Nữ,1986.0,Chuyên viên,Sở Nội vụ,Hà Nội,lan@example.gov.vn,0912345678\r\n\
+                   Trần Văn Nam,Nam,1979,Phó Giám đốc,UBND tỉnh,Quảng Ninh,,\r\n";
+        let response = import(&app, &cohort, "", csv).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let report = response.json();
+        let lan = app.get(&format!("/api/v1/trainees/{}", report["items"][0]["trainee_id"])).await.json();
+        assert_eq!(
+            (&lan["gender"], &lan["birth_year"], &lan["organisation"], &lan["province"]),
+            (&json!("female"), &json!(1986), &json!("Sở Nội vụ"), &json!("Hà Nội"))
+        );
+        let nam = app.get(&format!("/api/v1/trainees/{}", report["items"][1]["trainee_id"])).await.json();
+        assert_eq!(nam["gender"], "male");
+    }
+);
+
+db_test!(
+    async fn every_error_of_a_file_comes_in_one_answer(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let csv = "Họ và tên,Giới tính,Năm sinh,Màu áo\r\nA,Nữ,19x6\r\nB,robot,1980\r\n";
+        let problem = import(&app, &cohort, "", csv).await.assert_problem(422, "validation_failed");
+        let pointers: Vec<&str> =
+            problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["pointer"].as_str()).collect();
+        assert_eq!(pointers, ["#/rows/1", "#/rows/2/birth_year", "#/rows/3/gender"], "{problem}");
+        let header = problem["errors"][0]["detail"].as_str().unwrap_or_default();
+        assert!(header.contains("Màu áo") && header.contains("Họ và tên"), "{header}");
+    }
+);

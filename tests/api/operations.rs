@@ -47,6 +47,21 @@ db_test!(
 );
 
 db_test!(
+    async fn the_docs_page_is_titled_for_tpms_keeps_the_token_and_fills_no_filter(app) {
+        let page = app.get("/docs/").await.text();
+        assert!(page.contains("<title>TPMS API"), "the browser tab says TPMS: {page}");
+        let settings = app.get("/docs/swagger-initializer.js").await.text();
+        assert!(settings.contains("\"persistAuthorization\": true"), "a reload keeps the token: {settings}");
+        let spec = app.get("/api-spec/openapi.json").await.json();
+        let id_schema = &spec["components"]["schemas"]["PartnerId"];
+        assert!(id_schema.get("example").is_none() && id_schema.get("examples").is_none(), "{id_schema}");
+        let tags: Vec<&str> = spec["tags"].as_array().expect("tags").iter().filter_map(|t| t["name"].as_str()).collect();
+        assert_eq!(&tags[..4], ["auth", "programs", "partners", "cohorts"], "in the order an officer works");
+        assert!(tags.contains(&"reports") && tags.last() == Some(&"operations"), "{tags:?}");
+    }
+);
+
+db_test!(
     async fn ready_answers_503_until_the_database_is_migrated(app) {
         let backend = app.backend;
         drop(app);

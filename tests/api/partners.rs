@@ -185,7 +185,8 @@ db_test!(
         assert_eq!(changed["version"], 2);
 
         let refused = app.patch(&path, json!({"name": null})).await;
-        refused.assert_problem(400, "malformed_json");
+        let refused = refused.assert_problem(422, "validation_failed");
+        assert_eq!(refused["errors"][0]["pointer"], "#/name", "{refused}");
     }
 );
 

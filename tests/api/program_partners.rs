@@ -53,7 +53,7 @@ db_test!(
         assert_eq!(problem["errors"][0]["pointer"], "#/partner_id");
         let partner = app.partner().code("JICA").create().await;
         app.program_partner(&program, &partner).roles([]).post().await.assert_problem(422, "validation_failed");
-        app.post(&base, json!({"partner_id": partner["id"], "roles": ["landlord"]})).await.assert_problem(400, "malformed_json");
+        app.post(&base, json!({"partner_id": partner["id"], "roles": ["landlord"]})).await.assert_problem(422, "validation_failed");
         app.post("/api/v1/programs/999/partners", app.program_partner(&program, &partner).role(PartnerRole::Host).json())
             .await
             .assert_problem(404, "not_found");

@@ -509,6 +509,22 @@ pub fn sessions_of(cohort: &Value) -> String {
     format!("/api/v1/cohorts/{}/sessions", cohort["id"])
 }
 
+/// Each `(pointer, code)` a problem's `errors` name, in order.
+pub fn named_errors(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    let text = |key: &str| e[key].as_str().unwrap_or_default().to_owned();
+                    (text("pointer"), text("code"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The path of a cohort's (its JSON's) enrolment collection.
 pub fn enrollments_of(cohort: &Value) -> String {
     format!("/api/v1/cohorts/{}/enrollments", cohort["id"])

@@ -1,0 +1,136 @@
+//! 400 `invalid_query` for a query parameter that the operation does not take: `?stauts=open`
+//! would otherwise answer with every row, and `?fromat=csv` with JSON, as if all were well.
+//!
+//! The parameters each operation takes are read from the OpenAPI document, as the route table of
+//! `fallback` is, so the check cannot drift from what the document promises. One middleware
+//! checks every operation; extractors stay free to ignore what they do not read.
+
+use std::collections::HashMap;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::web;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::{Operation, ParameterIn};
+
+use crate::error::ApiError;
+
+/// Names any operation accepts: `_`, the cache-buster that some HTTP clients (jQuery's
+/// `cache: false`, some spreadsheet connectors) add to every URL.
+pub const ALWAYS_ACCEPTED: [&str; 1] = ["_"];
+
+/// The query parameters of every documented operation, by method and path template.
+#[derive(Debug, Clone, Default)]
+pub struct QueryNames {
+    operations: HashMap<(Method, String), Vec<String>>,
+}
+
+impl QueryNames {
+    /// Read from the OpenAPI document.
+    pub fn of(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut operations = HashMap::new();
+        for (path, item) in &doc.paths.paths {
+            let shared = item.parameters.iter().flatten();
+            let each = [
+                (Method::GET, &item.get),
+                (Method::POST, &item.post),
+                (Method::PUT, &item.put),
+                (Method::PATCH, &item.patch),
+                (Method::DELETE, &item.delete),
+            ];
+            for (method, operation) in each {
+                let Some(Operation { parameters, .. }) = operation else {
+                    continue;
+                };
+                let names = shared
+                    .clone()
+                    .chain(parameters.iter().flatten())
+                    .filter_map(|p| match p {
+                        RefOr::T(p) if p.parameter_in == ParameterIn::Query => Some(p.name.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                operations.insert((method, path.clone()), names);
+            }
+        }
+        QueryNames { operations }
+    }
+
+    /// 400 for the first name in `query` that the operation at `template` does not take; none
+    /// for an operation the document does not hold (the docs pages, say).
+    pub fn check(&self, method: &Method, template: &str, query: &str) -> Result<(), ApiError> {
+        let Some(known) = self.operations.get(&(method.clone(), template.to_owned())) else {
+            return Ok(());
+        };
+        let unknown = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(name, _)| name)
+            .find(|name| !known.iter().any(|k| k == name) && !ALWAYS_ACCEPTED.contains(&name.as_ref()));
+        let Some(name) = unknown else {
+            return Ok(());
+        };
+        let takes = match known.is_empty() {
+            true => "it takes no query parameters".to_owned(),
+            false => format!("it takes {}", known.join(", ")),
+        };
+        Err(ApiError::bad_request(
+            "invalid_query",
+            format!("{name} is not a query parameter of {method} {template}; {takes}"),
+        ))
+    }
+}
+
+/// Middleware (for `actix_web::middleware::from_fn`): answers 400 before the handler runs.
+pub async fn only_documented(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if !req.query_string().is_empty()
+        && let Some(names) = req.app_data::<web::Data<QueryNames>>()
+        && let Some(template) = req.match_pattern()
+        && let Err(error) = names.check(req.method(), &template, req.query_string())
+    {
+        return Ok(req.error_response(error).map_into_right_body());
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> QueryNames {
+        let mut names = QueryNames::default();
+        names.operations.insert(
+            (Method::GET, "/api/v1/programs".to_owned()),
+            vec!["status".to_owned(), "limit".to_owned()],
+        );
+        names
+            .operations
+            .insert((Method::GET, "/api/v1/programs/{id}".to_owned()), vec![]);
+        names
+    }
+
+    #[test]
+    fn a_misspelt_filter_is_named_with_the_ones_the_operation_takes() {
+        let error = names()
+            .check(&Method::GET, "/api/v1/programs", "stauts=open")
+            .expect_err("stauts is not a filter");
+        let detail = error.to_string();
+        assert!(detail.contains("stauts"), "{detail}");
+        assert!(detail.contains("status, limit"), "{detail}");
+    }
+
+    #[test]
+    fn known_names_the_cache_buster_and_undocumented_paths_pass() {
+        let names = names();
+        assert!(
+            names
+                .check(&Method::GET, "/api/v1/programs", "status=open&limit=5&_=1")
+                .is_ok()
+        );
+        assert!(names.check(&Method::GET, "/docs/{_:.*}", "anything=1").is_ok());
+        assert!(names.check(&Method::GET, "/api/v1/programs/{id}", "x=1").is_err());
+    }
+}
