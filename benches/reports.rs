@@ -162,35 +162,38 @@ fn main() -> anyhow::Result<()> {
             .await??;
         }
         // A new client and a new token: the first one's idle connections may have been dropped,
-        // and its 15-minute token may have run out, while a million trainees were made.
+        // and its 15-minute token may have run out, while a million trainees were made. Two
+        // exports: the first reads pages the database may not have cached yet.
         let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
         let auth = common::sign_in(&client, &base).await?;
-        let before = resident_mib();
-        let started = Instant::now();
-        let mut response = client
-            .get(format!("{base}/api/v1/trainees?format=csv"))
-            .insert_header(("authorization", auth.clone()))
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        anyhow::ensure!(response.status().is_success(), "export: {}", response.status());
-        let (mut first, mut lines, mut peak) = (None, 0usize, before);
-        while let Some(chunk) = response.next().await {
-            let chunk = chunk?;
-            first.get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
-            lines += chunk.iter().filter(|&&b| b == b'\n').count();
-            peak = peak.max(resident_mib());
+        for attempt in ["first", "second"] {
+            let before = resident_mib();
+            let started = Instant::now();
+            let mut response = client
+                .get(format!("{base}/api/v1/trainees?format=csv"))
+                .insert_header(("authorization", auth.clone()))
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            anyhow::ensure!(response.status().is_success(), "export: {}", response.status());
+            let (mut first, mut lines, mut peak) = (None, 0usize, before);
+            while let Some(chunk) = response.next().await {
+                let chunk = chunk?;
+                first.get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
+                lines += chunk.iter().filter(|&&b| b == b'\n').count();
+                peak = peak.max(resident_mib());
+            }
+            let total = started.elapsed().as_secs_f64();
+            let rows = lines.saturating_sub(1);
+            anyhow::ensure!(rows >= export_rows, "the export held {rows} rows, not {export_rows}");
+            println!(
+                "CSV export of {rows} trainees ({attempt}): first byte {:.0} ms, all in {total:.1} s ({:.0} rows/s); \
+                 resident memory {before:.0} MiB before, peak {peak:.0} MiB (+{:.0} MiB)",
+                first.unwrap_or_default(),
+                rows as f64 / total,
+                peak - before
+            );
         }
-        let total = started.elapsed().as_secs_f64();
-        let rows = lines.saturating_sub(1);
-        anyhow::ensure!(rows >= export_rows, "the export held {rows} rows, not {export_rows}");
-        println!(
-            "CSV export of {rows} trainees: first byte {:.0} ms, all in {total:.1} s ({:.0} rows/s); \
-             resident memory {before:.0} MiB before, peak {peak:.0} MiB (+{:.0} MiB)",
-            first.unwrap_or_default(),
-            rows as f64 / total,
-            peak - before
-        );
         Ok(())
     })
 }
