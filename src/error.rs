@@ -111,6 +111,10 @@ pub enum ApiError {
         /// What conflicts, and how to resolve it.
         detail: String,
     },
+    /// 409 for a request about many items, all or nothing, of which some were refused: each
+    /// refusal named by its pointer, with the code a request about that item alone would get.
+    #[error("{} item(s) refused; nothing was changed", .0.len())]
+    Refused(Vec<FieldError>),
     /// 412: `If-Match` names a version that is no longer current.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -201,6 +205,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
+            ApiError::Refused(_) => "refused",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -234,7 +239,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::Refused(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -257,7 +262,7 @@ impl ResponseError for ApiError {
             detail: self.detail(),
             code: self.code(),
             errors: match self {
-                ApiError::Validation(errors) => errors.clone(),
+                ApiError::Validation(errors) | ApiError::Refused(errors) => errors.clone(),
                 _ => Vec::new(),
             },
         };

@@ -20,7 +20,7 @@ macro_rules! typed_id {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         // No example: Swagger UI's "Try it out" would fill every id filter with it, and a
         // search would then find nothing.
-        #[schema(value_type = i64, format = Int64, minimum = 1)]
+        #[schema(value_type = i64, format = Int64)]
         pub struct $name(pub i64);
 
         impl std::fmt::Display for $name {

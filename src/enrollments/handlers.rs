@@ -18,7 +18,7 @@ use crate::ids::CohortId;
 
 /// Move many enrolments of a cohort to one status (approve nominations, withdraw several), all or
 /// nothing: each is checked as its own `PATCH` would be, and audited; if any is refused, none
-/// moves, and the 422 names each refusal by its place in `enrollment_ids`.
+/// moves, and the `409 refused` names each refusal by its place in `enrollment_ids`.
 #[utoipa::path(
     tag = "enrollments",
     security(("bearer_auth" = ["admin", "officer"])),

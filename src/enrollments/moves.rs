@@ -1,8 +1,8 @@
 //! Moving many enrolments of one cohort in one request (`POST /cohorts/{id}/enrollments/moves`):
 //! approve a list of nominations, withdraw several trainees. All or nothing: each enrolment takes
 //! the same path as its own `PATCH` (the same checks, seats counted as the moves before it left
-//! them, an audit event each), and if any is refused, none moves and the answer names every
-//! refusal by its place in the list.
+//! them, an audit event each), and if any is refused, none moves and the `409 refused` names
+//! every refusal by its place in the list.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -46,6 +46,13 @@ pub struct Moved {
 
 /// Move every enrolment of `bulk` in `cohort`, or none.
 pub fn move_many(conn: &mut DbConnection, actor: &Actor, cohort: CohortId, bulk: BulkMove) -> ApiResult<Moved> {
+    if bulk.reason.is_some() && !bulk.status.is_final() {
+        return Err(ApiError::invalid(
+            "reason",
+            "not_a_final_move",
+            "a reason is recorded with a move to a final status (withdrawn, rejected, completed, did_not_complete)",
+        ));
+    }
     // Locked once: every move below counts seats under the same lock.
     let cohort = Cohort::find_for_seats(conn, cohort)?;
     let mut refused = Vec::new();
@@ -83,12 +90,11 @@ pub fn move_many(conn: &mut DbConnection, actor: &Actor, cohort: CohortId, bulk:
         match outcome {
             Ok(saved) => moved.push(saved.id),
             Err(ApiError::Conflict { code, detail }) => refused.push(FieldError::new(&at, code, detail)),
-            Err(ApiError::Validation(errors)) => refused.extend(errors),
             Err(other) => return Err(other),
         }
     }
     if !refused.is_empty() {
-        return Err(ApiError::Validation(refused));
+        return Err(ApiError::Refused(refused));
     }
     // Read again at the end: a later move may have changed an earlier one (a withdrawal seats
     // someone from the waitlist).

@@ -21,7 +21,8 @@ use crate::error::ApiError;
 /// `cache: false`, some spreadsheet connectors) add to every URL.
 pub const ALWAYS_ACCEPTED: [&str; 1] = ["_"];
 
-/// The query parameters of every documented operation, by method and path template.
+/// The query parameters of every documented operation that can answer 400, by method and path
+/// template.
 #[derive(Debug, Clone, Default)]
 pub struct QueryNames {
     operations: HashMap<(Method, String), Vec<String>>,
@@ -41,9 +42,17 @@ impl QueryNames {
                 (Method::DELETE, &item.delete),
             ];
             for (method, operation) in each {
-                let Some(Operation { parameters, .. }) = operation else {
+                // An operation whose document promises no 400 is not checked: `/health` answers
+                // a load balancer whatever it appends.
+                let Some(Operation {
+                    parameters, responses, ..
+                }) = operation
+                else {
                     continue;
                 };
+                if !responses.responses.contains_key("400") {
+                    continue;
+                }
                 let names = shared
                     .clone()
                     .chain(parameters.iter().flatten())

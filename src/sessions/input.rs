@@ -1,8 +1,8 @@
 //! What a request may send about sessions: the bodies of a create and a change, and the list's
 //! filters.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -25,12 +25,13 @@ pub struct CreateSession {
     #[validate(custom(function = "crate::dates::valid"))]
     #[schema(value_type = Option<PartialDate>)]
     pub date: Option<String>,
-    /// Start, RFC 3339 (stored in UTC).
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub starts_at: Option<DateTime<Utc>>,
-    /// End, after `starts_at`; needs `starts_at`.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub ends_at: Option<DateTime<Utc>>,
+    /// Start: RFC 3339 with its offset (`2024-09-20T09:30:00+09:00`), or the local time at the
+    /// venue without one (`2024-09-20T09:30`), read in `time_zone`. Stored in UTC.
+    #[schema(value_type = Option<String>, example = "2024-09-20T09:30")]
+    pub starts_at: Option<SessionTime>,
+    /// End, after `starts_at`; needs `starts_at`. Written as `starts_at` is.
+    #[schema(value_type = Option<String>, example = "2024-09-20T12:00")]
+    pub ends_at: Option<SessionTime>,
     /// IANA time zone of the venue.
     #[validate(custom(function = "crate::validate::time_zone"))]
     #[schema(example = "Asia/Tokyo", min_length = 1, max_length = 64)]
@@ -81,14 +82,16 @@ pub struct UpdateSession {
     #[validate(custom(function = "crate::dates::valid"))]
     #[schema(value_type = PartialDate, nullable = false)]
     pub date: Option<String>,
-    /// Start; `null` clears it (and `ends_at` must go too).
+    /// Start, with its offset or as the local time at the venue (read in the session's
+    /// `time_zone`, the one sent with it or the stored one); `null` clears it (and `ends_at` must
+    /// go too).
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub starts_at: Option<Option<DateTime<Utc>>>,
-    /// End; `null` clears it.
+    #[schema(value_type = Option<String>)]
+    pub starts_at: Option<Option<SessionTime>>,
+    /// End, written as `starts_at` is; `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub ends_at: Option<Option<DateTime<Utc>>>,
+    #[schema(value_type = Option<String>)]
+    pub ends_at: Option<Option<SessionTime>>,
     /// IANA time zone.
     #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "crate::validate::time_zone"))]
@@ -140,4 +143,104 @@ pub struct SessionFilters {
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,
+}
+
+/// A time sent for a session: an instant with its UTC offset, or a local time at the venue,
+/// which only the session's time zone turns into an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionTime {
+    /// `2024-09-20T09:30:00+09:00` or `…Z`.
+    Instant(DateTime<Utc>),
+    /// `2024-09-20T09:30` or `2024-09-20T09:30:00`: on the venue's clock.
+    Local(NaiveDateTime),
+}
+
+/// The forms of a local time a client may send.
+const LOCAL_FORMATS: [&str; 4] = [
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+];
+
+impl SessionTime {
+    /// Read `text` in either form.
+    pub fn parse(text: &str) -> Option<SessionTime> {
+        if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+            return Some(SessionTime::Instant(instant.with_timezone(&Utc)));
+        }
+        LOCAL_FORMATS
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+            .map(SessionTime::Local)
+    }
+
+    /// The instant this is at a venue in `zone`, or why there is none: a local time that the
+    /// clocks skip when they go forward. A local time that happens twice (when they go back) is
+    /// the first of the two.
+    pub fn at(self, zone: &str) -> Result<DateTime<Utc>, String> {
+        let local = match self {
+            SessionTime::Instant(instant) => return Ok(instant),
+            SessionTime::Local(local) => local,
+        };
+        let tz: chrono_tz::Tz = zone.parse().map_err(|_| format!("{zone} is not a time zone"))?;
+        tz.from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| {
+                format!("{local} does not exist in {zone}: the clocks skip it; give the time with its offset")
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        SessionTime::parse(text.trim()).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a time: write it with its UTC offset (2024-09-20T09:30:00+09:00) or as the \
+                 local time at the venue (2024-09-20T09:30), which is read in the session's time_zone"
+            ))
+        })
+    }
+}
+
+impl Serialize for SessionTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SessionTime::Instant(instant) => serializer.serialize_str(&instant.to_rfc3339()),
+            SessionTime::Local(local) => serializer.serialize_str(&local.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SessionTime;
+
+    #[test]
+    fn a_local_time_is_read_on_the_venues_clock() {
+        let local = SessionTime::parse("2024-09-20T09:30").expect("a local time");
+        assert_eq!(
+            local.at("Asia/Tokyo").map(|t| t.to_rfc3339()),
+            Ok("2024-09-20T00:30:00+00:00".to_owned())
+        );
+        let offset = SessionTime::parse("2024-09-20T09:30:00+07:00").expect("an instant");
+        assert_eq!(
+            offset.at("Asia/Tokyo").map(|t| t.to_rfc3339()),
+            Ok("2024-09-20T02:30:00+00:00".to_owned())
+        );
+        assert!(SessionTime::parse("20/09/2024 9h30").is_none());
+    }
+
+    #[test]
+    fn a_time_the_clocks_skip_is_refused_and_one_they_repeat_is_the_first() {
+        let skipped = SessionTime::parse("2024-03-31T02:30").expect("a local time");
+        assert!(skipped.at("Europe/Paris").is_err_and(|e| e.contains("skip")));
+        let twice = SessionTime::parse("2024-10-27T02:30").expect("a local time");
+        assert_eq!(
+            twice.at("Europe/Paris").map(|t| t.to_rfc3339()),
+            Ok("2024-10-27T00:30:00+00:00".to_owned())
+        );
+    }
 }

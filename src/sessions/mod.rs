@@ -9,7 +9,7 @@
 
 mod input;
 
-pub use input::{CreateSession, SessionFilters, UpdateSession};
+pub use input::{CreateSession, SessionFilters, SessionTime, UpdateSession};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -95,6 +95,12 @@ pub struct Session {
     #[serde(serialize_with = "crate::wire::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub ends_at: Option<NaiveDateTime>,
+    /// Start on the venue's clock, with the venue's offset (`2024-09-20T09:30:00+09:00`).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub starts_at_local: Option<String>,
+    /// End on the venue's clock, with the venue's offset.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ends_at_local: Option<String>,
     /// IANA time zone of the venue, for showing local time.
     #[schema(example = "Asia/Tokyo")]
     pub time_zone: String,
@@ -137,6 +143,8 @@ impl From<SessionRow> for Session {
             title: row.title,
             kind: row.kind,
             date: PartialDate::from_columns(row.session_date, row.date_precision),
+            starts_at_local: on_clock(row.starts_at, &row.time_zone),
+            ends_at_local: on_clock(row.ends_at, &row.time_zone),
             starts_at: row.starts_at,
             ends_at: row.ends_at,
             time_zone: row.time_zone,
@@ -205,6 +213,20 @@ impl SessionFields {
     }
 }
 
+/// `at` (UTC) on the clock of `zone`, with its offset; UTC for a zone that no longer parses.
+fn on_clock(at: Option<NaiveDateTime>, zone: &str) -> Option<String> {
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    at.map(|t| t.and_utc().with_timezone(&tz).to_rfc3339())
+}
+
+/// The instant of a session time sent as `field`, read in `zone`; 422 naming the field when the
+/// venue's clock skips it.
+fn instant_of(field: &str, time: SessionTime, zone: &str) -> ApiResult<NaiveDateTime> {
+    time.at(zone)
+        .map(|t| crate::clock::utc(&t))
+        .map_err(|detail| ApiError::Validation(vec![FieldError::new(field, "not_a_local_time", detail)]))
+}
+
 /// The rules across fields: a date or a start; a date that agrees with the start in the venue's
 /// time zone (filled in from it when left out); an end only after a start; a speaker partner
 /// that exists.
@@ -224,6 +246,8 @@ fn settle(conn: &mut DbConnection, mut s: Session, date_given: bool) -> ApiResul
         }
         s.date = PartialDate::day(local);
     }
+    s.starts_at_local = on_clock(s.starts_at, &s.time_zone);
+    s.ends_at_local = on_clock(s.ends_at, &s.time_zone);
     match (s.starts_at, s.ends_at) {
         (None, Some(_)) => errors.push(FieldError::new(
             "ends_at",
@@ -285,7 +309,15 @@ impl Create for Session {
         let now = crate::clock::now();
         let date = crate::dates::parse_field("date", new.date.as_deref())?;
         let date_given = date.is_some();
-        let Some(date) = date.or(new.starts_at.map(|s| PartialDate::day(s.date_naive()))) else {
+        let starts_at = new
+            .starts_at
+            .map(|t| instant_of("starts_at", t, &new.time_zone))
+            .transpose()?;
+        let ends_at = new
+            .ends_at
+            .map(|t| instant_of("ends_at", t, &new.time_zone))
+            .transpose()?;
+        let Some(date) = date.or(starts_at.map(|s| PartialDate::day(s.date()))) else {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "date",
                 "required",
@@ -298,8 +330,10 @@ impl Create for Session {
             title: new.title,
             kind: new.kind,
             date,
-            starts_at: new.starts_at.map(|t| crate::clock::utc(&t)),
-            ends_at: new.ends_at.map(|t| crate::clock::utc(&t)),
+            starts_at,
+            ends_at,
+            starts_at_local: None,
+            ends_at_local: None,
             time_zone: new.time_zone,
             location: new.location,
             speaker_name: new.speaker_name,
@@ -335,13 +369,14 @@ impl Change for Session {
         if let Some(date) = crate::dates::parse_field("date", change.date.as_deref())? {
             next.date = date;
         }
+        // A local time is read in the time zone this change leaves the session in.
+        next.time_zone = change.time_zone.unwrap_or(next.time_zone);
         if let Some(start) = change.starts_at {
-            next.starts_at = start.map(|t| crate::clock::utc(&t));
+            next.starts_at = start.map(|t| instant_of("starts_at", t, &next.time_zone)).transpose()?;
         }
         if let Some(end) = change.ends_at {
-            next.ends_at = end.map(|t| crate::clock::utc(&t));
+            next.ends_at = end.map(|t| instant_of("ends_at", t, &next.time_zone)).transpose()?;
         }
-        next.time_zone = change.time_zone.unwrap_or(next.time_zone);
         next.location = change.location.unwrap_or(next.location);
         next.speaker_name = change.speaker_name.unwrap_or(next.speaker_name);
         next.speaker_title = change.speaker_title.unwrap_or(next.speaker_title);

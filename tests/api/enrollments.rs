@@ -333,7 +333,7 @@ db_test!(
         let ids = json!([nominated[0]["id"], nominated[1]["id"], elsewhere[0]["id"]]);
         let problem = bulk_move(&app, &cohort, json!({"status": "enrolled", "enrollment_ids": ids}))
             .await
-            .assert_problem(422, "validation_failed");
+            .assert_problem(409, "refused");
         let refusals = crate::support::named_errors(&problem);
         let expected = [("#/enrollment_ids/1", "cohort_full"), ("#/enrollment_ids/2", "not_found")];
         assert_eq!(refusals, expected.map(|(p, c)| (p.to_owned(), c.to_owned())));

@@ -23,6 +23,44 @@ db_test!(
         assert_eq!(created["starts_at"], "2024-09-19T23:30:00Z", "stored and shown in UTC");
         assert_eq!(created["date"], "2024-09-20", "the local date at the venue");
         assert_eq!(created["time_zone"], "Asia/Tokyo");
+        assert_eq!(created["starts_at_local"], "2024-09-20T08:30:00+09:00", "shown on the venue's clock too");
+    }
+);
+
+db_test!(
+    async fn a_time_without_an_offset_is_read_on_the_venues_clock(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let sessions = sessions_of(&cohort);
+        let created = app
+            .create(
+                &sessions,
+                json!({"title": "Seminar", "kind": "seminar", "starts_at": "2024-09-20T09:30",
+                       "ends_at": "2024-09-20T12:00", "time_zone": "Asia/Ho_Chi_Minh"}),
+            )
+            .await;
+        assert_eq!(created["starts_at"], "2024-09-20T02:30:00Z");
+        assert_eq!(created["ends_at_local"], "2024-09-20T12:00:00+07:00");
+
+        let moved = app
+            .patch(&format!("/api/v1/sessions/{}", created["id"]), json!({"starts_at": "2024-09-20T08:00", "time_zone": "Asia/Tokyo"}))
+            .await
+            .json();
+        assert_eq!(moved["starts_at"], "2024-09-19T23:00:00Z", "read in the time zone the change sets");
+
+        let problem = app
+            .post(&sessions, json!({"title": "Typo", "kind": "seminar", "starts_at": "20/09/2024 9h30", "time_zone": "Asia/Tokyo"}))
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "#/starts_at", "{problem}");
+        let detail = problem["errors"][0]["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("time_zone") && detail.contains("2024-09-20T09:30"), "says how to write it: {detail}");
+
+        let skipped = app
+            .post(&sessions, json!({"title": "Spring", "kind": "seminar", "starts_at": "2024-03-31T02:30", "time_zone": "Europe/Paris"}))
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(skipped["errors"][0]["code"], "not_a_local_time", "{skipped}");
     }
 );
 

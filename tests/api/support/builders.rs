@@ -40,7 +40,7 @@ use tpms::partners::{CreatePartner, PartnerKind};
 use tpms::programs::partners::{CreateProgramPartner, PartnerRole};
 use tpms::programs::{CreateProgram, Figure, ProgramKind, ProgramStatus};
 use tpms::rounds::{Anonymity, CreateRound, Respondent, Subject, Wave};
-use tpms::sessions::{CreateSession, SessionKind};
+use tpms::sessions::{CreateSession, SessionKind, SessionTime};
 use tpms::trainees::{CreateTrainee, Gender};
 
 use super::{TestApp, TestResponse, cohorts_of, enrollments_of, sessions_of};
@@ -497,7 +497,7 @@ impl SessionBuilder<'_> {
     /// When it starts, RFC 3339 (`2024-09-20T08:30:00+09:00`, sent in UTC). Without a date of
     /// the test's own, the date is left for the API to work out.
     pub fn starts_at(mut self, at: &str) -> Self {
-        self.body.starts_at = Some(instant(at));
+        self.body.starts_at = Some(SessionTime::Instant(instant(at)));
         if !self.dated {
             self.body.date = None;
         }
@@ -506,7 +506,7 @@ impl SessionBuilder<'_> {
 
     /// When it ends, RFC 3339.
     pub fn ends_at(mut self, at: &str) -> Self {
-        self.body.ends_at = Some(instant(at));
+        self.body.ends_at = Some(SessionTime::Instant(instant(at)));
         self
     }
 
