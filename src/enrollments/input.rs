@@ -51,7 +51,8 @@ pub struct UpdateEnrollment {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
     pub notes: Option<Option<String>>,
-    /// Why it ends, recorded as `end_reason` with a move to a final status.
+    /// Why it ends, recorded as `end_reason` with a move to a final status (and not kept with
+    /// any other move: put that in `notes`).
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(min_length = 1, max_length = 20000)]
     pub reason: Option<String>,

@@ -430,13 +430,6 @@ impl Change for Enrollment {
                 next.end_reason = change.reason;
             }
             next.status = status;
-        } else if change.reason.is_some() {
-            return Err(ApiError::invalid(
-                "reason",
-                "not_a_final_move",
-                "a reason is recorded with a move to a final status (withdrawn, rejected, completed, did_not_complete); \
-                 send it with `status`, or put it in `notes`",
-            ));
         }
         next.notes = change.notes.unwrap_or(next.notes);
         Ok(next)

@@ -29,7 +29,8 @@ pub struct BulkMove {
     #[validate(length(min = 1, max = 500))]
     #[schema(min_items = 1, max_items = 500)]
     pub enrollment_ids: Vec<EnrollmentId>,
-    /// Why they end, recorded on each with a move to a final status.
+    /// Why they end, recorded on each as `end_reason` with a move to a final status (and not
+    /// kept with any other move).
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(min_length = 1, max_length = 20000)]
     pub reason: Option<String>,
@@ -46,13 +47,6 @@ pub struct Moved {
 
 /// Move every enrolment of `bulk` in `cohort`, or none.
 pub fn move_many(conn: &mut DbConnection, actor: &Actor, cohort: CohortId, bulk: BulkMove) -> ApiResult<Moved> {
-    if bulk.reason.is_some() && !bulk.status.is_final() {
-        return Err(ApiError::invalid(
-            "reason",
-            "not_a_final_move",
-            "a reason is recorded with a move to a final status (withdrawn, rejected, completed, did_not_complete)",
-        ));
-    }
     // Locked once: every move below counts seats under the same lock.
     let cohort = Cohort::find_for_seats(conn, cohort)?;
     let mut refused = Vec::new();

@@ -21,6 +21,7 @@ mod paging;
 mod partners;
 mod program_partners;
 mod programs;
+mod readme;
 mod reports;
 mod seeds;
 mod sessions;

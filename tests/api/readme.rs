@@ -1,0 +1,61 @@
+//! The README's examples, run as written (with `bash`, `curl` and `python3`) against a fresh,
+//! seeded install: if an example stops working, this fails rather than a new user.
+
+use crate::db_test;
+use crate::support::TestApp;
+
+/// The README's shell blocks from the one that sets `API=` up to and including the officer's
+/// day, with the documented address replaced by the test app's.
+fn readme_examples(address: &str) -> String {
+    let readme = include_str!("../../README.md");
+    let blocks: Vec<&str> = readme
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    let first = blocks
+        .iter()
+        .position(|b| b.starts_with("API="))
+        .expect("a block that sets API=");
+    let last = blocks
+        .iter()
+        .position(|b| b.contains("enrollments/moves"))
+        .expect("the officer's day block");
+    blocks[first..=last]
+        .join("\n")
+        .replace("http://127.0.0.1:8080", address)
+}
+
+db_test!(
+    async fn the_readme_examples_run_as_written_on_a_fresh_seeded_install(app) {
+        seed(&app).await;
+        let token = app.sign_in(&app.admin_email, crate::support::TEST_PASSWORD).await.json()["access_token"]
+            .as_str()
+            .expect("an access token")
+            .to_owned();
+        let script = format!("set -euo pipefail\nTOKEN={token}\n{}", readme_examples(&app.address));
+        let dir = tempfile::tempdir().expect("a scratch directory");
+        let path = dir.path().to_owned();
+        let output = actix_web::web::block(move || {
+            std::process::Command::new("bash").arg("-c").arg(script).current_dir(path).output()
+        })
+        .await
+        .expect("the blocking pool runs")
+        .expect("bash runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.ends_with("5\n2\n20\n0\n"), "waitlisted, withdrawn, completed, still waiting: {stdout}");
+    }
+);
+
+async fn seed(app: &TestApp) {
+    let pool = app.pool.clone();
+    actix_web::web::block(move || -> anyhow::Result<()> {
+        let mut conn = pool.get()?;
+        tpms::seed::run(&mut conn, &tpms::seed::embedded_files(), false, &mut |_| {})?;
+        Ok(())
+    })
+    .await
+    .expect("the blocking pool runs")
+    .expect("the seeds load");
+}
