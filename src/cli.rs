@@ -230,23 +230,24 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
         auth.admin_email.as_deref(),
         auth.admin_password.as_ref().map(|s| s.0.as_str()),
     )?;
-    match first_admin {
-        crate::auth::bootstrap::FirstAdmin::NotNeeded => {}
-        crate::auth::bootstrap::FirstAdmin::Configured(email) => {
-            tracing::info!(%email, "created the first admin from TPMS_ADMIN_EMAIL");
-        }
-        crate::auth::bootstrap::FirstAdmin::Generated { email, password } => {
-            // Printed once, to the console only: it is never logged or stored in clear.
-            eprintln!(
-                "\n  First start: created the admin account\n\n      email:    {email}\n      password: {password}\n\n  \
-                 Sign in with POST /api/v1/auth/login, then change the password with POST /api/v1/auth/password\n  \
-                 (or create your own admin with `tpms users create --email E --role admin` and deactivate this one).\n"
-            );
-        }
+    if let crate::auth::bootstrap::FirstAdmin::Configured(email) = &first_admin {
+        tracing::info!(%email, "created the first admin from TPMS_ADMIN_EMAIL");
     }
     let listener =
         TcpListener::bind(http.bind).with_context(|| format!("cannot listen on {} (TPMS_BIND / --bind)", http.bind))?;
     tracing::info!(address = %http.bind, database = %database.database_url, "serving TPMS; API docs at /docs");
+    if let crate::auth::bootstrap::FirstAdmin::Generated { email, password } = &first_admin {
+        // Printed once, to the console only (never logged or stored in clear), and last, once
+        // the server listens, so that no later line of the start scrolls it away.
+        let rule = "=".repeat(78);
+        eprintln!(
+            "\n{rule}\n  FIRST START: the admin account was created. Keep this password; it is shown only once.\n\n      \
+             email:    {email}\n      password: {password}\n\n  Sign in at http://{}/docs (Authorize) or POST \
+             /api/v1/auth/login, then change it with POST /api/v1/auth/password.\n  Or make your own admin: echo \
+             'a long password' | cargo run --release -- users create --email you@example.org --role admin\n{rule}\n",
+            http.bind
+        );
+    }
     let config = AppConfig {
         http,
         auth,
