@@ -20,7 +20,9 @@ use crate::http::fallback::RouteTable;
                        for the bodies that send civil servants abroad for training. Conventions: docs/api-conventions.md. \
                        Errors are RFC 9457 problem+json with a stable `code`.",
         license(name = "MIT", identifier = "MIT"),
+        contact(name = "TPMS maintainers"),
     ),
+    servers((url = "/", description = "This server; every operation is under /api/v1")),
     // In the order an officer works: sign in, set up the programme, run its cohorts, evaluate,
     // follow up, report; accounts and operations last.
     tags(
@@ -294,12 +296,73 @@ pub struct IdempotencyHeader(
 
 /// The whole document, as served and committed.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, doc) = actix_web::App::new()
+    let (_, mut doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::app::routes)
         .split_for_parts();
+    say_who_may_call(&mut doc);
+    drop_unused_schemas(&mut doc);
     doc
+}
+
+/// Every operation says who may call it, in its security and in words: an operation open to
+/// anyone has an explicit empty `security` (readers and linters cannot tell "public" from
+/// "forgotten" otherwise), and one without a description of its own gets one naming its roles.
+fn say_who_may_call(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let roles: Vec<String> = operation
+                .security
+                .iter()
+                .flatten()
+                .filter_map(|requirement| serde_json::to_value(requirement).ok())
+                .filter_map(|value| value.get("bearer_auth").cloned())
+                .filter_map(|scopes| serde_json::from_value::<Vec<String>>(scopes).ok())
+                .flatten()
+                .collect();
+            let who = match (&operation.security, roles.is_empty()) {
+                (None, _) => "Anyone may call it, without signing in.".to_owned(),
+                (Some(_), true) => "Any signed-in account may call it.".to_owned(),
+                (Some(_), false) => format!("Who may call it: {}.", roles.join(", ")),
+            };
+            operation.security.get_or_insert_with(Vec::new);
+            if operation.description.as_deref().is_none_or(str::is_empty) {
+                let summary = operation.summary.clone().unwrap_or_default();
+                operation.description = Some(format!("{summary}\n\n{who}").trim().to_owned());
+            }
+        }
+    }
+}
+
+/// Remove the schemas nothing refers to (a record's own schema, when its list inlines it and
+/// it has no single-record operation), until none is left over.
+fn drop_unused_schemas(doc: &mut utoipa::openapi::OpenApi) {
+    loop {
+        let text = serde_json::to_string(&*doc).unwrap_or_default();
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
+        let unused: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(&name);
+        }
+    }
 }
 
 /// The document as committed: pretty JSON with a final newline.
