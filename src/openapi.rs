@@ -372,23 +372,26 @@ pub fn document_json() -> String {
     json
 }
 
+/// The operations of a documented path, with their methods (those this API uses).
+pub fn operations_of(
+    item: &utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = (Method, &utoipa::openapi::path::Operation)> {
+    [
+        (Method::GET, &item.get),
+        (Method::POST, &item.post),
+        (Method::PUT, &item.put),
+        (Method::PATCH, &item.patch),
+        (Method::DELETE, &item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_ref().map(|operation| (method, operation)))
+}
+
 /// Every documented path with its methods, plus the docs pages, for 405 answers.
 pub fn route_table(doc: &utoipa::openapi::OpenApi) -> RouteTable {
     let mut table = RouteTable::default();
     for (path, item) in &doc.paths.paths {
-        let operations = [
-            (Method::GET, &item.get),
-            (Method::POST, &item.post),
-            (Method::PUT, &item.put),
-            (Method::PATCH, &item.patch),
-            (Method::DELETE, &item.delete),
-        ];
-        let methods = operations
-            .into_iter()
-            .filter(|(_, op)| op.is_some())
-            .map(|(m, _)| m)
-            .collect();
-        table.add(path, methods);
+        table.add(path, operations_of(item).map(|(method, _)| method).collect());
     }
     table.add("/api-spec/openapi.json", vec![Method::GET]);
     table.add("/docs", vec![Method::GET]);

@@ -55,7 +55,7 @@ const COLUMNS: [&str; 9] = [
 /// The headings each column may have besides its own name, as written in Vietnamese offices;
 /// compared folded (no case, no diacritics), so `HO VA TEN` and `Họ và tên` both name `full_name`.
 const HEADINGS: [(&str, &[&str]); 9] = [
-    ("full_name", &["họ và tên", "họ tên", "tên"]),
+    ("full_name", &["họ và tên", "họ tên", "họ và tên học viên"]),
     ("email", &["thư điện tử", "e-mail"]),
     ("gender", &["giới tính"]),
     ("birth_year", &["năm sinh"]),
@@ -489,7 +489,7 @@ pub fn import(
         // one needs no lookup.
         let mut existing = None;
         if let (RowAction::Matched, Some(trainee)) = (action, trainee_id) {
-            existing = Enrollment::find_in_cohort_with_status(conn, cohort.id, trainee)?;
+            existing = Enrollment::find_in_cohort(conn, cohort.id, trainee)?;
         }
         let mut enrollment_id = None;
         let status = if let Some((_, status)) = existing {

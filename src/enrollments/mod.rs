@@ -245,21 +245,8 @@ fn with_attendance(conn: &mut DbConnection, rows: Vec<EnrollmentRow>) -> ApiResu
 }
 
 impl Enrollment {
-    /// The enrolment `trainee` has in `cohort`, if any.
-    pub fn find_in_cohort(
-        conn: &mut DbConnection,
-        cohort: CohortId,
-        trainee: TraineeId,
-    ) -> ApiResult<Option<EnrollmentId>> {
-        Ok(enrollments::table
-            .filter(enrollments::cohort_id.eq(cohort))
-            .filter(enrollments::trainee_id.eq(trainee))
-            .select(enrollments::id)
-            .lookup(conn)?)
-    }
-
     /// The enrolment `trainee` has in `cohort`, with its status, if any.
-    pub fn find_in_cohort_with_status(
+    pub fn find_in_cohort(
         conn: &mut DbConnection,
         cohort: CohortId,
         trainee: TraineeId,
@@ -303,7 +290,7 @@ impl Enrollment {
                     format!("there is no trainee {}", new.trainee_id),
                 )
             })?;
-        if let Some((id, status)) = Enrollment::find_in_cohort_with_status(conn, cohort.id, new.trainee_id)? {
+        if let Some((id, status)) = Enrollment::find_in_cohort(conn, cohort.id, new.trainee_id)? {
             return Err(ApiError::conflict(
                 "duplicate",
                 format!(

@@ -138,10 +138,9 @@ pub fn field_problems<T: DeserializeOwned + ToSchema>(mut value: serde_json::Val
         if !dropped_earlier && !errors.iter().any(|e| e.pointer == format!("#/{pointer}")) {
             errors.push(FieldError::new(&pointer, code, detail));
         }
-        // Drop the top-level field that holds the fault, so the next pass gets past it; a
-        // missing field cannot be dropped, and one at the top is already named above.
-        // serde names a missing field only once every present one has been read, so nothing
-        // is left to find after one.
+        // Drop the top-level field that holds the fault, so the next pass gets past it. A missing
+        // field ends the passes: there is nothing to drop, and serde names one only after it has
+        // read every present field, so nothing is left to find.
         let top = match (code, path.first(), value.as_object_mut()) {
             ("required", _, _) if path.len() == 1 => None,
             (_, Some(top), Some(object)) => object.remove(top).map(|_| top.clone()),

@@ -34,22 +34,15 @@ impl QueryNames {
         let mut operations = HashMap::new();
         for (path, item) in &doc.paths.paths {
             let shared = item.parameters.iter().flatten();
-            let each = [
-                (Method::GET, &item.get),
-                (Method::POST, &item.post),
-                (Method::PUT, &item.put),
-                (Method::PATCH, &item.patch),
-                (Method::DELETE, &item.delete),
-            ];
-            for (method, operation) in each {
+            for (
+                method,
+                Operation {
+                    parameters, responses, ..
+                },
+            ) in crate::openapi::operations_of(item)
+            {
                 // An operation whose document promises no 400 is not checked: `/health` answers
                 // a load balancer whatever it appends.
-                let Some(Operation {
-                    parameters, responses, ..
-                }) = operation
-                else {
-                    continue;
-                };
                 if !responses.responses.contains_key("400") {
                     continue;
                 }
