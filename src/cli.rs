@@ -193,11 +193,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Apply pending migrations, logging each.
+/// Apply pending migrations, logging each, then the upkeep they leave to Rust ([`crate::upkeep`]).
 pub fn migrate(pool: &db::DbPool) -> anyhow::Result<()> {
     let mut conn = pool.get().context("no database connection for migrating")?;
-    let applied = db::dialect::without_statement_timeout(&mut conn, db::dialect::run_migrations)?
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    let applied = db::dialect::without_statement_timeout(&mut conn, |conn| {
+        db::dialect::migration_locked(conn, |conn| {
+            let applied = db::dialect::run_migrations(conn)?;
+            crate::upkeep::run(conn)?;
+            Ok(applied)
+        })
+    })?
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     if applied.is_empty() {
         tracing::info!("database schema is current");
     }

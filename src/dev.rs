@@ -319,6 +319,8 @@ fn trainees_with_terms(
                     trainees::position.eq(position),
                     trainees::organisation.eq(organisation),
                     trainees::province.eq(province),
+                    trainees::province_key.eq(crate::text::key(province)),
+                    trainees::organisation_key.eq(crate::text::key(organisation)),
                     trainees::notes.eq("generated for benchmarks"),
                     trainees::created_at.eq(at),
                     trainees::updated_at.eq(at),
@@ -330,7 +332,7 @@ fn trainees_with_terms(
                 .values(&rows)
                 .returning(trainees::id)
                 .get_results(c))?;
-            let terms: Vec<(TraineeId, &str, crate::trainees::search::Term)> = inserted
+            let terms: Vec<(TraineeId, &str, (crate::trainees::search::Term, bool))> = inserted
                 .iter()
                 .zip(&people)
                 .flat_map(|(id, (name, position, organisation, _, _))| {
@@ -339,7 +341,7 @@ fn trainees_with_terms(
                         Some(organisation.as_str()),
                         Some(position.as_str()),
                     ];
-                    crate::trainees::search::terms(fields)
+                    crate::trainees::search::marked_terms(fields)
                         .into_iter()
                         .map(move |t| (*id, name.as_str(), t))
                 })
@@ -347,12 +349,13 @@ fn trainees_with_terms(
             for chunk in terms.chunks(BATCH) {
                 let rows: Vec<_> = chunk
                     .iter()
-                    .map(|(id, name, t)| {
+                    .map(|(id, name, (t, in_name))| {
                         (
                             trainee_terms::trainee_id.eq(*id),
                             trainee_terms::term_exact.eq(&t.exact),
                             trainee_terms::term_folded.eq(&t.folded),
                             trainee_terms::full_name.eq(*name),
+                            trainee_terms::in_name.eq(*in_name),
                         )
                     })
                     .collect();

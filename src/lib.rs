@@ -45,6 +45,7 @@ pub mod tabular;
 pub mod telemetry;
 pub mod text;
 pub mod trainees;
+pub mod upkeep;
 pub mod users;
 pub mod validate;
 pub mod wire;

@@ -154,6 +154,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        province_key -> Nullable<Text>,
+        organisation_key -> Nullable<Text>,
     }
 }
 
@@ -164,6 +166,15 @@ diesel::table! {
         term_exact -> Text,
         term_folded -> Text,
         full_name -> Text,
+        in_name -> Bool,
+    }
+}
+
+diesel::table! {
+    /// Work on existing rows done once after the migrations (see `crate::upkeep`).
+    upkeep (name) {
+        name -> Text,
+        done_at -> Timestamp,
     }
 }
 

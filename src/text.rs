@@ -69,6 +69,19 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// The key a place or an organisation is compared by: folded, with runs of spaces as one, so
+/// that "Ha Noi", "hà  nội" and "Hà Nội" are one province to a filter.
+pub fn key(text: &str) -> String {
+    fold(text).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `LIKE` patterns, one per word of `query`, that a folded search column must all match: the
+/// words of a query may come from different fields and in any order ("jica lãnh đạo" finds a
+/// programme whose Vietnamese title holds both). None for a blank query.
+pub fn word_patterns(query: &str) -> Vec<String> {
+    query.split_whitespace().map(contains_pattern).collect()
+}
+
 /// The folded search column for a record: its searchable fields, folded, joined by newlines (a
 /// separator no query can span, since queries are single-line).
 pub fn search_text<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> String {
@@ -124,6 +137,19 @@ mod tests {
         let mut value = serde_json::json!({"a": 272.0, "b": 2.5, "c": -3.0});
         integral_numbers(&mut value);
         assert_eq!(value, serde_json::json!({"a": 272, "b": 2.5, "c": -3}));
+    }
+
+    #[test]
+    fn keys_fold_and_collapse_spaces() {
+        assert_eq!(key("  Hà   Nội "), "ha noi");
+        assert_eq!(key("Ha Noi"), key("HÀ NỘI"));
+        assert_eq!(key("Đà Nẵng"), "da nang");
+    }
+
+    #[test]
+    fn each_word_of_a_query_is_a_pattern_of_its_own() {
+        assert_eq!(word_patterns(" Nhật  bản "), ["%nhat%", "%ban%"]);
+        assert!(word_patterns("   ").is_empty());
     }
 
     #[test]

@@ -28,23 +28,37 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 /// app servers starting at once against one database migrate it once, one after another.
 const MIGRATION_LOCK_KEY: i64 = 0x0074_706d_736d_6967; // "tpmsmig" in ASCII
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// Any error of a migration or of the upkeep after it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Apply pending migrations; returns the versions applied.
+/// Apply pending migrations; returns the versions applied. Call it through [`migration_locked`]
+/// so that several app servers starting at once migrate one after another.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, BoxError> {
     let names = |versions: Vec<diesel::migration::MigrationVersion<'_>>| {
         versions.iter().map(ToString::to_string).collect::<Vec<_>>()
     };
     match conn {
         DbConnection::Sqlite(c) => Ok(names(c.run_pending_migrations(SQLITE_MIGRATIONS)?)),
-        DbConnection::Postgresql(c) => {
-            use diesel::connection::SimpleConnection;
-            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
-            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
-            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
-            Ok(result?)
-        }
+        DbConnection::Postgresql(c) => Ok(names(c.run_pending_migrations(POSTGRES_MIGRATIONS)?)),
     }
+}
+
+/// Run `f` (migrating, and the upkeep that follows) holding PostgreSQL's migration lock, so that
+/// of several app servers starting at once against one database, one migrates and the others then
+/// find nothing left to do. (SQLite has one server, and its writes take turns anyway.)
+pub fn migration_locked<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, BoxError>,
+) -> Result<T, BoxError> {
+    use diesel::connection::SimpleConnection;
+    if let DbConnection::Postgresql(c) = conn {
+        c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+    }
+    let result = f(conn);
+    if let DbConnection::Postgresql(c) = conn {
+        c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+    }
+    result
 }
 
 /// Run `f` with no statement timeout (PostgreSQL): for commands whose statements may rightly run

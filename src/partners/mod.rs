@@ -229,12 +229,8 @@ impl List for Partner {
     ) -> ApiResult<Slice<Partner>> {
         let query = || {
             let mut query = partners::table.into_boxed();
-            if let Some(q) = &filters.q {
-                query = query.filter(
-                    partners::search_text
-                        .like(crate::text::contains_pattern(q))
-                        .escape('\\'),
-                );
+            for pattern in crate::text::word_patterns(filters.q.as_deref().unwrap_or_default()) {
+                query = query.filter(partners::search_text.like(pattern).escape('\\'));
             }
             if let Some(kind) = filters.kind {
                 query = query.filter(partners::kind.eq(kind));

@@ -169,7 +169,8 @@ sort_keys! {
 #[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ProgramFilters {
-    /// Finds code, English or Vietnamese title, ignoring case and Vietnamese diacritics.
+    /// Finds programmes whose code, English or Vietnamese title or description holds every word,
+    /// in any order, ignoring case and Vietnamese diacritics.
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub q: Option<String>,

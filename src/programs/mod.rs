@@ -247,12 +247,22 @@ impl ProgramFields {
             focus_areas: serde_json::to_string(&p.focus_areas).map_err(ApiError::internal)?,
             figures: serde_json::to_string(&p.figures).map_err(ApiError::internal)?,
             description: p.description.clone(),
-            search_text: crate::text::search_text([Some(p.code.as_str()), Some(&p.title), p.title_vi.as_deref()]),
+            search_text: search_text(p),
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,
         })
     }
+}
+
+/// The folded text `?q=` searches for a programme.
+fn search_text(p: &Program) -> String {
+    search_text_of(&p.code, &p.title, p.title_vi.as_deref(), p.description.as_deref())
+}
+
+/// The folded text `?q=` searches: code, both titles and the description.
+pub(crate) fn search_text_of(code: &str, title: &str, title_vi: Option<&str>, description: Option<&str>) -> String {
+    crate::text::search_text([Some(code), Some(title), title_vi, description])
 }
 
 /// The ids of the programmes `partner` takes part in.
@@ -440,12 +450,8 @@ impl List for Program {
             if let Some(partner) = liaison_partner {
                 query = query.filter(programs::id.eq_any(taken_part_in(partner)));
             }
-            if let Some(q) = &filters.q {
-                query = query.filter(
-                    programs::search_text
-                        .like(crate::text::contains_pattern(q))
-                        .escape('\\'),
-                );
+            for pattern in crate::text::word_patterns(filters.q.as_deref().unwrap_or_default()) {
+                query = query.filter(programs::search_text.like(pattern).escape('\\'));
             }
             if let Some(status) = filters.status {
                 query = query.filter(programs::status.eq(status));

@@ -110,16 +110,20 @@ sort_keys! {
 #[into_params(parameter_in = Query)]
 pub struct TraineeFilters {
     /// Finds trainees by words of their name, organisation or position, by word prefix, ignoring
-    /// case and Vietnamese diacritics; every word must match. Matches that keep the diacritics
-    /// typed come first: `tuấn` lists Tuấn before Tuần, `tuan` lists both as equals.
+    /// case and Vietnamese diacritics; every word must match. Trainees with more of the words in
+    /// their name come first (`nguyen van duc` lists Nguyễn Văn Đức before a Nguyễn Đức whose
+    /// position says "Văn phòng"); then those whose match keeps the diacritics typed: `tuấn`
+    /// lists Tuấn before Tuần, `tuan` lists both as equals.
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub q: Option<String>,
-    /// Only trainees of this organisation, exactly as stored.
+    /// Only trainees of this organisation, ignoring case, Vietnamese diacritics and repeated
+    /// spaces.
     #[param(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 300))]
     pub organisation: Option<String>,
-    /// Only trainees from this province, exactly as stored.
+    /// Only trainees from this province, ignoring case, Vietnamese diacritics and repeated spaces:
+    /// `Ha Noi` finds Hà Nội.
     #[param(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 300))]
     pub province: Option<String>,

@@ -10,12 +10,11 @@
 //!   checked as it comes; since many match, a page is found after reading a few rows per match.
 
 use diesel::prelude::*;
-use unicode_normalization::UnicodeNormalization;
 
 use std::collections::HashMap;
 
 use super::postings::{self, Field, Intersection, Kept, Spelling};
-use super::search::{self, Term};
+use super::search::{self, Rank, Term};
 use super::{Trainee, TraineeFilters, TraineeOrder, TraineeSort, visible_to_partner};
 use crate::access::Caller;
 use crate::db::{DbConnection, MultiBackend};
@@ -73,10 +72,10 @@ impl Narrowing {
             query = query.filter(trainees::id.eq_any(visible_to_partner(partner)));
         }
         if let Some(organisation) = &self.organisation {
-            query = query.filter(trainees::organisation.eq(organisation.clone()));
+            query = query.filter(trainees::organisation_key.eq(organisation.clone()));
         }
         if let Some(province) = &self.province {
-            query = query.filter(trainees::province.eq(province.clone()));
+            query = query.filter(trainees::province_key.eq(province.clone()));
         }
         if let Some(gender) = self.gender {
             query = query.filter(trainees::gender.eq(gender));
@@ -119,9 +118,9 @@ impl List for Trainee {
         };
         let narrowing = Narrowing {
             liaison_partner,
-            // Stored text is NFC; a query string may arrive decomposed.
-            organisation: filters.organisation.map(|o| o.trim().nfc().collect()),
-            province: filters.province.map(|p| p.trim().nfc().collect()),
+            // Compared folded, as stored in `organisation_key` and `province_key`.
+            organisation: filters.organisation.as_deref().map(crate::text::key),
+            province: filters.province.as_deref().map(crate::text::key),
             gender: filters.gender,
             cohort: filters.cohort_id.map(|cohort| (cohort, statuses)),
         };
@@ -200,7 +199,12 @@ fn search_page(
         .iter()
         .map(|word| postings::spellings(conn, word))
         .collect::<ApiResult<_>>()?;
-    let best = i32::try_from(words.len()).unwrap_or(i32::MAX);
+    let count = i32::try_from(words.len()).unwrap_or(i32::MAX);
+    let best = Rank {
+        names: count,
+        typed: count,
+    }
+    .value(words.len());
     let (top, mut after, skip) = match &paging.start {
         Start::Offset(skip) => (best, None, *skip),
         Start::After(cursor) => {
@@ -278,7 +282,7 @@ impl Search<'_> {
 
     /// Whether trainees of `rank` may exist, from the words' spellings: a rank counts words typed
     /// as stored, so it needs that many words with a spelling that keeps what was typed. (A word
-    /// with too many spellings to know might.)
+    /// with too many spellings to know might.) Any number of them may be in the name.
     fn may_hold(&self, rank: i32, spellings: &[Option<Vec<Spelling>>]) -> bool {
         let typed_as_stored = |(word, spellings): (&Term, &Option<Vec<Spelling>>)| match spellings {
             Some(spellings) => spellings.iter().any(|s| s.exact.starts_with(&word.exact)),
@@ -290,7 +294,7 @@ impl Search<'_> {
             .zip(spellings)
             .filter(|pair| typed_as_stored(*pair))
             .count();
-        rank <= i32::try_from(could).unwrap_or(i32::MAX)
+        Rank::of_value(rank, self.words.len()).typed <= i32::try_from(could).unwrap_or(i32::MAX)
     }
 
     /// Up to `n` trainees of `rank`, after `position`, in name order: walked through the words'
@@ -304,11 +308,11 @@ impl Search<'_> {
         position: Option<postings::Position>,
         n: usize,
     ) -> ApiResult<Vec<Trainee>> {
-        // The best rank has every word as typed, the worst none; only those spellings can hold them.
-        let best = i32::try_from(words.len()).unwrap_or(i32::MAX);
-        let kept = match rank {
+        // A rank with every word as typed, or none, is found among those spellings only.
+        let all = i32::try_from(words.len()).unwrap_or(i32::MAX);
+        let kept = match Rank::of_value(rank, words.len()).typed {
             0 => Kept::Other,
-            r if r == best => Kept::Typed,
+            typed if typed == all => Kept::Typed,
             _ => Kept::All,
         };
         let mut walk = Intersection::new(words, &self.narrowing.fields(), kept, descending, position.as_ref());
@@ -319,7 +323,16 @@ impl Search<'_> {
             let mut ended = false;
             while candidates.len() < batch {
                 match walk.next(conn)? {
-                    Some(((_, id), of_rank)) if of_rank == rank => candidates.push(id),
+                    Some(((name, id), typed))
+                        if Rank {
+                            names: Rank::names_in(self.words, &name),
+                            typed,
+                        }
+                        .value(words.len())
+                            == rank =>
+                    {
+                        candidates.push(id)
+                    }
                     Some(_) => {}
                     None => {
                         ended = true;

@@ -77,6 +77,13 @@ pub struct Trainee {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+    /// `province` folded ([`crate::text::key`]), which `?province=` compares: "Ha Noi" finds
+    /// "Hà Nội". Derived whenever `province` is set.
+    #[serde(skip)]
+    pub(crate) province_key: Option<String>,
+    /// `organisation` folded, which `?organisation=` compares.
+    #[serde(skip)]
+    pub(crate) organisation_key: Option<String>,
 }
 
 /// One row of `trainee_terms`.
@@ -88,6 +95,8 @@ pub(crate) struct TermRow<'a> {
     term_folded: &'a str,
     /// The trainee's name, so that a word's trainees can be read in name order from the index.
     full_name: &'a str,
+    /// Whether the word is one of the name's: a match there ranks first.
+    in_name: bool,
 }
 
 /// Trainee ids a liaison of `partner` may see: those with an enrolment in a visible status
@@ -108,6 +117,13 @@ pub fn visible_to_partner(partner: PartnerId) -> _ {
 }
 
 impl Trainee {
+    /// This trainee with the folded keys of its province and organisation worked out again.
+    pub(crate) fn with_keys(mut self) -> Trainee {
+        self.province_key = self.province.as_deref().map(crate::text::key);
+        self.organisation_key = self.organisation.as_deref().map(crate::text::key);
+        self
+    }
+
     /// The trainee with this email, compared regardless of case and surrounding spaces.
     pub fn find_by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Option<Trainee>> {
         Ok(trainees::table
@@ -119,14 +135,15 @@ impl Trainee {
     /// and position.
     fn replace_terms(&self, conn: &mut DbConnection) -> ApiResult<()> {
         diesel::delete(trainee_terms::table.filter(trainee_terms::trainee_id.eq(self.id))).execute(conn)?;
-        let terms = search::terms(search::searched_fields(self));
+        let terms = search::terms_of(self);
         let rows: Vec<TermRow<'_>> = terms
             .iter()
-            .map(|term| TermRow {
+            .map(|(term, in_name)| TermRow {
                 trainee_id: self.id,
                 term_exact: &term.exact,
                 term_folded: &term.folded,
                 full_name: &self.full_name,
+                in_name: *in_name,
             })
             .collect();
         // One statement for all of them: an import of 1,000 trainees writes ~10,000 terms.
@@ -186,7 +203,10 @@ impl Create for Trainee {
             created_at: now,
             updated_at: now,
             version: 1,
-        };
+            province_key: None,
+            organisation_key: None,
+        }
+        .with_keys();
         let created: Trainee = diesel::insert_into(trainees::table)
             .values(&draft)
             .returning(trainees::all_columns)
@@ -212,7 +232,7 @@ impl Change for Trainee {
         next.email_key = next.email.as_deref().map(crate::users::email_key);
         next.phone = change.phone.unwrap_or(next.phone);
         next.notes = change.notes.unwrap_or(next.notes);
-        Ok(next)
+        Ok(next.with_keys())
     }
 
     /// Renews the search terms when a searched field changed.
@@ -276,4 +296,44 @@ fn duplicate_email(trainee: &Trainee) -> String {
         "a trainee with email {} already exists",
         trainee.email.as_deref().unwrap_or_default()
     )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A trainee with a name and nothing else, for tests to fill in.
+    pub(crate) fn blank() -> Trainee {
+        let at = NaiveDateTime::default();
+        Trainee {
+            id: TraineeId(1),
+            full_name: String::new(),
+            gender: None,
+            birth_year: None,
+            position: None,
+            organisation: None,
+            province: None,
+            email: None,
+            email_key: None,
+            phone: None,
+            notes: None,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+            province_key: None,
+            organisation_key: None,
+        }
+    }
+
+    #[test]
+    fn places_are_kept_folded_beside_what_was_typed() {
+        let trainee = Trainee {
+            province: Some("Hà Nội".to_owned()),
+            organisation: Some("Sở Nội vụ".to_owned()),
+            ..blank()
+        }
+        .with_keys();
+        assert_eq!(trainee.province_key.as_deref(), Some("ha noi"));
+        assert_eq!(trainee.organisation_key.as_deref(), Some("so noi vu"));
+    }
 }

@@ -189,9 +189,9 @@ fn successor(at: &Position, descending: bool) -> Position {
 /// that a walk skips the trainees it leaves out in the same read, without a round trip for each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
-    /// `?province=`.
+    /// `?province=`, folded.
     Province(String),
-    /// `?organisation=`.
+    /// `?organisation=`, folded.
     Organisation(String),
     /// `?gender=`.
     Gender(Gender),
@@ -341,8 +341,10 @@ impl Postings {
                 .into_boxed();
             for field in &self.fields {
                 query = match field {
-                    Field::Province(province) => query.filter(trainees::province.eq(province.clone())),
-                    Field::Organisation(organisation) => query.filter(trainees::organisation.eq(organisation.clone())),
+                    Field::Province(province) => query.filter(trainees::province_key.eq(province.clone())),
+                    Field::Organisation(organisation) => {
+                        query.filter(trainees::organisation_key.eq(organisation.clone()))
+                    }
                     Field::Gender(gender) => query.filter(trainees::gender.eq(*gender)),
                 };
             }

@@ -9,8 +9,10 @@
 //! `LIKE`, whose case rules and index use differ between them.
 //!
 //! A query matches when every one of its words is a prefix of some folded term of the trainee.
-//! Matches rank by how many query words are also a prefix of an exact term, so the diacritics
-//! typed count: "tuấn" finds "Tuấn" and "Tuần" and puts "Tuấn" first; "tuan" finds both, equal.
+//! Matches rank first by how many query words are a prefix of a word of the name (`in_name`), so
+//! "nguyen van duc" puts Nguyễn Văn Đức above a Nguyễn Đức whose position says "Văn phòng"; then
+//! by how many are a prefix of an exact term, so the diacritics typed count: "tuấn" finds "Tuấn"
+//! and "Tuần" and puts "Tuấn" first; "tuan" finds both, equal. See [`Rank`].
 
 use diesel::dsl::{self, case_when, exists};
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
@@ -44,6 +46,24 @@ pub fn searched_fields(trainee: &Trainee) -> [Option<&str>; 3] {
         trainee.organisation.as_deref(),
         trainee.position.as_deref(),
     ]
+}
+
+/// A trainee's words, each with whether it is a word of the name (a word in the name and in the
+/// organisation counts as the name's): what `trainee_terms` stores for it.
+pub fn terms_of(trainee: &Trainee) -> Vec<(Term, bool)> {
+    marked_terms(searched_fields(trainee))
+}
+
+/// The words of a trainee's searched fields (name first, see [`searched_fields`]), each with
+/// whether it is one of the name's.
+pub fn marked_terms(fields: [Option<&str>; 3]) -> Vec<(Term, bool)> {
+    let named = terms([fields[0]]).len();
+    terms(fields)
+        .into_iter()
+        .enumerate()
+        // `terms` keeps the first of each word, and the name's come first.
+        .map(|(i, term)| (term, i < named))
+        .collect()
 }
 
 /// The distinct words of `fields`, in order. Text is NFC-normalised first (input arrives
@@ -122,39 +142,103 @@ pub fn has_folded_term_in(from: String, to: String) -> _ {
     )
 }
 
-/// 1 when the trainee of the outer query has an exact term in `[from, to)`, else 0: a range on
-/// the primary key, `(trainee_id, term_exact)`.
+/// What one query word adds to a trainee's rank: `weight` when it (`folded`, up to `folded_end`,
+/// see [`prefix_end`]) is a prefix of a word of the name, plus 1 when it is a prefix of an exact term (the diacritics typed are as stored). Both
+/// are ranges on a trainee's own terms, through `(trainee_id, term_folded)` and the primary key.
 #[dsl::auto_type]
-pub fn has_exact_term_in(from: String, to: String) -> _ {
-    let matching = trainee_terms::table
+pub fn word_rank(folded: String, folded_end: String, exact: String, exact_end: String, weight: i32) -> _ {
+    let in_name = trainee_terms::table
         .filter(trainee_terms::trainee_id.eq(trainees::id))
-        .filter(trainee_terms::term_exact.ge(from))
-        .filter(trainee_terms::term_exact.lt(to))
+        .filter(trainee_terms::term_folded.ge(folded))
+        .filter(trainee_terms::term_folded.lt(folded_end))
+        .filter(trainee_terms::in_name.eq(true))
         .select(trainee_terms::trainee_id);
+    let typed = trainee_terms::table
+        .filter(trainee_terms::trainee_id.eq(trainees::id))
+        .filter(trainee_terms::term_exact.ge(exact))
+        .filter(trainee_terms::term_exact.lt(exact_end))
+        .select(trainee_terms::trainee_id);
+    let named: dsl::AsExprOf<i32, Integer> = weight.into_sql::<Integer>();
     let one: dsl::AsExprOf<i32, Integer> = 1.into_sql::<Integer>();
     let zero: dsl::AsExprOf<i32, Integer> = 0.into_sql::<Integer>();
-    case_when(exists(matching), one).otherwise(zero)
+    let zero_too: dsl::AsExprOf<i32, Integer> = 0.into_sql::<Integer>();
+    case_when(exists(in_name), named).otherwise(zero) + case_when(exists(typed), one).otherwise(zero_too)
 }
 
-/// The rank [`rank`] gives `trainee` in SQL, worked out from its fields: how many of `words` are
-/// a prefix of one of its exact terms. (Its stored terms are made from the same fields by
-/// [`terms`] on every change, so both agree.)
+/// A trainee's rank for a search of `n` words, as one number that orders best first: how many
+/// words are a prefix of a word of its name (`names`), then how many keep the diacritics typed
+/// (`typed`). Encoded as `names × (n + 1) + typed`; since `typed ≤ n`, the two never mix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rank {
+    /// Words found in the name.
+    pub names: i32,
+    /// Words found as typed, in any field.
+    pub typed: i32,
+}
+
+impl Rank {
+    /// The weight of a word found in the name, for a search of `words` words.
+    pub fn weight(words: usize) -> i32 {
+        i32::try_from(words).unwrap_or(i32::MAX).saturating_add(1)
+    }
+
+    /// The number the SQL of [`rank`] gives.
+    pub fn value(self, words: usize) -> i32 {
+        self.names
+            .saturating_mul(Self::weight(words))
+            .saturating_add(self.typed)
+    }
+
+    /// The rank a number stands for.
+    pub fn of_value(value: i32, words: usize) -> Rank {
+        let weight = Self::weight(words);
+        Rank {
+            names: value / weight,
+            typed: value % weight,
+        }
+    }
+
+    /// How many words a word found in the name of `name` (its full name) makes.
+    pub fn names_in(words: &[Term], name: &str) -> i32 {
+        let own = terms([Some(name)]);
+        let found = words
+            .iter()
+            .filter(|word| own.iter().any(|term| term.folded.starts_with(&word.folded)))
+            .count();
+        i32::try_from(found).unwrap_or(i32::MAX)
+    }
+}
+
+/// The rank [`rank`] gives `trainee` in SQL, worked out from its fields. (Its stored terms are
+/// made from the same fields by [`terms_of`] on every change, so both agree.)
 pub fn rank_of(words: &[Term], trainee: &Trainee) -> i32 {
     let own = terms(searched_fields(trainee));
-    let ranked = words
+    let typed = words
         .iter()
         .filter(|word| own.iter().any(|term| term.exact.starts_with(&word.exact)))
         .count();
-    i32::try_from(ranked).unwrap_or(i32::MAX)
+    Rank {
+        names: Rank::names_in(words, &trainee.full_name),
+        typed: i32::try_from(typed).unwrap_or(i32::MAX),
+    }
+    .value(words.len())
 }
 
-/// The rank of a trainee for `words`: how many of them are a prefix of one of its exact terms.
-/// Only for a search of at least one word: with none, it would be `(0)`, and a constant in
-/// `ORDER BY` names a column.
-pub fn rank(words: &[Term]) -> Sum<has_exact_term_in> {
+/// The rank of a trainee for `words` (see [`Rank`]). Only for a search of at least one word: with
+/// none, it would be `(0)`, and a constant in `ORDER BY` names a column.
+pub fn rank(words: &[Term]) -> Sum<word_rank> {
+    let weight = Rank::weight(words.len());
     Sum(words
         .iter()
-        .map(|w| has_exact_term_in(w.exact.clone(), prefix_end(&w.exact)))
+        .map(|w| {
+            word_rank(
+                w.folded.clone(),
+                prefix_end(&w.folded),
+                w.exact.clone(),
+                prefix_end(&w.exact),
+                weight,
+            )
+        })
         .collect())
 }
 
@@ -243,6 +327,46 @@ mod tests {
     #[test]
     fn decomposed_input_makes_the_same_words() {
         assert_eq!(exact("Nguye\u{0302}\u{0303}n"), ["nguyễn"]);
+    }
+
+    #[test]
+    fn a_word_of_the_name_stays_the_name_s_when_the_organisation_repeats_it() {
+        let trainee = |name: &str, position: &str| Trainee {
+            full_name: name.to_owned(),
+            position: Some(position.to_owned()),
+            ..crate::trainees::tests::blank()
+        };
+        let marked: Vec<(String, bool)> = terms_of(&trainee("Lê Văn An", "Chánh Văn phòng"))
+            .into_iter()
+            .map(|(term, in_name)| (term.exact, in_name))
+            .collect();
+        let expected = [
+            ("lê", true),
+            ("văn", true),
+            ("an", true),
+            ("chánh", false),
+            ("phòng", false),
+        ];
+        assert_eq!(marked, expected.map(|(w, n)| (w.to_owned(), n)));
+    }
+
+    #[test]
+    fn every_word_in_the_name_outranks_any_spelling_elsewhere() {
+        let words = query_terms("nguyen van duc").unwrap_or_default();
+        let named = Trainee {
+            full_name: "Nguyễn Văn Đức".to_owned(),
+            ..crate::trainees::tests::blank()
+        };
+        let office = Trainee {
+            full_name: "Nguyễn Đức Anh".to_owned(),
+            position: Some("Chánh văn phòng".to_owned()),
+            ..crate::trainees::tests::blank()
+        };
+        assert!(rank_of(&words, &named) > rank_of(&words, &office));
+        let typed = query_terms("nguyễn văn đức").unwrap_or_default();
+        assert!(rank_of(&typed, &named) > rank_of(&typed, &office));
+        let rank = Rank { names: 2, typed: 3 };
+        assert_eq!(Rank::of_value(rank.value(3), 3), rank);
     }
 
     #[test]

@@ -64,7 +64,8 @@ pub struct UpdateUser {
 #[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct UserFilters {
-    /// Finds email or display name, ignoring case and Vietnamese diacritics.
+    /// Finds accounts whose email or display name holds every word, ignoring case and Vietnamese
+    /// diacritics.
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub q: Option<String>,

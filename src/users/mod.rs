@@ -292,8 +292,8 @@ impl List for User {
     ) -> ApiResult<Slice<User>> {
         let query = || {
             let mut query = users::table.into_boxed();
-            if let Some(q) = &filters.q {
-                query = query.filter(users::search_text.like(crate::text::contains_pattern(q)).escape('\\'));
+            for pattern in crate::text::word_patterns(filters.q.as_deref().unwrap_or_default()) {
+                query = query.filter(users::search_text.like(pattern).escape('\\'));
             }
             if let Some(role) = filters.role {
                 query = query.filter(users::role.eq(role));

@@ -123,11 +123,15 @@ db_test!(
     async fn a_search_matching_thousands_pages_them_by_rank_then_in_the_order_of_the_whole_list(app) {
         // More stored terms start with "tuan" than a search ranks at once, so the pages come a rank
         // at a time, each read in the list's order.
-        let mut csv = String::from("full_name,province\r\n");
+        let mut csv = String::from("full_name,province,organisation\r\n");
         for i in 0..2_100 {
             let name = if i % 2 == 0 { "Tuấn" } else { "Tuần" };
             let province = if i % 3 == 0 { "Huế" } else { "Hà Nội" };
-            csv.push_str(&format!("Lê {name} {i},{province}\r\n"));
+            csv.push_str(&format!("Lê {name} {i},{province},\r\n"));
+        }
+        // The word in the organisation only: after every match in the name, whatever the spelling.
+        for i in 0..3 {
+            csv.push_str(&format!("Lê Hoa {i},Huế,Công ty Tuấn Phát\r\n"));
         }
         let program = app.program().create().await;
         let cohort = app.cohort(&program).create().await;
@@ -140,12 +144,12 @@ db_test!(
                 let named = everyone.iter().filter(|t| t["full_name"].as_str().is_some_and(|n| n.contains(accented)));
                 ids(&named.cloned().collect::<Vec<_>>())
             };
-            let expected: Vec<i64> = [in_list_order("Tuấn"), in_list_order("Tuần")].concat();
-            assert_eq!(expected.len(), 2_100);
+            let expected: Vec<i64> = [in_list_order("Tuấn"), in_list_order("Tuần"), in_list_order("Hoa")].concat();
+            assert_eq!(expected.len(), 2_103);
             for q in ["tuấn", "lê tuấn"] {
                 let search = format!("/api/v1/trainees?q={}&sort={sort}", urlencode(q));
                 let (paged, pages) = app.every_page(&format!("{search}&limit=200")).await;
-                assert_eq!(ids(&paged), expected, "q={q}&sort={sort}: the exact spellings first, each rank in the list's order");
+                assert_eq!(ids(&paged), expected, "q={q}&sort={sort}: the exact spellings in the name first, then the others, then the organisation's, each rank in the list's order");
                 assert_eq!(pages[0]["total_exact"], false, "q={q}&sort={sort}");
                 assert!(pages[0]["total"].as_i64().is_some_and(|total| total > 1_000), "q={q}&sort={sort}");
             }

@@ -3,6 +3,7 @@ use tpms::programs::ProgramStatus;
 use tpms::programs::partners::PartnerRole;
 
 use crate::db_test;
+use crate::support::urlencode;
 
 db_test!(
     async fn a_programme_round_trips_every_field(app) {
@@ -85,6 +86,28 @@ db_test!(
             let body = app.get(path).await.json();
             assert_eq!(body["total"], 1, "{path}: {body}");
             assert_eq!(body["items"][0]["code"], "GRIPS-SC", "{path}");
+        }
+    }
+);
+
+db_test!(
+    async fn a_search_finds_every_word_in_any_order_in_titles_and_descriptions(app) {
+        app.program()
+            .code("VJ-SEM")
+            .title("Vietnam–Japan local-government seminars")
+            .title_vi("Hội thảo chính quyền địa phương Việt Nam – Nhật Bản")
+            .description("Aimed at civil servants of administrative agencies across Asia.")
+            .create()
+            .await;
+        app.program().code("INSP-PL").title("Placements at INSP").create().await;
+        for q in ["administrative asia", "ASIA civil", "nhat ban dia phuong", "vj-sem seminars", "Nhật hội"] {
+            let body = app.get(&format!("/api/v1/programs?q={}", urlencode(q))).await.json();
+            assert_eq!(body["total"], 1, "q={q}: {body}");
+            assert_eq!(body["items"][0]["code"], "VJ-SEM", "q={q}");
+        }
+        for q in ["asia insp", "europe"] {
+            let body = app.get(&format!("/api/v1/programs?q={}", urlencode(q))).await.json();
+            assert_eq!(body["total"], 0, "q={q}: every word must be found");
         }
     }
 );

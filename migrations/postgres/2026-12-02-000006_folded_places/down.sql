@@ -1,0 +1,12 @@
+DROP TABLE upkeep;
+ALTER TABLE trainee_terms DROP COLUMN in_name;
+DROP INDEX trainees_organisation_key_full_name_id;
+DROP INDEX trainees_organisation_key_created_at_id;
+DROP INDEX trainees_province_key_full_name_id;
+DROP INDEX trainees_province_key_created_at_id;
+ALTER TABLE trainees DROP COLUMN province_key;
+ALTER TABLE trainees DROP COLUMN organisation_key;
+CREATE INDEX trainees_organisation_full_name_id ON trainees (organisation, full_name, id);
+CREATE INDEX trainees_organisation_created_at_id ON trainees (organisation, created_at, id);
+CREATE INDEX trainees_province_full_name_id ON trainees (province, full_name, id);
+CREATE INDEX trainees_province_created_at_id ON trainees (province, created_at, id);
