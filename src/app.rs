@@ -1,6 +1,7 @@
 //! Builds the HTTP application: routes, shared state, middleware, docs, and the server.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
@@ -280,11 +281,21 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
     let query_names = web::Data::new(crate::http::query_names::QueryNames::of(&doc));
     let db = web::Data::new(db);
     let limit = config.http.body_limit();
+    let body_timeout = web::Data::new(crate::http::body_guard::BodyTimeout(Duration::from_secs(
+        config.http.body_timeout_secs,
+    )));
+    let workers = config.http.workers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        usize::from,
+    );
+    let per_worker = connections_per_worker(config.http.max_connections, open_files_limit(), workers);
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(crate::http::query_names::only_documented))
+            .wrap(from_fn(crate::http::body_guard::guard))
             .wrap(Compress::default())
             .wrap(from_fn(request_id::request_id_and_log))
+            .app_data(body_timeout.clone())
             .app_data(json::json_config(limit))
             .app_data(json::query_config())
             .app_data(json::path_config())
@@ -316,10 +327,63 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .default_service(web::to(fallback::not_found_or_not_allowed))
     })
     .listen(listener)?
-    .shutdown_timeout(config.http.shutdown_timeout_secs);
+    .shutdown_timeout(config.http.shutdown_timeout_secs)
+    // A client gets this long for its request's head, then 408; and a closing connection this
+    // long to go. Together with the body's own limit (`body_guard`), nothing half-sent holds a
+    // connection for long.
+    .client_request_timeout(Duration::from_secs(config.http.header_timeout_secs))
+    .client_disconnect_timeout(Duration::from_secs(1))
+    .max_connections(per_worker)
+    .workers(workers);
     server = server.worker_max_blocking_threads(usize::from(config.http.db_threads));
-    if let Some(workers) = config.http.workers {
-        server = server.workers(usize::from(workers));
-    }
     Ok(server.run())
+}
+
+/// Files the service keeps open besides its connections: the database, its journal, the log,
+/// the blocking threads' pipes.
+const FILES_BESIDES_CONNECTIONS: u64 = 256;
+
+/// The open-files limit, raised to the hard limit where the system allows (a plain shell starts
+/// at 1,024, which a thousand slow clients would use up).
+fn open_files_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read or raise the open-files limit; assuming 1024");
+            1_024
+        }
+    }
+}
+
+/// Each worker's share of `TPMS_MAX_CONNECTIONS`, kept so that all of them together leave
+/// [`FILES_BESIDES_CONNECTIONS`] of the open-files limit free.
+fn connections_per_worker(wanted: u32, open_files: u64, workers: usize) -> usize {
+    let room = open_files.saturating_sub(FILES_BESIDES_CONNECTIONS).max(16);
+    let total = u64::from(wanted).min(room);
+    if total < u64::from(wanted) {
+        tracing::warn!(
+            wanted,
+            open_files,
+            total,
+            "TPMS_MAX_CONNECTIONS is above what the open-files limit allows; using less"
+        );
+    }
+    let workers = u64::try_from(workers.max(1)).unwrap_or(1);
+    usize::try_from((total / workers).max(1)).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_are_shared_among_workers_within_the_open_files_limit() {
+        assert_eq!(connections_per_worker(4_096, 1_048_576, 2), 2_048);
+        assert_eq!(
+            connections_per_worker(4_096, 1_024, 2),
+            384,
+            "1,024 files less 256 kept, over 2"
+        );
+        assert_eq!(connections_per_worker(100, 10, 4), 4, "never none");
+    }
 }

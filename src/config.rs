@@ -159,6 +159,26 @@ pub struct HttpConfig {
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub db_threads: u16,
 
+    /// Seconds a client has to send a request's line and headers; a slower one is answered 408
+    /// and its connection closed, so that half-sent requests cannot hold connections.
+    #[arg(long, env = "TPMS_HEADER_TIMEOUT_SECS", value_name = "TPMS_HEADER_TIMEOUT_SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's body, from when the service starts reading it; a
+    /// slower one is answered 408 `body_timeout` and its connection closed. An import of the
+    /// largest file over a slow line needs well under the default.
+    #[arg(long, env = "TPMS_BODY_TIMEOUT_SECS", value_name = "TPMS_BODY_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_secs: u64,
+
+    /// Most connections open at once, over all workers; more wait for one to close. Kept below
+    /// the process's open-files limit (raised at start where the system allows), so that the
+    /// database and the log always have files to open.
+    #[arg(long, env = "TPMS_MAX_CONNECTIONS", value_name = "TPMS_MAX_CONNECTIONS", default_value_t = 4_096,
+          value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
+    pub max_connections: u32,
+
     /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
     #[arg(long, env = "TPMS_SHUTDOWN_TIMEOUT_SECS", value_name = "TPMS_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]

@@ -118,13 +118,19 @@ pub enum ApiError {
     /// 412: `If-Match` names a version that is no longer current.
     #[error("{0}")]
     PreconditionFailed(String),
+    /// 408: the body did not arrive within `TPMS_BODY_TIMEOUT_SECS`.
+    #[error("the request body did not arrive within {seconds} s; send it whole, or in less time")]
+    BodyTimeout {
+        /// The time allowed, in seconds.
+        seconds: u64,
+    },
     /// 413: the body is larger than the configured limit.
     #[error("the request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
     },
-    /// 415: the body is not JSON.
+    /// 415: the body is not in a type or an encoding the operation reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// 422: parsed, but invalid.
@@ -202,6 +208,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::NotAcceptable(_) => "not_acceptable",
             ApiError::PreconditionFailed(_) => "precondition_failed",
+            ApiError::BodyTimeout { .. } => "body_timeout",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
@@ -241,6 +248,7 @@ impl ResponseError for ApiError {
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Conflict { .. } | ApiError::Refused(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -47,11 +47,11 @@ pub async fn move_enrollments(
 }
 
 /// Read the body up to [`IMPORT_LIMIT`].
-async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<web::BytesMut> {
+    let timeout = crate::http::body_guard::timeout_of(req);
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::bad_request("malformed_body", format!("the body could not be read: {e}")))?;
+        let chunk = chunk.map_err(|e| crate::http::body_guard::problem(&e, timeout))?;
         if body.len() + chunk.len() > IMPORT_LIMIT {
             return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
         }
@@ -112,7 +112,7 @@ pub async fn import_enrollments(
     // The caller first: a role that may not import learns nothing of its file.
     let signed = db.run(move |conn| auth.check(conn)).await?;
     check_csv(&req)?;
-    let bytes = read_body(payload).await?;
+    let bytes = read_body(&req, payload).await?;
     let options = options.0;
     let dry_run = options.dry_run.unwrap_or(false);
     let fingerprint = idempotency::RequestHead::of(&req).fingerprint(&bytes);

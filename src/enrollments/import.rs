@@ -221,7 +221,7 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
         .collect();
     // Each heading's column; a heading that names none is reported, and its cells are skipped
     // so that the rows are still checked in the same answer.
-    let mut errors = Vec::new();
+    let mut errors = Errors::default();
     let mut headers: Vec<Option<&'static str>> = Vec::with_capacity(written.len());
     for (i, heading) in written.iter().enumerate() {
         let column = column_of(heading);
@@ -251,7 +251,7 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
             "missing_column",
             "the header row must name a full_name (Họ và tên) column",
         ));
-        return Err(ApiError::Validation(errors));
+        return Err(errors.into_problem());
     }
 
     let mut rows = Vec::new();
@@ -282,6 +282,20 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
         line = 1 + breaks_before - breaks_inside;
         breaks_inside += record.iter().map(|cell| cell.matches('\n').count()).sum::<usize>();
         let at = |column: &str| format!("rows/{line}/{column}");
+        if matches!(outcome, Ok(false)) {
+            break;
+        }
+        // Every row counts toward the limit, read or not, so that no file costs more than
+        // MAX_ROWS rows' work, however it is built.
+        read += 1;
+        if read > MAX_ROWS {
+            errors.push(FieldError::new(
+                &format!("rows/{line}"),
+                "too_many_rows",
+                format!("a file holds at most {MAX_ROWS} rows; split it"),
+            ));
+            break;
+        }
         match outcome {
             Ok(false) => break,
             Ok(true) => {}
@@ -297,7 +311,6 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
                 continue;
             }
         }
-        read += 1;
         if record.len() > headers.len() {
             errors.push(FieldError::new(
                 &format!("rows/{line}"),
@@ -309,14 +322,6 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
                 ),
             ));
             continue;
-        }
-        if read > MAX_ROWS {
-            errors.push(FieldError::new(
-                &format!("rows/{line}"),
-                "too_many_rows",
-                format!("a file holds at most {MAX_ROWS} rows; split it"),
-            ));
-            break;
         }
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue; // blank lines that spreadsheets leave at the end
@@ -398,7 +403,53 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
     if errors.is_empty() {
         Ok(rows)
     } else {
-        Err(ApiError::Validation(errors))
+        Err(errors.into_problem())
+    }
+}
+
+/// Most errors a refused file's answer lists; the answer says how many more there are.
+pub const MAX_LISTED_ERRORS: usize = 1_000;
+
+/// A file's errors: the first [`MAX_LISTED_ERRORS`], and how many in all, so that a file of a
+/// million bad lines answers in a page, not in a hundred megabytes.
+#[derive(Debug, Default)]
+struct Errors {
+    listed: Vec<FieldError>,
+    total: usize,
+}
+
+impl Errors {
+    fn push(&mut self, error: FieldError) {
+        self.total += 1;
+        if self.listed.len() < MAX_LISTED_ERRORS {
+            self.listed.push(error);
+        }
+    }
+
+    fn extend(&mut self, errors: impl IntoIterator<Item = FieldError>) {
+        for error in errors {
+            self.push(error);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The 422 that lists them, ending with `more_errors` at `rows` when some are left out.
+    fn into_problem(mut self) -> ApiError {
+        let unlisted = self.total - self.listed.len();
+        if unlisted > 0 {
+            self.listed.push(FieldError::new(
+                "rows",
+                "more_errors",
+                format!(
+                    "{unlisted} more errors are not listed ({} in all); correct these and send the file again",
+                    self.total
+                ),
+            ));
+        }
+        ApiError::Validation(self.listed)
     }
 }
 

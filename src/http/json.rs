@@ -40,9 +40,10 @@ where
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        let timeout = super::body_guard::timeout_of(req);
         Box::pin(async move {
             let parsed = async {
-                let mut value = json.await.map_err(api_error)?.into_inner();
+                let mut value = json.await.map_err(|e| api_error(e, timeout))?.into_inner();
                 let parse = |value: serde_json::Value| {
                     serde_json::from_value::<T>(value.clone()).map_err(|_| field_problems::<T>(value))
                 };
@@ -210,8 +211,9 @@ where
 }
 
 /// The problem a JSON payload error is.
-fn payload_problem(error: &JsonPayloadError) -> ApiError {
+fn payload_problem(error: &JsonPayloadError, timeout: std::time::Duration) -> ApiError {
     match error {
+        JsonPayloadError::Payload(e) => super::body_guard::problem(e, timeout),
         JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
             ApiError::PayloadTooLarge { limit: *limit }
         }
@@ -226,9 +228,9 @@ fn payload_problem(error: &JsonPayloadError) -> ApiError {
 }
 
 /// Recover the problem from the error the JSON config's handler produced.
-fn api_error(error: actix_web::Error) -> ApiError {
+fn api_error(error: actix_web::Error, timeout: std::time::Duration) -> ApiError {
     match error.as_error::<JsonPayloadError>() {
-        Some(payload) => payload_problem(payload),
+        Some(payload) => payload_problem(payload, timeout),
         None => ApiError::bad_request("malformed_body", error.to_string()),
     }
 }

@@ -181,3 +181,23 @@ db_test!(
         assert!(header.contains("Màu áo") && header.contains("Họ và tên"), "{header}");
     }
 );
+
+db_test!(
+    async fn a_file_of_endless_bad_lines_answers_its_first_thousand_errors_and_how_many_more(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        // Rows with more cells than the header names: each is an error, and each counts toward
+        // the row limit, which ends the reading.
+        let csv = format!("full_name\n{}", "x,y,z\n".repeat(300_000));
+        let refused = import(&app, &cohort, "", &csv).await;
+        assert_eq!(refused.status, 422, "{}", &refused.text()[..200.min(refused.text().len())]);
+        let errors = refused.json()["errors"].as_array().cloned().unwrap_or_default();
+        assert_eq!(errors.len(), 1_001, "a thousand listed, then what was left out");
+        let codes = |code: &str| errors.iter().filter(|e| e["code"] == code).count();
+        assert_eq!(codes("too_many_cells"), 1_000);
+        let more = errors.iter().find(|e| e["code"] == "more_errors").expect("the count of the rest");
+        assert_eq!(more["pointer"], "#/rows");
+        assert!(more["detail"].as_str().is_some_and(|d| d.contains("19001 more") && d.contains("20001 in all")), "{more}");
+        assert!(refused.text().len() < 200_000, "{} bytes", refused.text().len());
+    }
+);

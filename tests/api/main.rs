@@ -14,6 +14,7 @@ mod errors;
 mod evaluations;
 mod exports;
 mod follow_ups;
+mod hardening;
 mod import;
 mod openapi;
 mod operations;

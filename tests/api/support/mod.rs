@@ -97,6 +97,9 @@ pub fn test_config(bind: std::net::SocketAddr) -> AppConfig {
             bind,
             max_body_bytes: BODY_LIMIT,
             workers: Some(1),
+            header_timeout_secs: 5,
+            body_timeout_secs: 60,
+            max_connections: 4_096,
             shutdown_timeout_secs: 1,
             db_threads: 2,
         },
@@ -339,7 +342,7 @@ impl TestApp {
             .insert_header(("content-type", content_type))
             .send_body(body.into())
             .await;
-        TestResponse::read(response.expect("the server answers")).await
+        TestResponse::read(response.unwrap_or_else(|e| panic!("the server answers: {e}"))).await
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {

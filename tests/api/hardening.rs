@@ -1,0 +1,127 @@
+//! What a hostile client can do to the service, and what stops it (issue: hardening).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use actix_web::http::Method;
+use serde_json::json;
+
+use crate::support::{Backend, TestApp};
+
+/// Send `head_and_body` on a fresh connection and read until the server closes it (or 15 s
+/// pass): what it answered, and how long the connection stayed open.
+async fn send_and_wait_for_close(app: &TestApp, head_and_body: Vec<u8>) -> (String, Duration) {
+    let address = app.address.trim_start_matches("http://").to_owned();
+    actix_web::web::block(move || {
+        let mut stream = TcpStream::connect(address).expect("the server accepts");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .expect("a read timeout");
+        let started = Instant::now();
+        stream.write_all(&head_and_body).expect("the request is sent");
+        let mut answer = Vec::new();
+        let mut buffer = [0_u8; 4096];
+        loop {
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            }
+        }
+        (String::from_utf8_lossy(&answer).into_owned(), started.elapsed())
+    })
+    .await
+    .expect("the blocking pool runs")
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).expect("gzip in memory");
+    encoder.finish().expect("gzip in memory")
+}
+
+#[actix_web::test]
+async fn a_body_that_stops_arriving_is_answered_408_and_its_connection_closed() {
+    let quick = |config: &mut tpms::config::AppConfig| {
+        config.http.body_timeout_secs = 1;
+        config.http.header_timeout_secs = 1;
+    };
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, quick).await else {
+        return;
+    };
+    // 19 of the 100 bytes announced, then nothing: without a deadline this held the connection
+    // for as long as the client liked.
+    let unfinished = b"POST /api/v1/auth/refresh HTTP/1.1\r\nHost: tpms\r\nContent-Type: application/json\r\n\
+                       Content-Length: 100\r\n\r\n{\"refresh_token\":\"a"
+        .to_vec();
+    let (answer, open_for) = send_and_wait_for_close(&app, unfinished).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("body_timeout") && answer.contains("application/problem+json"),
+        "{answer}"
+    );
+    assert!(open_for < Duration::from_secs(10), "closed after {open_for:?}");
+
+    // Half a head, then nothing.
+    let (_, open_for) = send_and_wait_for_close(&app, b"POST /api/v1/auth/refresh HTTP/1.1\r\nHost: tp".to_vec()).await;
+    assert!(open_for < Duration::from_secs(10), "closed after {open_for:?}");
+
+    // The server still answers everyone else.
+    assert_eq!(app.anonymous().get("/health").await.status, 200);
+}
+
+#[actix_web::test]
+async fn a_compressed_body_is_limited_by_its_unpacked_size_and_other_encodings_are_refused() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    // 8 MiB of spaces in about 8 KiB: the limit applies to what it unpacks to. (Small as sent, so
+    // that the server has read all of it when it answers, and the client reads the answer.)
+    let bomb = gzip(&vec![b' '; 8 * 1024 * 1024]);
+    assert!(
+        u64::try_from(bomb.len()).is_ok_and(|n| n < crate::support::BODY_LIMIT),
+        "under the limit as sent"
+    );
+    let request = app
+        .anonymous()
+        .request(Method::POST, "/api/v1/auth/refresh")
+        .insert_header(("content-encoding", "gzip"));
+    app.send_raw(request, "application/json", bomb)
+        .await
+        .assert_problem(413, "payload_too_large");
+
+    // A small gzip body is read as its JSON.
+    let login = gzip(
+        json!({"email": app.admin_email, "password": crate::support::TEST_PASSWORD})
+            .to_string()
+            .as_bytes(),
+    );
+    let request = app
+        .anonymous()
+        .request(Method::POST, "/api/v1/auth/login")
+        .insert_header(("content-encoding", "gzip"));
+    let signed_in = app.send_raw(request, "application/json", login).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text());
+
+    // Not gzip although it says so.
+    let request = app
+        .anonymous()
+        .request(Method::POST, "/api/v1/auth/login")
+        .insert_header(("content-encoding", "gzip"));
+    app.send_raw(request, "application/json", b"{\"email\":1}".to_vec())
+        .await
+        .assert_problem(400, "malformed_body");
+
+    for encoding in ["br", "deflate", "zstd", "gzip, gzip"] {
+        let request = app
+            .anonymous()
+            .request(Method::POST, "/api/v1/auth/login")
+            .insert_header(("content-encoding", encoding));
+        let refused = app.send_raw(request, "application/json", b"{}".to_vec()).await;
+        refused.assert_problem(415, "unsupported_media_type");
+        assert!(
+            refused.json()["detail"].as_str().is_some_and(|d| d.contains(encoding)),
+            "{encoding}"
+        );
+    }
+}
