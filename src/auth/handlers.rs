@@ -11,7 +11,7 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
 use crate::resource::{self, AnyVersion, Record};
-use crate::users::sessions::{self, Rotation};
+use crate::users::sessions::{self, Issued, Rotation};
 use crate::users::{User, UserChange};
 
 /// Sign-in credentials.
@@ -67,13 +67,13 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// The pair for `user` with its new `refresh_token`.
-fn pair(state: &AuthState, user: &User, refresh_token: String) -> ApiResult<HttpResponse> {
+/// The pair for `user` with its new refresh token, in that token's session.
+fn pair(state: &AuthState, user: &User, issued: Issued) -> ApiResult<HttpResponse> {
     let pair = TokenPair {
-        access_token: state.keys.issue(user.id, user.role)?,
+        access_token: state.keys.issue(user.id, user.role, &issued.family)?,
         token_type: "Bearer",
         expires_in: ACCESS_TTL_SECS,
-        refresh_token,
+        refresh_token: issued.refresh_token,
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -97,6 +97,8 @@ pub struct Auth<P> {
     user: UserId,
     /// Its role when the token was issued.
     role: Role,
+    /// The sign-in session the token belongs to (its refresh-token family).
+    session: String,
     /// The request's `X-Request-Id`.
     request_id: Option<String>,
     _policy: PhantomData<fn() -> P>,
@@ -118,6 +120,8 @@ struct Account {
     role: Role,
     partner_id: Option<PartnerId>,
     active: bool,
+    /// Its session has ended: signed out, a refresh token reused, or the password changed.
+    ended: bool,
 }
 
 impl<P: Policy> Auth<P> {
@@ -125,13 +129,27 @@ impl<P: Policy> Auth<P> {
     /// token was issued; 403 when its role may not do this. Call it first, before anything of the
     /// request is acted on (its body included), so that a caller who may not do this learns
     /// nothing more.
+    ///
+    /// The token's session is read in the same statement: signing out, reusing a refresh token
+    /// and changing the password end it, and the token with it, at its next request.
     pub fn check(&self, conn: &mut DbConnection) -> ApiResult<Signed> {
-        use crate::schema::users;
+        use crate::schema::{refresh_tokens, users};
+        let ended = diesel::dsl::exists(
+            refresh_tokens::table
+                .filter(refresh_tokens::family.eq(self.session.clone()))
+                .filter(refresh_tokens::user_id.eq(self.user))
+                .filter(refresh_tokens::revoked_at.is_not_null()),
+        );
         let account: Option<Account> = users::table
             .find(self.user)
-            .select((users::email, users::role, users::partner_id, users::active))
+            .select((users::email, users::role, users::partner_id, users::active, ended))
             .lookup(conn)?;
         let account = match account {
+            Some(account) if account.ended => {
+                return Err(ApiError::Unauthorized(
+                    "this sign-in has ended (signed out, or the password changed); sign in again".to_owned(),
+                ));
+            }
             Some(account) if account.active && account.role == self.role => account,
             Some(account) if !account.active => {
                 return Err(ApiError::Unauthorized("this account is deactivated".to_owned()));
@@ -196,6 +214,7 @@ impl<P: Policy + 'static> FromRequest for Auth<P> {
             Ok(Auth {
                 user,
                 role: claims.role,
+                session: claims.sid,
                 request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),
                 _policy: PhantomData,
             })

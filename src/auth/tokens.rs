@@ -48,6 +48,9 @@ pub struct Claims {
     pub iat: i64,
     /// Token id.
     pub jti: String,
+    /// The sign-in session the token belongs to (its refresh-token family): signing out, a
+    /// reused refresh token or a new password ends the session, and the token with it.
+    pub sid: String,
 }
 
 /// The signing and verifying keys, and the pinned validation rules.
@@ -121,8 +124,8 @@ impl JwtKeys {
         }
     }
 
-    /// A signed access token for an account.
-    pub fn issue(&self, user: UserId, role: Role) -> ApiResult<String> {
+    /// A signed access token for an account, in the sign-in session `session`.
+    pub fn issue(&self, user: UserId, role: Role, session: &str) -> ApiResult<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user.to_string(),
@@ -133,6 +136,7 @@ impl JwtKeys {
             nbf: now,
             iat: now,
             jti: uuid::Uuid::new_v4().to_string(),
+            sid: session.to_owned(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }

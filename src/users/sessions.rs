@@ -19,28 +19,38 @@ use crate::schema::{refresh_tokens, users};
 #[derive(Debug)]
 pub enum Rotation {
     /// The token was good: this account, and the next refresh token of its family.
-    Rotated(Box<User>, String),
+    Rotated(Box<User>, Issued),
     /// The token was refused, for this reason (to tell the client).
     Refused(&'static str),
 }
 
+/// A refresh token just issued, and the session (family) it belongs to.
+#[derive(Debug)]
+pub struct Issued {
+    /// The refresh token, shown once.
+    pub refresh_token: String,
+    /// Its family: the session an access token names (`sid`).
+    pub family: String,
+}
+
 /// Store a new refresh token for `user`, in `family` or a new one, and return it.
-fn issue(conn: &mut DbConnection, user: UserId, family: Option<String>) -> ApiResult<String> {
+fn issue(conn: &mut DbConnection, user: UserId, family: Option<String>) -> ApiResult<Issued> {
     let refresh_token = tokens::random_token();
+    let family = family.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::user_id.eq(user),
-            refresh_tokens::family.eq(family.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+            refresh_tokens::family.eq(&family),
             refresh_tokens::token_hash.eq(tokens::token_hash(&refresh_token)),
             refresh_tokens::created_at.eq(crate::clock::now()),
             refresh_tokens::expires_at.eq(tokens::refresh_expiry()),
         ))
         .execute(conn)?;
-    Ok(refresh_token)
+    Ok(Issued { refresh_token, family })
 }
 
 /// A successful sign-in: clears the failed count and starts a session; returns its refresh token.
-pub fn start(conn: &mut DbConnection, user: UserId) -> ApiResult<String> {
+pub fn start(conn: &mut DbConnection, user: UserId) -> ApiResult<Issued> {
     diesel::update(users::table.find(user))
         .set((
             users::failed_logins.eq(0),

@@ -9,7 +9,7 @@ use crate::support::{TEST_JWT_SECRET, TEST_PASSWORD, TestApp};
 fn claims(app_user_id: i64, role: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"sub": app_user_id.to_string(), "role": role, "iss": "tpms", "aud": "tpms-api",
-           "exp": now + 600, "nbf": now, "iat": now, "jti": "test"})
+           "exp": now + 600, "nbf": now, "iat": now, "jti": "test", "sid": "test"})
 }
 
 fn mint(secret: &str, algorithm: Algorithm, claims: &Value) -> String {
@@ -120,20 +120,32 @@ db_test!(
         let rotated = app.anonymous().post("/api/v1/auth/refresh", json!({"refresh_token": stolen})).await.json();
         let legitimate = rotated["refresh_token"].as_str().expect("a refresh token").to_owned();
 
+        let new_access = rotated["access_token"].as_str().expect("an access token").to_owned();
+        assert_eq!(status_with(&app, &new_access).await, 200);
+
         let reuse = app.anonymous().post("/api/v1/auth/refresh", json!({"refresh_token": stolen})).await;
         reuse.assert_problem(401, "unauthorized");
         let after = app.anonymous().post("/api/v1/auth/refresh", json!({"refresh_token": legitimate})).await;
         after.assert_problem(401, "unauthorized");
+        for access in [&officer.access_token, &new_access] {
+            assert_eq!(status_with(&app, access).await, 401, "every access token of the chain ends with it");
+        }
     }
 );
 
 db_test!(
-    async fn logout_revokes_the_refresh_token(app) {
+    async fn logout_ends_the_refresh_token_and_the_access_token_of_that_sign_in_only(app) {
         let officer = app.user(Role::Officer, None).await;
+        let elsewhere = app.sign_in(&officer.email, TEST_PASSWORD).await.json();
+        let elsewhere = elsewhere["access_token"].as_str().expect("an access token").to_owned();
         let out = app.anonymous().post("/api/v1/auth/logout", json!({"refresh_token": officer.refresh_token})).await;
         assert_eq!(out.status, 204);
         let refresh = app.anonymous().post("/api/v1/auth/refresh", json!({"refresh_token": officer.refresh_token})).await;
         refresh.assert_problem(401, "unauthorized");
+        let signed_out = app.as_token(&officer.access_token).get("/api/v1/auth/me").await;
+        signed_out.assert_problem(401, "unauthorized");
+        assert!(signed_out.json()["detail"].as_str().is_some_and(|d| d.contains("sign in again")));
+        assert_eq!(status_with(&app, &elsewhere).await, 200, "another sign-in of the account goes on");
     }
 );
 
@@ -221,6 +233,7 @@ db_test!(
             .post("/api/v1/auth/password", json!({"current_password": TEST_PASSWORD, "new_password": new_password}))
             .await;
         assert_eq!(changed.status, 204, "{}", changed.text());
+        assert_eq!(status_with(&app, &officer.access_token).await, 401, "the access token ends with its session");
 
         app.anonymous()
             .post("/api/v1/auth/refresh", json!({"refresh_token": officer.refresh_token}))
