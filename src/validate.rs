@@ -60,10 +60,62 @@ fn text(value: &str, max: usize, multi_line: bool) -> Result<(), ValidationError
         };
         return Err(error("control_characters", format!("must not contain {what}")));
     }
+    if !multi_line {
+        if let Some(c) = value.chars().find(|c| is_bidi_control(*c)) {
+            return Err(error(
+                "bidi_control",
+                format!(
+                    "must not contain U+{:04X}, a control that reverses or reorders the text around it; \
+                     type the name as it reads",
+                    u32::from(c)
+                ),
+            ));
+        }
+        if !value.chars().any(is_visible) {
+            return Err(error(
+                "invisible",
+                "must hold at least one visible character (zero-width spaces, joiners and fillers do not count)"
+                    .to_owned(),
+            ));
+        }
+    }
     Ok(())
 }
 
-/// Names and titles: non-empty after trimming, one line, at most [`NAME_MAX`] characters.
+/// Bidirectional controls: embeddings, overrides, isolates and marks. In a name they make it
+/// display as something other than what it is (`Nguyen \u{202e}live\u{202c} Van`).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `c` shows as something: not a space, not a combining mark on its own, and none of
+/// the characters that take no room (zero-width spaces and joiners, the byte-order mark, soft
+/// hyphens, invisible operators, blank fillers).
+fn is_visible(c: char) -> bool {
+    !c.is_whitespace()
+        && !unicode_normalization::char::is_combining_mark(c)
+        && !matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// Names and titles: non-empty after trimming, one line, at most [`NAME_MAX`] characters, with a
+/// visible character and no bidirectional controls.
 pub fn name(value: &str) -> Result<(), ValidationError> {
     text(value, NAME_MAX, false)
 }
@@ -188,6 +240,29 @@ mod tests {
     fn codes_follow_the_documented_pattern() {
         assert!(code("JICA").is_ok() && code("VN-JP_2024").is_ok());
         assert!(code("j").is_err() && code("jica").is_err() && code("A B").is_err());
+    }
+
+    #[test]
+    fn a_name_must_show_something_and_read_as_it_is_stored() {
+        let code_of = |value: &str| name(value).err().map(|e| e.code.into_owned());
+        for invisible in [
+            "\u{200b}\u{200b}\u{200b}",
+            "\u{feff}",
+            "\u{2800}",
+            "\u{0301}",
+            "\u{3164}\u{200d}",
+        ] {
+            assert_eq!(code_of(invisible).as_deref(), Some("invisible"), "{invisible:?}");
+        }
+        assert_eq!(
+            code_of("Nguyen \u{202e}evil\u{202c} Van").as_deref(),
+            Some("bidi_control")
+        );
+        assert_eq!(code_of("a\u{2067}b").as_deref(), Some("bidi_control"));
+        for fine in ["Nguyễn Văn Đức", "平岡 成哲", "Lê\u{200b}Hoa", "X"] {
+            assert_eq!(code_of(fine), None, "{fine:?}");
+        }
+        assert!(long_text("\u{200b}").is_ok(), "free text is not held to it");
     }
 
     #[test]

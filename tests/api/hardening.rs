@@ -125,3 +125,21 @@ async fn a_compressed_body_is_limited_by_its_unpacked_size_and_other_encodings_a
         );
     }
 }
+
+crate::db_test!(
+    async fn names_that_show_nothing_or_read_reversed_are_refused(app) {
+        for (name, code) in [
+            ("\u{200b}\u{200b}\u{200b}", "invisible"),
+            ("\u{feff}", "invisible"),
+            ("Nguyen \u{202e}evil\u{202c} Van", "bidi_control"),
+        ] {
+            let refused = app.post("/api/v1/trainees", json!({"full_name": name})).await;
+            refused.assert_problem(422, "validation_failed");
+            assert_eq!(crate::support::named_errors(&refused.json()), [("#/full_name".to_owned(), code.to_owned())], "{name:?}");
+            let partner = app.partner().name(name).json();
+            let refused = app.post("/api/v1/partners", partner).await;
+            assert_eq!(crate::support::named_errors(&refused.json()), [("#/name".to_owned(), code.to_owned())], "{name:?}");
+        }
+        assert_eq!(app.get("/api/v1/trainees").await.json()["total"], 0, "nothing was stored");
+    }
+);
