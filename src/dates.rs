@@ -33,8 +33,44 @@ pub struct PartialDate {
     pub precision: DatePrecision,
 }
 
+/// The years every date and instant must fall in: enough for any training record, and within
+/// what every client's date parser reads (a date a time zone moves past 9999 is `+10000-01-01`,
+/// which most cannot).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
+/// A JSON Schema pattern that keeps a date's or an instant's year in [`YEARS`].
+pub const YEARS_PATTERN: &str = "^(19|20|21)[0-9]{2}-";
+
 /// The JSON Schema pattern of a [`PartialDate`].
-pub const PATTERN: &str = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$";
+pub const PATTERN: &str = r"^(19|20|21)[0-9]{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$";
+
+/// The problem with text that starts as a date or an instant does (`2024-05-01`,
+/// `+10000-01-01T00:00:00Z`) when its year is outside [`YEARS`]; `None` for any other text.
+pub fn year_out_of_range(text: &str) -> Option<String> {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let digits = unsigned.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = unsigned.get(digits..)?;
+    let shaped = rest.len() >= 6
+        && rest.as_bytes()[0] == b'-'
+        && rest.as_bytes()[1..3].iter().all(u8::is_ascii_digit)
+        && rest.as_bytes()[3] == b'-'
+        && rest.as_bytes()[4..6].iter().all(u8::is_ascii_digit);
+    if digits < 4 || !shaped {
+        return None;
+    }
+    let year = unsigned[..digits]
+        .parse::<i64>()
+        .ok()
+        .map(|y| if text.starts_with('-') { -y } else { y });
+    let inside = year.is_some_and(|y| y >= i64::from(*YEARS.start()) && y <= i64::from(*YEARS.end()));
+    (!inside).then(|| {
+        format!(
+            "`{text}` is outside the years {} to {} that dates and instants may have",
+            YEARS.start(),
+            YEARS.end()
+        )
+    })
+}
 
 /// Validator for a [`PartialDate`] sent as text: request bodies take dates as strings and check
 /// them here, so that a date that does not exist (`2024-02-30`) is a 422 naming the field rather
@@ -116,6 +152,13 @@ impl FromStr for PartialDate {
             _ => return Err(bad()),
         };
         let year = i32::try_from(year).map_err(|_| bad())?;
+        if !YEARS.contains(&year) {
+            return Err(format!(
+                "`{s}` is outside the years {} to {} that dates may have",
+                YEARS.start(),
+                YEARS.end()
+            ));
+        }
         let first_day = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| format!("`{s}` is not a real date"))?;
         Ok(Self { first_day, precision })
     }
@@ -152,6 +195,30 @@ impl utoipa::ToSchema for PartialDate {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_instants_past_the_years_a_client_reads_are_named() {
+        for far in [
+            "+10000-01-01T00:00:00Z",
+            "10000-01-01",
+            "2200-01-01",
+            "1899-12-31T23:00:00+07:00",
+            "-0001-01-01",
+        ] {
+            assert!(year_out_of_range(far).is_some(), "{far}");
+        }
+        for near_or_not_a_date in [
+            "2199-12-31T23:59:59Z",
+            "1900-01-01",
+            "2024-05",
+            "2024",
+            "+84 24 3825",
+            "Khóa 2019-2020",
+        ] {
+            assert_eq!(year_out_of_range(near_or_not_a_date), None, "{near_or_not_a_date}");
+        }
+        assert!("2200".parse::<PartialDate>().is_err() && "1899-05".parse::<PartialDate>().is_err());
+    }
 
     #[test]
     fn a_month_is_shown_as_a_month_and_ends_on_its_last_day() {

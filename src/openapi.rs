@@ -303,6 +303,75 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     say_who_may_call(&mut doc);
     drop_unused_schemas(&mut doc);
+    bound_years(doc)
+}
+
+/// Every date and instant the API takes or gives is in the years [`crate::dates::YEARS`]: each
+/// `date` and `date-time` string in the document gets a pattern saying so, since JSON Schema has
+/// no bounds for dates, and a generated client or a fuzzer should not send what will be refused.
+fn bound_years(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::schema::{ArrayItems, KnownFormat, Schema, SchemaFormat};
+    use utoipa::openapi::{Content, RefOr};
+    fn schema(item: &mut RefOr<Schema>) {
+        let RefOr::T(item) = item else { return };
+        match item {
+            Schema::Object(object) => {
+                let dated = matches!(
+                    object.format,
+                    Some(SchemaFormat::KnownFormat(KnownFormat::Date | KnownFormat::DateTime))
+                );
+                if dated && object.pattern.is_none() {
+                    object.pattern = Some(crate::dates::YEARS_PATTERN.to_owned());
+                }
+                object.properties.values_mut().for_each(schema);
+            }
+            Schema::Array(array) => {
+                if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                    schema(items);
+                }
+            }
+            Schema::OneOf(one) => one.items.iter_mut().for_each(schema),
+            Schema::AllOf(all) => all.items.iter_mut().for_each(schema),
+            Schema::AnyOf(any) => any.items.iter_mut().for_each(schema),
+            _ => {}
+        }
+    }
+    fn content(item: &mut RefOr<Content>) {
+        if let RefOr::T(content) = item
+            && let Some(item) = &mut content.schema
+        {
+            schema(item);
+        }
+    }
+    if let Some(components) = &mut doc.components {
+        components.schemas.values_mut().for_each(schema);
+    }
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if let RefOr::T(parameter) = parameter
+                    && let Some(item) = &mut parameter.schema
+                {
+                    schema(item);
+                }
+            }
+            if let Some(RefOr::T(body)) = &mut operation.request_body {
+                body.content.values_mut().for_each(content);
+            }
+            for response in operation.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    response.content.values_mut().for_each(content);
+                }
+            }
+        }
+    }
     doc
 }
 

@@ -50,6 +50,51 @@ pub async fn not_found_or_not_allowed(
     })
 }
 
+/// Middleware: every error the service sends is problem+json. Handlers' errors already are; this
+/// catches the rest that pass through the app (a file the API docs' pages do not have, an error
+/// of a library's extractor), which would otherwise go out with an empty or plain-text body.
+/// Errors the HTTP layer answers before the app sees the request (a malformed request line, a
+/// header too large) are answered by actix itself and are outside its reach.
+pub async fn errors_as_problems(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::ResponseError;
+    use actix_web::http::header;
+    // Errors raised as `Err` are answered by their own `error_response`, problem+json for ours
+    // (and the extractors' handlers are configured to raise ours); what is left is answers.
+    let response = next.call(req).await?.map_into_boxed_body();
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(crate::error::PROBLEM_JSON.as_bytes()));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return Ok(response);
+    }
+    let request = response.request().clone();
+    let problem = match status.as_u16() {
+        404 => ApiError::NotFound(format!("no resource at {}", request.path())),
+        500..=599 => ApiError::internal(anyhow::anyhow!(
+            "{} answered {status} without a problem",
+            request.path()
+        )),
+        _ => ApiError::bad_request(
+            "bad_request",
+            format!("the request cannot be served as sent ({status})"),
+        ),
+    };
+    let mut answered = problem.error_response();
+    *answered.status_mut() = status;
+    // Keep what the original answer said in its headers (`Allow`, `Retry-After`), not its body.
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(actix_web::dev::ServiceResponse::new(request, answered))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

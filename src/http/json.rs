@@ -39,11 +39,11 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        let json = web::Json::<Strict>::from_request(req, payload);
         let timeout = super::body_guard::timeout_of(req);
         Box::pin(async move {
             let parsed = async {
-                let mut value = json.await.map_err(|e| api_error(e, timeout))?.into_inner();
+                let mut value = json.await.map_err(|e| api_error(e, timeout))?.into_inner().0;
                 let parse = |value: serde_json::Value| {
                     serde_json::from_value::<T>(value.clone()).map_err(|_| field_problems::<T>(value))
                 };
@@ -54,6 +54,10 @@ where
                         "malformed_json",
                         "the body must be a JSON object",
                     ));
+                }
+                let out_of_range = dates_out_of_range(&value);
+                if !out_of_range.is_empty() {
+                    return Err(ApiError::Validation(out_of_range));
                 }
                 crate::text::integral_numbers(&mut value);
                 // The schema's bounds (lengths, patterns) hold for the body as sent; the rules of
@@ -83,6 +87,78 @@ where
             };
             Ok(Body(parsed.await))
         })
+    }
+}
+
+/// A JSON document read as a [`serde_json::Value`], except that a key repeated in one object is
+/// an error: serde_json keeps the last, so `{"role": "reporter", "role": "admin"}` would be read
+/// as one thing by this service and as another by a proxy or a log reader that keeps the first.
+#[derive(Debug)]
+pub struct Strict(pub serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key `{key}` appears twice in one object; send each field once"
+                )));
+            }
+            let Strict(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
     }
 }
 
@@ -188,7 +264,21 @@ where
         let control = url::form_urlencoded::parse(req.query_string().as_bytes())
             .find(|(_, value)| value.chars().any(char::is_control))
             .map(|(name, _)| name.into_owned());
+        let undecodable = undecodable_query_name(req.query_string());
+        let far_date = url::form_urlencoded::parse(req.query_string().as_bytes()).find_map(|(name, value)| {
+            crate::dates::year_out_of_range(&value).map(|problem| format!("{name}: {problem}"))
+        });
         Box::pin(async move {
+            if let Some(name) = undecodable {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("{name} is not UTF-8 text once its %-escapes are decoded; encode the value as UTF-8"),
+                )
+                .into());
+            }
+            if let Some(problem) = far_date {
+                return Err(ApiError::bad_request("invalid_query", problem).into());
+            }
             if let Some(name) = control {
                 return Err(ApiError::bad_request(
                     "invalid_query",
@@ -208,6 +298,62 @@ where
             Ok(Query(parsed))
         })
     }
+}
+
+/// The name of the first query parameter whose name or value is not UTF-8 once %-decoded
+/// (`?q=%ff%fe`), which a lenient decoder would turn into replacement characters and read as
+/// something else than was sent.
+fn undecodable_query_name(query: &str) -> Option<String> {
+    let decodes = |text: &str| {
+        let spaced = text.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced).decode_utf8().is_ok()
+    };
+    query.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (!decodes(name) || !decodes(value)).then(|| {
+            let spaced = name.replace('+', " ");
+            percent_encoding::percent_decode_str(&spaced)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
+}
+
+/// Every string of a body that is a date or an instant outside [`crate::dates::YEARS`], named by
+/// its pointer: caught here, once for every body, before serde reads it into a type that would
+/// take `+10000-01-01`.
+fn dates_out_of_range(value: &serde_json::Value) -> Vec<FieldError> {
+    fn walk(value: &serde_json::Value, pointer: &str, found: &mut Vec<FieldError>) {
+        let below = |step: &str| {
+            if pointer.is_empty() {
+                step.to_owned()
+            } else {
+                format!("{pointer}/{step}")
+            }
+        };
+        match value {
+            serde_json::Value::String(text) => {
+                if let Some(problem) = crate::dates::year_out_of_range(text) {
+                    found.push(FieldError::new(pointer, "date_out_of_range", problem));
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &below(&i.to_string()), found);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (key, item) in map {
+                    let key = key.replace('~', "~0").replace('/', "~1");
+                    walk(item, &below(&key), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(value, "", &mut found);
+    found
 }
 
 /// The problem a JSON payload error is.

@@ -222,9 +222,20 @@ fn on_clock(at: Option<NaiveDateTime>, zone: &str) -> Option<String> {
 /// The instant of a session time sent as `field`, read in `zone`; 422 naming the field when the
 /// venue's clock skips it.
 fn instant_of(field: &str, time: SessionTime, zone: &str) -> ApiResult<NaiveDateTime> {
-    time.at(zone)
+    let instant = time
+        .at(zone)
         .map(|t| crate::clock::utc(&t))
-        .map_err(|detail| ApiError::Validation(vec![FieldError::new(field, "not_a_local_time", detail)]))
+        .map_err(|detail| ApiError::Validation(vec![FieldError::new(field, "not_a_local_time", detail)]))?;
+    // Shown both in UTC and on the venue's clock: each must stay in the years a client reads.
+    let shown = [Some(instant.and_utc().to_rfc3339()), on_clock(Some(instant), zone)];
+    if let Some(problem) = shown.iter().flatten().find_map(|t| crate::dates::year_out_of_range(t)) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            field,
+            "date_out_of_range",
+            problem,
+        )]));
+    }
+    Ok(instant)
 }
 
 /// The rules across fields: a date or a start; a date that agrees with the start in the venue's
