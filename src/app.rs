@@ -105,7 +105,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                         "list_enrollments",
                         "List the enrolments of a cohort, oldest first. A liaison sees only trainees holding a seat.",
                     )
-                    .create_idempotent::<Staff>(
+                    .create::<Staff>(
                         "create_enrollment",
                         "Enrol a trainee: a seat if one is free, else the waitlist (`status: \"nominated\"` records only\n\
                          a nomination). Send `Idempotency-Key` so that a retried request does not enrol twice.",
@@ -244,7 +244,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     .get::<Admins>("get_user", "Get one account."),
             )
             .service(users::handlers::create_user)
-            .service(users::handlers::update_user),
+            .service(users::handlers::update_user)
+            .service(users::handlers::unlock_user),
     );
 }
 
@@ -259,7 +260,6 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
         keys,
         passwords: auth::passwords::Passwords::new(usize::from(config.auth.max_concurrent_hashes))
             .map_err(|e| anyhow::anyhow!("{e}"))?,
-        lockout_after: 5,
         lockout_for: std::time::Duration::from_secs(config.auth.lockout_secs),
     });
     let login_limit = auth::rate_limit::login_limit(config.auth.login_attempts_per_minute)?;
@@ -293,6 +293,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
         App::new()
             .wrap(from_fn(crate::http::query_names::only_documented))
             .wrap(from_fn(crate::http::body_guard::guard))
+            .wrap(from_fn(crate::http::fallback::errors_as_problems))
             .wrap(Compress::default())
             .wrap(from_fn(request_id::request_id_and_log))
             .app_data(body_timeout.clone())

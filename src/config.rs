@@ -252,7 +252,8 @@ pub struct AuthConfig {
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub max_concurrent_hashes: u16,
 
-    /// Seconds an account stays locked after 5 failed sign-ins.
+    /// The longest wait, in seconds, of an email at one address after failed sign-ins: after 5
+    /// failures in a row it must wait 30 s, doubled at each further failure up to this.
     #[arg(long, env = "TPMS_LOCKOUT_SECS", value_name = "TPMS_LOCKOUT_SECS", default_value_t = 900,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub lockout_secs: u64,

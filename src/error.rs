@@ -83,7 +83,7 @@ pub enum ApiError {
     /// 429: too many attempts; retry after the given number of seconds.
     #[error("{detail}")]
     TooManyRequests {
-        /// Stable code: `account_locked` or `rate_limited`.
+        /// Stable code: `too_many_failures` or `rate_limited`.
         code: &'static str,
         /// What to do.
         detail: String,

@@ -171,6 +171,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Failed sign-ins per email typed and client address (see `crate::auth::throttle`).
+    sign_in_throttle (email_key, address) {
+        email_key -> Text,
+        address -> Text,
+        failures -> Integer,
+        blocked_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Work on existing rows done once after the migrations (see `crate::upkeep`).
     upkeep (name) {
         name -> Text,
@@ -470,6 +481,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     trainees,
     trainee_terms,
+    upkeep,
+    sign_in_throttle,
     enrollments,
     attendance,
     idempotency_keys,

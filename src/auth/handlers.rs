@@ -1,12 +1,12 @@
 //! `/api/v1/auth/*`: sign in, rotate, sign out, who am I, change my password.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::tokens::ACCESS_TTL_SECS;
-use super::{Auth, AuthState, SignedIn};
+use super::{Auth, AuthState, SignedIn, throttle};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::Body;
@@ -80,15 +80,6 @@ fn pair(state: &AuthState, user: &User, issued: Issued) -> ApiResult<HttpRespons
         .json(pair))
 }
 
-fn locked(until: chrono::NaiveDateTime) -> ApiError {
-    let secs = (until - crate::clock::now()).num_seconds().max(1);
-    ApiError::TooManyRequests {
-        code: "account_locked",
-        detail: format!("too many failed sign-ins: this account is locked for {secs} more seconds"),
-        retry_after_secs: u64::try_from(secs).unwrap_or(1),
-    }
-}
-
 /// Sign in with email and password.
 #[utoipa::path(
     post,
@@ -100,43 +91,46 @@ fn locked(until: chrono::NaiveDateTime) -> ApiError {
         (status = 401, description = "Wrong email or password (the same answer for both)", body = Problem,
          content_type = "application/problem+json"),
         crate::openapi::BodyErrors,
-        (status = 429, description = "Locked after failed sign-ins, or too many attempts from this address",
+        (status = 429, description = "Too many failed sign-ins for this email from this address (`too_many_failures`), \
+         or too many attempts from this address (`rate_limited`)",
          body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
 pub async fn login(
+    req: HttpRequest,
     db: web::Data<Db>,
     state: web::Data<AuthState>,
     body: Body<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let LoginRequest { email, password } = body.get()?;
-    let user = db.run(move |conn| User::by_email(conn, &email)).await?;
-    if let Some(until) = user
-        .as_ref()
-        .and_then(|u| u.locked_until)
-        .filter(|until| *until > crate::clock::now())
-    {
-        return Err(locked(until));
-    }
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let attempt = throttle::Attempt::new(&email, &address);
+    let waiting = attempt.clone();
+    let user = db
+        .run(move |conn| {
+            waiting.check(conn)?;
+            User::by_email(conn, &email)
+        })
+        .await?;
     let matches = state
         .passwords
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await?;
-    let Some(user) = user else {
+    // An unknown email, a wrong password and a deactivated account are one answer, and one
+    // failure of the pair (see `throttle`), so that none tells which emails have accounts.
+    let Some(user) = user.filter(|user| matches && user.active) else {
+        let longest = state.lockout_for;
+        db.write(move |conn| attempt.failed(conn, longest)).await?;
         return Err(ApiError::InvalidCredentials);
     };
-    if !matches || !user.active {
-        // The right password for a deactivated account is refused as if it were wrong.
-        if !matches {
-            let (id, after, lock_for) = (user.id, state.lockout_after, state.lockout_for);
-            db.write(move |conn| sessions::failed(conn, id, after, lock_for))
-                .await?;
-        }
-        return Err(ApiError::InvalidCredentials);
-    }
     let id = user.id;
-    let refresh_token = db.write(move |conn| sessions::start(conn, id)).await?;
+    let refresh_token = db
+        .write(move |conn| {
+            attempt.succeeded(conn)?;
+            sessions::start(conn, id)
+        })
+        .await?;
     pair(&state, &user, refresh_token)
 }
 

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod handlers;
 pub mod passwords;
 pub mod rate_limit;
+pub mod throttle;
 pub mod tokens;
 
 use std::future::{Ready, ready};
@@ -37,9 +38,7 @@ pub struct AuthState {
     pub keys: tokens::JwtKeys,
     /// The bounded password hasher.
     pub passwords: passwords::Passwords,
-    /// Failed sign-ins before an account is locked.
-    pub lockout_after: i32,
-    /// How long a locked account stays locked.
+    /// The longest wait after failed sign-ins (see [`throttle`]).
     pub lockout_for: Duration,
 }
 

@@ -288,22 +288,16 @@ where
     <R as Create>::Parent: PathKey,
     R::New: DeserializeOwned + Validate + ToSchema,
 {
-    /// `POST` to the collection, for roles `P`: `201 Created` with `Location`.
-    pub fn create<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self {
-        let parameters = path_params::<<R as Create>::Parent>(self.collection);
-        let route = web::resource(self.collection).to(create::<R, P>);
-        self.post::<P>(id, summary, parameters, route)
-    }
-
-    /// `POST` to the collection as [`Endpoints::create`] does, honouring `Idempotency-Key`: a
-    /// retry with the same key and body gets the first answer, not a second record.
-    pub fn create_idempotent<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self
+    /// `POST` to the collection: 201 with `Location` and `ETag`, the parent from the path, the
+    /// caller from the token, honouring `Idempotency-Key`: a retry (after a timeout, a restart)
+    /// with the same key and body gets the first answer, not a second record.
+    pub fn create<P: Policy + 'static>(self, id: &'static str, summary: &'static str) -> Self
     where
         R::New: serde::Serialize,
     {
         let mut parameters = path_params::<<R as Create>::Parent>(self.collection).unwrap_or_default();
         parameters.extend(openapi::IdempotencyHeader::into_params(|| None));
-        let route = web::resource(self.collection).to(create_idempotent::<R, P>);
+        let route = web::resource(self.collection).to(create::<R, P>);
         self.post::<P>(id, summary, Some(parameters), route)
     }
 
@@ -428,31 +422,6 @@ where
 }
 
 async fn create<R, P>(
-    auth: Auth<P>,
-    db: web::Data<Db>,
-    req: HttpRequest,
-    parent: web::Path<<R as Create>::Parent>,
-    body: Body<R::New>,
-) -> ApiResult<HttpResponse>
-where
-    R: Create,
-    R::Key: PathKey,
-    <R as Create>::Parent: PathKey,
-    R::New: DeserializeOwned + Validate,
-    P: Policy + 'static,
-{
-    let parent = parent.into_inner();
-    let record = db
-        .write(move |conn| {
-            let signed = auth.check(conn)?;
-            resource::create_for::<R>(conn, &signed.caller, &signed.actor, parent, body.get()?)
-        })
-        .await?;
-    let template = req.app_data::<ItemPath>().map_or("", |path| path.0);
-    Ok(super::created(fill(template, record.key()), &record, record.version()))
-}
-
-async fn create_idempotent<R, P>(
     auth: Auth<P>,
     db: web::Data<Db>,
     req: HttpRequest,

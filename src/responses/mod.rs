@@ -115,7 +115,7 @@ fn rows() -> _ {
 }
 
 /// A partner's or officer's assessment of one trainee.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateResponse {
     /// The trainee's enrolment in the round's cohort (seated).

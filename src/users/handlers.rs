@@ -90,3 +90,34 @@ pub async fn update_user(
         .await?;
     Ok(crate::http::ok_with_etag(&user, user.version))
 }
+
+/// Lift the waits that failed sign-ins put on an account, at every address (see
+/// [`crate::auth::throttle`]): for a user who mistyped their password too often and cannot wait.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer_auth" = ["admin"])),
+    params(UserId),
+    responses(
+        (status = 204, description = "Every wait of the account is lifted (also when there was none)"),
+        crate::openapi::ReadErrors,
+    )
+)]
+#[post("/users/{id}/unlock")]
+pub async fn unlock_user(auth: Auth<Admins>, db: Data<Db>, id: Path<UserId>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.write(move |conn| {
+        let signed = auth.check(conn)?;
+        let user = User::find(conn, id)?;
+        let lifted = crate::auth::throttle::lift(conn, &user.email)?;
+        let (before, after) = (
+            serde_json::json!({"sign_in_waits": lifted}),
+            serde_json::json!({"sign_in_waits": 0}),
+        );
+        let event = crate::audit::Event::changed(crate::audit::Entity::User, id.0, &before, &after)
+            .because("an admin lifted the waits of failed sign-ins");
+        crate::audit::record(conn, &signed.actor, event)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

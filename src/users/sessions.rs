@@ -1,9 +1,9 @@
 //! An account's sign-in sessions: each sign-in starts a family of refresh tokens, each token
 //! works once and is replaced by the next of its family, and a token presented twice ends its
-//! whole family (someone else has a copy). Only tokens' SHA-256 hashes are stored. Also the count
-//! of failed sign-ins that locks an account.
+//! whole family (someone else has a copy). Only tokens' SHA-256 hashes are stored. (Failed
+//! sign-ins are counted in [`crate::auth::throttle`].)
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::User;
@@ -59,22 +59,6 @@ pub fn start(conn: &mut DbConnection, user: UserId) -> ApiResult<Issued> {
         ))
         .execute(conn)?;
     issue(conn, user, None)
-}
-
-/// A failed sign-in: counts it, and after `lock_after` of them locks the account for `lock_for`.
-pub fn failed(conn: &mut DbConnection, user: UserId, lock_after: i32, lock_for: std::time::Duration) -> ApiResult<()> {
-    let failures: i32 = diesel::update(users::table.find(user))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .returning(users::failed_logins)
-        .get_result(conn)?;
-    if failures >= lock_after {
-        let until = crate::clock::now() + Duration::from_std(lock_for).unwrap_or(Duration::minutes(15));
-        diesel::update(users::table.find(user))
-            .set((users::failed_logins.eq(0), users::locked_until.eq(Some(until))))
-            .execute(conn)?;
-        tracing::warn!(user = %user, "account locked after {failures} failed sign-ins");
-    }
-    Ok(())
 }
 
 /// End every session of `family`.

@@ -150,22 +150,58 @@ db_test!(
 );
 
 db_test!(
-    async fn five_failed_sign_ins_lock_the_account_until_the_lockout_ends(app) {
+    async fn failed_sign_ins_delay_that_email_at_that_address_alike_whether_or_not_it_has_an_account(app) {
         let backend = app.backend;
         drop(app);
         let app = TestApp::spawn_with(backend, |config| config.auth.lockout_secs = 2).await.expect("it answered a moment ago");
         let officer = app.user(Role::Officer, None).await;
-        for attempt in 1..=5 {
-            let response = app.sign_in(&officer.email, "a wrong password, again").await;
-            assert_eq!(response.status, 401, "attempt {attempt}");
+        let mut answers = Vec::new();
+        for email in [officer.email.as_str(), "nobody-here@example.test"] {
+            let mut statuses = Vec::new();
+            for _ in 1..=5 {
+                statuses.push(app.sign_in(email, "a wrong password, again").await.status);
+            }
+            let delayed = app.sign_in(email, TEST_PASSWORD).await;
+            delayed.assert_problem(429, "too_many_failures");
+            let retry_after: u64 = delayed.header("retry-after").and_then(|v| v.parse().ok()).expect("Retry-After seconds");
+            assert!((1..=2).contains(&retry_after), "{retry_after}");
+            answers.push((statuses, delayed.json()["detail"].clone()));
         }
-        let locked = app.sign_in(&officer.email, TEST_PASSWORD).await;
-        locked.assert_problem(429, "account_locked");
-        let retry_after: u64 = locked.header("retry-after").and_then(|v| v.parse().ok()).expect("Retry-After seconds");
-        assert!((1..=2).contains(&retry_after), "{retry_after}");
+        assert_eq!(answers[0], answers[1], "an account and no account are answered alike");
+        assert_eq!(answers[0].0, [401; 5]);
+
+        // The same email from another address is not delayed: an attacker's failures cost the attacker.
+        let pool = app.pool.clone();
+        let email = officer.email.clone();
+        let elsewhere = actix_web::web::block(move || {
+            let mut conn = pool.get().expect("a connection");
+            let here = tpms::auth::throttle::Attempt::new(&email, "127.0.0.1").check(&mut conn).is_err();
+            let there = tpms::auth::throttle::Attempt::new(&email, "203.0.113.9").check(&mut conn).is_ok();
+            (here, there)
+        })
+        .await
+        .expect("the blocking pool runs");
+        assert_eq!(elsewhere, (true, true));
 
         actix_web::rt::time::sleep(std::time::Duration::from_millis(2200)).await;
-        assert_eq!(app.sign_in(&officer.email, TEST_PASSWORD).await.status, 200, "unlocked once the lockout ends");
+        assert_eq!(app.sign_in(&officer.email, TEST_PASSWORD).await.status, 200, "free once the wait ends");
+    }
+);
+
+db_test!(
+    async fn an_admin_lifts_the_wait_of_an_account_at_once(app) {
+        let officer = app.user(Role::Officer, None).await;
+        for _ in 1..=5 {
+            app.sign_in(&officer.email, "a wrong password, again").await;
+        }
+        app.sign_in(&officer.email, TEST_PASSWORD).await.assert_problem(429, "too_many_failures");
+        let path = format!("/api/v1/users/{}/unlock", officer.id);
+        app.as_user(&officer).post(&path, json!({})).await.assert_problem(403, "forbidden");
+        let lifted = app.request(actix_web::http::Method::POST, &path).send().await.expect("the server answers");
+        assert_eq!(lifted.status(), 204);
+        assert_eq!(app.sign_in(&officer.email, TEST_PASSWORD).await.status, 200);
+        let audit = app.get(&format!("/api/v1/audit-events?entity_type=user&entity_id={}", officer.id)).await.json();
+        assert!(audit["items"].as_array().is_some_and(|events| events.iter().any(|e| e["reason"].as_str().is_some_and(|r| r.contains("lifted")))), "{audit}");
     }
 );
 

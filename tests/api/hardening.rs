@@ -143,3 +143,101 @@ crate::db_test!(
         assert_eq!(app.get("/api/v1/trainees").await.json()["total"], 0, "nothing was stored");
     }
 );
+
+crate::db_test!(
+    async fn dates_and_instants_stay_in_the_years_a_client_can_read(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let sessions = format!("/api/v1/cohorts/{}/sessions", cohort["id"]);
+        for starts_at in ["9999-12-31T23:59:59Z", "+10000-01-01T00:00:00Z", "2199-12-31T23:59:59Z"] {
+            let body = json!({"title": "Far", "kind": "lecture", "starts_at": starts_at, "time_zone": "Pacific/Kiritimati"});
+            let refused = app.post(&sessions, body).await;
+            refused.assert_problem(422, "validation_failed");
+            assert_eq!(
+                crate::support::named_errors(&refused.json()),
+                [("#/starts_at".to_owned(), "date_out_of_range".to_owned())],
+                "{starts_at}: {}",
+                refused.text()
+            );
+        }
+        let near = json!({"title": "Near", "kind": "lecture", "starts_at": "2199-12-30T00:00:00Z", "time_zone": "Pacific/Kiritimati"});
+        assert_eq!(app.post(&sessions, near).await.status, 201, "the last years are fine");
+
+        let refused = app.post("/api/v1/programs", app.program().code("FAR").start_date("2200").json()).await;
+        refused.assert_problem(422, "validation_failed");
+        app.get("/api/v1/audit-events?since=%2B10000-01-01T00:00:00Z").await.assert_problem(400, "invalid_query");
+    }
+);
+
+#[actix_web::test]
+async fn repeated_keys_undecodable_queries_and_errors_below_the_handlers_are_problems() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    // Which "role" would a proxy have checked? Neither: the body is refused.
+    let request = app.request(Method::POST, "/api/v1/trainees");
+    let twice = app
+        .send_raw(
+            request,
+            "application/json",
+            br#"{"full_name": "A", "full_name": "B"}"#.to_vec(),
+        )
+        .await;
+    twice.assert_problem(400, "malformed_json");
+    assert!(
+        twice.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("`full_name` appears twice")),
+        "{}",
+        twice.text()
+    );
+    let request = app.request(Method::POST, "/api/v1/trainees");
+    let nested = br#"{"full_name": "A", "notes": null, "x": {"a": 1, "a": 2}}"#.to_vec();
+    app.send_raw(request, "application/json", nested)
+        .await
+        .assert_problem(400, "malformed_json");
+
+    let garbled = app.get("/api/v1/trainees?q=%ff%fe").await;
+    garbled.assert_problem(400, "invalid_query");
+    assert!(
+        garbled.json()["detail"].as_str().is_some_and(|d| d.starts_with("q ")),
+        "{}",
+        garbled.text()
+    );
+    assert_eq!(
+        app.get("/api/v1/trainees?q=%C4%91%E1%BB%A9c").await.status,
+        200,
+        "UTF-8 escapes are fine"
+    );
+
+    let missing = app.anonymous().get("/docs/no-such-file.js").await;
+    missing.assert_problem(404, "not_found");
+}
+
+crate::db_test!(
+    async fn every_create_can_be_retried_safely_with_an_idempotency_key(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let sessions = format!("/api/v1/cohorts/{}/sessions", cohort["id"]);
+        let creates = [
+            ("/api/v1/trainees", json!({"full_name": "Nguyễn Văn Đức"})),
+            ("/api/v1/partners", app.partner().code("RETRY").json()),
+            (sessions.as_str(), json!({"title": "Opening", "kind": "lecture", "date": "2024-09-20", "time_zone": "Asia/Tokyo"})),
+        ];
+        for (path, body) in creates {
+            let send = || {
+                app.request(Method::POST, path).insert_header(("Idempotency-Key", format!("retry-{path}")))
+            };
+            let first = app.send(send(), Some(&body)).await;
+            assert_eq!(first.status, 201, "{path}: {}", first.text());
+            // The answer was lost to a restart; the client sends the same request again.
+            let again = app.send(send(), Some(&body)).await;
+            assert_eq!(again.status, 201, "{path}");
+            assert_eq!(again.header("idempotent-replayed"), Some("true"), "{path}");
+            assert_eq!(again.json()["id"], first.json()["id"], "{path}: one record, not two");
+            let list = app.get(path).await.json();
+            let ids: Vec<&serde_json::Value> = list["items"].as_array().expect("items").iter().map(|i| &i["id"]).collect();
+            assert_eq!(ids.iter().filter(|id| **id == &first.json()["id"]).count(), 1, "{path}");
+        }
+    }
+);
