@@ -87,9 +87,7 @@ pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let timeout = req
-        .app_data::<web::Data<BodyTimeout>>()
-        .map_or(DEFAULT_TIMEOUT, |t| t.0);
+    let timeout = timeout_of(req.request());
     let encoding = match encoding_of(req.headers().get(CONTENT_ENCODING)) {
         Ok(encoding) => encoding,
         Err(problem) => return Err(problem.into()),

@@ -257,34 +257,10 @@ where
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let query = web::Query::<T>::from_request(req, payload);
-        // No filter value needs a control character, and PostgreSQL cannot even compare text
-        // holding NUL: refuse them here, the same on both databases. The OpenAPI document says
-        // so with a pattern on every text filter (`^[^\u0000-\u001F\u007F-\u009F]*$`, the
-        // characters `char::is_control` matches).
-        let control = url::form_urlencoded::parse(req.query_string().as_bytes())
-            .find(|(_, value)| value.chars().any(char::is_control))
-            .map(|(name, _)| name.into_owned());
-        let undecodable = undecodable_query_name(req.query_string());
-        let far_date = url::form_urlencoded::parse(req.query_string().as_bytes()).find_map(|(name, value)| {
-            crate::dates::year_out_of_range(&value).map(|problem| format!("{name}: {problem}"))
-        });
+        let refused = query_text_problem(req.query_string());
         Box::pin(async move {
-            if let Some(name) = undecodable {
-                return Err(ApiError::bad_request(
-                    "invalid_query",
-                    format!("{name} is not UTF-8 text once its %-escapes are decoded; encode the value as UTF-8"),
-                )
-                .into());
-            }
-            if let Some(problem) = far_date {
-                return Err(ApiError::bad_request("invalid_query", problem).into());
-            }
-            if let Some(name) = control {
-                return Err(ApiError::bad_request(
-                    "invalid_query",
-                    format!("{name} must not contain control characters"),
-                )
-                .into());
+            if let Some(detail) = refused {
+                return Err(ApiError::bad_request("invalid_query", detail).into());
             }
             let parsed = query.await?.into_inner();
             parsed.validate().map_err(|errors| {
@@ -300,22 +276,36 @@ where
     }
 }
 
-/// The name of the first query parameter whose name or value is not UTF-8 once %-decoded
-/// (`?q=%ff%fe`), which a lenient decoder would turn into replacement characters and read as
-/// something else than was sent.
-fn undecodable_query_name(query: &str) -> Option<String> {
-    let decodes = |text: &str| {
+/// What is wrong with the text of a query string, before any parameter is read: one pass over
+/// its pairs, the first fault named.
+/// - A name or value that is not UTF-8 once %-decoded (`?q=%ff%fe`), which a lenient decoder
+///   would turn into replacement characters and read as something else than was sent.
+/// - A control character: no filter value needs one, and PostgreSQL cannot even compare text
+///   holding NUL; refused here, the same on both databases. The OpenAPI document says so with a
+///   pattern on every text filter (`^[^\u0000-\u001F\u007F-\u009F]*$`, the characters
+///   `char::is_control` matches).
+/// - A date or an instant outside [`crate::dates::YEARS`].
+fn query_text_problem(query: &str) -> Option<String> {
+    let decoded = |text: &str| {
         let spaced = text.replace('+', " ");
-        percent_encoding::percent_decode_str(&spaced).decode_utf8().is_ok()
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8()
+            .map(|text| text.into_owned())
     };
-    query.split('&').find_map(|pair| {
+    query.split('&').filter(|pair| !pair.is_empty()).find_map(|pair| {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (!decodes(name) || !decodes(value)).then(|| {
-            let spaced = name.replace('+', " ");
-            percent_encoding::percent_decode_str(&spaced)
+        let (Ok(name), Ok(value)) = (decoded(name), decoded(value)) else {
+            let shown = percent_encoding::percent_decode_str(name)
                 .decode_utf8_lossy()
-                .into_owned()
-        })
+                .into_owned();
+            return Some(format!(
+                "{shown} is not UTF-8 text once its %-escapes are decoded; encode the value as UTF-8"
+            ));
+        };
+        if value.chars().any(char::is_control) {
+            return Some(format!("{name} must not contain control characters"));
+        }
+        crate::dates::year_out_of_range(&value).map(|problem| format!("{name}: {problem}"))
     })
 }
 
