@@ -66,6 +66,7 @@ diesel::table! {
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
         seed_data -> Nullable<Text>,
+        shares_trainee_contacts -> Bool,
     }
 }
 

@@ -132,8 +132,9 @@ pub struct Cohort {
     pub status: CohortStatus,
     /// Trainees holding a seat: enrolled, completed or did not complete.
     pub enrolled: i64,
-    /// Trainees waiting for a seat.
-    pub waitlisted: i64,
+    /// Trainees waiting for a seat; `null` for a partner's liaison, who learns only of the
+    /// trainees holding a seat (the data-protection rule in docs/api-conventions.md).
+    pub waitlisted: Option<i64>,
     /// When it was created (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -169,7 +170,7 @@ impl Cohort {
             capacity: row.capacity,
             status: row.status,
             enrolled: counts.0,
-            waitlisted: counts.1,
+            waitlisted: Some(counts.1),
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -270,6 +271,14 @@ fn duplicate_code(code: &str) -> String {
 }
 
 impl Cohort {
+    /// The cohort as `caller` may read it: a liaison does not learn how many wait for a seat.
+    fn seen_by(mut self, caller: &Caller) -> Cohort {
+        if caller.liaison_partner().is_some() {
+            self.waitlisted = None;
+        }
+        self
+    }
+
     /// The cohort with `id`, locked against concurrent seat changes until the transaction ends
     /// (see [`crate::db::dialect::lock_cohort`]), with its seat counts read under the lock.
     pub fn find_for_seats(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
@@ -297,7 +306,7 @@ impl Record for Cohort {
     fn find_visible(conn: &mut DbConnection, caller: &Caller, id: CohortId) -> ApiResult<Cohort> {
         let cohort = Cohort::find(conn, id)?;
         Program::check_visible(conn, caller, cohort.program_id).map_err(|_| ApiError::not_found("cohort", id))?;
-        Ok(cohort)
+        Ok(cohort.seen_by(caller))
     }
 }
 
@@ -321,7 +330,7 @@ impl Create for Cohort {
             capacity: new.capacity,
             status: new.status.unwrap_or(CohortStatus::Planned),
             enrolled: 0,
-            waitlisted: 0,
+            waitlisted: Some(0),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -498,7 +507,7 @@ impl List for Cohort {
                 .into_iter()
                 .map(|row| {
                     let c = counts.remove(&row.id).unwrap_or_default();
-                    Cohort::from_row(row, c)
+                    Cohort::from_row(row, c).seen_by(caller)
                 })
                 .collect())
         })

@@ -71,6 +71,7 @@ struct ProgramPartnerRow {
     source: Option<String>,
     seed_key: Option<String>,
     _seed_data: Option<String>,
+    shares_trainee_contacts: bool,
 }
 
 /// A partner's place in a programme.
@@ -88,6 +89,9 @@ pub struct ProgramPartner {
     pub roles: Vec<PartnerRole>,
     /// Free notes: what exactly it funds, hosts or teaches.
     pub notes: Option<String>,
+    /// Whether the partner's liaisons may read the email and phone of the trainees seated in this
+    /// programme's cohorts. Off unless the department agreed to share them.
+    pub shares_trainee_contacts: bool,
     /// When it was created (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -131,6 +135,10 @@ pub struct CreateProgramPartner {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(min_length = 1, max_length = 20000)]
     pub notes: Option<String>,
+    /// Whether the partner's liaisons may read the email and phone of the trainees seated in
+    /// this programme; `false` when left out.
+    #[serde(default)]
+    pub shares_trainee_contacts: bool,
 }
 
 /// Change a partner's roles or notes.
@@ -147,6 +155,11 @@ pub struct UpdateProgramPartner {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
     pub notes: Option<Option<String>>,
+    /// Whether the partner's liaisons may read the email and phone of the trainees seated in
+    /// this programme.
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[schema(nullable = false)]
+    pub shares_trainee_contacts: Option<bool>,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -156,6 +169,7 @@ struct ProgramPartnerFields {
     partner_id: PartnerId,
     roles: String,
     notes: Option<String>,
+    shares_trainee_contacts: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
@@ -188,6 +202,7 @@ impl ProgramPartner {
             partner,
             roles,
             notes: row.notes,
+            shares_trainee_contacts: row.shares_trainee_contacts,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -202,6 +217,7 @@ impl ProgramPartner {
             partner_id: self.partner_id,
             roles: serde_json::to_string(&self.roles).map_err(ApiError::internal)?,
             notes: self.notes.clone(),
+            shares_trainee_contacts: self.shares_trainee_contacts,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -300,6 +316,7 @@ impl Create for ProgramPartner {
             },
             roles: new.roles,
             notes: new.notes,
+            shares_trainee_contacts: new.shares_trainee_contacts,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -321,6 +338,7 @@ impl Change for ProgramPartner {
         let mut next = self.clone();
         next.roles = change.roles.unwrap_or(next.roles);
         next.notes = change.notes.unwrap_or(next.notes);
+        next.shares_trainee_contacts = change.shares_trainee_contacts.unwrap_or(next.shares_trainee_contacts);
         Ok(next)
     }
 

@@ -71,7 +71,8 @@ pub struct OverviewRow {
     pub completed: i64,
     /// Did not complete.
     pub did_not_complete: i64,
-    /// On a waitlist now.
+    /// On a waitlist now; always 0 for a partner's liaison, who learns only of the trainees
+    /// holding a seat.
     pub waitlisted: i64,
     /// `completed / (completed + did_not_complete)`, 0 to 1.
     pub completion_rate: Option<f64>,

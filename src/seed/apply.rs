@@ -195,6 +195,8 @@ fn apply_role(
             partner_id: partner,
             roles: entry.seed.roles.clone(),
             notes: entry.seed.notes.clone(),
+            // Seeds state what the articles say; sharing is the department's own decision.
+            shares_trainee_contacts: false,
         },
     };
     let in_the_way = |conn: &mut DbConnection| {

@@ -309,6 +309,7 @@ fn read_role(
         partner_id: PartnerId(0),
         roles: seed.roles.clone(),
         notes: seed.notes.clone(),
+        shares_trainee_contacts: false,
     };
     reader.check(&name, &role);
     across.references.push((

@@ -19,7 +19,7 @@ use super::{Trainee, TraineeFilters, TraineeOrder, TraineeSort, visible_to_partn
 use crate::access::Caller;
 use crate::db::{DbConnection, MultiBackend};
 use crate::enrollments::{EnrollmentStatus, SEATED};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, PartnerId, TraineeId};
 use crate::resource::list::{self, COUNT_BOUND, Count, Cursor, Keyset, Paging, Slice, Start};
 use crate::resource::{List, Record};
@@ -106,6 +106,14 @@ impl List for Trainee {
     ) -> ApiResult<Slice<Trainee>> {
         let words = search::query_terms(filters.q.as_deref().unwrap_or_default())?;
         let liaison_partner = caller.liaison_partner();
+        // A partner does not read a trainee's gender (see `Trainee::seen_by`), so it may not
+        // narrow them by it either.
+        if liaison_partner.is_some() && filters.gender.is_some() {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "`gender`: a partner's liaison cannot filter trainees by gender; leave it out",
+            ));
+        }
         // A liaison may filter only by a cohort it can see, and learns only of seated trainees
         // there; any other cohort is 404, as if it did not exist.
         if let (Some(_), Some(cohort)) = (liaison_partner, filters.cohort_id) {
@@ -125,10 +133,12 @@ impl List for Trainee {
             cohort: filters.cohort_id.map(|cohort| (cohort, statuses)),
         };
         let sort = filters.sort.unwrap_or_default();
-        if words.is_empty() {
-            return list::page(conn, || narrowing.query(), &order(sort), &paging);
-        }
-        search_page(conn, &words, &narrowing, sort, &paging)
+        let page = if words.is_empty() {
+            list::page(conn, || narrowing.query(), &order(sort), &paging)?
+        } else {
+            search_page(conn, &words, &narrowing, sort, &paging)?
+        };
+        page.try_with(|rows| Trainee::seen_by(conn, caller, rows))
     }
 }
 

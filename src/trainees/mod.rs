@@ -116,7 +116,56 @@ pub fn visible_to_partner(partner: PartnerId) -> _ {
         .select(enrollments::trainee_id)
 }
 
+/// Trainee ids among `ids` whose email and phone a liaison of `partner` may read: seated
+/// ([`LIAISON_VISIBLE_STATUSES`]) in a cohort of a programme whose link to the partner shares
+/// them (`program_partners.shares_trainee_contacts`).
+fn contacts_shared_with(
+    conn: &mut DbConnection,
+    partner: PartnerId,
+    ids: &[TraineeId],
+) -> ApiResult<std::collections::HashSet<TraineeId>> {
+    let sharing_programs = program_partners::table
+        .filter(program_partners::partner_id.eq(partner))
+        .filter(program_partners::shares_trainee_contacts.eq(true))
+        .select(program_partners::program_id);
+    let their_cohorts = cohorts::table
+        .filter(cohorts::program_id.eq_any(sharing_programs))
+        .select(cohorts::id);
+    let statuses: [&'static str; 3] = LIAISON_VISIBLE_STATUSES;
+    let shared: Vec<TraineeId> = enrollments::table
+        .filter(enrollments::cohort_id.eq_any(their_cohorts))
+        .filter(enrollments::status.eq_any(statuses))
+        .filter(enrollments::trainee_id.eq_any(ids))
+        .select(enrollments::trainee_id)
+        .distinct()
+        .load(conn)?;
+    Ok(shared.into_iter().collect())
+}
+
 impl Trainee {
+    /// `trainees` as `caller` may read them: the service's data-protection rule (see
+    /// docs/api-conventions.md). Staff read everything. A partner's liaison reads what a partner
+    /// needs, the name, organisation, position and province (the enrolments are read apart); the
+    /// email and phone only where a programme the trainee is seated in shares them with its
+    /// partner; the gender, birth year and notes never. What it may not read is `null`.
+    pub fn seen_by(conn: &mut DbConnection, caller: &Caller, mut trainees: Vec<Trainee>) -> ApiResult<Vec<Trainee>> {
+        let Some(partner) = caller.liaison_partner() else {
+            return Ok(trainees);
+        };
+        let ids: Vec<TraineeId> = trainees.iter().map(|t| t.id).collect();
+        let shared = contacts_shared_with(conn, partner, &ids)?;
+        for trainee in &mut trainees {
+            trainee.gender = None;
+            trainee.birth_year = None;
+            trainee.notes = None;
+            if !shared.contains(&trainee.id) {
+                trainee.email = None;
+                trainee.phone = None;
+            }
+        }
+        Ok(trainees)
+    }
+
     /// This trainee with the folded keys of its province and organisation worked out again.
     pub(crate) fn with_keys(mut self) -> Trainee {
         self.province_key = self.province.as_deref().map(crate::text::key);
@@ -166,7 +215,8 @@ impl Record for Trainee {
     }
 
     /// A liaison sees only trainees enrolled (see [`visible_to_partner`]) in its partner's
-    /// programmes, and must not learn that others exist.
+    /// programmes, and must not learn that others exist; of those, only what
+    /// [`Trainee::seen_by`] lets it read.
     fn find_visible(conn: &mut DbConnection, caller: &Caller, id: TraineeId) -> ApiResult<Trainee> {
         if let Some(partner) = caller.liaison_partner() {
             let visible: bool = diesel::select(diesel::dsl::exists(
@@ -177,7 +227,9 @@ impl Record for Trainee {
                 return Err(ApiError::not_found("trainee", id));
             }
         }
-        Trainee::find(conn, id)
+        let trainee = Trainee::find(conn, id)?;
+        let mut seen = Trainee::seen_by(conn, caller, vec![trainee])?;
+        seen.pop().ok_or_else(|| ApiError::not_found("trainee", id))
     }
 }
 

@@ -370,6 +370,94 @@ db_test!(
 );
 
 db_test!(
+    async fn a_liaison_reads_what_a_partner_needs_and_contacts_only_where_shared(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let sharing = app.program().code("JICA-YL").create().await;
+        let private = app.program().code("JICA-LG").create().await;
+        app.program_partner(&sharing, &jica).sharing_trainee_contacts().create().await;
+        let private_link = app.program_partner(&private, &jica).create().await;
+        assert_eq!(private_link["shares_trainee_contacts"], false, "sharing is off unless asked for");
+        let class = app.cohort(&sharing).code("YL-1").capacity(1).create().await;
+        let seminar = app.cohort(&private).code("LG-1").create().await;
+        let in_class = app
+            .trainee()
+            .full_name("Nguyễn Văn Đức")
+            .gender(Gender::Male)
+            .birth_year(1986)
+            .position("Chuyên viên chính")
+            .organisation("Bộ Nội vụ")
+            .province("Hà Nội")
+            .email("duc@example.test")
+            .phone("+84 24 3824 0000")
+            .notes("asked for a vegetarian diet")
+            .create()
+            .await;
+        let in_seminar = app
+            .trainee()
+            .full_name("Trần Thị Mai")
+            .email("mai@example.test")
+            .phone("+84 28 3829 0000")
+            .create()
+            .await;
+        let waiting = app.trainee().full_name("Lê Minh Tâm").create().await;
+        app.enrollment(&class, &in_class).status(EnrollmentStatus::Enrolled).create().await;
+        app.enrollment(&seminar, &in_seminar).status(EnrollmentStatus::Enrolled).create().await;
+        app.enrollment(&class, &waiting).status(EnrollmentStatus::Waitlisted).create().await;
+
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+        let duc = as_liaison.get(&format!("/api/v1/trainees/{}", in_class["id"])).await.json();
+        assert_eq!(
+            [&duc["full_name"], &duc["position"], &duc["organisation"], &duc["province"]],
+            ["Nguyễn Văn Đức", "Chuyên viên chính", "Bộ Nội vụ", "Hà Nội"],
+            "what a partner needs: {duc}"
+        );
+        assert_eq!(
+            [&duc["email"], &duc["phone"]],
+            ["duc@example.test", "+84 24 3824 0000"],
+            "shared by the class's programme"
+        );
+        assert_eq!([&duc["gender"], &duc["birth_year"], &duc["notes"]], [&Value::Null; 3], "never: {duc}");
+        let mai = as_liaison.get(&format!("/api/v1/trainees/{}", in_seminar["id"])).await.json();
+        assert_eq!([&mai["email"], &mai["phone"]], [&Value::Null; 2], "the seminar does not share them: {mai}");
+
+        let listed = as_liaison.get("/api/v1/trainees").await.json();
+        let contacts: Vec<(&Value, &Value, &Value)> = listed["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|t| (&t["full_name"], &t["email"], &t["gender"]))
+            .collect();
+        assert_eq!(
+            contacts,
+            [
+                (&json!("Nguyễn Văn Đức"), &json!("duc@example.test"), &Value::Null),
+                (&json!("Trần Thị Mai"), &Value::Null, &Value::Null)
+            ],
+            "the list reads as the single trainees do"
+        );
+        let record = as_liaison.get(&format!("/api/v1/reports/trainees/{}/record", in_seminar["id"])).await.json();
+        assert_eq!(record["trainee"]["email"], Value::Null, "nor does the trainee's record: {record}");
+        as_liaison.get("/api/v1/trainees?gender=male").await.assert_problem(400, "invalid_query");
+
+        let cohort_path = format!("/api/v1/cohorts/{}", class["id"]);
+        let seen = as_liaison.get(&cohort_path).await.json();
+        assert_eq!((&seen["enrolled"], &seen["waitlisted"]), (&json!(1), &Value::Null), "no count of the waitlist");
+        let listed = as_liaison.get(&format!("/api/v1/programs/{}/cohorts", sharing["id"])).await.json();
+        assert_eq!(listed["items"][0]["waitlisted"], Value::Null, "{listed}");
+        assert_eq!(app.get(&cohort_path).await.json()["waitlisted"], 1, "staff see the waitlist");
+        let staff_view = app.get(&format!("/api/v1/trainees/{}", in_class["id"])).await.json();
+        assert_eq!(staff_view["notes"], "asked for a vegetarian diet", "staff read everything");
+
+        let path = format!("/api/v1/programs/{}/partners/{}", private["id"], jica["id"]);
+        let shared = app.patch(&path, json!({"shares_trainee_contacts": true})).await;
+        assert_eq!(shared.status, 200, "{}", shared.text());
+        let mai = as_liaison.get(&format!("/api/v1/trainees/{}", in_seminar["id"])).await.json();
+        assert_eq!(mai["email"], "mai@example.test", "shared from now on: {mai}");
+    }
+);
+
+db_test!(
     async fn only_admins_and_officers_change_trainees(app) {
         let reporter = app.user(Role::Reporter, None).await;
         let officer = app.user(Role::Officer, None).await;

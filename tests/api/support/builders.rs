@@ -202,6 +202,7 @@ impl TestApp {
                 partner_id: PartnerId(id_of(partner, "the partner")),
                 roles: vec![PartnerRole::Funder],
                 notes: None,
+                shares_trainee_contacts: false,
             },
         }
     }
@@ -664,6 +665,12 @@ impl ProgramPartnerBuilder<'_> {
     /// Free notes.
     pub fn notes(mut self, notes: impl Into<String>) -> Self {
         self.body.notes = Some(notes.into());
+        self
+    }
+
+    /// The partner's liaisons may read the contact details of the programme's trainees.
+    pub fn sharing_trainee_contacts(mut self) -> Self {
+        self.body.shares_trainee_contacts = true;
         self
     }
 

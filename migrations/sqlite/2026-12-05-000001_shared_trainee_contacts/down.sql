@@ -1,0 +1,1 @@
+ALTER TABLE program_partners DROP COLUMN shares_trainee_contacts;
