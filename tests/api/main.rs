@@ -25,6 +25,7 @@ mod programs;
 mod readme;
 mod reports;
 mod seeds;
+mod servers;
 mod sessions;
 mod trainees;
 mod users;

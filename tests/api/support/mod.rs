@@ -72,6 +72,8 @@ pub struct TestApp {
     admin_token: String,
     /// The email of the admin the app signs in as by default.
     pub admin_email: String,
+    /// The database's URL, for a second server on it ([`TestApp::second_server`]).
+    database_url: String,
     _database: TestDatabase,
 }
 
@@ -117,7 +119,12 @@ pub fn test_config(bind: std::net::SocketAddr) -> AppConfig {
 
 enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another server's: that server removes it.
+    Shared,
 }
 
 impl Drop for TestDatabase {
@@ -210,6 +217,38 @@ impl TestApp {
                 (TestDatabase::Postgres { admin_url, name }, url)
             }
         };
+        let mut app = Self::serve(backend, url, database, migrated, tweak);
+        if migrated {
+            let admin = app.user(Role::Admin, None).await;
+            app.admin_token = admin.access_token;
+            app.admin_email = admin.email;
+        }
+        Some(app)
+    }
+
+    /// A second server on this app's database, as behind a load balancer: its own pool, its own
+    /// workers and in-process state, the same settings and the same admin.
+    pub fn second_server(&self) -> TestApp {
+        let mut second = Self::serve(
+            self.backend,
+            self.database_url.clone(),
+            TestDatabase::Shared,
+            true,
+            |_| {},
+        );
+        second.admin_token = self.admin_token.clone();
+        second.admin_email = self.admin_email.clone();
+        second
+    }
+
+    /// Start a server on the database at `url` (migrating it first when `migrated`).
+    fn serve(
+        backend: Backend,
+        url: String,
+        database: TestDatabase,
+        migrated: bool,
+        tweak: impl FnOnce(&mut AppConfig),
+    ) -> TestApp {
         let database_config = DatabaseConfig {
             database_url: url.parse().expect("a valid database URL"),
             db_pool_size: 4,
@@ -237,7 +276,7 @@ impl TestApp {
         let client = awc::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .finish();
-        let mut app = TestApp {
+        TestApp {
             address,
             backend,
             pool,
@@ -245,14 +284,9 @@ impl TestApp {
             server: handle,
             admin_token: String::new(),
             admin_email: String::new(),
+            database_url: url,
             _database: database,
-        };
-        if migrated {
-            let admin = app.user(Role::Admin, None).await;
-            app.admin_token = admin.access_token;
-            app.admin_email = admin.email;
         }
-        Some(app)
     }
 
     /// Make an account with `role` (and partner, for a liaison) straight in the database, and sign
