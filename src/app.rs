@@ -15,12 +15,14 @@ use crate::audit::AuditEvent;
 use crate::auth::{Admins, Assessors, ProgramReaders, Readers, Staff};
 use crate::cohorts::Cohort;
 use crate::config::AppConfig;
+use crate::contacts::Contact;
 use crate::db::Db;
 use crate::enrollments::Enrollment;
 use crate::http::crud::Endpoints;
 use crate::http::{fallback, json, request_id};
 use crate::instruments::Instrument;
 use crate::invitations::Invitation;
+use crate::participations::Participation;
 use crate::partners::Partner;
 use crate::programs::Program;
 use crate::programs::partners::ProgramPartner;
@@ -50,6 +52,36 @@ pub fn routes(cfg: &mut ServiceConfig) {
                         "Change a partner: only the fields given change; `null` clears an optional one.",
                     )
                     .delete::<Staff>("delete_partner", "Delete a partner that no programme refers to."),
+            )
+            .service(
+                Endpoints::<Contact>::of("contacts", "/contacts", "/contacts/{id}")
+                    .list::<ProgramReaders>(
+                        "list_contacts",
+                        "List the people at partners. A liaison sees its own partner's people only.",
+                    )
+                    .create::<Staff>("create_contact", "Record a person at a partner organisation.")
+                    .get::<ProgramReaders>("get_contact", "Get one contact.")
+                    .update::<Staff>(
+                        "update_contact",
+                        "Change a contact: only the fields given change; `null` clears an optional one.",
+                    )
+                    .delete::<Staff>("delete_contact", "Delete a contact who took part in nothing."),
+            )
+            .service(
+                Endpoints::<Participation>::of("contacts", "/participations", "/participations/{id}")
+                    .list::<ProgramReaders>(
+                        "list_participations",
+                        "List who took part in what: a session's people (`session_id`), a cohort's (`cohort_id`, its\n\
+                         sessions' included) or a contact's history (`contact_id`). A liaison sees its own partner's\n\
+                         people only.",
+                    )
+                    .create::<Staff>(
+                        "create_participation",
+                        "Record a contact's part in a cohort (`cohort_id`) or in one of its sessions (`session_id`).",
+                    )
+                    .get::<ProgramReaders>("get_participation", "Get one participation.")
+                    .update::<Staff>("update_participation", "Change a participation's part or notes.")
+                    .delete::<Staff>("delete_participation", "Delete a participation."),
             )
             .service(
                 Endpoints::<Program>::of("programs", "/programs", "/programs/{id}")

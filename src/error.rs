@@ -180,6 +180,15 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(field, code, detail)])
     }
 
+    /// A 404 from finding a record that a body names becomes a 422 `not_found` on that field: the
+    /// request's content is wrong, not its path. Every other error passes through unchanged.
+    pub fn naming_field(self, field: &str, detail: impl FnOnce() -> String) -> Self {
+        match self {
+            ApiError::NotFound(_) => ApiError::invalid(field, "not_found", detail()),
+            other => other,
+        }
+    }
+
     /// Replace the generic text of a 409 `duplicate` with one that names the taken value;
     /// every other error passes through unchanged.
     pub fn naming_duplicate(self, detail: impl FnOnce() -> String) -> Self {

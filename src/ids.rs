@@ -178,3 +178,11 @@ typed_id!(
     /// Id of a follow-up checkpoint.
     CheckpointId, "Checkpoint id"
 );
+typed_id!(
+    /// Id of a person at a partner organisation.
+    ContactId, "Contact id"
+);
+typed_id!(
+    /// Id of a contact's part in a cohort or session.
+    ParticipationId, "Participation id"
+);

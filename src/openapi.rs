@@ -29,6 +29,7 @@ use crate::http::fallback::RouteTable;
         (name = "auth", description = "Sign in, rotate and revoke tokens, the caller's own account"),
         (name = "programs", description = "Cooperation programmes and the roles partners hold in them"),
         (name = "partners", description = "Partner organisations, foreign and Vietnamese"),
+        (name = "contacts", description = "People at partner organisations, and the part each took in cohorts and sessions"),
         (name = "cohorts", description = "Classes of a programme: dates, capacity, status; completing one closes its waitlist"),
         (name = "sessions", description = "Lectures, visits and seminars of a cohort, with local times and speakers"),
         (name = "trainees", description = "Officials sent for training, found with or without Vietnamese diacritics"),

@@ -250,7 +250,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// People at partner organisations.
+    contacts (id) {
+        id -> BigInt,
+        partner_id -> BigInt,
+        full_name -> Text,
+        name_order -> Text,
+        name_native -> Nullable<Text>,
+        title -> Nullable<Text>,
+        title_vi -> Nullable<Text>,
+        position -> Nullable<Text>,
+        position_vi -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+        source -> Nullable<Text>,
+        seed_key -> Nullable<Text>,
+        seed_data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// A contact's part in a cohort or one of its sessions.
+    participations (id) {
+        id -> BigInt,
+        contact_id -> BigInt,
+        cohort_id -> BigInt,
+        session_id -> Nullable<BigInt>,
+        role -> Text,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+        source -> Nullable<Text>,
+        seed_key -> Nullable<Text>,
+        seed_data -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(program_partners -> programs (program_id));
+diesel::joinable!(contacts -> partners (partner_id));
+diesel::joinable!(participations -> contacts (contact_id));
+diesel::joinable!(participations -> cohorts (cohort_id));
+diesel::joinable!(participations -> sessions (session_id));
 diesel::joinable!(program_partners -> partners (partner_id));
 
 diesel::table! {
@@ -496,7 +543,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     action_plans,
     checkpoints,
     follow_up_schedules,
-    cohort_attendance
+    cohort_attendance,
+    contacts,
+    participations
 );
 
 // Grouped counts across a join, for reports: invitations by their round's cohort, checkpoints by

@@ -58,6 +58,10 @@ text_enum!(
         Checkpoint,
         /// A programme's follow-up schedule.
         FollowUpSchedule,
+        /// A person at a partner organisation.
+        Contact,
+        /// A contact's part in a cohort or session.
+        Participation,
     }
 );
 

@@ -456,6 +456,16 @@ impl Remove for Cohort {
             .filter(sessions::cohort_id.eq(self.id))
             .count()
             .get_result(conn)?;
+        let people: i64 = crate::schema::participations::table
+            .filter(crate::schema::participations::cohort_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        if people > 0 {
+            return Ok(Some(format!(
+                "cohort {} names {people} contact(s) who took part; delete those participations first (GET /api/v1/participations?cohort_id={})",
+                self.code, self.id
+            )));
+        }
         Ok((enrolments > 0 || session_count > 0).then(|| {
             format!(
                 "cohort {} has {enrolments} enrolment(s) and {session_count} session(s); a cohort with enrolments cannot be deleted (cancel it instead), and its sessions must be deleted first",

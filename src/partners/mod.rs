@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
-use crate::schema::{partners, program_partners, sessions};
+use crate::schema::{contacts, partners, program_partners, sessions};
 
 text_enum!(
     /// What kind of organisation a partner is.
@@ -194,6 +194,16 @@ impl Remove for Partner {
         if programmes > 0 {
             return Ok(Some(format!(
                 "partner {} takes part in {programmes} programme(s); remove it from them first",
+                self.code
+            )));
+        }
+        let people: i64 = contacts::table
+            .filter(contacts::partner_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        if people > 0 {
+            return Ok(Some(format!(
+                "partner {} has {people} contact(s); delete them or move them to another partner first",
                 self.code
             )));
         }

@@ -277,16 +277,8 @@ impl Create for ProgramPartner {
 
     fn insert(conn: &mut DbConnection, program_id: ProgramId, new: CreateProgramPartner) -> ApiResult<Self> {
         let program = Program::find(conn, program_id)?;
-        let partner = match Partner::find(conn, new.partner_id) {
-            Err(ApiError::NotFound(_)) => {
-                return Err(ApiError::invalid(
-                    "partner_id",
-                    "not_found",
-                    format!("names no partner (id {})", new.partner_id),
-                ));
-            }
-            other => other?,
-        };
+        let partner = Partner::find(conn, new.partner_id)
+            .map_err(|e| e.naming_field("partner_id", || format!("names no partner (id {})", new.partner_id)))?;
         let taken: i64 = program_partners::table
             .filter(program_partners::program_id.eq(program_id))
             .filter(program_partners::partner_id.eq(new.partner_id))

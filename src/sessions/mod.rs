@@ -416,10 +416,20 @@ impl Remove for Session {
             .filter(attendance::session_id.eq(self.id))
             .count()
             .get_result(conn)?;
-        Ok((records > 0).then(|| {
-            format!(
+        if records > 0 {
+            return Ok(Some(format!(
                 "session {} has attendance for {records} trainee(s); it cannot be deleted",
                 self.id
+            )));
+        }
+        let people: i64 = crate::schema::participations::table
+            .filter(crate::schema::participations::session_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        Ok((people > 0).then(|| {
+            format!(
+                "session {} names {people} contact(s) who took part; delete those participations first (GET /api/v1/participations?session_id={})",
+                self.id, self.id
             )
         }))
     }

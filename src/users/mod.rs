@@ -144,15 +144,9 @@ impl User {
                 "required",
                 "is required for a liaison: the partner they speak for",
             )),
-            (Role::Liaison, Some(id)) => match crate::partners::Partner::find(conn, id) {
-                Ok(_) => Ok(()),
-                Err(ApiError::NotFound(_)) => Err(ApiError::invalid(
-                    "partner_id",
-                    "not_found",
-                    format!("names no partner (id {id})"),
-                )),
-                Err(e) => Err(e),
-            },
+            (Role::Liaison, Some(id)) => crate::partners::Partner::find(conn, id)
+                .map(|_| ())
+                .map_err(|e| e.naming_field("partner_id", || format!("names no partner (id {id})"))),
             (_, Some(_)) => Err(ApiError::invalid(
                 "partner_id",
                 "forbidden",

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod cli;
 mod cohorts;
+mod contacts;
 mod enrollments;
 mod errors;
 mod evaluations;

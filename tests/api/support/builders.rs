@@ -32,10 +32,12 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tpms::action_plans::{CreateActionPlan, PlanItem};
 use tpms::cohorts::{CohortStatus, CreateCohort};
+use tpms::contacts::{CreateContact, NameOrder};
 use tpms::enrollments::{CreateEnrollment, EnrollmentStatus, Placement};
-use tpms::ids::{EnrollmentId, InstrumentId, PartnerId, TraineeId};
+use tpms::ids::{CohortId, ContactId, EnrollmentId, InstrumentId, PartnerId, SessionId, TraineeId};
 use tpms::instruments::items::Scale;
 use tpms::instruments::{CreateInstrument, Item, ItemKind, Purpose};
+use tpms::participations::{CreateParticipation, ParticipationRole};
 use tpms::partners::{CreatePartner, PartnerKind};
 use tpms::programs::partners::{CreateProgramPartner, PartnerRole};
 use tpms::programs::{CreateProgram, Figure, ProgramKind, ProgramStatus};
@@ -189,6 +191,43 @@ impl TestApp {
             body: CreateTrainee {
                 full_name: format!("Trainee {}", unique()),
                 ..CreateTrainee::default()
+            },
+        }
+    }
+
+    /// A person at `partner` (its JSON): by default with a unique name, given name first.
+    pub fn contact(&self, partner: &Value) -> ContactBuilder<'_> {
+        ContactBuilder {
+            app: self,
+            path: "/api/v1/contacts".to_owned(),
+            body: CreateContact {
+                partner_id: PartnerId(id_of(partner, "the partner")),
+                full_name: format!("Contact {}", unique()),
+                name_order: NameOrder::GivenFirst,
+                name_native: None,
+                title: None,
+                title_vi: None,
+                position: None,
+                position_vi: None,
+                email: None,
+                phone: None,
+                notes: None,
+            },
+        }
+    }
+
+    /// The part `contact` took in `event` (the JSON of a session, or of a cohort with
+    /// [`ParticipationBuilder::in_cohort`]): by default as a speaker.
+    pub fn participation(&self, contact: &Value, session: &Value) -> ParticipationBuilder<'_> {
+        ParticipationBuilder {
+            app: self,
+            path: "/api/v1/participations".to_owned(),
+            body: CreateParticipation {
+                contact_id: ContactId(id_of(contact, "the contact")),
+                cohort_id: None,
+                session_id: Some(SessionId(id_of(session, "the session"))),
+                role: ParticipationRole::Speaker,
+                notes: None,
             },
         }
     }
@@ -977,5 +1016,81 @@ impl ActionPlanBuilder<'_> {
             assert_eq!(moved.status, 200, "moving the plan to {status}: {}", moved.text());
         }
         app.get(&path).await.json()
+    }
+}
+
+/// A contact to make; see [`TestApp::contact`].
+pub struct ContactBuilder<'a> {
+    app: &'a TestApp,
+    path: String,
+    body: CreateContact,
+}
+
+sent_as_json!(ContactBuilder);
+
+impl ContactBuilder<'_> {
+    /// Their full name as written, given name first.
+    pub fn full_name(mut self, full_name: impl Into<String>) -> Self {
+        self.body.full_name = full_name.into();
+        self
+    }
+
+    /// Their full name as written, family name first (Vietnamese and Japanese names).
+    pub fn family_first(mut self, full_name: impl Into<String>) -> Self {
+        self.body.full_name = full_name.into();
+        self.body.name_order = NameOrder::FamilyFirst;
+        self
+    }
+
+    /// Their position in English.
+    pub fn position(mut self, position: impl Into<String>) -> Self {
+        self.body.position = Some(position.into());
+        self
+    }
+
+    /// Their position in Vietnamese.
+    pub fn position_vi(mut self, position: impl Into<String>) -> Self {
+        self.body.position_vi = Some(position.into());
+        self
+    }
+
+    /// Their email.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.body.email = Some(email.into());
+        self
+    }
+
+    /// POST it as the admin, assert 201, and return the contact's JSON.
+    pub async fn create(self) -> Value {
+        self.app.create(&self.path, self.json()).await
+    }
+}
+
+/// A participation to make; see [`TestApp::participation`].
+pub struct ParticipationBuilder<'a> {
+    app: &'a TestApp,
+    path: String,
+    body: CreateParticipation,
+}
+
+sent_as_json!(ParticipationBuilder);
+
+impl ParticipationBuilder<'_> {
+    /// A part in the cohort (its JSON) as a whole instead of in a session.
+    pub fn in_cohort(mut self, cohort: &Value) -> Self {
+        self.body.session_id = None;
+        self.body.cohort_id = Some(CohortId(id_of(cohort, "the cohort")));
+        self
+    }
+
+    /// The part taken.
+    pub fn role(mut self, role: ParticipationRole) -> Self {
+        self.body.role = role;
+        self
+    }
+
+    /// POST it as the admin, assert 201, and return the participation's JSON.
+    pub async fn create(self) -> Value {
+        self.app.create(&self.path, self.json()).await
     }
 }
