@@ -9,19 +9,21 @@ use diesel::prelude::*;
 use serde_json::{Map, Value};
 
 use super::FileReport;
-use super::plan::{Entry, Plan, ProgramPlan};
+use super::plan::{Entry, PersonPlan, Plan, ProgramPlan};
 use super::snapshot::{Seeded, change_of, changed_since};
 use crate::audit::{self, Actor, Event};
 use crate::cohorts::{Cohort, CohortStatus, UpdateCohort};
+use crate::contacts::{Contact, UpdateContact};
 use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{CohortId, PartnerId, ProgramId};
+use crate::ids::{CohortId, ContactId, PartnerId, ProgramId, SessionId};
+use crate::participations::{CreateParticipation, Participation, UpdateParticipation};
 use crate::partners::{Partner, UpdatePartner};
 use crate::programs::partners::{CreateProgramPartner, ProgramPartner, UpdateProgramPartner};
 use crate::programs::{Program, UpdateProgram};
 use crate::resource::{self, Change, Create};
-use crate::schema::{cohorts, partners, program_partners, programs};
+use crate::schema::{cohorts, participations, partners, program_partners, programs};
 use crate::sessions::{Session, UpdateSession};
 
 /// What happened to one record, with the key to reach what hangs below it.
@@ -326,6 +328,7 @@ pub fn apply(
         request_id: None,
     };
     let mut partner_ids: HashMap<String, PartnerId> = HashMap::new();
+    let mut contact_ids: HashMap<String, ContactId> = HashMap::new();
     let mut reports = Vec::new();
     for file in &plan.files {
         let mut report = FileReport {
@@ -338,8 +341,22 @@ pub fn apply(
                 partner_ids.insert(entry.seed.partner.code.clone(), id);
             }
         }
+        for (partner, entry) in &file.contacts {
+            let Some(partner_id) = partner_ids.get(partner).copied() else {
+                report
+                    .skipped
+                    .push(format!("{}: partner {partner} was not written", entry.name));
+                continue;
+            };
+            if let Some(id) = apply_contact(conn, &actor, partner_id, entry)
+                .map_err(at(entry))?
+                .count(&mut report)
+            {
+                contact_ids.insert(format!("{partner}/{}", entry.seed.key), id);
+            }
+        }
         if let Some(program) = &file.program {
-            apply_programme(conn, &actor, program, &partner_ids, &mut report)?;
+            apply_programme(conn, &actor, program, &partner_ids, &contact_ids, &mut report)?;
         }
         progress(&report);
         reports.push(report);
@@ -367,6 +384,7 @@ fn apply_programme(
     actor: &Actor,
     plan: &ProgramPlan,
     partner_ids: &HashMap<String, PartnerId>,
+    contact_ids: &HashMap<String, ContactId>,
     report: &mut FileReport,
 ) -> ApiResult<()> {
     let outcome = apply_program(conn, actor, &plan.program).map_err(at(&plan.program))?;
@@ -385,6 +403,8 @@ fn apply_programme(
             .map_err(at(entry))?
             .count(report);
     }
+    let mut cohort_ids: HashMap<&str, CohortId> = HashMap::new();
+    let mut session_ids: HashMap<(&str, &str), SessionId> = HashMap::new();
     for (cohort, sessions) in &plan.cohorts {
         let Some(cohort_id) = apply_cohort(conn, actor, program, cohort)
             .map_err(at(cohort))?
@@ -392,18 +412,121 @@ fn apply_programme(
         else {
             continue;
         };
+        let code = cohort.seed.cohort.code.as_str();
+        cohort_ids.insert(code, cohort_id);
         for entry in sessions {
             let speaker = entry
                 .seed
                 .speaker_partner
                 .as_ref()
                 .and_then(|code| partner_ids.get(code).copied());
-            apply_session(conn, actor, cohort_id, entry, speaker)
+            let written = apply_session(conn, actor, cohort_id, entry, speaker)
                 .map_err(at(entry))?
                 .count(report);
+            if let Some(id) = written {
+                session_ids.insert((code, entry.seed.key.as_str()), id);
+            }
         }
     }
+    for person in &plan.people {
+        let entry = &person.entry;
+        let contact = contact_ids.get(&entry.seed.contact).copied();
+        let cohort = cohort_ids.get(person.cohort.as_str()).copied();
+        let session = match &person.session {
+            Some(key) => session_ids
+                .get(&(person.cohort.as_str(), key.as_str()))
+                .copied()
+                .map(Some),
+            None => Some(None),
+        };
+        let (Some(contact), Some(cohort), Some(session)) = (contact, cohort, session) else {
+            report.skipped.push(format!(
+                "{}: its contact, cohort or session was not written",
+                entry.name
+            ));
+            continue;
+        };
+        apply_person(conn, actor, person, contact, cohort, session)
+            .map_err(at(entry))?
+            .count(report);
+    }
     Ok(())
+}
+
+fn apply_contact(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    partner: PartnerId,
+    entry: &Entry<super::model::ContactSeed>,
+) -> ApiResult<Outcome<ContactId>> {
+    let mut new = entry.seed.contact.clone();
+    new.partner_id = partner;
+    let writes = Writes {
+        source: entry.seed.source.clone(),
+        parent: (),
+        new,
+    };
+    write(
+        conn,
+        actor,
+        entry,
+        writes,
+        nothing,
+        |conn, current: &Contact, changed| {
+            current.patched(conn, change_of::<UpdateContact>(&entry.name, changed, &[], &[])?)
+        },
+    )
+}
+
+/// A contact's part, unless a user already recorded the same part of that contact there.
+fn apply_person(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    person: &PersonPlan,
+    contact: ContactId,
+    cohort: CohortId,
+    session: Option<SessionId>,
+) -> ApiResult<Outcome<crate::ids::ParticipationId>> {
+    let entry = &person.entry;
+    let writes = Writes {
+        source: entry.seed.source.clone(),
+        parent: (),
+        new: CreateParticipation {
+            contact_id: contact,
+            cohort_id: session.is_none().then_some(cohort),
+            session_id: session,
+            role: entry.seed.role,
+            notes: entry.seed.notes.clone(),
+        },
+    };
+    let in_the_way = |conn: &mut DbConnection| {
+        let same: Vec<(crate::ids::ParticipationId, Option<SessionId>)> = participations::table
+            .filter(participations::contact_id.eq(contact))
+            .filter(participations::cohort_id.eq(cohort))
+            .filter(participations::role.eq(entry.seed.role))
+            .select((participations::id, participations::session_id))
+            .load(conn)?;
+        let users = same.into_iter().find(|(_, at)| *at == session).map(|(id, _)| id);
+        Ok(users.map(|id| {
+            (
+                Some(id),
+                format!("{}: a user already recorded this part; left as it is", entry.name),
+            )
+        }))
+    };
+    write(
+        conn,
+        actor,
+        entry,
+        writes,
+        in_the_way,
+        |conn, current: &Participation, changed| {
+            current.patched(
+                conn,
+                change_of::<UpdateParticipation>(&entry.name, changed, &["contact", "role"], &[])?,
+            )
+        },
+    )
 }
 
 /// Name the file and record in an error raised while writing it.

@@ -8,6 +8,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::cohorts::{CohortStatus, CreateCohort};
+use crate::contacts::CreateContact;
+use crate::participations::ParticipationRole;
 use crate::partners::CreatePartner;
 use crate::programs::CreateProgram;
 use crate::programs::partners::PartnerRole;
@@ -95,6 +97,37 @@ pub struct SessionSeed {
     /// The session, as the API creates one.
     #[serde(flatten)]
     pub session: CreateSession,
+    #[serde(flatten)]
+    pub unknown: Unknown,
+}
+
+/// A person at the partner above it (`[[partners.contacts]]` in `partners.toml`).
+#[derive(Debug, Deserialize)]
+pub struct ContactSeed {
+    /// The seed document its facts come from.
+    pub source: String,
+    /// Its stable id within the partner, `^[a-z0-9-]{2,64}$`; programme files name the person as
+    /// `PARTNER/key`.
+    pub key: String,
+    /// The contact, as the API creates one (its partner is the one above it).
+    #[serde(flatten)]
+    pub contact: CreateContact,
+    #[serde(flatten)]
+    pub unknown: Unknown,
+}
+
+/// A contact's part in the cohort or session above it (`[[cohorts.people]]`,
+/// `[[cohorts.sessions.people]]`).
+#[derive(Debug, Deserialize)]
+pub struct PersonSeed {
+    /// The seed document its facts come from.
+    pub source: String,
+    /// The person, as `PARTNER/key` of a `[[partners.contacts]]` entry.
+    pub contact: String,
+    /// The part they took.
+    pub role: ParticipationRole,
+    /// What exactly they did.
+    pub notes: Option<String>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }

@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use validator::Validate;
 
-use super::model::{CohortSeed, Document, PartnerSeed, ProgramSeed, RoleSeed, SessionSeed, Unknown};
+use super::model::{
+    CohortSeed, ContactSeed, Document, PartnerSeed, PersonSeed, ProgramSeed, RoleSeed, SessionSeed, Unknown,
+};
 use super::{SeedError, SeedErrors, SeedFile};
 use crate::cohorts::CohortStatus;
 use crate::ids::PartnerId;
@@ -39,6 +41,19 @@ pub struct ProgramPlan {
     pub roles: Vec<Entry<RoleSeed>>,
     /// Its cohorts, each with its sessions.
     pub cohorts: Vec<(Entry<CohortSeed>, Vec<Entry<SessionSeed>>)>,
+    /// The people who took part in its cohorts and sessions.
+    pub people: Vec<PersonPlan>,
+}
+
+/// A contact's part in a cohort or one of its sessions, with where it sits in the file.
+#[derive(Debug)]
+pub struct PersonPlan {
+    /// The part.
+    pub entry: Entry<PersonSeed>,
+    /// The cohort's code.
+    pub cohort: String,
+    /// The session's key, for a part in one session.
+    pub session: Option<String>,
 }
 
 /// What one file holds.
@@ -48,6 +63,8 @@ pub struct FilePlan {
     pub path: String,
     /// The partners it defines.
     pub partners: Vec<Entry<PartnerSeed>>,
+    /// The people at those partners, each with its partner's code.
+    pub contacts: Vec<(String, Entry<ContactSeed>)>,
     /// Its programme, in a programme file.
     pub program: Option<ProgramPlan>,
 }
@@ -161,6 +178,10 @@ struct Across {
     program_codes: HashSet<String>,
     /// (file, record, field, partner code) of each reference to a partner.
     references: Vec<(String, String, String, String)>,
+    /// `PARTNER/key` of every contact defined.
+    contact_names: HashSet<String>,
+    /// (file, record, `PARTNER/key`) of each reference to a contact.
+    contact_references: Vec<(String, String, String)>,
 }
 
 /// Read and check every file. Partner codes named by programme files must be in some file's
@@ -189,6 +210,16 @@ pub fn parse(files: &[SeedFile]) -> Result<Plan, SeedErrors> {
                 record,
                 field,
                 message: format!("names partner {code}, which no [[partners]] entry defines"),
+            });
+        }
+    }
+    for (file, record, contact) in across.contact_references {
+        if !across.contact_names.contains(&contact) {
+            errors.push(SeedError {
+                file,
+                record,
+                field: "contact".into(),
+                message: format!("names {contact}, which no [[partners.contacts]] entry defines (PARTNER/key)"),
             });
         }
     }
@@ -224,6 +255,7 @@ fn read_file(reader: &mut Reader<'_>, text: &str, across: &mut Across) -> Option
     let mut file = FilePlan {
         path: reader.file.to_owned(),
         partners: Vec::new(),
+        contacts: Vec::new(),
         program: None,
     };
     match document.program {
@@ -233,7 +265,8 @@ fn read_file(reader: &mut Reader<'_>, text: &str, across: &mut Across) -> Option
         }
         None => {
             for (i, raw) in document.partners.into_iter().enumerate() {
-                file.partners.extend(read_partner(reader, i, raw, across));
+                file.partners
+                    .extend(read_partner(reader, i, raw, &mut file.contacts, across));
             }
         }
     }
@@ -243,11 +276,33 @@ fn read_file(reader: &mut Reader<'_>, text: &str, across: &mut Across) -> Option
 fn read_partner(
     reader: &mut Reader<'_>,
     i: usize,
-    raw: Map<String, Value>,
+    mut raw: Map<String, Value>,
+    contacts: &mut Vec<(String, Entry<ContactSeed>)>,
     across: &mut Across,
 ) -> Option<Entry<PartnerSeed>> {
     let code = code_of(&raw, "code");
     let name = format!("partners[{}] (code {code})", i + 1);
+    let mut keys = HashSet::new();
+    for (j, contact) in tables(
+        reader,
+        &name,
+        raw.remove("contacts"),
+        "contacts",
+        "[[partners.contacts]]",
+    )
+    .into_iter()
+    .enumerate()
+    {
+        let contact_name = format!(
+            "partners[{}].contacts[{}] (key {})",
+            i + 1,
+            j + 1,
+            code_of(&contact, "key")
+        );
+        if let Some(entry) = read_contact(reader, contact_name, &code, contact, &mut keys, across) {
+            contacts.push((code.clone(), entry));
+        }
+    }
     let seed: PartnerSeed = reader.read(&name, &raw, |s: &PartnerSeed| &s.unknown, "a partner")?;
     reader.check_source(&name, &seed.source);
     if reader.check(&name, &seed.partner) && !across.partner_codes.insert(code.clone()) {
@@ -272,9 +327,18 @@ fn read_program(
         plan_roles.extend(read_role(reader, &code, i, raw, across));
     }
     let mut plan_cohorts = Vec::new();
+    let mut people = Vec::new();
     let mut cohort_codes = HashSet::new();
     for (i, raw) in cohorts.into_iter().enumerate() {
-        plan_cohorts.extend(read_cohort(reader, &code, i, raw, &mut cohort_codes, across));
+        plan_cohorts.extend(read_cohort(
+            reader,
+            &code,
+            i,
+            raw,
+            &mut cohort_codes,
+            &mut people,
+            across,
+        ));
     }
     let seed = read?;
     reader.check_source(&name, &seed.source);
@@ -286,6 +350,7 @@ fn read_program(
         program: reader.entry(name, format!("program:{code}"), snapshot, seed),
         roles: plan_roles,
         cohorts: plan_cohorts,
+        people,
     })
 }
 
@@ -336,10 +401,25 @@ fn read_cohort(
     i: usize,
     mut raw: Map<String, Value>,
     codes: &mut HashSet<String>,
+    people: &mut Vec<PersonPlan>,
     across: &mut Across,
 ) -> Option<(Entry<CohortSeed>, Vec<Entry<SessionSeed>>)> {
     let code = code_of(&raw, "code");
     let name = format!("cohorts[{}] (code {code})", i + 1);
+    let place = Place {
+        program,
+        cohort: &code,
+        session: None,
+        record: &name,
+    };
+    read_people(
+        reader,
+        &place,
+        raw.remove("people"),
+        "[[cohorts.people]]",
+        people,
+        across,
+    );
     // Its sessions are read whether or not the cohort itself reads, so that one run reports the
     // problems of both.
     let sessions = match raw.remove("sessions") {
@@ -355,10 +435,24 @@ fn read_cohort(
     for (j, session) in sessions.into_iter().enumerate() {
         let key = session.get("key").and_then(Value::as_str).unwrap_or("?").to_owned();
         let session_name = format!("cohorts[{}].sessions[{}] (key {key})", i + 1, j + 1);
-        let Value::Object(session) = session else {
+        let Value::Object(mut session) = session else {
             reader.fail(&session_name, "-", "must be a table ([[cohorts.sessions]])");
             continue;
         };
+        let place = Place {
+            program,
+            cohort: &code,
+            session: Some(&key),
+            record: &session_name,
+        };
+        read_people(
+            reader,
+            &place,
+            session.remove("people"),
+            "[[cohorts.sessions.people]]",
+            people,
+            across,
+        );
         entries.extend(
             read_session(reader, session_name, session, &mut keys, across).map(|(entry, key)| Entry {
                 key: format!("session:{program}/{code}/{key}"),
@@ -395,12 +489,7 @@ fn read_session(
 ) -> Option<(Entry<SessionSeed>, String)> {
     let seed: SessionSeed = reader.read(&name, &raw, |s: &SessionSeed| &s.unknown, "a session")?;
     reader.check_source(&name, &seed.source);
-    let key_ok = (2..=64).contains(&seed.key.len())
-        && seed
-            .key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !key_ok {
+    if !valid_key(&seed.key) {
         reader.fail(&name, "key", "must be 2 to 64 of a-z, 0-9 and -");
     } else if !keys.insert(seed.key.clone()) {
         reader.fail(&name, "key", format!("`{}` is used twice in this cohort", seed.key));
@@ -425,4 +514,127 @@ fn read_session(
     );
     let key = seed.key.clone();
     Some((reader.entry(name, String::new(), snapshot, seed), key))
+}
+
+/// Whether `key` can be a record's stable id in its file: 2 to 64 of a-z, 0-9 and -.
+fn valid_key(key: &str) -> bool {
+    (2..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The tables of an array-of-tables field that a record holds (`contacts`, `people`), each problem
+/// reported against `record`.
+fn tables(
+    reader: &mut Reader<'_>,
+    record: &str,
+    field: Option<Value>,
+    name: &str,
+    syntax: &str,
+) -> Vec<Map<String, Value>> {
+    let items = match field {
+        None => return Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            reader.fail(record, name, format!("must be an array of tables ({syntax})"));
+            return Vec::new();
+        }
+    };
+    let mut found = Vec::new();
+    for item in items {
+        match item {
+            Value::Object(table) => found.push(table),
+            _ => reader.fail(record, name, format!("must hold tables only ({syntax})")),
+        }
+    }
+    found
+}
+
+fn read_contact(
+    reader: &mut Reader<'_>,
+    name: String,
+    partner: &str,
+    raw: Map<String, Value>,
+    keys: &mut HashSet<String>,
+    across: &mut Across,
+) -> Option<Entry<ContactSeed>> {
+    // Its partner is the one above it, set when it is written; read as the API reads a body.
+    let mut body = raw.clone();
+    body.insert("partner_id".into(), Value::from(0));
+    let seed: ContactSeed = reader.read(&name, &body, |s: &ContactSeed| &s.unknown, "a contact")?;
+    reader.check_source(&name, &seed.source);
+    if !valid_key(&seed.key) {
+        reader.fail(&name, "key", "must be 2 to 64 of a-z, 0-9 and -");
+    } else if !keys.insert(seed.key.clone()) {
+        reader.fail(&name, "key", format!("`{}` is used twice in this partner", seed.key));
+    }
+    reader.check(&name, &seed.contact);
+    across.contact_names.insert(format!("{partner}/{}", seed.key));
+    let key = format!("contact:{partner}/{}", seed.key);
+    let snapshot = snapshot(&raw, &["key"], &[("source", Value::from(seed.source.as_str()))]);
+    Some(reader.entry(name, key, snapshot, seed))
+}
+
+/// Where a part is recorded: the programme, cohort and session above it, and the record's name.
+struct Place<'a> {
+    program: &'a str,
+    cohort: &'a str,
+    session: Option<&'a str>,
+    record: &'a str,
+}
+
+fn read_people(
+    reader: &mut Reader<'_>,
+    place: &Place<'_>,
+    field: Option<Value>,
+    syntax: &str,
+    people: &mut Vec<PersonPlan>,
+    across: &mut Across,
+) {
+    let mut seen = HashSet::new();
+    for (k, raw) in tables(reader, place.record, field, "people", syntax)
+        .into_iter()
+        .enumerate()
+    {
+        let name = format!(
+            "{}.people[{}] (contact {})",
+            place.record,
+            k + 1,
+            code_of(&raw, "contact")
+        );
+        let Some(seed) = reader.read(
+            &name,
+            &raw,
+            |s: &PersonSeed| &s.unknown,
+            "a person's part (contact, role, notes, source)",
+        ) else {
+            continue;
+        };
+        reader.check_source(&name, &seed.source);
+        if !seen.insert((seed.contact.clone(), seed.role)) {
+            reader.fail(
+                &name,
+                "role",
+                format!("{} is given the part `{}` twice here", seed.contact, seed.role),
+            );
+        }
+        across
+            .contact_references
+            .push((reader.file.to_owned(), name.clone(), seed.contact.clone()));
+        let key = format!(
+            "participation:{}/{}/{}/{}/{}",
+            place.program,
+            place.cohort,
+            place.session.unwrap_or("-"),
+            seed.contact,
+            seed.role
+        );
+        let snapshot = snapshot(&raw, &[], &[("source", Value::from(seed.source.as_str()))]);
+        people.push(PersonPlan {
+            entry: reader.entry(name, key, snapshot, seed),
+            cohort: place.cohort.to_owned(),
+            session: place.session.map(str::to_owned),
+        });
+    }
 }

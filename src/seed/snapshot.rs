@@ -8,14 +8,16 @@ use serde_json::{Map, Value};
 
 use super::plan::Entry;
 use crate::cohorts::Cohort;
+use crate::contacts::Contact;
 use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
+use crate::participations::Participation;
 use crate::partners::Partner;
 use crate::programs::Program;
 use crate::programs::partners::ProgramPartner;
 use crate::resource::{Change, Create, Record};
-use crate::schema::{cohorts, partners, program_partners, programs, sessions};
+use crate::schema::{cohorts, contacts, participations, partners, program_partners, programs, sessions};
 use crate::sessions::Session;
 
 /// A record kind some of whose records the seed owns: they carry the seed key, their source
@@ -69,6 +71,8 @@ seeded!(
 );
 seeded!(Cohort, cohorts, cohorts::id);
 seeded!(Session, sessions, sessions::id);
+seeded!(Contact, contacts, contacts::id);
+seeded!(Participation, participations, participations::id);
 
 /// The fields whose value the file changed since `stored` (the last snapshot), each with its new
 /// value (`null` once the file leaves it out); `None` when nothing changed. Without a stored

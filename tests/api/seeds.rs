@@ -49,7 +49,12 @@ async fn everything(app: &TestApp) -> Value {
         }
     }
     let partners = app.get("/api/v1/partners?limit=200").await.json();
-    json!({"programs": programs["items"], "cohorts": cohorts, "partners": partners["items"]})
+    let contacts = app.get("/api/v1/contacts?limit=200").await.json();
+    let people = app.get("/api/v1/participations?limit=200").await.json();
+    json!({
+        "programs": programs["items"], "cohorts": cohorts, "partners": partners["items"],
+        "contacts": contacts["items"], "participations": people["items"],
+    })
 }
 
 db_test!(
@@ -157,11 +162,17 @@ db_test!(
         let files = edited("programs/jica-young-leaders.toml", "partner = \"COC\"", "partner = \"NOBODY\"");
         let error = seed(&app, files).await.expect_err("an unknown partner is refused").to_string();
         assert!(error.contains("names partner NOBODY"), "{error}");
+        let files = edited("programs/jica-young-leaders.toml", "contact = \"JICA/hiraoka-hisakazu\"", "contact = \"JICA/nobody\"");
+        let error = seed(&app, files).await.expect_err("an unknown contact is refused").to_string();
+        assert!(error.contains("people[2] (contact JICA/nobody): contact: names JICA/nobody"), "{error}");
+        let files = edited("partners.toml", "name_order = \"family_first\"", "name_order = \"surname_first\"");
+        let error = seed(&app, files).await.expect_err("a bad contact is refused").to_string();
+        assert!(error.contains("partners[1].contacts[1] (key vu-dang-minh)"), "{error}");
         let files = edited("programs/jica-young-leaders.toml", "[program]", "[program\n");
         let error = seed(&app, files).await.expect_err("bad TOML is refused").to_string();
         assert!(error.contains("seeds/programs/jica-young-leaders.toml") && error.contains("not valid TOML"), "{error}");
 
-        for path in ["/api/v1/partners", "/api/v1/programs"] {
+        for path in ["/api/v1/partners", "/api/v1/programs", "/api/v1/contacts"] {
             assert_eq!(app.get(path).await.json()["total"], 0, "{path}: nothing was written");
         }
     }
@@ -271,5 +282,38 @@ db_test!(
         partners.text.push_str("\n[[cohorts]]\ncode = \"C1\"\nname = \"Lost\"\nsource = \"003_f763ceca04e3ab24.txt\"\n");
         let error = seed(&app, files).await.expect_err("a cohort with no programme is refused").to_string();
         assert!(error.contains("seeds/partners.toml: -: cohorts: belongs in a programme file"), "{error}");
+    }
+);
+
+db_test!(
+    async fn the_people_the_articles_name_are_contacts_with_their_part_and_source(app) {
+        seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
+        let ota = app.get("/api/v1/contacts?q=hiroko+ota").await.json();
+        assert_eq!(ota["total"], 1, "{ota}");
+        assert_eq!(
+            (&ota["items"][0]["title"], &ota["items"][0]["source"]),
+            (&json!("President"), &json!("000_f942262c67d007dc.txt"))
+        );
+        let son = app.get("/api/v1/contacts?q=vu+thanh+son").await.json();
+        assert_eq!(son["items"][0]["name_order"], "family_first", "{son}");
+
+        // The 2019 seminar's opening: the first secretary of Japan's embassy among its guests.
+        let programs = app.get("/api/v1/programs?q=VN-JP-LGS").await.json();
+        let cohorts = app.get(&format!("/api/v1/programs/{}/cohorts", programs["items"][0]["id"])).await.json();
+        let hcmc = cohorts["items"].as_array().expect("items").iter().find(|c| c["code"] == "HCMC-2019").expect("HCMC-2019");
+        let sessions = app.get(&format!("/api/v1/cohorts/{}/sessions", hcmc["id"])).await.json();
+        let opening = sessions["items"].as_array().expect("items").iter().find(|s| s["title"] == "Opening ceremony").expect("the opening");
+        let people = app.get(&format!("/api/v1/participations?session_id={}", opening["id"])).await.json();
+        let tabuchi = people["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|p| p["contact_name"] == "Yuichiro Tabuchi")
+            .expect("the first secretary");
+        assert_eq!((&tabuchi["role"], &tabuchi["source"]), (&json!("guest"), &json!("001_0904e55322f49d83.txt")));
+        let ambassador = app.get("/api/v1/contacts?q=ito+naoki").await.json();
+        let history = app.get(&format!("/api/v1/participations?contact_id={}", ambassador["items"][0]["id"])).await.json();
+        assert_eq!(history["total"], 1, "the 6th seminar's opening: {history}");
+        assert_eq!(history["items"][0]["source"], "002_94284552c382c47a.txt");
     }
 );
