@@ -125,6 +125,22 @@ pub struct Program {
     pub(crate) seed_key: Option<String>,
 }
 
+text_enum!(
+    /// How a source hedges a figure, so that a report can say it as the source does.
+    FigureQualifier {
+        /// "about 100".
+        About,
+        /// "at least 100".
+        AtLeast,
+        /// "at most 100".
+        AtMost,
+        /// "more than 30", "over 30".
+        MoreThan,
+        /// "nearly 100".
+        Nearly,
+    }
+);
+
 /// A figure a source reports about a programme: "5 courses held", "about 100 officials trained".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -137,9 +153,14 @@ pub struct Figure {
     #[validate(range(min = 0, max = 1_000_000_000))]
     #[schema(minimum = 0, maximum = 1_000_000_000, example = 100)]
     pub value: i64,
-    /// Whether the source gives it as approximate ("about", "nearly", "over"); default false.
+    /// Whether the source gives it as approximate; default false, and true whenever `qualifier`
+    /// is given.
     #[serde(default)]
     pub approximate: bool,
+    /// How the source hedges it ("nearly 100": `nearly`), so that a report can say it as the source
+    /// does; `null` for an exact figure or one whose hedge is not known.
+    #[serde(default)]
+    pub qualifier: Option<FigureQualifier>,
     /// When it held: a day, month or year.
     #[validate(custom(function = "crate::dates::valid"))]
     #[schema(value_type = Option<PartialDate>)]
@@ -148,6 +169,14 @@ pub struct Figure {
     #[validate(custom(function = "crate::validate::name"))]
     #[schema(min_length = 1, max_length = 300)]
     pub source: Option<String>,
+}
+
+/// `figures` with every qualified figure marked approximate: a hedge is an approximation.
+fn qualified(mut figures: Vec<Figure>) -> Vec<Figure> {
+    for figure in &mut figures {
+        figure.approximate |= figure.qualifier.is_some();
+    }
+    figures
 }
 
 /// A stored date with its precision (`NULL` precision: a whole day, as before precisions existed).
@@ -339,7 +368,7 @@ impl Create for Program {
             created_at: now,
             updated_at: now,
             version: 1,
-            figures: new.figures.unwrap_or_default(),
+            figures: qualified(new.figures.unwrap_or_default()),
             source: None,
             seed_key: None,
         };
@@ -372,7 +401,7 @@ impl Change for Program {
         if let Some(signed) = change.agreement_signed_on {
             next.agreement_signed_on = crate::dates::parse_field("agreement_signed_on", signed.as_deref())?;
         }
-        next.figures = change.figures.unwrap_or(next.figures);
+        next.figures = change.figures.map(qualified).unwrap_or(next.figures);
         next.planned_trainees = change.planned_trainees.unwrap_or(next.planned_trainees);
         next.planned_cohorts = change.planned_cohorts.unwrap_or(next.planned_cohorts);
         next.focus_areas = change.focus_areas.unwrap_or(next.focus_areas);

@@ -403,6 +403,7 @@ fn apply_programme(
             .map_err(at(entry))?
             .count(report);
     }
+    retire_roles(conn, actor, program, plan, report)?;
     let mut cohort_ids: HashMap<&str, CohortId> = HashMap::new();
     let mut session_ids: HashMap<(&str, &str), SessionId> = HashMap::new();
     for (cohort, sessions) in &plan.cohorts {
@@ -449,6 +450,48 @@ fn apply_programme(
         apply_person(conn, actor, person, contact, cohort, session)
             .map_err(at(entry))?
             .count(report);
+    }
+    Ok(())
+}
+
+/// Remove the partner roles in `program` that the seed made and its file no longer holds (a role
+/// that a re-reading of the article found unfounded), unless a user changed one since: that one is
+/// kept and reported, since the user's edit says someone relies on it.
+fn retire_roles(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    program: ProgramId,
+    plan: &ProgramPlan,
+    report: &mut FileReport,
+) -> ApiResult<()> {
+    let kept: std::collections::HashSet<&str> = plan.roles.iter().map(|e| e.key.as_str()).collect();
+    let owned: Vec<(i64, PartnerId, Option<String>)> = program_partners::table
+        .filter(program_partners::program_id.eq(program))
+        .filter(program_partners::seed_key.is_not_null())
+        .select((
+            program_partners::id,
+            program_partners::partner_id,
+            program_partners::seed_key,
+        ))
+        .load(conn)?;
+    for (id, partner, key) in owned {
+        let Some(key) = key.filter(|k| !kept.contains(k.as_str())) else {
+            continue;
+        };
+        let changed_by_users: i64 = crate::schema::audit_events::table
+            .filter(crate::schema::audit_events::entity_type.eq(crate::audit::Entity::ProgramPartner.as_str()))
+            .filter(crate::schema::audit_events::entity_id.eq(id))
+            .filter(crate::schema::audit_events::actor.ne(&actor.name))
+            .count()
+            .get_result(conn)?;
+        if changed_by_users > 0 {
+            report.skipped.push(format!(
+                "{key}: no longer in the file, but a user changed it; left as it is"
+            ));
+            continue;
+        }
+        resource::remove::<ProgramPartner>(conn, actor, (program, partner), &resource::AnyVersion)?;
+        report.removed += 1;
     }
     Ok(())
 }

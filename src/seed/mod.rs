@@ -123,6 +123,8 @@ pub struct FileReport {
     pub updated: usize,
     /// Records already as the file says.
     pub unchanged: usize,
+    /// Records the seed made that the file no longer holds, removed.
+    pub removed: usize,
     /// Why records were skipped (user-made records in the way).
     pub skipped: Vec<String>,
 }
@@ -134,6 +136,9 @@ impl std::fmt::Display for FileReport {
             "seeds/{}: {} created, {} updated, {} unchanged",
             self.file, self.created, self.updated, self.unchanged
         )?;
+        if self.removed > 0 {
+            write!(f, ", {} removed", self.removed)?;
+        }
         for reason in &self.skipped {
             write!(f, "\n    skipped: {reason}")?;
         }

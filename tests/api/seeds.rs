@@ -35,7 +35,13 @@ fn edited(path: &str, from: &str, to: &str) -> Vec<SeedFile> {
 async fn everything(app: &TestApp) -> Value {
     let programs = app.get("/api/v1/programs?limit=200").await.json();
     let mut cohorts = Vec::new();
+    let mut roles = Vec::new();
     for program in programs["items"].as_array().expect("items") {
+        let theirs = app
+            .get(&format!("/api/v1/programs/{}/partners?limit=200", program["id"]))
+            .await
+            .json();
+        roles.push(json!({"program": program["code"], "roles": theirs["items"]}));
         let list = app
             .get(&format!("/api/v1/programs/{}/cohorts?limit=200", program["id"]))
             .await
@@ -52,7 +58,7 @@ async fn everything(app: &TestApp) -> Value {
     let contacts = app.get("/api/v1/contacts?limit=200").await.json();
     let people = app.get("/api/v1/participations?limit=200").await.json();
     json!({
-        "programs": programs["items"], "cohorts": cohorts, "partners": partners["items"],
+        "programs": programs["items"], "roles": roles, "cohorts": cohorts, "partners": partners["items"],
         "contacts": contacts["items"], "participations": people["items"],
     })
 }
@@ -315,5 +321,102 @@ db_test!(
         let history = app.get(&format!("/api/v1/participations?contact_id={}", ambassador["items"][0]["id"])).await.json();
         assert_eq!(history["total"], 1, "the 6th seminar's opening: {history}");
         assert_eq!(history["items"][0]["source"], "002_94284552c382c47a.txt");
+    }
+);
+
+/// `value` without what differs between two databases holding the same records: ids, references
+/// by id, times and versions.
+fn without_ids(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !(*k == "id" || k.ends_with("_id") || k.ends_with("_at") || *k == "version"))
+                .map(|(k, v)| (k.clone(), without_ids(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_ids).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The seed files as they stood before the corrections of the people-at-partners issue: each
+/// pair is (file, text now, text then).
+fn before_the_corrections() -> Vec<SeedFile> {
+    let then = [
+        (
+            "programs/jica-young-leaders.toml",
+            "start_date = \"2024-02\"\n",
+            "start_date = \"2024-02\"\nend_date = \"2024-02\"\n",
+        ),
+        ("programs/jica-young-leaders.toml", "qualifier = \"nearly\"\n", ""),
+        (
+            "programs/france-civil-service-2022-2025.toml",
+            "status = \"completed\"\nstart_date = \"2022\"",
+            "status = \"active\"\nstart_date = \"2022\"",
+        ),
+        (
+            "programs/france-civil-service-2022-2025.toml",
+            "location_country = \"FR\"\nstatus = \"completed\"",
+            "location_country = \"FR\"\nstatus = \"planned\"",
+        ),
+        (
+            "programs/vietnam-japan-local-government-seminars.toml",
+            ", aimed at civil servants of administrative agencies in Asian countries,",
+            " for local-government officials",
+        ),
+        (
+            "programs/vasa-grips-short-courses.toml",
+            "# The Japanese Communist Party's headquarters",
+            "[[partners]]\npartner = \"JCP\"\nroles = [\"host\"]\nsource = \"000_f942262c67d007dc.txt\"\n\n[[partners]]\npartner = \"VN-EMBASSY-JP\"\nroles = [\"host\"]\nsource = \"000_f942262c67d007dc.txt\"\n\n# The Japanese Communist Party's headquarters",
+        ),
+    ];
+    let mut files = tpms::seed::embedded_files();
+    for (path, now, before) in then {
+        let file = files.iter_mut().find(|f| f.path == path).expect("the seed file exists");
+        assert!(file.text.contains(now), "{path} holds `{now}`");
+        file.text = file.text.replacen(now, before, 1);
+    }
+    files
+}
+
+db_test!(
+    async fn the_corrected_facts_hold_and_a_database_seeded_before_them_is_brought_to_them(app) {
+        seed(&app, before_the_corrections()).await.expect("the old seeds load");
+        let programs = app.get("/api/v1/programs?q=FR-CS-2022-2025").await.json();
+        assert_eq!(programs["items"][0]["status"], "active", "the old files as they were");
+        let officer = app.user(tpms::users::Role::Officer, None).await;
+        let edited = app.as_user(&officer).patch(&format!("/api/v1/programs/{}", programs["items"][0]["id"]), json!({"planned_trainees": 12})).await;
+        assert_eq!(edited.status, 200, "{}", edited.text());
+        let vasa = app.get("/api/v1/programs?q=VASA-GRIPS").await.json();
+        let roles = format!("/api/v1/programs/{}/partners", vasa["items"][0]["id"]);
+        let listed = app.get(&roles).await.json();
+        let embassy = listed["items"].as_array().expect("items").iter().find(|r| r["partner"]["code"] == "VN-EMBASSY-JP").expect("the old role");
+        let embassy_role = format!("{roles}/{}", embassy["partner_id"]);
+        let noted = app.as_user(&officer).patch(&embassy_role, json!({"notes": "We work with them."})).await;
+        assert_eq!(noted.status, 200, "{}", noted.text());
+
+        let reports = seed(&app, tpms::seed::embedded_files()).await.expect("the corrected seeds load");
+        assert_eq!(total(&reports, |r| r.removed), 1, "the JCP's role goes: {reports:?}");
+        assert!(reports.iter().flat_map(|r| &r.skipped).any(|s| s.contains("VN-EMBASSY-JP") && s.contains("a user changed it")), "{reports:?}");
+        let codes: Vec<Value> = app.get(&roles).await.json()["items"].as_array().expect("items").iter().map(|r| r["partner"]["code"].clone()).collect();
+        assert_eq!(codes, ["GRIPS", "VASA", "VN-EMBASSY-JP"], "the role an officer changed stays");
+        assert_eq!(app.delete(&embassy_role).await.status, 204);
+        let fresh = TestApp::spawn(app.backend).await.expect("the backend answered a moment ago");
+        seed(&fresh, tpms::seed::embedded_files()).await.expect("the seeds load");
+        let (mut resown, corrected) = (everything(&app).await, everything(&fresh).await);
+        let france = resown["programs"].as_array_mut().expect("programs").iter_mut().find(|p| p["code"] == "FR-CS-2022-2025").expect("FR");
+        assert_eq!(france["planned_trainees"], 12, "the officer's edit is kept");
+        assert_eq!(france["status"], "completed", "the correction is applied");
+        france["planned_trainees"] = Value::Null;
+        assert_eq!(without_ids(&resown), without_ids(&corrected), "re-seeded equals fresh, but for the officer's edit");
+
+        let jica = app.get("/api/v1/programs?q=JICA-YL").await.json();
+        let figures: Vec<&Value> = jica["items"][0]["figures"].as_array().expect("figures").iter().map(|f| &f["qualifier"]).collect();
+        assert_eq!(figures, [&Value::Null, &json!("nearly"), &json!("more_than")]);
+        let cohorts = app.get(&format!("/api/v1/programs/{}/cohorts?sort=code", jica["items"][0]["id"])).await.json();
+        let ends: Vec<(&Value, &Value)> = cohorts["items"].as_array().expect("items").iter().map(|c| (&c["code"], &c["end_date"])).collect();
+        assert_eq!(ends[0], (&json!("C3"), &Value::Null), "only the month of the class is known: {ends:?}");
+        let series = app.get("/api/v1/programs?q=VN-JP-LGS").await.json();
+        assert!(series["items"][0]["description"].as_str().is_some_and(|d| d.contains("Asian countries")), "{series}");
     }
 );
