@@ -49,6 +49,7 @@ diesel::table! {
         end_precision -> Nullable<Text>,
         agreement_precision -> Nullable<Text>,
         figures -> Text,
+        course_length -> Nullable<Text>,
     }
 }
 
@@ -135,6 +136,8 @@ diesel::table! {
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
         seed_data -> Nullable<Text>,
+        end_date -> Nullable<Date>,
+        end_precision -> Nullable<Text>,
     }
 }
 

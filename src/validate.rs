@@ -232,6 +232,32 @@ pub fn non_negative(value: i32) -> Result<(), ValidationError> {
     }
 }
 
+/// An ISO 8601 duration of whole years, months, weeks or days, at least one of them and none
+/// zero throughout (`P1M`, `P2W`, `P1Y6M`), as a course's length is stated.
+pub fn duration(value: &str) -> Result<(), ValidationError> {
+    let mut rest = value.strip_prefix('P').unwrap_or("");
+    let mut parts = 0;
+    let mut total = 0u32;
+    for unit in ['Y', 'M', 'W', 'D'] {
+        if let Some((number, after)) = rest.split_once(unit)
+            && (1..=3).contains(&number.len())
+            && number.bytes().all(|b| b.is_ascii_digit())
+        {
+            total += number.parse::<u32>().unwrap_or(0);
+            parts += 1;
+            rest = after;
+        }
+    }
+    if value.starts_with('P') && rest.is_empty() && parts > 0 && total > 0 {
+        Ok(())
+    } else {
+        Err(error(
+            "invalid_duration",
+            format!("must be an ISO 8601 duration such as P1M (one month), P2W or P10D (got `{value}`)"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,14 @@ pub struct CreateProgram {
     #[validate(range(min = 0, max = 10_000))]
     #[schema(minimum = 0, maximum = 10_000)]
     pub planned_cohorts: Option<i32>,
+    /// How long each course lasts, as an ISO 8601 duration of years, months, weeks or days
+    /// (`P1M`: one month, `P2W`: two weeks, `P10D`).
+    #[validate(custom(function = "crate::validate::duration"))]
+    #[schema(
+        pattern = "^P([0-9]{1,3}Y)?([0-9]{1,3}M)?([0-9]{1,3}W)?([0-9]{1,3}D)?$",
+        example = "P1M"
+    )]
+    pub course_length: Option<String>,
     /// Short tags (default none).
     #[validate(custom(function = "valid_focus_areas"))]
     #[schema(max_items = 30)]
@@ -142,6 +150,11 @@ pub struct UpdateProgram {
     #[validate(range(min = 0, max = 10_000))]
     #[schema(value_type = Option<i32>, minimum = 0, maximum = 10_000)]
     pub planned_cohorts: Option<Option<i32>>,
+    /// How long each course lasts (ISO 8601, `P1M`); `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::duration"))]
+    #[schema(value_type = Option<String>, pattern = "^P([0-9]{1,3}Y)?([0-9]{1,3}M)?([0-9]{1,3}W)?([0-9]{1,3}D)?$")]
+    pub course_length: Option<Option<String>>,
     /// Short tags; `[]` clears them.
     #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "valid_focus_areas"))]

@@ -73,6 +73,7 @@ struct ProgramRow {
     end_precision: Option<DatePrecision>,
     agreement_precision: Option<DatePrecision>,
     figures: String,
+    course_length: Option<String>,
 }
 
 /// A cooperation programme.
@@ -101,6 +102,9 @@ pub struct Program {
     pub planned_trainees: Option<i32>,
     /// How many cohorts it plans.
     pub planned_cohorts: Option<i32>,
+    /// How long each course lasts, as an ISO 8601 duration (`P1M`: one month, `P2W`: two weeks).
+    #[schema(example = "P1M")]
+    pub course_length: Option<String>,
     /// Short tags, e.g. `urban_planning`.
     pub focus_areas: Vec<String>,
     /// Free description.
@@ -204,6 +208,7 @@ impl TryFrom<ProgramRow> for Program {
             agreement_signed_on: partial(row.agreement_signed_on, row.agreement_precision),
             planned_trainees: row.planned_trainees,
             planned_cohorts: row.planned_cohorts,
+            course_length: row.course_length,
             focus_areas,
             description: row.description,
             created_at: row.created_at,
@@ -250,6 +255,7 @@ struct ProgramFields {
     planned_cohorts: Option<i32>,
     focus_areas: String,
     figures: String,
+    course_length: Option<String>,
     description: Option<String>,
     search_text: String,
     created_at: NaiveDateTime,
@@ -275,6 +281,7 @@ impl ProgramFields {
             planned_cohorts: p.planned_cohorts,
             focus_areas: serde_json::to_string(&p.focus_areas).map_err(ApiError::internal)?,
             figures: serde_json::to_string(&p.figures).map_err(ApiError::internal)?,
+            course_length: p.course_length.clone(),
             description: p.description.clone(),
             search_text: search_text(p),
             created_at: p.created_at,
@@ -363,6 +370,7 @@ impl Create for Program {
             agreement_signed_on: crate::dates::parse_field("agreement_signed_on", new.agreement_signed_on.as_deref())?,
             planned_trainees: new.planned_trainees,
             planned_cohorts: new.planned_cohorts,
+            course_length: new.course_length,
             focus_areas: new.focus_areas.unwrap_or_default(),
             description: new.description,
             created_at: now,
@@ -404,6 +412,7 @@ impl Change for Program {
         next.figures = change.figures.map(qualified).unwrap_or(next.figures);
         next.planned_trainees = change.planned_trainees.unwrap_or(next.planned_trainees);
         next.planned_cohorts = change.planned_cohorts.unwrap_or(next.planned_cohorts);
+        next.course_length = change.course_length.unwrap_or(next.course_length);
         next.focus_areas = change.focus_areas.unwrap_or(next.focus_areas);
         next.description = change.description.unwrap_or(next.description);
         dates_in_order(next.start_date, next.end_date).map_err(|e| {

@@ -25,6 +25,12 @@ pub struct CreateSession {
     #[validate(custom(function = "crate::dates::valid"))]
     #[schema(value_type = Option<PartialDate>)]
     pub date: Option<String>,
+    /// Last day of a session over several days (`2024-09-17`); later than `date`. Leave it out
+    /// for a one-day session.
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    #[serde(default)]
+    pub end_date: Option<String>,
     /// Start: RFC 3339 with its offset (`2024-09-20T09:30:00+09:00`), or the local time at the
     /// venue without one (`2024-09-20T09:30`), read in `time_zone`. Stored in UTC.
     #[schema(value_type = Option<String>, example = "2024-09-20T09:30")]
@@ -82,6 +88,11 @@ pub struct UpdateSession {
     #[validate(custom(function = "crate::dates::valid"))]
     #[schema(value_type = PartialDate, nullable = false)]
     pub date: Option<String>,
+    /// Last day of a session over several days; `null` makes it a one-day session.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::dates::valid"))]
+    #[schema(value_type = Option<PartialDate>)]
+    pub end_date: Option<Option<String>>,
     /// Start, with its offset or as the local time at the venue (read in the session's
     /// `time_zone`, the one sent with it or the stored one); `null` clears it (and `ends_at` must
     /// go too).

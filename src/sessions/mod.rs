@@ -72,6 +72,8 @@ struct SessionRow {
     source: Option<String>,
     seed_key: Option<String>,
     _seed_data: Option<String>,
+    end_date: Option<NaiveDate>,
+    end_precision: Option<DatePrecision>,
 }
 
 /// A session of a cohort.
@@ -87,6 +89,9 @@ pub struct Session {
     pub kind: SessionKind,
     /// Local date at the venue: a day, or only the month when that is all that is known.
     pub date: PartialDate,
+    /// Its last day, for a session over several days (a seminar on the 16th and 17th); `null` for
+    /// one held on `date` alone.
+    pub end_date: Option<PartialDate>,
     /// Start (UTC), when the time is known.
     #[serde(serialize_with = "crate::wire::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -143,6 +148,9 @@ impl From<SessionRow> for Session {
             title: row.title,
             kind: row.kind,
             date: PartialDate::from_columns(row.session_date, row.date_precision),
+            end_date: row
+                .end_date
+                .map(|d| PartialDate::from_columns(d, row.end_precision.unwrap_or(DatePrecision::Day))),
             starts_at_local: on_clock(row.starts_at, &row.time_zone),
             ends_at_local: on_clock(row.ends_at, &row.time_zone),
             starts_at: row.starts_at,
@@ -186,6 +194,8 @@ struct SessionFields {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
+    end_date: Option<NaiveDate>,
+    end_precision: Option<DatePrecision>,
 }
 
 impl SessionFields {
@@ -196,6 +206,8 @@ impl SessionFields {
             kind: s.kind,
             session_date: s.date.first_day,
             date_precision: s.date.precision,
+            end_date: s.end_date.map(|d| d.first_day),
+            end_precision: s.end_date.map(|d| d.precision),
             starts_at: s.starts_at,
             ends_at: s.ends_at,
             time_zone: s.time_zone.clone(),
@@ -259,6 +271,18 @@ fn settle(conn: &mut DbConnection, mut s: Session, date_given: bool) -> ApiResul
     }
     s.starts_at_local = on_clock(s.starts_at, &s.time_zone);
     s.ends_at_local = on_clock(s.ends_at, &s.time_zone);
+    if let Some(end) = s.end_date
+        && end.last_day() <= s.date.last_day()
+    {
+        errors.push(FieldError::new(
+            "end_date",
+            "not_after_date",
+            format!(
+                "must be a later day than date ({}); leave it out for a one-day session",
+                s.date
+            ),
+        ));
+    }
     match (s.starts_at, s.ends_at) {
         (None, Some(_)) => errors.push(FieldError::new(
             "ends_at",
@@ -341,6 +365,7 @@ impl Create for Session {
             title: new.title,
             kind: new.kind,
             date,
+            end_date: crate::dates::parse_field("end_date", new.end_date.as_deref())?,
             starts_at,
             ends_at,
             starts_at_local: None,
@@ -379,6 +404,9 @@ impl Change for Session {
         next.kind = change.kind.unwrap_or(next.kind);
         if let Some(date) = crate::dates::parse_field("date", change.date.as_deref())? {
             next.date = date;
+        }
+        if let Some(end) = change.end_date {
+            next.end_date = crate::dates::parse_field("end_date", end.as_deref())?;
         }
         // A local time is read in the time zone this change leaves the session in.
         next.time_zone = change.time_zone.unwrap_or(next.time_zone);

@@ -143,3 +143,16 @@ db_test!(
         app.get(&path).await.assert_problem(404, "not_found");
     }
 );
+
+db_test!(
+    async fn a_programme_states_how_long_each_course_lasts_as_an_iso_duration(app) {
+        let created = app.post("/api/v1/programs", json!({"code": "YL", "title": "Young leaders", "kind": "training_course", "course_length": "P1M"})).await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        assert_eq!(created.json()["course_length"], "P1M");
+        for bad in ["1 month", "P", "P0D", "PT4H", "P1M2Y"] {
+            let refused = app.post("/api/v1/programs", json!({"code": "YL2", "title": "x", "kind": "training_course", "course_length": bad})).await;
+            let problem = refused.assert_problem(422, "validation_failed");
+            assert_eq!(problem["errors"][0]["pointer"], "#/course_length", "{bad}: {problem}");
+        }
+    }
+);

@@ -349,6 +349,8 @@ fn before_the_corrections() -> Vec<SeedFile> {
             "start_date = \"2024-02\"\nend_date = \"2024-02\"\n",
         ),
         ("programs/jica-young-leaders.toml", "qualifier = \"nearly\"\n", ""),
+        ("programs/jica-young-leaders.toml", "end_date = \"2024-09-17\"\n", ""),
+        ("programs/jica-young-leaders.toml", "course_length = \"P1M\"\n", ""),
         (
             "programs/france-civil-service-2022-2025.toml",
             "status = \"completed\"\nstart_date = \"2022\"",
@@ -411,11 +413,18 @@ db_test!(
         assert_eq!(without_ids(&resown), without_ids(&corrected), "re-seeded equals fresh, but for the officer's edit");
 
         let jica = app.get("/api/v1/programs?q=JICA-YL").await.json();
+        assert_eq!(jica["items"][0]["course_length"], "P1M", "each class lasts one month");
         let figures: Vec<&Value> = jica["items"][0]["figures"].as_array().expect("figures").iter().map(|f| &f["qualifier"]).collect();
         assert_eq!(figures, [&Value::Null, &json!("nearly"), &json!("more_than")]);
         let cohorts = app.get(&format!("/api/v1/programs/{}/cohorts?sort=code", jica["items"][0]["id"])).await.json();
         let ends: Vec<(&Value, &Value)> = cohorts["items"].as_array().expect("items").iter().map(|c| (&c["code"], &c["end_date"])).collect();
         assert_eq!(ends[0], (&json!("C3"), &Value::Null), "only the month of the class is known: {ends:?}");
+        let evaluation = cohorts["items"].as_array().expect("items").iter().find(|c| c["code"] == "EVAL-C3-C4").expect("the evaluation");
+        let sessions = app.get(&format!("/api/v1/cohorts/{}/sessions", evaluation["id"])).await.json();
+        let seminar = &sessions["items"][0];
+        assert_eq!((&seminar["date"], &seminar["end_date"]), (&json!("2024-09-16"), &json!("2024-09-17")), "{seminar}");
+        let training = app.get("/api/v1/programs?q=VN-JP-LOCAL-TRAINING").await.json();
+        assert_eq!(training["items"][0]["source"], "002_94284552c382c47a.txt", "the short-term training (002): {training}");
         let series = app.get("/api/v1/programs?q=VN-JP-LGS").await.json();
         assert!(series["items"][0]["description"].as_str().is_some_and(|d| d.contains("Asian countries")), "{series}");
     }

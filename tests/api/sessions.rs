@@ -177,3 +177,21 @@ db_test!(
         assert_eq!(titles, ["Timed", "Untimed", "Second day"]);
     }
 );
+
+db_test!(
+    async fn a_session_over_two_days_keeps_its_last_day(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let seminar = app.session(&cohort).ends_on("2024-09-21").create().await;
+        assert_eq!((&seminar["date"], &seminar["end_date"]), (&json!("2024-09-20"), &json!("2024-09-21")));
+        let one_day = app.session(&cohort).create().await;
+        assert_eq!(one_day["end_date"], Value::Null, "a one-day session has no last day of its own");
+
+        let same_day = app.session(&cohort).ends_on("2024-09-20").post().await.assert_problem(422, "validation_failed");
+        assert_eq!(same_day["errors"][0]["pointer"], "#/end_date", "{same_day}");
+        let path = format!("/api/v1/sessions/{}", seminar["id"]);
+        let cleared = app.patch(&path, json!({"end_date": null})).await;
+        assert_eq!(cleared.status, 200, "{}", cleared.text());
+        assert_eq!(cleared.json()["end_date"], Value::Null);
+    }
+);

@@ -127,6 +127,7 @@ impl TestApp {
                 agreement_signed_on: None,
                 planned_trainees: None,
                 planned_cohorts: None,
+                course_length: None,
                 focus_areas: None,
                 description: None,
                 figures: None,
@@ -169,6 +170,7 @@ impl TestApp {
                 title: format!("Session {}", unique()),
                 kind: SessionKind::Lecture,
                 date: Some("2024-09-20".to_owned()),
+                end_date: None,
                 starts_at: None,
                 ends_at: None,
                 time_zone: "Asia/Tokyo".to_owned(),
@@ -515,6 +517,12 @@ pub struct SessionBuilder<'a> {
 sent_as_json!(SessionBuilder);
 
 impl SessionBuilder<'_> {
+    /// Its last day, for a session over several days.
+    pub fn ends_on(mut self, date: impl Into<String>) -> Self {
+        self.body.end_date = Some(date.into());
+        self
+    }
+
     /// Its title.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.body.title = title.into();

@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN end_precision;
+ALTER TABLE sessions DROP COLUMN end_date;
