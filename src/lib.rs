@@ -35,6 +35,7 @@ pub mod openapi;
 pub mod participations;
 pub mod partners;
 pub mod programs;
+pub mod provenance;
 pub mod ratio;
 pub mod reports;
 pub mod resource;

@@ -19,6 +19,7 @@ diesel::table! {
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
         seed_data -> Nullable<Text>,
+        sources -> Nullable<Text>,
     }
 }
 
@@ -50,6 +51,7 @@ diesel::table! {
         agreement_precision -> Nullable<Text>,
         figures -> Text,
         course_length -> Nullable<Text>,
+        sources -> Nullable<Text>,
     }
 }
 
@@ -68,6 +70,7 @@ diesel::table! {
         seed_key -> Nullable<Text>,
         seed_data -> Nullable<Text>,
         shares_trainee_contacts -> Bool,
+        sources -> Nullable<Text>,
     }
 }
 
@@ -108,6 +111,7 @@ diesel::table! {
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
         seed_data -> Nullable<Text>,
+        sources -> Nullable<Text>,
     }
 }
 
@@ -138,6 +142,7 @@ diesel::table! {
         seed_data -> Nullable<Text>,
         end_date -> Nullable<Date>,
         end_precision -> Nullable<Text>,
+        sources -> Nullable<Text>,
     }
 }
 
@@ -275,6 +280,7 @@ diesel::table! {
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
         seed_data -> Nullable<Text>,
+        sources -> Nullable<Text>,
     }
 }
 
@@ -293,6 +299,7 @@ diesel::table! {
         source -> Nullable<Text>,
         seed_key -> Nullable<Text>,
         seed_data -> Nullable<Text>,
+        sources -> Nullable<Text>,
     }
 }
 

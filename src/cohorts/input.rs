@@ -122,7 +122,8 @@ sort_keys! {
 pub struct CohortFilters {
     /// Only this status.
     pub status: Option<CohortStatus>,
-    /// Only cohorts seeded from this source document (a file name).
+    /// Only cohorts whose facts come from this seed document (a file name), as `source` or among
+    /// `sources`.
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,

@@ -100,6 +100,7 @@ struct CohortRow {
     source: Option<String>,
     seed_key: Option<String>,
     _seed_data: Option<String>,
+    sources: Option<String>,
 }
 
 /// A cohort (class) of a programme.
@@ -147,6 +148,10 @@ pub struct Cohort {
     pub version: i32,
     /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
     pub source: Option<String>,
+    /// Every seed document its facts come from, for a record several articles state; `source` is
+    /// the first. Empty for records users made.
+    #[schema(value_type = Vec<String>)]
+    pub sources: crate::provenance::Sources,
     /// Set on records `tpms seed` owns.
     #[serde(skip)]
     pub(crate) seed_key: Option<String>,
@@ -175,6 +180,7 @@ impl Cohort {
             updated_at: row.updated_at,
             version: row.version,
             source: row.source,
+            sources: row.sources.into(),
             seed_key: row.seed_key,
         }
     }
@@ -335,6 +341,7 @@ impl Create for Cohort {
             updated_at: now,
             version: 1,
             source: None,
+            sources: Default::default(),
             seed_key: None,
         };
         let row = diesel::insert_into(cohorts::table)
@@ -499,7 +506,11 @@ impl List for Cohort {
                 query = query.filter(cohorts::status.eq(status));
             }
             if let Some(source) = &filters.source {
-                query = query.filter(cohorts::source.eq(source.clone()));
+                query = query.filter(
+                    cohorts::source.eq(source.clone()).or(cohorts::sources
+                        .like(crate::provenance::cites_pattern(source))
+                        .escape('\\')),
+                );
             }
             query
         };

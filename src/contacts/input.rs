@@ -130,8 +130,8 @@ pub struct ContactFilters {
     pub q: Option<String>,
     /// Only the people of this partner.
     pub partner_id: Option<PartnerId>,
-    /// Only contacts seeded from this source document (a file name such as
-    /// `001_0904e55322f49d83.txt`).
+    /// Only contacts whose facts come from this seed document (a file name such as
+    /// `001_0904e55322f49d83.txt`), as `source` or among `sources`.
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,

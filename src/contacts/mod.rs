@@ -86,6 +86,13 @@ pub struct Contact {
     #[serde(skip)]
     #[diesel(skip_update)]
     pub(crate) seed_data: Option<String>,
+    /// Every seed document its facts come from, for a record several articles state; `source` is
+    /// the first. Empty for records users made.
+    #[diesel(deserialize_as = Option<String>)]
+    #[diesel(skip_insertion)]
+    #[diesel(skip_update)]
+    #[schema(value_type = Vec<String>)]
+    pub sources: crate::provenance::Sources,
 }
 
 impl Contact {
@@ -161,6 +168,7 @@ impl Create for Contact {
             source: None,
             seed_key: None,
             seed_data: None,
+            sources: Default::default(),
         }
         .searchable();
         Ok(diesel::insert_into(contacts::table)
@@ -250,7 +258,11 @@ impl List for Contact {
                 query = query.filter(contacts::partner_id.eq(partner));
             }
             if let Some(source) = &filters.source {
-                query = query.filter(contacts::source.eq(source.clone()));
+                query = query.filter(
+                    contacts::source.eq(source.clone()).or(contacts::sources
+                        .like(crate::provenance::cites_pattern(source))
+                        .escape('\\')),
+                );
             }
             query
         };

@@ -80,6 +80,10 @@ pub struct Participation {
     pub version: i32,
     /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
     pub source: Option<String>,
+    /// Every seed document its facts come from, for a record several articles state; `source` is
+    /// the first. Empty for records users made.
+    #[schema(value_type = Vec<String>)]
+    pub sources: crate::provenance::Sources,
     /// Set on records `tpms seed` owns.
     #[serde(skip)]
     pub(crate) seed_key: Option<String>,
@@ -99,6 +103,7 @@ struct ParticipationRow {
     source: Option<String>,
     seed_key: Option<String>,
     _seed_data: Option<String>,
+    sources: Option<String>,
 }
 
 /// What a participation shows of its contact, cohort and session.
@@ -142,6 +147,7 @@ impl Participation {
             updated_at: row.updated_at,
             version: row.version,
             source: row.source,
+            sources: row.sources.into(),
             seed_key: row.seed_key,
         }
     }
@@ -214,7 +220,8 @@ pub struct ParticipationFilters {
     pub partner_id: Option<PartnerId>,
     /// Only this part.
     pub role: Option<ParticipationRole>,
-    /// Only participations seeded from this source document (a file name).
+    /// Only participations whose facts come from this seed document (a file name), as `source` or among
+    /// `sources`.
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,
@@ -408,7 +415,11 @@ impl List for Participation {
                 query = query.filter(participations::role.eq(role));
             }
             if let Some(source) = &filters.source {
-                query = query.filter(participations::source.eq(source.clone()));
+                query = query.filter(
+                    participations::source.eq(source.clone()).or(participations::sources
+                        .like(crate::provenance::cites_pattern(source))
+                        .escape('\\')),
+                );
             }
             query
         };

@@ -101,8 +101,8 @@ pub struct PartnerFilters {
     #[param(max_length = 2, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 2))]
     pub country: Option<String>,
-    /// Only partners seeded from this source document (a file name such as
-    /// `003_f763ceca04e3ab24.txt`).
+    /// Only partners whose facts come from this seed document (a file name such as
+    /// `003_f763ceca04e3ab24.txt`), as `source` or among `sources`.
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,

@@ -95,6 +95,13 @@ pub struct Partner {
     #[serde(skip)]
     #[diesel(skip_update)]
     pub(crate) seed_data: Option<String>,
+    /// Every seed document its facts come from, for a record several articles state; `source` is
+    /// the first. Empty for records users made.
+    #[diesel(deserialize_as = Option<String>)]
+    #[diesel(skip_insertion)]
+    #[diesel(skip_update)]
+    #[schema(value_type = Vec<String>)]
+    pub sources: crate::provenance::Sources,
 }
 
 impl Partner {
@@ -146,6 +153,7 @@ impl Create for Partner {
             source: None,
             seed_key: None,
             seed_data: None,
+            sources: Default::default(),
         }
         .searchable();
         diesel::insert_into(partners::table)
@@ -249,7 +257,11 @@ impl List for Partner {
                 query = query.filter(partners::country.eq(country.to_uppercase()));
             }
             if let Some(source) = &filters.source {
-                query = query.filter(partners::source.eq(source.clone()));
+                query = query.filter(
+                    partners::source.eq(source.clone()).or(partners::sources
+                        .like(crate::provenance::cites_pattern(source))
+                        .escape('\\')),
+                );
             }
             if let Some(program_id) = filters.program_id {
                 let taking_part = program_partners::table

@@ -197,7 +197,8 @@ pub struct ProgramFilters {
     pub focus_area: Option<String>,
     /// Only programmes this partner takes part in.
     pub partner_id: Option<PartnerId>,
-    /// Only programmes seeded from this source document (a file name).
+    /// Only programmes whose facts come from this seed document (a file name), as `source` or among
+    /// `sources`.
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,

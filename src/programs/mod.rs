@@ -74,6 +74,7 @@ struct ProgramRow {
     agreement_precision: Option<DatePrecision>,
     figures: String,
     course_length: Option<String>,
+    sources: Option<String>,
 }
 
 /// A cooperation programme.
@@ -124,6 +125,10 @@ pub struct Program {
     /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
     #[schema(example = "003_f763ceca04e3ab24.txt")]
     pub source: Option<String>,
+    /// Every seed document its facts come from, for a record several articles state; `source` is
+    /// the first. Empty for records users made.
+    #[schema(value_type = Vec<String>)]
+    pub sources: crate::provenance::Sources,
     /// Set on records `tpms seed` owns.
     #[serde(skip)]
     pub(crate) seed_key: Option<String>,
@@ -216,6 +221,7 @@ impl TryFrom<ProgramRow> for Program {
             version: row.version,
             figures,
             source: row.source,
+            sources: row.sources.into(),
             seed_key: row.seed_key,
         })
     }
@@ -378,6 +384,7 @@ impl Create for Program {
             version: 1,
             figures: qualified(new.figures.unwrap_or_default()),
             source: None,
+            sources: Default::default(),
             seed_key: None,
         };
         diesel::insert_into(programs::table)
@@ -498,7 +505,11 @@ impl List for Program {
                 query = query.filter(programs::kind.eq(kind));
             }
             if let Some(source) = &filters.source {
-                query = query.filter(programs::source.eq(source.clone()));
+                query = query.filter(
+                    programs::source.eq(source.clone()).or(programs::sources
+                        .like(crate::provenance::cites_pattern(source))
+                        .escape('\\')),
+                );
             }
             if let Some(tag) = &filters.focus_area {
                 // Stored as a JSON array of tags; a quoted tag matches whole tags only.

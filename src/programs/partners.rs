@@ -72,6 +72,7 @@ struct ProgramPartnerRow {
     seed_key: Option<String>,
     _seed_data: Option<String>,
     shares_trainee_contacts: bool,
+    sources: Option<String>,
 }
 
 /// A partner's place in a programme.
@@ -104,6 +105,10 @@ pub struct ProgramPartner {
     pub version: i32,
     /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
     pub source: Option<String>,
+    /// Every seed document its facts come from, for a record several articles state; `source` is
+    /// the first. Empty for records users made.
+    #[schema(value_type = Vec<String>)]
+    pub sources: crate::provenance::Sources,
     /// Set on records `tpms seed` owns.
     #[serde(skip)]
     pub(crate) seed_key: Option<String>,
@@ -207,6 +212,7 @@ impl ProgramPartner {
             updated_at: row.updated_at,
             version: row.version,
             source: row.source,
+            sources: row.sources.into(),
             seed_key: row.seed_key,
         })
     }
@@ -313,6 +319,7 @@ impl Create for ProgramPartner {
             updated_at: now,
             version: 1,
             source: None,
+            sources: Default::default(),
             seed_key: None,
         };
         let row: ProgramPartnerRow = diesel::insert_into(program_partners::table)

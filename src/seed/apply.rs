@@ -22,6 +22,7 @@ use crate::participations::{CreateParticipation, Participation, UpdateParticipat
 use crate::partners::{Partner, UpdatePartner};
 use crate::programs::partners::{CreateProgramPartner, ProgramPartner, UpdateProgramPartner};
 use crate::programs::{Program, UpdateProgram};
+use crate::provenance::Sources;
 use crate::resource::{self, Change, Create};
 use crate::schema::{cohorts, participations, partners, program_partners, programs};
 use crate::sessions::{Session, UpdateSession};
@@ -62,8 +63,8 @@ impl<K> Outcome<K> {
 
 /// What writing one record takes, beside its entry.
 struct Writes<R: Seeded> {
-    /// Its source document.
-    source: String,
+    /// Its source documents, the first as `source`.
+    sources: Sources,
     /// The parent a new record goes under.
     parent: <R as Create>::Parent,
     /// The record a create inserts.
@@ -89,8 +90,8 @@ fn write<R: Seeded, T>(
             return Ok(Outcome::Skipped(key, why));
         }
         let record = R::insert(conn, writes.parent, writes.new)?;
-        record.mark(conn, entry, &writes.source)?;
-        let record = record.with_source(&writes.source);
+        record.mark(conn, entry, &writes.sources)?;
+        let record = record.with_sources(&writes.sources);
         audit::record(conn, actor, Event::created(R::ENTITY, record.audit_id(), &record))?;
         return Ok(Outcome::Created(record.key()));
     };
@@ -98,13 +99,18 @@ fn write<R: Seeded, T>(
         return Ok(Outcome::Unchanged(key));
     };
     let current = R::find_for_change(conn, key)?;
-    current.mark(conn, entry, &writes.source)?;
-    let next = change(conn, &current, &changed)?.with_source(&writes.source);
+    current.mark(conn, entry, &writes.sources)?;
+    let next = change(conn, &current, &changed)?.with_sources(&writes.sources);
     if next == current {
         return Ok(Outcome::Unchanged(key));
     }
     resource::save(conn, actor, current, next)?;
     Ok(Outcome::Updated(key))
+}
+
+/// The documents a seed record cites: its `source`, then its `also_sources`.
+fn cited(source: &str, also: &[String]) -> Sources {
+    Sources(std::iter::once(source.to_owned()).chain(also.iter().cloned()).collect())
 }
 
 /// Nothing is in the way of a new record.
@@ -119,7 +125,7 @@ fn apply_partner(
 ) -> ApiResult<Outcome<PartnerId>> {
     let code = &entry.seed.partner.code;
     let writes = Writes {
-        source: entry.seed.source.clone(),
+        sources: cited(&entry.seed.source, &entry.seed.also_sources),
         parent: (),
         new: entry.seed.partner.clone(),
     };
@@ -149,7 +155,7 @@ fn apply_program(
 ) -> ApiResult<Outcome<ProgramId>> {
     let code = &entry.seed.program.code;
     let writes = Writes {
-        source: entry.seed.source.clone(),
+        sources: cited(&entry.seed.source, &entry.seed.also_sources),
         parent: (),
         new: entry.seed.program.clone(),
     };
@@ -191,7 +197,7 @@ fn apply_role(
     entry: &Entry<super::model::RoleSeed>,
 ) -> ApiResult<Outcome<(ProgramId, PartnerId)>> {
     let writes = Writes {
-        source: entry.seed.source.clone(),
+        sources: cited(&entry.seed.source, &entry.seed.also_sources),
         parent: program,
         new: CreateProgramPartner {
             partner_id: partner,
@@ -241,7 +247,7 @@ fn apply_cohort(
     let mut new = seed.cohort.clone();
     new.status = Some(status);
     let writes = Writes {
-        source: seed.source.clone(),
+        sources: cited(&seed.source, &seed.also_sources),
         parent: program,
         new,
     };
@@ -288,7 +294,7 @@ fn apply_session(
     let mut new = entry.seed.session.clone();
     new.speaker_partner_id = speaker_partner;
     let writes = Writes {
-        source: entry.seed.source.clone(),
+        sources: cited(&entry.seed.source, &entry.seed.also_sources),
         parent: cohort,
         new,
     };
@@ -505,7 +511,7 @@ fn apply_contact(
     let mut new = entry.seed.contact.clone();
     new.partner_id = partner;
     let writes = Writes {
-        source: entry.seed.source.clone(),
+        sources: cited(&entry.seed.source, &entry.seed.also_sources),
         parent: (),
         new,
     };
@@ -532,7 +538,7 @@ fn apply_person(
 ) -> ApiResult<Outcome<crate::ids::ParticipationId>> {
     let entry = &person.entry;
     let writes = Writes {
-        source: entry.seed.source.clone(),
+        sources: cited(&entry.seed.source, &entry.seed.also_sources),
         parent: (),
         new: CreateParticipation {
             contact_id: contact,

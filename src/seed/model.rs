@@ -36,6 +36,9 @@ pub struct Document {
 pub struct PartnerSeed {
     /// The seed document its facts come from.
     pub source: String,
+    /// Further seed documents that state its facts, for a record several articles speak of.
+    #[serde(default)]
+    pub also_sources: Vec<String>,
     /// The partner, as the API creates one.
     #[serde(flatten)]
     pub partner: CreatePartner,
@@ -48,6 +51,9 @@ pub struct PartnerSeed {
 pub struct ProgramSeed {
     /// The seed document its facts come from.
     pub source: String,
+    /// Further seed documents that state its facts, for a record several articles speak of.
+    #[serde(default)]
+    pub also_sources: Vec<String>,
     /// The programme, as the API creates one.
     #[serde(flatten)]
     pub program: CreateProgram,
@@ -60,6 +66,9 @@ pub struct ProgramSeed {
 pub struct RoleSeed {
     /// The seed document its facts come from.
     pub source: String,
+    /// Further seed documents that state its facts, for a record several articles speak of.
+    #[serde(default)]
+    pub also_sources: Vec<String>,
     /// The partner's code in `partners.toml`.
     pub partner: String,
     /// Its roles, as the API takes them.
@@ -75,6 +84,9 @@ pub struct RoleSeed {
 pub struct CohortSeed {
     /// The seed document its facts come from.
     pub source: String,
+    /// Further seed documents that state its facts, for a record several articles speak of.
+    #[serde(default)]
+    pub also_sources: Vec<String>,
     /// Its status, stated as a fact: set, not moved along the allowed steps (default `planned`).
     #[serde(default)]
     pub status: Option<CohortStatus>,
@@ -90,6 +102,9 @@ pub struct CohortSeed {
 pub struct SessionSeed {
     /// The seed document its facts come from.
     pub source: String,
+    /// Further seed documents that state its facts, for a record several articles speak of.
+    #[serde(default)]
+    pub also_sources: Vec<String>,
     /// Its stable id within the cohort, `^[a-z0-9-]{2,64}$`.
     pub key: String,
     /// The speaker's partner, by code.
@@ -106,6 +121,9 @@ pub struct SessionSeed {
 pub struct ContactSeed {
     /// The seed document its facts come from.
     pub source: String,
+    /// Further seed documents that state its facts, for a record several articles speak of.
+    #[serde(default)]
+    pub also_sources: Vec<String>,
     /// Its stable id within the partner, `^[a-z0-9-]{2,64}$`; programme files name the person as
     /// `PARTNER/key`.
     pub key: String,
@@ -122,6 +140,9 @@ pub struct ContactSeed {
 pub struct PersonSeed {
     /// The seed document its facts come from.
     pub source: String,
+    /// Further seed documents that state its facts, for a record several articles speak of.
+    #[serde(default)]
+    pub also_sources: Vec<String>,
     /// The person, as `PARTNER/key` of a `[[partners.contacts]]` entry.
     pub contact: String,
     /// The part they took.

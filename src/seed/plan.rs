@@ -130,6 +130,23 @@ impl Reader<'_> {
         }
     }
 
+    /// The record's `source` and each of its `also_sources` must be the file name of a seed
+    /// document, each named once.
+    fn check_sources(&mut self, record: &str, source: &str, also: &[String]) {
+        self.check_source(record, source);
+        let mut seen = HashSet::from([source]);
+        for other in also {
+            self.check_source(record, other);
+            if !seen.insert(other.as_str()) {
+                self.fail(
+                    record,
+                    "also_sources",
+                    format!("names {other} twice (or as its source too)"),
+                );
+            }
+        }
+    }
+
     /// The record's `source` must be the file name of a seed document.
     fn check_source(&mut self, record: &str, source: &str) {
         let looks_right = source.ends_with(".txt") && !source.contains(['/', '\\']) && source.len() <= 200;
@@ -304,7 +321,7 @@ fn read_partner(
         }
     }
     let seed: PartnerSeed = reader.read(&name, &raw, |s: &PartnerSeed| &s.unknown, "a partner")?;
-    reader.check_source(&name, &seed.source);
+    reader.check_sources(&name, &seed.source, &seed.also_sources);
     if reader.check(&name, &seed.partner) && !across.partner_codes.insert(code.clone()) {
         reader.fail(&name, "code", format!("partner {code} is defined twice"));
     }
@@ -341,7 +358,7 @@ fn read_program(
         ));
     }
     let seed = read?;
-    reader.check_source(&name, &seed.source);
+    reader.check_sources(&name, &seed.source, &seed.also_sources);
     if reader.check(&name, &seed.program) && !across.program_codes.insert(code.clone()) {
         reader.fail(&name, "code", format!("programme {code} is defined in two files"));
     }
@@ -368,7 +385,7 @@ fn read_role(
         |s: &RoleSeed| &s.unknown,
         "a partner's role (roles, notes, partner, source)",
     )?;
-    reader.check_source(&name, &seed.source);
+    reader.check_sources(&name, &seed.source, &seed.also_sources);
     // Checked as the API checks a role it is given; the partner is named by code until applied.
     let role = CreateProgramPartner {
         partner_id: PartnerId(0),
@@ -461,7 +478,7 @@ fn read_cohort(
         );
     }
     let seed: CohortSeed = reader.read(&name, &raw, |s: &CohortSeed| &s.unknown, "a cohort")?;
-    reader.check_source(&name, &seed.source);
+    reader.check_sources(&name, &seed.source, &seed.also_sources);
     if reader.check(&name, &seed.cohort) && !codes.insert(code.clone()) {
         reader.fail(&name, "code", format!("cohort {code} appears twice"));
     }
@@ -488,7 +505,7 @@ fn read_session(
     across: &mut Across,
 ) -> Option<(Entry<SessionSeed>, String)> {
     let seed: SessionSeed = reader.read(&name, &raw, |s: &SessionSeed| &s.unknown, "a session")?;
-    reader.check_source(&name, &seed.source);
+    reader.check_sources(&name, &seed.source, &seed.also_sources);
     if !valid_key(&seed.key) {
         reader.fail(&name, "key", "must be 2 to 64 of a-z, 0-9 and -");
     } else if !keys.insert(seed.key.clone()) {
@@ -563,7 +580,7 @@ fn read_contact(
     let mut body = raw.clone();
     body.insert("partner_id".into(), Value::from(0));
     let seed: ContactSeed = reader.read(&name, &body, |s: &ContactSeed| &s.unknown, "a contact")?;
-    reader.check_source(&name, &seed.source);
+    reader.check_sources(&name, &seed.source, &seed.also_sources);
     if !valid_key(&seed.key) {
         reader.fail(&name, "key", "must be 2 to 64 of a-z, 0-9 and -");
     } else if !keys.insert(seed.key.clone()) {
@@ -611,7 +628,7 @@ fn read_people(
         ) else {
             continue;
         };
-        reader.check_source(&name, &seed.source);
+        reader.check_sources(&name, &seed.source, &seed.also_sources);
         if !seen.insert((seed.contact.clone(), seed.role)) {
             reader.fail(
                 &name,

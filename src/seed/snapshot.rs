@@ -16,6 +16,7 @@ use crate::participations::Participation;
 use crate::partners::Partner;
 use crate::programs::Program;
 use crate::programs::partners::ProgramPartner;
+use crate::provenance::Sources;
 use crate::resource::{Change, Create, Record};
 use crate::schema::{cohorts, contacts, participations, partners, program_partners, programs, sessions};
 use crate::sessions::Session;
@@ -25,10 +26,11 @@ use crate::sessions::Session;
 pub(super) trait Seeded: Change + Create {
     /// The key and last snapshot of the record the seed owns under `seed_key`, if any.
     fn seeded(conn: &mut DbConnection, seed_key: &str) -> ApiResult<Option<(Self::Key, Option<String>)>>;
-    /// Store this record's source, seed key and the snapshot of its file's version.
-    fn mark<T>(&self, conn: &mut DbConnection, entry: &Entry<T>, source: &str) -> ApiResult<()>;
-    /// This copy with its source document set.
-    fn with_source(self, source: &str) -> Self;
+    /// Store this record's sources (the first as `source`), seed key and the snapshot of its
+    /// file's version.
+    fn mark<T>(&self, conn: &mut DbConnection, entry: &Entry<T>, sources: &Sources) -> ApiResult<()>;
+    /// This copy with its source documents set.
+    fn with_sources(self, sources: &Sources) -> Self;
 }
 
 /// Implement [`Seeded`] for a kind whose table has `source`, `seed_key` and `seed_data`, and whose
@@ -43,10 +45,11 @@ macro_rules! seeded {
                     .lookup(conn)?)
             }
 
-            fn mark<T>(&self, conn: &mut DbConnection, entry: &Entry<T>, source: &str) -> ApiResult<()> {
+            fn mark<T>(&self, conn: &mut DbConnection, entry: &Entry<T>, sources: &Sources) -> ApiResult<()> {
                 diesel::update($table::table.filter($table::id.eq(self.audit_id())))
                     .set((
-                        $table::source.eq(Some(source)),
+                        $table::source.eq(sources.0.first()),
+                        $table::sources.eq(sources.column()),
                         $table::seed_key.eq(Some(&entry.key)),
                         $table::seed_data.eq(Some(Value::Object(entry.snapshot.clone()).to_string())),
                     ))
@@ -54,8 +57,9 @@ macro_rules! seeded {
                 Ok(())
             }
 
-            fn with_source(mut self, source: &str) -> Self {
-                self.source = Some(source.to_owned());
+            fn with_sources(mut self, sources: &Sources) -> Self {
+                self.source = sources.0.first().cloned();
+                self.sources = sources.clone();
                 self
             }
         }
@@ -102,7 +106,7 @@ pub(super) fn change_of<C: DeserializeOwned>(
 ) -> ApiResult<C> {
     let mut fields = Map::new();
     for (key, value) in changed {
-        if key == "source" || not_fields.contains(&key.as_str()) {
+        if key == "source" || key == "also_sources" || not_fields.contains(&key.as_str()) {
             continue;
         }
         let value = match (value, defaults.iter().find(|(field, _)| field == key)) {

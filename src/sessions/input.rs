@@ -150,7 +150,8 @@ pub struct UpdateSession {
 pub struct SessionFilters {
     /// Only this kind.
     pub kind: Option<SessionKind>,
-    /// Only sessions seeded from this source document (a file name).
+    /// Only sessions whose facts come from this seed document (a file name), as `source` or among
+    /// `sources`.
     #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[validate(length(max = 200))]
     pub source: Option<String>,

@@ -74,6 +74,7 @@ struct SessionRow {
     _seed_data: Option<String>,
     end_date: Option<NaiveDate>,
     end_precision: Option<DatePrecision>,
+    sources: Option<String>,
 }
 
 /// A session of a cohort.
@@ -135,6 +136,10 @@ pub struct Session {
     pub version: i32,
     /// For a record loaded by `tpms seed`: the seed document its facts come from (a file name).
     pub source: Option<String>,
+    /// Every seed document its facts come from, for a record several articles state; `source` is
+    /// the first. Empty for records users made.
+    #[schema(value_type = Vec<String>)]
+    pub sources: crate::provenance::Sources,
     /// Set on records `tpms seed` owns.
     #[serde(skip)]
     pub(crate) seed_key: Option<String>,
@@ -167,6 +172,7 @@ impl From<SessionRow> for Session {
             updated_at: row.updated_at,
             version: row.version,
             source: row.source,
+            sources: row.sources.into(),
             seed_key: row.seed_key,
         }
     }
@@ -382,6 +388,7 @@ impl Create for Session {
             updated_at: now,
             version: 1,
             source: None,
+            sources: Default::default(),
             seed_key: None,
         };
         let draft = settle(conn, draft, date_given)?;
@@ -488,7 +495,11 @@ impl List for Session {
                 query = query.filter(sessions::kind.eq(kind));
             }
             if let Some(source) = &filters.source {
-                query = query.filter(sessions::source.eq(source.clone()));
+                query = query.filter(
+                    sessions::source.eq(source.clone()).or(sessions::sources
+                        .like(crate::provenance::cites_pattern(source))
+                        .escape('\\')),
+                );
             }
             query
         };

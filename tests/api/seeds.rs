@@ -352,6 +352,11 @@ fn before_the_corrections() -> Vec<SeedFile> {
         ("programs/jica-young-leaders.toml", "end_date = \"2024-09-17\"\n", ""),
         ("programs/jica-young-leaders.toml", "course_length = \"P1M\"\n", ""),
         (
+            "partners.toml",
+            "also_sources = [\"002_94284552c382c47a.txt\", \"004_7ed048d3a6bf6e4d.txt\"]\n",
+            "",
+        ),
+        (
             "programs/france-civil-service-2022-2025.toml",
             "status = \"completed\"\nstart_date = \"2022\"",
             "status = \"active\"\nstart_date = \"2022\"",
@@ -425,6 +430,13 @@ db_test!(
         assert_eq!((&seminar["date"], &seminar["end_date"]), (&json!("2024-09-16"), &json!("2024-09-17")), "{seminar}");
         let training = app.get("/api/v1/programs?q=VN-JP-LOCAL-TRAINING").await.json();
         assert_eq!(training["items"][0]["source"], "002_94284552c382c47a.txt", "the short-term training (002): {training}");
+        let by_france = app.get("/api/v1/partners?source=004_7ed048d3a6bf6e4d.txt&limit=100").await.json();
+        let moha = by_france["items"].as_array().expect("items").iter().find(|p| p["code"] == "MOHA").expect("MOHA, cited by 004 among others");
+        assert_eq!(moha["source"], "001_0904e55322f49d83.txt");
+        assert_eq!(
+            moha["sources"],
+            json!(["001_0904e55322f49d83.txt", "002_94284552c382c47a.txt", "004_7ed048d3a6bf6e4d.txt"])
+        );
         let series = app.get("/api/v1/programs?q=VN-JP-LGS").await.json();
         assert!(series["items"][0]["description"].as_str().is_some_and(|d| d.contains("Asian countries")), "{series}");
     }
