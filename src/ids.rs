@@ -6,6 +6,42 @@ pub trait TypedId: Copy + std::fmt::Display {
     const LABEL: &'static str;
 }
 
+/// An id read from JSON, a path or a query: an integer, also when written as a number with no
+/// fraction (`17.0`, `1e3`), since the OpenAPI document calls ids JSON Schema integers and those
+/// include such numbers. Anything else (`17.5`, `abc`, a float past 2^53) is refused.
+pub(crate) fn integer_id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    struct Id;
+    /// The largest integer a float holds exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    impl serde::de::Visitor<'_> for Id {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer id")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            if v.fract() == 0.0 && v.abs() <= EXACT {
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<i64, E> {
+            match (v.parse::<i64>(), v.parse::<f64>()) {
+                (Ok(id), _) => Ok(id),
+                (Err(_), Ok(float)) if float.is_finite() => self.visit_f64(float),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+            }
+        }
+    }
+    deserializer.deserialize_any(Id)
+}
+
 /// Declare an integer id newtype that serialises as a bare integer and maps to `BigInt`, with the
 /// label its path parameter is documented by.
 macro_rules! typed_id {
@@ -13,7 +49,7 @@ macro_rules! typed_id {
         $(#[$meta])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-            serde::Serialize, serde::Deserialize,
+            serde::Serialize,
             diesel::AsExpression, diesel::FromSqlRow, utoipa::ToSchema,
         )]
         #[serde(transparent)]
@@ -31,6 +67,12 @@ macro_rules! typed_id {
 
         impl TypedId for $name {
             const LABEL: &'static str = $label;
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::ids::integer_id(deserializer).map($name)
+            }
         }
 
         /// Documents the id as the path parameter named `id` (the name every single-id route

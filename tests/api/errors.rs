@@ -164,3 +164,17 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    async fn an_id_written_as_a_number_without_fraction_is_that_id(app) {
+        let partner = app.partner().code("MOHA").create().await;
+        let id = partner["id"].as_i64().expect("an id");
+        let found = app.get(&format!("/api/v1/partners/{id}.0")).await;
+        assert_eq!(found.status, 200, "JSON Schema counts {id}.0 as the integer {id}: {}", found.text());
+        assert_eq!(found.json()["id"], id);
+        app.get(&format!("/api/v1/partners/{id}.5")).await.assert_problem(400, "invalid_path");
+        app.get("/api/v1/partners/1e400").await.assert_problem(400, "invalid_path");
+        let filtered = app.get(&format!("/api/v1/programs?partner_id={id}.0")).await;
+        assert_eq!(filtered.status, 200, "{}", filtered.text());
+    }
+);
