@@ -16,7 +16,7 @@ mod sort;
 use diesel::dsl;
 use diesel::prelude::*;
 use diesel::query_dsl::LoadQuery;
-use diesel::query_dsl::methods::{FilterDsl, LimitDsl, OffsetDsl, SelectDsl, ThenOrderDsl};
+use diesel::query_dsl::methods::{FilterDsl, SelectDsl, ThenOrderDsl};
 use diesel::sql_types::Integer;
 
 use crate::db::DbConnection;
@@ -118,14 +118,9 @@ pub fn page<'q, Q, QS, Row>(
 where
     QS: 'static,
     Row: 'static,
-    Q: FilterDsl<Predicate<QS>, Output = Q>
-        + ThenOrderDsl<Order<QS>, Output = Q>
-        + LimitDsl<Output = Q>
-        + OffsetDsl<Output = Q>
-        + SelectDsl<One>
-        + LoadQuery<'q, DbConnection, Row>,
-    dsl::Select<Q, One>: LimitDsl,
-    dsl::Limit<dsl::Select<Q, One>>: LoadQuery<'q, DbConnection, i32>,
+    Q: FilterDsl<Predicate<QS>, Output = Q> + ThenOrderDsl<Order<QS>, Output = Q> + SelectDsl<One>,
+    Limited<Q>: LoadQuery<'q, DbConnection, Row>,
+    CountRows<dsl::Select<Q, One>>: LoadQuery<'q, DbConnection, i64>,
 {
     // One row more than the page: whether it comes tells whether a next page does.
     let found = rows(conn, query(), keys, &paging.start, paging.limit.saturating_add(1))?;
@@ -145,11 +140,8 @@ pub fn rows<'q, Q, QS, Row>(
 where
     QS: 'static,
     Row: 'static,
-    Q: FilterDsl<Predicate<QS>, Output = Q>
-        + ThenOrderDsl<Order<QS>, Output = Q>
-        + LimitDsl<Output = Q>
-        + OffsetDsl<Output = Q>
-        + LoadQuery<'q, DbConnection, Row>,
+    Q: FilterDsl<Predicate<QS>, Output = Q> + ThenOrderDsl<Order<QS>, Output = Q>,
+    Limited<Q>: LoadQuery<'q, DbConnection, Row>,
 {
     if let Start::After(cursor) = start {
         query = FilterDsl::filter(query, keys.after(cursor)?);
@@ -157,11 +149,53 @@ where
     for term in keys.order() {
         query = ThenOrderDsl::then_order_by(query, term);
     }
-    query = LimitDsl::limit(query, limit);
-    if let Start::Offset(skip @ 1..) = start {
-        query = OffsetDsl::offset(query, *skip);
+    let offset = match start {
+        Start::Offset(skip @ 1..) => Some(*skip),
+        _ => None,
+    };
+    Ok(Limited { query, limit, offset }.load(conn)?)
+}
+
+/// `query LIMIT limit [OFFSET ?]`, with the limit written into the SQL rather than bound.
+///
+/// SQLite (3.47 on) lets a bound `LIMIT` steer the plan, so binding one marks the prepared
+/// statement expired and every execution parsed and planned its SQL again. Page sizes are few
+/// (1 to 200), so a statement per size stays in the cache. The offset is still bound: it does
+/// not steer the plan, and its values are many.
+#[derive(Debug, Clone)]
+pub struct Limited<Q> {
+    query: Q,
+    limit: i64,
+    offset: Option<i64>,
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Limited<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q> diesel::query_builder::QueryId for Limited<Q> {
+    type QueryId = ();
+    // Found in the statement cache by its SQL, which holds the limit.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q, Conn> RunQueryDsl<Conn> for Limited<Q> {}
+
+impl<DB, Q> diesel::query_builder::QueryFragment<DB> for Limited<Q>
+where
+    DB: diesel::backend::Backend,
+    Q: diesel::query_builder::QueryFragment<DB>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.query.walk_ast(out.reborrow())?;
+        out.push_sql(&format!(" LIMIT {}", self.limit));
+        if let Some(offset) = &self.offset {
+            out.push_sql(" OFFSET ");
+            out.push_bind_param::<diesel::sql_types::BigInt, i64>(offset)?;
+        }
+        Ok(())
     }
-    Ok(query.load(conn)?)
 }
 
 /// How many rows a list holds, as counted.
@@ -229,13 +263,52 @@ pub fn slice<QS: 'static, Row: 'static>(
 }
 
 /// How many rows `query` finds, counting no further than one past `bound`.
+///
+/// The database counts them (`SELECT COUNT(*) FROM (… LIMIT bound + 1)`) and answers one row:
+/// loading the rows to count them here cost a trip through the driver for each, which was most of
+/// a list page's time.
 pub fn count_up_to<'q, Q>(conn: &mut DbConnection, query: Q, bound: i64) -> ApiResult<i64>
 where
     Q: SelectDsl<One>,
-    dsl::Select<Q, One>: LimitDsl,
-    dsl::Limit<dsl::Select<Q, One>>: LoadQuery<'q, DbConnection, i32>,
+    CountRows<dsl::Select<Q, One>>: LoadQuery<'q, DbConnection, i64>,
 {
     let one: One = dsl::sql::<Integer>("1");
-    let found: Vec<i32> = LimitDsl::limit(SelectDsl::select(query, one), bound + 1).load(conn)?;
-    Ok(found.len() as i64)
+    let rows = CountRows {
+        query: SelectDsl::select(query, one),
+        limit: bound + 1,
+    };
+    Ok(rows.get_result(conn)?)
+}
+
+/// `SELECT COUNT(*) FROM (query LIMIT limit) AS counted`: how many rows a query answers, up to
+/// `limit`, counted by the database. Diesel has no subquery in `FROM`; this is the one it needs.
+/// The limit is written into the SQL, as [`Limited`]'s is.
+#[derive(Debug, Clone)]
+pub struct CountRows<Q> {
+    query: Q,
+    limit: i64,
+}
+
+impl<Q> diesel::query_builder::Query for CountRows<Q> {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<Q> diesel::query_builder::QueryId for CountRows<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q, Conn> RunQueryDsl<Conn> for CountRows<Q> {}
+
+impl<DB, Q> diesel::query_builder::QueryFragment<DB> for CountRows<Q>
+where
+    DB: diesel::backend::Backend,
+    Q: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("SELECT COUNT(*) FROM (");
+        self.query.walk_ast(out.reborrow())?;
+        out.push_sql(&format!(" LIMIT {}) AS counted", self.limit));
+        Ok(())
+    }
 }
