@@ -22,17 +22,36 @@ use crate::error::ApiError;
 pub const ALWAYS_ACCEPTED: [&str; 1] = ["_"];
 
 /// The query parameters of every documented operation that can answer 400, by method and path
-/// template.
-#[derive(Debug, Clone, Default)]
+/// template, and the templates themselves, to find a request's.
+#[derive(Clone, Default)]
 pub struct QueryNames {
     operations: HashMap<(Method, String), Vec<String>>,
+    /// Each documented path template, found from a request path by a radix tree. Actix's own
+    /// `match_pattern` tries every route's regular expression in turn, which cost a list request
+    /// more than its database query; this finds the same template in a fraction of a microsecond.
+    templates: matchit::Router<String>,
+}
+
+impl std::fmt::Debug for QueryNames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryNames")
+            .field("operations", &self.operations)
+            .finish_non_exhaustive()
+    }
 }
 
 impl QueryNames {
     /// Read from the OpenAPI document.
     pub fn of(doc: &utoipa::openapi::OpenApi) -> Self {
         let mut operations = HashMap::new();
+        let mut templates = matchit::Router::new();
         for (path, item) in &doc.paths.paths {
+            // Parameters renamed alike (`{p0}`, `{p1}`…): the tree needs one name per position,
+            // and the document names the same position `{id}` on one path and `{cohort_id}` on
+            // another.
+            if let Err(error) = templates.insert(uniform_parameters(path), path.clone()) {
+                tracing::error!(%path, %error, "a documented path cannot be told from another; its query goes unchecked");
+            }
             let shared = item.parameters.iter().flatten();
             for (
                 method,
@@ -57,7 +76,12 @@ impl QueryNames {
                 operations.insert((method, path.clone()), names);
             }
         }
-        QueryNames { operations }
+        QueryNames { operations, templates }
+    }
+
+    /// The documented path template that `path` matches, if any.
+    pub fn template_of(&self, path: &str) -> Option<&str> {
+        self.templates.at(path).ok().map(|found| found.value.as_str())
     }
 
     /// 400 for the first name in `query` that the operation at `template` does not take; none
@@ -83,6 +107,22 @@ impl QueryNames {
     }
 }
 
+/// `path` with its parameters named by position: `/programs/{id}/cohorts/{cohort_id}` becomes
+/// `/programs/{p0}/cohorts/{p1}`.
+fn uniform_parameters(path: &str) -> String {
+    let mut position = 0;
+    path.split('/')
+        .map(|segment| match segment.starts_with('{') && segment.ends_with('}') {
+            true => {
+                position += 1;
+                format!("{{p{}}}", position - 1)
+            }
+            false => segment.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Middleware (for `actix_web::middleware::from_fn`): answers 400 before the handler runs.
 pub async fn only_documented(
     req: ServiceRequest,
@@ -90,8 +130,8 @@ pub async fn only_documented(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if !req.query_string().is_empty()
         && let Some(names) = req.app_data::<web::Data<QueryNames>>()
-        && let Some(template) = req.match_pattern()
-        && let Err(error) = names.check(req.method(), &template, req.query_string())
+        && let Some(template) = names.template_of(req.path())
+        && let Err(error) = names.check(req.method(), template, req.query_string())
     {
         return Ok(req.error_response(error).map_into_right_body());
     }
@@ -134,5 +174,24 @@ mod tests {
         );
         assert!(names.check(&Method::GET, "/docs/{_:.*}", "anything=1").is_ok());
         assert!(names.check(&Method::GET, "/api/v1/programs/{id}", "x=1").is_err());
+    }
+
+    #[test]
+    fn every_documented_path_is_found_from_a_request_path_like_it() {
+        let doc = crate::openapi::document();
+        let names = QueryNames::of(&doc);
+        for template in doc.paths.paths.keys() {
+            let request_path = template
+                .split('/')
+                .map(|segment| if segment.starts_with('{') { "17" } else { segment })
+                .collect::<Vec<_>>()
+                .join("/");
+            assert_eq!(
+                names.template_of(&request_path),
+                Some(template.as_str()),
+                "{request_path}"
+            );
+        }
+        assert_eq!(names.template_of("/api/v1/no-such-thing"), None);
     }
 }
