@@ -311,6 +311,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
     let doc = crate::openapi::document();
     let table = web::Data::new(crate::openapi::route_table(&doc));
     let query_names = web::Data::new(crate::http::query_names::QueryNames::of(&doc));
+    let db_threads = config.http.db_threads.map_or_else(|| db.default_threads(), usize::from);
     let db = web::Data::new(db);
     let limit = config.http.body_limit();
     let body_timeout = web::Data::new(crate::http::body_guard::BodyTimeout(Duration::from_secs(
@@ -368,7 +369,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
     .client_disconnect_timeout(Duration::from_secs(1))
     .max_connections(per_worker)
     .workers(workers);
-    server = server.worker_max_blocking_threads(usize::from(config.http.db_threads));
+    server = server.worker_max_blocking_threads(db_threads);
     Ok(server.run())
 }
 

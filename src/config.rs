@@ -152,12 +152,14 @@ pub struct HttpConfig {
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
 
-    /// Threads per HTTP worker that run database calls. Few keep a loaded server from switching
-    /// between threads (each switch costs more than a simple query); more let slow queries
-    /// overlap. Bounded, so that memory stays flat however many requests arrive.
-    #[arg(long, env = "TPMS_DB_THREADS", value_name = "TPMS_DB_THREADS", default_value_t = 2,
+    /// Threads per HTTP worker that run database calls (default: 2 on SQLite, one per pooled
+    /// connection on PostgreSQL). On SQLite few keep a loaded server from switching between
+    /// threads (each switch costs more than a simple query); a PostgreSQL call mostly waits on
+    /// the network, so there as many run at once as there are connections. Bounded, so that
+    /// memory stays flat however many requests arrive.
+    #[arg(long, env = "TPMS_DB_THREADS", value_name = "TPMS_DB_THREADS",
           value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub db_threads: u16,
+    pub db_threads: Option<u16>,
 
     /// Seconds a client has to send a request's line and headers; a slower one is answered 408
     /// and its connection closed, so that half-sent requests cannot hold connections.

@@ -68,7 +68,7 @@ pub fn prepare() -> anyhow::Result<Prepared> {
             body_timeout_secs: 60,
             max_connections: 4_096,
             shutdown_timeout_secs: 1,
-            db_threads: 2,
+            db_threads: None,
         },
         auth: AuthConfig {
             jwt_secret: Some(Secret("benchmark-secret-of-at-least-32-bytes".to_owned())),

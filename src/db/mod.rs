@@ -191,6 +191,17 @@ impl Db {
         &self.pool
     }
 
+    /// How many calls of this handle each HTTP worker runs at once unless told otherwise
+    /// (`TPMS_DB_THREADS`): on SQLite two, since a call is mostly CPU work on the same cores and
+    /// more threads only switch between each other; on PostgreSQL one per pooled connection,
+    /// since a call mostly waits on the network.
+    pub fn default_threads(&self) -> usize {
+        match self.writer {
+            Some(_) => 2,
+            None => usize::try_from(self.pool.max_size()).unwrap_or(2),
+        }
+    }
+
     /// Run `f` with a pooled connection on actix's blocking thread pool.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where

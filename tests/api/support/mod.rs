@@ -103,7 +103,7 @@ pub fn test_config(bind: std::net::SocketAddr) -> AppConfig {
             body_timeout_secs: 60,
             max_connections: 4_096,
             shutdown_timeout_secs: 1,
-            db_threads: 2,
+            db_threads: None,
         },
         auth: AuthConfig {
             jwt_secret: Some(Secret(TEST_JWT_SECRET.to_owned())),
