@@ -325,7 +325,16 @@ impl Search<'_> {
             typed if typed == all => Kept::Typed,
             _ => Kept::All,
         };
-        let mut walk = Intersection::new(words, &self.narrowing.fields(), kept, descending, position.as_ref());
+        // A rank with every word in the name is found among the names' entries only.
+        let names_only = Rank::of_value(rank, words.len()).names == all;
+        let mut walk = Intersection::new(
+            words,
+            &self.narrowing.fields(),
+            kept,
+            names_only,
+            descending,
+            position.as_ref(),
+        );
         let mut found = Vec::new();
         let mut batch = n.max(16);
         while found.len() < n {

@@ -109,6 +109,9 @@ pub enum Kept {
 struct Word {
     typed: Vec<Postings>,
     other: Vec<Postings>,
+    /// When the walk reads names only: the typed spellings' lists over every field, since a
+    /// word counts as typed wherever the trainee has it ([`Word::typed_at`]).
+    typed_anywhere: Option<Vec<Postings>>,
 }
 
 impl Word {
@@ -139,7 +142,8 @@ impl Word {
 
     /// Whether a spelling that keeps what was typed lists the trainee at `at`.
     fn typed_at(&mut self, conn: &mut DbConnection, at: &Position, descending: bool) -> ApiResult<bool> {
-        Ok(seek_any(conn, &mut self.typed, Some(at), descending)?.as_ref() == Some(at))
+        let lists = self.typed_anywhere.as_mut().unwrap_or(&mut self.typed);
+        Ok(seek_any(conn, lists, Some(at), descending)?.as_ref() == Some(at))
     }
 }
 
@@ -209,24 +213,30 @@ pub struct Intersection {
 
 impl Intersection {
     /// A walk over the trainees that match each of `words`, given each word's spellings, through
-    /// the spellings `kept` names, and each of `fields`, starting after `after`.
+    /// the spellings `kept` names, and each of `fields`, starting after `after`. With
+    /// `names_only`, only trainees with every word in their name.
     pub fn new(
         words: &[(Term, Vec<Spelling>)],
         fields: &[Field],
         kept: Kept,
+        names_only: bool,
         descending: bool,
         after: Option<&Position>,
     ) -> Self {
-        let lists = |spellings: &mut dyn Iterator<Item = &Spelling>| {
-            spellings.cloned().map(|s| Postings::new(s, fields.to_vec())).collect()
+        let lists = |spellings: &mut dyn Iterator<Item = &Spelling>, names_only: bool| {
+            spellings
+                .cloned()
+                .map(|s| Postings::new(s, fields.to_vec(), names_only))
+                .collect()
         };
         let words = words
             .iter()
             .map(|(word, spellings)| {
                 let typed = |s: &&Spelling| s.exact.starts_with(&word.exact);
                 Word {
-                    typed: lists(&mut spellings.iter().filter(typed)),
-                    other: lists(&mut spellings.iter().filter(|s| !typed(s))),
+                    typed: lists(&mut spellings.iter().filter(typed), names_only),
+                    other: lists(&mut spellings.iter().filter(|s| !typed(s)), names_only),
+                    typed_anywhere: names_only.then(|| lists(&mut spellings.iter().filter(typed), false)),
                 }
             })
             .collect();
@@ -280,16 +290,19 @@ impl Intersection {
 struct Postings {
     spelling: Spelling,
     fields: Vec<Field>,
+    /// Only the entries of the spelling in trainees' names.
+    names_only: bool,
     buffer: VecDeque<Position>,
     /// The buffer holds every entry from its front to the end of the last read.
     done: bool,
 }
 
 impl Postings {
-    fn new(spelling: Spelling, fields: Vec<Field>) -> Self {
+    fn new(spelling: Spelling, fields: Vec<Field>, names_only: bool) -> Self {
         Self {
             spelling,
             fields,
+            names_only,
             buffer: VecDeque::new(),
             done: false,
         }
@@ -323,14 +336,18 @@ impl Postings {
     }
 
     fn read(&self, conn: &mut DbConnection, from: Option<&Position>, descending: bool) -> ApiResult<Vec<Position>> {
-        use trainee_terms::{full_name, term_exact, term_folded, trainee_id};
+        use trainee_terms::{full_name, in_name, term_exact, term_folded, trainee_id};
         let spelling = &self.spelling;
         let found = if self.fields.is_empty() {
-            let query = trainee_terms::table
+            let mut query = trainee_terms::table
                 .filter(term_folded.eq(spelling.folded.clone()))
                 .filter(term_exact.eq(spelling.exact.clone()))
                 .select((full_name, trainee_id))
                 .into_boxed();
+            if self.names_only {
+                // `trainee_terms_name_postings` reads them in name order.
+                query = query.filter(in_name.eq(true));
+            }
             in_name_order!(query, full_name, trainee_id, from, descending).load(conn)?
         } else {
             let mut query = trainee_terms::table
@@ -339,6 +356,9 @@ impl Postings {
                 .filter(term_exact.eq(spelling.exact.clone()))
                 .select((full_name, trainee_id))
                 .into_boxed();
+            if self.names_only {
+                query = query.filter(in_name.eq(true));
+            }
             for field in &self.fields {
                 query = match field {
                     Field::Province(province) => query.filter(trainees::province_key.eq(province.clone())),

@@ -1,0 +1,1 @@
+DROP INDEX trainee_terms_name_postings;
