@@ -123,6 +123,26 @@ impl Word {
         kept: Kept,
         descending: bool,
     ) -> ApiResult<Option<Position>> {
+        if let (Kept::Typed, Some(anywhere)) = (kept, self.typed_anywhere.as_mut()) {
+            // Names only, every word typed: the word in the name (in any spelling) and typed as
+            // stored somewhere (perhaps outside the name). Leapfrog between the two until they
+            // agree.
+            let mut to = to.cloned();
+            loop {
+                let typed = seek_any(conn, &mut self.typed, to.as_ref(), descending)?;
+                let other = seek_any(conn, &mut self.other, to.as_ref(), descending)?;
+                let Some(named) = earliest(typed, other, descending) else {
+                    return Ok(None);
+                };
+                let Some(typed) = seek_any(conn, anywhere, Some(&named), descending)? else {
+                    return Ok(None);
+                };
+                if typed == named {
+                    return Ok(Some(named));
+                }
+                to = Some(typed);
+            }
+        }
         let mut first: Option<Position> = None;
         let lists = match kept {
             Kept::Typed => &mut self.typed[..],

@@ -616,3 +616,35 @@ db_test!(
         assert_eq!(names(&second)[0], "Bùi Thị 0047", "the next page goes on where the first stopped");
     }
 );
+
+db_test!(
+    async fn a_name_spelt_plainly_with_the_word_typed_elsewhere_keeps_its_best_rank(app) {
+        // "Tuan Minh" has the word in the name without its diacritics and as typed ("Tuấn") in
+        // the position: every word in the name, every word typed, so the best rank, like "Tuấn
+        // Anh". More than 1,000 others have the word in their organisation only.
+        with_db(&app, |conn| {
+            conn.transaction::<_, tpms::error::ApiError, _>(|conn| {
+                for i in 0..1_100 {
+                    let new = CreateTrainee {
+                        full_name: format!("Bùi Thị {i:04}"),
+                        organisation: Some("Công ty Tuấn Phát".to_owned()),
+                        ..CreateTrainee::default()
+                    };
+                    Trainee::insert(conn, (), new)?;
+                }
+                let plain = CreateTrainee {
+                    full_name: "Tuan Minh".to_owned(),
+                    position: Some("Trợ lý Tuấn".to_owned()),
+                    ..CreateTrainee::default()
+                };
+                Trainee::insert(conn, (), plain)?;
+                Trainee::insert(conn, (), CreateTrainee { full_name: "Tuấn Anh".to_owned(), ..CreateTrainee::default() })?;
+                Ok(())
+            })
+            .expect("the trainees are stored")
+        })
+        .await;
+        let found = names(&search_for(&app, "tuấn").await);
+        assert_eq!(found[..3], ["Tuan Minh", "Tuấn Anh", "Bùi Thị 0000"], "{found:?}");
+    }
+);
