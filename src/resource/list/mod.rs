@@ -156,12 +156,15 @@ where
     Ok(Limited { query, limit, offset }.load(conn)?)
 }
 
+/// The largest limit [`Limited`] writes into its SQL: a page and the row after it.
+const MAX_WRITTEN_LIMIT: i64 = 201;
+
 /// `query LIMIT limit [OFFSET ?]`, with the limit written into the SQL rather than bound.
 ///
 /// SQLite (3.47 on) lets a bound `LIMIT` steer the plan, so binding one marks the prepared
 /// statement expired and every execution parsed and planned its SQL again. Page sizes are few
-/// (1 to 200), so a statement per size stays in the cache. The offset is still bound: it does
-/// not steer the plan, and its values are many.
+/// (1 to 200), so a statement per size stays in the cache; a larger limit is bound. The offset
+/// is still bound: it does not steer the plan, and its values are many.
 #[derive(Debug, Clone)]
 pub struct Limited<Q> {
     query: Q,
@@ -189,7 +192,14 @@ where
 {
     fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
         self.query.walk_ast(out.reborrow())?;
-        out.push_sql(&format!(" LIMIT {}", self.limit));
+        if self.limit <= MAX_WRITTEN_LIMIT {
+            out.push_sql(&format!(" LIMIT {}", self.limit));
+        } else {
+            // A rare large limit (a search's tier after a deep offset) is bound, so that the
+            // statement cache holds at most one statement per size up to the bound.
+            out.push_sql(" LIMIT ");
+            out.push_bind_param::<diesel::sql_types::BigInt, i64>(&self.limit)?;
+        }
         if let Some(offset) = &self.offset {
             out.push_sql(" OFFSET ");
             out.push_bind_param::<diesel::sql_types::BigInt, i64>(offset)?;
