@@ -311,7 +311,6 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
     let doc = crate::openapi::document();
     let table = web::Data::new(crate::openapi::route_table(&doc));
     let query_names = web::Data::new(crate::http::query_names::QueryNames::of(&doc));
-    let db_threads = config.http.db_threads.map_or_else(|| db.default_threads(), usize::from);
     let db = web::Data::new(db);
     let limit = config.http.body_limit();
     let body_timeout = web::Data::new(crate::http::body_guard::BodyTimeout(Duration::from_secs(
@@ -322,6 +321,10 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
         usize::from,
     );
     let per_worker = connections_per_worker(config.http.max_connections, open_files_limit(), workers);
+    let db_threads = config
+        .http
+        .db_threads
+        .map_or_else(|| db.default_threads(workers), usize::from);
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(crate::http::query_names::only_documented))

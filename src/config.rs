@@ -152,11 +152,11 @@ pub struct HttpConfig {
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
 
-    /// Threads per HTTP worker that run database calls (default: 2 on SQLite, one per pooled
-    /// connection on PostgreSQL). On SQLite few keep a loaded server from switching between
-    /// threads (each switch costs more than a simple query); a PostgreSQL call mostly waits on
-    /// the network, so there as many run at once as there are connections. Bounded, so that
-    /// memory stays flat however many requests arrive.
+    /// Threads per HTTP worker that run database calls (default: 2 on SQLite; on PostgreSQL the
+    /// pool's connections shared among the workers). On SQLite few keep a loaded server from
+    /// switching between threads (each switch costs more than a simple query); a PostgreSQL call
+    /// mostly waits on the network, so there as many run at once as there are connections.
+    /// Bounded, so that memory stays flat however many requests arrive.
     #[arg(long, env = "TPMS_DB_THREADS", value_name = "TPMS_DB_THREADS",
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub db_threads: Option<u16>,

@@ -191,14 +191,15 @@ impl Db {
         &self.pool
     }
 
-    /// How many calls of this handle each HTTP worker runs at once unless told otherwise
-    /// (`TPMS_DB_THREADS`): on SQLite two, since a call is mostly CPU work on the same cores and
-    /// more threads only switch between each other; on PostgreSQL one per pooled connection,
-    /// since a call mostly waits on the network.
-    pub fn default_threads(&self) -> usize {
+    /// How many calls of this handle each of `workers` HTTP workers runs at once unless told
+    /// otherwise (`TPMS_DB_THREADS`): on SQLite two, since a call is mostly CPU work on the same
+    /// cores and more threads only switch between each other; on PostgreSQL the pool's
+    /// connections shared among the workers (at least one each), since a call mostly waits on
+    /// the network, and a thread more than there are connections would only wait for one.
+    pub fn default_threads(&self, workers: usize) -> usize {
         match self.writer {
             Some(_) => 2,
-            None => usize::try_from(self.pool.max_size()).unwrap_or(2),
+            None => (usize::try_from(self.pool.max_size()).unwrap_or(2) / workers.max(1)).clamp(1, 256),
         }
     }
 
