@@ -291,6 +291,68 @@ impl Cohort {
         crate::db::dialect::lock_cohort(conn, id)?;
         Cohort::find(conn, id)
     }
+
+    /// The cohort with `id`, locked as [`Cohort::find_for_seats`] locks it, with only what
+    /// placing trainees into it needs. Its seats are counted no further than its capacity, and
+    /// not at all without one: counting every seat and every waiting trainee, as
+    /// [`Cohort::find`] does, made each enrolment into a large cohort slower than the one before.
+    pub fn find_for_placing(conn: &mut DbConnection, id: CohortId) -> ApiResult<Placing> {
+        crate::db::dialect::lock_cohort(conn, id)?;
+        let (code, status, capacity, start_date): (String, CohortStatus, Option<i32>, Option<NaiveDate>) =
+            cohorts::table
+                .find(id)
+                .select((cohorts::code, cohorts::status, cohorts::capacity, cohorts::start_date))
+                .lookup(conn)?
+                .ok_or_else(|| ApiError::not_found("cohort", id))?;
+        let free_seats = match capacity {
+            None => None,
+            Some(capacity) if capacity <= 0 => Some(0),
+            Some(capacity) => {
+                let seated = enrollments::table
+                    .filter(enrollments::cohort_id.eq(id))
+                    .filter(enrollments::status.eq_any(crate::enrollments::SEATED));
+                let taken = list::count_up_to(conn, seated, i64::from(capacity) - 1)?;
+                Some((i64::from(capacity) - taken).max(0))
+            }
+        };
+        Ok(Placing {
+            id,
+            code,
+            status,
+            start_year: start_date.map(|d| d.year()),
+            free_seats,
+        })
+    }
+}
+
+/// A cohort locked for placing trainees into it ([`Cohort::find_for_placing`]): what a
+/// placement reads of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placing {
+    /// The cohort.
+    pub id: CohortId,
+    /// Its code, for messages.
+    pub code: String,
+    /// Where it stands: only some statuses take enrolments.
+    pub status: CohortStatus,
+    /// The year it starts, copied onto each enrolment for the reports.
+    pub start_year: Option<i32>,
+    /// Seats still free; `None` when the cohort has no limit.
+    free_seats: Option<i64>,
+}
+
+impl Placing {
+    /// Seats still free; `None` when the cohort has no limit.
+    pub fn free_seats(&self) -> Option<i64> {
+        self.free_seats
+    }
+
+    /// One seat fewer: a placement earlier in the same transaction took it.
+    pub fn take_seat(&mut self) {
+        if let Some(free) = &mut self.free_seats {
+            *free = (*free - 1).max(0);
+        }
+    }
 }
 
 impl Record for Cohort {

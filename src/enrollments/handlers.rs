@@ -123,7 +123,7 @@ pub async fn import_enrollments(
     let outcome = db
         .write(move |conn| {
             let work = |conn: &mut _| {
-                let cohort = Cohort::find_for_seats(conn, cohort)?;
+                let cohort = Cohort::find_for_placing(conn, cohort)?;
                 import::import(conn, &signed.actor, &cohort, rows, &options)
             };
             if dry_run {

@@ -26,7 +26,7 @@ use validator::Validate;
 
 use super::{CreateEnrollment, Enrollment, EnrollmentStatus, Placement};
 use crate::audit::{self, Actor, Event};
-use crate::cohorts::Cohort;
+use crate::cohorts::Placing;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{EnrollmentId, TraineeId};
@@ -491,16 +491,16 @@ fn blame_columns(value: &Value, line: usize, detail: &str) -> Vec<FieldError> {
 }
 
 /// Match or create each row's trainee and place it into `cohort` (locked by
-/// [`Cohort::find_for_seats`]) with `status`, or, for a dry run, only look.
+/// [`crate::cohorts::Cohort::find_for_placing`]) with `status`, or, for a dry run, only look.
 pub fn import(
     conn: &mut DbConnection,
     actor: &Actor,
-    cohort: &Cohort,
+    cohort: &Placing,
     rows: Vec<Row>,
     options: &ImportOptions,
 ) -> ApiResult<ImportReport> {
     if !cohort.status.takes_enrolments() {
-        return Err(super::seats::closed(cohort));
+        return Err(super::seats::closed(&cohort.code, cohort.status));
     }
     let dry_run = options.dry_run.unwrap_or(false);
     let placement = match options.status.unwrap_or_default() {
@@ -567,7 +567,7 @@ pub fn import(
         };
         if enrollment_id.is_some() || (dry_run && existing.is_none()) {
             if status.is_seated() {
-                cohort.enrolled += 1;
+                cohort.take_seat();
             }
             match status {
                 EnrollmentStatus::Enrolled => report.enrolled += 1,

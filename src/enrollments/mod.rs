@@ -28,14 +28,14 @@ pub use input::{CreateEnrollment, EnrollmentFilters, Placement, UpdateEnrollment
 use seats::{check_seat_free, closed};
 pub use seats::{close_waitlist, fill_free_seats};
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::Caller;
 use crate::audit::{Actor, Entity};
-use crate::cohorts::{Cohort, illegal_transition};
+use crate::cohorts::{Cohort, Placing, illegal_transition};
 use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
@@ -260,7 +260,7 @@ impl Enrollment {
 
     /// The status a new enrolment placed as `placement` gets in `cohort` (locked, with current
     /// counts): a seat while one is free, else the waitlist; or a nomination.
-    pub fn placed_status(cohort: &Cohort, placement: Placement) -> EnrollmentStatus {
+    pub fn placed_status(cohort: &Placing, placement: Placement) -> EnrollmentStatus {
         match placement {
             Placement::Nominated => EnrollmentStatus::Nominated,
             Placement::Enrolled if cohort.free_seats() == Some(0) => EnrollmentStatus::Waitlisted,
@@ -268,12 +268,12 @@ impl Enrollment {
         }
     }
 
-    /// Place a trainee in `cohort` (already locked by [`Cohort::find_for_seats`]): a seat if one
-    /// is free and one was asked for, else the waitlist; or only a nomination. Not audited: the
-    /// caller does that, as [`crate::resource::create`] does.
-    pub fn place(conn: &mut DbConnection, cohort: &Cohort, new: CreateEnrollment) -> ApiResult<Enrollment> {
+    /// Place a trainee in `cohort` (already locked by [`Cohort::find_for_placing`]): a seat if
+    /// one is free and one was asked for, else the waitlist; or only a nomination. Not audited:
+    /// the caller does that, as [`crate::resource::create`] does.
+    pub fn place(conn: &mut DbConnection, cohort: &Placing, new: CreateEnrollment) -> ApiResult<Enrollment> {
         if !cohort.status.takes_enrolments() {
-            return Err(closed(cohort));
+            return Err(closed(&cohort.code, cohort.status));
         }
         let (origin, gender, birth_year): (Origin, Option<String>, Option<i32>) = trainees::table
             .find(new.trainee_id)
@@ -313,7 +313,7 @@ impl Enrollment {
                 enrollments::province.eq(&origin.province),
                 enrollments::gender.eq(&gender),
                 enrollments::birth_year.eq(birth_year),
-                enrollments::cohort_year.eq(cohort.start_date.map(|d| d.first_day.year())),
+                enrollments::cohort_year.eq(cohort.start_year),
                 enrollments::created_at.eq(now),
                 enrollments::updated_at.eq(now),
                 enrollments::version.eq(1),
@@ -369,7 +369,7 @@ impl Create for Enrollment {
 
     /// With the cohort locked, so that seats are counted once per enrolment however many race.
     fn insert(conn: &mut DbConnection, cohort: CohortId, new: CreateEnrollment) -> ApiResult<Enrollment> {
-        let cohort = Cohort::find_for_seats(conn, cohort)?;
+        let cohort = Cohort::find_for_placing(conn, cohort)?;
         Enrollment::place(conn, &cohort, new)
     }
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::{Enrollment, EnrollmentStatus};
 use crate::audit::{self, Actor, Entity, Event};
-use crate::cohorts::Cohort;
+use crate::cohorts::{Cohort, CohortStatus};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::EnrollmentId;
@@ -16,7 +16,7 @@ use crate::schema::enrollments;
 /// 409 unless `cohort` (locked, with current counts) takes enrolments and has a free seat.
 pub(super) fn check_seat_free(cohort: &Cohort) -> ApiResult<()> {
     if !cohort.status.takes_enrolments() {
-        return Err(closed(cohort));
+        return Err(closed(&cohort.code, cohort.status));
     }
     if cohort.free_seats() == Some(0) {
         return Err(ApiError::conflict(
@@ -32,14 +32,11 @@ pub(super) fn check_seat_free(cohort: &Cohort) -> ApiResult<()> {
     Ok(())
 }
 
-/// 409 `cohort_closed`: the cohort takes no more enrolments.
-pub(super) fn closed(cohort: &Cohort) -> ApiError {
+/// 409 `cohort_closed`: the cohort `code`, being `status`, takes no more enrolments.
+pub(super) fn closed(code: &str, status: CohortStatus) -> ApiError {
     ApiError::conflict(
         "cohort_closed",
-        format!(
-            "cohort {} is {} and takes no more enrolments",
-            cohort.code, cohort.status
-        ),
+        format!("cohort {code} is {status} and takes no more enrolments"),
     )
 }
 
