@@ -158,6 +158,21 @@ db_test!(
 );
 
 db_test!(
+    async fn seats_held_by_completed_and_unfinished_trainees_waitlist_the_next_enrolment(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(2).create().await;
+        for (name, end) in [("Done Trainee", "completed"), ("Left Trainee", "did_not_complete")] {
+            let trainee = app.trainee().full_name(name).create().await;
+            let seated = app.enrollment(&cohort, &trainee).create().await;
+            assert_eq!(move_to(&app, &seated, end).await.json()["status"], end);
+        }
+        let late = app.trainee().full_name("Late Trainee").create().await;
+        let placed = app.enrollment(&cohort, &late).create().await;
+        assert_eq!(placed["status"], "waitlisted", "{placed}");
+    }
+);
+
+db_test!(
     async fn a_trainee_is_in_a_cohort_at_most_once_and_a_full_cohort_takes_no_direct_enrolment(app) {
         let program = app.program().create().await;
         let cohort = app.cohort(&program).capacity(1).create().await;
