@@ -29,6 +29,36 @@ async fn search_for(app: &TestApp, q: &str) -> Value {
 }
 
 /// Run `f` on a pooled connection of the app's database, off the async workers.
+/// A trainee with only a name.
+fn named(full_name: &str) -> CreateTrainee {
+    CreateTrainee {
+        full_name: full_name.to_owned(),
+        ..CreateTrainee::default()
+    }
+}
+
+/// Stores, in one transaction, more trainees working at `organisation` than a search ranks at
+/// once (1,100, named "Bùi Thị 0000" onwards), then `others`.
+async fn store_many_working_at(app: &TestApp, organisation: &'static str, others: Vec<CreateTrainee>) {
+    with_db(app, move |conn| {
+        conn.transaction::<_, tpms::error::ApiError, _>(|conn| {
+            for i in 0..1_100 {
+                let new = CreateTrainee {
+                    organisation: Some(organisation.to_owned()),
+                    ..named(&format!("Bùi Thị {i:04}"))
+                };
+                Trainee::insert(conn, (), new)?;
+            }
+            for other in others {
+                Trainee::insert(conn, (), other)?;
+            }
+            Ok(())
+        })
+        .expect("the trainees are stored")
+    })
+    .await;
+}
+
 async fn with_db<T: Send + 'static>(app: &TestApp, f: impl FnOnce(&mut DbConnection) -> T + Send + 'static) -> T {
     let pool = app.pool.clone();
     actix_web::web::block(move || f(&mut pool.get().expect("a connection")))
@@ -585,24 +615,8 @@ db_test!(
         // More matches than a search ranks at once (1,000), so the page is walked from the
         // terms, a rank at a time; most of them have the word only in their organisation, and
         // come before the names with it in name order.
-        with_db(&app, |conn| {
-            conn.transaction::<_, tpms::error::ApiError, _>(|conn| {
-                for i in 0..1_100 {
-                    let new = CreateTrainee {
-                        full_name: format!("Bùi Thị {i:04}"),
-                        organisation: Some("Sở Tài nguyên và Môi trường".to_owned()),
-                        ..CreateTrainee::default()
-                    };
-                    Trainee::insert(conn, (), new)?;
-                }
-                for name in ["Nguyễn Văn Đức", "Nguyễn Thị Lan", "Trần Nguyên Hải"] {
-                    Trainee::insert(conn, (), CreateTrainee { full_name: name.to_owned(), ..CreateTrainee::default() })?;
-                }
-                Ok(())
-            })
-            .expect("the trainees are stored")
-        })
-        .await;
+        let with_the_word = ["Nguyễn Văn Đức", "Nguyễn Thị Lan", "Trần Nguyên Hải"].map(named);
+        store_many_working_at(&app, "Sở Tài nguyên và Môi trường", with_the_word.into()).await;
         let first = search_for(&app, "nguy").await;
         let found = names(&first);
         assert_eq!(
@@ -622,28 +636,11 @@ db_test!(
         // "Tuan Minh" has the word in the name without its diacritics and as typed ("Tuấn") in
         // the position: every word in the name, every word typed, so the best rank, like "Tuấn
         // Anh". More than 1,000 others have the word in their organisation only.
-        with_db(&app, |conn| {
-            conn.transaction::<_, tpms::error::ApiError, _>(|conn| {
-                for i in 0..1_100 {
-                    let new = CreateTrainee {
-                        full_name: format!("Bùi Thị {i:04}"),
-                        organisation: Some("Công ty Tuấn Phát".to_owned()),
-                        ..CreateTrainee::default()
-                    };
-                    Trainee::insert(conn, (), new)?;
-                }
-                let plain = CreateTrainee {
-                    full_name: "Tuan Minh".to_owned(),
-                    position: Some("Trợ lý Tuấn".to_owned()),
-                    ..CreateTrainee::default()
-                };
-                Trainee::insert(conn, (), plain)?;
-                Trainee::insert(conn, (), CreateTrainee { full_name: "Tuấn Anh".to_owned(), ..CreateTrainee::default() })?;
-                Ok(())
-            })
-            .expect("the trainees are stored")
-        })
-        .await;
+        let plain = CreateTrainee {
+            position: Some("Trợ lý Tuấn".to_owned()),
+            ..named("Tuan Minh")
+        };
+        store_many_working_at(&app, "Công ty Tuấn Phát", vec![plain, named("Tuấn Anh")]).await;
         let found = names(&search_for(&app, "tuấn").await);
         assert_eq!(found[..3], ["Tuan Minh", "Tuấn Anh", "Bùi Thị 0000"], "{found:?}");
     }
