@@ -6,6 +6,8 @@
 //! worker, and loads it with `wrk` pinned to CPU 1:
 //! - throughput at 64 connections, each request's p50/p99, and its ratio to `/health` measured on
 //!   the same server in the same run;
+//! - the floors of a request that reaches the database: a database thread and back, and one and
+//!   two trivial queries (`/_bench/…`, in a build with the `bench-probes` feature);
 //! - each list's latency on one connection, to compare the sizes (a list should not slow down
 //!   with the table);
 //! - creates and enrolments at 16 and 64 connections.
@@ -255,6 +257,10 @@ fn http(server: &Server, method: &str, path: &str, body: Option<Value>) -> anyho
 
 /// Every load of the benchmark, against `server`, in order: `/health` first.
 fn run_loads(server: &Server, size: usize, seconds: u32) -> anyhow::Result<Vec<(Load, Measured)>> {
+    let (status, _) = http(server, "GET", "/_bench/hop", None)?;
+    if status != 200 {
+        bail!("/_bench/hop answered {status}: build with `--features bench-probes`, as scripts/bench does");
+    }
     let (_, partner) = http(
         server,
         "POST",
@@ -294,6 +300,11 @@ fn run_loads(server: &Server, size: usize, seconds: u32) -> anyhow::Result<Vec<(
     .encode();
     let loads = vec![
         get("GET /health", "/health".into(), 64),
+        // The floors (`health::bench_routes`): a database thread and back, then one and two
+        // trivial queries. A signed-in read by id is two queries (the account, then the record).
+        get("floor: database thread, no query", "/_bench/hop".into(), 64),
+        get("floor: one query (SELECT 1)", "/_bench/one-trip".into(), 64),
+        get("floor: two queries", "/_bench/two-trips".into(), 64),
         get("GET /partners/{id}", format!("/api/v1/partners/{}", partner["id"]), 64),
         get("list of 50 trainees", "/api/v1/trainees?limit=50".into(), 64),
         get("list of 50 trainees", "/api/v1/trainees?limit=50".into(), 1),

@@ -353,6 +353,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .into_utoipa_app()
             .configure(routes)
             .into_app()
+            .configure(crate::health::bench_routes)
             .route("/docs/", web::get().to(crate::openapi::docs_page))
             .service(
                 SwaggerUi::new("/docs/{_:.*}")

@@ -74,3 +74,49 @@ pub async fn ready(db: web::Data<Db>) -> ApiResult<HttpResponse> {
 }
 
 use crate::error::Problem;
+
+/// The benchmark's floors: what a request costs the framework and the database layer before any
+/// of the API's own work, so that `scripts/bench` can show how near an operation is to what this
+/// machine allows. Routes under `/_bench/`, served only by a build with the `bench-probes`
+/// feature (which `scripts/bench` turns on); the service as built by default has none of them.
+pub fn bench_routes(cfg: &mut web::ServiceConfig) {
+    if cfg!(feature = "bench-probes") {
+        cfg.route("/_bench/hop", web::get().to(probes::hop))
+            .route("/_bench/one-trip", web::get().to(probes::one_trip))
+            .route("/_bench/two-trips", web::get().to(probes::two_trips));
+    }
+}
+
+/// The handlers of [`bench_routes`].
+mod probes {
+    use super::*;
+
+    /// `SELECT 1`, `trips` times on one pooled connection: a round trip each on PostgreSQL.
+    async fn trips(db: &Db, trips: usize) -> ApiResult<HttpResponse> {
+        db.run(move |conn| {
+            for _ in 0..trips {
+                conn.batch_execute("SELECT 1")
+                    .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+    }
+
+    /// A pooled connection on a database thread and back, with no query: the hand-off alone.
+    pub async fn hop(db: web::Data<Db>) -> ApiResult<HttpResponse> {
+        trips(&db, 0).await
+    }
+
+    /// One trivial query: what the least database work costs.
+    pub async fn one_trip(db: web::Data<Db>) -> ApiResult<HttpResponse> {
+        trips(&db, 1).await
+    }
+
+    /// Two trivial queries: the floor of a signed-in read, which checks the account and then
+    /// reads the record.
+    pub async fn two_trips(db: web::Data<Db>) -> ApiResult<HttpResponse> {
+        trips(&db, 2).await
+    }
+}

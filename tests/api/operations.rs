@@ -18,6 +18,16 @@ db_test!(
 );
 
 db_test!(
+    async fn the_benchmarks_floors_are_served_only_by_a_build_for_the_benchmark(app) {
+        // `scripts/bench` builds with `bench-probes`; the service as built by default has none.
+        let expected = if cfg!(feature = "bench-probes") { 200 } else { 404 };
+        for path in ["/_bench/hop", "/_bench/one-trip", "/_bench/two-trips"] {
+            assert_eq!(app.anonymous().get(path).await.status, expected, "{path}");
+        }
+    }
+);
+
+db_test!(
     async fn every_response_carries_a_request_id_echoed_when_given(app) {
         let generated = app.get("/health").await;
         let id = generated.header("x-request-id").expect("a generated request id");
