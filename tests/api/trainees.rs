@@ -28,7 +28,6 @@ async fn search_for(app: &TestApp, q: &str) -> Value {
     response.json()
 }
 
-/// Run `f` on a pooled connection of the app's database, off the async workers.
 /// A trainee with only a name.
 fn named(full_name: &str) -> CreateTrainee {
     CreateTrainee {
@@ -59,6 +58,7 @@ async fn store_many_working_at(app: &TestApp, organisation: &'static str, others
     .await;
 }
 
+/// Run `f` on a pooled connection of the app's database, off the async workers.
 async fn with_db<T: Send + 'static>(app: &TestApp, f: impl FnOnce(&mut DbConnection) -> T + Send + 'static) -> T {
     let pool = app.pool.clone();
     actix_web::web::block(move || f(&mut pool.get().expect("a connection")))
