@@ -47,10 +47,8 @@ pub async fn health() -> HttpResponse {
 pub async fn ready(db: web::Data<Db>) -> ApiResult<HttpResponse> {
     let (database, pending) = db
         .run(|conn| {
-            let unavailable =
-                |e: &dyn std::fmt::Display| ApiError::Unavailable(format!("the database does not answer: {e}"));
-            conn.batch_execute("SELECT 1").map_err(|e| unavailable(&e))?;
-            let pending = dialect::pending_migrations(conn).map_err(|e| unavailable(&e))?;
+            conn.batch_execute("SELECT 1").map_err(|e| unanswered(&e))?;
+            let pending = dialect::pending_migrations(conn).map_err(|e| unanswered(&e))?;
             let database = match conn {
                 DbConnection::Postgresql(_) => "postgresql",
                 DbConnection::Sqlite(_) => "sqlite",
@@ -75,6 +73,11 @@ pub async fn ready(db: web::Data<Db>) -> ApiResult<HttpResponse> {
 
 use crate::error::Problem;
 
+/// 503: a query of `/ready` or of a floor failed.
+fn unanswered(e: &dyn std::fmt::Display) -> ApiError {
+    ApiError::Unavailable(format!("the database does not answer: {e}"))
+}
+
 /// The benchmark's floors: what a request costs the framework and the database layer before any
 /// of the API's own work, so that `scripts/bench` can show how near an operation is to what this
 /// machine allows. Routes under `/_bench/`, served only by a build with the `bench-probes`
@@ -95,8 +98,7 @@ mod probes {
     async fn trips(db: &Db, trips: usize) -> ApiResult<HttpResponse> {
         db.run(move |conn| {
             for _ in 0..trips {
-                conn.batch_execute("SELECT 1")
-                    .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))?;
+                conn.batch_execute("SELECT 1").map_err(|e| unanswered(&e))?;
             }
             Ok(())
         })
