@@ -557,7 +557,7 @@ db_test!(
                     };
                     Trainee::insert(conn, (), new)?;
                 }
-                Trainee::insert(conn, (), CreateTrainee { full_name: "Nguyễn Văn Đức".to_owned(), ..CreateTrainee::default() })?;
+                Trainee::insert(conn, (), named("Nguyễn Văn Đức"))?;
                 Ok(())
             })
             .expect("the trainees are stored");
