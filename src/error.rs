@@ -316,7 +316,7 @@ impl From<diesel::result::Error> for ApiError {
                 "duplicate",
                 format!("a record with the same unique value exists ({})", info.message()),
             ),
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::conflict(
+            _ if crate::db::dialect::is_foreign_key_violation(&error) => ApiError::conflict(
                 "in_use",
                 "other records refer to this one, or it refers to one that does not exist",
             ),
@@ -425,5 +425,31 @@ mod tests {
         ));
         assert_eq!(error.status_code(), StatusCode::CONFLICT);
         assert_eq!(error.code(), "duplicate");
+    }
+
+    /// SQLite names a broken `ON DELETE RESTRICT` key differently from a `NO ACTION` one; both are
+    /// the caller's conflict, not the server's fault.
+    #[test]
+    fn deleting_a_row_that_others_refer_to_on_sqlite_is_a_409_in_use_whatever_the_key_kind() {
+        use diesel::{Connection as _, RunQueryDsl as _, connection::SimpleConnection as _};
+        let mut conn = diesel::SqliteConnection::establish(":memory:").expect("an in-memory database");
+        conn.batch_execute(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE parents (id INTEGER PRIMARY KEY);
+             CREATE TABLE restricted (parent_id INTEGER REFERENCES parents (id) ON DELETE RESTRICT);
+             CREATE TABLE plain (parent_id INTEGER REFERENCES parents (id));
+             INSERT INTO parents VALUES (1), (2);
+             INSERT INTO restricted VALUES (1);
+             INSERT INTO plain VALUES (2);",
+        )
+        .expect("the schema");
+        for parent in [1, 2] {
+            let refused = diesel::sql_query(format!("DELETE FROM parents WHERE id = {parent}"))
+                .execute(&mut conn)
+                .expect_err("a referenced row cannot be deleted");
+            let error = ApiError::from(refused);
+            assert_eq!(error.status_code(), StatusCode::CONFLICT, "parent {parent}");
+            assert_eq!(error.code(), "in_use", "parent {parent}");
+        }
     }
 }

@@ -146,6 +146,21 @@ pub fn is_lock_contention(error: &diesel::result::Error) -> bool {
     }
 }
 
+/// Whether an error is a broken foreign key: a row still refers to one being deleted, or refers to
+/// one that does not exist.
+///
+/// PostgreSQL reports every such error as 23503, which diesel names `ForeignKeyViolation`. SQLite
+/// does so only for `NO ACTION` keys; an `ON DELETE RESTRICT` key fails with the extended code
+/// `SQLITE_CONSTRAINT_TRIGGER`, which diesel leaves `Unknown`, so it is known here by its message.
+pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => info.message() == "FOREIGN KEY constraint failed",
+        _ => false,
+    }
+}
+
 /// Lock cohort `id` for the rest of the transaction, so that seat counts read after this cannot
 /// change under the caller: enrolments into one cohort then happen one after another.
 ///
