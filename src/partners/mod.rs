@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
-use crate::schema::{contacts, partners, program_partners, sessions};
+use crate::schema::{contacts, partners, program_partners, sessions, users};
 
 text_enum!(
     /// What kind of organisation a partner is.
@@ -212,6 +212,16 @@ impl Remove for Partner {
         if people > 0 {
             return Ok(Some(format!(
                 "partner {} has {people} contact(s); delete them or move them to another partner first",
+                self.code
+            )));
+        }
+        let accounts: i64 = users::table
+            .filter(users::partner_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        if accounts > 0 {
+            return Ok(Some(format!(
+                "partner {} has {accounts} liaison account(s), active or not; move them to another partner or give them another role first",
                 self.code
             )));
         }

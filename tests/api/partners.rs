@@ -1,6 +1,7 @@
 use serde_json::json;
 use tpms::partners::PartnerKind;
 use tpms::programs::partners::PartnerRole;
+use tpms::users::Role;
 
 use crate::db_test;
 use crate::support::urlencode;
@@ -228,6 +229,17 @@ db_test!(
         app.program_partner(&program, &partner).role(PartnerRole::Funder).create().await;
         let response = app.delete(&format!("/api/v1/partners/{}", partner["id"])).await;
         response.assert_problem(409, "in_use");
+        assert_eq!(app.get(&format!("/api/v1/partners/{}", partner["id"])).await.status, 200);
+    }
+);
+
+db_test!(
+    async fn a_partner_with_a_liaison_account_cannot_be_deleted(app) {
+        let partner = app.partner().code("JICA").create().await;
+        app.user(Role::Liaison, partner["id"].as_i64()).await;
+        let response = app.delete(&format!("/api/v1/partners/{}", partner["id"])).await;
+        let problem = response.assert_problem(409, "in_use");
+        assert!(problem["detail"].as_str().unwrap_or_default().contains("account"), "{problem}");
         assert_eq!(app.get(&format!("/api/v1/partners/{}", partner["id"])).await.status, 200);
     }
 );
