@@ -25,7 +25,7 @@ use crate::ids::{CohortId, ProgramId, text_enum};
 use crate::programs::Program;
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
-use crate::schema::{cohorts, enrollments, sessions};
+use crate::schema::{cohorts, enrollments, evaluation_rounds, sessions};
 
 text_enum!(
     /// Where a cohort stands. It moves `planned → open → in_progress → completed`; any of the
@@ -535,10 +535,21 @@ impl Remove for Cohort {
                 self.code, self.id
             )));
         }
-        Ok((enrolments > 0 || session_count > 0).then(|| {
-            format!(
+        if enrolments > 0 || session_count > 0 {
+            return Ok(Some(format!(
                 "cohort {} has {enrolments} enrolment(s) and {session_count} session(s); a cohort with enrolments cannot be deleted (cancel it instead), and its sessions must be deleted first",
                 self.code
+            )));
+        }
+        // Its sessions are gone by now, and with them every round about one.
+        let rounds: i64 = evaluation_rounds::table
+            .filter(evaluation_rounds::cohort_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        Ok((rounds > 0).then(|| {
+            format!(
+                "cohort {} has {rounds} evaluation round(s); delete the draft ones first (GET /api/v1/cohorts/{}/rounds); a cohort whose rounds were opened cannot be deleted",
+                self.code, self.id
             )
         }))
     }

@@ -27,7 +27,7 @@ use crate::ids::{CohortId, PartnerId, SessionId, text_enum};
 use crate::resource::list::keyset::NullsLast;
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
-use crate::schema::{attendance, partners, sessions};
+use crate::schema::{attendance, checkpoints, evaluation_rounds, partners, sessions};
 
 text_enum!(
     /// What kind of session it is.
@@ -461,10 +461,30 @@ impl Remove for Session {
             .filter(crate::schema::participations::session_id.eq(self.id))
             .count()
             .get_result(conn)?;
-        Ok((people > 0).then(|| {
-            format!(
+        if people > 0 {
+            return Ok(Some(format!(
                 "session {} names {people} contact(s) who took part; delete those participations first (GET /api/v1/participations?session_id={})",
                 self.id, self.id
+            )));
+        }
+        let rounds: i64 = evaluation_rounds::table
+            .filter(evaluation_rounds::session_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        if rounds > 0 {
+            return Ok(Some(format!(
+                "session {} is the subject of {rounds} evaluation round(s); delete the draft ones first (GET /api/v1/cohorts/{}/rounds); a session asked about in an opened round cannot be deleted",
+                self.id, self.cohort_id
+            )));
+        }
+        let reports: i64 = checkpoints::table
+            .filter(checkpoints::session_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        Ok((reports > 0).then(|| {
+            format!(
+                "session {} is where {reports} follow-up report(s) were given; it is kept with them and cannot be deleted",
+                self.id
             )
         }))
     }

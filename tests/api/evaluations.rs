@@ -402,3 +402,34 @@ async fn links_and_certificate_checks_are_limited_per_address() {
     let link = format!("/api/v1/responses/{}", "a".repeat(43));
     app.anonymous().get(&link).await.assert_problem(429, "rate_limited");
 }
+
+db_test!(
+    async fn a_cohort_with_a_round_cannot_be_deleted_until_the_draft_round_is(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).create().await;
+        let cohort_path = format!("/api/v1/cohorts/{}", cohort["id"]);
+
+        let problem = app.delete(&cohort_path).await.assert_problem(409, "in_use");
+        assert!(problem["detail"].as_str().unwrap_or_default().contains("round"), "{problem}");
+        assert_eq!(app.delete(&format!("/api/v1/rounds/{}", round["id"])).await.status, 204);
+        assert_eq!(app.delete(&cohort_path).await.status, 204);
+    }
+);
+
+db_test!(
+    async fn a_session_that_a_round_asks_about_cannot_be_deleted_until_the_draft_round_is(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let session = app.session(&cohort).create().await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).about_session(&session).create().await;
+        let session_path = format!("/api/v1/sessions/{}", session["id"]);
+
+        let problem = app.delete(&session_path).await.assert_problem(409, "in_use");
+        assert!(problem["detail"].as_str().unwrap_or_default().contains("round"), "{problem}");
+        assert_eq!(app.delete(&format!("/api/v1/rounds/{}", round["id"])).await.status, 204);
+        assert_eq!(app.delete(&session_path).await.status, 204);
+    }
+);

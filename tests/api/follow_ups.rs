@@ -227,5 +227,8 @@ db_test!(
         app.post(&format!("/api/v1/checkpoints/{}/report", first["id"]), json!({"progress": [], "extra": 1}))
             .await
             .assert_problem(422, "validation_failed");
+
+        let kept = app.delete(&format!("/api/v1/sessions/{}", seminar["id"])).await.assert_problem(409, "in_use");
+        assert!(kept["detail"].as_str().unwrap_or_default().contains("report"), "{kept}");
     }
 );

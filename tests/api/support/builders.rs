@@ -933,6 +933,14 @@ impl RoundBuilder<'_> {
         self
     }
 
+    /// About one session (its JSON) of the cohort instead of the whole course.
+    pub fn about_session(mut self, session: &Value) -> Self {
+        self.body.subject = Subject::Session;
+        self.body.session_id = Some(SessionId(id_of(session, "the session")));
+        self.body.title = "Session reaction".to_owned();
+        self
+    }
+
     /// With answers nobody can tie to a trainee.
     pub fn anonymous(mut self) -> Self {
         self.body.anonymity = Anonymity::Anonymous;
