@@ -10,6 +10,7 @@ use crate::auth::{Auth, Staff};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::json::Body;
+use crate::http::precondition::IfMatch;
 use crate::http::public::{LinkToken, Throttled};
 use crate::ids::ActionPlanId;
 
@@ -26,23 +27,24 @@ pub struct Link {
 #[utoipa::path(
     tag = "follow-ups",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(ActionPlanId),
-    responses((status = 200, description = "The link", body = Link), crate::openapi::WriteErrors)
+    params(ActionPlanId, crate::openapi::IfMatchHeader),
+    responses((status = 200, description = "The link", body = Link, headers(("ETag" = String, description = "The plan's new version"))), crate::openapi::ChangeErrors)
 )]
 #[post("/action-plans/{id}/link")]
 pub async fn issue_plan_link(
     auth: Auth<Staff>,
     db: web::Data<Db>,
     id: web::Path<ActionPlanId>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let link = db
+    let (plan, link) = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            ActionPlan::issue_link(conn, &signed.actor, id)
+            ActionPlan::issue_link(conn, &signed.actor, id, &if_match)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Link { link }))
+    Ok(crate::http::ok_with_etag(&Link { link }, plan.version))
 }
 
 /// The plan a trainee's link opens, with the programme's and cohort's titles and the reviewer's

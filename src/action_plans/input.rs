@@ -73,7 +73,7 @@ pub struct CreateActionPlan {
 }
 
 /// A change to a plan: its content (while a draft), or a move through its states.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateActionPlan {
     /// Its title (draft only).

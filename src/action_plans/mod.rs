@@ -29,7 +29,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{ActionPlanId, CohortId, EnrollmentId, text_enum};
 use crate::invitations::links::{self, LinkKey};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, keyed_by_id};
+use crate::resource::{self, AnyVersion, Change, Create, Expect, List, Record, Store, Trail, keyed_by_id};
 use crate::schema::{action_plans, cohorts, enrollments, programs, trainees};
 use crate::users::Role;
 
@@ -113,6 +113,9 @@ pub struct ActionPlan {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+    /// What the trainee's current link is made from (never shown: the link is a bearer secret).
+    #[serde(skip)]
+    link_nonce: Option<String>,
 }
 
 #[derive(Debug, Queryable)]
@@ -127,7 +130,7 @@ struct PlanRow {
     review_comments: Option<String>,
     approved_by: Option<String>,
     approved_at: Option<NaiveDateTime>,
-    link_hash: Option<String>,
+    link_nonce: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
@@ -150,7 +153,7 @@ fn rows() -> _ {
             action_plans::review_comments,
             action_plans::approved_by,
             action_plans::approved_at,
-            action_plans::link_hash,
+            action_plans::link_nonce,
             action_plans::created_at,
             action_plans::updated_at,
             action_plans::version,
@@ -175,10 +178,11 @@ impl TryFrom<PlanRow> for ActionPlan {
             review_comments: row.review_comments,
             approved_by: row.approved_by,
             approved_at: row.approved_at,
-            link_open: row.link_hash.is_some(),
+            link_open: row.link_nonce.is_some(),
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
+            link_nonce: row.link_nonce,
         })
     }
 }
@@ -220,31 +224,47 @@ fn check_whole(plan: &ActionPlan) -> ApiResult<()> {
 
 impl ActionPlan {
     /// A new single-use link for the trainee to write this draft; any earlier link stops working.
-    pub fn issue_link(conn: &mut DbConnection, actor: &Actor, id: ActionPlanId) -> ApiResult<String> {
-        let plan = ActionPlan::find(conn, id)?;
-        if plan.status != PlanStatus::Draft {
-            return Err(ApiError::conflict(
-                "not_a_draft",
-                format!(
-                    "action plan {id} is {}; a trainee writes only a draft (send it back first)",
-                    plan.status
-                ),
-            ));
-        }
-        let token = set_link(conn, id)?;
-        let after = ActionPlan::find(conn, id)?;
-        crate::audit::record(
+    /// Answers with the plan and the link.
+    pub fn issue_link(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        id: ActionPlanId,
+        expect: &impl Expect,
+    ) -> ApiResult<(ActionPlan, String)> {
+        let plan = resource::act(
             conn,
             actor,
-            crate::audit::Event::changed(Entity::ActionPlan, id.0, &plan, &after)
-                .because("a link was issued to the trainee"),
+            id,
+            expect,
+            Trail::Because("a link was issued to the trainee"),
+            |_, plan: &ActionPlan| {
+                if plan.status != PlanStatus::Draft {
+                    return Err(ApiError::conflict(
+                        "not_a_draft",
+                        format!(
+                            "action plan {id} is {}; a trainee writes only a draft (send it back first)",
+                            plan.status
+                        ),
+                    ));
+                }
+                Ok(ActionPlan {
+                    link_nonce: Some(links::nonce()),
+                    link_open: true,
+                    ..plan.clone()
+                })
+            },
         )?;
-        Ok(links::path_of("plan-links", &token))
+        let nonce = plan
+            .link_nonce
+            .as_deref()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a draft's link was issued but not stored")))?;
+        let token = LinkKey::load(conn)?.token_of(&link_message(id, nonce))?;
+        Ok((plan, links::path_of("plan-links", &token)))
     }
 
     /// What a trainee's link opens: the plan and the programme's and cohort's titles.
     pub fn by_link(conn: &mut DbConnection, token: &str) -> ApiResult<LinkedPlan> {
-        let id = plan_of_link(conn, token)?;
+        let (id, _) = plan_of_link(conn, token)?;
         let plan = ActionPlan::find(conn, id)?;
         let (program_title, cohort_name): (String, String) = cohorts::table
             .inner_join(programs::table)
@@ -263,44 +283,80 @@ impl ActionPlan {
 
     /// The trainee writes and submits the plan through the link, which then stops working.
     pub fn submit_by_link(conn: &mut DbConnection, token: &str, content: PlanContent) -> ApiResult<()> {
-        let id = plan_of_link(conn, token)?;
+        let (id, nonce) = plan_of_link(conn, token)?;
         let actor = Actor {
             name: "trainee link".to_owned(),
             request_id: None,
         };
-        let current = ActionPlan::find_for_change(conn, id)?;
-        let mut next = current.clone();
-        next.title = content.title;
-        next.problem = content.problem;
-        next.items = content.items;
-        check_whole(&next)?;
-        next.status = PlanStatus::Submitted;
-        next.link_open = false;
-        crate::resource::save(conn, &actor, current, next).map(|_| ())
+        resource::act(
+            conn,
+            &actor,
+            id,
+            &AnyVersion,
+            Trail::Audited,
+            |_, current: &ActionPlan| {
+                // The link must still be this plan's when the plan is stored: not replaced or used
+                // by a request that got there first.
+                if current.link_nonce.as_ref() != Some(&nonce) {
+                    return Err(link_gone());
+                }
+                let next = ActionPlan {
+                    title: content.title.clone(),
+                    problem: content.problem.clone(),
+                    items: content.items.clone(),
+                    status: PlanStatus::Submitted,
+                    link_nonce: None,
+                    link_open: false,
+                    ..current.clone()
+                };
+                check_whole(&next)?;
+                Ok(next)
+            },
+        )
+        .map(|_| ())
+    }
+
+    /// A follow-up report on this plan arrived: an approved plan is now under way.
+    pub fn report_arrived(conn: &mut DbConnection, actor: &Actor, id: ActionPlanId) -> ApiResult<ActionPlan> {
+        resource::act(
+            conn,
+            actor,
+            id,
+            &AnyVersion,
+            Trail::Because("its first follow-up report arrived"),
+            |_, plan: &ActionPlan| {
+                Ok(match plan.status {
+                    PlanStatus::Approved => ActionPlan {
+                        status: PlanStatus::InProgress,
+                        ..plan.clone()
+                    },
+                    _ => plan.clone(),
+                })
+            },
+        )
     }
 }
 
-/// The plan a trainee's link opens; 404 for a link that was used or replaced.
-fn plan_of_link(conn: &mut DbConnection, token: &str) -> ApiResult<ActionPlanId> {
-    action_plans::table
+/// The plan a trainee's link opens, and the nonce its link was made from; 404 for a link that
+/// was used or replaced.
+fn plan_of_link(conn: &mut DbConnection, token: &str) -> ApiResult<(ActionPlanId, String)> {
+    let found: Option<(ActionPlanId, Option<String>)> = action_plans::table
         .filter(action_plans::link_hash.eq(links::hash(token)))
-        .select(action_plans::id)
-        .lookup(conn)?
-        .ok_or_else(|| ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned()))
+        .select((action_plans::id, action_plans::link_nonce))
+        .lookup(conn)?;
+    match found {
+        Some((id, Some(nonce))) => Ok((id, nonce)),
+        _ => Err(link_gone()),
+    }
 }
 
-/// Draw a new nonce for a plan's link and store its hash; the token.
-fn set_link(conn: &mut DbConnection, id: ActionPlanId) -> ApiResult<String> {
-    let key = LinkKey::load(conn)?;
-    let nonce = links::nonce();
-    let token = key.token_of(&link_message(id, &nonce))?;
-    diesel::update(action_plans::table.find(id))
-        .set((
-            action_plans::link_nonce.eq(&nonce),
-            action_plans::link_hash.eq(links::hash(&token)),
-        ))
-        .execute(conn)?;
-    Ok(token)
+fn link_gone() -> ApiError {
+    ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned())
+}
+
+/// The stored hash of the link a nonce makes.
+fn link_hash(conn: &mut DbConnection, id: ActionPlanId, nonce: &str) -> ApiResult<String> {
+    Ok(links::hash(&LinkKey::load(conn)?.token_of(&link_message(id, nonce))?))
 }
 
 /// What a trainee sees through a plan link.
@@ -389,16 +445,65 @@ impl Create for ActionPlan {
     }
 }
 
+impl Store for ActionPlan {
+    /// A plan that left the draft state has no working link.
+    fn store(&self, conn: &mut DbConnection, current: &ActionPlan) -> ApiResult<Option<ActionPlan>> {
+        let nonce = self.link_nonce.as_deref().filter(|_| self.status == PlanStatus::Draft);
+        let hash = nonce.map(|nonce| link_hash(conn, self.id, nonce)).transpose()?;
+        let updated = diesel::update(
+            action_plans::table
+                .find(self.id)
+                .filter(action_plans::version.eq(current.version)),
+        )
+        .set((
+            action_plans::title.eq(&self.title),
+            action_plans::problem.eq(&self.problem),
+            action_plans::items.eq(serde_json::to_string(&self.items).map_err(ApiError::internal)?),
+            action_plans::status.eq(self.status),
+            action_plans::reason.eq(&self.reason),
+            action_plans::review_comments.eq(&self.review_comments),
+            action_plans::approved_at.eq(self.approved_at),
+            action_plans::link_nonce.eq(nonce),
+            action_plans::link_hash.eq(hash),
+            action_plans::updated_at.eq(self.updated_at),
+            action_plans::version.eq(self.version),
+        ))
+        .execute(conn)?;
+        (updated == 1).then(|| ActionPlan::find(conn, self.id)).transpose()
+    }
+
+    /// Approval records who approved and schedules the checkpoints.
+    fn after_change(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        before: &ActionPlan,
+        after: ActionPlan,
+    ) -> ApiResult<ActionPlan> {
+        if before.status == after.status {
+            return Ok(after);
+        }
+        match after.status {
+            PlanStatus::Approved => {
+                diesel::update(action_plans::table.find(after.id))
+                    .set(action_plans::approved_by.eq(&actor.name))
+                    .execute(conn)?;
+                crate::checkpoints::schedule(conn, &after)?;
+                ActionPlan::find(conn, after.id)
+            }
+            _ => Ok(after),
+        }
+    }
+}
+
 impl Change for ActionPlan {
     type Change = UpdateActionPlan;
 
     /// Outside a request, with no caller to ask about (no such path exists today), the change is
     /// made as an officer would make it.
     fn patched(&self, conn: &mut DbConnection, change: UpdateActionPlan) -> ApiResult<ActionPlan> {
-        let officer = Caller {
+        let officer = Caller::Staff {
             id: crate::ids::UserId(0),
-            role: Role::Officer,
-            partner_id: None,
+            role: crate::access::StaffRole::Officer,
         };
         self.patched_for(conn, &officer, change)
     }
@@ -407,7 +512,7 @@ impl Change for ActionPlan {
     fn patched_for(&self, _: &mut DbConnection, caller: &Caller, change: UpdateActionPlan) -> ApiResult<ActionPlan> {
         let mut next = self.clone();
         let edits = change.title.is_some() || change.problem.is_some() || change.items.is_some();
-        let liaison = caller.role == Role::Liaison;
+        let liaison = caller.role() == Role::Liaison;
         if edits && (liaison || self.status != PlanStatus::Draft) {
             return Err(ApiError::conflict(
                 "not_a_draft",
@@ -464,70 +569,15 @@ impl Change for ActionPlan {
             if status == PlanStatus::Approved {
                 next.approved_at = Some(crate::clock::now());
             }
+            if status == PlanStatus::Draft {
+                // Sent back: the trainee gets a new link to write it again.
+                next.link_nonce = Some(links::nonce());
+                next.link_open = true;
+            }
             next.reason = change.reason.or(next.reason);
             next.status = status;
         }
         Ok(next)
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &ActionPlan) -> ApiResult<Option<ActionPlan>> {
-        let updated = diesel::update(
-            action_plans::table
-                .find(self.id)
-                .filter(action_plans::version.eq(current.version)),
-        )
-        .set((
-            action_plans::title.eq(&self.title),
-            action_plans::problem.eq(&self.problem),
-            action_plans::items.eq(serde_json::to_string(&self.items).map_err(ApiError::internal)?),
-            action_plans::status.eq(self.status),
-            action_plans::reason.eq(&self.reason),
-            action_plans::review_comments.eq(&self.review_comments),
-            action_plans::approved_at.eq(self.approved_at),
-            action_plans::updated_at.eq(self.updated_at),
-            action_plans::version.eq(self.version),
-        ))
-        .execute(conn)?;
-        if updated != 1 {
-            return Ok(None);
-        }
-        // A plan that left the draft state has no working link; one sent back gets a new one.
-        if self.status != PlanStatus::Draft {
-            diesel::update(action_plans::table.find(self.id))
-                .set((
-                    action_plans::link_hash.eq(None::<String>),
-                    action_plans::link_nonce.eq(None::<String>),
-                ))
-                .execute(conn)?;
-        }
-        ActionPlan::find(conn, self.id).map(Some)
-    }
-
-    /// Approval records who approved and schedules the checkpoints; a plan sent back gets a new
-    /// link for the trainee.
-    fn after_change(
-        conn: &mut DbConnection,
-        actor: &Actor,
-        before: &ActionPlan,
-        after: ActionPlan,
-    ) -> ApiResult<ActionPlan> {
-        if before.status == after.status {
-            return Ok(after);
-        }
-        match after.status {
-            PlanStatus::Approved => {
-                diesel::update(action_plans::table.find(after.id))
-                    .set(action_plans::approved_by.eq(&actor.name))
-                    .execute(conn)?;
-                crate::checkpoints::schedule(conn, &after)?;
-                ActionPlan::find(conn, after.id)
-            }
-            PlanStatus::Draft => {
-                set_link(conn, after.id)?;
-                ActionPlan::find(conn, after.id)
-            }
-            _ => Ok(after),
-        }
     }
 }
 

@@ -189,7 +189,7 @@ pub async fn me(auth: Auth<SignedIn>, db: web::Data<Db>) -> ApiResult<HttpRespon
     let user = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
-            User::find(conn, signed.caller.id)
+            User::find(conn, signed.caller.id())
         })
         .await?;
     Ok(HttpResponse::Ok().json(user))
@@ -216,7 +216,7 @@ pub async fn change_password(
     let (signed, user) = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
-            let user = User::find(conn, signed.caller.id)?;
+            let user = User::find(conn, signed.caller.id())?;
             Ok((signed, user))
         })
         .await?;

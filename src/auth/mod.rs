@@ -168,12 +168,13 @@ impl<P: Policy> Auth<P> {
                 allowed.join(", ")
             )));
         }
+        let caller = Caller::of(self.user, account.role, account.partner_id).ok_or_else(|| {
+            ApiError::Forbidden(
+                "this liaison account names no partner, so it may see nothing; an admin gives it one".to_owned(),
+            )
+        })?;
         Ok(Signed {
-            caller: Caller {
-                id: self.user,
-                role: account.role,
-                partner_id: account.partner_id,
-            },
+            caller,
             actor: Actor {
                 name: account.email,
                 request_id: self.request_id.clone(),

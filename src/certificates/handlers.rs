@@ -8,6 +8,7 @@ use crate::db::Db;
 use crate::enrollments::Enrollment;
 use crate::error::ApiResult;
 use crate::http::json::{Body, Query};
+use crate::http::precondition::IfMatch;
 use crate::http::public::Throttled;
 use crate::ids::EnrollmentId;
 use crate::resource::Record;
@@ -40,22 +41,23 @@ pub async fn get_certificate(
 #[utoipa::path(
     tag = "completion",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(EnrollmentId),
+    params(EnrollmentId, crate::openapi::IfMatchHeader),
     request_body = Revoke,
-    responses((status = 200, description = "The certificate, revoked", body = Certificate), crate::openapi::WriteErrors)
+    responses((status = 200, description = "The certificate, revoked", body = Certificate, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
 )]
 #[post("/enrollments/{id}/certificate/revocation")]
 pub async fn revoke_certificate(
     auth: Auth<Staff>,
     db: web::Data<Db>,
     id: web::Path<EnrollmentId>,
+    if_match: IfMatch,
     body: Body<Revoke>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let certificate = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            Certificate::revoke(conn, &signed.actor, id, body.get()?.reason)
+            Certificate::revoke(conn, &signed.actor, id, &if_match, body.get()?.reason)
         })
         .await?;
     Ok(crate::http::ok_with_etag(&certificate, certificate.version))

@@ -15,6 +15,7 @@ use crate::db::{DbConnection, Lookup};
 use crate::enrollments::Enrollment;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::EnrollmentId;
+use crate::resource::{self, Expect, Record, Store, Trail};
 use crate::schema::{certificates, cohorts, enrollments, programs, trainees};
 
 /// A certificate as officers see it.
@@ -112,15 +113,52 @@ fn normalised(code: &str) -> String {
         .collect()
 }
 
-impl Certificate {
+impl Record for Certificate {
+    type Key = EnrollmentId;
+    const ENTITY: Entity = Entity::Certificate;
+    const NOUN: &'static str = "certificate";
+
+    fn key(&self) -> EnrollmentId {
+        self.enrollment_id
+    }
+    fn audit_id(&self) -> i64 {
+        self.enrollment_id.0
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    /// A certificate keeps no time of its last change: its revocation has its own.
+    fn stamp(&mut self, version: i32, _: Option<NaiveDateTime>) {
+        self.version = version;
+    }
+
     /// The certificate of an enrolment, or 404.
-    pub fn find(conn: &mut DbConnection, enrollment: EnrollmentId) -> ApiResult<Certificate> {
+    fn find(conn: &mut DbConnection, enrollment: EnrollmentId) -> ApiResult<Certificate> {
         certificates::table
             .find(enrollment)
             .lookup(conn)?
             .ok_or_else(|| ApiError::NotFound(format!("enrolment {enrollment} has no certificate")))
     }
+}
 
+impl Store for Certificate {
+    fn store(&self, conn: &mut DbConnection, current: &Certificate) -> ApiResult<Option<Certificate>> {
+        let updated = diesel::update(
+            certificates::table
+                .find(self.enrollment_id)
+                .filter(certificates::version.eq(current.version)),
+        )
+        .set((
+            certificates::revoked_at.eq(self.revoked_at),
+            certificates::revoked_reason.eq(&self.revoked_reason),
+            certificates::version.eq(self.version),
+        ))
+        .execute(conn)?;
+        Ok((updated == 1).then(|| self.clone()))
+    }
+}
+
+impl Certificate {
     /// Issue the certificate of an enrolment that has just completed (audited), unless it has one.
     pub fn issue(conn: &mut DbConnection, actor: &Actor, enrollment: &Enrollment) -> ApiResult<()> {
         let Some(number) = &enrollment.certificate_number else {
@@ -153,29 +191,29 @@ impl Certificate {
         conn: &mut DbConnection,
         actor: &Actor,
         enrollment: EnrollmentId,
+        expect: &impl Expect,
         reason: String,
     ) -> ApiResult<Certificate> {
-        let before = Certificate::find(conn, enrollment)?;
-        if before.revoked_at.is_some() {
-            return Err(ApiError::conflict(
-                "already_revoked",
-                format!("certificate {} is already revoked", before.number),
-            ));
-        }
-        diesel::update(certificates::table.find(enrollment))
-            .set((
-                certificates::revoked_at.eq(crate::clock::now()),
-                certificates::revoked_reason.eq(&reason),
-                certificates::version.eq(before.version + 1),
-            ))
-            .execute(conn)?;
-        let after = Certificate::find(conn, enrollment)?;
-        audit::record(
+        resource::act(
             conn,
             actor,
-            Event::changed(Entity::Certificate, enrollment.0, &before, &after),
-        )?;
-        Ok(after)
+            enrollment,
+            expect,
+            Trail::Audited,
+            |_, before: &Certificate| {
+                if before.revoked_at.is_some() {
+                    return Err(ApiError::conflict(
+                        "already_revoked",
+                        format!("certificate {} is already revoked", before.number),
+                    ));
+                }
+                Ok(Certificate {
+                    revoked_at: Some(crate::clock::now()),
+                    revoked_reason: Some(reason.clone()),
+                    ..before.clone()
+                })
+            },
+        )
     }
 
     /// Whether a number and code belong to a certificate, and what it says.

@@ -15,6 +15,7 @@ use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
 use crate::http::public::{LinkToken, Throttled};
 use crate::ids::{CheckpointId, CohortId, ProgramId};
+use crate::resource::Record;
 
 /// What an officer needs each morning: checkpoints by due date (`status=overdue`, `due`, ...),
 /// each awaited one with the trainee's link to resend.
@@ -81,50 +82,52 @@ pub async fn get_checkpoint(
 #[utoipa::path(
     tag = "follow-ups",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(CheckpointId),
+    params(CheckpointId, crate::openapi::IfMatchHeader),
     request_body = RecordedReport,
-    responses((status = 200, description = "The checkpoint, submitted", body = Checkpoint), crate::openapi::WriteErrors)
+    responses((status = 200, description = "The checkpoint, submitted", body = Checkpoint, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
 )]
 #[post("/checkpoints/{id}/report")]
 pub async fn record_report(
     auth: Auth<Staff>,
     db: web::Data<Db>,
     id: web::Path<CheckpointId>,
+    if_match: IfMatch,
     body: Body<RecordedReport>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let checkpoint = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            Checkpoint::report_by_officer(conn, &signed.actor, id, body.get()?)
+            Checkpoint::report_by_officer(conn, &signed.actor, id, &if_match, body.get()?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(checkpoint))
+    Ok(crate::http::ok_with_etag(&checkpoint, checkpoint.version))
 }
 
 /// Verify or dispute a submitted report (a note is required to dispute).
 #[utoipa::path(
     tag = "follow-ups",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(CheckpointId),
+    params(CheckpointId, crate::openapi::IfMatchHeader),
     request_body = Review,
-    responses((status = 200, description = "The checkpoint, reviewed", body = Checkpoint), crate::openapi::WriteErrors)
+    responses((status = 200, description = "The checkpoint, reviewed", body = Checkpoint, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
 )]
 #[post("/checkpoints/{id}/review")]
 pub async fn review_checkpoint(
     auth: Auth<Staff>,
     db: web::Data<Db>,
     id: web::Path<CheckpointId>,
+    if_match: IfMatch,
     body: Body<Review>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let checkpoint = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            Checkpoint::review(conn, &signed.actor, id, body.get()?)
+            Checkpoint::review(conn, &signed.actor, id, &if_match, body.get()?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(checkpoint))
+    Ok(crate::http::ok_with_etag(&checkpoint, checkpoint.version))
 }
 
 /// A new link for a checkpoint awaiting a report; the old one stops working, and a disputed
@@ -132,23 +135,24 @@ pub async fn review_checkpoint(
 #[utoipa::path(
     tag = "follow-ups",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(CheckpointId),
-    responses((status = 200, description = "The checkpoint, with its new link", body = Checkpoint), crate::openapi::WriteErrors)
+    params(CheckpointId, crate::openapi::IfMatchHeader),
+    responses((status = 200, description = "The checkpoint, with its new link", body = Checkpoint, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
 )]
 #[post("/checkpoints/{id}/link")]
 pub async fn reissue_checkpoint_link(
     auth: Auth<Staff>,
     db: web::Data<Db>,
     id: web::Path<CheckpointId>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let checkpoint = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            Checkpoint::reissue(conn, &signed.actor, id)
+            Checkpoint::reissue(conn, &signed.actor, id, &if_match)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(checkpoint))
+    Ok(crate::http::ok_with_etag(&checkpoint, checkpoint.version))
 }
 
 /// What a trainee's checkpoint link opens: the plan's items to report on. No sign-in; limited per
@@ -254,7 +258,7 @@ pub async fn get_follow_up_schedule(
     let schedule = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
-            FollowUpSchedule::find(conn, &signed.caller, id)
+            FollowUpSchedule::find_visible(conn, &signed.caller, id)
         })
         .await?;
     Ok(crate::http::ok_with_etag(&schedule, schedule.version))
@@ -266,7 +270,7 @@ pub async fn get_follow_up_schedule(
     security(("bearer_auth" = ["admin", "officer"])),
     params(ProgramId, crate::openapi::IfMatchHeader),
     request_body = SetSchedule,
-    responses((status = 200, description = "The schedule as set", body = FollowUpSchedule), crate::openapi::ChangeErrors)
+    responses((status = 200, description = "The schedule as set", body = FollowUpSchedule, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
 )]
 #[put("/programs/{id}/follow-up-schedule")]
 pub async fn set_follow_up_schedule(

@@ -24,16 +24,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::access::Caller;
 use crate::action_plans::{ActionPlan, PlanItem};
-use crate::audit::{self, Actor, Entity, Event};
+use crate::audit::{Actor, Entity};
 use crate::cohorts::Cohort;
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{ActionPlanId, CheckpointId, CohortId, EnrollmentId, ProgramId, SessionId, text_enum};
 use crate::invitations::links::{self, LinkKey};
-use crate::resource::Record;
 use crate::resource::list::{self, Keyset, Paging, Slice};
+use crate::resource::{self, AnyVersion, Expect, Record, Store, Trail, keyed_by_id};
 use crate::schema::{action_plans, checkpoints, cohorts, enrollments, sessions, trainees};
 
 text_enum!(
@@ -198,6 +199,13 @@ pub struct Checkpoint {
     pub link: Option<String>,
     /// Increases with every change.
     pub version: i32,
+    /// What the current link is made from (never shown: the link is a bearer secret); a new one
+    /// is a new link.
+    #[serde(skip)]
+    link_nonce: Option<String>,
+    /// When it last changed.
+    #[serde(skip)]
+    updated_at: NaiveDateTime,
 }
 
 #[derive(Debug, Queryable)]
@@ -216,6 +224,7 @@ struct CheckpointRow {
     review_note: Option<String>,
     link_nonce: Option<String>,
     version: i32,
+    updated_at: NaiveDateTime,
     enrollment_id: EnrollmentId,
     cohort_id: CohortId,
     trainee_name: String,
@@ -240,6 +249,7 @@ fn rows() -> _ {
             checkpoints::review_note,
             checkpoints::link_nonce,
             checkpoints::version,
+            checkpoints::updated_at,
             action_plans::enrollment_id,
             enrollments::cohort_id,
             trainees::full_name,
@@ -293,6 +303,8 @@ impl CheckpointRow {
             review_note: self.review_note,
             link,
             version: self.version,
+            link_nonce: self.link_nonce,
+            updated_at: self.updated_at,
         })
     }
 }
@@ -348,19 +360,29 @@ pub fn schedule(conn: &mut DbConnection, plan: &ActionPlan) -> ApiResult<()> {
 
 fn set_link(conn: &mut DbConnection, key: &LinkKey, id: CheckpointId) -> ApiResult<()> {
     let nonce = links::nonce();
-    let token = key.token_of(&link_message(id, &nonce))?;
     diesel::update(checkpoints::table.find(id))
         .set((
             checkpoints::link_nonce.eq(&nonce),
-            checkpoints::link_hash.eq(links::hash(&token)),
+            checkpoints::link_hash.eq(link_hash(key, id, Some(&nonce))?),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-impl Checkpoint {
-    /// A checkpoint, or 404.
-    pub fn find(conn: &mut DbConnection, id: CheckpointId) -> ApiResult<Checkpoint> {
+/// The stored hash of the link a nonce makes, if any.
+fn link_hash(key: &LinkKey, id: CheckpointId, nonce: Option<&str>) -> ApiResult<Option<String>> {
+    nonce
+        .map(|nonce| Ok(links::hash(&key.token_of(&link_message(id, nonce))?)))
+        .transpose()
+}
+
+impl Record for Checkpoint {
+    type Key = CheckpointId;
+    const ENTITY: Entity = Entity::Checkpoint;
+    const NOUN: &'static str = "checkpoint";
+    keyed_by_id!();
+
+    fn find(conn: &mut DbConnection, id: CheckpointId) -> ApiResult<Checkpoint> {
         rows()
             .filter(checkpoints::id.eq(id))
             .lookup::<CheckpointRow>(conn)?
@@ -368,19 +390,61 @@ impl Checkpoint {
             .shown(None)
     }
 
-    /// A checkpoint a caller may see (a liaison: of its partner's cohorts).
-    pub fn find_visible(
-        conn: &mut DbConnection,
-        caller: &crate::access::Caller,
-        id: CheckpointId,
-    ) -> ApiResult<Checkpoint> {
+    /// A liaison sees the checkpoints of its partner's cohorts.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: CheckpointId) -> ApiResult<Checkpoint> {
         let checkpoint = Checkpoint::find(conn, id)?;
         if caller.liaison_partner().is_some() && Cohort::find_visible(conn, caller, checkpoint.cohort_id).is_err() {
             return Err(ApiError::not_found("checkpoint", id));
         }
         Ok(checkpoint)
     }
+}
 
+impl Store for Checkpoint {
+    fn store(&self, conn: &mut DbConnection, current: &Checkpoint) -> ApiResult<Option<Checkpoint>> {
+        let hash = match self.link_nonce.as_deref() {
+            Some(nonce) => link_hash(&LinkKey::load(conn)?, self.id, Some(nonce))?,
+            None => None,
+        };
+        let updated = diesel::update(
+            checkpoints::table
+                .find(self.id)
+                .filter(checkpoints::version.eq(current.version)),
+        )
+        .set((
+            checkpoints::status.eq(self.status),
+            checkpoints::progress.eq(serde_json::to_string(&self.progress).map_err(ApiError::internal)?),
+            checkpoints::barriers.eq(&self.barriers),
+            checkpoints::session_id.eq(self.session_id),
+            checkpoints::submitted_at.eq(self.submitted_at),
+            checkpoints::reviewed_by.eq(&self.reviewed_by),
+            checkpoints::reviewed_at.eq(self.reviewed_at),
+            checkpoints::review_note.eq(&self.review_note),
+            checkpoints::link_nonce.eq(&self.link_nonce),
+            checkpoints::link_hash.eq(hash),
+            checkpoints::updated_at.eq(self.updated_at),
+            checkpoints::version.eq(self.version),
+        ))
+        .execute(conn)?;
+        (updated == 1).then(|| Checkpoint::find(conn, self.id)).transpose()
+    }
+
+    /// The first report on an approved plan puts the plan under way (the plan's own move, in
+    /// [`ActionPlan::report_arrived`]).
+    fn after_change(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        before: &Checkpoint,
+        after: Checkpoint,
+    ) -> ApiResult<Checkpoint> {
+        if after.status == CheckpointStatus::Submitted && before.status != CheckpointStatus::Submitted {
+            ActionPlan::report_arrived(conn, actor, after.plan_id)?;
+        }
+        Ok(after)
+    }
+}
+
+impl Checkpoint {
     /// A checkpoint with its current link, for an officer to send.
     pub fn with_link(conn: &mut DbConnection, id: CheckpointId) -> ApiResult<Checkpoint> {
         let key = LinkKey::load(conn)?;
@@ -392,40 +456,34 @@ impl Checkpoint {
     }
 
     /// A new link for a checkpoint awaiting a report (scheduled or disputed); the old one stops
-    /// working. A disputed checkpoint goes back to scheduled.
-    pub fn reissue(conn: &mut DbConnection, actor: &Actor, id: CheckpointId) -> ApiResult<Checkpoint> {
-        let before = Checkpoint::find(conn, id)?;
-        if !matches!(before.status, CheckpointStatus::Scheduled | CheckpointStatus::Disputed) {
-            return Err(ApiError::conflict(
-                "already_reported",
-                format!("checkpoint {id} is {}; no report is awaited", before.status),
-            ));
-        }
-        let key = LinkKey::load(conn)?;
-        set_link(conn, &key, id)?;
-        diesel::update(checkpoints::table.find(id))
-            .set((
-                checkpoints::status.eq(CheckpointStatus::Scheduled),
-                checkpoints::updated_at.eq(crate::clock::now()),
-                checkpoints::version.eq(before.version + 1),
-            ))
-            .execute(conn)?;
-        let after = Checkpoint::with_link(conn, id)?;
-        audit::record(
+    /// working. A disputed checkpoint goes back to scheduled. Answers with the new link.
+    pub fn reissue(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        id: CheckpointId,
+        expect: &impl Expect,
+    ) -> ApiResult<Checkpoint> {
+        resource::act(
             conn,
             actor,
-            Event::changed(
-                Entity::Checkpoint,
-                id.0,
-                &before,
-                &Checkpoint {
-                    link: None,
-                    ..after.clone()
-                },
-            )
-            .because("a new link was issued"),
+            id,
+            expect,
+            Trail::Because("a new link was issued"),
+            |_, before: &Checkpoint| {
+                if !matches!(before.status, CheckpointStatus::Scheduled | CheckpointStatus::Disputed) {
+                    return Err(ApiError::conflict(
+                        "already_reported",
+                        format!("checkpoint {id} is {}; no report is awaited", before.status),
+                    ));
+                }
+                Ok(Checkpoint {
+                    status: CheckpointStatus::Scheduled,
+                    link_nonce: Some(links::nonce()),
+                    ..before.clone()
+                })
+            },
         )?;
-        Ok(after)
+        Checkpoint::with_link(conn, id)
     }
 
     /// What a trainee's checkpoint link opens: the plan's items to report on.
@@ -446,7 +504,23 @@ impl Checkpoint {
             name: "trainee link".to_owned(),
             request_id: None,
         };
-        record(conn, &actor, checkpoint, &plan, report, None).map(|_| ())
+        // The link still opens this checkpoint when the report is stored: the same nonce, still
+        // awaiting a report (a link replaced or used meanwhile is refused as such).
+        let nonce = checkpoint.link_nonce.clone();
+        resource::act(
+            conn,
+            &actor,
+            checkpoint.id,
+            &AnyVersion,
+            Trail::Audited,
+            |_, current: &Checkpoint| {
+                if current.link_nonce != nonce || current.status != CheckpointStatus::Scheduled {
+                    return Err(link_gone());
+                }
+                reported(current, &plan, report.clone(), None)
+            },
+        )
+        .map(|_| ())
     }
 
     /// An officer records the trainee's report (at a follow-up event, `session`).
@@ -454,21 +528,9 @@ impl Checkpoint {
         conn: &mut DbConnection,
         actor: &Actor,
         id: CheckpointId,
+        expect: &impl Expect,
         report: RecordedReport,
     ) -> ApiResult<Checkpoint> {
-        let checkpoint = Checkpoint::find(conn, id)?;
-        if !matches!(
-            checkpoint.status,
-            CheckpointStatus::Scheduled | CheckpointStatus::Disputed
-        ) {
-            return Err(ApiError::conflict(
-                "already_reported",
-                format!(
-                    "checkpoint {id} is {}; verify or dispute the report instead",
-                    checkpoint.status
-                ),
-            ));
-        }
         if let Some(session) = report.session_id {
             let exists: bool = diesel::select(diesel::dsl::exists(sessions::table.find(session))).get_result(conn)?;
             if !exists {
@@ -479,48 +541,58 @@ impl Checkpoint {
                 ));
             }
         }
-        let plan = ActionPlan::find(conn, checkpoint.plan_id)?;
         let session = report.session_id;
         let report = Report {
             progress: report.progress,
             barriers: report.barriers,
         };
-        record(conn, actor, checkpoint, &plan, report, session)
+        resource::act(conn, actor, id, expect, Trail::Audited, |conn, current: &Checkpoint| {
+            if !matches!(current.status, CheckpointStatus::Scheduled | CheckpointStatus::Disputed) {
+                return Err(ApiError::conflict(
+                    "already_reported",
+                    format!(
+                        "checkpoint {id} is {}; verify or dispute the report instead",
+                        current.status
+                    ),
+                ));
+            }
+            let plan = ActionPlan::find(conn, current.plan_id)?;
+            reported(current, &plan, report.clone(), session)
+        })
     }
 
     /// An officer's finding on a submitted report.
-    pub fn review(conn: &mut DbConnection, actor: &Actor, id: CheckpointId, review: Review) -> ApiResult<Checkpoint> {
-        let before = Checkpoint::find(conn, id)?;
-        if before.status != CheckpointStatus::Submitted {
-            return Err(ApiError::conflict(
-                "not_submitted",
-                format!(
-                    "checkpoint {id} is {}; only a submitted report is verified or disputed",
-                    before.status
-                ),
-            ));
-        }
+    pub fn review(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        id: CheckpointId,
+        expect: &impl Expect,
+        review: Review,
+    ) -> ApiResult<Checkpoint> {
         if review.finding == Finding::Disputed && review.note.is_none() {
             return Err(ApiError::invalid("note", "required", "say why the report is disputed"));
         }
-        let status = match review.finding {
-            Finding::Verified => CheckpointStatus::Verified,
-            Finding::Disputed => CheckpointStatus::Disputed,
-        };
-        let now = crate::clock::now();
-        diesel::update(checkpoints::table.find(id))
-            .set((
-                checkpoints::status.eq(status),
-                checkpoints::reviewed_by.eq(&actor.name),
-                checkpoints::reviewed_at.eq(now),
-                checkpoints::review_note.eq(&review.note),
-                checkpoints::updated_at.eq(now),
-                checkpoints::version.eq(before.version + 1),
-            ))
-            .execute(conn)?;
-        let after = Checkpoint::find(conn, id)?;
-        audit::record(conn, actor, Event::changed(Entity::Checkpoint, id.0, &before, &after))?;
-        Ok(after)
+        resource::act(conn, actor, id, expect, Trail::Audited, |_, before: &Checkpoint| {
+            if before.status != CheckpointStatus::Submitted {
+                return Err(ApiError::conflict(
+                    "not_submitted",
+                    format!(
+                        "checkpoint {id} is {}; only a submitted report is verified or disputed",
+                        before.status
+                    ),
+                ));
+            }
+            Ok(Checkpoint {
+                status: match review.finding {
+                    Finding::Verified => CheckpointStatus::Verified,
+                    Finding::Disputed => CheckpointStatus::Disputed,
+                },
+                reviewed_by: Some(actor.name.clone()),
+                reviewed_at: Some(crate::clock::now()),
+                review_note: review.note.clone(),
+                ..before.clone()
+            })
+        })
     }
 }
 
@@ -538,13 +610,18 @@ pub struct LinkedCheckpoint {
 }
 
 fn by_token(conn: &mut DbConnection, token: &str) -> ApiResult<(Checkpoint, ActionPlan)> {
-    let id: CheckpointId = checkpoints::table
+    // The nonce is read with the hash it matched (see `report_by_link`): the link a request
+    // opened is the one it must still be when the report is stored.
+    let (id, nonce): (CheckpointId, Option<String>) = checkpoints::table
         .filter(checkpoints::link_hash.eq(links::hash(token)))
         .filter(checkpoints::status.eq(CheckpointStatus::Scheduled))
-        .select(checkpoints::id)
+        .select((checkpoints::id, checkpoints::link_nonce))
         .lookup(conn)?
-        .ok_or_else(|| ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned()))?;
-    let checkpoint = Checkpoint::find(conn, id)?;
+        .ok_or_else(link_gone)?;
+    let checkpoint = Checkpoint {
+        link_nonce: nonce,
+        ..Checkpoint::find(conn, id)?
+    };
     let plan = ActionPlan::find(conn, checkpoint.plan_id)?;
     Ok((checkpoint, plan))
 }
@@ -594,63 +671,32 @@ fn check_report(plan: &ActionPlan, report: &Report) -> ApiResult<()> {
     }
 }
 
-fn record(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    before: Checkpoint,
+/// 404 for a link that no longer opens a checkpoint awaiting its report.
+fn link_gone() -> ApiError {
+    ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned())
+}
+
+/// `before` with `report` recorded (checked against the plan's items): submitted, and its link
+/// spent.
+fn reported(
+    before: &Checkpoint,
     plan: &ActionPlan,
     report: Report,
     session: Option<SessionId>,
 ) -> ApiResult<Checkpoint> {
     check_report(plan, &report)?;
-    let now = crate::clock::now();
     let mut progress = report.progress;
     progress.sort_by_key(|p| p.item);
-    let updated = diesel::update(
-        checkpoints::table
-            .find(before.id)
-            .filter(checkpoints::version.eq(before.version)),
-    )
-    .set((
-        checkpoints::status.eq(CheckpointStatus::Submitted),
-        checkpoints::progress.eq(serde_json::to_string(&progress).map_err(ApiError::internal)?),
-        checkpoints::barriers.eq(&report.barriers),
-        checkpoints::session_id.eq(session),
-        checkpoints::submitted_at.eq(now),
-        checkpoints::link_hash.eq(None::<String>),
-        checkpoints::link_nonce.eq(None::<String>),
-        checkpoints::updated_at.eq(now),
-        checkpoints::version.eq(before.version + 1),
-    ))
-    .execute(conn)?;
-    if updated != 1 {
-        return Err(ApiError::NotFound(
-            "this link is not valid: it was already used".to_owned(),
-        ));
-    }
-    let after = Checkpoint::find(conn, before.id)?;
-    audit::record(
-        conn,
-        actor,
-        Event::changed(Entity::Checkpoint, before.id.0, &before, &after),
-    )?;
-    // The first report moves an approved plan under way.
-    if plan.status == crate::action_plans::PlanStatus::Approved {
-        diesel::update(action_plans::table.find(plan.id))
-            .set((
-                action_plans::status.eq(crate::action_plans::PlanStatus::InProgress),
-                action_plans::updated_at.eq(now),
-                action_plans::version.eq(plan.version + 1),
-            ))
-            .execute(conn)?;
-        let moved = ActionPlan::find(conn, plan.id)?;
-        audit::record(
-            conn,
-            actor,
-            Event::changed(Entity::ActionPlan, plan.id.0, plan, &moved).because("its first follow-up report arrived"),
-        )?;
-    }
-    Ok(after)
+    Ok(Checkpoint {
+        status: CheckpointStatus::Submitted,
+        progress,
+        barriers: report.barriers,
+        session_id: session,
+        submitted_at: Some(crate::clock::now()),
+        link_nonce: None,
+        link: None,
+        ..before.clone()
+    })
 }
 
 /// Filters for the officer's list of follow-ups.

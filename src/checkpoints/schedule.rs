@@ -8,12 +8,12 @@ use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use crate::access::Caller;
-use crate::audit::{self, Actor, Entity, Event};
+use crate::audit::{Actor, Entity};
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ProgramId;
 use crate::programs::Program;
-use crate::resource::{Expect, Record};
+use crate::resource::{self, Expect, Record, Store, Trail};
 use crate::schema::follow_up_schedules;
 
 /// The months a programme reports at when it names none.
@@ -69,10 +69,28 @@ pub fn months_of(conn: &mut DbConnection, program: ProgramId) -> ApiResult<Vec<u
     }
 }
 
-impl FollowUpSchedule {
-    /// The schedule of a programme a caller may see.
-    pub fn find(conn: &mut DbConnection, caller: &Caller, program: ProgramId) -> ApiResult<FollowUpSchedule> {
-        Program::find_visible(conn, caller, program)?;
+impl Record for FollowUpSchedule {
+    type Key = ProgramId;
+    const ENTITY: Entity = Entity::FollowUpSchedule;
+    const NOUN: &'static str = "follow-up schedule";
+
+    fn key(&self) -> ProgramId {
+        self.program_id
+    }
+    fn audit_id(&self) -> i64 {
+        self.program_id.0
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    fn stamp(&mut self, version: i32, at: Option<NaiveDateTime>) {
+        self.version = version;
+        self.updated_at = at.or(self.updated_at);
+    }
+
+    /// The stored schedule, or the defaults at version 0; 404 when the programme does not exist.
+    fn find(conn: &mut DbConnection, program: ProgramId) -> ApiResult<FollowUpSchedule> {
+        Program::find(conn, program)?;
         let stored: Option<(String, NaiveDateTime, i32)> = follow_up_schedules::table
             .find(program)
             .select((
@@ -99,6 +117,51 @@ impl FollowUpSchedule {
         })
     }
 
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, program: ProgramId) -> ApiResult<FollowUpSchedule> {
+        Program::find_visible(conn, caller, program)?;
+        FollowUpSchedule::find(conn, program)
+    }
+}
+
+impl Store for FollowUpSchedule {
+    /// The first schedule a programme sets is inserted; a later one replaces it.
+    fn store(&self, conn: &mut DbConnection, current: &FollowUpSchedule) -> ApiResult<Option<FollowUpSchedule>> {
+        let months = serde_json::to_string(&self.months).map_err(ApiError::internal)?;
+        let updated_at = self.updated_at.unwrap_or_else(crate::clock::now);
+        let written = if current.version == 0 {
+            diesel::insert_into(follow_up_schedules::table)
+                .values((
+                    follow_up_schedules::program_id.eq(self.program_id),
+                    follow_up_schedules::months.eq(&months),
+                    follow_up_schedules::updated_at.eq(updated_at),
+                    follow_up_schedules::version.eq(self.version),
+                ))
+                .execute(conn)
+                .or_else(|e| match e {
+                    // Set by another request since this one read the defaults.
+                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                        Ok(0)
+                    }
+                    e => Err(e),
+                })?
+        } else {
+            diesel::update(
+                follow_up_schedules::table
+                    .find(self.program_id)
+                    .filter(follow_up_schedules::version.eq(current.version)),
+            )
+            .set((
+                follow_up_schedules::months.eq(&months),
+                follow_up_schedules::updated_at.eq(updated_at),
+                follow_up_schedules::version.eq(self.version),
+            ))
+            .execute(conn)?
+        };
+        Ok((written == 1).then(|| self.clone()))
+    }
+}
+
+impl FollowUpSchedule {
     /// Set a programme's schedule for plans approved from now on (audited); checkpoints already
     /// scheduled keep their dates.
     pub fn set(
@@ -109,47 +172,20 @@ impl FollowUpSchedule {
         expect: &impl Expect,
         new: SetSchedule,
     ) -> ApiResult<FollowUpSchedule> {
-        let before = FollowUpSchedule::find(conn, caller, program)?;
-        expect.check(before.version)?;
-        let months = serde_json::to_string(&new.months).map_err(ApiError::internal)?;
-        let now = crate::clock::now();
-        if before.version == 0 {
-            diesel::insert_into(follow_up_schedules::table)
-                .values((
-                    follow_up_schedules::program_id.eq(program),
-                    follow_up_schedules::months.eq(&months),
-                    follow_up_schedules::updated_at.eq(now),
-                    follow_up_schedules::version.eq(1),
-                ))
-                .execute(conn)
-                .map_err(|e| {
-                    ApiError::from(e)
-                        .naming_duplicate(|| "the schedule was set while this request ran; fetch it again".to_owned())
-                })?;
-        } else {
-            let updated = diesel::update(
-                follow_up_schedules::table
-                    .find(program)
-                    .filter(follow_up_schedules::version.eq(before.version)),
-            )
-            .set((
-                follow_up_schedules::months.eq(&months),
-                follow_up_schedules::updated_at.eq(now),
-                follow_up_schedules::version.eq(before.version + 1),
-            ))
-            .execute(conn)?;
-            if updated != 1 {
-                return Err(ApiError::PreconditionFailed(
-                    "the schedule changed while this request ran; fetch it again and retry".to_owned(),
-                ));
-            }
-        }
-        let after = FollowUpSchedule::find(conn, caller, program)?;
-        audit::record(
+        Program::find_visible(conn, caller, program)?;
+        resource::act(
             conn,
             actor,
-            Event::changed(Entity::FollowUpSchedule, program.0, &before, &after),
-        )?;
-        Ok(after)
+            program,
+            expect,
+            Trail::Audited,
+            |_, before: &FollowUpSchedule| {
+                Ok(FollowUpSchedule {
+                    months: new.months.clone(),
+                    default: false,
+                    ..before.clone()
+                })
+            },
+        )
     }
 }

@@ -60,7 +60,7 @@ impl CreateCohort {
 
 /// A change to a cohort: only the fields given change; `null` clears a field that may be empty.
 /// A status change must follow the allowed moves.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCohort {
     /// Short code.

@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, ProgramId, text_enum};
 use crate::programs::Program;
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Remove, Store, keyed_by_id};
 use crate::schema::{cohorts, enrollments, evaluation_rounds, sessions};
 
 text_enum!(
@@ -415,13 +415,58 @@ impl Create for Cohort {
     }
 }
 
-impl Change for Cohort {
-    type Change = UpdateCohort;
-
+impl Store for Cohort {
     /// Locked: seat counts cannot move while the change is checked and stored.
     fn find_for_change(conn: &mut DbConnection, id: CohortId) -> ApiResult<Cohort> {
         Cohort::find_for_seats(conn, id)
     }
+
+    fn store(&self, conn: &mut DbConnection, current: &Cohort) -> ApiResult<Option<Cohort>> {
+        let updated = diesel::update(
+            cohorts::table
+                .find(self.id)
+                .filter(cohorts::version.eq(current.version)),
+        )
+        .set(CohortFields::of(self))
+        .execute(conn)
+        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))?;
+        // Reports count enrolments by the year their cohort starts, kept on each enrolment.
+        let year = |cohort: &Cohort| cohort.start_date.map(|d| d.first_day.year());
+        if updated == 1 && year(self) != year(current) {
+            diesel::update(enrollments::table.filter(enrollments::cohort_id.eq(self.id)))
+                .set(enrollments::cohort_year.eq(year(self)))
+                .execute(conn)?;
+        }
+        Ok((updated == 1).then(|| self.clone()))
+    }
+
+    /// Seats a change frees (a higher capacity, or none) go to the waitlist at once; a cohort
+    /// completed or cancelled closes its waitlist and its undecided nominations.
+    fn after_change(conn: &mut DbConnection, actor: &Actor, before: &Cohort, after: Cohort) -> ApiResult<Cohort> {
+        if after.status != before.status && matches!(after.status, CohortStatus::Completed | CohortStatus::Cancelled) {
+            let reason = format!("the waitlist closed when cohort {} was {}", after.code, after.status);
+            let closed = crate::enrollments::close_waitlist(conn, actor, &after, &reason)?;
+            return if closed == 0 {
+                Ok(after)
+            } else {
+                Cohort::find(conn, after.id)
+            };
+        }
+        let reason = match after.capacity {
+            Some(capacity) => format!("cohort {} capacity raised to {capacity}", after.code),
+            None => format!("cohort {} capacity limit removed", after.code),
+        };
+        let promoted = crate::enrollments::fill_free_seats(conn, actor, &after, &reason)?;
+        if promoted.is_empty() {
+            Ok(after)
+        } else {
+            Cohort::find(conn, after.id)
+        }
+    }
+}
+
+impl Change for Cohort {
+    type Change = UpdateCohort;
 
     /// Checked against the rules that span fields, the allowed status moves, and the seats
     /// already taken.
@@ -469,49 +514,6 @@ impl Change for Cohort {
             ));
         }
         Ok(next)
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &Cohort) -> ApiResult<Option<Cohort>> {
-        let updated = diesel::update(
-            cohorts::table
-                .find(self.id)
-                .filter(cohorts::version.eq(current.version)),
-        )
-        .set(CohortFields::of(self))
-        .execute(conn)
-        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))?;
-        // Reports count enrolments by the year their cohort starts, kept on each enrolment.
-        let year = |cohort: &Cohort| cohort.start_date.map(|d| d.first_day.year());
-        if updated == 1 && year(self) != year(current) {
-            diesel::update(enrollments::table.filter(enrollments::cohort_id.eq(self.id)))
-                .set(enrollments::cohort_year.eq(year(self)))
-                .execute(conn)?;
-        }
-        Ok((updated == 1).then(|| self.clone()))
-    }
-
-    /// Seats a change frees (a higher capacity, or none) go to the waitlist at once; a cohort
-    /// completed or cancelled closes its waitlist and its undecided nominations.
-    fn after_change(conn: &mut DbConnection, actor: &Actor, before: &Cohort, after: Cohort) -> ApiResult<Cohort> {
-        if after.status != before.status && matches!(after.status, CohortStatus::Completed | CohortStatus::Cancelled) {
-            let reason = format!("the waitlist closed when cohort {} was {}", after.code, after.status);
-            let closed = crate::enrollments::close_waitlist(conn, actor, &after, &reason)?;
-            return if closed == 0 {
-                Ok(after)
-            } else {
-                Cohort::find(conn, after.id)
-            };
-        }
-        let reason = match after.capacity {
-            Some(capacity) => format!("cohort {} capacity raised to {capacity}", after.code),
-            None => format!("cohort {} capacity limit removed", after.code),
-        };
-        let promoted = crate::enrollments::fill_free_seats(conn, actor, &after, &reason)?;
-        if promoted.is_empty() {
-            Ok(after)
-        } else {
-            Cohort::find(conn, after.id)
-        }
     }
 }
 

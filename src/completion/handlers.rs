@@ -9,6 +9,7 @@ use crate::error::ApiResult;
 use crate::http::json::{Body, Query};
 use crate::http::precondition::IfMatch;
 use crate::ids::CohortId;
+use crate::resource::Record;
 
 /// A cohort's completion rule (version 0 and empty when none was set: every enrolled trainee
 /// completes).
@@ -28,7 +29,7 @@ pub async fn get_completion_rule(
     let rule = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
-            CompletionRule::find(conn, &signed.caller, id)
+            CompletionRule::find_visible(conn, &signed.caller, id)
         })
         .await?;
     Ok(crate::http::ok_with_etag(&rule, rule.version))
@@ -40,7 +41,7 @@ pub async fn get_completion_rule(
     security(("bearer_auth" = ["admin", "officer"])),
     params(CohortId, crate::openapi::IfMatchHeader),
     request_body = SetCompletionRule,
-    responses((status = 200, description = "The rule as set", body = CompletionRule), crate::openapi::ChangeErrors)
+    responses((status = 200, description = "The rule as set", body = CompletionRule, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
 )]
 #[put("/cohorts/{id}/completion-rule")]
 pub async fn set_completion_rule(

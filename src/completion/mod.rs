@@ -14,14 +14,14 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use crate::access::Caller;
-use crate::audit::{self, Actor, Entity, Event};
+use crate::audit::{Actor, Entity};
 use crate::cohorts::Cohort;
 use crate::db::{DbConnection, Lookup};
 use crate::enrollments::{Enrollment, EnrollmentStatus, UpdateEnrollment};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, RoundId};
 use crate::invitations::InvitationStatus;
-use crate::resource::{AnyVersion, Expect, Record};
+use crate::resource::{self, AnyVersion, Expect, Record, Store, Trail};
 use crate::rounds::{Respondent, Round};
 use crate::schema::{completion_rules, enrollments, evaluation_rounds, invitations, responses, trainees};
 
@@ -120,11 +120,31 @@ struct RuleRow {
     version: i32,
 }
 
-impl CompletionRule {
-    /// The rule of a cohort a caller may see; a cohort without one has the empty rule (version
-    /// 0): every enrolled trainee completes.
-    pub fn find(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> ApiResult<CompletionRule> {
-        let cohort = Cohort::find_visible(conn, caller, cohort)?;
+impl Record for CompletionRule {
+    type Key = CohortId;
+    const ENTITY: Entity = Entity::CompletionRule;
+    const NOUN: &'static str = "completion rule";
+
+    fn key(&self) -> CohortId {
+        self.cohort_id
+    }
+    fn audit_id(&self) -> i64 {
+        self.cohort_id.0
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    fn stamp(&mut self, version: i32, at: Option<NaiveDateTime>) {
+        self.version = version;
+        if let Some(at) = at {
+            self.updated_at = at;
+        }
+    }
+
+    /// The rule of a cohort: the stored one, or at version 0 one that asks nothing. 404 when the
+    /// cohort does not exist.
+    fn find(conn: &mut DbConnection, cohort: CohortId) -> ApiResult<CompletionRule> {
+        let cohort = Cohort::find(conn, cohort)?;
         let row: Option<RuleRow> = completion_rules::table.find(cohort.id).lookup(conn)?;
         match row {
             Some(row) => Ok(CompletionRule {
@@ -146,7 +166,57 @@ impl CompletionRule {
         }
     }
 
-    /// Replace a cohort's rule, if it is still at the version `expect` names (audited).
+    /// A liaison sees the rules of its partner's cohorts.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> ApiResult<CompletionRule> {
+        Cohort::find_visible(conn, caller, cohort)?;
+        CompletionRule::find(conn, cohort)
+    }
+}
+
+impl Store for CompletionRule {
+    /// A cohort's first rule is inserted; a later one replaces it.
+    fn store(&self, conn: &mut DbConnection, current: &CompletionRule) -> ApiResult<Option<CompletionRule>> {
+        let rounds = serde_json::to_string(&self.required_rounds).map_err(ApiError::internal)?;
+        let written = if current.version == 0 {
+            diesel::insert_into(completion_rules::table)
+                .values((
+                    completion_rules::cohort_id.eq(self.cohort_id),
+                    completion_rules::min_attendance_rate.eq(self.min_attendance_rate),
+                    completion_rules::required_rounds.eq(&rounds),
+                    completion_rules::min_assessment_mean.eq(self.min_assessment_mean),
+                    completion_rules::updated_at.eq(self.updated_at),
+                    completion_rules::version.eq(self.version),
+                ))
+                .execute(conn)
+                .or_else(|e| match e {
+                    // Set by another request since this one read that there was none.
+                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                        Ok(0)
+                    }
+                    e => Err(e),
+                })?
+        } else {
+            diesel::update(
+                completion_rules::table
+                    .find(self.cohort_id)
+                    .filter(completion_rules::version.eq(current.version)),
+            )
+            .set((
+                completion_rules::min_attendance_rate.eq(self.min_attendance_rate),
+                completion_rules::required_rounds.eq(&rounds),
+                completion_rules::min_assessment_mean.eq(self.min_assessment_mean),
+                completion_rules::updated_at.eq(self.updated_at),
+                completion_rules::version.eq(self.version),
+            ))
+            .execute(conn)?
+        };
+        Ok((written == 1).then(|| self.clone()))
+    }
+}
+
+impl CompletionRule {
+    /// Set a cohort's rule as a whole (audited); 422 naming each required round that is not the
+    /// cohort's.
     pub fn set(
         conn: &mut DbConnection,
         caller: &Caller,
@@ -155,8 +225,7 @@ impl CompletionRule {
         expect: &impl Expect,
         new: SetCompletionRule,
     ) -> ApiResult<CompletionRule> {
-        let before = CompletionRule::find(conn, caller, cohort)?;
-        expect.check(before.version)?;
+        Cohort::find_visible(conn, caller, cohort)?;
         let mut errors = Vec::new();
         for (i, round) in new.required_rounds.iter().enumerate() {
             let ours: Option<RoundId> = evaluation_rounds::table
@@ -175,50 +244,21 @@ impl CompletionRule {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let rounds = serde_json::to_string(&new.required_rounds).map_err(ApiError::internal)?;
-        let now = crate::clock::now();
-        if before.version == 0 {
-            diesel::insert_into(completion_rules::table)
-                .values((
-                    completion_rules::cohort_id.eq(cohort),
-                    completion_rules::min_attendance_rate.eq(new.min_attendance_rate),
-                    completion_rules::required_rounds.eq(&rounds),
-                    completion_rules::min_assessment_mean.eq(new.min_assessment_mean),
-                    completion_rules::updated_at.eq(now),
-                    completion_rules::version.eq(1),
-                ))
-                .execute(conn)
-                .map_err(|e| {
-                    ApiError::from(e)
-                        .naming_duplicate(|| "the rule was set while this request ran; fetch it again".to_owned())
-                })?;
-        } else {
-            let updated = diesel::update(
-                completion_rules::table
-                    .find(cohort)
-                    .filter(completion_rules::version.eq(before.version)),
-            )
-            .set((
-                completion_rules::min_attendance_rate.eq(new.min_attendance_rate),
-                completion_rules::required_rounds.eq(&rounds),
-                completion_rules::min_assessment_mean.eq(new.min_assessment_mean),
-                completion_rules::updated_at.eq(now),
-                completion_rules::version.eq(before.version + 1),
-            ))
-            .execute(conn)?;
-            if updated != 1 {
-                return Err(ApiError::PreconditionFailed(
-                    "the completion rule changed while this request ran; fetch it again and retry".to_owned(),
-                ));
-            }
-        }
-        let after = CompletionRule::find(conn, caller, cohort)?;
-        audit::record(
+        resource::act(
             conn,
             actor,
-            Event::changed(Entity::CompletionRule, cohort.0, &before, &after),
-        )?;
-        Ok(after)
+            cohort,
+            expect,
+            Trail::Audited,
+            |_, before: &CompletionRule| {
+                Ok(CompletionRule {
+                    min_attendance_rate: new.min_attendance_rate,
+                    required_rounds: new.required_rounds.clone(),
+                    min_assessment_mean: new.min_assessment_mean,
+                    ..before.clone()
+                })
+            },
+        )
     }
 }
 
@@ -231,7 +271,7 @@ pub fn run(
     cohort: CohortId,
     dry_run: bool,
 ) -> ApiResult<CompletionRun> {
-    let rule = CompletionRule::find(conn, caller, cohort)?;
+    let rule = CompletionRule::find_visible(conn, caller, cohort)?;
     let enrolled: Vec<(EnrollmentId, String)> = enrollments::table
         .inner_join(trainees::table)
         .filter(enrollments::cohort_id.eq(cohort))

@@ -56,7 +56,7 @@ pub struct CreateContact {
 }
 
 /// A change to a contact: only the fields given change; `null` clears a field that may be empty.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateContact {
     /// The partner organisation the person works for.

@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{ContactId, PartnerId, text_enum};
 use crate::partners::Partner;
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Remove, Store, keyed_by_id};
 use crate::schema::{contacts, participations};
 
 text_enum!(
@@ -178,6 +178,20 @@ impl Create for Contact {
     }
 }
 
+impl Store for Contact {
+    fn store(&self, conn: &mut DbConnection, current: &Contact) -> ApiResult<Option<Contact>> {
+        Ok(diesel::update(
+            contacts::table
+                .find(self.id)
+                .filter(contacts::version.eq(current.version)),
+        )
+        .set(self)
+        .returning(contacts::all_columns)
+        .get_result(conn)
+        .optional()?)
+    }
+}
+
 impl Change for Contact {
     type Change = UpdateContact;
 
@@ -198,18 +212,6 @@ impl Change for Contact {
         next.phone = change.phone.unwrap_or(next.phone);
         next.notes = change.notes.unwrap_or(next.notes);
         Ok(next.searchable())
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &Contact) -> ApiResult<Option<Contact>> {
-        Ok(diesel::update(
-            contacts::table
-                .find(self.id)
-                .filter(contacts::version.eq(current.version)),
-        )
-        .set(self)
-        .returning(contacts::all_columns)
-        .get_result(conn)
-        .optional()?)
     }
 }
 

@@ -119,7 +119,7 @@ pub async fn import_enrollments(
     let rows = web::block(move || import::parse(&bytes))
         .await
         .map_err(|e| ApiError::internal(anyhow::Error::new(e)))??;
-    let (user, cohort) = (signed.caller.id, id.into_inner());
+    let (user, cohort) = (signed.caller.id(), id.into_inner());
     let outcome = db
         .write(move |conn| {
             let work = |conn: &mut _| {

@@ -36,7 +36,7 @@ pub struct CreateEnrollment {
 }
 
 /// A move of an enrolment, and/or a change to its notes.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEnrollment {
     /// The next status: from `nominated` to `enrolled`, `waitlisted`, `rejected` or `withdrawn`;

@@ -41,7 +41,7 @@ use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, TraineeId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Store, keyed_by_id};
 use crate::schema::{cohorts, enrollments, programs, trainees};
 
 text_enum!(
@@ -374,52 +374,13 @@ impl Create for Enrollment {
     }
 }
 
-impl Change for Enrollment {
-    type Change = UpdateEnrollment;
-
+impl Store for Enrollment {
     /// Locks the cohort first, then reads the enrolment, so that its status cannot change
     /// between the check and the write.
     fn find_for_change(conn: &mut DbConnection, id: EnrollmentId) -> ApiResult<Enrollment> {
         let cohort_id = Enrollment::find(conn, id)?.cohort_id;
         crate::db::dialect::lock_cohort(conn, cohort_id)?;
         Enrollment::find(conn, id)
-    }
-
-    /// Checks the move, the seats and the cohort's status (read under the lock), and issues a
-    /// certificate number on completion.
-    fn patched(&self, conn: &mut DbConnection, change: UpdateEnrollment) -> ApiResult<Enrollment> {
-        let mut next = self.clone();
-        if let Some(status) = change.status
-            && status != self.status
-        {
-            if !self.status.next().contains(&status) {
-                return Err(illegal_transition(
-                    &format!("enrolment {}", self.id),
-                    self.status,
-                    status,
-                    self.status.next(),
-                ));
-            }
-            let cohort = Cohort::find(conn, self.cohort_id)?;
-            if status == EnrollmentStatus::Enrolled {
-                check_seat_free(&cohort)?;
-            }
-            if status == EnrollmentStatus::Waitlisted {
-                next.waitlisted_at = Some(crate::clock::now());
-            }
-            if status == EnrollmentStatus::Completed {
-                next.certificate_number = Some(certificate_number(conn, &cohort, self.id)?);
-            }
-            if status.is_final() {
-                let now = crate::clock::now();
-                next.ended_at = Some(now);
-                next.completed_at = (status == EnrollmentStatus::Completed).then_some(now);
-                next.end_reason = change.reason;
-            }
-            next.status = status;
-        }
-        next.notes = change.notes.unwrap_or(next.notes);
-        Ok(next)
     }
 
     fn store(&self, conn: &mut DbConnection, current: &Enrollment) -> ApiResult<Option<Enrollment>> {
@@ -459,6 +420,10 @@ impl Change for Enrollment {
         if after.status.is_seated() && !before.status.is_seated() {
             crate::invitations::invite_late(conn, after.cohort_id, after.id)?;
         }
+        if after.status.is_seated() {
+            // A seat was taken, none freed: the waitlist has nothing to gain.
+            return Ok(after);
+        }
         let cohort = Cohort::find(conn, after.cohort_id)?;
         let reason = if after.status == EnrollmentStatus::Withdrawn && before.status.is_seated() {
             format!(
@@ -473,6 +438,47 @@ impl Change for Enrollment {
         };
         let promoted = fill_free_seats(conn, actor, &cohort, &reason)?;
         Ok(promoted.into_iter().find(|e| e.id == after.id).unwrap_or(after))
+    }
+}
+
+impl Change for Enrollment {
+    type Change = UpdateEnrollment;
+
+    /// Checks the move, the seats and the cohort's status (read under the lock), and issues a
+    /// certificate number on completion.
+    fn patched(&self, conn: &mut DbConnection, change: UpdateEnrollment) -> ApiResult<Enrollment> {
+        let mut next = self.clone();
+        if let Some(status) = change.status
+            && status != self.status
+        {
+            if !self.status.next().contains(&status) {
+                return Err(illegal_transition(
+                    &format!("enrolment {}", self.id),
+                    self.status,
+                    status,
+                    self.status.next(),
+                ));
+            }
+            let cohort = Cohort::find(conn, self.cohort_id)?;
+            if status == EnrollmentStatus::Enrolled {
+                check_seat_free(&cohort)?;
+            }
+            if status == EnrollmentStatus::Waitlisted {
+                next.waitlisted_at = Some(crate::clock::now());
+            }
+            if status == EnrollmentStatus::Completed {
+                next.certificate_number = Some(certificate_number(conn, &cohort, self.id)?);
+            }
+            if status.is_final() {
+                let now = crate::clock::now();
+                next.ended_at = Some(now);
+                next.completed_at = (status == EnrollmentStatus::Completed).then_some(now);
+                next.end_reason = change.reason;
+            }
+            next.status = status;
+        }
+        next.notes = change.notes.unwrap_or(next.notes);
+        Ok(next)
     }
 }
 

@@ -5,12 +5,12 @@
 use diesel::prelude::*;
 
 use super::{Enrollment, EnrollmentStatus};
-use crate::audit::{self, Actor, Entity, Event};
+use crate::audit::Actor;
 use crate::cohorts::{Cohort, CohortStatus};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::EnrollmentId;
-use crate::resource::Record;
+use crate::resource::{self, AnyVersion, Trail};
 use crate::schema::enrollments;
 
 /// 409 unless `cohort` (locked, with current counts) takes enrolments and has a free seat.
@@ -66,66 +66,53 @@ pub fn fill_free_seats(
     let mut promoted = Vec::with_capacity(waiting.len());
     let why = format!("enrolled from the waitlist automatically: {reason}");
     for id in waiting {
-        let after = moved_by_system(conn, actor, id, |conn, before| {
-            diesel::update(enrollments::table.find(id))
-                .set((
-                    enrollments::status.eq(EnrollmentStatus::Enrolled),
-                    enrollments::updated_at.eq(crate::clock::now()),
-                    enrollments::version.eq(before.version + 1),
-                ))
-                .execute(conn)?;
-            crate::invitations::invite_late(conn, cohort.id, id)?;
-            Ok(why.clone())
-        })?;
+        // The seated trainee's invitations follow from `Enrollment::after_change`.
+        let after = resource::act(
+            conn,
+            actor,
+            id,
+            &AnyVersion,
+            Trail::Because(&why),
+            |_, before: &Enrollment| {
+                Ok(Enrollment {
+                    status: EnrollmentStatus::Enrolled,
+                    ..before.clone()
+                })
+            },
+        )?;
         promoted.push(after);
     }
     Ok(promoted)
-}
-
-/// A move the system makes on its own (not a request's `PATCH`): `write` stores it, given the
-/// enrolment as it was, and says why; the change is audited with that reason.
-fn moved_by_system(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: EnrollmentId,
-    write: impl FnOnce(&mut DbConnection, &Enrollment) -> ApiResult<String>,
-) -> ApiResult<Enrollment> {
-    let before = Enrollment::find(conn, id)?;
-    let why = write(conn, &before)?;
-    let after = Enrollment::find(conn, id)?;
-    audit::record(
-        conn,
-        actor,
-        Event::changed(Entity::Enrollment, id.0, &before, &after).because(&why),
-    )?;
-    Ok(after)
 }
 
 /// End the waitlist and the undecided nominations of `cohort` (locked), which has just been
 /// completed or cancelled: each moves to `rejected`, with `reason` recorded on it and in its
 /// audit event. Without this they would wait for a seat that can no longer come.
 pub fn close_waitlist(conn: &mut DbConnection, actor: &Actor, cohort: &Cohort, reason: &str) -> ApiResult<usize> {
-    let waiting: Vec<EnrollmentId> = enrollments::table
+    let waiting: Vec<(EnrollmentId, EnrollmentStatus)> = enrollments::table
         .filter(enrollments::cohort_id.eq(cohort.id))
         .filter(enrollments::status.eq_any([EnrollmentStatus::Waitlisted, EnrollmentStatus::Nominated]))
         .order(enrollments::id.asc())
-        .select(enrollments::id)
+        .select((enrollments::id, enrollments::status))
         .load(conn)?;
-    for &id in &waiting {
-        moved_by_system(conn, actor, id, |conn, before| {
-            let why = format!("{reason} while it was {}", before.status);
-            let now = crate::clock::now();
-            diesel::update(enrollments::table.find(id))
-                .set((
-                    enrollments::status.eq(EnrollmentStatus::Rejected),
-                    enrollments::ended_at.eq(now),
-                    enrollments::end_reason.eq(&why),
-                    enrollments::updated_at.eq(now),
-                    enrollments::version.eq(before.version + 1),
-                ))
-                .execute(conn)?;
-            Ok(why)
-        })?;
+    for &(id, status) in &waiting {
+        let why = format!("{reason} while it was {status}");
+        resource::act(
+            conn,
+            actor,
+            id,
+            &AnyVersion,
+            Trail::Because(&why),
+            |_, before: &Enrollment| {
+                let now = crate::clock::now();
+                Ok(Enrollment {
+                    status: EnrollmentStatus::Rejected,
+                    ended_at: Some(now),
+                    end_reason: Some(why.clone()),
+                    ..before.clone()
+                })
+            },
+        )?;
     }
     Ok(waiting.len())
 }

@@ -445,7 +445,7 @@ where
             let fingerprint = head.fingerprint(&serde_json::to_vec(&new).map_err(ApiError::internal)?);
             let work = |conn: &mut _| resource::create_for::<R>(conn, &signed.caller, &signed.actor, parent, new);
             let location = |r: &R| Some(fill(template, r.key()));
-            let user = signed.caller.id;
+            let user = signed.caller.id();
             idempotency::run(conn, &key, user, &fingerprint, StatusCode::CREATED, location, work)
         })
         .await?;

@@ -38,6 +38,11 @@ impl crate::resource::Expect for IfMatch {
     fn check(&self, version: i32) -> Result<(), ApiError> {
         IfMatch::check(self, version)
     }
+
+    /// `*` names no version: it asks only that the record exist.
+    fn names_version(&self) -> bool {
+        self.0.as_deref().is_some_and(|header| header.trim() != "*")
+    }
 }
 
 impl FromRequest for IfMatch {

@@ -14,7 +14,7 @@ use crate::ids::InstrumentId;
     tag = "evaluations",
     security(("bearer_auth" = ["admin", "officer"])),
     params(InstrumentId),
-    responses((status = 201, description = "The new draft revision", body = Instrument), crate::openapi::WriteErrors)
+    responses((status = 201, description = "The new draft revision", body = Instrument, headers(("Location" = String, description = "The new revision's URL"), ("ETag" = String, description = "Its version"))), crate::openapi::WriteErrors)
 )]
 #[post("/instruments/{id}/revisions")]
 pub async fn revise_instrument(

@@ -32,7 +32,7 @@ pub struct CreateInstrument {
 
 /// A change to a draft questionnaire: only the fields given change. A published one takes only
 /// `status: retired`; to change its questions, make its next revision.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateInstrument {
     /// Title in English.

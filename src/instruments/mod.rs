@@ -28,7 +28,7 @@ use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{InstrumentId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Remove, Store, keyed_by_id};
 use crate::schema::{evaluation_rounds, instruments};
 
 text_enum!(
@@ -311,6 +311,27 @@ impl Create for Instrument {
     }
 }
 
+impl Store for Instrument {
+    fn store(&self, conn: &mut DbConnection, current: &Instrument) -> ApiResult<Option<Instrument>> {
+        let updated = diesel::update(
+            instruments::table
+                .find(self.id)
+                .filter(instruments::version.eq(current.version)),
+        )
+        .set((
+            instruments::title.eq(&self.title),
+            instruments::title_vi.eq(&self.title_vi),
+            instruments::purpose.eq(self.purpose),
+            instruments::status.eq(self.status),
+            instruments::items.eq(self.items_json()?),
+            instruments::updated_at.eq(self.updated_at),
+            instruments::version.eq(self.version),
+        ))
+        .execute(conn)?;
+        Ok((updated == 1).then(|| self.clone()))
+    }
+}
+
 impl Change for Instrument {
     type Change = UpdateInstrument;
 
@@ -345,25 +366,6 @@ impl Change for Instrument {
             next.status = status;
         }
         Ok(next)
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &Instrument) -> ApiResult<Option<Instrument>> {
-        let updated = diesel::update(
-            instruments::table
-                .find(self.id)
-                .filter(instruments::version.eq(current.version)),
-        )
-        .set((
-            instruments::title.eq(&self.title),
-            instruments::title_vi.eq(&self.title_vi),
-            instruments::purpose.eq(self.purpose),
-            instruments::status.eq(self.status),
-            instruments::items.eq(self.items_json()?),
-            instruments::updated_at.eq(self.updated_at),
-            instruments::version.eq(self.version),
-        ))
-        .execute(conn)?;
-        Ok((updated == 1).then(|| self.clone()))
     }
 }
 

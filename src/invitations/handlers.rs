@@ -11,6 +11,7 @@ use crate::auth::{Auth, Staff};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::{Body, Query};
+use crate::http::precondition::IfMatch;
 use crate::http::public::{LinkToken, Throttled};
 use crate::ids::InvitationId;
 
@@ -18,23 +19,24 @@ use crate::ids::InvitationId;
 #[utoipa::path(
     tag = "evaluations",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(InvitationId),
-    responses((status = 200, description = "The invitation, with its new link", body = Invitation), crate::openapi::WriteErrors)
+    params(InvitationId, crate::openapi::IfMatchHeader),
+    responses((status = 200, description = "The invitation, with its new link", body = Invitation, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
 )]
 #[post("/invitations/{id}/reissue")]
 pub async fn reissue_invitation(
     auth: Auth<Staff>,
     db: web::Data<Db>,
     id: web::Path<InvitationId>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let invitation = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            Invitation::reissue(conn, &signed.actor, id)
+            Invitation::reissue(conn, &signed.actor, id, &if_match)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(invitation))
+    Ok(crate::http::ok_with_etag(&invitation, invitation.version))
 }
 
 /// Enter a trainee's paper form against their invitation: checked like an answer sent through the
@@ -42,25 +44,33 @@ pub async fn reissue_invitation(
 #[utoipa::path(
     tag = "evaluations",
     security(("bearer_auth" = ["admin", "officer"])),
-    params(InvitationId),
+    params(InvitationId, crate::openapi::IfMatchHeader),
     request_body = SubmitAnswers,
-    responses((status = 200, description = "The invitation, now submitted", body = Invitation), crate::openapi::WriteErrors)
+    responses((status = 200, description = "The invitation, now submitted", body = Invitation, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
 )]
 #[post("/invitations/{id}/paper-form")]
 pub async fn enter_paper_form(
     auth: Auth<Staff>,
     db: web::Data<Db>,
     id: web::Path<InvitationId>,
+    if_match: IfMatch,
     body: Body<SubmitAnswers>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let invitation = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            super::enter_paper_form(conn, &signed.actor, signed.caller.id, id, body.get()?.answers)
+            super::enter_paper_form(
+                conn,
+                &signed.actor,
+                signed.caller.id(),
+                id,
+                &if_match,
+                body.get()?.answers,
+            )
         })
         .await?;
-    Ok(HttpResponse::Ok().json(invitation))
+    Ok(crate::http::ok_with_etag(&invitation, invitation.version))
 }
 
 /// The language a trainee reads the questionnaire in.

@@ -14,14 +14,14 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::access::Caller;
-use crate::audit::{self, Actor, Entity, Event};
+use crate::audit::{Actor, Entity};
 use crate::db::{DbConnection, Lookup};
 use crate::enrollments::SEATED;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, InvitationId, RoundId, UserId, text_enum};
 use crate::instruments::{Answers, Instrument, Item};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{List, Record};
+use crate::resource::{self, AnyVersion, Expect, List, Record, Store, Trail, keyed_by_id};
 use crate::rounds::{Anonymity, Respondent, Round, RoundStatus};
 use crate::schema::{cohorts, enrollments, evaluation_rounds, invitations, programs, trainees, users};
 use links::LinkKey;
@@ -68,6 +68,12 @@ pub struct Invitation {
     pub updated_at: NaiveDateTime,
     /// Increases with every change.
     pub version: i32,
+    /// What the current link is made from (never shown apart from the link itself).
+    #[serde(skip)]
+    nonce: String,
+    /// The account of the officer who entered a paper form.
+    #[serde(skip)]
+    entered_by_id: Option<UserId>,
 }
 
 /// An invitation as stored, with the trainee's name and email.
@@ -77,6 +83,7 @@ struct InvitationRow {
     round_id: RoundId,
     enrollment_id: EnrollmentId,
     nonce: String,
+    entered_by_id: Option<UserId>,
     status: InvitationStatus,
     issued_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -116,6 +123,7 @@ fn rows() -> _ {
             invitations::round_id,
             invitations::enrollment_id,
             invitations::nonce,
+            invitations::entered_by,
             invitations::status,
             invitations::issued_at,
             invitations::updated_at,
@@ -150,7 +158,45 @@ impl InvitationRow {
             issued_at: self.issued_at,
             updated_at: self.updated_at,
             version: self.version,
+            nonce: self.nonce,
+            entered_by_id: self.entered_by_id,
         })
+    }
+}
+
+impl Record for Invitation {
+    type Key = InvitationId;
+    const ENTITY: Entity = Entity::Invitation;
+    const NOUN: &'static str = "invitation";
+    keyed_by_id!();
+
+    /// With its link while it can still be used.
+    fn find(conn: &mut DbConnection, id: InvitationId) -> ApiResult<Invitation> {
+        let row = Invitation::find_row(conn, id)?;
+        let round = Round::find(conn, row.round_id)?;
+        row.shown(&LinkKey::load(conn)?, &round)
+    }
+}
+
+impl Store for Invitation {
+    fn store(&self, conn: &mut DbConnection, current: &Invitation) -> ApiResult<Option<Invitation>> {
+        let token = LinkKey::load(conn)?.token(self.round_id, self.enrollment_id, &self.nonce)?;
+        let updated = diesel::update(
+            invitations::table
+                .find(self.id)
+                .filter(invitations::version.eq(current.version)),
+        )
+        .set((
+            invitations::nonce.eq(&self.nonce),
+            invitations::token_hash.eq(links::hash(&token)),
+            invitations::status.eq(self.status),
+            invitations::entered_by.eq(self.entered_by_id),
+            invitations::issued_at.eq(self.issued_at),
+            invitations::updated_at.eq(self.updated_at),
+            invitations::version.eq(self.version),
+        ))
+        .execute(conn)?;
+        (updated == 1).then(|| Invitation::find(conn, self.id)).transpose()
     }
 }
 
@@ -162,42 +208,34 @@ impl Invitation {
             .ok_or_else(|| ApiError::not_found("invitation", id))
     }
 
-    fn find_shown(conn: &mut DbConnection, id: InvitationId) -> ApiResult<Invitation> {
-        let row = Invitation::find_row(conn, id)?;
-        let round = Round::find(conn, row.round_id)?;
-        row.shown(&LinkKey::load(conn)?, &round)
-    }
-
     /// A new link for a pending invitation whose link was lost; the old link stops working.
-    pub fn reissue(conn: &mut DbConnection, actor: &Actor, id: InvitationId) -> ApiResult<Invitation> {
-        let before = Invitation::find_shown(conn, id)?;
-        if before.status != InvitationStatus::Pending {
-            return Err(ApiError::conflict(
-                "invitation_used",
-                format!("invitation {id} is {}; its link is no longer needed", before.status),
-            ));
-        }
-        Round::find(conn, before.round_id)?.check_takes_answers()?;
-        let key = LinkKey::load(conn)?;
-        let nonce = links::nonce();
-        let token = key.token(before.round_id, before.enrollment_id, &nonce)?;
-        let now = crate::clock::now();
-        diesel::update(invitations::table.find(id))
-            .set((
-                invitations::nonce.eq(&nonce),
-                invitations::token_hash.eq(links::hash(&token)),
-                invitations::issued_at.eq(now),
-                invitations::updated_at.eq(now),
-                invitations::version.eq(before.version + 1),
-            ))
-            .execute(conn)?;
-        let after = Invitation::find_shown(conn, id)?;
-        audit::record(
+    pub fn reissue(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        id: InvitationId,
+        expect: &impl Expect,
+    ) -> ApiResult<Invitation> {
+        resource::act(
             conn,
             actor,
-            Event::changed(Entity::Invitation, id.0, &before, &after).because("the link was re-issued"),
-        )?;
-        Ok(after)
+            id,
+            expect,
+            Trail::Because("the link was re-issued"),
+            |conn, before: &Invitation| {
+                if before.status != InvitationStatus::Pending {
+                    return Err(ApiError::conflict(
+                        "invitation_used",
+                        format!("invitation {id} is {}; its link is no longer needed", before.status),
+                    ));
+                }
+                Round::find(conn, before.round_id)?.check_takes_answers()?;
+                Ok(Invitation {
+                    nonce: links::nonce(),
+                    issued_at: crate::clock::now(),
+                    ..before.clone()
+                })
+            },
+        )
     }
 }
 
@@ -376,13 +414,18 @@ fn by_token(conn: &mut DbConnection, token: &str) -> ApiResult<(InvitationRow, R
     let gone = || {
         ApiError::NotFound("this link is not valid: it was already used, replaced, or its round has closed".to_owned())
     };
-    let id: InvitationId = invitations::table
+    // The nonce is read with the hash it matched: a row read again later may hold a link reissued
+    // meanwhile, and the answer must be refused then, not recorded against the new link.
+    let (id, nonce): (InvitationId, String) = invitations::table
         .filter(invitations::token_hash.eq(links::hash(token)))
         .filter(invitations::status.eq(InvitationStatus::Pending))
-        .select(invitations::id)
+        .select((invitations::id, invitations::nonce))
         .lookup(conn)?
         .ok_or_else(gone)?;
-    let row = Invitation::find_row(conn, id)?;
+    let row = InvitationRow {
+        nonce,
+        ..Invitation::find_row(conn, id)?
+    };
     let round = Round::find(conn, row.round_id)?;
     if !round.takes_answers(crate::clock::now()) {
         return Err(gone());
@@ -427,7 +470,7 @@ pub fn submit_by_link(conn: &mut DbConnection, token: &str, answers: Answers) ->
         name: "trainee link".to_owned(),
         request_id: None,
     };
-    record_answers(conn, &actor, None, row, &round, answers)
+    record_answers(conn, &actor, Answerer::Link(&row.nonce), &row, &round, answers).map(|_| ())
 }
 
 /// Record that a trainee will not answer; the link then stops working.
@@ -437,7 +480,15 @@ pub fn decline_by_link(conn: &mut DbConnection, token: &str) -> ApiResult<()> {
         name: "trainee link".to_owned(),
         request_id: None,
     };
-    mark(conn, &actor, &row, &round, InvitationStatus::Declined, None)
+    mark(
+        conn,
+        &actor,
+        Answerer::Link(&row.nonce),
+        &row,
+        &round,
+        InvitationStatus::Declined,
+    )
+    .map(|_| ())
 }
 
 /// Enter a trainee's paper form: the invitation is marked as entered by the officer.
@@ -446,9 +497,11 @@ pub fn enter_paper_form(
     actor: &Actor,
     officer: UserId,
     id: InvitationId,
+    expect: &impl Expect,
     answers: Answers,
 ) -> ApiResult<Invitation> {
     let row = Invitation::find_row(conn, id)?;
+    expect.check(row.version)?;
     if row.status != InvitationStatus::Pending {
         return Err(ApiError::conflict(
             "invitation_used",
@@ -457,21 +510,33 @@ pub fn enter_paper_form(
     }
     let round = Round::find(conn, row.round_id)?;
     round.check_takes_answers()?;
-    record_answers(conn, actor, Some(officer), row, &round, answers)?;
-    Invitation::find_shown(conn, id)
+    record_answers(conn, actor, Answerer::Officer(officer), &row, &round, answers)
+}
+
+/// Who records an invitation's answer.
+#[derive(Clone, Copy)]
+enum Answerer<'a> {
+    /// The trainee, through the link made from this nonce.
+    Link(&'a str),
+    /// An officer, from a paper form.
+    Officer(UserId),
 }
 
 fn record_answers(
     conn: &mut DbConnection,
     actor: &Actor,
-    officer: Option<UserId>,
-    row: InvitationRow,
+    by: Answerer<'_>,
+    row: &InvitationRow,
     round: &Round,
     answers: Answers,
-) -> ApiResult<()> {
+) -> ApiResult<Invitation> {
     let instrument: Instrument = round.instrument(conn)?;
     crate::responses::check(&instrument, &answers)?;
     let anonymous = round.anonymity == Anonymity::Anonymous;
+    let officer = match by {
+        Answerer::Officer(officer) => Some(officer),
+        Answerer::Link(_) => None,
+    };
     crate::responses::Response::store_new(
         conn,
         actor,
@@ -480,52 +545,52 @@ fn record_answers(
         (!anonymous).then_some(officer).flatten(),
         &answers,
     )?;
-    mark(conn, actor, &row, round, InvitationStatus::Submitted, officer)
+    mark(conn, actor, by, row, round, InvitationStatus::Submitted)
 }
 
-/// Record that an invitation was answered or declined. In an anonymous round its time is kept
-/// as it was and no audit event is written: with no moment recorded for any trainee's answer,
-/// the order answers arrived in cannot be matched to the order of anything else.
+/// Record that an invitation was answered or declined, through the shared sequence. Through a
+/// link, only while that link is still the invitation's (not replaced meanwhile) and pending. In
+/// an anonymous round its time is kept as it was and no audit event is written
+/// ([`Trail::Untraced`]): with no moment recorded for any trainee's answer, the order answers
+/// arrived in cannot be matched to the order of anything else.
 fn mark(
     conn: &mut DbConnection,
     actor: &Actor,
+    by: Answerer<'_>,
     row: &InvitationRow,
     round: &Round,
     status: InvitationStatus,
-    officer: Option<UserId>,
-) -> ApiResult<()> {
-    let anonymous = round.anonymity == Anonymity::Anonymous;
-    let now = if anonymous { row.updated_at } else { crate::clock::now() };
-    let updated = diesel::update(
-        invitations::table
-            .find(row.id)
-            .filter(invitations::status.eq(InvitationStatus::Pending)),
-    )
-    .set((
-        invitations::status.eq(status),
-        invitations::entered_by.eq(officer),
-        invitations::updated_at.eq(now),
-        invitations::version.eq(row.version + 1),
-    ))
-    .execute(conn)?;
-    if updated != 1 {
-        // Two submissions through one link raced: the first won.
-        return Err(ApiError::NotFound(
-            "this link is not valid: it was already used".to_owned(),
-        ));
-    }
-    if anonymous {
-        return Ok(());
-    }
-    let (from, to) = (row.status.as_str(), status.as_str());
-    audit::record(
-        conn,
-        actor,
-        Event::changed(
-            Entity::Invitation,
-            row.id.0,
-            &serde_json::json!({"status": from}),
-            &serde_json::json!({"status": to}),
-        ),
-    )
+) -> ApiResult<Invitation> {
+    let trail = if round.anonymity == Anonymity::Anonymous {
+        Trail::Untraced
+    } else {
+        Trail::Audited
+    };
+    resource::act(conn, actor, row.id, &AnyVersion, trail, |_, current: &Invitation| {
+        let usable = current.status == InvitationStatus::Pending;
+        let (entered_by_id, link_is_current) = match by {
+            Answerer::Link(nonce) => (None, current.nonce == nonce),
+            Answerer::Officer(officer) => (Some(officer), true),
+        };
+        if !(usable && link_is_current) {
+            return Err(match by {
+                Answerer::Link(_) => {
+                    ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned())
+                }
+                Answerer::Officer(_) => ApiError::conflict(
+                    "invitation_used",
+                    format!(
+                        "invitation {} is already {}; its answers are recorded",
+                        row.id, current.status
+                    ),
+                ),
+            });
+        }
+        Ok(Invitation {
+            status,
+            entered_by_id,
+            link: None,
+            ..current.clone()
+        })
+    })
 }

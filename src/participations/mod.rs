@@ -19,7 +19,7 @@ use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, ContactId, ParticipationId, PartnerId, ProgramId, SessionId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice, sort_keys};
-use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Remove, Store, keyed_by_id};
 use crate::schema::{cohorts, contacts, participations, sessions};
 use crate::sessions::Session;
 
@@ -186,7 +186,7 @@ pub struct CreateParticipation {
 
 /// A change to a participation's part or notes (to move it to another event, delete it and
 /// create another).
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateParticipation {
     /// The part taken.
@@ -346,16 +346,7 @@ impl Create for Participation {
     }
 }
 
-impl Change for Participation {
-    type Change = UpdateParticipation;
-
-    fn patched(&self, _: &mut DbConnection, change: UpdateParticipation) -> ApiResult<Participation> {
-        let mut next = self.clone();
-        next.role = change.role.unwrap_or(next.role);
-        next.notes = change.notes.unwrap_or(next.notes);
-        Ok(next)
-    }
-
+impl Store for Participation {
     fn store(&self, conn: &mut DbConnection, current: &Participation) -> ApiResult<Option<Participation>> {
         let stored: Option<ParticipationId> = diesel::update(
             participations::table
@@ -371,6 +362,17 @@ impl Change for Participation {
                 .naming_duplicate(|| format!("{} already has the part `{}` there", self.contact_name, self.role))
         })?;
         stored.map(|id| Participation::find(conn, id)).transpose()
+    }
+}
+
+impl Change for Participation {
+    type Change = UpdateParticipation;
+
+    fn patched(&self, _: &mut DbConnection, change: UpdateParticipation) -> ApiResult<Participation> {
+        let mut next = self.clone();
+        next.role = change.role.unwrap_or(next.role);
+        next.notes = change.notes.unwrap_or(next.notes);
+        Ok(next)
     }
 }
 

@@ -42,7 +42,7 @@ pub struct CreatePartner {
 }
 
 /// A change to a partner: only the fields given change; `null` clears a field that may be empty.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePartner {
     /// Unique short code.

@@ -19,7 +19,7 @@ use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Remove, Store, keyed_by_id};
 use crate::schema::{contacts, partners, program_partners, sessions, users};
 
 text_enum!(
@@ -164,6 +164,21 @@ impl Create for Partner {
     }
 }
 
+impl Store for Partner {
+    fn store(&self, conn: &mut DbConnection, current: &Partner) -> ApiResult<Option<Partner>> {
+        diesel::update(
+            partners::table
+                .find(self.id)
+                .filter(partners::version.eq(current.version)),
+        )
+        .set(self)
+        .returning(partners::all_columns)
+        .get_result(conn)
+        .optional()
+        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))
+    }
+}
+
 impl Change for Partner {
     type Change = UpdatePartner;
 
@@ -177,19 +192,6 @@ impl Change for Partner {
         next.website = change.website.unwrap_or(next.website);
         next.notes = change.notes.unwrap_or(next.notes);
         Ok(next.searchable())
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &Partner) -> ApiResult<Option<Partner>> {
-        diesel::update(
-            partners::table
-                .find(self.id)
-                .filter(partners::version.eq(current.version)),
-        )
-        .set(self)
-        .returning(partners::all_columns)
-        .get_result(conn)
-        .optional()
-        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))
     }
 }
 

@@ -99,7 +99,7 @@ impl CreateProgram {
 }
 
 /// A change to a programme: only the fields given change; `null` clears a field that may be empty.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProgram {
     /// Unique short code.

@@ -22,7 +22,7 @@ use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, ProgramId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Remove, Store, keyed_by_id};
 use crate::schema::{cohorts, program_partners, programs};
 
 text_enum!(
@@ -396,6 +396,23 @@ impl Create for Program {
     }
 }
 
+impl Store for Program {
+    fn store(&self, conn: &mut DbConnection, current: &Program) -> ApiResult<Option<Program>> {
+        diesel::update(
+            programs::table
+                .find(self.id)
+                .filter(programs::version.eq(current.version)),
+        )
+        .set(ProgramFields::of(self)?)
+        .returning(programs::all_columns)
+        .get_result::<ProgramRow>(conn)
+        .optional()
+        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))?
+        .map(Program::try_from)
+        .transpose()
+    }
+}
+
 impl Change for Program {
     type Change = UpdateProgram;
 
@@ -428,21 +445,6 @@ impl Change for Program {
             ApiError::from(errors)
         })?;
         Ok(next)
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &Program) -> ApiResult<Option<Program>> {
-        diesel::update(
-            programs::table
-                .find(self.id)
-                .filter(programs::version.eq(current.version)),
-        )
-        .set(ProgramFields::of(self)?)
-        .returning(programs::all_columns)
-        .get_result::<ProgramRow>(conn)
-        .optional()
-        .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&self.code)))?
-        .map(Program::try_from)
-        .transpose()
     }
 }
 

@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, ProgramId, ProgramPartnerId, text_enum};
 use crate::partners::{Partner, PartnerKind};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, Remove};
+use crate::resource::{Change, Create, List, Record, Remove, Store};
 use crate::schema::{partners, program_partners};
 
 text_enum!(
@@ -147,7 +147,7 @@ pub struct CreateProgramPartner {
 }
 
 /// Change a partner's roles or notes.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProgramPartner {
     /// Its roles, at least one, each once.
@@ -253,9 +253,11 @@ impl Record for ProgramPartner {
     fn version(&self) -> i32 {
         self.version
     }
-    fn stamp(&mut self, version: i32, at: NaiveDateTime) {
+    fn stamp(&mut self, version: i32, at: Option<NaiveDateTime>) {
         self.version = version;
-        self.updated_at = at;
+        if let Some(at) = at {
+            self.updated_at = at;
+        }
     }
 
     /// 404 also when the programme does not exist.
@@ -330,17 +332,7 @@ impl Create for ProgramPartner {
     }
 }
 
-impl Change for ProgramPartner {
-    type Change = UpdateProgramPartner;
-
-    fn patched(&self, _: &mut DbConnection, change: UpdateProgramPartner) -> ApiResult<Self> {
-        let mut next = self.clone();
-        next.roles = change.roles.unwrap_or(next.roles);
-        next.notes = change.notes.unwrap_or(next.notes);
-        next.shares_trainee_contacts = change.shares_trainee_contacts.unwrap_or(next.shares_trainee_contacts);
-        Ok(next)
-    }
-
+impl Store for ProgramPartner {
     fn store(&self, conn: &mut DbConnection, current: &Self) -> ApiResult<Option<Self>> {
         diesel::update(
             program_partners::table
@@ -353,6 +345,18 @@ impl Change for ProgramPartner {
         .optional()?
         .map(|row| ProgramPartner::from_row(row, self.partner.clone()))
         .transpose()
+    }
+}
+
+impl Change for ProgramPartner {
+    type Change = UpdateProgramPartner;
+
+    fn patched(&self, _: &mut DbConnection, change: UpdateProgramPartner) -> ApiResult<Self> {
+        let mut next = self.clone();
+        next.roles = change.roles.unwrap_or(next.roles);
+        next.notes = change.notes.unwrap_or(next.notes);
+        next.shares_trainee_contacts = change.shares_trainee_contacts.unwrap_or(next.shares_trainee_contacts);
+        Ok(next)
     }
 }
 

@@ -38,8 +38,9 @@ pub trait Record: Clone + PartialEq + Serialize + Send + 'static {
     fn audit_id(&self) -> i64;
     /// This record's version (sent as its `ETag`).
     fn version(&self) -> i32;
-    /// Give this copy the version and time of a change about to be stored.
-    fn stamp(&mut self, version: i32, at: NaiveDateTime);
+    /// Give this copy the version and time of a change about to be stored (`None`: keep the time
+    /// it has, see [`Trail::Untraced`]).
+    fn stamp(&mut self, version: i32, at: Option<NaiveDateTime>);
 
     /// The record, or 404.
     fn find(conn: &mut DbConnection, key: Self::Key) -> ApiResult<Self>;
@@ -69,9 +70,11 @@ macro_rules! keyed_by_id {
         fn version(&self) -> i32 {
             self.version
         }
-        fn stamp(&mut self, version: i32, at: chrono::NaiveDateTime) {
+        fn stamp(&mut self, version: i32, at: Option<chrono::NaiveDateTime>) {
             self.version = version;
-            self.updated_at = at;
+            if let Some(at) = at {
+                self.updated_at = at;
+            }
         }
     };
 }
@@ -100,16 +103,37 @@ pub trait Create: Record {
     }
 }
 
-/// A kind whose records change through `PATCH`.
-pub trait Change: Record {
-    /// The body of a change: only the fields given change.
-    type Change: Send + 'static;
-
+/// A kind whose records change: through `PATCH` ([`Change`]) or through a named step of its
+/// workflow (a review, a reissued link, a revocation; see [`act`]). Either way the change goes
+/// through [`save`], which stores it with [`Store::store`] only if the row still holds the version
+/// it was read at.
+pub trait Store: Record {
     /// The record about to change. By default [`Record::find`]; a kind whose changes must not
     /// race with others (a cohort's seats) locks here.
     fn find_for_change(conn: &mut DbConnection, key: Self::Key) -> ApiResult<Self> {
         Self::find(conn, key)
     }
+
+    /// Write this (already stamped) record over `current`, the stored one as read, if it is still
+    /// at `current`'s version. Returns the record as the API now shows it (the stored row, or
+    /// `self` when nothing the statement stores can differ from it), or `None` when someone else
+    /// changed it first.
+    fn store(&self, conn: &mut DbConnection, current: &Self) -> ApiResult<Option<Self>>;
+
+    /// What follows a change in the same transaction (a cohort whose capacity rose enrols its
+    /// waitlist; a completed enrolment gets its certificate); returns the record as it now stands.
+    /// By default nothing. This is the one place a reader of the kind looks for the consequences
+    /// of its changes.
+    fn after_change(conn: &mut DbConnection, actor: &Actor, before: &Self, after: Self) -> ApiResult<Self> {
+        let _ = (conn, actor, before);
+        Ok(after)
+    }
+}
+
+/// A kind whose records change through `PATCH`.
+pub trait Change: Store {
+    /// The body of a change: only the fields given change.
+    type Change: Clone + Send + 'static;
 
     /// This record with `change` applied and checked against the kind's rules; not stored.
     fn patched(&self, conn: &mut DbConnection, change: Self::Change) -> ApiResult<Self>;
@@ -120,19 +144,6 @@ pub trait Change: Record {
     fn patched_for(&self, conn: &mut DbConnection, caller: &Caller, change: Self::Change) -> ApiResult<Self> {
         let _ = caller;
         self.patched(conn, change)
-    }
-
-    /// Write this (already stamped) record over `current`, the stored one as read, if it is still
-    /// at `current`'s version. Returns the record as the API now shows it (the stored row, or
-    /// `self` when nothing the statement stores can differ from it), or `None` when someone else
-    /// changed it first.
-    fn store(&self, conn: &mut DbConnection, current: &Self) -> ApiResult<Option<Self>>;
-
-    /// What follows a change in the same transaction (a cohort whose capacity rose enrols its
-    /// waitlist); returns the record as it now stands. By default nothing.
-    fn after_change(conn: &mut DbConnection, actor: &Actor, before: &Self, after: Self) -> ApiResult<Self> {
-        let _ = (conn, actor, before);
-        Ok(after)
     }
 }
 
@@ -175,6 +186,10 @@ pub trait List: Serialize + Send + Sized + 'static {
 pub trait Expect {
     /// `Ok` when `version` is what the writer read; 412 otherwise.
     fn check(&self, version: i32) -> ApiResult<()>;
+
+    /// Whether a version was named: a change that names none applies to whatever is stored when
+    /// it runs (see [`act`]).
+    fn names_version(&self) -> bool;
 }
 
 /// No expectation: a change made on the caller's own behalf to whatever is stored (a new
@@ -185,6 +200,10 @@ pub struct AnyVersion;
 impl Expect for AnyVersion {
     fn check(&self, _version: i32) -> ApiResult<()> {
         Ok(())
+    }
+
+    fn names_version(&self) -> bool {
+        false
     }
 }
 
@@ -208,8 +227,61 @@ pub fn create_for<R: Create>(
     Ok(record)
 }
 
+/// How a change is written into the audit trail.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Trail<'a> {
+    /// An event with the fields before and after: what every change writes.
+    #[default]
+    Audited,
+    /// The same, with the reason the step gives (a reissued link, a promotion from the waitlist).
+    Because(&'a str),
+    /// No event, and the record's `updated_at` kept as it was: a step that must leave no moment
+    /// behind (a trainee's answer to an anonymous round marks the invitation answered, and a time
+    /// or an event would let the order of answers be matched to the order of invitations).
+    Untraced,
+}
+
+/// How many times a change made without `If-Match` is run again when another request changed
+/// the record between its read and its write (PostgreSQL only: SQLite serialises writers).
+const RERUNS: usize = 3;
+
+/// Every state change of a record, in one transaction: find the record `key` names (and lock it,
+/// where the kind locks: [`Store::find_for_change`]), check `expect` (`If-Match`), let `step` check
+/// the move and make the next state, then [`save`] it (stored only if the row still holds the
+/// version it was read at, audited as `trail` says, followed by [`Store::after_change`]).
+///
+/// `PATCH` is one such step ([`change_for`]); a workflow's actions (a review, a reissued link, a
+/// revocation, a submission) are the others. When another request changed the record between the
+/// read and the write, a caller who named a version gets 412; one who did not has `step` run
+/// again on the record as it now stands, so its rules see the other change (two officers
+/// reviewing one report: the second is told it is no longer awaiting review, not silently
+/// overwritten).
+pub fn act<R: Store>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    key: R::Key,
+    expect: &impl Expect,
+    trail: Trail<'_>,
+    mut step: impl FnMut(&mut DbConnection, &R) -> ApiResult<R>,
+) -> ApiResult<R> {
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let current = R::find_for_change(conn, key)?;
+        expect.check(current.version())?;
+        let next = step(conn, &current)?;
+        // Only the store's own version check reruns: a 412 from further down (an `after_change`
+        // that changed another record) comes after writes that must not be made twice.
+        match save_traced(conn, actor, current, next, trail)? {
+            Some(saved) => return Ok(saved),
+            None if !expect.names_version() && runs < RERUNS => continue,
+            None => return Err(stale::<R>()),
+        }
+    }
+}
+
 /// Apply `change` to the record `key` names, if it is still at the version `expect` names: the
-/// whole `PATCH`.
+/// whole `PATCH`, made as the system (the seed loader) makes it.
 pub fn change<R: Change>(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -217,10 +289,9 @@ pub fn change<R: Change>(
     expect: &impl Expect,
     change: R::Change,
 ) -> ApiResult<R> {
-    let current = R::find_for_change(conn, key)?;
-    expect.check(current.version())?;
-    let next = current.patched(conn, change)?;
-    save(conn, actor, current, next)
+    act(conn, actor, key, expect, Trail::Audited, |conn, current: &R| {
+        current.patched(conn, change.clone())
+    })
 }
 
 /// [`change`] on behalf of `caller` ([`Change::patched_for`]): the `PATCH` of the API.
@@ -232,33 +303,54 @@ pub fn change_for<R: Change>(
     expect: &impl Expect,
     change: R::Change,
 ) -> ApiResult<R> {
-    let current = R::find_for_change(conn, key)?;
-    expect.check(current.version())?;
-    let next = current.patched_for(conn, caller, change)?;
-    save(conn, actor, current, next)
+    act(conn, actor, key, expect, Trail::Audited, |conn, current: &R| {
+        current.patched_for(conn, caller, change.clone())
+    })
 }
 
 /// Store `next` over `current`: nothing happens when nothing changed; otherwise the version goes
-/// up by one, the change is audited, and the kind's [`Change::after_change`] runs. `current` must
-/// have been read by [`Change::find_for_change`] in this transaction, so that a kind's locks hold
-/// from the read to the write.
-pub fn save<R: Change>(conn: &mut DbConnection, actor: &Actor, current: R, mut next: R) -> ApiResult<R> {
+/// up by one, the change is audited, and the kind's [`Store::after_change`] runs. `current` must
+/// have been read by [`Store::find_for_change`] in this transaction, so that a kind's locks hold
+/// from the read to the write. 412 when the row no longer holds `current`'s version.
+pub fn save<R: Store>(conn: &mut DbConnection, actor: &Actor, current: R, next: R) -> ApiResult<R> {
+    save_traced(conn, actor, current, next, Trail::Audited)?.ok_or_else(stale::<R>)
+}
+
+/// 412: the record changed between this request's read and its write.
+fn stale<R: Record>() -> ApiError {
+    ApiError::PreconditionFailed(format!(
+        "the {} changed while this request ran; fetch it again and retry",
+        R::NOUN
+    ))
+}
+
+/// [`save`] with the audit trail `trail` asks for; `None` (nothing written) when the row no longer
+/// holds `current`'s version.
+fn save_traced<R: Store>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    current: R,
+    mut next: R,
+    trail: Trail<'_>,
+) -> ApiResult<Option<R>> {
     if next == current {
-        return Ok(current);
+        return Ok(Some(current));
     }
-    next.stamp(current.version() + 1, crate::clock::now());
-    let saved = next.store(conn, &current)?.ok_or_else(|| {
-        ApiError::PreconditionFailed(format!(
-            "the {} changed while this request ran; fetch it again and retry",
-            R::NOUN
-        ))
-    })?;
-    audit::record(
-        conn,
-        actor,
-        Event::changed(R::ENTITY, saved.audit_id(), &current, &saved),
-    )?;
-    R::after_change(conn, actor, &current, saved)
+    let at = match trail {
+        Trail::Untraced => None,
+        Trail::Audited | Trail::Because(_) => Some(crate::clock::now()),
+    };
+    next.stamp(current.version() + 1, at);
+    let Some(saved) = next.store(conn, &current)? else {
+        return Ok(None);
+    };
+    let event = Event::changed(R::ENTITY, saved.audit_id(), &current, &saved);
+    match trail {
+        Trail::Audited => audit::record(conn, actor, event)?,
+        Trail::Because(why) => audit::record(conn, actor, event.because(why))?,
+        Trail::Untraced => {}
+    }
+    R::after_change(conn, actor, &current, saved).map(Some)
 }
 
 /// Delete the record `key` names, if it is still at the version `expect` names and nothing

@@ -23,7 +23,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{EnrollmentId, ResponseId, RoundId, UserId};
 use crate::instruments::{Answers, Instrument};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record};
+use crate::resource::{Change, Create, List, Record, Store};
 use crate::rounds::{Anonymity, Respondent, Round};
 use crate::schema::{cohorts, enrollments, program_partners, responses, trainees, users};
 use crate::users::Role;
@@ -126,7 +126,7 @@ pub struct CreateResponse {
 }
 
 /// An amended assessment: the answers as a whole.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateResponse {
     /// The answers, by item key.
@@ -263,7 +263,7 @@ impl Create for Response {
         new: CreateResponse,
     ) -> ApiResult<Response> {
         let round = Round::find_visible(conn, caller, round)?;
-        match (round.respondent, caller.role) {
+        match (round.respondent, caller.role()) {
             (Respondent::Trainee, _) => {
                 return Err(ApiError::conflict(
                     "answered_by_trainees",
@@ -308,7 +308,7 @@ impl Create for Response {
         }
         check(&round.instrument(conn)?, &new.answers)?;
         // Audited by resource::create_for, as every create is.
-        store_identified(conn, &round, new.enrollment_id, caller.id, &new.answers)
+        store_identified(conn, &round, new.enrollment_id, caller.id(), &new.answers)
     }
 }
 
@@ -345,6 +345,23 @@ fn store_identified(
     Response::find(conn, id)
 }
 
+impl Store for Response {
+    fn store(&self, conn: &mut DbConnection, current: &Response) -> ApiResult<Option<Response>> {
+        let updated = diesel::update(
+            responses::table
+                .find(self.id)
+                .filter(responses::version.eq(current.version)),
+        )
+        .set((
+            responses::answers.eq(serde_json::to_string(&self.answers).map_err(ApiError::internal)?),
+            responses::updated_at.eq(self.updated_at),
+            responses::version.eq(self.version),
+        ))
+        .execute(conn)?;
+        Ok((updated == 1).then(|| self.clone()))
+    }
+}
+
 impl Change for Response {
     type Change = UpdateResponse;
 
@@ -362,21 +379,6 @@ impl Change for Response {
             answers: change.answers,
             ..self.clone()
         })
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &Response) -> ApiResult<Option<Response>> {
-        let updated = diesel::update(
-            responses::table
-                .find(self.id)
-                .filter(responses::version.eq(current.version)),
-        )
-        .set((
-            responses::answers.eq(serde_json::to_string(&self.answers).map_err(ApiError::internal)?),
-            responses::updated_at.eq(self.updated_at),
-            responses::version.eq(self.version),
-        ))
-        .execute(conn)?;
-        Ok((updated == 1).then(|| self.clone()))
     }
 }
 

@@ -39,7 +39,7 @@ pub struct CreateRound {
 
 /// A change to a round: only the fields given change; `null` clears a time. What it asks, of
 /// whom and how anonymously change only while it is a draft.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRound {
     /// A title for people.

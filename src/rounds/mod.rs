@@ -27,7 +27,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, InstrumentId, RoundId, SessionId, text_enum};
 use crate::instruments::{Instrument, InstrumentStatus, Purpose};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Remove, Store, keyed_by_id};
 use crate::schema::{enrollments, evaluation_rounds, invitations, responses, sessions};
 
 text_enum!(
@@ -356,6 +356,40 @@ impl Create for Round {
     }
 }
 
+impl Store for Round {
+    fn store(&self, conn: &mut DbConnection, current: &Round) -> ApiResult<Option<Round>> {
+        Ok(diesel::update(
+            evaluation_rounds::table
+                .find(self.id)
+                .filter(evaluation_rounds::version.eq(current.version)),
+        )
+        .set((
+            evaluation_rounds::title.eq(&self.title),
+            evaluation_rounds::instrument_id.eq(self.instrument_id),
+            evaluation_rounds::anonymity.eq(self.anonymity),
+            evaluation_rounds::status.eq(self.status),
+            evaluation_rounds::opens_at.eq(self.opens_at),
+            evaluation_rounds::closes_at.eq(self.closes_at),
+            evaluation_rounds::updated_at.eq(self.updated_at),
+            evaluation_rounds::version.eq(self.version),
+        ))
+        .returning(evaluation_rounds::all_columns)
+        .get_result(conn)
+        .optional()?)
+    }
+
+    /// Opening a round that trainees answer invites every seated trainee.
+    fn after_change(conn: &mut DbConnection, _: &Actor, before: &Round, after: Round) -> ApiResult<Round> {
+        if before.status == RoundStatus::Draft
+            && after.status == RoundStatus::Open
+            && after.respondent == Respondent::Trainee
+        {
+            crate::invitations::invite_seated(conn, &after)?;
+        }
+        Ok(after)
+    }
+}
+
 impl Change for Round {
     type Change = UpdateRound;
 
@@ -407,38 +441,6 @@ impl Change for Round {
         }
         next.check(conn, next.instrument_id != self.instrument_id)?;
         Ok(next)
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &Round) -> ApiResult<Option<Round>> {
-        Ok(diesel::update(
-            evaluation_rounds::table
-                .find(self.id)
-                .filter(evaluation_rounds::version.eq(current.version)),
-        )
-        .set((
-            evaluation_rounds::title.eq(&self.title),
-            evaluation_rounds::instrument_id.eq(self.instrument_id),
-            evaluation_rounds::anonymity.eq(self.anonymity),
-            evaluation_rounds::status.eq(self.status),
-            evaluation_rounds::opens_at.eq(self.opens_at),
-            evaluation_rounds::closes_at.eq(self.closes_at),
-            evaluation_rounds::updated_at.eq(self.updated_at),
-            evaluation_rounds::version.eq(self.version),
-        ))
-        .returning(evaluation_rounds::all_columns)
-        .get_result(conn)
-        .optional()?)
-    }
-
-    /// Opening a round that trainees answer invites every seated trainee.
-    fn after_change(conn: &mut DbConnection, _: &Actor, before: &Round, after: Round) -> ApiResult<Round> {
-        if before.status == RoundStatus::Draft
-            && after.status == RoundStatus::Open
-            && after.respondent == Respondent::Trainee
-        {
-            crate::invitations::invite_seated(conn, &after)?;
-        }
-        Ok(after)
     }
 }
 

@@ -71,7 +71,7 @@ pub struct CreateSession {
 }
 
 /// A change to a session: only the fields given change; `null` clears a field that may be empty.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSession {
     /// Title.

@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{CohortId, PartnerId, SessionId, text_enum};
 use crate::resource::list::keyset::NullsLast;
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Remove, Store, keyed_by_id};
 use crate::schema::{attendance, checkpoints, evaluation_rounds, partners, sessions};
 
 text_enum!(
@@ -400,6 +400,19 @@ impl Create for Session {
     }
 }
 
+impl Store for Session {
+    fn store(&self, conn: &mut DbConnection, current: &Session) -> ApiResult<Option<Session>> {
+        let updated = diesel::update(
+            sessions::table
+                .find(self.id)
+                .filter(sessions::version.eq(current.version)),
+        )
+        .set(SessionFields::of(self))
+        .execute(conn)?;
+        Ok((updated == 1).then(|| self.clone()))
+    }
+}
+
 impl Change for Session {
     type Change = UpdateSession;
 
@@ -431,17 +444,6 @@ impl Change for Session {
         next.language = change.language.unwrap_or(next.language);
         next.description = change.description.unwrap_or(next.description);
         settle(conn, next, date_given)
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &Session) -> ApiResult<Option<Session>> {
-        let updated = diesel::update(
-            sessions::table
-                .find(self.id)
-                .filter(sessions::version.eq(current.version)),
-        )
-        .set(SessionFields::of(self))
-        .execute(conn)?;
-        Ok((updated == 1).then(|| self.clone()))
     }
 }
 

@@ -50,7 +50,7 @@ pub struct CreateTrainee {
 }
 
 /// A change to a trainee: only the fields given change; `null` clears a field that may be empty.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTrainee {
     /// Full name as written.

@@ -21,7 +21,7 @@ use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, TraineeId, text_enum};
-use crate::resource::{Change, Create, Record, Remove, keyed_by_id};
+use crate::resource::{Change, Create, Record, Remove, Store, keyed_by_id};
 use crate::schema::{cohorts, enrollments, program_partners, trainee_terms, trainees};
 
 text_enum!(
@@ -269,24 +269,7 @@ impl Create for Trainee {
     }
 }
 
-impl Change for Trainee {
-    type Change = UpdateTrainee;
-
-    fn patched(&self, _: &mut DbConnection, change: UpdateTrainee) -> ApiResult<Trainee> {
-        let mut next = self.clone();
-        next.full_name = change.full_name.unwrap_or(next.full_name);
-        next.gender = change.gender.unwrap_or(next.gender);
-        next.birth_year = change.birth_year.unwrap_or(next.birth_year);
-        next.position = change.position.unwrap_or(next.position);
-        next.organisation = change.organisation.unwrap_or(next.organisation);
-        next.province = change.province.unwrap_or(next.province);
-        next.email = change.email.unwrap_or(next.email);
-        next.email_key = next.email.as_deref().map(crate::users::email_key);
-        next.phone = change.phone.unwrap_or(next.phone);
-        next.notes = change.notes.unwrap_or(next.notes);
-        Ok(next.with_keys())
-    }
-
+impl Store for Trainee {
     /// Renews the search terms when a searched field changed.
     fn store(&self, conn: &mut DbConnection, current: &Trainee) -> ApiResult<Option<Trainee>> {
         let saved: Option<Trainee> = diesel::update(
@@ -316,6 +299,25 @@ impl Change for Trainee {
                 .execute(conn)?;
         }
         Ok(saved)
+    }
+}
+
+impl Change for Trainee {
+    type Change = UpdateTrainee;
+
+    fn patched(&self, _: &mut DbConnection, change: UpdateTrainee) -> ApiResult<Trainee> {
+        let mut next = self.clone();
+        next.full_name = change.full_name.unwrap_or(next.full_name);
+        next.gender = change.gender.unwrap_or(next.gender);
+        next.birth_year = change.birth_year.unwrap_or(next.birth_year);
+        next.position = change.position.unwrap_or(next.position);
+        next.organisation = change.organisation.unwrap_or(next.organisation);
+        next.province = change.province.unwrap_or(next.province);
+        next.email = change.email.unwrap_or(next.email);
+        next.email_key = next.email.as_deref().map(crate::users::email_key);
+        next.phone = change.phone.unwrap_or(next.phone);
+        next.notes = change.notes.unwrap_or(next.notes);
+        Ok(next.with_keys())
     }
 }
 

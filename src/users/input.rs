@@ -33,7 +33,7 @@ pub struct CreateUser {
 }
 
 /// A change to an account (admins only): only the fields given change.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     /// Name shown to others.
@@ -82,10 +82,10 @@ impl UpdateUser {
     /// only through `POST /api/v1/auth/password`, which asks for the current one: a stolen access
     /// token must not be enough to take the account over. 409 `own_account` otherwise.
     pub fn check_by(&self, caller: &Caller, account: UserId) -> ApiResult<()> {
-        if account != caller.id {
+        if account != caller.id() {
             return Ok(());
         }
-        if self.active == Some(false) || self.role.is_some_and(|r| r != caller.role) {
+        if self.active == Some(false) || self.role.is_some_and(|r| r != caller.role()) {
             return Err(ApiError::conflict(
                 "own_account",
                 "you cannot deactivate your own account or change its role; another admin can",

@@ -22,7 +22,7 @@ use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{PartnerId, UserId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Change, Create, List, Record, keyed_by_id};
+use crate::resource::{Change, Create, List, Record, Store, keyed_by_id};
 use crate::schema::users;
 
 text_enum!(
@@ -200,7 +200,7 @@ pub struct NewUser {
 }
 
 /// A change to an account, with any new password already hashed.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct UserChange {
     /// The fields an admin may change.
     pub fields: UpdateUser,
@@ -231,6 +231,26 @@ impl Create for User {
     }
 }
 
+impl Store for User {
+    fn store(&self, conn: &mut DbConnection, current: &User) -> ApiResult<Option<User>> {
+        Ok(
+            diesel::update(users::table.find(self.id).filter(users::version.eq(current.version)))
+                .set(self)
+                .returning(users::all_columns)
+                .get_result(conn)
+                .optional()?,
+        )
+    }
+
+    /// An account deactivated, given another role or a new password is signed out everywhere.
+    fn after_change(conn: &mut DbConnection, _: &Actor, before: &User, after: User) -> ApiResult<User> {
+        if !after.active || after.role != before.role || after.password_hash != before.password_hash {
+            sessions::end_all(conn, after.id)?;
+        }
+        Ok(after)
+    }
+}
+
 impl Change for User {
     type Change = UserChange;
 
@@ -250,24 +270,6 @@ impl Change for User {
             User::check_partner(conn, next.role, next.partner_id)?;
         }
         Ok(next.searchable())
-    }
-
-    fn store(&self, conn: &mut DbConnection, current: &User) -> ApiResult<Option<User>> {
-        Ok(
-            diesel::update(users::table.find(self.id).filter(users::version.eq(current.version)))
-                .set(self)
-                .returning(users::all_columns)
-                .get_result(conn)
-                .optional()?,
-        )
-    }
-
-    /// An account deactivated, given another role or a new password is signed out everywhere.
-    fn after_change(conn: &mut DbConnection, _: &Actor, before: &User, after: User) -> ApiResult<User> {
-        if !after.active || after.role != before.role || after.password_hash != before.password_hash {
-            sessions::end_all(conn, after.id)?;
-        }
-        Ok(after)
     }
 }
 

@@ -23,6 +23,7 @@ mod paging;
 mod partners;
 mod program_partners;
 mod programs;
+mod races;
 mod readme;
 mod reports;
 mod seeds;

@@ -66,3 +66,45 @@ fn every_reference_in_the_document_names_a_schema_it_holds() {
         );
     }
 }
+
+/// The schema a response's JSON body names, resolved, if any.
+fn body_schema<'d>(doc: &'d serde_json::Value, response: &'d serde_json::Value) -> Option<&'d serde_json::Value> {
+    let reference = response["content"]["application/json"]["schema"]["$ref"].as_str()?;
+    doc.pointer(&reference.replacen('#', "", 1))
+}
+
+#[test]
+fn every_write_that_answers_a_versioned_record_gives_its_etag_and_takes_if_match() {
+    let doc: serde_json::Value = serde_json::from_str(&tpms::openapi::document_json()).expect("valid JSON");
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            if !matches!(method.as_str(), "post" | "put" | "patch") {
+                continue;
+            }
+            let responses = operation["responses"].as_object().expect("responses");
+            for (status, response) in responses.iter().filter(|(status, _)| status.starts_with('2')) {
+                let versioned = body_schema(&doc, response).is_some_and(|s| s["properties"]["version"].is_object());
+                if !versioned {
+                    continue;
+                }
+                checked += 1;
+                assert!(
+                    response["headers"]["ETag"].is_object(),
+                    "{method} {path} answers {status} with a versioned record but documents no ETag"
+                );
+                let takes_if_match = operation["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["in"] == "header" && p["name"] == "If-Match"));
+                assert!(
+                    status == "201" || takes_if_match,
+                    "{method} {path} changes a versioned record but takes no If-Match"
+                );
+            }
+        }
+    }
+    assert!(
+        checked > 30,
+        "only {checked} writes answer a versioned record: is the document read right?"
+    );
+}
