@@ -2,8 +2,21 @@
 //! it may see. Domain queries take a [`Caller`] to scope what they return; the HTTP layer
 //! ([`crate::auth`]) builds it from the access token and checks the role an operation needs.
 
-use crate::ids::{PartnerId, UserId};
-use crate::users::Role;
+use crate::ids::{PartnerId, UserId, text_enum};
+
+text_enum!(
+    /// What an account may do (see docs/api-conventions.md for the full table).
+    Role {
+        /// Everything, including accounts.
+        Admin,
+        /// Creates and changes programmes, partners, cohorts, sessions, trainees, enrolments, attendance.
+        Officer,
+        /// Speaks for one partner: reads that partner's programmes, records evaluations there.
+        Liaison,
+        /// Reads everything but accounts.
+        Reporter,
+    }
+);
 
 /// The signed-in account making a request. A liaison always has its partner: a caller that
 /// would see everything because its partner is missing cannot be made.

@@ -8,6 +8,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+/// The shortest signing secret accepted.
+pub const MIN_SECRET_BYTES: usize = 32;
+
 /// Where the database lives. The backend is chosen from the URL scheme, never by trial:
 /// a mistyped PostgreSQL URL is an error, not a stray SQLite file.
 #[derive(Clone, PartialEq, Eq)]
@@ -213,10 +216,10 @@ impl FromStr for Secret {
 }
 
 fn jwt_secret(s: &str) -> Result<Secret, String> {
-    if s.len() < crate::auth::tokens::MIN_SECRET_BYTES {
+    if s.len() < MIN_SECRET_BYTES {
         return Err(format!(
             "must be at least {} bytes (it has {}); leave it unset to have one generated and stored in the database",
-            crate::auth::tokens::MIN_SECRET_BYTES,
+            MIN_SECRET_BYTES,
             s.len()
         ));
     }

@@ -316,11 +316,11 @@ impl From<diesel::result::Error> for ApiError {
                 "duplicate",
                 format!("a record with the same unique value exists ({})", info.message()),
             ),
-            _ if crate::db::dialect::is_foreign_key_violation(&error) => ApiError::conflict(
+            _ if is_foreign_key_violation(&error) => ApiError::conflict(
                 "in_use",
                 "other records refer to this one, or it refers to one that does not exist",
             ),
-            _ if crate::db::dialect::is_lock_contention(&error) => {
+            _ if is_lock_contention(&error) => {
                 ApiError::Unavailable("the database is busy; retry the request".to_owned())
             }
             _ => ApiError::internal(error),
@@ -397,6 +397,36 @@ fn default_message(error: &validator::ValidationError) -> String {
 
 /// Shorthand for handler results.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Whether an error means "another writer holds the lock" (SQLite) or a serialisation failure or
+/// deadlock (PostgreSQL): the request may be retried by the client.
+pub fn is_lock_contention(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        // PostgreSQL's deadlock (40P01) has no kind of its own in diesel; one transaction was
+        // rolled back and a retry succeeds.
+        Error::DatabaseError(_, info) => {
+            info.message().contains("database is locked") || info.message().contains("deadlock detected")
+        }
+        _ => false,
+    }
+}
+
+/// Whether an error is a broken foreign key: a row still refers to one being deleted, or refers to
+/// one that does not exist.
+///
+/// PostgreSQL reports every such error as 23503, which diesel names `ForeignKeyViolation`. SQLite
+/// does so only for `NO ACTION` keys; an `ON DELETE RESTRICT` key fails with the extended code
+/// `SQLITE_CONSTRAINT_TRIGGER`, which diesel leaves `Unknown`, so it is known here by its message.
+pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => info.message() == "FOREIGN KEY constraint failed",
+        _ => false,
+    }
+}
 
 #[cfg(test)]
 mod tests {

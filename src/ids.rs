@@ -81,7 +81,7 @@ macro_rules! typed_id {
             fn into_params(
                 _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
             ) -> Vec<utoipa::openapi::path::Parameter> {
-                vec![crate::openapi::id_parameter("id", $label)]
+                vec![$crate::ids::id_parameter("id", $label)]
             }
         }
 
@@ -228,3 +228,22 @@ typed_id!(
     /// Id of a contact's part in a cohort or session.
     ParticipationId, "Participation id"
 );
+
+/// A path parameter holding an integer id: `id`, say, described as "Partner id".
+pub fn id_parameter(name: &str, label: &str) -> utoipa::openapi::path::Parameter {
+    utoipa::openapi::path::ParameterBuilder::new()
+        .name(name)
+        .parameter_in(utoipa::openapi::path::ParameterIn::Path)
+        .description(Some(label))
+        .required(utoipa::openapi::Required::True)
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::new(
+                    utoipa::openapi::schema::Type::Integer,
+                ))
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Int64,
+                ))),
+        ))
+        .build()
+}

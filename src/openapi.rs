@@ -2,9 +2,8 @@
 //! is this document, committed; a test fails when the two differ.
 
 use actix_web::http::Method;
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
-use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Required, Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -267,20 +266,7 @@ pub fn text_header(description: &str) -> utoipa::openapi::header::Header {
         .build()
 }
 
-/// A path parameter holding an integer id: `id`, say, described as "Partner id".
-pub fn id_parameter(name: &str, label: &str) -> Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Path)
-        .description(Some(label))
-        .required(Required::True)
-        .schema(Some(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::new(Type::Integer))
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
-        ))
-        .build()
-}
+pub use crate::ids::id_parameter;
 
 /// The optional `Idempotency-Key` header of a create that may be retried.
 #[derive(IntoParams)]

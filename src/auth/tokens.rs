@@ -26,8 +26,7 @@ pub const AUDIENCE: &str = "tpms-api";
 pub const ACCESS_TTL_SECS: i64 = 15 * 60;
 /// How long a refresh token lives.
 pub const REFRESH_TTL_DAYS: i64 = 30;
-/// The shortest signing secret accepted.
-pub const MIN_SECRET_BYTES: usize = 32;
+pub use crate::config::MIN_SECRET_BYTES;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,6 +5,8 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::DbConnection;
+// How a database error is classified lives with the error type, which maps it to an answer.
+pub use crate::error::{is_foreign_key_violation, is_lock_contention};
 
 /// Run the same diesel statement on the concrete connection of either backend: for statements
 /// that are identical on both databases but that diesel's multi-backend connection cannot build
@@ -128,36 +130,6 @@ where
                 }
             }
         }
-    }
-}
-
-/// Whether an error means "another writer holds the lock" (SQLite) or a serialisation failure or
-/// deadlock (PostgreSQL): the request may be retried by the client.
-pub fn is_lock_contention(error: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match error {
-        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
-        // PostgreSQL's deadlock (40P01) has no kind of its own in diesel; one transaction was
-        // rolled back and a retry succeeds.
-        Error::DatabaseError(_, info) => {
-            info.message().contains("database is locked") || info.message().contains("deadlock detected")
-        }
-        _ => false,
-    }
-}
-
-/// Whether an error is a broken foreign key: a row still refers to one being deleted, or refers to
-/// one that does not exist.
-///
-/// PostgreSQL reports every such error as 23503, which diesel names `ForeignKeyViolation`. SQLite
-/// does so only for `NO ACTION` keys; an `ON DELETE RESTRICT` key fails with the extended code
-/// `SQLITE_CONSTRAINT_TRIGGER`, which diesel leaves `Unknown`, so it is known here by its message.
-pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match error {
-        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => true,
-        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => info.message() == "FOREIGN KEY constraint failed",
-        _ => false,
     }
 }
 

@@ -20,24 +20,12 @@ use crate::audit::{Actor, Entity};
 use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{PartnerId, UserId, text_enum};
+use crate::ids::{PartnerId, UserId};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Store, keyed_by_id};
 use crate::schema::users;
 
-text_enum!(
-    /// What an account may do (see docs/api-conventions.md for the full table).
-    Role {
-        /// Everything, including accounts.
-        Admin,
-        /// Creates and changes programmes, partners, cohorts, sessions, trainees, enrolments, attendance.
-        Officer,
-        /// Speaks for one partner: reads that partner's programmes, records evaluations there.
-        Liaison,
-        /// Reads everything but accounts.
-        Reporter,
-    }
-);
+pub use crate::access::Role;
 
 /// An account.
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Serialize, ToSchema)]
