@@ -1,6 +1,6 @@
 //! Who is calling: the signed-in account's role and, for a partner liaison, the partner whose work
 //! it may see. Domain queries take a [`Caller`] to scope what they return; the HTTP layer
-//! ([`crate::auth`]) builds it from the access token and checks the role an operation needs.
+//! (`auth`) builds it from the access token and checks the role an operation needs.
 
 use crate::ids::{PartnerId, UserId, text_enum};
 

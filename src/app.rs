@@ -1,5 +1,7 @@
 //! Builds the HTTP application: routes, shared state, middleware, docs, and the server.
 
+pub mod docs;
+
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -12,12 +14,12 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::action_plans::ActionPlan;
 use crate::audit::AuditEvent;
-use crate::auth::{Admins, Assessors, ProgramReaders, Readers, Staff};
 use crate::cohorts::Cohort;
 use crate::config::AppConfig;
 use crate::contacts::Contact;
 use crate::db::Db;
 use crate::enrollments::Enrollment;
+use crate::http::auth::{Admins, Assessors, ProgramReaders, Readers, Staff};
 use crate::http::crud::Endpoints;
 use crate::http::{fallback, json, request_id};
 use crate::instruments::Instrument;
@@ -31,10 +33,7 @@ use crate::rounds::Round;
 use crate::sessions::Session;
 use crate::trainees::Trainee;
 use crate::users::User;
-use crate::{
-    action_plans, attendance, auth, certificates, checkpoints, completion, enrollments, health, instruments,
-    invitations, reports, rounds, users,
-};
+use crate::{api, auth, health};
 
 /// Every documented route, in the order the OpenAPI document lists them: the whole API at a
 /// glance. The standard operations ([`Endpoints`]) are written once for every resource; the few
@@ -129,8 +128,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     )
                     .delete::<Staff>("delete_session", "Delete a session that has no attendance recorded."),
             )
-            .service(attendance::handlers::get_attendance)
-            .service(attendance::handlers::record_attendance)
+            .service(api::attendance::get_attendance)
+            .service(api::attendance::record_attendance)
             .service(
                 Endpoints::<Enrollment>::of("enrollments", "/cohorts/{id}/enrollments", "/enrollments/{id}")
                     .list::<ProgramReaders>(
@@ -151,8 +150,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                          are free is enrolled at once the same way.",
                     ),
             )
-            .service(enrollments::handlers::import_enrollments)
-            .service(enrollments::handlers::move_enrollments)
+            .service(api::enrollments::import_enrollments)
+            .service(api::enrollments::move_enrollments)
             .service(
                 Endpoints::<Trainee>::of("trainees", "/trainees", "/trainees/{id}")
                     .list::<ProgramReaders>(
@@ -179,7 +178,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     )
                     .delete::<Staff>("delete_instrument", "Delete a draft questionnaire that no round uses."),
             )
-            .service(instruments::handlers::revise_instrument)
+            .service(api::instruments::revise_instrument)
             .service(
                 Endpoints::<Round>::of("evaluations", "/cohorts/{id}/rounds", "/rounds/{id}")
                     .list::<ProgramReaders>("list_rounds", "List the evaluation rounds of a cohort, oldest first.")
@@ -193,15 +192,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     )
                     .delete::<Staff>("delete_round", "Delete a round that is still a draft."),
             )
-            .service(rounds::handlers::round_results)
+            .service(api::rounds::round_results)
             .service(
                 Endpoints::<Invitation>::of("evaluations", "/rounds/{id}/invitations", "/invitations/{id}").list::<Staff>(
                     "list_invitations",
                     "List a round's invitations, each pending one with its personal link to send.",
                 ),
             )
-            .service(invitations::handlers::reissue_invitation)
-            .service(invitations::handlers::enter_paper_form)
+            .service(api::invitations::reissue_invitation)
+            .service(api::invitations::enter_paper_form)
             .service(
                 Endpoints::<Response>::of("evaluations", "/rounds/{id}/responses", "/round-responses/{id}")
                     .list::<ProgramReaders>(
@@ -219,15 +218,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
                         "Amend an assessment, with `If-Match`, until the round closes.",
                     ),
             )
-            .service(invitations::handlers::open_link)
-            .service(invitations::handlers::answer_link)
-            .service(invitations::handlers::decline_link)
-            .service(completion::handlers::get_completion_rule)
-            .service(completion::handlers::set_completion_rule)
-            .service(completion::handlers::run_completion)
-            .service(certificates::handlers::get_certificate)
-            .service(certificates::handlers::revoke_certificate)
-            .service(certificates::handlers::verify_certificate)
+            .service(api::invitations::open_link)
+            .service(api::invitations::answer_link)
+            .service(api::invitations::decline_link)
+            .service(api::completion::get_completion_rule)
+            .service(api::completion::set_completion_rule)
+            .service(api::completion::run_completion)
+            .service(api::certificates::get_certificate)
+            .service(api::certificates::revoke_certificate)
+            .service(api::certificates::verify_certificate)
             .service(
                 Endpoints::<ActionPlan>::of("follow-ups", "/cohorts/{id}/action-plans", "/action-plans/{id}")
                     .list::<ProgramReaders>("list_action_plans", "List the action plans of a cohort, oldest first.")
@@ -244,40 +243,40 @@ pub fn routes(cfg: &mut ServiceConfig) {
                          with `review_comments`; an illegal move is 409 naming the allowed ones.",
                     ),
             )
-            .service(action_plans::handlers::issue_plan_link)
-            .service(action_plans::handlers::open_plan_link)
-            .service(action_plans::handlers::submit_plan_link)
-            .service(checkpoints::handlers::list_follow_ups)
-            .service(checkpoints::handlers::get_checkpoint)
-            .service(checkpoints::handlers::record_report)
-            .service(checkpoints::handlers::review_checkpoint)
-            .service(checkpoints::handlers::reissue_checkpoint_link)
-            .service(checkpoints::handlers::open_checkpoint_link)
-            .service(checkpoints::handlers::report_checkpoint_link)
-            .service(checkpoints::handlers::cohort_follow_up_summary)
-            .service(checkpoints::handlers::program_follow_up_summary)
-            .service(checkpoints::handlers::get_follow_up_schedule)
-            .service(checkpoints::handlers::set_follow_up_schedule)
-            .service(reports::handlers::program_overview)
-            .service(reports::handlers::trainees_by_origin)
-            .service(reports::handlers::cohort_attendance)
-            .service(reports::handlers::trainee_record)
+            .service(api::action_plans::issue_plan_link)
+            .service(api::action_plans::open_plan_link)
+            .service(api::action_plans::submit_plan_link)
+            .service(api::checkpoints::list_follow_ups)
+            .service(api::checkpoints::get_checkpoint)
+            .service(api::checkpoints::record_report)
+            .service(api::checkpoints::review_checkpoint)
+            .service(api::checkpoints::reissue_checkpoint_link)
+            .service(api::checkpoints::open_checkpoint_link)
+            .service(api::checkpoints::report_checkpoint_link)
+            .service(api::checkpoints::cohort_follow_up_summary)
+            .service(api::checkpoints::program_follow_up_summary)
+            .service(api::checkpoints::get_follow_up_schedule)
+            .service(api::checkpoints::set_follow_up_schedule)
+            .service(api::reports::program_overview)
+            .service(api::reports::trainees_by_origin)
+            .service(api::reports::cohort_attendance)
+            .service(api::reports::trainee_record)
             .service(
                 Endpoints::<AuditEvent>::of("audit", "/audit-events", "/audit-events/{id}")
                     .list::<Admins>("list_audit_events", "List audit events, newest first."),
             )
-            .service(auth::handlers::refresh)
-            .service(auth::handlers::logout)
-            .service(auth::handlers::me)
-            .service(auth::handlers::change_password)
+            .service(api::auth::refresh)
+            .service(api::auth::logout)
+            .service(api::auth::me)
+            .service(api::auth::change_password)
             .service(
                 Endpoints::<User>::of("users", "/users", "/users/{id}")
                     .list::<Admins>("list_users", "List accounts, by email.")
                     .get::<Admins>("get_user", "Get one account."),
             )
-            .service(users::handlers::create_user)
-            .service(users::handlers::update_user)
-            .service(users::handlers::unlock_user),
+            .service(api::users::create_user)
+            .service(api::users::update_user)
+            .service(api::users::unlock_user),
     );
 }
 
@@ -288,7 +287,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
         let mut conn = db.pool().get()?;
         auth::tokens::JwtKeys::load(&mut conn, config.auth.jwt_secret.as_ref().map(|s| s.0.as_str()))?
     };
-    let auth_state = web::Data::new(auth::AuthState {
+    let auth_state = web::Data::new(crate::http::auth::AuthState {
         keys,
         passwords: auth::passwords::Passwords::new(usize::from(config.auth.max_concurrent_hashes))
             .map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -308,8 +307,8 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
         config.evaluations.public_requests_per_minute,
     ));
     let evaluations = web::Data::new(config.evaluations.clone());
-    let doc = crate::openapi::document();
-    let table = web::Data::new(crate::openapi::route_table(&doc));
+    let doc = docs::document();
+    let table = web::Data::new(docs::route_table(&doc));
     let query_names = web::Data::new(crate::http::query_names::QueryNames::of(&doc));
     let db = web::Data::new(db);
     let limit = config.http.body_limit();
@@ -348,13 +347,13 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .service(
                 web::resource("/api/v1/auth/login")
                     .wrap(actix_governor::Governor::new(&login_limit))
-                    .route(web::post().to(auth::handlers::login)),
+                    .route(web::post().to(api::auth::login)),
             )
             .into_utoipa_app()
             .configure(routes)
             .into_app()
             .configure(crate::health::bench_routes)
-            .route("/docs/", web::get().to(crate::openapi::docs_page))
+            .route("/docs/", web::get().to(docs::docs_page))
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
                     .url("/api-spec/openapi.json", doc.clone())

@@ -181,7 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 partner_id: partner_id.map(crate::ids::PartnerId),
                 password,
             };
-            crate::auth::bootstrap::check(&new)?;
+            crate::users::bootstrap::check(&new)?;
             let hash = crate::auth::passwords::hash_now(&new.password).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut conn = pool.get()?;
             let user = db::dialect::write_transaction(&mut conn, |conn| crate::users::User::create(conn, &new, hash))
@@ -231,18 +231,18 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
             tracing::info!("loaded the seed data into a new database (TPMS_SEED_ON_START=false starts empty)");
         }
     }
-    let first_admin = crate::auth::bootstrap::ensure_first_admin(
+    let first_admin = crate::users::bootstrap::ensure_first_admin(
         &pool,
         auth.admin_email.as_deref(),
         auth.admin_password.as_ref().map(|s| s.0.as_str()),
     )?;
-    if let crate::auth::bootstrap::FirstAdmin::Configured(email) = &first_admin {
+    if let crate::users::bootstrap::FirstAdmin::Configured(email) = &first_admin {
         tracing::info!(%email, "created the first admin from TPMS_ADMIN_EMAIL");
     }
     let listener =
         TcpListener::bind(http.bind).with_context(|| format!("cannot listen on {} (TPMS_BIND / --bind)", http.bind))?;
     tracing::info!(address = %http.bind, database = %database.database_url, "serving TPMS; API docs at /docs");
-    if let crate::auth::bootstrap::FirstAdmin::Generated { email, password } = &first_admin {
+    if let crate::users::bootstrap::FirstAdmin::Generated { email, password } = &first_admin {
         // Printed once, to the console only (never logged or stored in clear), and last, once
         // the server listens, so that no later line of the start scrolls it away.
         let rule = "=".repeat(78);

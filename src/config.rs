@@ -1,7 +1,7 @@
 //! Typed configuration, read from flags and the environment by clap and passed into the app.
 //!
 //! Every setting has a flag and an environment variable; `.env.example` documents them all.
-//! A bad value stops start-up with one line that names the setting (see [`crate::cli`]).
+//! A bad value stops start-up with one line that names the setting (see `cli`).
 
 use std::fmt;
 use std::net::SocketAddr;

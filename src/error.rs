@@ -398,6 +398,19 @@ fn default_message(error: &validator::ValidationError) -> String {
 /// Shorthand for handler results.
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// 409 `illegal_transition` for a move from `from` to `to`, naming the moves that are allowed.
+pub fn illegal_transition<S: std::fmt::Display>(what: &str, from: S, to: S, allowed: &[S]) -> ApiError {
+    let allowed = if allowed.is_empty() {
+        "none: it is final".to_owned()
+    } else {
+        allowed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    };
+    ApiError::conflict(
+        "illegal_transition",
+        format!("{what} cannot move from {from} to {to}; allowed from {from}: {allowed}"),
+    )
+}
+
 /// Whether an error means "another writer holds the lock" (SQLite) or a serialisation failure or
 /// deadlock (PostgreSQL): the request may be retried by the client.
 pub fn is_lock_contention(error: &diesel::result::Error) -> bool {

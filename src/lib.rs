@@ -2,13 +2,17 @@
 //! servants abroad for training. It runs on embedded SQLite by default and on PostgreSQL in
 //! production, from one binary.
 //!
-//! Layout: one module per resource ([`partners`], [`programs`], [`cohorts`], [`sessions`],
-//! [`enrollments`], [`attendance`], [`audit`], ...) with its types,
-//! queries and handlers side by side; shared machinery in [`config`], [`db`], [`error`],
-//! [`http`] and [`openapi`]; [`app`] assembles them.
+//! Layout, from the bottom up (`docs/architecture.md` draws it; `tests/api/layers.rs` checks that
+//! no module reaches back up): foundations ([`ids`], [`error`], [`access`], [`config`], ...);
+//! storage ([`db`], [`schema`], [`list`]); the shared write sequence ([`resource`], [`audit`]);
+//! one module per resource ([`partners`], [`programs`], [`cohorts`], [`enrollments`], ...) with its
+//! types, rules and queries; the HTTP layer ([`http`], [`openapi`], and [`api`], the handlers of
+//! the operations that are not standard); and [`app`], which assembles them.
 
 pub mod access;
 pub mod action_plans;
+pub mod actor;
+pub mod api;
 pub mod app;
 pub mod attendance;
 pub mod audit;
@@ -24,6 +28,7 @@ pub mod contacts;
 pub mod dates;
 pub mod db;
 pub mod dev;
+pub mod effects;
 pub mod enrollments;
 pub mod error;
 pub mod health;
@@ -31,6 +36,7 @@ pub mod http;
 pub mod ids;
 pub mod instruments;
 pub mod invitations;
+pub mod list;
 pub mod openapi;
 pub mod participations;
 pub mod partners;
@@ -44,6 +50,7 @@ pub mod rounds;
 pub mod schema;
 pub mod seed;
 pub mod sessions;
+pub mod statuses;
 pub mod tabular;
 pub mod telemetry;
 pub mod text;

@@ -180,7 +180,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Failed sign-ins per email typed and client address (see `crate::auth::throttle`).
+    /// Failed sign-ins per email typed and client address (see `auth::throttle`).
     sign_in_throttle (email_key, address) {
         email_key -> Text,
         address -> Text,
@@ -191,7 +191,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Work on existing rows done once after the migrations (see `crate::upkeep`).
+    /// Work on existing rows done once after the migrations (see `upkeep`).
     upkeep (name) {
         name -> Text,
         done_at -> Timestamp,

@@ -8,9 +8,8 @@
 //!
 //! The trainee drafts and submits it through a single-use link, or an officer enters it. An
 //! officer, or a liaison of a partner in the programme, approves it or sends it back. Approval
-//! schedules its follow-up checkpoints ([`crate::checkpoints`]).
+//! schedules its follow-up checkpoints (`checkpoints`).
 
-pub mod handlers;
 mod input;
 
 pub use input::{ActionPlanFilters, CreateActionPlan, PlanContent, PlanItem, UpdateActionPlan};
@@ -21,16 +20,18 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::Caller;
+use crate::actor::Event;
 use crate::audit::{Actor, Entity};
-use crate::cohorts::{Cohort, illegal_transition};
+use crate::cohorts::Cohort;
 use crate::db::{DbConnection, Lookup};
-use crate::enrollments::SEATED;
+use crate::error::illegal_transition;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{ActionPlanId, CohortId, EnrollmentId, text_enum};
 use crate::invitations::links::{self, LinkKey};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, AnyVersion, Change, Create, Expect, List, Record, Store, Trail, keyed_by_id};
 use crate::schema::{action_plans, cohorts, enrollments, programs, trainees};
+use crate::statuses::SEATED;
 use crate::users::Role;
 
 text_enum!(
@@ -282,15 +283,11 @@ impl ActionPlan {
     }
 
     /// The trainee writes and submits the plan through the link, which then stops working.
-    pub fn submit_by_link(conn: &mut DbConnection, token: &str, content: PlanContent) -> ApiResult<()> {
+    pub fn submit_by_link(conn: &mut DbConnection, actor: &Actor, token: &str, content: PlanContent) -> ApiResult<()> {
         let (id, nonce) = plan_of_link(conn, token)?;
-        let actor = Actor {
-            name: "trainee link".to_owned(),
-            request_id: None,
-        };
         resource::act(
             conn,
-            &actor,
+            actor,
             id,
             &AnyVersion,
             Trail::Audited,
@@ -487,7 +484,7 @@ impl Store for ActionPlan {
                 diesel::update(action_plans::table.find(after.id))
                     .set(action_plans::approved_by.eq(&actor.name))
                     .execute(conn)?;
-                crate::checkpoints::schedule(conn, &after)?;
+                actor.raise(conn, Event::PlanApproved { plan: after.id })?;
                 ActionPlan::find(conn, after.id)
             }
             _ => Ok(after),

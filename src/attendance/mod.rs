@@ -1,8 +1,6 @@
 //! Attendance: the sheet of a session lists every trainee holding a seat in the session's cohort
 //! with what was recorded for them; a save records many at once, all or nothing. Served at
-//! `/api/v1/sessions/{id}/attendance` by [`handlers`].
-
-pub mod handlers;
+//! `/api/v1/sessions/{id}/attendance` by `api::attendance`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,12 +12,12 @@ use validator::Validate;
 
 use crate::audit::{self, Actor, Entity, Event};
 use crate::db::DbConnection;
-use crate::enrollments::{EnrollmentStatus, SEATED};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{CohortId, EnrollmentId, SessionId, TraineeId, text_enum};
 use crate::resource::Record;
 use crate::schema::{attendance, cohort_attendance, enrollments, sessions, trainees};
 use crate::sessions::Session;
+use crate::statuses::{EnrollmentStatus, SEATED};
 
 text_enum!(
     /// How a trainee attended a session.

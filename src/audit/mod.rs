@@ -11,7 +11,7 @@ use validator::Validate;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::ids::{AuditEventId, text_enum};
-use crate::resource::list::{self, Keyset, Paging, Slice};
+use crate::list::{self, Keyset, Paging, Slice};
 use crate::schema::audit_events;
 
 text_enum!(
@@ -65,15 +65,7 @@ text_enum!(
     }
 );
 
-/// Who is acting, and in which request: every change names both in its audit event. Made by
-/// [`crate::auth::Auth`] from the signed-in account, or by a command (`tpms seed`).
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// The email of the account acting.
-    pub name: String,
-    /// The request's `X-Request-Id`.
-    pub request_id: Option<String>,
-}
+pub use crate::actor::Actor;
 
 #[derive(Insertable)]
 #[diesel(table_name = audit_events)]
@@ -266,7 +258,7 @@ pub struct AuditFilters {
     pub until: Option<DateTime<Utc>>,
 }
 
-impl crate::resource::List for AuditEvent {
+impl crate::list::List for AuditEvent {
     const NOUNS: &'static str = "audit events, newest first";
     type Filters = AuditFilters;
     type Parent = ();

@@ -47,7 +47,7 @@ impl Attempt {
     /// The pair for a sign-in with `email` from `address`.
     pub fn new(email: &str, address: &str) -> Self {
         Self {
-            email_key: crate::users::email_key(email),
+            email_key: crate::text::email_key(email),
             address: address.to_owned(),
         }
     }
@@ -109,7 +109,7 @@ impl Attempt {
 /// Lift every wait of the account signing in with `email`, at every address.
 pub fn lift(conn: &mut DbConnection, email: &str) -> ApiResult<usize> {
     Ok(
-        diesel::delete(sign_in_throttle::table.filter(sign_in_throttle::email_key.eq(crate::users::email_key(email))))
+        diesel::delete(sign_in_throttle::table.filter(sign_in_throttle::email_key.eq(crate::text::email_key(email))))
             .execute(conn)?,
     )
 }

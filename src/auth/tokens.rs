@@ -11,12 +11,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::access::Role;
 use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::UserId;
 use crate::schema::app_secrets;
-use crate::users::Role;
 
 /// Who issues tokens.
 pub const ISSUER: &str = "tpms";

@@ -2,8 +2,6 @@
 //! code printed beside it. Anyone holding both can ask, without signing in, whether the
 //! certificate is genuine and still valid; officers can revoke one, with a reason.
 
-pub mod handlers;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -12,7 +10,6 @@ use validator::Validate;
 
 use crate::audit::{self, Actor, Entity, Event};
 use crate::db::{DbConnection, Lookup};
-use crate::enrollments::Enrollment;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::EnrollmentId;
 use crate::resource::{self, Expect, Record, Store, Trail};
@@ -159,31 +156,25 @@ impl Store for Certificate {
 }
 
 impl Certificate {
-    /// Issue the certificate of an enrolment that has just completed (audited), unless it has one.
-    pub fn issue(conn: &mut DbConnection, actor: &Actor, enrollment: &Enrollment) -> ApiResult<()> {
-        let Some(number) = &enrollment.certificate_number else {
-            return Ok(());
-        };
+    /// Issue certificate `number` to an enrolment that has just completed (audited), unless it has
+    /// one.
+    pub fn issue(conn: &mut DbConnection, actor: &Actor, enrollment: EnrollmentId, number: &str) -> ApiResult<()> {
         let exists: bool =
-            diesel::select(diesel::dsl::exists(certificates::table.find(enrollment.id))).get_result(conn)?;
+            diesel::select(diesel::dsl::exists(certificates::table.find(enrollment))).get_result(conn)?;
         if exists {
             return Ok(());
         }
         diesel::insert_into(certificates::table)
             .values((
-                certificates::enrollment_id.eq(enrollment.id),
+                certificates::enrollment_id.eq(enrollment),
                 certificates::number.eq(number),
                 certificates::code.eq(verification_code()),
                 certificates::issued_at.eq(crate::clock::now()),
                 certificates::version.eq(1),
             ))
             .execute(conn)?;
-        let issued = Certificate::find(conn, enrollment.id)?;
-        audit::record(
-            conn,
-            actor,
-            Event::created(Entity::Certificate, enrollment.id.0, &issued),
-        )
+        let issued = Certificate::find(conn, enrollment)?;
+        audit::record(conn, actor, Event::created(Entity::Certificate, enrollment.0, &issued))
     }
 
     /// Revoke a certificate, with the reason (audited); 409 when it already is.

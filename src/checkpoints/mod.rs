@@ -14,7 +14,6 @@
 //! the last day of the month N months later (a cohort that ended in September 2024 reports at 3
 //! months by 31 December 2024).
 
-pub mod handlers;
 pub mod schedule;
 pub mod summary;
 
@@ -498,18 +497,14 @@ impl Checkpoint {
     }
 
     /// The trainee's report through the link, which then stops working.
-    pub fn report_by_link(conn: &mut DbConnection, token: &str, report: Report) -> ApiResult<()> {
+    pub fn report_by_link(conn: &mut DbConnection, actor: &Actor, token: &str, report: Report) -> ApiResult<()> {
         let (checkpoint, plan) = by_token(conn, token)?;
-        let actor = Actor {
-            name: "trainee link".to_owned(),
-            request_id: None,
-        };
         // The link still opens this checkpoint when the report is stored: the same nonce, still
         // awaiting a report (a link replaced or used meanwhile is refused as such).
         let nonce = checkpoint.link_nonce.clone();
         resource::act(
             conn,
-            &actor,
+            actor,
             checkpoint.id,
             &AnyVersion,
             Trail::Audited,

@@ -1,7 +1,7 @@
 //! Cohorts: the classes of a programme ("Class 3", the 2019 seminar), with their dates, place,
-//! capacity and status. Enrolments fill a cohort up to its capacity ([`crate::enrollments`]).
+//! capacity and status. Enrolments fill a cohort up to its capacity (`enrollments`).
 //!
-//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
+//! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
 mod input;
 
@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use validator::ValidationError;
 
 use crate::access::Caller;
+use crate::actor::Event;
 use crate::audit::{Actor, Entity};
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
@@ -65,18 +66,7 @@ impl CohortStatus {
     }
 }
 
-/// 409 `illegal_transition` for a move from `from` to `to`, naming the moves that are allowed.
-pub fn illegal_transition<S: std::fmt::Display>(what: &str, from: S, to: S, allowed: &[S]) -> ApiError {
-    let allowed = if allowed.is_empty() {
-        "none: it is final".to_owned()
-    } else {
-        allowed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-    };
-    ApiError::conflict(
-        "illegal_transition",
-        format!("{what} cannot move from {from} to {to}; allowed from {from}: {allowed}"),
-    )
-}
+pub use crate::error::illegal_transition;
 
 /// A cohort as stored.
 #[derive(Debug, Queryable)]
@@ -249,7 +239,7 @@ impl CohortFields {
 
 /// `(seats taken, waitlisted)` for each of `ids`.
 fn seat_counts(conn: &mut DbConnection, ids: &[CohortId]) -> ApiResult<HashMap<CohortId, (i64, i64)>> {
-    use crate::enrollments::EnrollmentStatus;
+    use crate::statuses::EnrollmentStatus;
     let rows: Vec<(CohortId, EnrollmentStatus, i64)> = enrollments::table
         .filter(enrollments::cohort_id.eq_any(ids))
         .filter(enrollments::status.ne_all([
@@ -310,7 +300,7 @@ impl Cohort {
             Some(capacity) => {
                 let seated = enrollments::table
                     .filter(enrollments::cohort_id.eq(id))
-                    .filter(enrollments::status.eq_any(crate::enrollments::SEATED));
+                    .filter(enrollments::status.eq_any(crate::statuses::SEATED));
                 let taken = list::count_up_to(conn, seated, i64::from(capacity) - 1)?;
                 Some((i64::from(capacity) - taken).max(0))
             }
@@ -445,23 +435,27 @@ impl Store for Cohort {
     fn after_change(conn: &mut DbConnection, actor: &Actor, before: &Cohort, after: Cohort) -> ApiResult<Cohort> {
         if after.status != before.status && matches!(after.status, CohortStatus::Completed | CohortStatus::Cancelled) {
             let reason = format!("the waitlist closed when cohort {} was {}", after.code, after.status);
-            let closed = crate::enrollments::close_waitlist(conn, actor, &after, &reason)?;
-            return if closed == 0 {
-                Ok(after)
-            } else {
-                Cohort::find(conn, after.id)
-            };
+            actor.raise(
+                conn,
+                Event::CohortEnded {
+                    cohort: after.id,
+                    reason,
+                },
+            )?;
+            return Cohort::find(conn, after.id);
         }
         let reason = match after.capacity {
             Some(capacity) => format!("cohort {} capacity raised to {capacity}", after.code),
             None => format!("cohort {} capacity limit removed", after.code),
         };
-        let promoted = crate::enrollments::fill_free_seats(conn, actor, &after, &reason)?;
-        if promoted.is_empty() {
-            Ok(after)
-        } else {
-            Cohort::find(conn, after.id)
-        }
+        actor.raise(
+            conn,
+            Event::SeatsMayHaveFreed {
+                cohort: after.id,
+                reason,
+            },
+        )?;
+        Cohort::find(conn, after.id)
     }
 }
 

@@ -3,8 +3,6 @@
 //! issuing certificates to those who completed. A dry run says who would complete and why
 //! not, and changes nothing.
 
-pub mod handlers;
-
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDateTime;
@@ -20,10 +18,10 @@ use crate::db::{DbConnection, Lookup};
 use crate::enrollments::{Enrollment, EnrollmentStatus, UpdateEnrollment};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, RoundId};
-use crate::invitations::InvitationStatus;
 use crate::resource::{self, AnyVersion, Expect, Record, Store, Trail};
 use crate::rounds::{Respondent, Round};
 use crate::schema::{completion_rules, enrollments, evaluation_rounds, invitations, responses, trainees};
+use crate::statuses::InvitationStatus;
 
 /// What a trainee of a cohort must meet to complete it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -1,8 +1,8 @@
 //! Contacts: the people at partner organisations (JICA Vietnam's deputy chief representative,
 //! GRIPS's president, an ambassador), found by name with or without Vietnamese diacritics. The
-//! part each took in a cohort or a session is a [`crate::participations::Participation`].
+//! part each took in a cohort or a session is a `participations::Participation`.
 //!
-//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
+//! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
 mod input;
 

@@ -30,7 +30,7 @@ use crate::cohorts::Placing;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{EnrollmentId, TraineeId};
-use crate::resource::{self, Record};
+use crate::resource::{self, Create, Record};
 use crate::trainees::{CreateTrainee, Trainee};
 
 /// Largest CSV accepted: room for tens of thousands of rows.
@@ -560,6 +560,7 @@ pub fn import(
                 actor,
                 Event::created(Enrollment::ENTITY, enrollment.id.0, &enrollment),
             )?;
+            Enrollment::after_create(conn, actor, &enrollment).map_err(|e| at_row(e, row.line))?;
             enrollment_id = Some(enrollment.id);
             enrollment.status
         } else {

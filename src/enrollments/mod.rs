@@ -12,13 +12,12 @@
 //! waitlist and its undecided nominations, [`seats::close_waitlist`]).
 //! A seat is held by `enrolled`, `completed` and `did_not_complete`; never more than the cohort's
 //! capacity. Seat changes lock the cohort first ([`crate::db::dialect::lock_cohort`], through
-//! [`Cohort::find_for_seats`] or [`Change::find_for_change`]), so the rule holds however many
+//! [`Cohort::find_for_seats`] or [`crate::resource::Store::find_for_change`]), so the rule holds however many
 //! requests race on either database.
 //!
 //! Types, rules and queries live here, served over HTTP by the standard operations named in
-//! [`crate::app`]; the CSV import in [`import`]; the handler of the import, in [`handlers`].
+//! the route table (`app.rs`); the CSV import in [`import`]; the handler of the import, in `api::enrollments`.
 
-pub mod handlers;
 pub mod import;
 mod input;
 pub mod moves;
@@ -34,65 +33,19 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::Caller;
+use crate::actor::Event;
 use crate::audit::{Actor, Entity};
-use crate::cohorts::{Cohort, Placing, illegal_transition};
+use crate::cohorts::{Cohort, Placing};
 use crate::db::DbConnection;
 use crate::db::Lookup;
+use crate::error::illegal_transition;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{CohortId, EnrollmentId, TraineeId, text_enum};
+use crate::ids::{CohortId, EnrollmentId, TraineeId};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Store, keyed_by_id};
 use crate::schema::{cohorts, enrollments, programs, trainees};
 
-text_enum!(
-    /// Where an enrolment stands.
-    EnrollmentStatus {
-        /// Proposed; not yet decided.
-        Nominated,
-        /// Holds a seat.
-        Enrolled,
-        /// Waits for a seat; enrolled automatically when one frees up, longest-waiting first.
-        Waitlisted,
-        /// Not accepted.
-        Rejected,
-        /// Left after enrolling; the seat went to the waitlist.
-        Withdrawn,
-        /// Finished the training; has a certificate number.
-        Completed,
-        /// Took part but did not finish.
-        DidNotComplete,
-    }
-);
-
-/// The statuses that hold a seat in the cohort, and that a liaison may see.
-pub const SEATED: [EnrollmentStatus; 3] = [
-    EnrollmentStatus::Enrolled,
-    EnrollmentStatus::Completed,
-    EnrollmentStatus::DidNotComplete,
-];
-
-impl EnrollmentStatus {
-    /// The statuses this one may move to.
-    pub fn next(self) -> &'static [EnrollmentStatus] {
-        use EnrollmentStatus::*;
-        match self {
-            Nominated => &[Enrolled, Waitlisted, Rejected, Withdrawn],
-            Waitlisted => &[Enrolled, Withdrawn, Rejected],
-            Enrolled => &[Withdrawn, Completed, DidNotComplete],
-            Rejected | Withdrawn | Completed | DidNotComplete => &[],
-        }
-    }
-
-    /// Whether it holds a seat.
-    pub fn is_seated(self) -> bool {
-        SEATED.contains(&self)
-    }
-
-    /// Whether it is final: completed, did not complete, withdrawn or rejected.
-    pub fn is_final(self) -> bool {
-        self.next().is_empty()
-    }
-}
+pub use crate::statuses::{EnrollmentStatus, SEATED};
 
 /// A trainee's place in a cohort.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -324,9 +277,6 @@ impl Enrollment {
                 ApiError::from(e)
                     .naming_duplicate(|| format!("trainee {} is already in cohort {}", new.trainee_id, cohort.code))
             })?;
-        if status.is_seated() {
-            crate::invitations::invite_late(conn, cohort.id, id)?;
-        }
         Enrollment::find(conn, id)
     }
 }
@@ -372,6 +322,20 @@ impl Create for Enrollment {
         let cohort = Cohort::find_for_placing(conn, cohort)?;
         Enrollment::place(conn, &cohort, new)
     }
+
+    /// A trainee placed in a seat is invited to the cohort's open rounds.
+    fn after_create(conn: &mut DbConnection, actor: &Actor, created: &Enrollment) -> ApiResult<()> {
+        if created.status.is_seated() {
+            actor.raise(
+                conn,
+                Event::Seated {
+                    cohort: created.cohort_id,
+                    enrollment: created.id,
+                },
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl Store for Enrollment {
@@ -414,11 +378,19 @@ impl Store for Enrollment {
         if after.status == before.status {
             return Ok(after);
         }
-        if after.status == EnrollmentStatus::Completed {
-            crate::certificates::Certificate::issue(conn, actor, &after)?;
+        if after.status == EnrollmentStatus::Completed
+            && let Some(number) = &after.certificate_number
+        {
+            crate::certificates::Certificate::issue(conn, actor, after.id, number)?;
         }
         if after.status.is_seated() && !before.status.is_seated() {
-            crate::invitations::invite_late(conn, after.cohort_id, after.id)?;
+            actor.raise(
+                conn,
+                Event::Seated {
+                    cohort: after.cohort_id,
+                    enrollment: after.id,
+                },
+            )?;
         }
         if after.status.is_seated() {
             // A seat was taken, none freed: the waitlist has nothing to gain.

@@ -1,6 +1,6 @@
 //! The standard operations of a resource, written once: list, create, get, change and delete of
 //! any record kind that implements the traits of [`crate::resource`], each with its OpenAPI
-//! operation. The route table in [`crate::app`] names them, a resource at a time:
+//! operation. The route table in the route table (`app.rs`) names them, a resource at a time:
 //!
 //! ```ignore
 //! Endpoints::of::<Partner>("partners", "/partners", "/partners/{id}")
@@ -32,9 +32,9 @@ use super::idempotency::{self, IdempotencyKey};
 use super::json::{Body, Query};
 use super::pagination::{Page, PageParams};
 use super::precondition::IfMatch;
-use crate::auth::{Auth, Policy};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Auth, Policy};
 use crate::ids::TypedId;
 use crate::openapi;
 use crate::resource::{self, Change, Create, List, Record, Remove};

@@ -23,27 +23,7 @@ use crate::tabular::{self, Columns, Table, csv::CsvChunks};
 /// Rows read for each chunk of a CSV export.
 const EXPORT_PAGE: i64 = 500;
 
-/// The representations an operation can answer in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// `application/json` (the default).
-    Json,
-    /// `text/csv`, UTF-8.
-    Csv,
-    /// An Excel workbook.
-    Xlsx,
-}
-
-impl Format {
-    fn media_type(self) -> &'static str {
-        match self {
-            Format::Json => "application/json",
-            Format::Csv => "text/csv",
-            Format::Xlsx => tabular::xlsx::MEDIA_TYPE,
-        }
-    }
-}
+pub use crate::tabular::Format;
 
 /// How to answer: `?format=` for a link typed in a browser or a spreadsheet's "from web", else
 /// the `Accept` header.

@@ -1,6 +1,7 @@
 //! The thin HTTP layer shared by every resource: request ids and access logs, the JSON body
 //! extractor, paging, `If-Match`, and the answers for unknown paths and methods.
 
+pub mod auth;
 pub mod body_guard;
 pub mod crud;
 pub mod export;

@@ -175,23 +175,4 @@ mod tests {
         assert!(names.check(&Method::GET, "/docs/{_:.*}", "anything=1").is_ok());
         assert!(names.check(&Method::GET, "/api/v1/programs/{id}", "x=1").is_err());
     }
-
-    #[test]
-    fn every_documented_path_is_found_from_a_request_path_like_it() {
-        let doc = crate::openapi::document();
-        let names = QueryNames::of(&doc);
-        for template in doc.paths.paths.keys() {
-            let request_path = template
-                .split('/')
-                .map(|segment| if segment.starts_with('{') { "17" } else { segment })
-                .collect::<Vec<_>>()
-                .join("/");
-            assert_eq!(
-                names.template_of(&request_path),
-                Some(template.as_str()),
-                "{request_path}"
-            );
-        }
-        assert_eq!(names.template_of("/api/v1/no-such-thing"), None);
-    }
 }

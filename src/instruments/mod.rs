@@ -9,7 +9,6 @@
 //! Every answer is stored against the revision it answered, and item keys are stable across
 //! revisions, so results compare over time without an old answer ever meeting a new question.
 
-pub mod handlers;
 mod input;
 pub mod items;
 
@@ -23,8 +22,8 @@ use utoipa::ToSchema;
 
 use crate::access::Caller;
 use crate::audit::{self, Actor, Entity, Event};
-use crate::cohorts::illegal_transition;
 use crate::db::{DbConnection, Lookup};
+use crate::error::illegal_transition;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{InstrumentId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice};

@@ -2,7 +2,6 @@
 //! personal link ([`links`]). Who was invited and who answered are kept here; what they answered
 //! is kept in [`crate::responses`], and in an anonymous round nothing there leads back here.
 
-pub mod handlers;
 pub mod links;
 
 use std::collections::BTreeMap;
@@ -18,7 +17,7 @@ use crate::audit::{Actor, Entity};
 use crate::db::{DbConnection, Lookup};
 use crate::enrollments::SEATED;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{CohortId, EnrollmentId, InvitationId, RoundId, UserId, text_enum};
+use crate::ids::{CohortId, EnrollmentId, InvitationId, RoundId, UserId};
 use crate::instruments::{Answers, Instrument, Item};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, AnyVersion, Expect, List, Record, Store, Trail, keyed_by_id};
@@ -26,17 +25,7 @@ use crate::rounds::{Anonymity, Respondent, Round, RoundStatus};
 use crate::schema::{cohorts, enrollments, evaluation_rounds, invitations, programs, trainees, users};
 use links::LinkKey;
 
-text_enum!(
-    /// Whether an invited trainee has answered.
-    InvitationStatus {
-        /// Not yet answered; the link works while the round takes answers.
-        Pending,
-        /// Answered (through the link, or on paper entered by an officer).
-        Submitted,
-        /// Said through the link that they will not answer.
-        Declined,
-    }
-);
+pub use crate::statuses::InvitationStatus;
 
 /// A trainee's invitation to answer a round.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -464,25 +453,17 @@ pub fn questionnaire(conn: &mut DbConnection, token: &str, english: bool) -> Api
 }
 
 /// Record a trainee's answers through their link; the link then stops working.
-pub fn submit_by_link(conn: &mut DbConnection, token: &str, answers: Answers) -> ApiResult<()> {
+pub fn submit_by_link(conn: &mut DbConnection, actor: &Actor, token: &str, answers: Answers) -> ApiResult<()> {
     let (row, round) = by_token(conn, token)?;
-    let actor = Actor {
-        name: "trainee link".to_owned(),
-        request_id: None,
-    };
-    record_answers(conn, &actor, Answerer::Link(&row.nonce), &row, &round, answers).map(|_| ())
+    record_answers(conn, actor, Answerer::Link(&row.nonce), &row, &round, answers).map(|_| ())
 }
 
 /// Record that a trainee will not answer; the link then stops working.
-pub fn decline_by_link(conn: &mut DbConnection, token: &str) -> ApiResult<()> {
+pub fn decline_by_link(conn: &mut DbConnection, actor: &Actor, token: &str) -> ApiResult<()> {
     let (row, round) = by_token(conn, token)?;
-    let actor = Actor {
-        name: "trainee link".to_owned(),
-        request_id: None,
-    };
     mark(
         conn,
-        &actor,
+        actor,
         Answerer::Link(&row.nonce),
         &row,
         &round,

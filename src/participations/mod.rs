@@ -3,7 +3,7 @@
 //! people (`?session_id=`), a cohort's (`?cohort_id=`, its sessions' people included) and a
 //! contact's history (`?contact_id=`).
 //!
-//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
+//! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

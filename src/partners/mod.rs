@@ -1,7 +1,7 @@
 //! Partners: the organisations that fund, host, run or teach in programmes, on both sides
 //! (JICA, GRIPS, the INSP, Vietnam's Ministry of Home Affairs, ...).
 //!
-//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
+//! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
 mod input;
 

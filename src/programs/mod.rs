@@ -1,7 +1,7 @@
 //! Programmes: cooperation programmes with foreign partners (JICA's young-leaders project, the
 //! GRIPS courses, the INSP placements, ...), and the roles partners hold in them ([`partners`]).
 //!
-//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
+//! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
 mod input;
 pub mod partners;

@@ -11,11 +11,11 @@ use crate::access::Caller;
 use crate::attendance::{AttendanceStatus, AttendanceSummary};
 use crate::cohorts::Cohort;
 use crate::db::DbConnection;
-use crate::enrollments::{EnrollmentStatus, SEATED};
 use crate::error::ApiResult;
 use crate::ids::{CohortId, EnrollmentId, SessionId, TraineeId};
 use crate::resource::Record;
 use crate::schema::{attendance, enrollments, sessions, trainees};
+use crate::statuses::{EnrollmentStatus, SEATED};
 use crate::tabular::{Cell, Table};
 
 /// A session, a column of the sheet.

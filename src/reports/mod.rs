@@ -12,7 +12,6 @@
 //! their enrolments only the seated ones, so no total carries another partner's figures.
 
 pub mod attendance;
-pub mod handlers;
 pub mod origins;
 pub mod overview;
 pub mod record;
@@ -27,9 +26,9 @@ use crate::access::Caller;
 use crate::cohorts::CohortStatus;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::http::export::Format;
 use crate::ids::{CohortId, PartnerId, ProgramId};
 use crate::schema::{cohorts, program_partners, programs};
+use crate::tabular::Format;
 
 /// Which programmes and cohorts a report covers: filters shared by the reports over many cohorts.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams, Validate, ToSchema)]

@@ -19,9 +19,9 @@ use validator::Validate;
 use super::Scope;
 use crate::access::Caller;
 use crate::db::{DbConnection, dialect};
-use crate::enrollments::EnrollmentStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::text_enum;
+use crate::statuses::EnrollmentStatus;
 use crate::tabular::{Cell, Table};
 
 text_enum!(

@@ -18,13 +18,13 @@ use super::{CohortInScope, ProgramInScope, Scope};
 use crate::access::Caller;
 use crate::cohorts::CohortStatus;
 use crate::db::DbConnection;
-use crate::enrollments::EnrollmentStatus;
 use crate::error::ApiResult;
 use crate::ids::{CohortId, ProgramId, text_enum};
-use crate::invitations::InvitationStatus;
 use crate::ratio::share;
 use crate::rounds::{Respondent, Wave};
 use crate::schema::{cohort_attendance, enrollments, evaluation_rounds, invitations, partners, program_partners};
+use crate::statuses::EnrollmentStatus;
+use crate::statuses::InvitationStatus;
 
 text_enum!(
     /// What the overview's rows are.

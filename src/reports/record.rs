@@ -18,11 +18,11 @@ use crate::db::DbConnection;
 use crate::enrollments::{EnrollmentStatus, Origin};
 use crate::error::ApiResult;
 use crate::ids::{CohortId, EnrollmentId, ProgramId};
-use crate::invitations::InvitationStatus;
 use crate::resource::Record;
 use crate::schema::{
     action_plans, certificates, checkpoints, cohorts, enrollments, invitations, program_partners, programs,
 };
+use crate::statuses::InvitationStatus;
 use crate::trainees::Trainee;
 
 /// One cohort of the trainee's.
@@ -130,7 +130,7 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
                         .select(program_partners::program_id),
                 ),
             )
-            .filter(enrollments::status.eq_any(crate::enrollments::SEATED));
+            .filter(enrollments::status.eq_any(crate::statuses::SEATED));
     }
     let found: Vec<Enrolment> = query.load(conn)?;
     let ids: Vec<EnrollmentId> = found.iter().map(|e| e.id).collect();

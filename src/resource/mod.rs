@@ -10,7 +10,8 @@
 //!
 //! See `docs/architecture.md` for the recipe that adds a resource.
 
-pub mod list;
+/// Lists are below the resources: the audit trail, which every write uses, is listed too.
+pub use crate::list::{self, List};
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -101,6 +102,13 @@ pub trait Create: Record {
         let _ = caller;
         Self::insert(conn, parent, new)
     }
+
+    /// What follows a create in the same transaction (a seated trainee is invited to the open
+    /// rounds); by default nothing. Raises events for modules above ([`crate::actor::Event`]).
+    fn after_create(conn: &mut DbConnection, actor: &Actor, created: &Self) -> ApiResult<()> {
+        let _ = (conn, actor, created);
+        Ok(())
+    }
 }
 
 /// A kind whose records change: through `PATCH` ([`Change`]) or through a named step of its
@@ -160,28 +168,6 @@ pub trait Remove: Record {
     fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()>;
 }
 
-/// A kind listed a page at a time. (Not necessarily a [`Record`]: audit events are listed, never
-/// changed.)
-pub trait List: Serialize + Send + Sized + 'static {
-    /// What people call several of the kind, in the API's documentation.
-    const NOUNS: &'static str;
-    /// The query parameters that narrow and order the list.
-    type Filters: Clone + Send + 'static;
-    /// What the list is of: `()` for a top-level collection, else the parent's id.
-    type Parent: Copy + Send + 'static;
-
-    /// One page of the records under `parent` that match `filters` and that `caller` may see,
-    /// with how many match in all ([`list::page`] does the paging). A parent `caller` may not see
-    /// is 404.
-    fn list(
-        conn: &mut DbConnection,
-        caller: &Caller,
-        parent: Self::Parent,
-        filters: Self::Filters,
-        paging: Paging,
-    ) -> ApiResult<Slice<Self>>;
-}
-
 /// The version a write expects to find (an `If-Match` header).
 pub trait Expect {
     /// `Ok` when `version` is what the writer read; 412 otherwise.
@@ -211,6 +197,7 @@ impl Expect for AnyVersion {
 pub fn create<R: Create>(conn: &mut DbConnection, actor: &Actor, parent: R::Parent, new: R::New) -> ApiResult<R> {
     let record = R::insert(conn, parent, new)?;
     audit::record(conn, actor, Event::created(R::ENTITY, record.audit_id(), &record))?;
+    R::after_create(conn, actor, &record)?;
     Ok(record)
 }
 
@@ -224,6 +211,7 @@ pub fn create_for<R: Create>(
 ) -> ApiResult<R> {
     let record = R::insert_for(conn, caller, parent, new)?;
     audit::record(conn, actor, Event::created(R::ENTITY, record.audit_id(), &record))?;
+    R::after_create(conn, actor, &record)?;
     Ok(record)
 }
 

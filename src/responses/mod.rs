@@ -1,7 +1,7 @@
 //! Responses: what was answered in a round. A partner's (or an officer's) assessment of a
 //! trainee is recorded here directly, one per trainee per round, and may be amended with
 //! `If-Match` until the round closes; trainees' answers arrive through their invitations
-//! ([`crate::invitations`]).
+//! (`invitations`).
 //!
 //! In an anonymous round a response names no enrolment and no officer, has a random id, and
 //! carries the round's creation time instead of its own: nothing in the row leads back to a
@@ -18,7 +18,6 @@ use crate::access::Caller;
 use crate::audit::{self, Actor, Entity, Event};
 use crate::cohorts::Cohort;
 use crate::db::{DbConnection, Lookup};
-use crate::enrollments::SEATED;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{EnrollmentId, ResponseId, RoundId, UserId};
 use crate::instruments::{Answers, Instrument};
@@ -26,6 +25,7 @@ use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Store};
 use crate::rounds::{Anonymity, Respondent, Round};
 use crate::schema::{cohorts, enrollments, program_partners, responses, trainees, users};
+use crate::statuses::SEATED;
 use crate::users::Role;
 
 /// Answers to a round.

@@ -7,7 +7,6 @@
 //!                             invited when the seat is taken; closing expires the links
 //! ```
 
-pub mod handlers;
 mod input;
 pub mod results;
 
@@ -19,16 +18,18 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::Caller;
+use crate::actor::Event;
 use crate::audit::{Actor, Entity};
-use crate::cohorts::{Cohort, illegal_transition};
+use crate::cohorts::Cohort;
 use crate::db::{DbConnection, Lookup};
-use crate::enrollments::SEATED;
+use crate::error::illegal_transition;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, InstrumentId, RoundId, SessionId, text_enum};
 use crate::instruments::{Instrument, InstrumentStatus, Purpose};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Remove, Store, keyed_by_id};
 use crate::schema::{enrollments, evaluation_rounds, invitations, responses, sessions};
+use crate::statuses::SEATED;
 
 text_enum!(
     /// What a round is about.
@@ -379,12 +380,12 @@ impl Store for Round {
     }
 
     /// Opening a round that trainees answer invites every seated trainee.
-    fn after_change(conn: &mut DbConnection, _: &Actor, before: &Round, after: Round) -> ApiResult<Round> {
+    fn after_change(conn: &mut DbConnection, actor: &Actor, before: &Round, after: Round) -> ApiResult<Round> {
         if before.status == RoundStatus::Draft
             && after.status == RoundStatus::Open
             && after.respondent == Respondent::Trainee
         {
-            crate::invitations::invite_seated(conn, &after)?;
+            actor.raise(conn, Event::RoundOpened { round: after.id })?;
         }
         Ok(after)
     }

@@ -12,13 +12,13 @@ use utoipa::ToSchema;
 use super::{Anonymity, Respondent, Round};
 use crate::access::Caller;
 use crate::db::DbConnection;
-use crate::enrollments::SEATED;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::RoundId;
 use crate::instruments::{Answers, Item, ItemKind};
-use crate::invitations::InvitationStatus;
 use crate::resource::Record;
 use crate::schema::{enrollments, invitations, responses, trainees};
+use crate::statuses::InvitationStatus;
+use crate::statuses::SEATED;
 
 /// Who was asked and who answered.
 #[derive(Debug, Serialize, ToSchema)]

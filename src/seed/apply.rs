@@ -329,10 +329,7 @@ pub fn apply(
     plan: &Plan,
     progress: &mut dyn FnMut(&FileReport),
 ) -> ApiResult<Vec<FileReport>> {
-    let actor = Actor {
-        name: "tpms seed".to_owned(),
-        request_id: None,
-    };
+    let actor = crate::effects::actor("tpms seed", None);
     let mut partner_ids: HashMap<String, PartnerId> = HashMap::new();
     let mut contact_ids: HashMap<String, ContactId> = HashMap::new();
     let mut reports = Vec::new();

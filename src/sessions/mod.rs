@@ -5,7 +5,7 @@
 //! gives it and the date follows from it in the session's `time_zone`; when the sources give
 //! only the day or the month, the date stands alone at that precision and no time is invented.
 //!
-//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
+//! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
 mod input;
 

@@ -11,10 +11,34 @@ pub mod csv;
 pub mod xlsx;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
+
+/// The representations an operation can answer in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// `application/json` (the default).
+    Json,
+    /// `text/csv`, UTF-8.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+impl Format {
+    /// Its media type, as `Content-Type` names it.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv",
+            Format::Xlsx => xlsx::MEDIA_TYPE,
+        }
+    }
+}
 
 /// One cell of a table, with the type a spreadsheet should give it.
 #[derive(Debug, Clone, PartialEq)]

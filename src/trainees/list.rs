@@ -18,12 +18,12 @@ use super::search::{self, Rank, Term};
 use super::{Trainee, TraineeFilters, TraineeOrder, TraineeSort, visible_to_partner};
 use crate::access::Caller;
 use crate::db::{DbConnection, MultiBackend};
-use crate::enrollments::{EnrollmentStatus, SEATED};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, PartnerId, TraineeId};
 use crate::resource::list::{self, COUNT_BOUND, Count, Cursor, Keyset, Paging, Slice, Start};
 use crate::resource::{List, Record};
 use crate::schema::{enrollments, trainees};
+use crate::statuses::{EnrollmentStatus, SEATED};
 
 use super::Gender;
 

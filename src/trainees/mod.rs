@@ -1,7 +1,7 @@
 //! Trainees: the officials sent for training, found by name, organisation or position with or
 //! without Vietnamese diacritics ([`search`]).
 //!
-//! Types, rules and queries; served over HTTP by the standard operations named in [`crate::app`].
+//! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
 mod input;
 mod list;

@@ -1,9 +1,9 @@
 //! Accounts: who may sign in, with which role, and for liaisons, which partner they speak for.
 //! Accounts are deactivated, never deleted, so the audit trail keeps naming real people. Their
 //! sign-in sessions (refresh tokens) are in [`sessions`]; the handlers that hash passwords in
-//! [`handlers`]; the rest is served over HTTP by the standard operations named in [`crate::app`].
+//! `api::users`; the rest is served over HTTP by the standard operations named in the route table (`app.rs`).
 
-pub mod handlers;
+pub mod bootstrap;
 mod input;
 pub mod sessions;
 
@@ -106,10 +106,7 @@ impl User {
     }
 }
 
-/// The key an email is found by: trimmed and lower-cased.
-pub fn email_key(email: &str) -> String {
-    email.trim().to_lowercase()
-}
+pub use crate::text::email_key;
 
 impl User {
     /// The account signing in with `email`, if any.

@@ -33,7 +33,7 @@ db_test!(
             let partner = (role == Role::Liaison).then_some(partner_id);
             tokens.insert(role.as_str(), app.user(role, partner).await.access_token);
         }
-        let doc: Value = serde_json::from_str(&tpms::openapi::document_json()).expect("the document is JSON");
+        let doc: Value = serde_json::from_str(&tpms::app::docs::document_json()).expect("the document is JSON");
         let mut checked = 0;
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for (method, operation) in item.as_object().expect("a path item") {

@@ -17,6 +17,7 @@ mod exports;
 mod follow_ups;
 mod hardening;
 mod import;
+mod layers;
 mod openapi;
 mod operations;
 mod paging;

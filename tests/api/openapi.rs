@@ -4,7 +4,7 @@ const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/api-spec/openapi.j
 
 #[test]
 fn the_committed_openapi_document_matches_the_code() {
-    let generated = tpms::openapi::document_json();
+    let generated = tpms::app::docs::document_json();
     if std::env::var("TPMS_UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
         std::fs::write(COMMITTED, &generated).expect("api-spec/openapi.json is writable");
         return;
@@ -19,7 +19,7 @@ fn the_committed_openapi_document_matches_the_code() {
 
 #[test]
 fn every_operation_documents_its_errors_as_problem_json() {
-    let doc: serde_json::Value = serde_json::from_str(&tpms::openapi::document_json()).expect("valid JSON");
+    let doc: serde_json::Value = serde_json::from_str(&tpms::app::docs::document_json()).expect("valid JSON");
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("a path item") {
             let responses = operation["responses"].as_object().expect("responses");
@@ -54,7 +54,7 @@ fn every_reference_in_the_document_names_a_schema_it_holds() {
             _ => {}
         }
     }
-    let doc: serde_json::Value = serde_json::from_str(&tpms::openapi::document_json()).expect("valid JSON");
+    let doc: serde_json::Value = serde_json::from_str(&tpms::app::docs::document_json()).expect("valid JSON");
     let mut found = Vec::new();
     references(&doc, &mut found);
     assert!(found.len() > 100, "only {} references found", found.len());
@@ -75,7 +75,7 @@ fn body_schema<'d>(doc: &'d serde_json::Value, response: &'d serde_json::Value) 
 
 #[test]
 fn every_write_that_answers_a_versioned_record_gives_its_etag_and_takes_if_match() {
-    let doc: serde_json::Value = serde_json::from_str(&tpms::openapi::document_json()).expect("valid JSON");
+    let doc: serde_json::Value = serde_json::from_str(&tpms::app::docs::document_json()).expect("valid JSON");
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("a path item") {

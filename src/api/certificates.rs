@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, get, post, web};
 
-use super::{Certificate, Revoke, Verification, VerifyQuery};
-use crate::auth::{Auth, Readers, Staff};
+use crate::certificates::{Certificate, Revoke, Verification, VerifyQuery};
 use crate::db::Db;
 use crate::enrollments::Enrollment;
 use crate::error::ApiResult;
+use crate::http::auth::{Auth, Readers, Staff};
 use crate::http::json::{Body, Query};
 use crate::http::precondition::IfMatch;
 use crate::http::public::Throttled;

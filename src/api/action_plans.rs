@@ -5,10 +5,10 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ActionPlan, LinkedPlan, PlanContent};
-use crate::auth::{Auth, Staff};
+use crate::action_plans::{ActionPlan, LinkedPlan, PlanContent};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::auth::{Auth, Staff};
 use crate::http::json::Body;
 use crate::http::precondition::IfMatch;
 use crate::http::public::{LinkToken, Throttled};
@@ -77,7 +77,7 @@ pub async fn submit_plan_link(
     body: Body<PlanContent>,
 ) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
-    db.write(move |conn| ActionPlan::submit_by_link(conn, &token, body.get()?))
+    db.write(move |conn| ActionPlan::submit_by_link(conn, &crate::effects::trainee_link(), &token, body.get()?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -19,6 +19,7 @@ use diesel::query_dsl::LoadQuery;
 use diesel::query_dsl::methods::{FilterDsl, SelectDsl, ThenOrderDsl};
 use diesel::sql_types::Integer;
 
+use crate::access::Caller;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
 
@@ -321,4 +322,26 @@ where
         out.push_sql(&format!(" LIMIT {}) AS counted", self.limit));
         Ok(())
     }
+}
+
+/// A kind listed a page at a time. (Not necessarily a record that changes: audit events are listed, never
+/// changed.)
+pub trait List: serde::Serialize + Send + Sized + 'static {
+    /// What people call several of the kind, in the API's documentation.
+    const NOUNS: &'static str;
+    /// The query parameters that narrow and order the list.
+    type Filters: Clone + Send + 'static;
+    /// What the list is of: `()` for a top-level collection, else the parent's id.
+    type Parent: Copy + Send + 'static;
+
+    /// One page of the records under `parent` that match `filters` and that `caller` may see,
+    /// with how many match in all ([`page`] does the paging). A parent `caller` may not see
+    /// is 404.
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        parent: Self::Parent,
+        filters: Self::Filters,
+        paging: Paging,
+    ) -> ApiResult<Slice<Self>>;
 }

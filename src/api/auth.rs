@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::tokens::ACCESS_TTL_SECS;
-use super::{Auth, AuthState, SignedIn, throttle};
+use crate::auth::throttle;
+use crate::auth::tokens::ACCESS_TTL_SECS;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Auth, AuthState, SignedIn};
 use crate::http::json::Body;
 use crate::resource::{self, AnyVersion, Record};
 use crate::users::sessions::{self, Issued, Rotation};

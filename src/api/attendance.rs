@@ -2,10 +2,10 @@
 
 use actix_web::{HttpResponse, get, put, web};
 
-use super::{AttendanceSheet, RecordAttendance};
-use crate::auth::{Auth, Readers, Staff};
+use crate::attendance::{AttendanceSheet, RecordAttendance};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::auth::{Auth, Readers, Staff};
 use crate::http::json::Body;
 use crate::ids::SessionId;
 
@@ -26,7 +26,7 @@ pub async fn get_attendance(
     let sheet = db
         .run(move |conn| {
             auth.check(conn)?;
-            super::sheet(conn, id)
+            crate::attendance::sheet(conn, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(sheet))
@@ -52,7 +52,7 @@ pub async fn record_attendance(
     let sheet = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            super::record(conn, &signed.actor, id, body.get()?.records)
+            crate::attendance::record(conn, &signed.actor, id, body.get()?.records)
         })
         .await?;
     Ok(HttpResponse::Ok().json(sheet))

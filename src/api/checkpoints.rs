@@ -3,12 +3,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 
-use super::schedule::{FollowUpSchedule, SetSchedule};
-use super::summary::{self, FollowUpSummary};
-use super::{Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Report, Review};
-use crate::auth::{Auth, ProgramReaders, Staff};
+use crate::checkpoints::schedule::{FollowUpSchedule, SetSchedule};
+use crate::checkpoints::summary::{self, FollowUpSummary};
+use crate::checkpoints::{Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Report, Review};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::auth::{Auth, ProgramReaders, Staff};
 use crate::http::export::{self, ListFormatParams};
 use crate::http::json::{Body, Query};
 use crate::http::pagination::{Page, PageParams};
@@ -50,7 +50,7 @@ pub async fn list_follow_ups(
         "follow-ups",
         paging,
         move |conn| auth.check(conn).map(drop),
-        move |conn, (), paging| super::follow_ups(conn, filters.clone(), paging),
+        move |conn, (), paging| crate::checkpoints::follow_ups(conn, filters.clone(), paging),
     )
     .await
 }
@@ -189,7 +189,7 @@ pub async fn report_checkpoint_link(
     body: Body<Report>,
 ) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
-    db.write(move |conn| Checkpoint::report_by_link(conn, &token, body.get()?))
+    db.write(move |conn| Checkpoint::report_by_link(conn, &crate::effects::trainee_link(), &token, body.get()?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

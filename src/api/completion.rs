@@ -2,10 +2,10 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 
-use super::{CompletionQuery, CompletionRule, CompletionRun, SetCompletionRule};
-use crate::auth::{Auth, ProgramReaders, Staff};
+use crate::completion::{CompletionQuery, CompletionRule, CompletionRun, SetCompletionRule};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::auth::{Auth, ProgramReaders, Staff};
 use crate::http::json::{Body, Query};
 use crate::http::precondition::IfMatch;
 use crate::ids::CohortId;
@@ -81,7 +81,7 @@ pub async fn run_completion(
     let run = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            super::run(conn, &signed.caller, &signed.actor, id, dry_run)
+            crate::completion::run(conn, &signed.caller, &signed.actor, id, dry_run)
         })
         .await?;
     Ok(HttpResponse::Ok().json(run))

@@ -2,12 +2,12 @@
 
 use actix_web::{HttpResponse, get, web};
 
-use super::results::{self, RoundResults};
-use crate::auth::{Auth, Readers};
 use crate::config::EvaluationConfig;
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::auth::{Auth, Readers};
 use crate::ids::RoundId;
+use crate::rounds::results::{self, RoundResults};
 
 /// The results of a round: per item and per dimension the count, mean, median, distribution and
 /// top-two-box share; the response rate; the text answers (never with names in an anonymous

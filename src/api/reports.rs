@@ -3,18 +3,18 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use super::attendance::{self, CohortAttendance};
-use super::origins::{self, OriginParams, Origins};
-use super::overview::{self, Overview, OverviewParams};
-use super::record::{self, TraineeRecord};
-use super::{OFFERED, Scope};
-use crate::auth::{Auth, ProgramReaders};
 use crate::config::EvaluationConfig;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Auth, ProgramReaders};
 use crate::http::export::{self, FormatParams};
 use crate::http::json::Query;
 use crate::ids::{CohortId, TraineeId};
+use crate::reports::attendance::{self, CohortAttendance};
+use crate::reports::origins::{self, OriginParams, Origins};
+use crate::reports::overview::{self, Overview, OverviewParams};
+use crate::reports::record::{self, TraineeRecord};
+use crate::reports::{OFFERED, Scope};
 use crate::tabular::Table;
 
 /// Programme overview: planned against actual per programme, partner, year or country.

@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use super::Instrument;
-use crate::auth::{Auth, Staff};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::auth::{Auth, Staff};
 use crate::ids::InstrumentId;
+use crate::instruments::Instrument;
 
 /// Draft the next revision of a questionnaire: a copy of this one under the same code, with the
 /// next revision number, to edit and publish. Answers to earlier revisions stay with them.

@@ -1,19 +1,19 @@
 //! The account operations that hash a password, on threads of their own and before the write
 //! transaction: create an account, and change one. Listing and reading accounts are the standard
-//! operations named in [`crate::app`].
+//! operations named in the route table (`app.rs`).
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpResponse, patch, post};
 
-use super::{CreateUser, NewUser, UpdateUser, User, UserChange};
-use crate::auth::{Admins, Auth, AuthState};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::auth::{Admins, Auth, AuthState};
 use crate::http::json::Body;
 use crate::http::precondition::IfMatch;
 use crate::ids::UserId;
 use crate::openapi::{Changed, Created, IfMatchHeader};
 use crate::resource::{self, Record};
+use crate::users::{CreateUser, NewUser, UpdateUser, User, UserChange};
 
 /// Create an account.
 #[utoipa::path(tag = "users", security(("bearer_auth" = ["admin"])), request_body = CreateUser, responses(Created<User>))]
@@ -28,7 +28,7 @@ pub async fn create_user(
     // write: the hash never holds a connection.
     let signed = db.run(move |conn| auth.check(conn)).await?;
     let new = body.get()?;
-    super::not_the_email(&new.password, &new.email)?;
+    crate::users::not_the_email(&new.password, &new.email)?;
     let password_hash = hasher.passwords.hash(new.password.clone()).await?;
     let new = NewUser {
         user: new,
@@ -76,7 +76,7 @@ pub async fn update_user(
     if_match.check(current.version)?;
     let password_hash = match &change.password {
         Some(password) => {
-            super::not_the_email(password, &current.email)?;
+            crate::users::not_the_email(password, &current.email)?;
             Some(hasher.passwords.hash(password.clone()).await?)
         }
         None => None,

@@ -1,16 +1,16 @@
 //! The CSV import of enrolments: a spreadsheet of trainees nominated or seated in one request. The other
-//! enrolment operations are the standard ones named in [`crate::app`].
+//! enrolment operations are the standard ones named in the route table (`app.rs`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use futures_util::StreamExt;
 
-use super::import::{self, IMPORT_LIMIT, ImportOptions, ImportReport};
-use super::moves::{self, BulkMove, Moved};
-use crate::auth::{Auth, Staff};
 use crate::cohorts::Cohort;
 use crate::db::Db;
+use crate::enrollments::import::{self, IMPORT_LIMIT, ImportOptions, ImportReport};
+use crate::enrollments::moves::{self, BulkMove, Moved};
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Auth, Staff};
 use crate::http::idempotency::{self, IdempotencyKey, Outcome};
 use crate::http::json::Body;
 use crate::http::json::Query;

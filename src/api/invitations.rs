@@ -6,14 +6,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
-use super::{Invitation, Questionnaire, SubmitAnswers};
-use crate::auth::{Auth, Staff};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Auth, Staff};
 use crate::http::json::{Body, Query};
 use crate::http::precondition::IfMatch;
 use crate::http::public::{LinkToken, Throttled};
 use crate::ids::InvitationId;
+use crate::invitations::{Invitation, Questionnaire, SubmitAnswers};
 
 /// A new link for a pending invitation whose link was lost: the old link stops working.
 #[utoipa::path(
@@ -60,7 +60,7 @@ pub async fn enter_paper_form(
     let invitation = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            super::enter_paper_form(
+            crate::invitations::enter_paper_form(
                 conn,
                 &signed.actor,
                 signed.caller.id(),
@@ -107,7 +107,9 @@ pub async fn open_link(
             ));
         }
     };
-    let questionnaire = db.run(move |conn| super::questionnaire(conn, &token, english)).await?;
+    let questionnaire = db
+        .run(move |conn| crate::invitations::questionnaire(conn, &token, english))
+        .await?;
     Ok(HttpResponse::Ok().json(questionnaire))
 }
 
@@ -127,8 +129,10 @@ pub async fn answer_link(
     body: Body<SubmitAnswers>,
 ) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
-    db.write(move |conn| super::submit_by_link(conn, &token, body.get()?.answers))
-        .await?;
+    db.write(move |conn| {
+        crate::invitations::submit_by_link(conn, &crate::effects::trainee_link(), &token, body.get()?.answers)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -141,6 +145,7 @@ pub async fn answer_link(
 #[post("/responses/{token}/decline")]
 pub async fn decline_link(_: Throttled, db: web::Data<Db>, token: web::Path<LinkToken>) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
-    db.write(move |conn| super::decline_by_link(conn, &token)).await?;
+    db.write(move |conn| crate::invitations::decline_by_link(conn, &crate::effects::trainee_link(), &token))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -30,7 +30,7 @@ pub trait SortKey: Copy + Default + PartialEq + Send + 'static {
 macro_rules! sort_keys {
     ($(#[doc = $doc:literal])* $vis:vis $sort:ident = Sort<$name:ident> { $first:ident = $first_key:literal $(, $variant:ident = $key:literal)* $(,)? }) => {
         $(#[doc = $doc])*
-        $vis type $sort = $crate::resource::list::Sort<$name>;
+        $vis type $sort = $crate::list::Sort<$name>;
 
         $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,7 +44,7 @@ macro_rules! sort_keys {
             )*
         }
 
-        impl $crate::resource::list::SortKey for $name {
+        impl $crate::list::SortKey for $name {
             const ALL: &'static [Self] = &[Self::$first $(, Self::$variant)*];
             const VALUES: &'static [&'static str] = &[$first_key, concat!("-", $first_key) $(, $key, concat!("-", $key))*];
             const DOC: &'static [&'static str] = &[$($doc),*];

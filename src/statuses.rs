@@ -1,0 +1,67 @@
+//! The statuses that several resources read and filter by, below all of them: where an enrolment
+//! stands (and which ones hold a seat), and whether an invitation was answered. Their moves are
+//! the rules of `enrollments` and `invitations`; the names are shared.
+
+use crate::ids::text_enum;
+
+text_enum!(
+    /// Where an enrolment stands.
+    EnrollmentStatus {
+        /// Proposed; not yet decided.
+        Nominated,
+        /// Holds a seat.
+        Enrolled,
+        /// Waits for a seat; enrolled automatically when one frees up, longest-waiting first.
+        Waitlisted,
+        /// Not accepted.
+        Rejected,
+        /// Left after enrolling; the seat went to the waitlist.
+        Withdrawn,
+        /// Finished the training; has a certificate number.
+        Completed,
+        /// Took part but did not finish.
+        DidNotComplete,
+    }
+);
+
+/// The statuses that hold a seat in the cohort, and that a liaison may see.
+pub const SEATED: [EnrollmentStatus; 3] = [
+    EnrollmentStatus::Enrolled,
+    EnrollmentStatus::Completed,
+    EnrollmentStatus::DidNotComplete,
+];
+
+impl EnrollmentStatus {
+    /// The statuses this one may move to.
+    pub fn next(self) -> &'static [EnrollmentStatus] {
+        use EnrollmentStatus::*;
+        match self {
+            Nominated => &[Enrolled, Waitlisted, Rejected, Withdrawn],
+            Waitlisted => &[Enrolled, Withdrawn, Rejected],
+            Enrolled => &[Withdrawn, Completed, DidNotComplete],
+            Rejected | Withdrawn | Completed | DidNotComplete => &[],
+        }
+    }
+
+    /// Whether it holds a seat.
+    pub fn is_seated(self) -> bool {
+        SEATED.contains(&self)
+    }
+
+    /// Whether it is final: completed, did not complete, withdrawn or rejected.
+    pub fn is_final(self) -> bool {
+        self.next().is_empty()
+    }
+}
+
+text_enum!(
+    /// Whether an invited trainee has answered.
+    InvitationStatus {
+        /// Not yet answered; the link works while the round takes answers.
+        Pending,
+        /// Answered (through the link, or on paper entered by an officer).
+        Submitted,
+        /// Said through the link that they will not answer.
+        Declined,
+    }
+);
