@@ -9,7 +9,8 @@
 //! types, rules and queries; the HTTP layer ([`http`], [`openapi`], and [`api`], the handlers of
 //! the operations that are not standard); and [`app`], which assembles them.
 
-pub mod access;
+pub use tpms_core::{access, clock, config, dates, error, ids, provenance, ratio, tabular, text, validate, wire};
+
 pub mod action_plans;
 pub mod actor;
 pub mod api;
@@ -20,20 +21,15 @@ pub mod auth;
 pub mod certificates;
 pub mod checkpoints;
 pub mod cli;
-pub mod clock;
 pub mod cohorts;
 pub mod completion;
-pub mod config;
 pub mod contacts;
-pub mod dates;
 pub mod db;
 pub mod dev;
 pub mod effects;
 pub mod enrollments;
-pub mod error;
 pub mod health;
 pub mod http;
-pub mod ids;
 pub mod instruments;
 pub mod invitations;
 pub mod list;
@@ -41,8 +37,6 @@ pub mod openapi;
 pub mod participations;
 pub mod partners;
 pub mod programs;
-pub mod provenance;
-pub mod ratio;
 pub mod reports;
 pub mod resource;
 pub mod responses;
@@ -51,14 +45,10 @@ pub mod schema;
 pub mod seed;
 pub mod sessions;
 pub mod statuses;
-pub mod tabular;
 pub mod telemetry;
-pub mod text;
 pub mod trainees;
 pub mod upkeep;
 pub mod users;
-pub mod validate;
-pub mod wire;
 
 /// mimalloc instead of glibc's malloc. Each password hash allocates and frees ~19 MiB; glibc raises
 /// its mmap threshold after the first such free and then keeps those blocks in per-thread arenas, so

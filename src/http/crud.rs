@@ -35,47 +35,10 @@ use super::precondition::IfMatch;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::{Auth, Policy};
-use crate::ids::TypedId;
 use crate::openapi;
 use crate::resource::{self, Change, Create, List, Record, Remove};
 
-/// What a path's parameters hold: nothing, a typed id, or a pair of them. Gives the documentation
-/// of each parameter, and fills a path template for `Location`.
-pub trait PathKey: Copy + DeserializeOwned + Send + 'static {
-    /// What each parameter is, in the order the path names them ("Partner id").
-    fn labels() -> Vec<&'static str>;
-    /// Each parameter's value, in the same order.
-    fn values(self) -> Vec<String>;
-}
-
-impl PathKey for () {
-    fn labels() -> Vec<&'static str> {
-        Vec::new()
-    }
-    fn values(self) -> Vec<String> {
-        Vec::new()
-    }
-}
-
-impl<T: TypedId + DeserializeOwned + Send + 'static> PathKey for T {
-    fn labels() -> Vec<&'static str> {
-        vec![T::LABEL]
-    }
-    fn values(self) -> Vec<String> {
-        vec![self.to_string()]
-    }
-}
-
-impl<A: TypedId + DeserializeOwned + Send + 'static, B: TypedId + DeserializeOwned + Send + 'static> PathKey
-    for (A, B)
-{
-    fn labels() -> Vec<&'static str> {
-        vec![A::LABEL, B::LABEL]
-    }
-    fn values(self) -> Vec<String> {
-        vec![self.0.to_string(), self.1.to_string()]
-    }
-}
+pub use crate::ids::PathKey;
 
 /// The names of a path template's parameters, in order: `/programs/{id}/partners/{partner_id}`
 /// gives `id`, `partner_id`.

@@ -1,4 +1,4 @@
-//! The modules of `src/` import one another in one direction only: counting every `crate::<module>`
+//! The modules of each crate (`src/`, and `crates/*/src/`) import one another in one direction only: counting every `crate::<module>`
 //! path between top-level modules (in code, strings, doc comments and comments alike), no module
 //! reaches back to one that reaches it. `docs/architecture.md` draws the layers this keeps.
 
@@ -157,23 +157,40 @@ fn a_circle_of_two_modules_is_found() {
     assert_eq!(circles(&edges), [["a", "b"]]);
 }
 
+/// The source folders of the service and of each member crate.
+fn crate_sources() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = vec![root.join("src")];
+    for member in std::fs::read_dir(root.join("crates"))
+        .expect("the crates folder")
+        .flatten()
+    {
+        sources.push(member.path().join("src"));
+    }
+    sources
+}
+
 #[test]
-fn no_module_of_src_reaches_back_to_one_that_reaches_it() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let edges = graph(&src);
-    assert!(
-        edges.len() > 30,
-        "only {} modules found under {}",
-        edges.len(),
-        src.display()
-    );
-    let found = circles(&edges);
-    let shown: Vec<String> = found.iter().map(|c| c.join(" ")).collect();
-    assert!(
-        found.is_empty(),
-        "import circles between top-level modules of src/:\n  {}\n\
-         Break one by moving what both sides need down a layer, or by raising an `actor::Event` in the\n\
-         lower module's after_change for `effects::react` to hand up (docs/architecture.md).",
-        shown.join("\n  ")
-    );
+fn no_module_of_any_crate_reaches_back_to_one_that_reaches_it() {
+    let sources = crate_sources();
+    assert!(sources.len() > 1, "no member crate found beside src/");
+    for src in sources {
+        let edges = graph(&src);
+        assert!(
+            edges.len() > 5,
+            "only {} modules found under {}",
+            edges.len(),
+            src.display()
+        );
+        let found = circles(&edges);
+        let shown: Vec<String> = found.iter().map(|c| c.join(" ")).collect();
+        assert!(
+            found.is_empty(),
+            "import circles between top-level modules of {}:\n  {}\n\
+             Break one by moving what both sides need down a layer, or by raising an `actor::Event` in\n\
+             the lower module's after_change for `effects::react` to hand up (docs/architecture.md).",
+            src.display(),
+            shown.join("\n  ")
+        );
+    }
 }

@@ -6,6 +6,46 @@ pub trait TypedId: Copy + std::fmt::Display {
     const LABEL: &'static str;
 }
 
+/// What a path's parameters hold: nothing, a typed id, or a pair of them. Gives the documentation
+/// of each parameter, and fills a path template for `Location`.
+pub trait PathKey: Copy + serde::de::DeserializeOwned + Send + 'static {
+    /// What each parameter is, in the order the path names them ("Partner id").
+    fn labels() -> Vec<&'static str>;
+    /// Each parameter's value, in the same order.
+    fn values(self) -> Vec<String>;
+}
+
+impl PathKey for () {
+    fn labels() -> Vec<&'static str> {
+        Vec::new()
+    }
+    fn values(self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+impl<T: TypedId + serde::de::DeserializeOwned + Send + 'static> PathKey for T {
+    fn labels() -> Vec<&'static str> {
+        vec![T::LABEL]
+    }
+    fn values(self) -> Vec<String> {
+        vec![self.to_string()]
+    }
+}
+
+impl<
+    A: TypedId + serde::de::DeserializeOwned + Send + 'static,
+    B: TypedId + serde::de::DeserializeOwned + Send + 'static,
+> PathKey for (A, B)
+{
+    fn labels() -> Vec<&'static str> {
+        vec![A::LABEL, B::LABEL]
+    }
+    fn values(self) -> Vec<String> {
+        vec![self.0.to_string(), self.1.to_string()]
+    }
+}
+
 /// An id read from JSON, a path or a query: an integer, also when written as a number with no
 /// fraction (`17.0`, `1e3`), since the OpenAPI document calls ids JSON Schema integers and those
 /// include such numbers. Anything else (`17.5`, `abc`, a float past 2^53) is refused.
@@ -108,6 +148,7 @@ macro_rules! typed_id {
 }
 
 /// Declare a closed set of values stored as snake_case `Text`, with serde, OpenAPI and parsing.
+#[macro_export]
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
         $(#[$meta])*
@@ -158,7 +199,7 @@ macro_rules! text_enum {
     };
 }
 
-pub(crate) use text_enum;
+pub use crate::text_enum;
 
 typed_id!(
     /// Id of a partner organisation.
