@@ -137,13 +137,7 @@ impl Store for FollowUpSchedule {
                     follow_up_schedules::version.eq(self.version),
                 ))
                 .execute(conn)
-                .or_else(|e| match e {
-                    // Set by another request since this one read the defaults.
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        Ok(0)
-                    }
-                    e => Err(e),
-                })?
+                .or_else(crate::db::nothing_if_taken)?
         } else {
             diesel::update(
                 follow_up_schedules::table

@@ -186,13 +186,7 @@ impl Store for CompletionRule {
                     completion_rules::version.eq(self.version),
                 ))
                 .execute(conn)
-                .or_else(|e| match e {
-                    // Set by another request since this one read that there was none.
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        Ok(0)
-                    }
-                    e => Err(e),
-                })?
+                .or_else(crate::db::nothing_if_taken)?
         } else {
             diesel::update(
                 completion_rules::table

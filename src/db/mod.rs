@@ -236,3 +236,13 @@ impl Db {
         }
     }
 }
+
+/// An insert that another transaction beat to the same key wrote nothing: 0 rows, so that the
+/// versioned sequence treats it like any change someone else made first (`resource::act` runs the
+/// step again on what that transaction stored), instead of failing with a duplicate.
+pub fn nothing_if_taken(error: diesel::result::Error) -> diesel::QueryResult<usize> {
+    match error {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => Ok(0),
+        error => Err(error),
+    }
+}
