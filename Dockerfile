@@ -17,24 +17,27 @@ WORKDIR /build
 #    Cargo.lock change (the bundled C builds alone take several minutes).
 COPY Cargo.toml Cargo.lock ./
 COPY crates/core/Cargo.toml crates/core/
-RUN mkdir -p src migrations seeds crates/core/src \
+COPY crates/domain/Cargo.toml crates/domain/
+RUN mkdir -p src migrations seeds crates/core/src crates/domain/src \
     && echo 'fn main() {}' > build.rs \
     && echo 'fn main() {}' > src/main.rs \
-    && touch src/lib.rs crates/core/src/lib.rs \
+    && touch src/lib.rs crates/core/src/lib.rs crates/domain/src/lib.rs \
     && cargo build --release --locked \
-    && rm -rf src build.rs crates/core/src \
+    && rm -rf src build.rs crates/core/src crates/domain/src \
        target/release/tpms target/release/deps/tpms-* target/release/deps/libtpms-* \
        target/release/deps/tpms_core-* target/release/deps/libtpms_core-* \
+       target/release/deps/tpms_domain-* target/release/deps/libtpms_domain-* \
+       target/release/.fingerprint/tpms_core-* target/release/.fingerprint/tpms_domain-* \
        target/release/.fingerprint/tpms-* target/release/build/tpms-*
 
-# 2. The real crates (the service and its member crates). migrations/ are embedded at compile time; build.rs and seeds/ are read
-#    during the build too.
+# 2. The real crates (the service and its member crates). migrations/ are embedded at compile
+#    time; build.rs and seeds/ are read during the build too.
 COPY build.rs ./
 COPY migrations ./migrations
 COPY seeds ./seeds
 COPY crates ./crates
 COPY src ./src
-RUN touch build.rs src/main.rs src/lib.rs crates/core/src/lib.rs \
+RUN touch build.rs src/main.rs src/lib.rs crates/core/src/lib.rs crates/domain/build.rs crates/domain/src/lib.rs \
     && cargo build --release --locked \
     && strip target/release/tpms
 

@@ -116,7 +116,7 @@ pub async fn login(
         .await?;
     let matches = state
         .passwords
-        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .verify(password, user.as_ref().map(|u| u.password_hash().to_owned()))
         .await?;
     // An unknown email, a wrong password and a deactivated account are one answer, and one
     // failure of the pair (see `throttle`), so that none tells which emails have accounts.
@@ -229,7 +229,7 @@ pub async fn change_password(
         .map_err(|_| ApiError::invalid("new_password", "password_is_email", "must not be the account's email"))?;
     if !state
         .passwords
-        .verify(current_password, Some(user.password_hash.clone()))
+        .verify(current_password, Some(user.password_hash().to_owned()))
         .await?
     {
         return Err(ApiError::invalid(

@@ -303,7 +303,7 @@ fn search_text(p: &Program) -> String {
 }
 
 /// The folded text `?q=` searches: code, both titles and the description.
-pub(crate) fn search_text_of(code: &str, title: &str, title_vi: Option<&str>, description: Option<&str>) -> String {
+pub fn search_text_of(code: &str, title: &str, title_vi: Option<&str>, description: Option<&str>) -> String {
     crate::text::search_text([Some(code), Some(title), title_vi, description])
 }
 

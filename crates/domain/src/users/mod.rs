@@ -50,7 +50,7 @@ pub struct User {
     /// Whether the account may sign in.
     pub active: bool,
     #[serde(skip)]
-    pub(crate) password_hash: String,
+    password_hash: String,
     /// When the password was last set (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -96,6 +96,13 @@ pub fn not_the_email(password: &str, email: &str) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+impl User {
+    /// The stored hash of the account's password, for sign-in to verify against; never shown.
+    pub fn password_hash(&self) -> &str {
+        &self.password_hash
+    }
 }
 
 impl User {

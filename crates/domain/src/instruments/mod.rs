@@ -260,7 +260,7 @@ pub const TEMPLATES_FILE: &str = "templates/instruments.json";
 /// starting points, not facts from the seed documents. `tpms seed` loads each as published
 /// revision 1, marked `template`, unless its code exists.
 pub fn templates() -> ApiResult<Vec<CreateInstrument>> {
-    serde_json::from_str(include_str!("../../seeds/templates/instruments.json")).map_err(ApiError::internal)
+    serde_json::from_str(include_str!("../../../../seeds/templates/instruments.json")).map_err(ApiError::internal)
 }
 
 impl Record for Instrument {

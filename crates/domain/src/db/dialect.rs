@@ -11,6 +11,7 @@ pub use crate::error::{is_foreign_key_violation, is_lock_contention};
 /// Run the same diesel statement on the concrete connection of either backend: for statements
 /// that are identical on both databases but that diesel's multi-backend connection cannot build
 /// (multi-row inserts, `ON CONFLICT`).
+#[macro_export]
 macro_rules! on_either_backend {
     ($conn:expr, $c:ident => $statement:expr) => {
         match $conn {
@@ -19,12 +20,12 @@ macro_rules! on_either_backend {
         }
     };
 }
-pub(crate) use on_either_backend;
+pub use crate::on_either_backend;
 
 /// Migrations for SQLite (`migrations/sqlite`).
-pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 /// Migrations for PostgreSQL (`migrations/postgres`), with the same version names.
-pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
 /// An arbitrary, fixed key for the PostgreSQL advisory lock taken while migrating, so that several
 /// app servers starting at once against one database migrate it once, one after another.
