@@ -299,7 +299,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
         // together settle on one key. A database not migrated yet (`/ready` says so) makes it at
         // its first invitation instead.
         let mut conn = db.pool().get()?;
-        if let Err(e) = crate::invitations::links::LinkKey::load(&mut conn) {
+        if let Err(e) = crate::links::LinkKey::load(&mut conn) {
             tracing::warn!(error = %e, "the invitation link key is not there yet; it is made at the first invitation");
         }
     }

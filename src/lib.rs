@@ -13,7 +13,7 @@
 pub use tpms_core::{access, clock, config, dates, error, ids, provenance, ratio, tabular, text, validate, wire};
 pub use tpms_domain::{
     action_plans, actor, attendance, audit, auth, certificates, checkpoints, cohorts, completion, contacts, db,
-    effects, enrollments, instruments, invitations, list, participations, partners, programs, reports, resource,
+    effects, enrollments, instruments, invitations, links, list, participations, partners, programs, reports, resource,
     responses, rounds, schema, sessions, statuses, trainees, users,
 };
 

@@ -25,6 +25,7 @@ pub mod effects;
 pub mod enrollments;
 pub mod instruments;
 pub mod invitations;
+pub mod links;
 pub mod list;
 pub mod participations;
 pub mod partners;

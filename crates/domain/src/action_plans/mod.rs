@@ -27,7 +27,7 @@ use crate::db::{DbConnection, Lookup};
 use crate::error::illegal_transition;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{ActionPlanId, CohortId, EnrollmentId, text_enum};
-use crate::invitations::links::{self, LinkKey};
+use crate::links::{self, LinkKey};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, AnyVersion, Change, Create, Expect, List, Record, Store, Trail, keyed_by_id};
 use crate::schema::{action_plans, cohorts, enrollments, programs, trainees};

@@ -31,7 +31,7 @@ use crate::dates::{DatePrecision, PartialDate};
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{ActionPlanId, CheckpointId, CohortId, EnrollmentId, ProgramId, SessionId, text_enum};
-use crate::invitations::links::{self, LinkKey};
+use crate::links::{self, LinkKey};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, AnyVersion, Expect, Record, Store, Trail, keyed_by_id};
 use crate::schema::{action_plans, checkpoints, cohorts, enrollments, sessions, trainees};

@@ -2,8 +2,6 @@
 //! personal link ([`links`]). Who was invited and who answered are kept here; what they answered
 //! is kept in [`crate::responses`], and in an anonymous round nothing there leads back here.
 
-pub mod links;
-
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
@@ -19,11 +17,11 @@ use crate::enrollments::SEATED;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, InvitationId, RoundId, UserId};
 use crate::instruments::{Answers, Instrument, Item};
+use crate::links::{self, LinkKey};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, AnyVersion, Expect, List, Record, Store, Trail, keyed_by_id};
 use crate::rounds::{Anonymity, Respondent, Round, RoundStatus};
 use crate::schema::{cohorts, enrollments, evaluation_rounds, invitations, programs, trainees, users};
-use links::LinkKey;
 
 pub use crate::statuses::InvitationStatus;
 

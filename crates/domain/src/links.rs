@@ -1,7 +1,9 @@
-//! Trainees' personal links: `/api/v1/responses/{token}`.
+//! Personal links, for people without accounts: a trainee's questionnaire
+//! (`/api/v1/responses/{token}`), action plan (`/api/v1/plan-links/{token}`) and follow-up report
+//! (`/api/v1/checkpoint-links/{token}`). Below every feature that hands one out.
 //!
-//! A token is 256 bits: the HMAC-SHA-256, under a key the service generates for itself, of the
-//! invitation's round, enrolment and a random nonce. The database keeps only the token's SHA-256
+//! A token is 256 bits: the HMAC-SHA-256, under a key the service generates for itself, of what the
+//! link opens (an invitation's round and enrolment, a plan's or a checkpoint's id) and a random nonce. The database keeps only the token's SHA-256
 //! hash, which is what a request's token is looked up by; the service recomputes a pending link
 //! when an officer lists the invitations to send them, and re-issuing a lost link draws a new
 //! nonce, which ends the old one.
