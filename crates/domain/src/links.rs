@@ -87,3 +87,9 @@ pub fn path(token: &str) -> String {
 pub fn path_of(kind: &str, token: &str) -> String {
     format!("/api/v1/{kind}/{token}")
 }
+
+/// 404 for a link that no longer opens what it was made for: used, or replaced by a new one. It
+/// never says which, nor whether it ever existed.
+pub fn gone() -> ApiError {
+    ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned())
+}

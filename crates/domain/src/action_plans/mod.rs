@@ -295,7 +295,7 @@ impl ActionPlan {
                 // The link must still be this plan's when the plan is stored: not replaced or used
                 // by a request that got there first.
                 if current.link_nonce.as_ref() != Some(&nonce) {
-                    return Err(link_gone());
+                    return Err(links::gone());
                 }
                 let next = ActionPlan {
                     title: content.title.clone(),
@@ -343,12 +343,8 @@ fn plan_of_link(conn: &mut DbConnection, token: &str) -> ApiResult<(ActionPlanId
         .lookup(conn)?;
     match found {
         Some((id, Some(nonce))) => Ok((id, nonce)),
-        _ => Err(link_gone()),
+        _ => Err(links::gone()),
     }
-}
-
-fn link_gone() -> ApiError {
-    ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned())
 }
 
 /// The stored hash of the link a nonce makes.

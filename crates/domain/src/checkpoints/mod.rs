@@ -510,7 +510,7 @@ impl Checkpoint {
             Trail::Audited,
             |_, current: &Checkpoint| {
                 if current.link_nonce != nonce || current.status != CheckpointStatus::Scheduled {
-                    return Err(link_gone());
+                    return Err(links::gone());
                 }
                 reported(current, &plan, report.clone(), None)
             },
@@ -612,7 +612,7 @@ fn by_token(conn: &mut DbConnection, token: &str) -> ApiResult<(Checkpoint, Acti
         .filter(checkpoints::status.eq(CheckpointStatus::Scheduled))
         .select((checkpoints::id, checkpoints::link_nonce))
         .lookup(conn)?
-        .ok_or_else(link_gone)?;
+        .ok_or_else(links::gone)?;
     let checkpoint = Checkpoint {
         link_nonce: nonce,
         ..Checkpoint::find(conn, id)?
@@ -664,11 +664,6 @@ fn check_report(plan: &ActionPlan, report: &Report) -> ApiResult<()> {
     } else {
         Err(ApiError::Validation(errors))
     }
-}
-
-/// 404 for a link that no longer opens a checkpoint awaiting its report.
-fn link_gone() -> ApiError {
-    ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned())
 }
 
 /// `before` with `report` recorded (checked against the plan's items): submitted, and its link

@@ -553,9 +553,7 @@ fn mark(
         };
         if !(usable && link_is_current) {
             return Err(match by {
-                Answerer::Link(_) => {
-                    ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned())
-                }
+                Answerer::Link(_) => links::gone(),
                 Answerer::Officer(_) => ApiError::conflict(
                     "invitation_used",
                     format!(
