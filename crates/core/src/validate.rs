@@ -125,6 +125,23 @@ pub fn long_text(value: &str) -> Result<(), ValidationError> {
     text(value, TEXT_MAX, true)
 }
 
+/// A text answer to a questionnaire (a comment, often of several lines): the rules of
+/// [`long_text`] with at most `max` characters, and, as in a name, no bidirectional control,
+/// since an answer is read by staff who must see it as it was typed.
+pub fn answer_text(value: &str, max: usize) -> Result<(), ValidationError> {
+    text(value, max, true)?;
+    match value.chars().find(|c| is_bidi_control(*c)) {
+        Some(c) => Err(error(
+            "bidi_control",
+            format!(
+                "must not contain U+{:04X}, a control that reverses or reorders the text around it",
+                u32::from(c)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// An email address of at most 320 characters.
 pub fn email(value: &str) -> Result<(), ValidationError> {
     if value.len() <= 320 && validator::ValidateEmail::validate_email(&value) {

@@ -295,9 +295,18 @@ fn check_answer(item: &Item, answer: &Value) -> Result<(), (&'static str, String
         }
         ItemKind::Number if answer.is_number() => Ok(()),
         ItemKind::Number => Err(("invalid_type", "a number".to_owned())),
+        // The same rules as free text anywhere else (a plan's notes), so that a comment shows
+        // staff what was typed: no NUL or other control character, no direction override.
         ItemKind::Text => match answer.as_str() {
-            Some(text) if text.chars().count() <= MAX_TEXT => Ok(()),
-            Some(_) => Err(("too_long", format!("at most {MAX_TEXT} characters"))),
+            Some(text) => crate::validate::answer_text(text, MAX_TEXT).map_err(|e| {
+                let code = match e.code.as_ref() {
+                    "blank" => "blank",
+                    "too_long" => "too_long",
+                    "control_characters" => "control_characters",
+                    _ => "bidi_control",
+                };
+                (code, e.message.map_or_else(|| "text".to_owned(), |m| m.into_owned()))
+            }),
             None => Err(("invalid_type", "text".to_owned())),
         },
         ItemKind::YesNo if answer.is_boolean() => Ok(()),
