@@ -201,6 +201,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             )
             .service(api::invitations::reissue_invitation)
             .service(api::invitations::enter_paper_form)
+            .service(api::invitations::reopen_invitation)
             .service(
                 Endpoints::<Response>::of("evaluations", "/rounds/{id}/responses", "/round-responses/{id}")
                     .list::<ProgramReaders>(

@@ -13,7 +13,7 @@ use crate::http::json::{Body, Query};
 use crate::http::precondition::IfMatch;
 use crate::http::public::{LinkToken, Throttled};
 use crate::ids::InvitationId;
-use crate::invitations::{Invitation, Questionnaire, SubmitAnswers};
+use crate::invitations::{Decline, Invitation, Questionnaire, SubmitAnswers};
 
 /// A new link for a pending invitation whose link was lost: the old link stops working.
 #[utoipa::path(
@@ -34,6 +34,32 @@ pub async fn reissue_invitation(
         .write(move |conn| {
             let signed = auth.check(conn)?;
             Invitation::reissue(conn, &signed.actor, id, &if_match)
+        })
+        .await?;
+    Ok(crate::http::ok_with_etag(&invitation, invitation.version))
+}
+
+/// Undo a trainee's decline: the invitation is pending again, so the trainee's link works again,
+/// and it can be reissued or answered on paper. Only a declined invitation of a round that still
+/// takes answers; audited with the reason the trainee gave.
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(InvitationId, crate::openapi::IfMatchHeader),
+    responses((status = 200, description = "The invitation, pending again", body = Invitation, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
+)]
+#[post("/invitations/{id}/reopen")]
+pub async fn reopen_invitation(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<InvitationId>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let invitation = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            Invitation::reopen(conn, &signed.actor, id, &if_match)
         })
         .await?;
     Ok(crate::http::ok_with_etag(&invitation, invitation.version))
@@ -136,16 +162,31 @@ pub async fn answer_link(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Decline to answer: counted in the round's response rate; the link then stops working.
+/// Decline to answer, optionally saying why (staff see the reason on the invitation; an empty
+/// body declines without one): counted in the round's response rate; the link then stops
+/// working until an officer reopens the invitation.
 #[utoipa::path(
     tag = "links",
     params(LinkToken),
+    request_body(content = Option<Decline>, description = "Optional: `{\"reason\": \"…\"}`"),
     responses((status = 204, description = "Recorded"), crate::openapi::PublicErrors)
 )]
 #[post("/responses/{token}/decline")]
-pub async fn decline_link(_: Throttled, db: web::Data<Db>, token: web::Path<LinkToken>) -> ApiResult<HttpResponse> {
+pub async fn decline_link(
+    _: Throttled,
+    req: actix_web::HttpRequest,
+    db: web::Data<Db>,
+    token: web::Path<LinkToken>,
+    body: Body<Decline>,
+) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
-    db.write(move |conn| crate::invitations::decline_by_link(conn, &crate::effects::trainee_link(), &token))
+    // A decline was sent with no body before a reason could be given; it still may be.
+    let empty = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .is_none_or(|length| length.as_bytes() == b"0");
+    let decline = if empty { Decline::default() } else { body.get()? };
+    db.write(move |conn| crate::invitations::decline_by_link(conn, &crate::effects::trainee_link(), &token, decline))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

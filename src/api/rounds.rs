@@ -11,8 +11,14 @@ use crate::rounds::results::{self, RoundResults};
 
 /// The results of a round: per item and per dimension the count, mean, median, distribution and
 /// top-two-box share; the response rate; the text answers (never with names in an anonymous
-/// round). An anonymous round with fewer answers than `TPMS_MIN_ANONYMOUS_GROUP` (5) shows no
-/// figures at all (`withheld: true`).
+/// round).
+///
+/// An anonymous round releases its figures and texts once: when it has closed (by an officer, or
+/// when its `closes_at` has passed) with at least `TPMS_MIN_ANONYMOUS_GROUP` (5) responses. Until
+/// then, and for ever with fewer responses, it shows only its response rate (`withheld: true`,
+/// with `withheld_because`). Figures that moved while it was open could be read before and after
+/// one named trainee submitted, and would give that trainee's answers; a closed round takes no
+/// more answers, so the released figures never move.
 #[utoipa::path(
     tag = "evaluations",
     security(("bearer_auth" = ["admin", "officer", "reporter"])),

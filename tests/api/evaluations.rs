@@ -168,7 +168,7 @@ db_test!(
 
         let invitations = app.get(&format!("/api/v1/rounds/{}/invitations", round["id"])).await.json();
         let statuses: Vec<&str> = invitations["items"].as_array().expect("items").iter().filter_map(|i| i["status"].as_str()).collect();
-        assert_eq!(statuses, ["submitted", "pending"]);
+        assert_eq!(statuses, ["submitted", "expired"], "a closed round has nothing pending");
         assert!(invitations["items"][1]["link"].is_null(), "a closed round lists no link to send");
     }
 );
@@ -225,6 +225,9 @@ db_test!(
             .await;
         assert_eq!(paper.status, 200, "{}", paper.text());
         assert_eq!(paper.json()["status"], "submitted");
+        let results = app.get(&format!("/api/v1/rounds/{}/results", round["id"])).await.json();
+        assert_eq!(results["withheld"], true, "an open round releases nothing: {results}");
+        app.patch(&format!("/api/v1/rounds/{}", round["id"]), json!({"status": "closed"})).await;
         let results = app.get(&format!("/api/v1/rounds/{}/results", round["id"])).await.json();
         assert_eq!(results["withheld"], false);
         assert_eq!(results["items"][0]["count"], 5);
@@ -431,5 +434,307 @@ db_test!(
         assert!(problem["detail"].as_str().unwrap_or_default().contains("round"), "{problem}");
         assert_eq!(app.delete(&format!("/api/v1/rounds/{}", round["id"])).await.status, 204);
         assert_eq!(app.delete(&session_path).await.status, 204);
+    }
+);
+
+db_test!(
+    async fn a_links_choice_options_come_in_the_order_the_author_gave_them(app) {
+        use tpms::instruments::items::Choice;
+        use tpms::instruments::{Item, ItemKind};
+        let choice = |value: &str, label: &str, label_vi: &str| Choice {
+            value: value.to_owned(),
+            label: label.to_owned(),
+            label_vi: label_vi.to_owned(),
+        };
+        let pace = Item {
+            key: "pace".to_owned(),
+            prompt: "The pace was".to_owned(),
+            prompt_vi: "Tốc độ".to_owned(),
+            kind: ItemKind::SingleChoice,
+            scale: None,
+            options: vec![choice("too_slow", "Too slow", "Quá chậm"), choice("right", "Right", "Vừa"), choice("too_fast", "Too fast", "Quá nhanh")],
+            required: true,
+            dimension: None,
+        };
+        let program = app.program().create().await;
+        let (cohort, _) = class_of(&app, &program, 1).await;
+        let form = app.instrument().items([pace]).published().await;
+        let round = app.round(&cohort, &form).opened().await;
+        let link = links_of(&app, &round).await.remove(0);
+
+        let shown = app.anonymous().get(&link).await.json();
+        assert_eq!(
+            shown["items"][0]["options"],
+            json!([
+                {"value": "too_slow", "label": "Quá chậm"},
+                {"value": "right", "label": "Vừa"},
+                {"value": "too_fast", "label": "Quá nhanh"}
+            ]),
+            "{shown}"
+        );
+    }
+);
+
+db_test!(
+    async fn a_text_answer_with_control_characters_or_a_direction_override_is_refused_by_pointer(app) {
+        let program = app.program().create().await;
+        let (cohort, _) = class_of(&app, &program, 1).await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).opened().await;
+        let link = links_of(&app, &round).await.remove(0);
+
+        for bad in ["Tốt\u{0}", "Tốt\u{7} lắm", "Tốt \u{202e}lắm"] {
+            let problem = app
+                .anonymous()
+                .post(&link, json!({"answers": {"relevance": 5, "comments": bad}}))
+                .await
+                .assert_problem(422, "validation_failed");
+            let named = crate::support::named_errors(&problem);
+            assert_eq!(named.len(), 1, "{problem}");
+            assert_eq!(named[0].0, "#/answers/comments", "{problem}");
+        }
+        let kept = app.anonymous().post(&link, json!({"answers": {"relevance": 5, "comments": "Tốt\nlắm"}})).await;
+        assert_eq!(kept.status, 204, "a line break is text: {}", kept.text());
+    }
+);
+
+db_test!(
+    async fn a_liaison_reading_the_answers_of_a_round_trainees_answer_is_told_why_not_that_it_does_not_exist(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Lecturer).create().await;
+        let (cohort, _) = class_of(&app, &program, 1).await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).opened().await;
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+
+        assert_eq!(as_liaison.get(&format!("/api/v1/rounds/{}", round["id"])).await.status, 200);
+        let problem = as_liaison
+            .get(&format!("/api/v1/rounds/{}/responses", round["id"]))
+            .await
+            .assert_problem(403, "forbidden");
+        let detail = problem["detail"].as_str().expect("a detail");
+        assert!(!detail.contains("no round"), "the round exists and the liaison sees it: {detail}");
+        assert!(detail.contains("results"), "it says where to look instead: {detail}");
+    }
+);
+
+db_test!(
+    async fn an_invitations_updated_at_moves_when_it_changes(app) {
+        let program = app.program().create().await;
+        let (cohort, _) = class_of(&app, &program, 2).await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).opened().await;
+        let listed = app.get(&format!("/api/v1/rounds/{}/invitations", round["id"])).await.json();
+        let (first, second) = (&listed["items"][0], &listed["items"][1]);
+
+        let reissued = app.post(&format!("/api/v1/invitations/{}/reissue", first["id"]), json!({})).await.json();
+        assert!(reissued["updated_at"].as_str() > first["updated_at"].as_str(), "{first} then {reissued}");
+        let paper = app
+            .post(&format!("/api/v1/invitations/{}/paper-form", second["id"]), json!({"answers": {"relevance": 3}}))
+            .await
+            .json();
+        assert!(paper["updated_at"].as_str() > second["updated_at"].as_str(), "{second} then {paper}");
+    }
+);
+
+/// Each of `links` answers, in order, with `relevance` from `scores` and a comment naming it.
+async fn answer_all(app: &TestApp, links: &[String], scores: &[i64]) {
+    for (link, score) in links.iter().zip(scores) {
+        let sent = app
+            .anonymous()
+            .post(
+                link,
+                json!({"answers": {"relevance": score, "comments": format!("Ý kiến {score}")}}),
+            )
+            .await;
+        assert_eq!(sent.status, 204, "{}", sent.text());
+    }
+}
+
+db_test!(
+    async fn an_anonymous_rounds_results_do_not_move_when_one_named_trainee_submits(app) {
+        let program = app.program().create().await;
+        let (cohort, _) = class_of(&app, &program, 7).await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).anonymous().opened().await;
+        let links = links_of(&app, &round).await;
+        answer_all(&app, &links[..5], &[4, 4, 4, 4, 4]).await;
+        let results = format!("/api/v1/rounds/{}/results", round["id"]);
+        let before = app.get(&results).await.json();
+
+        // The invitations name who submits next; the results must not show what that trainee said.
+        answer_all(&app, &links[5..6], &[1]).await;
+        let after = app.get(&results).await.json();
+        assert_eq!(after["response_rate"]["submitted"], 6, "the response rate still shows: {after}");
+        for part in ["items", "dimensions", "text_answers"] {
+            assert_eq!(before[part], after[part], "{part} moved while the round was open: {before} then {after}");
+            assert_eq!(after[part], json!([]), "{after}");
+        }
+        assert_eq!(after["withheld"], true);
+        assert!(after["withheld_because"].as_str().expect("a reason").contains("closed"), "{after}");
+
+        app.patch(&format!("/api/v1/rounds/{}", round["id"]), json!({"status": "closed"})).await;
+        let released = app.get(&results).await.json();
+        assert_eq!(released["withheld"], false, "{released}");
+        assert_eq!(released["items"][0]["count"], 6);
+        assert!(released["withheld_because"].is_null());
+    }
+);
+
+db_test!(
+    async fn nothing_stored_pairs_an_anonymous_answer_with_its_invitation(app) {
+        let program = app.program().create().await;
+        let (cohort, _) = class_of(&app, &program, 6).await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).anonymous().opened().await;
+        let links = links_of(&app, &round).await;
+        answer_all(&app, &links, &[1, 2, 3, 4, 5, 5]).await;
+
+        let round_id = round["id"].as_i64().expect("an id");
+        let pool = app.pool.clone();
+        let (times, versions, paired) = actix_web::web::block(move || {
+            use tpms::schema::responses;
+            let mut conn = pool.get().expect("a connection");
+            let rows: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime, i32)> = responses::table
+                .filter(responses::round_id.eq(round_id))
+                .select((responses::created_at, responses::updated_at, responses::version))
+                .load(&mut conn)
+                .expect("the responses");
+            // On PostgreSQL: the transaction that wrote each row.
+            let paired = match &mut *conn {
+                tpms::db::DbConnection::Postgresql(pg) => {
+                    let sql = format!(
+                        "SELECT count(*) AS n FROM responses r JOIN invitations i ON r.xmin = i.xmin \
+                         WHERE r.round_id = {round_id} AND i.round_id = {round_id}"
+                    );
+                    Some(diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("({sql})")))
+                        .get_result::<i64>(pg)
+                        .expect("the join"))
+                }
+                tpms::db::DbConnection::Sqlite(_) => None,
+            };
+            let times: Vec<_> = rows.iter().flat_map(|r| [r.0, r.1]).collect();
+            let versions: Vec<i32> = rows.iter().map(|r| r.2).collect();
+            (times, versions, paired)
+        })
+        .await
+        .expect("the blocking pool runs");
+        assert_eq!(versions.len(), 6);
+        assert!(times.windows(2).all(|w| w[0] == w[1]), "no answer carries a time of its own: {times:?}");
+        assert!(versions.iter().all(|v| *v == versions[0]), "no answer carries a count of its own: {versions:?}");
+        if let Some(paired) = paired {
+            assert_eq!(paired, 0, "responses.xmin = invitations.xmin pairs answers with trainees");
+        }
+        let listed = app.get(&format!("/api/v1/rounds/{round_id}/invitations")).await.json();
+        let answered: Vec<&str> = listed["items"].as_array().expect("items").iter().filter_map(|i| i["updated_at"].as_str()).collect();
+        assert!(answered.windows(2).all(|w| w[0] < w[1]), "each invitation says when its trainee took part: {answered:?}");
+    }
+);
+
+db_test!(
+    async fn a_reissued_link_is_audited_as_reissued_and_no_audit_event_holds_a_link(app) {
+        let program = app.program().create().await;
+        let (cohort, _) = class_of(&app, &program, 1).await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).opened().await;
+        let invitation = &app.get(&format!("/api/v1/rounds/{}/invitations", round["id"])).await.json()["items"][0];
+        let reissued = app.post(&format!("/api/v1/invitations/{}/reissue", invitation["id"]), json!({})).await.json();
+        let link = reissued["link"].as_str().expect("a new link").to_owned();
+        let token = link.rsplit('/').next().expect("a token").to_owned();
+
+        let events = app.get(&format!("/api/v1/audit-events?entity_type=invitation&entity_id={}", invitation["id"])).await;
+        assert_eq!(events.status, 200, "{}", events.text());
+        let events = events.json();
+        let reissue = events["items"].as_array().expect("items").iter().find(|e| e["reason"] == "the link was re-issued").cloned();
+        let reissue = reissue.unwrap_or_else(|| panic!("the reissue is audited: {events}"));
+        assert!(reissue["changes"]["issued_at"].is_object(), "it says when: {reissue}");
+        let pool = app.pool.clone();
+        let stored: Vec<String> = actix_web::web::block(move || {
+            use tpms::schema::audit_events;
+            let mut conn = pool.get().expect("a connection");
+            audit_events::table.select(audit_events::changes).load(&mut conn).expect("the trail")
+        })
+        .await
+        .expect("the blocking pool runs");
+        for changes in stored {
+            assert!(!changes.contains(&token) && !changes.contains("/api/v1/responses/"), "a link in the trail: {changes}");
+        }
+    }
+);
+
+db_test!(
+    async fn an_officer_reopens_a_declined_invitation_and_sees_why_it_was_declined(app) {
+        let program = app.program().create().await;
+        let (cohort, _) = class_of(&app, &program, 1).await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).opened().await;
+        let link = links_of(&app, &round).await.remove(0);
+        app.anonymous()
+            .post(&format!("{link}/decline"), json!({"reason": "Bấm nhầm", "mood": "sad"}))
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(app.anonymous().post(&format!("{link}/decline"), json!({"reason": "Bấm nhầm"})).await.status, 204);
+        let invitation = app.get(&format!("/api/v1/rounds/{}/invitations", round["id"])).await.json()["items"][0].clone();
+        assert_eq!((invitation["status"].as_str(), invitation["decline_reason"].as_str()), (Some("declined"), Some("Bấm nhầm")));
+
+        let paper = format!("/api/v1/invitations/{}/paper-form", invitation["id"]);
+        let refused = app.post(&paper, json!({"answers": {"relevance": 4}})).await.assert_problem(409, "invitation_declined");
+        let detail = refused["detail"].as_str().expect("a detail");
+        assert!(!detail.contains("answers are recorded") && detail.contains("reopen"), "{detail}");
+        app.post(&format!("/api/v1/invitations/{}/reissue", invitation["id"]), json!({})).await.assert_problem(409, "invitation_declined");
+
+        let reopened = app.post(&format!("/api/v1/invitations/{}/reopen", invitation["id"]), json!({})).await;
+        assert_eq!(reopened.status, 200, "{}", reopened.text());
+        let reopened = reopened.json();
+        assert_eq!((reopened["status"].as_str(), reopened["decline_reason"].is_null()), (Some("pending"), true));
+        app.post(&format!("/api/v1/invitations/{}/reopen", invitation["id"]), json!({})).await.assert_problem(409, "not_declined");
+        let reissued = app.post(&format!("/api/v1/invitations/{}/reissue", invitation["id"]), json!({})).await;
+        assert_eq!(reissued.status, 200, "{}", reissued.text());
+        let entered = app.post(&paper, json!({"answers": {"relevance": 4}})).await;
+        assert_eq!(entered.status, 200, "{}", entered.text());
+
+        let events = app.get(&format!("/api/v1/audit-events?entity_type=invitation&entity_id={}", invitation["id"])).await.json();
+        assert!(
+            events["items"].as_array().expect("items").iter().any(|e| e["reason"] == "the decline was undone"),
+            "the reopening is audited: {events}"
+        );
+    }
+);
+
+db_test!(
+    async fn a_round_reads_closed_once_its_closing_time_passes_and_one_already_past_cannot_be_opened(app) {
+        let program = app.program().create().await;
+        let (cohort, _) = class_of(&app, &program, 1).await;
+        let form = app.instrument().published().await;
+        let rounds = format!("/api/v1/cohorts/{}/rounds", cohort["id"]);
+        let body = |closes_at: chrono::DateTime<chrono::Utc>| {
+            json!({"instrument_id": form["id"], "title": "Reaction", "subject": "course", "respondent": "trainee", "wave": "post",
+                   "closes_at": closes_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)})
+        };
+        let past = chrono::Utc::now() - chrono::Duration::hours(1);
+        let refused = app.post(&rounds, body(past)).await.assert_problem(422, "validation_failed");
+        assert_eq!(crate::support::named_errors(&refused), [("#/closes_at".to_owned(), "in_the_past".to_owned())]);
+
+        let soon = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+        let opened = app.create(&rounds, body(soon)).await;
+        let draft = app.create(&rounds, body(soon)).await;
+        let opened = app.patch(&format!("/api/v1/rounds/{}", opened["id"]), json!({"status": "open"})).await.json();
+        let link = links_of(&app, &opened).await.remove(0);
+        tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+
+        let refused = app.patch(&format!("/api/v1/rounds/{}", draft["id"]), json!({"status": "open"})).await.assert_problem(422, "validation_failed");
+        assert!(refused.to_string().contains("already passed"), "{refused}");
+        assert_eq!(app.get(&format!("/api/v1/rounds/{}", opened["id"])).await.json()["status"], "closed");
+        let open: Vec<Value> = app.get(&format!("{rounds}?status=open")).await.json()["items"].as_array().expect("items").clone();
+        assert!(open.is_empty(), "{open:?}");
+        let closed = app.get(&format!("{rounds}?status=closed")).await.json();
+        assert_eq!(closed["items"][0]["id"], opened["id"], "{closed}");
+        let invitations = format!("/api/v1/rounds/{}/invitations", opened["id"]);
+        assert_eq!(app.get(&invitations).await.json()["items"][0]["status"], "expired");
+        assert_eq!(app.get(&format!("{invitations}?status=pending")).await.json()["items"], json!([]));
+        assert_eq!(app.get(&format!("{invitations}?status=expired")).await.json()["items"].as_array().map(Vec::len), Some(1));
+        app.anonymous().get(&link).await.assert_problem(404, "not_found");
     }
 );

@@ -88,6 +88,19 @@ pub fn path_of(kind: &str, token: &str) -> String {
     format!("/api/v1/{kind}/{token}")
 }
 
+/// The kinds of personal link, as their paths name them.
+const KINDS: [&str; 3] = ["responses", "plan-links", "checkpoint-links"];
+
+/// Whether `text` is a personal link (a path [`path_of`] makes): what the audit trail must never
+/// hold, since whoever holds one can act as the trainee it was sent to.
+pub fn is_link(text: &str) -> bool {
+    KINDS.iter().any(|kind| {
+        text.strip_prefix("/api/v1/")
+            .and_then(|rest| rest.strip_prefix(kind))
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
 /// 404 for a link that no longer opens what it was made for: used, or replaced by a new one. It
 /// never says which, nor whether it ever existed.
 pub fn gone() -> ApiError {

@@ -408,6 +408,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        decline_reason -> Nullable<Text>,
     }
 }
 

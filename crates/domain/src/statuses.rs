@@ -63,5 +63,8 @@ text_enum!(
         Submitted,
         /// Said through the link that they will not answer.
         Declined,
+        /// Not answered when the round closed (by an officer, or when its `closes_at` passed). Never
+        /// stored: a pending invitation of a closed round reads so.
+        Expired,
     }
 );

@@ -104,9 +104,23 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {
     Value::Object(changes)
 }
 
-/// Snapshot a record as JSON for [`diff`].
+/// Snapshot a record as JSON for [`diff`], with every personal link it shows left out: the trail
+/// records that a link was issued or reissued (its `issued_at`, the event's reason), never the
+/// link, which would open the trainee's questionnaire, plan or report to whoever reads the trail.
 pub fn snapshot(record: &impl Serialize) -> Result<Value, ApiError> {
-    serde_json::to_value(record).map_err(ApiError::internal)
+    let mut value = serde_json::to_value(record).map_err(ApiError::internal)?;
+    drop_links(&mut value);
+    Ok(value)
+}
+
+/// Replace every string in `value` that is a personal link, at any depth, by `null`.
+fn drop_links(value: &mut Value) {
+    match value {
+        Value::String(text) if crate::links::is_link(text) => *value = Value::Null,
+        Value::Array(values) => values.iter_mut().for_each(drop_links),
+        Value::Object(fields) => fields.values_mut().for_each(drop_links),
+        _ => {}
+    }
 }
 
 /// One event to write: what happened to which record, with its state before and after.

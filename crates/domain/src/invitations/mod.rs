@@ -2,8 +2,6 @@
 //! personal link ([`links`]). Who was invited and who answered are kept here; what they answered
 //! is kept in [`crate::responses`], and in an anonymous round nothing there leads back here.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -38,8 +36,11 @@ pub struct Invitation {
     pub trainee_name: String,
     /// The trainee's email, for sending the link.
     pub trainee_email: Option<String>,
-    /// Whether it was answered.
+    /// Whether it was answered: `pending` while the round takes answers, `expired` when it closed
+    /// before an answer came.
     pub status: InvitationStatus,
+    /// What the trainee wrote on declining, if anything.
+    pub decline_reason: Option<String>,
     /// The personal link (a path on this server) while it can still be used: pending, in a round
     /// that is not closed.
     pub link: Option<String>,
@@ -72,6 +73,7 @@ struct InvitationRow {
     nonce: String,
     entered_by_id: Option<UserId>,
     status: InvitationStatus,
+    decline_reason: Option<String>,
     issued_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
@@ -112,6 +114,7 @@ fn rows() -> _ {
             invitations::nonce,
             invitations::entered_by,
             invitations::status,
+            invitations::decline_reason,
             invitations::issued_at,
             invitations::updated_at,
             invitations::version,
@@ -122,8 +125,16 @@ fn rows() -> _ {
 }
 
 impl InvitationRow {
+    /// As staff see it, in `round` as read now ([`Round::as_of`]): a pending invitation of a closed
+    /// round is expired, with no link.
     fn shown(self, key: &LinkKey, round: &Round) -> ApiResult<Invitation> {
-        let usable = self.status == InvitationStatus::Pending && round.status != RoundStatus::Closed;
+        let closed = round.status == RoundStatus::Closed;
+        let usable = self.status == InvitationStatus::Pending && !closed;
+        let status = if self.status == InvitationStatus::Pending && closed {
+            InvitationStatus::Expired
+        } else {
+            self.status
+        };
         let link = if usable {
             Some(links::path(&key.token(
                 self.round_id,
@@ -139,7 +150,8 @@ impl InvitationRow {
             enrollment_id: self.enrollment_id,
             trainee_name: self.trainee_name,
             trainee_email: self.trainee_email,
-            status: self.status,
+            status,
+            decline_reason: self.decline_reason,
             link,
             entered_by: self.entered_by,
             issued_at: self.issued_at,
@@ -177,6 +189,7 @@ impl Store for Invitation {
             invitations::nonce.eq(&self.nonce),
             invitations::token_hash.eq(links::hash(&token)),
             invitations::status.eq(self.status),
+            invitations::decline_reason.eq(&self.decline_reason),
             invitations::entered_by.eq(self.entered_by_id),
             invitations::issued_at.eq(self.issued_at),
             invitations::updated_at.eq(self.updated_at),
@@ -209,6 +222,9 @@ impl Invitation {
             expect,
             Trail::Because("the link was re-issued"),
             |conn, before: &Invitation| {
+                if before.status == InvitationStatus::Declined {
+                    return Err(declined(id));
+                }
                 if before.status != InvitationStatus::Pending {
                     return Err(ApiError::conflict(
                         "invitation_used",
@@ -224,6 +240,52 @@ impl Invitation {
             },
         )
     }
+
+    /// Undo a trainee's decline, so that the trainee can still answer (a mis-tap on a link must not
+    /// fail a course whose completion asks for the round): the invitation is pending again, its
+    /// link works again, and an officer may reissue it or enter a paper form. The decline's
+    /// reason stays in the audit trail.
+    pub fn reopen(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        id: InvitationId,
+        expect: &impl Expect,
+    ) -> ApiResult<Invitation> {
+        resource::act(
+            conn,
+            actor,
+            id,
+            expect,
+            Trail::Because("the decline was undone"),
+            |conn, before: &Invitation| {
+                if before.status != InvitationStatus::Declined {
+                    return Err(ApiError::conflict(
+                        "not_declined",
+                        format!(
+                            "invitation {id} is {}; only a declined invitation is reopened",
+                            before.status
+                        ),
+                    ));
+                }
+                Round::find(conn, before.round_id)?.check_takes_answers()?;
+                Ok(Invitation {
+                    status: InvitationStatus::Pending,
+                    decline_reason: None,
+                    ..before.clone()
+                })
+            },
+        )
+    }
+}
+
+/// 409 for a step that needs an invitation the trainee declined to be reopened first.
+fn declined(id: InvitationId) -> ApiError {
+    ApiError::conflict(
+        "invitation_declined",
+        format!(
+            "invitation {id} was declined by the trainee and holds no answers; reopen it first with POST /api/v1/invitations/{id}/reopen"
+        ),
+    )
 }
 
 /// Invite every seated trainee of `round`'s cohort who has no invitation yet.
@@ -305,9 +367,17 @@ impl List for Invitation {
         paging: Paging,
     ) -> ApiResult<Slice<Invitation>> {
         let round = Round::find_visible(conn, caller, round)?;
+        // As shown (`InvitationRow::shown`): in a closed round the stored `pending` ones read
+        // `expired`, and none reads `pending`; `expired` is never stored, so filtering on it
+        // finds none.
+        let stored = match (filters.status, round.status == RoundStatus::Closed) {
+            (Some(InvitationStatus::Expired), true) => Some(InvitationStatus::Pending),
+            (Some(InvitationStatus::Pending), true) => Some(InvitationStatus::Expired),
+            (status, _) => status,
+        };
         let query = || {
             let mut query = rows().into_boxed().filter(invitations::round_id.eq(round.id));
-            if let Some(status) = filters.status {
+            if let Some(status) = stored {
                 query = query.filter(invitations::status.eq(status));
             }
             query
@@ -358,9 +428,18 @@ pub struct ShownItem {
     pub min_label: Option<String>,
     /// For a scale: what the highest value means.
     pub max_label: Option<String>,
-    /// For a choice: the options, value → label.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub options: BTreeMap<String, String>,
+    /// For a choice: the options, in the order the questionnaire's author gave them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<ShownOption>,
+}
+
+/// An option of a choice item as a trainee sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShownOption {
+    /// What to send as the answer.
+    pub value: String,
+    /// The option, in the language shown.
+    pub label: String,
 }
 
 fn shown_item(item: &Item, vietnamese: bool) -> ShownItem {
@@ -390,7 +469,10 @@ fn shown_item(item: &Item, vietnamese: bool) -> ShownItem {
         options: item
             .options
             .iter()
-            .map(|o| (o.value.clone(), pick(&o.label, &o.label_vi)))
+            .map(|o| ShownOption {
+                value: o.value.clone(),
+                label: pick(&o.label, &o.label_vi),
+            })
             .collect(),
     }
 }
@@ -456,8 +538,19 @@ pub fn submit_by_link(conn: &mut DbConnection, actor: &Actor, token: &str, answe
     record_answers(conn, actor, Answerer::Link(&row.nonce), &row, &round, answers).map(|_| ())
 }
 
-/// Record that a trainee will not answer; the link then stops working.
-pub fn decline_by_link(conn: &mut DbConnection, actor: &Actor, token: &str) -> ApiResult<()> {
+/// Why a trainee will not answer, sent with a decline through the link.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decline {
+    /// Why, in the trainee's words; staff see it on the invitation.
+    #[validate(length(max = 2000), custom(function = "crate::validate::long_text"))]
+    #[schema(max_length = 2000, example = "Tôi đã nghỉ việc ở cơ quan")]
+    pub reason: Option<String>,
+}
+
+/// Record that a trainee will not answer, and why if they said; the link then stops working
+/// (an officer can reopen the invitation).
+pub fn decline_by_link(conn: &mut DbConnection, actor: &Actor, token: &str, decline: Decline) -> ApiResult<()> {
     let (row, round) = by_token(conn, token)?;
     mark(
         conn,
@@ -466,6 +559,7 @@ pub fn decline_by_link(conn: &mut DbConnection, actor: &Actor, token: &str) -> A
         &row,
         &round,
         InvitationStatus::Declined,
+        decline.reason,
     )
     .map(|_| ())
 }
@@ -482,10 +576,7 @@ pub fn enter_paper_form(
     let row = Invitation::find_row(conn, id)?;
     expect.check(row.version)?;
     if row.status != InvitationStatus::Pending {
-        return Err(ApiError::conflict(
-            "invitation_used",
-            format!("invitation {id} is already {}; its answers are recorded", row.status),
-        ));
+        return Err(used(id, row.status));
     }
     let round = Round::find(conn, row.round_id)?;
     round.check_takes_answers()?;
@@ -524,14 +615,27 @@ fn record_answers(
         (!anonymous).then_some(officer).flatten(),
         &answers,
     )?;
-    mark(conn, actor, by, row, round, InvitationStatus::Submitted)
+    mark(conn, actor, by, row, round, InvitationStatus::Submitted, None)
+}
+
+/// 409 for an answer to an invitation that is no longer pending, saying what to do.
+fn used(id: InvitationId, status: InvitationStatus) -> ApiError {
+    match status {
+        InvitationStatus::Declined => declined(id),
+        _ => ApiError::conflict(
+            "invitation_used",
+            format!("invitation {id} is already {status}; its answers are recorded"),
+        ),
+    }
 }
 
 /// Record that an invitation was answered or declined, through the shared sequence. Through a
-/// link, only while that link is still the invitation's (not replaced meanwhile) and pending. In
-/// an anonymous round its time is kept as it was and no audit event is written
-/// ([`Trail::Untraced`]): with no moment recorded for any trainee's answer, the order answers
-/// arrived in cannot be matched to the order of anything else.
+/// link, only while that link is still the invitation's (not replaced meanwhile) and pending.
+///
+/// In an anonymous round no audit event is written ([`Trail::Untraced`]), but the invitation's
+/// `updated_at` moves like any record's: it says when this trainee took part, which the status
+/// says already, and nothing on the answer's side carries a time, an order or a transaction id
+/// to match it with (see `responses::Response::store_new`).
 fn mark(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -539,6 +643,7 @@ fn mark(
     row: &InvitationRow,
     round: &Round,
     status: InvitationStatus,
+    decline_reason: Option<String>,
 ) -> ApiResult<Invitation> {
     let trail = if round.anonymity == Anonymity::Anonymous {
         Trail::Untraced
@@ -554,19 +659,15 @@ fn mark(
         if !(usable && link_is_current) {
             return Err(match by {
                 Answerer::Link(_) => links::gone(),
-                Answerer::Officer(_) => ApiError::conflict(
-                    "invitation_used",
-                    format!(
-                        "invitation {} is already {}; its answers are recorded",
-                        row.id, current.status
-                    ),
-                ),
+                Answerer::Officer(_) => used(row.id, current.status),
             });
         }
         Ok(Invitation {
             status,
             entered_by_id,
+            decline_reason: decline_reason.clone(),
             link: None,
+            updated_at: crate::clock::now(),
             ..current.clone()
         })
     })

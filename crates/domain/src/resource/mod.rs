@@ -223,9 +223,9 @@ pub enum Trail<'a> {
     Audited,
     /// The same, with the reason the step gives (a reissued link, a promotion from the waitlist).
     Because(&'a str),
-    /// No event, and the record's `updated_at` kept as it was: a step that must leave no moment
-    /// behind (a trainee's answer to an anonymous round marks the invitation answered, and a time
-    /// or an event would let the order of answers be matched to the order of invitations).
+    /// No event, and the record's `updated_at` left as the step set it: a step whose event would
+    /// say more than the record does (a trainee's answer to an anonymous round marks the
+    /// invitation answered; the event would sit in the trail beside the events of the request).
     Untraced,
 }
 

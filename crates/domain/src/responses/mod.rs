@@ -7,6 +7,8 @@
 //! carries the round's creation time instead of its own: nothing in the row leads back to a
 //! person or to the moment an invitation was used. Such responses are not audited one by one
 //! (an audit event would carry the time); the invitation records that the trainee took part.
+//! Nor does the way the rows are stored: every anonymous answer rewrites all of its round's
+//! answers, in a random order, apart from the invitation's write (see [`Response::store_new`]).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -180,6 +182,27 @@ impl Response {
         };
         let answers_json = serde_json::to_string(answers).map_err(ApiError::internal)?;
         let id = random_id();
+        if anonymous {
+            // A savepoint: on PostgreSQL the rows it writes carry a transaction id of their own,
+            // so `responses.xmin` never equals the `xmin` of the invitation this request marks
+            // answered in the enclosing transaction. Inside it, every answer of the round is
+            // rewritten in a random order, so that all of them share that id and the table's
+            // physical order is a shuffle: neither says which answer came last.
+            conn.transaction::<_, ApiError, _>(|conn| {
+                diesel::insert_into(responses::table)
+                    .values((
+                        responses::id.eq(id),
+                        responses::round_id.eq(round.id),
+                        responses::answers.eq(&answers_json),
+                        responses::created_at.eq(at),
+                        responses::updated_at.eq(at),
+                        responses::version.eq(1),
+                    ))
+                    .execute(conn)?;
+                scatter(conn, round.id)
+            })?;
+            return Response::find(conn, id);
+        }
         diesel::insert_into(responses::table)
             .values((
                 responses::id.eq(id),
@@ -207,6 +230,25 @@ impl Response {
         }
         Ok(response)
     }
+}
+
+/// Rewrite every anonymous answer of `round`, one by one in a random order, changing nothing they
+/// hold: on PostgreSQL each gets a new row version written by this (sub)transaction, in a new
+/// place, so no transaction id or physical order is left from the order they arrived in. On SQLite
+/// the rows already sit in the order of their random ids and nothing records a writer.
+fn scatter(conn: &mut DbConnection, round: RoundId) -> ApiResult<()> {
+    let mut ids: Vec<ResponseId> = responses::table
+        .filter(responses::round_id.eq(round))
+        .filter(responses::enrollment_id.is_null())
+        .select(responses::id)
+        .load(conn)?;
+    ids.sort_by_cached_key(|_| random_id().0);
+    for id in ids {
+        diesel::update(responses::table.find(id))
+            .set(responses::version.eq(responses::version))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 impl Record for Response {
@@ -397,7 +439,12 @@ impl List for Response {
     ) -> ApiResult<Slice<Response>> {
         let round = Round::find_visible(conn, caller, round)?;
         if caller.liaison_partner().is_some() && round.respondent != Respondent::Partner {
-            return Err(ApiError::not_found("round", round.id));
+            // The liaison sees the round itself, so a 404 would deny what it has just read.
+            return Err(ApiError::Forbidden(format!(
+                "round {} is answered by {}s, and a liaison reads only the answers of rounds its partner answers; \
+                 its figures are at GET /api/v1/rounds/{}/results",
+                round.id, round.respondent, round.id
+            )));
         }
         if round.anonymity == Anonymity::Anonymous {
             // One by one, a few answers could be told apart; the results withhold small groups.

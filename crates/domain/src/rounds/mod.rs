@@ -155,6 +155,16 @@ pub struct Round {
 }
 
 impl Round {
+    /// The round as it stands at `now`: an open round whose `closes_at` has passed is closed,
+    /// whether or not anyone closed it. Every read goes through here (a single round, a list, a
+    /// filter, the results and the reports that read them), so none shows an expired round open.
+    pub fn as_of(mut self, now: NaiveDateTime) -> Round {
+        if self.status == RoundStatus::Open && self.closes_at.is_some_and(|at| at <= now) {
+            self.status = RoundStatus::Closed;
+        }
+        self
+    }
+
     /// Whether answers are taken now: open, and inside its times.
     pub fn takes_answers(&self, now: NaiveDateTime) -> bool {
         self.status == RoundStatus::Open
@@ -276,6 +286,25 @@ impl Round {
         Ok(())
     }
 
+    /// 422 when `closes_at` has already passed: a round that takes answers must still have time
+    /// to, or its links would be dead when sent.
+    fn check_closes_in_future(&self) -> ApiResult<()> {
+        let now = crate::clock::now();
+        if let Some(closes) = self.closes_at
+            && closes <= now
+        {
+            return Err(ApiError::invalid(
+                "closes_at",
+                "in_the_past",
+                format!(
+                    "{}Z has already passed; give a closing time in the future, or none to close the round by hand",
+                    closes.format("%Y-%m-%dT%H:%M:%S")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// How many trainees hold a seat in the round's cohort.
     fn seated(conn: &mut DbConnection, cohort: CohortId) -> ApiResult<i64> {
         Ok(enrollments::table
@@ -295,7 +324,8 @@ impl Record for Round {
     fn find(conn: &mut DbConnection, id: RoundId) -> ApiResult<Round> {
         evaluation_rounds::table
             .find(id)
-            .lookup(conn)?
+            .lookup::<Round>(conn)?
+            .map(|round| round.as_of(crate::clock::now()))
             .ok_or_else(|| ApiError::not_found("round", id))
     }
 
@@ -335,6 +365,7 @@ impl Create for Round {
             version: 1,
         };
         draft.check(conn, true)?;
+        draft.check_closes_in_future()?;
         Ok(diesel::insert_into(evaluation_rounds::table)
             .values((
                 evaluation_rounds::cohort_id.eq(draft.cohort_id),
@@ -414,6 +445,9 @@ impl Change for Round {
         }
         if let Some(closes) = change.closes_at {
             next.closes_at = closes.as_ref().map(crate::clock::utc);
+            if next.closes_at != self.closes_at && next.status != RoundStatus::Closed {
+                next.check_closes_in_future()?;
+            }
         }
         if let Some(status) = change.status
             && status != self.status
@@ -425,6 +459,10 @@ impl Change for Round {
                     status,
                     self.status.next(),
                 ));
+            }
+            if status == RoundStatus::Open {
+                // Opening would send links that are dead on arrival.
+                next.check_closes_in_future()?;
             }
             if status == RoundStatus::Open
                 && self.respondent == Respondent::Trainee
@@ -477,19 +515,37 @@ impl List for Round {
         paging: Paging,
     ) -> ApiResult<Slice<Round>> {
         Cohort::find_visible(conn, caller, cohort)?;
+        let now = crate::clock::now();
         let query = || {
             let mut query = evaluation_rounds::table
                 .filter(evaluation_rounds::cohort_id.eq(cohort))
                 .into_boxed();
-            if let Some(status) = filters.status {
-                query = query.filter(evaluation_rounds::status.eq(status));
-            }
+            // As read: an open round whose closing time has passed is closed (`Round::as_of`).
+            let open = evaluation_rounds::status.eq(RoundStatus::Open).and(
+                evaluation_rounds::closes_at
+                    .is_null()
+                    .or(evaluation_rounds::closes_at.gt(now))
+                    .assume_not_null(),
+            );
+            query = match filters.status {
+                Some(RoundStatus::Open) => query.filter(open),
+                Some(RoundStatus::Closed) => query.filter(
+                    evaluation_rounds::status
+                        .eq(RoundStatus::Closed)
+                        .or(evaluation_rounds::status
+                            .eq(RoundStatus::Open)
+                            .and(evaluation_rounds::closes_at.le(now).assume_not_null())),
+                ),
+                Some(status) => query.filter(evaluation_rounds::status.eq(status)),
+                None => query,
+            };
             if let Some(respondent) = filters.respondent {
                 query = query.filter(evaluation_rounds::respondent.eq(respondent));
             }
             query
         };
         let keys = Keyset::by(list::ascending("id", evaluation_rounds::id, |r: &Round| r.id));
-        list::page(conn, query, &keys, &paging)
+        list::page(conn, query, &keys, &paging)?
+            .try_with(|rounds| Ok(rounds.into_iter().map(|r| r.as_of(now)).collect()))
     }
 }

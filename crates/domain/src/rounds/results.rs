@@ -1,6 +1,11 @@
 //! A round's results, computed in the service: per item and per dimension the count, mean,
-//! median, distribution and top-two-box share; the response rate; text answers. An anonymous
-//! round with fewer answers than the configured minimum shows no figure and no text at all.
+//! median, distribution and top-two-box share; the response rate; text answers.
+//!
+//! An anonymous round releases its figures and texts once, when it has closed (by an officer, or
+//! when its `closes_at` passed) with at least the configured minimum of answers; until then only
+//! the response rate shows. Figures that moved while it was open could be read before and after
+//! one named trainee submitted (the invitations say who has), and the difference would be that
+//! trainee's answers. Once closed, no answer can be added, so the figures never move again.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{Anonymity, Respondent, Round};
+use super::{Anonymity, Respondent, Round, RoundStatus};
 use crate::access::Caller;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
@@ -90,9 +95,12 @@ pub struct RoundResults {
     pub response_rate: ResponseRate,
     /// Responses counted.
     pub responses: i64,
-    /// True when an anonymous round has fewer responses than `min_group`: then `items`,
-    /// `dimensions` and `text_answers` are empty, so that nobody can tell who said what.
+    /// True when an anonymous round is not closed yet or has fewer responses than `min_group`:
+    /// then `items`, `dimensions` and `text_answers` are empty, so that nobody can tell who said
+    /// what. The response rate always shows.
     pub withheld: bool,
+    /// Why the figures are withheld, and when they will show; none when they show.
+    pub withheld_because: Option<String>,
     /// The fewest responses an anonymous round shows figures for.
     pub min_group: i64,
     /// Per item, in the questionnaire's order.
@@ -122,7 +130,23 @@ pub fn results(conn: &mut DbConnection, caller: &Caller, id: RoundId, min_group:
     let responses = i64::try_from(answered.len()).unwrap_or(i64::MAX);
     let response_rate = rate(conn, &round, responses)?;
     let min_group = i64::from(min_group);
-    let withheld = anonymous && responses < min_group;
+    // `Round::find` reads a round whose closing time has passed as closed.
+    let withheld_because = if !anonymous {
+        None
+    } else if round.status != RoundStatus::Closed {
+        Some(format!(
+            "round {} is anonymous and still {}: its figures and texts show once it has closed, so that they never change after one person answers",
+            round.id, round.status
+        ))
+    } else if responses < min_group {
+        Some(format!(
+            "round {} is anonymous and has {responses} responses, fewer than {min_group}: figures of a smaller group could tell who said what",
+            round.id
+        ))
+    } else {
+        None
+    };
+    let withheld = withheld_because.is_some();
     let (items, dimensions, text_answers) = if withheld {
         (Vec::new(), Vec::new(), Vec::new())
     } else {
@@ -134,6 +158,7 @@ pub fn results(conn: &mut DbConnection, caller: &Caller, id: RoundId, min_group:
         response_rate,
         responses,
         withheld,
+        withheld_because,
         min_group,
         items,
         dimensions,
