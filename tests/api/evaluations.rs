@@ -609,9 +609,17 @@ db_test!(
                         "SELECT count(*) AS n FROM responses r JOIN invitations i ON r.xmin = i.xmin \
                          WHERE r.round_id = {round_id} AND i.round_id = {round_id}"
                     );
-                    Some(diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("({sql})")))
-                        .get_result::<i64>(pg)
-                        .expect("the join"))
+                    let mut count = |sql: &str| {
+                        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("({sql})")))
+                            .get_result::<i64>(pg)
+                            .expect("the count")
+                    };
+                    // Each answer is written with a random handful of the round's earlier ones
+                    // (all of them, in a round this small): one writer for the lot.
+                    let writers = count(&format!(
+                        "SELECT count(DISTINCT xmin::text) FROM responses WHERE round_id = {round_id}"
+                    ));
+                    Some((count(&sql), writers))
                 }
                 tpms::db::DbConnection::Sqlite(_) => None,
             };
@@ -624,8 +632,9 @@ db_test!(
         assert_eq!(versions.len(), 6);
         assert!(times.windows(2).all(|w| w[0] == w[1]), "no answer carries a time of its own: {times:?}");
         assert!(versions.iter().all(|v| *v == versions[0]), "no answer carries a count of its own: {versions:?}");
-        if let Some(paired) = paired {
+        if let Some((paired, writers)) = paired {
             assert_eq!(paired, 0, "responses.xmin = invitations.xmin pairs answers with trainees");
+            assert_eq!(writers, 1, "the answers' transaction ids say which came when");
         }
         let listed = app.get(&format!("/api/v1/rounds/{round_id}/invitations")).await.json();
         let answered: Vec<&str> = listed["items"].as_array().expect("items").iter().filter_map(|i| i["updated_at"].as_str()).collect();

@@ -7,8 +7,9 @@
 //! carries the round's creation time instead of its own: nothing in the row leads back to a
 //! person or to the moment an invitation was used. Such responses are not audited one by one
 //! (an audit event would carry the time); the invitation records that the trainee took part.
-//! Nor does the way the rows are stored: every anonymous answer rewrites all of its round's
-//! answers, in a random order, apart from the invitation's write (see [`Response::store_new`]).
+//! Nor does the way the rows are stored: an anonymous answer is written apart from the
+//! invitation's write, with a random handful of its round's answers rewritten beside it (see
+//! `scatter`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -185,21 +186,18 @@ impl Response {
         if anonymous {
             // A savepoint: on PostgreSQL the rows it writes carry a transaction id of their own,
             // so `responses.xmin` never equals the `xmin` of the invitation this request marks
-            // answered in the enclosing transaction. Inside it, every answer of the round is
-            // rewritten in a random order, so that all of them share that id and the table's
-            // physical order is a shuffle: neither says which answer came last.
+            // answered in the enclosing transaction.
             conn.transaction::<_, ApiError, _>(|conn| {
-                diesel::insert_into(responses::table)
-                    .values((
-                        responses::id.eq(id),
-                        responses::round_id.eq(round.id),
-                        responses::answers.eq(&answers_json),
-                        responses::created_at.eq(at),
-                        responses::updated_at.eq(at),
-                        responses::version.eq(1),
-                    ))
-                    .execute(conn)?;
-                scatter(conn, round.id)
+                scatter(
+                    conn,
+                    round.id,
+                    AnonymousAnswer {
+                        id,
+                        answers: answers_json,
+                        at,
+                        version: 1,
+                    },
+                )
             })?;
             return Response::find(conn, id);
         }
@@ -232,20 +230,82 @@ impl Response {
     }
 }
 
-/// Rewrite every anonymous answer of `round`, one by one in a random order, changing nothing they
-/// hold: on PostgreSQL each gets a new row version written by this (sub)transaction, in a new
-/// place, so no transaction id or physical order is left from the order they arrived in. On SQLite
-/// the rows already sit in the order of their random ids and nothing records a writer.
-fn scatter(conn: &mut DbConnection, round: RoundId) -> ApiResult<()> {
-    let mut ids: Vec<ResponseId> = responses::table
-        .filter(responses::round_id.eq(round))
-        .filter(responses::enrollment_id.is_null())
-        .select(responses::id)
-        .load(conn)?;
-    ids.sort_by_cached_key(|_| random_id().0);
-    for id in ids {
-        diesel::update(responses::table.find(id))
-            .set(responses::version.eq(responses::version))
+/// How many of its round's earlier answers an anonymous answer is written with.
+const SCATTER: i64 = 50;
+
+/// An anonymous answer as stored: nothing but its random id, what it says, the round's time and
+/// its version.
+struct AnonymousAnswer {
+    id: ResponseId,
+    answers: String,
+    at: NaiveDateTime,
+    version: i32,
+}
+
+/// Write a new anonymous answer of `round` together with a random handful (up to [`SCATTER`]) of
+/// the round's earlier ones, taken out and written again with it in a random order, unchanged. On
+/// PostgreSQL all of them then carry one transaction id and sit side by side in an order that says
+/// nothing: the newest answer's `xmin` and place (`ctid`) are shared with up to fifty others
+/// chosen at random, and an older answer is either among its own group or a later one. Rewriting
+/// every answer of the round each time would hide more, at a cost that grows with the square of
+/// the round (a round of 10,000 would rewrite 50 million rows; fifty keep it to 500,000). The handful is a window of the
+/// random ids from a random point, wrapping round, which the `(round_id, id)` index finds without
+/// reading the round. On SQLite nothing records a writer and rows sit in the order of their random
+/// ids; the same code runs, so that both databases store alike.
+fn scatter(conn: &mut DbConnection, round: RoundId, new: AnonymousAnswer) -> ApiResult<()> {
+    let window = |conn: &mut DbConnection, from: Option<ResponseId>, below: Option<ResponseId>, limit: i64| {
+        let mut query = responses::table
+            .filter(responses::round_id.eq(round))
+            .filter(responses::enrollment_id.is_null())
+            .select((
+                responses::id,
+                responses::answers,
+                responses::created_at,
+                responses::version,
+            ))
+            .order(responses::id)
+            .limit(limit)
+            .into_boxed();
+        if let Some(from) = from {
+            query = query.filter(responses::id.ge(from));
+        }
+        if let Some(below) = below {
+            query = query.filter(responses::id.lt(below));
+        }
+        query
+            .load::<(ResponseId, String, NaiveDateTime, i32)>(conn)
+            .map(|rows| {
+                rows.into_iter()
+                    .map(|(id, answers, at, version)| AnonymousAnswer {
+                        id,
+                        answers,
+                        at,
+                        version,
+                    })
+                    .collect::<Vec<_>>()
+            })
+    };
+    let from = random_id();
+    let mut group = window(conn, Some(from), None, SCATTER)?;
+    let short = SCATTER - i64::try_from(group.len()).unwrap_or(SCATTER);
+    if short > 0 {
+        group.extend(window(conn, None, Some(from), short)?);
+    }
+    diesel::delete(responses::table.filter(responses::id.eq_any(group.iter().map(|a| a.id)))).execute(conn)?;
+    group.push(new);
+    group.sort_by_cached_key(|_| random_id().0);
+    // One by one, in the shuffled order: the backends share no multi-row insert here, and each
+    // row lands after the one before.
+    for answer in &group {
+        diesel::insert_into(responses::table)
+            .values((
+                responses::id.eq(answer.id),
+                responses::round_id.eq(round),
+                responses::answers.eq(&answer.answers),
+                responses::created_at.eq(answer.at),
+                responses::updated_at.eq(answer.at),
+                responses::version.eq(answer.version),
+            ))
             .execute(conn)?;
     }
     Ok(())
