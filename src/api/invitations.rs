@@ -89,7 +89,10 @@ pub struct Language {
     params(LinkToken, Language),
     responses((status = 200, description = "The questionnaire", body = Questionnaire), crate::openapi::PublicErrors)
 )]
-#[get("/responses/{token}")]
+#[get(
+    "/responses/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn open_link(
     _: Throttled,
     db: web::Data<Db>,
@@ -121,7 +124,10 @@ pub async fn open_link(
     request_body = SubmitAnswers,
     responses((status = 204, description = "Recorded; thank you"), crate::openapi::PublicErrors)
 )]
-#[post("/responses/{token}")]
+#[post(
+    "/responses/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn answer_link(
     _: Throttled,
     db: web::Data<Db>,
@@ -142,7 +148,10 @@ pub async fn answer_link(
     params(LinkToken),
     responses((status = 204, description = "Recorded"), crate::openapi::PublicErrors)
 )]
-#[post("/responses/{token}/decline")]
+#[post(
+    "/responses/{token}/decline",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn decline_link(_: Throttled, db: web::Data<Db>, token: web::Path<LinkToken>) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
     db.write(move |conn| crate::invitations::decline_by_link(conn, &crate::effects::trainee_link(), &token))

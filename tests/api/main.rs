@@ -18,6 +18,7 @@ mod follow_ups;
 mod hardening;
 mod import;
 mod layers;
+mod messages;
 mod openapi;
 mod operations;
 mod paging;
