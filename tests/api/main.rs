@@ -25,6 +25,7 @@ mod paging;
 mod partners;
 mod program_partners;
 mod programs;
+mod public_limits;
 mod races;
 mod readme;
 mod reports;
