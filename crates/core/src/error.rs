@@ -182,8 +182,9 @@ pub enum ApiError {
     /// 415: the body is not in a type or an encoding the operation reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// 422: parsed, but invalid.
-    #[error("{} invalid field(s)", .0.len())]
+    /// 422: parsed, but invalid. As text (in a log, or the command line's error), every field
+    /// and what is wrong with it.
+    #[error("{}", field_list(.0))]
     Validation(Vec<FieldError>),
     /// 422 for a request that cannot be processed as a whole, with its own code (an
     /// `Idempotency-Key` reused for a different request).
@@ -369,6 +370,12 @@ impl ApiError {
         }
         response.body(serde_json::to_vec(&problem).unwrap_or_default())
     }
+}
+
+/// Every field and what is wrong with it: `partner_id is required for a liaison; email ...`.
+fn field_list(errors: &[FieldError]) -> String {
+    let list: Vec<String> = errors.iter().map(|e| format!("{} {}", e.field(), e.detail)).collect();
+    list.join("; ")
 }
 
 /// The detail of a problem about fields: the one field and what is wrong with it, or how many.
