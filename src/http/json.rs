@@ -406,6 +406,21 @@ fn serde_problem(
         "invalid_value"
     };
     let field = taken.original(&at).join("/");
+    // A field read by a deserializer of its own (a local time, a date known to the month) says
+    // in its own words how to write it; the schema only knows it is text.
+    let own_words = code == "invalid_value"
+        && !message.starts_with("invalid type:")
+        && matches!(params.get("expected").map(String::as_str), None | Some("text"));
+    if own_words {
+        let detail = message.split(" at line ").next().unwrap_or(message).to_owned();
+        return (
+            at,
+            FieldError {
+                params,
+                ..FieldError::new(&field, code, detail)
+            },
+        );
+    }
     (at, FieldError::worded(&field, code, params))
 }
 
