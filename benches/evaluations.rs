@@ -54,6 +54,7 @@ fn main() -> anyhow::Result<()> {
     } = common::prepare()?;
     // Every trainee answers from this one address: the per-address limit is lifted.
     config.evaluations.public_requests_per_minute = 1_000_000;
+    config.evaluations.link_requests_per_minute = 1_000_000;
     println!(
         "TPMS evaluation benchmark: {} cores, {backend}, {trainees} trainees",
         std::thread::available_parallelism().map_or(0, |n| n.get())

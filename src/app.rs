@@ -306,6 +306,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
     }
     let public_limit = web::Data::new(crate::http::public::PublicLimit::per_minute(
         config.evaluations.public_requests_per_minute,
+        config.evaluations.link_requests_per_minute,
     ));
     let evaluations = web::Data::new(config.evaluations.clone());
     let doc = docs::document();

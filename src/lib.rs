@@ -10,7 +10,9 @@
 //! HTTP layer ([`http`], [`openapi`], and [`api`], the handlers of the operations that are not
 //! standard), [`app`], which assembles them, and the commands ([`cli`], [`seed`]).
 
-pub use tpms_core::{access, clock, config, dates, error, ids, provenance, ratio, tabular, text, validate, wire};
+pub use tpms_core::{
+    access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, validate, wire,
+};
 pub use tpms_domain::{
     action_plans, actor, attendance, audit, auth, certificates, checkpoints, cohorts, completion, contacts, db,
     effects, enrollments, instruments, invitations, links, list, participations, partners, programs, reports, resource,

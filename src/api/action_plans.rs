@@ -54,7 +54,10 @@ pub async fn issue_plan_link(
     params(LinkToken),
     responses((status = 200, description = "The plan so far", body = LinkedPlan), crate::openapi::PublicErrors)
 )]
-#[get("/plan-links/{token}")]
+#[get(
+    "/plan-links/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn open_plan_link(_: Throttled, db: web::Data<Db>, token: web::Path<LinkToken>) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
     let plan = db.run(move |conn| ActionPlan::by_link(conn, &token)).await?;
@@ -69,7 +72,10 @@ pub async fn open_plan_link(_: Throttled, db: web::Data<Db>, token: web::Path<Li
     request_body = PlanContent,
     responses((status = 204, description = "Submitted for approval"), crate::openapi::PublicErrors)
 )]
-#[post("/plan-links/{token}")]
+#[post(
+    "/plan-links/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn submit_plan_link(
     _: Throttled,
     db: web::Data<Db>,

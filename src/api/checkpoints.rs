@@ -37,8 +37,8 @@ pub async fn list_follow_ups(
     db: web::Data<Db>,
     req: HttpRequest,
     filters: Query<FollowUpFilters>,
-    page: web::Query<PageParams>,
-    format: web::Query<ListFormatParams>,
+    page: Query<PageParams>,
+    format: Query<ListFormatParams>,
 ) -> ApiResult<HttpResponse> {
     let chosen = format.choose(&req)?;
     let paging = page.into_inner().paging()?;
@@ -162,7 +162,10 @@ pub async fn reissue_checkpoint_link(
     params(LinkToken),
     responses((status = 200, description = "The items to report on", body = LinkedCheckpoint), crate::openapi::PublicErrors)
 )]
-#[get("/checkpoint-links/{token}")]
+#[get(
+    "/checkpoint-links/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn open_checkpoint_link(
     _: Throttled,
     db: web::Data<Db>,
@@ -181,7 +184,10 @@ pub async fn open_checkpoint_link(
     request_body = Report,
     responses((status = 204, description = "Reported; an officer verifies it"), crate::openapi::PublicErrors)
 )]
-#[post("/checkpoint-links/{token}")]
+#[post(
+    "/checkpoint-links/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn report_checkpoint_link(
     _: Throttled,
     db: web::Data<Db>,

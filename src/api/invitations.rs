@@ -115,7 +115,10 @@ pub struct Language {
     params(LinkToken, Language),
     responses((status = 200, description = "The questionnaire", body = Questionnaire), crate::openapi::PublicErrors)
 )]
-#[get("/responses/{token}")]
+#[get(
+    "/responses/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn open_link(
     _: Throttled,
     db: web::Data<Db>,
@@ -147,7 +150,10 @@ pub async fn open_link(
     request_body = SubmitAnswers,
     responses((status = 204, description = "Recorded; thank you"), crate::openapi::PublicErrors)
 )]
-#[post("/responses/{token}")]
+#[post(
+    "/responses/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn answer_link(
     _: Throttled,
     db: web::Data<Db>,
@@ -171,7 +177,10 @@ pub async fn answer_link(
     request_body(content = Option<Decline>, description = "Optional: `{\"reason\": \"…\"}`"),
     responses((status = 204, description = "Recorded"), crate::openapi::PublicErrors)
 )]
-#[post("/responses/{token}/decline")]
+#[post(
+    "/responses/{token}/decline",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
 pub async fn decline_link(
     _: Throttled,
     req: actix_web::HttpRequest,

@@ -39,7 +39,7 @@ pub async fn program_overview(
     settings: web::Data<EvaluationConfig>,
     scope: Query<Scope>,
     params: Query<OverviewParams>,
-    format: web::Query<FormatParams>,
+    format: Query<FormatParams>,
 ) -> ApiResult<HttpResponse> {
     let chosen = format.choose(&req, &OFFERED)?;
     let (scope, params, min_group) = (scope.0, params.0, settings.min_anonymous_group);
@@ -76,7 +76,7 @@ pub async fn trainees_by_origin(
     req: HttpRequest,
     scope: Query<Scope>,
     params: Query<OriginParams>,
-    format: web::Query<FormatParams>,
+    format: Query<FormatParams>,
 ) -> ApiResult<HttpResponse> {
     let chosen = format.choose(&req, &OFFERED)?;
     let (scope, params) = (scope.0, params.0);
@@ -112,7 +112,7 @@ pub async fn cohort_attendance(
     db: web::Data<Db>,
     req: HttpRequest,
     id: web::Path<CohortId>,
-    format: web::Query<FormatParams>,
+    format: Query<FormatParams>,
 ) -> ApiResult<HttpResponse> {
     let chosen = format.choose(&req, &OFFERED)?;
     let id = id.into_inner();
@@ -148,7 +148,7 @@ pub async fn trainee_record(
     db: web::Data<Db>,
     req: HttpRequest,
     id: web::Path<TraineeId>,
-    format: web::Query<FormatParams>,
+    format: Query<FormatParams>,
 ) -> ApiResult<HttpResponse> {
     let chosen = format.choose(&req, &OFFERED)?;
     let id = id.into_inner();

@@ -360,8 +360,8 @@ async fn list<R, P>(
     req: HttpRequest,
     parent: web::Path<<R as List>::Parent>,
     filters: Query<R::Filters>,
-    page: web::Query<PageParams>,
-    format: web::Query<ListFormatParams>,
+    page: Query<PageParams>,
+    format: Query<ListFormatParams>,
 ) -> ApiResult<HttpResponse>
 where
     R: List + ToSchema,

@@ -27,7 +27,7 @@ pub use crate::tabular::Format;
 
 /// How to answer: `?format=` for a link typed in a browser or a spreadsheet's "from web", else
 /// the `Accept` header.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParams {
     /// `json`, `csv` or `xlsx` (an Excel workbook). Overrides `Accept` (`text/csv`,
@@ -51,7 +51,7 @@ pub enum ListFormat {
 
 /// How a list is to answer: `?format=` for a link typed in a browser or a spreadsheet's "from
 /// web", else the `Accept` header.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ListFormatParams {
     /// `json` (a page) or `csv` (every matching row, not one page). Overrides `Accept`

@@ -7,11 +7,11 @@ use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
-use utoipa::ToSchema;
-use utoipa::openapi::{RefOr, Schema};
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::messages::Params;
 
 /// A JSON request body: parsed (400 for what is not a JSON object at all), read into `T` (422
 /// naming every missing, unknown or ill-typed field at once, see [`field_problems`]), validated
@@ -44,9 +44,6 @@ where
         Box::pin(async move {
             let parsed = async {
                 let mut value = json.await.map_err(|e| api_error(e, timeout))?.into_inner().0;
-                let parse = |value: serde_json::Value| {
-                    serde_json::from_value::<T>(value.clone()).map_err(|_| field_problems::<T>(value))
-                };
                 // serde would also read a struct from an array, by position; every body here is an
                 // object, and the schema says so.
                 if !value.is_object() {
@@ -55,38 +52,57 @@ where
                         "the body must be a JSON object",
                     ));
                 }
-                let out_of_range = dates_out_of_range(&value);
-                if !out_of_range.is_empty() {
-                    return Err(ApiError::Validation(out_of_range));
-                }
+                let mut problems = Problems::default();
+                problems.add(dates_out_of_range(&value));
                 crate::text::integral_numbers(&mut value);
                 // The schema's bounds (lengths, patterns) hold for the body as sent; the rules of
                 // stored text (not blank once trimmed) for what is kept. Every field either pass
                 // finds wrong is named, once.
-                let as_sent = parse(value.clone())?
-                    .validate()
-                    .err()
-                    .map(|e| crate::error::field_errors(&e));
+                problems.add(read::<T>(value.clone()).err().unwrap_or_default());
                 crate::text::normalize_json(&mut value);
-                let parsed = parse(value)?;
-                let as_kept = parsed.validate().err().map(|e| crate::error::field_errors(&e));
-                match (as_sent, as_kept) {
-                    (None, None) => {}
-                    (first, second) => {
-                        let mut errors = first.unwrap_or_default();
-                        for error in second.unwrap_or_default() {
-                            if !errors.iter().any(|e| e.pointer == error.pointer) {
-                                errors.push(error);
-                            }
-                        }
-                        errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
-                        return Err(ApiError::Validation(errors));
+                match read::<T>(value) {
+                    Ok(parsed) if problems.0.is_empty() => Ok(parsed),
+                    Ok(_) => Err(problems.into_error()),
+                    Err(found) => {
+                        problems.add(found);
+                        Err(problems.into_error())
                     }
                 }
-                Ok(parsed)
             };
             Ok(Body(parsed.await))
         })
+    }
+}
+
+/// Field problems gathered from several passes over one request, one per pointer (the first
+/// found wins: a date out of range says more than the type error it would also give).
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, found: Vec<FieldError>) {
+        for error in found {
+            if !self.0.iter().any(|e| e.pointer == error.pointer) {
+                self.0.push(error);
+            }
+        }
+    }
+
+    fn into_error(mut self) -> ApiError {
+        self.0.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+        ApiError::Validation(self.0)
+    }
+}
+
+/// `value` read into `T` and validated, or every problem found on the way: those serde finds
+/// (see [`field_problems`]) and those `validate()` finds, together.
+fn read<T: DeserializeOwned + Validate + ToSchema>(value: serde_json::Value) -> Result<T, Vec<FieldError>> {
+    match serde_json::from_value::<T>(value.clone()) {
+        Ok(parsed) => match parsed.validate() {
+            Ok(()) => Ok(parsed),
+            Err(errors) => Err(crate::error::field_errors(&errors)),
+        },
+        Err(_) => Err(every_problem::<T>(value)),
     }
 }
 
@@ -162,118 +178,534 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     }
 }
 
-/// 422 naming every field of `value` that `T` cannot take: each required field that is missing
-/// (from `T`'s schema, so all of them, where serde would stop at the first), each unknown field,
-/// and each of the wrong type or value. serde stops at the first fault, so each pass names the
-/// fault it meets and drops the field that holds it, and the next pass goes on past it.
-pub fn field_problems<T: DeserializeOwned + ToSchema>(mut value: serde_json::Value) -> ApiError {
-    let mut errors: Vec<FieldError> = Vec::new();
-    if let Some(object) = value.as_object() {
-        for name in required_of::<T>() {
-            if !object.contains_key(&name) {
-                errors.push(FieldError::new(&name, "required", format!("`{name}` is required")));
-            }
-        }
-    }
-    let fields = value.as_object().map_or(0, serde_json::Map::len);
-    let mut dropped: Vec<String> = Vec::new();
-    for _ in 0..=fields {
-        let Err(error) = serde_path_to_error::deserialize::<_, T>(value.clone()) else {
-            break;
-        };
-        let mut path: Vec<String> = error
-            .path()
-            .iter()
-            .map(|segment| match segment {
-                serde_path_to_error::Segment::Seq { index } => index.to_string(),
-                serde_path_to_error::Segment::Map { key } => key.clone(),
-                serde_path_to_error::Segment::Enum { variant } => variant.clone(),
-                serde_path_to_error::Segment::Unknown => "?".to_owned(),
-            })
-            .collect();
-        let message = error.into_inner().to_string();
-        let named = |prefix: &str| {
-            message
-                .strip_prefix(prefix)
-                .and_then(|rest| rest.split('`').next())
-                .map(str::to_owned)
-        };
-        let (code, detail) = if let Some(missing) = named("missing field `") {
-            path.push(missing.clone());
-            ("required", format!("`{missing}` is required"))
-        } else if let Some(unknown) = named("unknown field `") {
-            if path.last() != Some(&unknown) {
-                path.push(unknown);
-            }
-            ("unknown_field", message.clone())
-        } else {
-            ("invalid_value", message.clone())
-        };
-        let pointer = path.join("/");
-        // A field dropped by an earlier pass is missing now, but it was named for what it held.
-        let dropped_earlier = code == "required" && path.len() == 1 && dropped.contains(&path[0]);
-        if !dropped_earlier && !errors.iter().any(|e| e.pointer == format!("#/{pointer}")) {
-            errors.push(FieldError::new(&pointer, code, detail));
-        }
-        // Drop the top-level field that holds the fault, so the next pass gets past it. A missing
-        // field ends the passes: there is nothing to drop, and serde names one only after it has
-        // read every present field, so nothing is left to find.
-        let top = match (code, path.first(), value.as_object_mut()) {
-            ("required", _, _) if path.len() == 1 => None,
-            (_, Some(top), Some(object)) => object.remove(top).map(|_| top.clone()),
-            _ => None,
-        };
-        let Some(top) = top else {
-            break;
-        };
-        dropped.push(top);
-    }
+/// 422 naming every field of `value` that `T` cannot take: each required field that is missing,
+/// at any depth (from `T`'s schema, so all of them, where serde would stop at the first), each
+/// unknown field, and each of the wrong type or value, in words that name what the field
+/// accepts.
+pub fn field_problems<T: DeserializeOwned + Validate + ToSchema>(value: serde_json::Value) -> ApiError {
+    let errors = every_problem::<T>(value);
     if errors.is_empty() {
         return ApiError::bad_request("malformed_json", "the body does not fit this operation's schema");
     }
-    errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     ApiError::Validation(errors)
 }
 
-/// The required properties of `T`'s schema, when it is an object.
-fn required_of<T: ToSchema>() -> Vec<String> {
-    match T::schema() {
-        RefOr::T(Schema::Object(object)) => object.required,
-        _ => Vec::new(),
+/// Every problem of `value` as a `T`. serde stops at the first fault, so each pass names the
+/// fault it meets and takes out the value that holds it (a field, or a list's entry), and the
+/// next pass goes on past it; what is left, once it reads, is validated too, so that a bad date
+/// and a text too long are named in the same answer.
+fn every_problem<T: DeserializeOwned + Validate + ToSchema>(mut value: serde_json::Value) -> Vec<FieldError> {
+    let schemas = Schemas::of::<T>();
+    let mut errors = schemas.missing(&value);
+    let mut taken = Taken::default();
+    let passes = leaves(&value) + 1;
+    for _ in 0..passes {
+        let Err(error) = serde_path_to_error::deserialize::<_, T>(value.clone()) else {
+            break;
+        };
+        let path: Vec<String> = error
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect();
+        let message = error.into_inner().to_string();
+        let (mut at, found) = serde_problem(&schemas, &value, &path, &message, &taken);
+        let original = taken.original(&path);
+        let missing = found.code == "required";
+        let pointer = format!("#/{}", original.join("/"));
+        // A field taken out by an earlier pass is missing now, but it was named for what it held.
+        if !taken.holds(&pointer) && !errors.iter().any(|e| e.pointer == pointer) {
+            errors.push(found);
+        }
+        // A missing field is named after every present one of its object was read: take the
+        // whole object out. Anything else: take out the value at fault.
+        if missing {
+            at.pop();
+        }
+        if at.is_empty() || !taken.take(&mut value, &at) {
+            break;
+        }
+    }
+    // What is left reads: its rules are checked too, except those about a list that lost an
+    // entry here (it is not as sent).
+    if let Ok(rest) = serde_json::from_value::<T>(value)
+        && let Err(invalid) = rest.validate()
+    {
+        for error in crate::error::field_errors(&invalid) {
+            let path: Vec<String> = error.field().split('/').map(str::to_owned).collect();
+            let pointer = format!("#/{}", taken.original(&path).join("/"));
+            let shortened = taken.shortened(&pointer);
+            if !shortened && !taken.holds(&pointer) && !errors.iter().any(|e| e.pointer == pointer) {
+                errors.push(FieldError { pointer, ..error });
+            }
+        }
+    }
+    errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    errors
+}
+
+/// What the passes of [`every_problem`] took out of a body: the pointers (as sent) of the values,
+/// and for each list the indices (as sent) of its entries taken out, so that a later fault in
+/// the same list is named at the index it was sent at.
+#[derive(Default)]
+struct Taken {
+    pointers: Vec<String>,
+    entries: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Taken {
+    /// `path` in the body as it is now, as it was sent.
+    fn original(&self, path: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::with_capacity(path.len());
+        for step in path {
+            let list = format!("#/{}", out.join("/"));
+            let step = match (self.entries.get(&list), step.parse::<usize>()) {
+                (Some(gone), Ok(mut index)) => {
+                    // The index-th entry still there, counting those taken out before it.
+                    let mut sent = 0;
+                    loop {
+                        if !gone.contains(&sent) {
+                            if index == 0 {
+                                break;
+                            }
+                            index -= 1;
+                        }
+                        sent += 1;
+                    }
+                    sent.to_string()
+                }
+                _ => step.clone(),
+            };
+            out.push(step);
+        }
+        out
+    }
+
+    /// Whether `pointer` (as sent) was taken out, or lies within what was.
+    fn holds(&self, pointer: &str) -> bool {
+        self.pointers
+            .iter()
+            .any(|p| pointer == p || pointer.starts_with(&format!("{p}/")))
+    }
+
+    /// Whether `pointer` (as sent) is a list that lost an entry, or holds one.
+    fn shortened(&self, pointer: &str) -> bool {
+        self.entries
+            .keys()
+            .any(|list| list == pointer || list.starts_with(&format!("{pointer}/")))
+    }
+
+    /// Take the value at `path` (as it is now) out of `value`; false when there is none.
+    fn take(&mut self, value: &mut serde_json::Value, path: &[String]) -> bool {
+        let Some((last, parent_path)) = path.split_last() else {
+            return false;
+        };
+        let sent = self.original(path);
+        let mut parent = &mut *value;
+        for step in parent_path {
+            let next = match parent {
+                serde_json::Value::Object(map) => map.get_mut(step),
+                serde_json::Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+                _ => None,
+            };
+            let Some(next) = next else {
+                return false;
+            };
+            parent = next;
+        }
+        let removed = match parent {
+            serde_json::Value::Object(map) => map.remove(last).is_some(),
+            serde_json::Value::Array(items) => match last.parse::<usize>() {
+                Ok(i) if i < items.len() => {
+                    items.remove(i);
+                    let list = format!("#/{}", sent[..sent.len() - 1].join("/"));
+                    let index = sent.last().and_then(|s| s.parse::<usize>().ok()).unwrap_or(i);
+                    self.entries.entry(list).or_default().push(index);
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if removed {
+            self.pointers.push(format!("#/{}", sent.join("/")));
+        }
+        removed
+    }
+}
+
+/// How many values `value` holds, to bound the passes.
+fn leaves(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Array(items) => 1 + items.iter().map(leaves).sum::<usize>(),
+        serde_json::Value::Object(map) => 1 + map.values().map(leaves).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// The field problem serde's `message` at `path` (in the body as it is now) is, and the path of
+/// the value at fault: an unknown field's own, which serde leaves out.
+fn serde_problem(
+    schemas: &Schemas,
+    value: &serde_json::Value,
+    path: &[String],
+    message: &str,
+    taken: &Taken,
+) -> (Vec<String>, FieldError) {
+    let quoted = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    // serde lists what it would take as "expected `a` or `b`" or "expected one of `a`, `b`".
+    let accepted = message
+        .split_once(", expected ")
+        .map(|(_, list)| list.split('`').skip(1).step_by(2).collect::<Vec<_>>().join(", "))
+        .filter(|list| !list.is_empty());
+    let mut at = path.to_vec();
+    let mut params = Params::new();
+    let code = if let Some(missing) = quoted("missing field `") {
+        at.push(missing);
+        "required"
+    } else if let Some(unknown) = quoted("unknown field `") {
+        if at.last() != Some(&unknown) {
+            at.push(unknown);
+        }
+        if let Some(accepted) = accepted {
+            params.insert("accepted".to_owned(), accepted);
+        }
+        "unknown_field"
+    } else {
+        let schema = schemas.at(&at);
+        let sent = pointer_get(value, &at);
+        if let Some(variant) = quoted("unknown variant `") {
+            params.insert("value".to_owned(), variant);
+            params.insert("expected".to_owned(), "one_of".to_owned());
+            let listed = schema.and_then(|s| schemas.accepted(s)).or(accepted);
+            if let Some(listed) = listed {
+                params.insert("accepted".to_owned(), listed);
+            }
+        } else {
+            if let Some(kind) = schema.and_then(|s| schemas.kind(s)) {
+                params.insert("expected".to_owned(), kind.to_owned());
+                if kind == "one_of"
+                    && let Some(listed) = schema.and_then(|s| schemas.accepted(s))
+                {
+                    params.insert("accepted".to_owned(), listed);
+                }
+            }
+            if let Some(sent) = sent {
+                params.insert("value".to_owned(), shown(sent));
+            }
+        }
+        "invalid_value"
+    };
+    let field = taken.original(&at).join("/");
+    // A field read by a deserializer of its own (a local time, a date known to the month) says
+    // in its own words how to write it; the schema only knows it is text.
+    let own_words = code == "invalid_value"
+        && !message.starts_with("invalid type:")
+        && matches!(params.get("expected").map(String::as_str), None | Some("text"));
+    if own_words {
+        let detail = message.split(" at line ").next().unwrap_or(message).to_owned();
+        return (
+            at,
+            FieldError {
+                params,
+                ..FieldError::new(&field, code, detail)
+            },
+        );
+    }
+    (at, FieldError::worded(&field, code, params))
+}
+
+/// A value as the message quotes it: text as it is, anything else as JSON, cut short.
+fn shown(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// The value at `path` in `value`.
+fn pointer_get<'a>(value: &'a serde_json::Value, path: &[String]) -> Option<&'a serde_json::Value> {
+    path.iter().try_fold(value, |at, step| match at {
+        serde_json::Value::Object(map) => map.get(step),
+        serde_json::Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
+}
+
+/// A type's OpenAPI schema as JSON, with the schemas it refers to: what a field accepts, for
+/// the words of its problem, and which fields are required, at every depth.
+struct Schemas {
+    root: serde_json::Value,
+    components: std::collections::HashMap<String, serde_json::Value>,
+}
+
+impl Schemas {
+    fn of<T: ToSchema>() -> Schemas {
+        let mut referred = Vec::new();
+        T::schemas(&mut referred);
+        Schemas {
+            root: serde_json::to_value(T::schema()).unwrap_or_default(),
+            components: referred
+                .into_iter()
+                .map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or_default()))
+                .collect(),
+        }
+    }
+
+    /// `schema` with its reference followed and a nullable alternative (`oneOf` with `null`)
+    /// unwrapped.
+    fn resolve<'a>(&'a self, schema: &'a serde_json::Value) -> &'a serde_json::Value {
+        let mut schema = schema;
+        for _ in 0..8 {
+            if let Some(name) = schema
+                .get("$ref")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                && let Some(found) = self.components.get(name)
+            {
+                schema = found;
+                continue;
+            }
+            let alternatives = ["oneOf", "anyOf", "allOf"]
+                .iter()
+                .find_map(|key| schema.get(*key).and_then(serde_json::Value::as_array));
+            if let Some(alternatives) = alternatives
+                && let Some(first) = alternatives
+                    .iter()
+                    .find(|s| s.get("type") != Some(&serde_json::json!("null")))
+            {
+                schema = first;
+                continue;
+            }
+            break;
+        }
+        schema
+    }
+
+    /// The schema of the value at `path`.
+    fn at(&self, path: &[String]) -> Option<&serde_json::Value> {
+        path.iter().try_fold(self.resolve(&self.root), |schema, step| {
+            let below = if step.parse::<usize>().is_ok() && schema.get("items").is_some() {
+                schema.get("items")
+            } else {
+                schema
+                    .get("properties")
+                    .and_then(|p| p.get(step))
+                    .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()))
+            };
+            below.map(|s| self.resolve(s))
+        })
+    }
+
+    /// The kind of value `schema` takes, as the catalogue names it (`date`, `integer`, ...).
+    fn kind(&self, schema: &serde_json::Value) -> Option<&'static str> {
+        if schema.get("enum").is_some() {
+            return Some("one_of");
+        }
+        match schema.get("format").and_then(serde_json::Value::as_str) {
+            Some("date") => return Some("date"),
+            Some("date-time") => return Some("date_time"),
+            _ => {}
+        }
+        let kind = match schema.get("type") {
+            Some(serde_json::Value::String(kind)) => kind.as_str(),
+            Some(serde_json::Value::Array(kinds)) => kinds
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .find(|k| *k != "null")?,
+            _ => return None,
+        };
+        Some(match kind {
+            "integer" => "integer",
+            "number" => "number",
+            "boolean" => "boolean",
+            "string" => "text",
+            "array" => "list",
+            "object" => "object",
+            _ => return None,
+        })
+    }
+
+    /// The values an enumerated `schema` accepts, listed.
+    fn accepted(&self, schema: &serde_json::Value) -> Option<String> {
+        let values: Vec<&str> = schema
+            .get("enum")?
+            .as_array()?
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+
+    /// Every required field that `value` leaves out, at any depth.
+    fn missing(&self, value: &serde_json::Value) -> Vec<FieldError> {
+        let mut found = Vec::new();
+        self.walk(self.resolve(&self.root), value, "", &mut found);
+        found
+    }
+
+    fn walk(&self, schema: &serde_json::Value, value: &serde_json::Value, at: &str, found: &mut Vec<FieldError>) {
+        let below = |step: &str| {
+            if at.is_empty() {
+                step.to_owned()
+            } else {
+                format!("{at}/{step}")
+            }
+        };
+        match value {
+            serde_json::Value::Object(map) => {
+                let required = schema.get("required").and_then(serde_json::Value::as_array);
+                for name in required.into_iter().flatten().filter_map(serde_json::Value::as_str) {
+                    if !map.contains_key(name) {
+                        found.push(FieldError::worded(&below(name), "required", Params::new()));
+                    }
+                }
+                for (key, item) in map {
+                    let property = schema
+                        .get("properties")
+                        .and_then(|p| p.get(key))
+                        .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
+                    if let Some(property) = property {
+                        self.walk(self.resolve(property), item, &below(key), found);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                if let Some(each) = schema.get("items") {
+                    let each = self.resolve(each);
+                    for (i, item) in items.iter().enumerate() {
+                        self.walk(each, item, &below(&i.to_string()), found);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
 /// Query parameters: parsed, then checked against the bounds the OpenAPI document states
-/// (`maxLength`), both answering 400 `invalid_query`.
+/// (`maxLength`), both answering 400 `invalid_query` with every parameter at fault in `errors`
+/// (each missing, unknown or ill-typed one, and each out of bounds), worded as a body's are.
 #[derive(Debug)]
 pub struct Query<T>(pub T);
 
+impl<T> Query<T> {
+    /// The parameters read.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 impl<T> FromRequest for Query<T>
 where
-    T: DeserializeOwned + Validate + 'static,
+    T: DeserializeOwned + Validate + IntoParams + 'static,
 {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let query = web::Query::<T>::from_request(req, payload);
-        let refused = query_text_problem(req.query_string());
-        Box::pin(async move {
-            if let Some(detail) = refused {
-                return Err(ApiError::bad_request("invalid_query", detail).into());
-            }
-            let parsed = query.await?.into_inner();
-            parsed.validate().map_err(|errors| {
-                let detail = crate::error::field_errors(&errors)
-                    .into_iter()
-                    .map(|e| format!("{} {}", e.pointer.trim_start_matches("#/"), e.detail))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                ApiError::bad_request("invalid_query", detail)
-            })?;
-            Ok(Query(parsed))
-        })
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = req.query_string();
+        let read = match query_text_problem(query) {
+            Some(detail) => Err(ApiError::bad_request("invalid_query", detail)),
+            None => read_query::<T>(query).map(Query).map_err(ApiError::InvalidQuery),
+        };
+        std::future::ready(read.map_err(Into::into))
     }
+}
+
+/// `query` read into `T` and validated, or every problem found on the way, as
+/// [`every_problem`] finds those of a body: a parameter at fault is taken out and the next pass
+/// goes on past it.
+fn read_query<T: DeserializeOwned + Validate + IntoParams>(query: &str) -> Result<T, Vec<FieldError>> {
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let declared = T::into_params(|| None);
+    let mut errors: Vec<FieldError> = declared
+        .iter()
+        .filter(|p| p.required == utoipa::openapi::Required::True && !pairs.iter().any(|(name, _)| name == &p.name))
+        .map(|p| FieldError::worded(&p.name, "required", Params::new()))
+        .collect();
+    let schemas = Schemas {
+        root: serde_json::json!({
+            "type": "object",
+            "properties": declared
+                .iter()
+                .map(|p| (p.name.clone(), serde_json::to_value(&p.schema).unwrap_or_default()))
+                .collect::<serde_json::Map<_, _>>(),
+        }),
+        components: std::collections::HashMap::new(),
+    };
+    let mut taken = Vec::new();
+    for _ in 0..=pairs.len() {
+        let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        let read = serde_path_to_error::deserialize::<_, T>(serde_urlencoded::Deserializer::new(
+            url::form_urlencoded::parse(encoded.as_bytes()),
+        ));
+        let error = match read {
+            Ok(parsed) => {
+                if let Err(invalid) = parsed.validate() {
+                    let found = crate::error::field_errors(&invalid);
+                    errors.extend(found.into_iter().filter(|f| !taken.contains(&f.pointer)));
+                }
+                if errors.is_empty() {
+                    return Ok(parsed);
+                }
+                break;
+            }
+            Err(error) => error,
+        };
+        let path: Vec<String> = error
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                _ => None,
+            })
+            .take(1)
+            .collect();
+        let message = error.into_inner().to_string();
+        let sent = serde_json::Value::Object(
+            pairs
+                .iter()
+                .map(|(name, value)| (name.clone(), serde_json::Value::String(value.clone())))
+                .collect(),
+        );
+        let (at, found) = serde_problem(&schemas, &sent, &path, &message, &Taken::default());
+        if !errors.iter().any(|e| e.pointer == found.pointer) {
+            errors.push(found);
+        }
+        let Some(name) = at.first() else {
+            break;
+        };
+        let before = pairs.len();
+        pairs.retain(|(key, _)| key != name);
+        if pairs.len() == before {
+            break;
+        }
+        taken.push(format!("#/{name}"));
+    }
+    errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    Err(errors)
 }
 
 /// What is wrong with the text of a query string, before any parameter is read: one pass over
@@ -379,7 +811,13 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 /// Problem+json for query strings that do not parse (unknown `sort`, a letter where a number goes).
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error: QueryPayloadError, _req| {
-        ApiError::bad_request("invalid_query", format!("the query string does not fit: {error}")).into()
+        // serde's own words, without actix's "Query deserialize error:" before them; every
+        // handler of this service reads its query with [`Query`], which names the parameter.
+        let detail = match &error {
+            QueryPayloadError::Deserialize(inner) => inner.to_string(),
+            other => other.to_string(),
+        };
+        ApiError::bad_request("invalid_query", format!("the query string does not fit: {detail}")).into()
     })
 }
 

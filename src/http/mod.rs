@@ -8,6 +8,7 @@ pub mod export;
 pub mod fallback;
 pub mod idempotency;
 pub mod json;
+pub mod language;
 pub mod pagination;
 pub mod precondition;
 pub mod public;

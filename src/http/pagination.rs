@@ -13,7 +13,7 @@ use crate::resource::list::{Cursor, MAX_OFFSET, Slice, Start};
 pub use crate::resource::Paging;
 
 /// Paging parameters, shared by every collection.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// How many items to return (1 to 200; default 50).

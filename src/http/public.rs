@@ -1,8 +1,11 @@
 //! Operations that answer without signing in (trainees' links, certificate verification). Each
-//! request counts against a limit per client address, shared by every worker; past it the answer
-//! is 429 with `Retry-After`, so a link's token or a certificate's code cannot be guessed at speed.
+//! request counts against two limits, shared by every worker: one per client address, high enough
+//! for a class answering together behind one office's address, and one per link (or certificate
+//! number), from any address. Past either the answer is 429 with `Retry-After`, so a link's token
+//! or a certificate's code cannot be guessed at speed, and one link cannot be hammered.
 
 use std::future::{Ready, ready};
+use std::hash::BuildHasher;
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 
@@ -15,18 +18,40 @@ use utoipa::IntoParams;
 
 use crate::error::{ApiError, ApiResult};
 
-/// The shared limit on unauthenticated requests.
-pub struct PublicLimit(DefaultKeyedRateLimiter<IpAddr>);
+/// The shared limits on unauthenticated requests.
+pub struct PublicLimit {
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    /// Keyed by a keyed hash of the link's token (or the certificate number): the limiter holds
+    /// no live token, and its keys stay small.
+    per_link: DefaultKeyedRateLimiter<u64>,
+    hasher: std::hash::RandomState,
+}
 
 impl PublicLimit {
-    /// `per_minute` requests a minute per address, in bursts of as many.
-    pub fn per_minute(per_minute: u32) -> PublicLimit {
-        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
-        PublicLimit(RateLimiter::keyed(Quota::per_minute(per_minute)))
+    /// `per_address` requests a minute per client address and `per_link` per link, each in bursts
+    /// of as many.
+    pub fn per_minute(per_address: u32, per_link: u32) -> PublicLimit {
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
+        PublicLimit {
+            per_address: RateLimiter::keyed(quota(per_address)),
+            per_link: RateLimiter::keyed(quota(per_link)),
+            hasher: std::hash::RandomState::new(),
+        }
+    }
+
+    /// What a request counts against besides its address: the `{token}` of its path, or the
+    /// certificate `number` it verifies.
+    fn link_of(&self, req: &HttpRequest) -> Option<u64> {
+        let link = req.match_info().get("token").map(str::to_owned).or_else(|| {
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .find(|(name, _)| name == "number")
+                .map(|(_, number)| number.trim().to_uppercase())
+        })?;
+        Some(self.hasher.hash_one(&link))
     }
 }
 
-/// A request within its address's limit; extracted first by every public handler.
+/// A request within its address's and its link's limits; extracted first by every public handler.
 #[derive(Debug)]
 pub struct Throttled;
 
@@ -40,22 +65,31 @@ impl FromRequest for Throttled {
                 "the public request limit is not configured"
             ))));
         };
-        // Forget addresses that have been quiet for a full period, so the map stays small.
-        if limit.0.len() > 100_000 {
-            limit.0.retain_recent();
+        // Forget keys that have been quiet for a full period, so the maps stay small.
+        if limit.per_address.len() > 100_000 {
+            limit.per_address.retain_recent();
         }
-        let address = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-        ready(match limit.0.check_key(&address) {
-            Ok(()) => Ok(Throttled),
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
-                Err(ApiError::TooManyRequests {
-                    code: "rate_limited",
-                    detail: format!("too many requests from this address; retry in {wait} s"),
-                    retry_after_secs: wait,
-                })
+        if limit.per_link.len() > 100_000 {
+            limit.per_link.retain_recent();
+        }
+        let refused = |not_until: governor::NotUntil<_>, what: &str| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
+            ApiError::TooManyRequests {
+                code: "rate_limited",
+                detail: format!("too many requests {what}; retry in {wait} s"),
+                retry_after_secs: wait,
             }
-        })
+        };
+        let address = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+        if let Err(not_until) = limit.per_address.check_key(&address) {
+            return ready(Err(refused(not_until, "from this address")));
+        }
+        if let Some(link) = limit.link_of(req)
+            && let Err(not_until) = limit.per_link.check_key(&link)
+        {
+            return ready(Err(refused(not_until, "to this link")));
+        }
+        ready(Ok(Throttled))
     }
 }
 

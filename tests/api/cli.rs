@@ -95,6 +95,41 @@ fn users_create_reads_the_password_from_standard_input() {
     assert!(String::from_utf8_lossy(&made.stdout).contains("created account chief@example.test (admin)"));
 }
 
+#[test]
+fn users_create_names_the_field_it_refuses() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("users.db").display());
+    let mut child = tpms()
+        .args([
+            "users",
+            "create",
+            "--email",
+            "liaison@example.test",
+            "--role",
+            "liaison",
+            "--partner-id",
+            "999",
+        ])
+        .args(["--database-url", &url])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tpms runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a long enough password\n")
+        .expect("writes");
+    let refused = child.wait_with_output().expect("tpms ends");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(stderr.contains("partner_id"), "the field is named: {stderr}");
+    assert!(!stderr.contains("invalid field(s)"), "{stderr}");
+}
+
 #[actix_web::test]
 async fn the_first_start_on_an_empty_database_prints_admin_credentials_that_work() {
     use std::io::BufRead as _;
@@ -298,4 +333,25 @@ fn tpms_seed_reports_each_file_and_a_broken_one_stops_it_naming_file_record_and_
         stdout.contains("seeds/programs/jica-young-leaders.toml:") && stdout.contains("created"),
         "{stdout}"
     );
+}
+
+#[test]
+fn the_env_example_describes_the_sign_in_throttle_and_the_link_limits_as_configured() {
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example")).expect(".env.example");
+    assert!(!example.contains("stays locked"), "no account is locked any more");
+    assert!(
+        example.contains("30 s") && example.contains("doubled"),
+        "the waits after failed sign-ins are described"
+    );
+    let defaults = tpms::config::EvaluationConfig::default();
+    for line in [
+        format!("#TPMS_MIN_ANONYMOUS_GROUP={}", defaults.min_anonymous_group),
+        format!(
+            "#TPMS_PUBLIC_REQUESTS_PER_MINUTE={}",
+            defaults.public_requests_per_minute
+        ),
+        format!("#TPMS_LINK_REQUESTS_PER_MINUTE={}", defaults.link_requests_per_minute),
+    ] {
+        assert!(example.lines().any(|l| l == line), "{line} in .env.example");
+    }
 }

@@ -274,17 +274,25 @@ pub struct EvaluationConfig {
     pub min_anonymous_group: u16,
 
     /// Requests a minute allowed from one client address to trainees' links and to certificate
-    /// verification, which answer without signing in.
-    #[arg(long, env = "TPMS_PUBLIC_REQUESTS_PER_MINUTE", value_name = "TPMS_PUBLIC_REQUESTS_PER_MINUTE", default_value_t = 60,
+    /// verification, which answer without signing in. High enough for a class answering together
+    /// behind one office's address; one link is held to `link_requests_per_minute` besides.
+    #[arg(long, env = "TPMS_PUBLIC_REQUESTS_PER_MINUTE", value_name = "TPMS_PUBLIC_REQUESTS_PER_MINUTE", default_value_t = 600,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub public_requests_per_minute: u32,
+
+    /// Requests a minute allowed to one personal link (or one certificate number's verification),
+    /// from any address: one trainee opening, correcting and sending their form needs a few.
+    #[arg(long, env = "TPMS_LINK_REQUESTS_PER_MINUTE", value_name = "TPMS_LINK_REQUESTS_PER_MINUTE", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub link_requests_per_minute: u32,
 }
 
 impl Default for EvaluationConfig {
     fn default() -> Self {
         EvaluationConfig {
             min_anonymous_group: 5,
-            public_requests_per_minute: 60,
+            public_requests_per_minute: 600,
+            link_requests_per_minute: 30,
         }
     }
 }

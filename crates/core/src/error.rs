@@ -10,6 +10,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::messages::{Lang, Params};
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -22,9 +24,15 @@ pub struct FieldError {
     /// Stable, snake_case reason: `required`, `too_long`, `invalid_format`, `out_of_range`, ...
     #[schema(example = "before_start_date")]
     pub code: String,
-    /// What is wrong, for a person.
+    /// What is wrong, for a person: a predicate that follows the field's name ("must be at most
+    /// 300 characters"), naming the accepted values where there are few.
     #[schema(example = "must not be before start_date (2024-02-01)")]
     pub detail: String,
+    /// What the message is made of (`max`, `accepted`, `value`, ...), so that a page can word it
+    /// from the message catalogue (`crate::messages`) in its own language.
+    #[serde(skip_serializing_if = "Params::is_empty")]
+    #[schema(value_type = Object, additional_properties = true)]
+    pub params: Params,
 }
 
 impl FieldError {
@@ -34,6 +42,44 @@ impl FieldError {
             pointer: format!("#/{field}"),
             code: code.to_owned(),
             detail: detail.into(),
+            params: Params::new(),
+        }
+    }
+
+    /// An error at `#/<field>` worded from the catalogue's English for `code` and `params`.
+    pub fn worded(field: &str, code: &str, params: Params) -> Self {
+        let detail = crate::messages::field(code, &params, Lang::En).unwrap_or_else(|| format!("is invalid ({code})"));
+        Self {
+            params,
+            ..Self::new(field, code, detail)
+        }
+    }
+
+    /// The same error with one more param for the catalogue.
+    pub fn with(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.params.insert(name.to_owned(), value.to_string());
+        self
+    }
+
+    /// The field, as its name reads in a sentence: `items/0/due_on`.
+    pub fn field(&self) -> &str {
+        self.pointer.trim_start_matches("#/")
+    }
+
+    /// Its detail in `lang`: the catalogue's wording when it has one for the code, else the
+    /// English one it was raised with.
+    pub fn detail_in(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.detail.clone(),
+            _ => crate::messages::field(&self.code, &self.params, lang).unwrap_or_else(|| self.detail.clone()),
+        }
+    }
+
+    /// The same error worded in `lang`.
+    pub fn in_language(&self, lang: Lang) -> FieldError {
+        FieldError {
+            detail: self.detail_in(lang),
+            ..self.clone()
         }
     }
 }
@@ -63,6 +109,9 @@ pub struct Problem {
 /// Every failure a handler can return.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// 400 `invalid_query`: query parameters that do not fit the operation, each named.
+    #[error("{}", field_sentence(.0))]
+    InvalidQuery(Vec<FieldError>),
     /// 400: a body, query or path that cannot be parsed.
     #[error("{detail}")]
     BadRequest {
@@ -133,8 +182,9 @@ pub enum ApiError {
     /// 415: the body is not in a type or an encoding the operation reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// 422: parsed, but invalid.
-    #[error("{} invalid field(s)", .0.len())]
+    /// 422: parsed, but invalid. As text (in a log, or the command line's error), every field
+    /// and what is wrong with it.
+    #[error("{}", field_list(.0))]
     Validation(Vec<FieldError>),
     /// 422 for a request that cannot be processed as a whole, with its own code (an
     /// `Idempotency-Key` reused for a different request).
@@ -210,6 +260,7 @@ impl ApiError {
             | ApiError::Conflict { code, .. }
             | ApiError::Unprocessable { code, .. }
             | ApiError::TooManyRequests { code, .. } => code,
+            ApiError::InvalidQuery(_) => "invalid_query",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::Forbidden(_) => "forbidden",
@@ -233,55 +284,69 @@ impl ApiError {
                 let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
                 format!("this path answers {}", allow.join(", "))
             }
-            ApiError::Validation(errors) => match errors.as_slice() {
-                [one] => format!("{} {}", one.pointer.trim_start_matches("#/"), one.detail),
-                _ => format!("{} fields are invalid; see errors", errors.len()),
-            },
+            ApiError::Validation(errors) => field_sentence(errors),
             ApiError::Internal(_) => {
                 "the server failed to handle this request; it has been logged with the request id".to_owned()
             }
             other => other.to_string(),
         }
     }
-}
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
+    /// The field problems it carries: every invalid field of a body or query, every refused item.
+    pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            ApiError::Conflict { .. } | ApiError::Refused(_) => StatusCode::CONFLICT,
-            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Validation(errors) | ApiError::Refused(errors) | ApiError::InvalidQuery(errors) => errors,
+            _ => &[],
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            // Runs inside the request span, so the line carries the request id.
-            tracing::error!(error = format!("{cause:#}"), "request failed");
+    /// Its detail in `lang`: field problems from the catalogue, a whole-request problem from the
+    /// catalogue where it has the code, else the English detail.
+    fn detail_in(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.detail();
         }
+        let mut params = Params::new();
+        match self {
+            ApiError::Validation(errors) | ApiError::InvalidQuery(errors) => {
+                let worded: Vec<FieldError> = errors.iter().map(|e| e.in_language(lang)).collect();
+                if let [one] = worded.as_slice() {
+                    return format!("{} {}", one.field(), one.detail);
+                }
+                params.insert("count".to_owned(), errors.len().to_string());
+            }
+            ApiError::TooManyRequests { retry_after_secs, .. } => {
+                params.insert("wait".to_owned(), retry_after_secs.to_string());
+            }
+            ApiError::PayloadTooLarge { limit } => {
+                params.insert("limit".to_owned(), limit.to_string());
+            }
+            _ => {}
+        }
+        crate::messages::problem(self.code(), &params, lang).unwrap_or_else(|| self.detail())
+    }
+
+    /// The problem+json answer, worded in `lang` (with `Content-Language`). Every endpoint
+    /// answers in English; the personal links in the language their reader prefers. A fault is
+    /// logged by `error_response`, which answers first; this only words it again.
+    pub fn response_in(&self, lang: Lang) -> HttpResponse {
+        let mut response = self.answer(lang);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+        response
+    }
+
+    /// The problem+json answer in `lang`, with the headers its status calls for.
+    fn answer(&self, lang: Lang) -> HttpResponse {
         let status = self.status_code();
         let problem = Problem {
             r#type: "about:blank",
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
-            detail: self.detail(),
+            detail: self.detail_in(lang),
             code: self.code(),
-            errors: match self {
-                ApiError::Validation(errors) | ApiError::Refused(errors) => errors.clone(),
-                _ => Vec::new(),
-            },
+            errors: self.field_errors().iter().map(|e| e.in_language(lang)).collect(),
         };
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
@@ -304,6 +369,50 @@ impl ResponseError for ApiError {
             }
         }
         response.body(serde_json::to_vec(&problem).unwrap_or_default())
+    }
+}
+
+/// Every field and what is wrong with it: `partner_id is required for a liaison; email ...`.
+fn field_list(errors: &[FieldError]) -> String {
+    let list: Vec<String> = errors.iter().map(|e| format!("{} {}", e.field(), e.detail)).collect();
+    list.join("; ")
+}
+
+/// The detail of a problem about fields: the one field and what is wrong with it, or how many.
+fn field_sentence(errors: &[FieldError]) -> String {
+    match errors {
+        [one] => format!("{} {}", one.field(), one.detail),
+        _ => format!("{} fields are invalid; see errors", errors.len()),
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::Conflict { .. } | ApiError::Refused(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            // Runs inside the request span, so the line carries the request id.
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        self.answer(Lang::En)
     }
 }
 
@@ -361,7 +470,17 @@ fn collect_field_errors(errors: &validator::ValidationErrors, prefix: &str, out:
                         .as_ref()
                         .map(ToString::to_string)
                         .unwrap_or_else(|| default_message(error));
-                    out.push(FieldError::new(&format!("{prefix}{field}"), &error.code, detail));
+                    let mut found = FieldError::new(&format!("{prefix}{field}"), &error.code, detail);
+                    for (name, value) in &error.params {
+                        match (name.as_ref(), value) {
+                            // A list's length counts entries, a text's characters.
+                            ("value", serde_json::Value::Array(_)) => found = found.with("expected", "list"),
+                            ("value" | "field", _) => {}
+                            (name, serde_json::Value::String(text)) => found = found.with(name, text),
+                            (name, other) => found = found.with(name, other),
+                        }
+                    }
+                    out.push(found);
                 }
             }
             ValidationErrorsKind::Struct(inner) => {
@@ -378,7 +497,14 @@ fn collect_field_errors(errors: &validator::ValidationErrors, prefix: &str, out:
 
 fn default_message(error: &validator::ValidationError) -> String {
     let param = |name: &str| error.params.get(name).map(ToString::to_string);
+    let list = matches!(error.params.get("value"), Some(serde_json::Value::Array(_)));
     match error.code.as_ref() {
+        "length" if list => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must have {min} to {max} entries"),
+            (Some(min), None) => format!("must have at least {min} entries"),
+            (None, Some(max)) => format!("must have at most {max} entries"),
+            _ => "has the wrong number of entries".to_owned(),
+        },
         "length" => match (param("min"), param("max")) {
             (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
             (Some(min), None) => format!("must be at least {min} characters long"),

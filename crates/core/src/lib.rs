@@ -13,6 +13,7 @@ pub mod config;
 pub mod dates;
 pub mod error;
 pub mod ids;
+pub mod messages;
 pub mod provenance;
 pub mod ratio;
 pub mod tabular;

@@ -47,10 +47,11 @@ fn text(value: &str, max: usize, multi_line: bool) -> Result<(), ValidationError
     }
     let len = value.chars().count();
     if len > max {
-        return Err(error(
-            "too_long",
-            format!("must be at most {max} characters (got {len})"),
-        ));
+        let mut too_long = error("too_long", format!("must be at most {max} characters (got {len})"));
+        // The catalogue words it again in the reader's language from these.
+        too_long.add_param(Cow::Borrowed("max"), &max);
+        too_long.add_param(Cow::Borrowed("got"), &len);
+        return Err(too_long);
     }
     if has_control_chars(value, multi_line) {
         let what = if multi_line {

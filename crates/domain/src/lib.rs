@@ -8,7 +8,9 @@
 //! `crate::ids` reads the same here as in the crate they live in; the service's crate re-exports
 //! this crate's modules the same way.
 
-pub use tpms_core::{access, clock, config, dates, error, ids, provenance, ratio, tabular, text, validate, wire};
+pub use tpms_core::{
+    access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, validate, wire,
+};
 
 pub mod action_plans;
 pub mod actor;

@@ -29,7 +29,8 @@ pub struct PlanItem {
     pub due_on: NaiveDate,
 }
 
-/// A plan as the trainee (or an officer for them) writes it.
+/// A plan as the trainee submits it through the link: whole, since it goes to approval as it is
+/// (every missing part is named in the one 422 with whatever else is wrong).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanContent {
@@ -40,14 +41,14 @@ pub struct PlanContent {
         max_length = 300,
         example = "Online filing of household registrations in Long Biên"
     )]
-    pub title: Option<String>,
+    pub title: String,
     /// The problem it addresses at the trainee's home organisation.
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(min_length = 1, max_length = 20000)]
-    pub problem: Option<String>,
-    /// Its items, in order; progress names them by their number (1, 2, ...).
-    #[serde(default)]
-    #[validate(length(max = 50), nested)]
+    pub problem: String,
+    /// Its items, in order (at least one); progress names them by their number (1, 2, ...).
+    #[validate(length(min = 1, max = 50), nested)]
+    #[schema(min_items = 1, max_items = 50)]
     pub items: Vec<PlanItem>,
 }
 

@@ -199,21 +199,21 @@ fn check_whole(plan: &ActionPlan) -> ApiResult<()> {
         errors.push(FieldError::new(
             "title",
             "required",
-            "a plan needs a title before it is submitted",
+            "is required before the plan is submitted",
         ));
     }
     if plan.problem.is_none() {
         errors.push(FieldError::new(
             "problem",
             "required",
-            "a plan names the problem it addresses before it is submitted",
+            "is required before the plan is submitted: the problem it addresses",
         ));
     }
     if plan.items.is_empty() {
         errors.push(FieldError::new(
             "items",
             "required",
-            "a plan needs at least one item before it is submitted",
+            "must hold at least one item before the plan is submitted",
         ));
     }
     if errors.is_empty() {
@@ -298,8 +298,8 @@ impl ActionPlan {
                     return Err(links::gone());
                 }
                 let next = ActionPlan {
-                    title: content.title.clone(),
-                    problem: content.problem.clone(),
+                    title: Some(content.title.clone()),
+                    problem: Some(content.problem.clone()),
                     items: content.items.clone(),
                     status: PlanStatus::Submitted,
                     link_nonce: None,
@@ -547,14 +547,14 @@ impl Change for ActionPlan {
                     return Err(ApiError::invalid(
                         "review_comments",
                         "required",
-                        "say what to change when sending a plan back",
+                        "is required to say what to change when sending a plan back",
                     ));
                 }
                 PlanStatus::PartiallyCompleted | PlanStatus::Abandoned if change.reason.is_none() => {
                     return Err(ApiError::invalid(
                         "reason",
                         "required",
-                        format!("say why the plan is {status}"),
+                        format!("is required to say why the plan is {status}"),
                     ));
                 }
                 _ => {}

@@ -565,7 +565,11 @@ impl Checkpoint {
         review: Review,
     ) -> ApiResult<Checkpoint> {
         if review.finding == Finding::Disputed && review.note.is_none() {
-            return Err(ApiError::invalid("note", "required", "say why the report is disputed"));
+            return Err(ApiError::invalid(
+                "note",
+                "required",
+                "is required to say why the report is disputed",
+            ));
         }
         resource::act(conn, actor, id, expect, Trail::Audited, |_, before: &Checkpoint| {
             if before.status != CheckpointStatus::Submitted {
