@@ -190,7 +190,7 @@ db_test!(
         as_liaison
             .patch(&format!("/api/v1/action-plans/{}", plan["id"]), json!({"title": "Rewritten"}))
             .await
-            .assert_problem(409, "not_a_draft");
+            .assert_problem(403, "forbidden");
         let approved = as_liaison.patch(&format!("/api/v1/action-plans/{}", plan["id"]), json!({"status": "approved"})).await;
         assert_eq!(approved.status, 200, "{}", approved.text());
         assert_eq!(approved.json()["approved_by"], liaison.email.as_str());
@@ -230,5 +230,27 @@ db_test!(
 
         let kept = app.delete(&format!("/api/v1/sessions/{}", seminar["id"])).await.assert_problem(409, "in_use");
         assert!(kept["detail"].as_str().unwrap_or_default().contains("report"), "{kept}");
+    }
+);
+
+db_test!(
+    async fn a_liaison_who_writes_a_draft_plan_or_moves_it_past_approval_is_forbidden_not_told_it_is_no_draft(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Lecturer).create().await;
+        let (_, seated) = returned_class(&app, &program, "2024-09").await;
+        let draft = app.action_plan(&seated).create().await;
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+        let path = format!("/api/v1/action-plans/{}", draft["id"]);
+
+        let refused = as_liaison.patch(&path, json!({"problem": "Rewritten by the partner"})).await.assert_problem(403, "forbidden");
+        assert!(refused["detail"].as_str().is_some_and(|d| d.contains("approves")), "{refused}");
+        as_liaison.patch(&path, json!({"status": "submitted"})).await.assert_problem(403, "forbidden");
+        assert_eq!(app.get(&path).await.json()["version"], draft["version"], "nothing changed");
+
+        assert_eq!(app.patch(&path, json!({"status": "submitted"})).await.status, 200);
+        assert_eq!(as_liaison.patch(&path, json!({"status": "approved"})).await.status, 200);
+        as_liaison.patch(&path, json!({"status": "in_progress"})).await.assert_problem(403, "forbidden");
     }
 );

@@ -501,23 +501,33 @@ impl Change for ActionPlan {
         self.patched_for(conn, &officer, change)
     }
 
-    /// A liaison only approves or sends back a submitted plan.
+    /// A liaison only approves or sends back a submitted plan: writing a plan, or any other move,
+    /// is not a liaison's to do at all (403), whatever state the plan is in.
     fn patched_for(&self, _: &mut DbConnection, caller: &Caller, change: UpdateActionPlan) -> ApiResult<ActionPlan> {
         let mut next = self.clone();
         let edits = change.title.is_some() || change.problem.is_some() || change.items.is_some();
         let liaison = caller.role() == Role::Liaison;
-        if edits && (liaison || self.status != PlanStatus::Draft) {
+        if liaison && edits {
+            return Err(ApiError::Forbidden(
+                "a liaison approves a plan or sends it back with comments; the trainee or an officer writes it"
+                    .to_owned(),
+            ));
+        }
+        if liaison
+            && let Some(status) = change.status
+            && !matches!(status, PlanStatus::Approved | PlanStatus::Draft)
+        {
+            return Err(ApiError::Forbidden(format!(
+                "a liaison approves a submitted plan (`approved`) or sends it back (`draft`); an officer moves it to {status}"
+            )));
+        }
+        if edits && self.status != PlanStatus::Draft {
             return Err(ApiError::conflict(
                 "not_a_draft",
-                if liaison {
-                    "a liaison approves a plan or sends it back with comments; the trainee or an officer writes it"
-                        .to_owned()
-                } else {
-                    format!(
-                        "action plan {} is {}; its content changes only while it is a draft (send it back first)",
-                        self.id, self.status
-                    )
-                },
+                format!(
+                    "action plan {} is {}; its content changes only while it is a draft (send it back first)",
+                    self.id, self.status
+                ),
             ));
         }
         next.title = change.title.or(next.title);
@@ -533,12 +543,6 @@ impl Change for ActionPlan {
                     self.status,
                     status,
                     self.status.next(),
-                ));
-            }
-            if liaison && self.status != PlanStatus::Submitted {
-                return Err(ApiError::conflict(
-                    "not_submitted",
-                    "a liaison approves or sends back a submitted plan only",
                 ));
             }
             match status {
