@@ -38,6 +38,17 @@ async fn links_of(app: &TestApp, round: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Move `cohort` (planned) through `open` to `in_progress`, as an officer does when the course
+/// starts.
+async fn under_way(app: &TestApp, cohort: &Value) {
+    for status in ["open", "in_progress"] {
+        let moved = app
+            .patch(&format!("/api/v1/cohorts/{}", cohort["id"]), json!({"status": status}))
+            .await;
+        assert_eq!(moved.status, 200, "moving the cohort to {status}: {}", moved.text());
+    }
+}
+
 fn rubric() -> Vec<tpms::instruments::Item> {
     vec![scale_item("initiative", "initiative"), text_item("remarks")]
 }
@@ -340,6 +351,7 @@ db_test!(
         assert!(reasons[1].as_str().is_some_and(|r| r.contains("has not answered")), "{reasons:?}");
         assert_eq!(app.get(&format!("/api/v1/enrollments/{}", seated[0]["id"])).await.json()["status"], "enrolled", "a dry run changes nothing");
 
+        under_way(&app, &cohort).await;
         let run = app.post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({})).await.json();
         let number = run["trainees"][0]["certificate_number"].as_str().expect("a certificate number").to_owned();
         assert_eq!(app.get(&format!("/api/v1/enrollments/{}", seated[1]["id"])).await.json()["status"], EnrollmentStatus::DidNotComplete.as_str());
@@ -431,5 +443,106 @@ db_test!(
         assert!(problem["detail"].as_str().unwrap_or_default().contains("round"), "{problem}");
         assert_eq!(app.delete(&format!("/api/v1/rounds/{}", round["id"])).await.status, 204);
         assert_eq!(app.delete(&session_path).await.status, 204);
+    }
+);
+
+db_test!(
+    async fn completion_is_refused_with_the_reason_until_the_cohort_is_under_way_and_a_dry_run_is_not(app) {
+        let program = app.program().create().await;
+        let (cohort, seated) = class_of(&app, &program, 1).await;
+        let run = format!("/api/v1/cohorts/{}/completion", cohort["id"]);
+        for status in ["planned", "open"] {
+            if status == "open" {
+                assert_eq!(app.patch(&format!("/api/v1/cohorts/{}", cohort["id"]), json!({"status": "open"})).await.status, 200);
+            }
+            let refused = app.post(&run, json!({})).await.assert_problem(409, "cohort_not_underway");
+            let detail = refused["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains(&format!("still {status}")) && detail.contains("in_progress"), "{detail}");
+            assert_eq!(app.post(&format!("{run}?dry_run=true"), json!({})).await.status, 200, "a dry run changes nothing, so it may run");
+            assert_eq!(app.get(&format!("/api/v1/enrollments/{}", seated[0]["id"])).await.json()["status"], "enrolled");
+        }
+        assert_eq!(app.patch(&format!("/api/v1/cohorts/{}", cohort["id"]), json!({"status": "in_progress"})).await.status, 200);
+        let done = app.post(&run, json!({})).await;
+        assert_eq!(done.status, 200, "{}", done.text());
+        assert_eq!(done.json()["completed"], 1);
+    }
+);
+
+db_test!(
+    async fn a_trainee_completes_on_the_courses_last_day_at_the_precision_its_end_is_known(app) {
+        let program = app.program().create().await;
+        for (end, ended) in [("2024-09-20", "2024-09-20T00:00:00Z"), ("2024-09", "2024-09-30T00:00:00Z"), ("2023", "2023-12-31T00:00:00Z")] {
+            let cohort = app.cohort(&program).start_date("2023").end_date(end).create().await;
+            let trainee = app.trainee().create().await;
+            let seated = app.enrollment(&cohort, &trainee).create().await;
+            under_way(&app, &cohort).await;
+            let run = app.post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({})).await;
+            assert_eq!(run.status, 200, "{}", run.text());
+            let completed = app.get(&format!("/api/v1/enrollments/{}", seated["id"])).await.json();
+            assert_eq!((completed["ended_at"].as_str(), completed["completed_at"].as_str()), (Some(ended), Some(ended)), "ended {end}: {completed}");
+            let listed = app
+                .get(&format!("/api/v1/cohorts/{}/enrollments?status=completed&ended_from={}&ended_to={}", cohort["id"], &ended[..10], &ended[..10]))
+                .await
+                .json();
+            assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "the course's last day finds it: {listed}");
+        }
+
+        // A cohort with no end date ends its trainees when the run is made.
+        let open_ended = app.cohort(&program).create().await;
+        let trainee = app.trainee().create().await;
+        let seated = app.enrollment(&open_ended, &trainee).create().await;
+        under_way(&app, &open_ended).await;
+        app.post(&format!("/api/v1/cohorts/{}/completion", open_ended["id"]), json!({})).await;
+        let today = chrono::Utc::now().date_naive().to_string();
+        let ended = app.get(&format!("/api/v1/enrollments/{}", seated["id"])).await.json();
+        assert!(ended["ended_at"].as_str().is_some_and(|at| at.starts_with(&today)), "{ended}");
+    }
+);
+
+db_test!(
+    async fn a_liaison_reads_why_a_trainee_did_not_complete_without_learning_who_skipped_an_anonymous_round(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Lecturer).create().await;
+        let (cohort, seated) = class_of(&app, &program, 2).await;
+        let session = app.session(&cohort).date("2024-09-16").create().await;
+        let marked = app
+            .send(
+                app.request(actix_web::http::Method::PUT, &format!("/api/v1/sessions/{}/attendance", session["id"])),
+                Some(&json!({"records": [
+                    {"enrollment_id": seated[0]["id"], "status": "present"},
+                    {"enrollment_id": seated[1]["id"], "status": "absent"},
+                ]})),
+            )
+            .await;
+        assert_eq!(marked.status, 200, "{}", marked.text());
+        let reaction = app.round(&cohort, &app.instrument().published().await).anonymous().opened().await;
+        let rule = app
+            .send(
+                app.request(actix_web::http::Method::PUT, &format!("/api/v1/cohorts/{}/completion-rule", cohort["id"])),
+                Some(&json!({"min_attendance_rate": 0.8, "required_rounds": [reaction["id"]]})),
+            )
+            .await;
+        assert_eq!(rule.status, 200, "{}", rule.text());
+        under_way(&app, &cohort).await;
+        let run = app.post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({})).await.json();
+        assert_eq!(run["did_not_complete"], 2, "neither answered the reaction round: {run}");
+
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+        let title = reaction["title"].as_str().expect("a title");
+        let (only_skipped, also_absent) = (&seated[0], &seated[1]);
+        let officer_reads = app.get(&format!("/api/v1/enrollments/{}", only_skipped["id"])).await.json();
+        assert!(officer_reads["end_reason"].as_str().is_some_and(|r| r.contains(title)), "the officer reads every reason: {officer_reads}");
+        let read = as_liaison.get(&format!("/api/v1/enrollments/{}", only_skipped["id"])).await.json();
+        let reason = read["end_reason"].as_str().expect("a reason");
+        assert!(!reason.contains(title) && !reason.contains(&format!("round {}", reaction["id"])), "{reason}");
+        assert!(reason.contains("completion rule"), "{reason}");
+        let read = as_liaison.get(&format!("/api/v1/enrollments/{}", also_absent["id"])).await.json();
+        assert_eq!(read["end_reason"], "attended 0 % of sessions; the rule asks 80 %", "{read}");
+        let listed = as_liaison.get(&format!("/api/v1/cohorts/{}/enrollments", cohort["id"])).await.json();
+        for item in listed["items"].as_array().expect("items") {
+            assert!(item["end_reason"].as_str().is_some_and(|r| !r.contains(title)), "{item}");
+        }
     }
 );
