@@ -193,6 +193,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     .delete::<Staff>("delete_round", "Delete a round that is still a draft."),
             )
             .service(api::rounds::round_results)
+            .service(api::assessments::list_pending_assessments)
             .service(
                 Endpoints::<Invitation>::of("evaluations", "/rounds/{id}/invitations", "/invitations/{id}").list::<Staff>(
                     "list_invitations",
@@ -227,6 +228,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(api::completion::run_completion)
             .service(api::certificates::get_certificate)
             .service(api::certificates::revoke_certificate)
+            .service(api::certificates::reissue_certificate)
+            .service(api::certificates::list_cohort_certificates)
             .service(api::certificates::verify_certificate)
             .service(
                 Endpoints::<ActionPlan>::of("follow-ups", "/cohorts/{id}/action-plans", "/action-plans/{id}")
@@ -245,6 +248,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     ),
             )
             .service(api::action_plans::issue_plan_link)
+            .service(api::action_plans::issue_cohort_plan_links)
             .service(api::action_plans::open_plan_link)
             .service(api::action_plans::submit_plan_link)
             .service(api::checkpoints::list_follow_ups)

@@ -5,14 +5,14 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::action_plans::{ActionPlan, LinkedPlan, PlanContent};
+use crate::action_plans::{ActionPlan, CohortPlanLinks, LinkedPlan, PlanContent};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::auth::{Auth, Staff};
-use crate::http::json::Body;
+use crate::http::json::{Body, Query};
 use crate::http::precondition::IfMatch;
-use crate::http::public::{LinkToken, Throttled};
-use crate::ids::ActionPlanId;
+use crate::http::public::{Language, LinkToken, Throttled};
+use crate::ids::{ActionPlanId, CohortId};
 
 /// A personal link, to send.
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,20 +47,54 @@ pub async fn issue_plan_link(
     Ok(crate::http::ok_with_etag(&Link { link }, plan.version))
 }
 
-/// The plan a trainee's link opens, with the programme's and cohort's titles and the reviewer's
-/// comments when it was sent back. No sign-in; limited per address.
+/// Every seated trainee of a cohort with an action plan and the link to write it, in one request:
+/// a trainee without a plan gets an empty draft, a draft without a link gets one. Idempotent: a
+/// draft that has a link keeps it (the same link is answered again, so links already sent keep
+/// working), a plan past the draft is listed without a link; a second run creates nothing and
+/// answers the same links. Each plan and link is audited as its own request would be.
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(CohortId),
+    responses((status = 200, description = "Each seated trainee's plan, with its link while a draft", body = CohortPlanLinks), crate::openapi::WriteErrors)
+)]
+#[post("/cohorts/{id}/action-plan-links")]
+pub async fn issue_cohort_plan_links(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<CohortId>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let links = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            crate::action_plans::links_for_cohort(conn, &signed.caller, &signed.actor, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(links))
+}
+
+/// The plan a trainee's link opens, with the programme's and cohort's titles (in Vietnamese, as a
+/// questionnaire's link, or `?lang=en`) and the reviewer's comments when it was sent back. No
+/// sign-in; limited per address.
 #[utoipa::path(
     tag = "links",
-    params(LinkToken),
+    params(LinkToken, Language),
     responses((status = 200, description = "The plan so far", body = LinkedPlan), crate::openapi::PublicErrors)
 )]
 #[get(
     "/plan-links/{token}",
     wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
 )]
-pub async fn open_plan_link(_: Throttled, db: web::Data<Db>, token: web::Path<LinkToken>) -> ApiResult<HttpResponse> {
+pub async fn open_plan_link(
+    _: Throttled,
+    db: web::Data<Db>,
+    token: web::Path<LinkToken>,
+    lang: Query<Language>,
+) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
-    let plan = db.run(move |conn| ActionPlan::by_link(conn, &token)).await?;
+    let english = lang.0.english()?;
+    let plan = db.run(move |conn| ActionPlan::by_link(conn, &token, english)).await?;
     Ok(HttpResponse::Ok().json(plan))
 }
 

@@ -1,17 +1,59 @@
-//! Certificates: an officer reads or revokes one; anyone verifies one, without signing in.
+//! Certificates: an officer reads, revokes or reissues one, or lists a cohort's to print them;
+//! anyone verifies one, without signing in.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
-use crate::certificates::{Certificate, Revoke, Verification, VerifyQuery};
+use crate::certificates::{Certificate, CertificateFilters, CohortCertificate, Revoke, Verification, VerifyQuery};
 use crate::db::Db;
 use crate::enrollments::Enrollment;
 use crate::error::ApiResult;
 use crate::http::auth::{Auth, Readers, Staff};
+use crate::http::export::{self, ListFormatParams};
 use crate::http::json::{Body, Query};
+use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
 use crate::http::public::Throttled;
-use crate::ids::EnrollmentId;
+use crate::ids::{CohortId, EnrollmentId};
 use crate::resource::Record;
+
+/// A cohort's certificates with their numbers and verification codes, in enrolment order: one
+/// list to print them from (`?status=valid` for those that stand), as JSON pages or as CSV.
+#[utoipa::path(
+    tag = "completion",
+    security(("bearer_auth" = ["admin", "officer", "reporter"])),
+    params(CohortId, CertificateFilters, PageParams, ListFormatParams),
+    responses(
+        (status = 200, description = "A page of certificates, or every matching one as CSV", content(
+            (Page<CohortCertificate> = "application/json"),
+            (String = "text/csv"),
+        )),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/cohorts/{id}/certificates")]
+pub async fn list_cohort_certificates(
+    auth: Auth<Readers>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    id: web::Path<CohortId>,
+    filters: Query<CertificateFilters>,
+    page: web::Query<PageParams>,
+    format: web::Query<ListFormatParams>,
+) -> ApiResult<HttpResponse> {
+    let chosen = format.choose(&req)?;
+    let paging = page.into_inner().paging()?;
+    let (id, filters) = (id.into_inner(), filters.0);
+    export::list_response(
+        db,
+        &req,
+        chosen,
+        "certificates",
+        paging,
+        move |conn| auth.check(conn).map(|signed| signed.caller),
+        move |conn, caller, paging| crate::certificates::of_cohort(conn, caller, id, &filters, paging),
+    )
+    .await
+}
 
 /// The certificate of a completed enrolment, with its verification code.
 #[utoipa::path(
@@ -58,6 +100,33 @@ pub async fn revoke_certificate(
         .write(move |conn| {
             let signed = auth.check(conn)?;
             Certificate::revoke(conn, &signed.actor, id, &if_match, body.get()?.reason)
+        })
+        .await?;
+    Ok(crate::http::ok_with_etag(&certificate, certificate.version))
+}
+
+/// Reissue a revoked certificate, after what it misstated was corrected (the holder's name, say):
+/// it stands again under the same number, with a new verification code and issue date, so the
+/// copy printed before no longer verifies (`unknown`). 409 `not_revoked` for one that stands.
+#[utoipa::path(
+    tag = "completion",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(EnrollmentId, crate::openapi::IfMatchHeader),
+    responses((status = 200, description = "The certificate, reissued", body = Certificate, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
+)]
+#[post("/enrollments/{id}/certificate/reissue")]
+pub async fn reissue_certificate(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<EnrollmentId>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let certificate = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            Enrollment::find_visible(conn, &signed.caller, id)?;
+            Certificate::reissue(conn, &signed.actor, id, &if_match)
         })
         .await?;
     Ok(crate::http::ok_with_etag(&certificate, certificate.version))

@@ -8,20 +8,21 @@ use crate::checkpoints::summary::{self, FollowUpSummary};
 use crate::checkpoints::{Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Report, Review};
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::http::auth::{Auth, ProgramReaders, Staff};
+use crate::http::auth::{Assessors, Auth, ProgramReaders, Staff};
 use crate::http::export::{self, ListFormatParams};
 use crate::http::json::{Body, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
-use crate::http::public::{LinkToken, Throttled};
+use crate::http::public::{Language, LinkToken, Throttled};
 use crate::ids::{CheckpointId, CohortId, ProgramId};
 use crate::resource::Record;
 
 /// What an officer needs each morning: checkpoints by due date (`status=overdue`, `due`, ...),
-/// each awaited one with the trainee's link to resend.
+/// each awaited one with the trainee's link to resend. A partner's liaison, who approves the
+/// plans, reads the list of its partner's programmes' cohorts only, without links.
 #[utoipa::path(
     tag = "follow-ups",
-    security(("bearer_auth" = ["admin", "officer"])),
+    security(("bearer_auth" = ["admin", "officer", "liaison"])),
     params(FollowUpFilters, PageParams, ListFormatParams),
     responses(
         (status = 200, description = "A page of checkpoints, or every matching one as CSV", content(
@@ -33,7 +34,7 @@ use crate::resource::Record;
 )]
 #[get("/follow-ups")]
 pub async fn list_follow_ups(
-    auth: Auth<Staff>,
+    auth: Auth<Assessors>,
     db: web::Data<Db>,
     req: HttpRequest,
     filters: Query<FollowUpFilters>,
@@ -49,8 +50,8 @@ pub async fn list_follow_ups(
         chosen,
         "follow-ups",
         paging,
-        move |conn| auth.check(conn).map(drop),
-        move |conn, (), paging| crate::checkpoints::follow_ups(conn, filters.clone(), paging),
+        move |conn| auth.check(conn).map(|signed| signed.caller),
+        move |conn, caller, paging| crate::checkpoints::follow_ups(conn, caller, filters.clone(), paging),
     )
     .await
 }
@@ -155,11 +156,12 @@ pub async fn reissue_checkpoint_link(
     Ok(crate::http::ok_with_etag(&checkpoint, checkpoint.version))
 }
 
-/// What a trainee's checkpoint link opens: the plan's items to report on. No sign-in; limited per
-/// address.
+/// What a trainee's checkpoint link opens: all a report form needs (each item with its number, the
+/// progress values with their labels, the programme's title), in Vietnamese or `?lang=en`. No
+/// sign-in; limited per address.
 #[utoipa::path(
     tag = "links",
-    params(LinkToken),
+    params(LinkToken, Language),
     responses((status = 200, description = "The items to report on", body = LinkedCheckpoint), crate::openapi::PublicErrors)
 )]
 #[get(
@@ -170,9 +172,11 @@ pub async fn open_checkpoint_link(
     _: Throttled,
     db: web::Data<Db>,
     token: web::Path<LinkToken>,
+    lang: Query<Language>,
 ) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
-    let checkpoint = db.run(move |conn| Checkpoint::by_link(conn, &token)).await?;
+    let english = lang.0.english()?;
+    let checkpoint = db.run(move |conn| Checkpoint::by_link(conn, &token, english)).await?;
     Ok(HttpResponse::Ok().json(checkpoint))
 }
 

@@ -61,7 +61,8 @@ pub async fn set_completion_rule(
     Ok(crate::http::ok_with_etag(&rule, rule.version))
 }
 
-/// Apply the completion rule to every enrolled trainee of the cohort: each becomes `completed`
+/// Apply the completion rule to every enrolled trainee of a cohort under way or over (409
+/// `cohort_not_underway` for one still planned or open, or cancelled): each becomes `completed`
 /// (with a certificate number and verification code) or `did_not_complete`, with the reasons.
 /// With `dry_run=true`, only says so. All or nothing, each move audited.
 #[utoipa::path(

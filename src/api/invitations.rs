@@ -2,16 +2,13 @@
 //! (`/api/v1/responses/{token}`), which answers without signing in.
 
 use actix_web::{HttpResponse, get, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
-use validator::Validate;
 
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::auth::{Auth, Staff};
 use crate::http::json::{Body, Query};
 use crate::http::precondition::IfMatch;
-use crate::http::public::{LinkToken, Throttled};
+use crate::http::public::{Language, LinkToken, Throttled};
 use crate::ids::InvitationId;
 use crate::invitations::{Decline, Invitation, Questionnaire, SubmitAnswers};
 
@@ -99,15 +96,6 @@ pub async fn enter_paper_form(
     Ok(crate::http::ok_with_etag(&invitation, invitation.version))
 }
 
-/// The language a trainee reads the questionnaire in.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct Language {
-    /// `vi` (the default) or `en`.
-    #[param(pattern = "^(vi|en)$")]
-    lang: Option<String>,
-}
-
 /// The questionnaire a personal link opens, in Vietnamese (or `?lang=en`), with only the
 /// programme's and cohort's titles. No sign-in; limited per address.
 #[utoipa::path(
@@ -126,16 +114,7 @@ pub async fn open_link(
     lang: Query<Language>,
 ) -> ApiResult<HttpResponse> {
     let token = token.into_inner().checked()?;
-    let english = match lang.0.lang.as_deref() {
-        None | Some("vi") => false,
-        Some("en") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                format!("lang `{other}` is not offered: vi or en"),
-            ));
-        }
-    };
+    let english = lang.0.english()?;
     let questionnaire = db
         .run(move |conn| crate::invitations::questionnaire(conn, &token, english))
         .await?;

@@ -4,6 +4,7 @@
 //! function on the blocking pool, and answers. Domain modules never name this layer.
 
 pub mod action_plans;
+pub mod assessments;
 pub mod attendance;
 pub mod auth;
 pub mod certificates;

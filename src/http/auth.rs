@@ -69,7 +69,8 @@ policy!(
     ProgramReaders = [Admin, Officer, Reporter, Liaison]
 );
 policy!(
-    /// Recording assessments of trainees: officers, and liaisons for their partner's cohorts.
+    /// Recording assessments of trainees and approving action plans (with the lists of what is
+    /// still to do: assessments, follow-ups): officers, and liaisons for their partner's cohorts.
     Assessors = [Admin, Officer, Liaison]
 );
 policy!(

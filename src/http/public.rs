@@ -120,3 +120,27 @@ impl LinkToken {
         }
     }
 }
+
+/// The language a trainee reads a personal link's page in: Vietnamese unless `?lang=en`. Every
+/// link (a questionnaire, an action plan, a checkpoint) takes it, so a page shows one language.
+#[derive(Debug, Deserialize, IntoParams, validator::Validate)]
+#[into_params(parameter_in = Query)]
+pub struct Language {
+    /// `vi` (the default) or `en`.
+    #[param(pattern = "^(vi|en)$")]
+    lang: Option<String>,
+}
+
+impl Language {
+    /// Whether English was asked for; 400 naming the two offered for anything else.
+    pub fn english(&self) -> ApiResult<bool> {
+        match self.lang.as_deref() {
+            None | Some("vi") => Ok(false),
+            Some("en") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(
+                "invalid_query",
+                format!("lang `{other}` is not offered: vi or en"),
+            )),
+        }
+    }
+}

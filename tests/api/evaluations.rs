@@ -343,6 +343,7 @@ db_test!(
         assert!(reasons[1].as_str().is_some_and(|r| r.contains("has not answered")), "{reasons:?}");
         assert_eq!(app.get(&format!("/api/v1/enrollments/{}", seated[0]["id"])).await.json()["status"], "enrolled", "a dry run changes nothing");
 
+        under_way(&app, &cohort).await;
         let run = app.post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({})).await.json();
         let number = run["trainees"][0]["certificate_number"].as_str().expect("a certificate number").to_owned();
         assert_eq!(app.get(&format!("/api/v1/enrollments/{}", seated[1]["id"])).await.json()["status"], EnrollmentStatus::DidNotComplete.as_str());
@@ -745,5 +746,238 @@ db_test!(
         assert_eq!(app.get(&format!("{invitations}?status=pending")).await.json()["items"], json!([]));
         assert_eq!(app.get(&format!("{invitations}?status=expired")).await.json()["items"].as_array().map(Vec::len), Some(1));
         app.anonymous().get(&link).await.assert_problem(404, "not_found");
+    }
+);
+
+
+/// Move `cohort` (planned) through `open` to `in_progress`, as an officer does when the course
+/// starts.
+async fn under_way(app: &TestApp, cohort: &Value) {
+    for status in ["open", "in_progress"] {
+        let moved = app
+            .patch(&format!("/api/v1/cohorts/{}", cohort["id"]), json!({"status": status}))
+            .await;
+        assert_eq!(moved.status, 200, "moving the cohort to {status}: {}", moved.text());
+    }
+}
+
+db_test!(
+    async fn completion_is_refused_with_the_reason_until_the_cohort_is_under_way_and_a_dry_run_is_not(app) {
+        let program = app.program().create().await;
+        let (cohort, seated) = class_of(&app, &program, 1).await;
+        let run = format!("/api/v1/cohorts/{}/completion", cohort["id"]);
+        for status in ["planned", "open"] {
+            if status == "open" {
+                assert_eq!(app.patch(&format!("/api/v1/cohorts/{}", cohort["id"]), json!({"status": "open"})).await.status, 200);
+            }
+            let refused = app.post(&run, json!({})).await.assert_problem(409, "cohort_not_underway");
+            let detail = refused["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains(&format!("still {status}")) && detail.contains("in_progress"), "{detail}");
+            assert_eq!(app.post(&format!("{run}?dry_run=true"), json!({})).await.status, 200, "a dry run changes nothing, so it may run");
+            assert_eq!(app.get(&format!("/api/v1/enrollments/{}", seated[0]["id"])).await.json()["status"], "enrolled");
+        }
+        assert_eq!(app.patch(&format!("/api/v1/cohorts/{}", cohort["id"]), json!({"status": "in_progress"})).await.status, 200);
+        let done = app.post(&run, json!({})).await;
+        assert_eq!(done.status, 200, "{}", done.text());
+        assert_eq!(done.json()["completed"], 1);
+    }
+);
+
+db_test!(
+    async fn a_trainee_completes_on_the_courses_last_day_at_the_precision_its_end_is_known(app) {
+        let program = app.program().create().await;
+        for (end, ended) in [("2024-09-20", "2024-09-20T00:00:00Z"), ("2024-09", "2024-09-30T00:00:00Z"), ("2023", "2023-12-31T00:00:00Z")] {
+            let cohort = app.cohort(&program).start_date("2023").end_date(end).create().await;
+            let trainee = app.trainee().create().await;
+            let seated = app.enrollment(&cohort, &trainee).create().await;
+            under_way(&app, &cohort).await;
+            let run = app.post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({})).await;
+            assert_eq!(run.status, 200, "{}", run.text());
+            let completed = app.get(&format!("/api/v1/enrollments/{}", seated["id"])).await.json();
+            assert_eq!((completed["ended_at"].as_str(), completed["completed_at"].as_str()), (Some(ended), Some(ended)), "ended {end}: {completed}");
+            let listed = app
+                .get(&format!("/api/v1/cohorts/{}/enrollments?status=completed&ended_from={}&ended_to={}", cohort["id"], &ended[..10], &ended[..10]))
+                .await
+                .json();
+            assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "the course's last day finds it: {listed}");
+        }
+
+        // A cohort with no end date ends its trainees when the run is made.
+        let open_ended = app.cohort(&program).create().await;
+        let trainee = app.trainee().create().await;
+        let seated = app.enrollment(&open_ended, &trainee).create().await;
+        under_way(&app, &open_ended).await;
+        app.post(&format!("/api/v1/cohorts/{}/completion", open_ended["id"]), json!({})).await;
+        let today = chrono::Utc::now().date_naive().to_string();
+        let ended = app.get(&format!("/api/v1/enrollments/{}", seated["id"])).await.json();
+        assert!(ended["ended_at"].as_str().is_some_and(|at| at.starts_with(&today)), "{ended}");
+    }
+);
+
+db_test!(
+    async fn a_liaison_reads_why_a_trainee_did_not_complete_without_learning_who_skipped_an_anonymous_round(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Lecturer).create().await;
+        let (cohort, seated) = class_of(&app, &program, 2).await;
+        let session = app.session(&cohort).date("2024-09-16").create().await;
+        let marked = app
+            .send(
+                app.request(actix_web::http::Method::PUT, &format!("/api/v1/sessions/{}/attendance", session["id"])),
+                Some(&json!({"records": [
+                    {"enrollment_id": seated[0]["id"], "status": "present"},
+                    {"enrollment_id": seated[1]["id"], "status": "absent"},
+                ]})),
+            )
+            .await;
+        assert_eq!(marked.status, 200, "{}", marked.text());
+        let reaction = app.round(&cohort, &app.instrument().published().await).anonymous().opened().await;
+        let rule = app
+            .send(
+                app.request(actix_web::http::Method::PUT, &format!("/api/v1/cohorts/{}/completion-rule", cohort["id"])),
+                Some(&json!({"min_attendance_rate": 0.8, "required_rounds": [reaction["id"]]})),
+            )
+            .await;
+        assert_eq!(rule.status, 200, "{}", rule.text());
+        under_way(&app, &cohort).await;
+        let run = app.post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({})).await.json();
+        assert_eq!(run["did_not_complete"], 2, "neither answered the reaction round: {run}");
+
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+        let title = reaction["title"].as_str().expect("a title");
+        let (only_skipped, also_absent) = (&seated[0], &seated[1]);
+        let officer_reads = app.get(&format!("/api/v1/enrollments/{}", only_skipped["id"])).await.json();
+        assert!(officer_reads["end_reason"].as_str().is_some_and(|r| r.contains(title)), "the officer reads every reason: {officer_reads}");
+        let read = as_liaison.get(&format!("/api/v1/enrollments/{}", only_skipped["id"])).await.json();
+        let reason = read["end_reason"].as_str().expect("a reason");
+        assert!(!reason.contains(title) && !reason.contains(&format!("round {}", reaction["id"])), "{reason}");
+        assert!(reason.contains("completion rule"), "{reason}");
+        let read = as_liaison.get(&format!("/api/v1/enrollments/{}", also_absent["id"])).await.json();
+        assert_eq!(read["end_reason"], "attended 0 % of sessions; the rule asks 80 %", "{read}");
+        let listed = as_liaison.get(&format!("/api/v1/cohorts/{}/enrollments", cohort["id"])).await.json();
+        for item in listed["items"].as_array().expect("items") {
+            assert!(item["end_reason"].as_str().is_some_and(|r| !r.contains(title)), "{item}");
+        }
+    }
+);
+
+db_test!(
+    async fn a_cohorts_certificates_come_with_their_codes_in_one_list_to_print(app) {
+        let program = app.program().code("JICA-YL").create().await;
+        let (cohort, seated) = class_of(&app, &program, 3).await;
+        under_way(&app, &cohort).await;
+        let run = app.post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({})).await;
+        assert_eq!(run.status, 200, "{}", run.text());
+        let revoked = app
+            .post(&format!("/api/v1/enrollments/{}/certificate/revocation", seated[1]["id"]), json!({"reason": "Issued in error"}))
+            .await;
+        assert_eq!(revoked.status, 200, "{}", revoked.text());
+
+        let path = format!("/api/v1/cohorts/{}/certificates", cohort["id"]);
+        let listed = app.get(&path).await.json();
+        let items = listed["items"].as_array().expect("items");
+        assert_eq!(items.len(), 3, "{listed}");
+        for (item, enrollment) in items.iter().zip(&seated) {
+            let certificate = app.get(&format!("/api/v1/enrollments/{}/certificate", enrollment["id"])).await.json();
+            assert_eq!((&item["number"], &item["code"]), (&certificate["number"], &certificate["code"]));
+            assert_eq!(item["trainee_name"], enrollment["trainee_name"]);
+        }
+        let valid = app.get(&format!("{path}?status=valid")).await.json();
+        assert_eq!(valid["items"].as_array().map(|i| i.iter().map(|c| c["enrollment_id"].clone()).collect::<Vec<_>>()), Some(vec![seated[0]["id"].clone(), seated[2]["id"].clone()]));
+        let csv = app.get(&format!("{path}?status=valid&format=csv")).await;
+        assert_eq!(csv.status, 200);
+        assert_eq!(csv.text().lines().count(), 3, "a heading and two certificates: {}", csv.text());
+        assert!(csv.text().contains(items[0]["code"].as_str().unwrap_or("?")));
+
+        let paged = app.get(&format!("{path}?limit=2")).await.json();
+        assert_eq!((paged["items"].as_array().map(Vec::len), paged["total"].as_i64()), (Some(2), Some(3)));
+        let outsider = app.partner().create().await;
+        let liaison = app.user(Role::Liaison, outsider["id"].as_i64()).await;
+        app.as_user(&liaison).get(&path).await.assert_problem(403, "forbidden");
+    }
+);
+
+db_test!(
+    async fn a_revoked_certificate_is_reissued_after_the_name_is_corrected_with_a_new_code(app) {
+        let program = app.program().code("JICA-YL").create().await;
+        let cohort = app.cohort(&program).create().await;
+        let trainee = app.trainee().full_name("Nguyen Van Tuan").create().await;
+        let seated = app.enrollment(&cohort, &trainee).create().await;
+        under_way(&app, &cohort).await;
+        app.post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({})).await;
+        let certificate_path = format!("/api/v1/enrollments/{}/certificate", seated["id"]);
+        let first = app.get(&certificate_path).await.json();
+        let reissue = format!("{certificate_path}/reissue");
+        let standing = app.post(&reissue, json!({})).await.assert_problem(409, "not_revoked");
+        assert!(standing["detail"].as_str().is_some_and(|d| d.contains("revoke it first")), "{standing}");
+
+        app.post(&format!("{certificate_path}/revocation"), json!({"reason": "The name lacks its diacritics"})).await;
+        let corrected = app.patch(&format!("/api/v1/trainees/{}", trainee["id"]), json!({"full_name": "Nguyễn Văn Tuấn"})).await;
+        assert_eq!(corrected.status, 200, "{}", corrected.text());
+        let reissued = app.post(&reissue, json!({})).await;
+        assert_eq!(reissued.status, 200, "{}", reissued.text());
+        assert_eq!(reissued.header("etag"), Some(format!("\"{}\"", reissued.json()["version"]).as_str()));
+        let reissued = reissued.json();
+        assert_eq!((&reissued["number"], &reissued["revoked_at"], &reissued["revoked_reason"]), (&first["number"], &Value::Null, &Value::Null));
+        assert_ne!(reissued["code"], first["code"], "a new code, so the misprinted copy no longer verifies");
+
+        let verify = |code: &Value| {
+            format!(
+                "/api/v1/certificates/verify?number={}&code={}",
+                crate::support::urlencode(first["number"].as_str().unwrap_or_default()),
+                crate::support::urlencode(code.as_str().unwrap_or_default())
+            )
+        };
+        let now_valid = app.anonymous().get(&verify(&reissued["code"])).await.json();
+        assert_eq!((now_valid["status"].as_str(), now_valid["trainee_name"].as_str()), (Some("valid"), Some("Nguyễn Văn Tuấn")));
+        assert_eq!(app.anonymous().get(&verify(&first["code"])).await.json()["status"], "unknown");
+        let audited = app.get(&format!("/api/v1/audit-events?entity_type=certificate&entity_id={}&action=update", seated["id"])).await.json();
+        assert!(
+            audited["items"].as_array().expect("events").iter().any(|e| e["reason"] == "reissued after its revocation"),
+            "{audited}"
+        );
+        app.post(&reissue, json!({})).await.assert_problem(409, "not_revoked");
+    }
+);
+
+db_test!(
+    async fn a_liaison_lists_the_assessments_still_to_make_in_its_partners_open_rounds(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let theirs = app.program().create().await;
+        let other = app.program().create().await;
+        app.program_partner(&theirs, &jica).role(PartnerRole::Lecturer).create().await;
+        let (cohort, seated) = class_of(&app, &theirs, 3).await;
+        let (other_cohort, _) = class_of(&app, &other, 2).await;
+        let form = app.instrument().purpose(Purpose::Assessment).items(rubric()).published().await;
+        let round = app.round(&cohort, &form).assessed_by(Respondent::Partner).opened().await;
+        app.round(&cohort, &form).assessed_by(Respondent::Partner).create().await;
+        let officers = app.round(&cohort, &form).assessed_by(Respondent::Officer).opened().await;
+        app.round(&other_cohort, &form).assessed_by(Respondent::Partner).opened().await;
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+        let assessed = as_liaison
+            .post(&format!("/api/v1/rounds/{}/responses", round["id"]), json!({"enrollment_id": seated[1]["id"], "answers": {"initiative": 4}}))
+            .await;
+        assert_eq!(assessed.status, 201, "{}", assessed.text());
+
+        let to_do = as_liaison.get("/api/v1/pending-assessments").await;
+        assert_eq!(to_do.status, 200, "{}", to_do.text());
+        let to_do = to_do.json();
+        let pairs: Vec<(Value, Value)> =
+            to_do["items"].as_array().expect("items").iter().map(|p| (p["round_id"].clone(), p["enrollment_id"].clone())).collect();
+        assert_eq!(
+            pairs,
+            [(round["id"].clone(), seated[0]["id"].clone()), (round["id"].clone(), seated[2]["id"].clone())],
+            "its open partner round's trainees not yet assessed; no draft, officers' or other partner's round: {to_do}"
+        );
+        assert_eq!(to_do["items"][0]["trainee_name"], "Học viên 0");
+
+        let officer_to_do = app.get(&format!("/api/v1/pending-assessments?cohort_id={}", cohort["id"])).await.json();
+        assert_eq!(officer_to_do["total"], 5, "an officer also sees the officers' round: {officer_to_do}");
+        let in_round = app.get(&format!("/api/v1/pending-assessments?round_id={}", officers["id"])).await.json();
+        assert_eq!(in_round["total"], 3);
+        let reporter = app.user(Role::Reporter, None).await;
+        app.as_user(&reporter).get("/api/v1/pending-assessments").await.assert_problem(403, "forbidden");
     }
 );

@@ -17,7 +17,7 @@ async fn returned_class(app: &TestApp, program: &Value, end: &str) -> (Value, Va
     (cohort, enrollment)
 }
 
-/// The checkpoints of the follow-up list for one cohort, as `(months, due_on, state)`.
+/// The checkpoints of the follow-up list for one cohort, as `(months, due_on, status)`.
 async fn checkpoints_of(app: &TestApp, cohort: &Value) -> Vec<(i64, String, String)> {
     let listed = app
         .get(&format!("/api/v1/follow-ups?cohort_id={}", cohort["id"]))
@@ -31,7 +31,7 @@ async fn checkpoints_of(app: &TestApp, cohort: &Value) -> Vec<(i64, String, Stri
             (
                 c["months"].as_i64().unwrap_or(0),
                 c["due_on"].as_str().unwrap_or("").to_owned(),
-                c["state"].as_str().unwrap_or("").to_owned(),
+                c["status"].as_str().unwrap_or("").to_owned(),
             )
         })
         .collect()
@@ -190,7 +190,7 @@ db_test!(
         as_liaison
             .patch(&format!("/api/v1/action-plans/{}", plan["id"]), json!({"title": "Rewritten"}))
             .await
-            .assert_problem(409, "not_a_draft");
+            .assert_problem(403, "forbidden");
         let approved = as_liaison.patch(&format!("/api/v1/action-plans/{}", plan["id"]), json!({"status": "approved"})).await;
         assert_eq!(approved.status, 200, "{}", approved.text());
         assert_eq!(approved.json()["approved_by"], liaison.email.as_str());
@@ -199,7 +199,15 @@ db_test!(
             .await
             .assert_problem(404, "not_found");
         as_liaison.get(&format!("/api/v1/action-plans/{}", other_plan["id"])).await.assert_problem(404, "not_found");
-        as_liaison.get("/api/v1/follow-ups").await.assert_problem(403, "forbidden");
+        let listed = as_liaison.get("/api/v1/follow-ups").await;
+        assert_eq!(listed.status, 200, "the liaison who approves the plans follows them up: {}", listed.text());
+        let listed = listed.json();
+        let items = listed["items"].as_array().expect("items");
+        assert_eq!(items.len(), 3, "its partner's approved plan's checkpoints only: {listed}");
+        assert!(items.iter().all(|c| c["plan_id"] == plan["id"] && c.get("link").is_none()), "no other partner's, and no trainee's link: {listed}");
+        let other_cohort = app.get(&format!("/api/v1/action-plans/{}", other_plan["id"])).await.json()["cohort_id"].clone();
+        assert_eq!(as_liaison.get(&format!("/api/v1/follow-ups?cohort_id={other_cohort}")).await.json()["items"], json!([]));
+        app.as_user(&app.user(Role::Reporter, None).await).get("/api/v1/follow-ups").await.assert_problem(403, "forbidden");
     }
 );
 
@@ -230,5 +238,163 @@ db_test!(
 
         let kept = app.delete(&format!("/api/v1/sessions/{}", seminar["id"])).await.assert_problem(409, "in_use");
         assert!(kept["detail"].as_str().unwrap_or_default().contains("report"), "{kept}");
+    }
+);
+
+db_test!(
+    async fn a_liaison_who_writes_a_draft_plan_or_moves_it_past_approval_is_forbidden_not_told_it_is_no_draft(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Lecturer).create().await;
+        let (_, seated) = returned_class(&app, &program, "2024-09").await;
+        let draft = app.action_plan(&seated).create().await;
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+        let path = format!("/api/v1/action-plans/{}", draft["id"]);
+
+        let refused = as_liaison.patch(&path, json!({"problem": "Rewritten by the partner"})).await.assert_problem(403, "forbidden");
+        assert!(refused["detail"].as_str().is_some_and(|d| d.contains("approves")), "{refused}");
+        as_liaison.patch(&path, json!({"status": "submitted"})).await.assert_problem(403, "forbidden");
+        assert_eq!(app.get(&path).await.json()["version"], draft["version"], "nothing changed");
+
+        assert_eq!(app.patch(&path, json!({"status": "submitted"})).await.status, 200);
+        assert_eq!(as_liaison.patch(&path, json!({"status": "approved"})).await.status, 200);
+        as_liaison.patch(&path, json!({"status": "in_progress"})).await.assert_problem(403, "forbidden");
+    }
+);
+
+db_test!(
+    async fn a_checkpoint_has_one_status_and_the_list_filters_by_each_value_it_shows(app) {
+        let program = app.program().create().await;
+        let (cohort, enrollment) = returned_class(&app, &program, "2024-01").await;
+        app.action_plan(&enrollment).approved().await;
+        let listed = app.get(&format!("/api/v1/follow-ups?cohort_id={}", cohort["id"])).await.json();
+        let first = listed["items"][0].clone();
+        assert_eq!(first["status"], "overdue", "{first}");
+        assert!(first.get("state").is_none(), "one field says where it stands: {first}");
+        let reported = app
+            .post(&format!("/api/v1/checkpoints/{}/report", first["id"]), json!({"progress": [{"item": 1, "progress": "on_track"}]}))
+            .await;
+        assert_eq!(reported.json()["status"], "submitted");
+        let statuses: Vec<String> = app.get(&format!("/api/v1/follow-ups?cohort_id={}", cohort["id"])).await.json()["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|c| c["status"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(statuses, ["submitted", "overdue", "overdue"]);
+        for status in ["submitted", "overdue"] {
+            let filtered = app.get(&format!("/api/v1/follow-ups?cohort_id={}&status={status}", cohort["id"])).await.json();
+            let shown: Vec<&str> = filtered["items"].as_array().expect("items").iter().filter_map(|c| c["status"].as_str()).collect();
+            assert_eq!(shown.len(), statuses.iter().filter(|s| *s == status).count(), "{status}: {filtered}");
+            assert!(shown.iter().all(|s| *s == status), "{status}: {filtered}");
+        }
+        assert_eq!(app.get(&format!("/api/v1/checkpoints/{}", first["id"])).await.json()["status"], "submitted");
+        app.get("/api/v1/follow-ups?status=scheduled").await.assert_problem(400, "invalid_query");
+    }
+);
+
+db_test!(
+    async fn a_checkpoint_link_gives_a_form_everything_it_needs_in_vietnamese_or_english(app) {
+        let program = app.program().title("Young Leaders").title_vi("Lãnh đạo trẻ").create().await;
+        let (cohort, enrollment) = returned_class(&app, &program, "2024-01").await;
+        app.action_plan(&enrollment)
+            .items([plan_item("Online filings", "2025-06-30"), plan_item("Staff trained", "2025-03-31")])
+            .approved()
+            .await;
+        let first = &app.get(&format!("/api/v1/follow-ups?cohort_id={}", cohort["id"])).await.json()["items"][0];
+        let link = first["link"].as_str().expect("a link").to_owned();
+        let trainee = app.anonymous();
+
+        let form = trainee.get(&link).await.json();
+        assert_eq!((form["language"].as_str(), form["program_title"].as_str()), (Some("vi"), Some("Lãnh đạo trẻ")), "{form}");
+        assert_eq!(form["cohort_name"], cohort["name"]);
+        let numbered: Vec<(i64, &str)> = form["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| (i["number"].as_i64().unwrap_or(0), i["indicator"].as_str().unwrap_or_default()))
+            .collect();
+        assert_eq!(numbered, [(1, "Online filings"), (2, "Staff trained")]);
+        let values: Vec<&str> = form["progress_values"].as_array().expect("values").iter().filter_map(|v| v["value"].as_str()).collect();
+        assert_eq!(values, ["not_started", "on_track", "delayed", "achieved", "dropped"]);
+        assert_eq!(form["progress_values"][1]["label"], "Đang thực hiện, đúng tiến độ");
+        let english = trainee.get(&format!("{link}?lang=en")).await.json();
+        assert_eq!((english["program_title"].as_str(), english["progress_values"][1]["label"].as_str()), (Some("Young Leaders"), Some("Under way, on time")));
+        trainee.get(&format!("{link}?lang=fr")).await.assert_problem(400, "invalid_query");
+
+        // The report is built from that answer alone.
+        let progress: Vec<Value> = form["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| json!({"item": i["number"], "progress": form["progress_values"][3]["value"]}))
+            .collect();
+        assert_eq!(trainee.post(&link, json!({"progress": progress})).await.status, 204);
+    }
+);
+
+db_test!(
+    async fn a_plan_link_shows_the_programme_in_vietnamese_as_a_questionnaire_link_does_or_in_english(app) {
+        let program = app.program().title("Young Leaders").title_vi("Lãnh đạo trẻ").create().await;
+        let (_, enrollment) = returned_class(&app, &program, "2024-01").await;
+        let plan = app.action_plan(&enrollment).empty().create().await;
+        let link = app.post(&format!("/api/v1/action-plans/{}/link", plan["id"]), json!({})).await.json()["link"]
+            .as_str()
+            .expect("a link")
+            .to_owned();
+        let shown = app.anonymous().get(&link).await.json();
+        assert_eq!((shown["language"].as_str(), shown["program_title"].as_str()), (Some("vi"), Some("Lãnh đạo trẻ")), "{shown}");
+        let english = app.anonymous().get(&format!("{link}?lang=en")).await.json();
+        assert_eq!(english["program_title"], "Young Leaders");
+
+        let untranslated = app.program().title("Kaizen").create().await;
+        let (_, enrolled) = returned_class(&app, &untranslated, "2024-01").await;
+        let plan = app.action_plan(&enrolled).empty().create().await;
+        let link = app.post(&format!("/api/v1/action-plans/{}/link", plan["id"]), json!({})).await.json()["link"]
+            .as_str()
+            .expect("a link")
+            .to_owned();
+        assert_eq!(app.anonymous().get(&link).await.json()["program_title"], "Kaizen", "the English title where there is no Vietnamese one");
+    }
+);
+
+db_test!(
+    async fn one_request_gives_every_seated_trainee_a_plan_and_its_link_and_a_second_changes_nothing(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).end_date("2024-09").create().await;
+        let mut seated = Vec::new();
+        for name in ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"] {
+            let trainee = app.trainee().full_name(name).create().await;
+            seated.push(app.enrollment(&cohort, &trainee).create().await);
+        }
+        let waiting = app.trainee().full_name("Phạm Nominated").create().await;
+        app.enrollment(&cohort, &waiting).nominated().create().await;
+        let written = app.action_plan(&seated[1]).create().await;
+        assert_eq!(app.patch(&format!("/api/v1/action-plans/{}", written["id"]), json!({"status": "submitted"})).await.status, 200);
+        let drafted = app.action_plan(&seated[2]).empty().create().await;
+        let sent = app.post(&format!("/api/v1/action-plans/{}/link", drafted["id"]), json!({})).await.json()["link"].clone();
+
+        let path = format!("/api/v1/cohorts/{}/action-plan-links", cohort["id"]);
+        let first = app.post(&path, json!({})).await;
+        assert_eq!(first.status, 200, "{}", first.text());
+        let first = first.json();
+        assert_eq!((first["created"].as_i64(), first["links_issued"].as_i64()), (Some(1), Some(1)), "{first}");
+        let plans = first["plans"].as_array().expect("plans");
+        let names: Vec<&str> = plans.iter().filter_map(|p| p["trainee_name"].as_str()).collect();
+        assert_eq!(names, ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"], "seated trainees only, by enrolment");
+        assert_eq!((plans[1]["status"].as_str(), &plans[1]["link"]), (Some("submitted"), &Value::Null), "a submitted plan has no link");
+        assert_eq!(plans[2]["link"], sent, "a link already sent keeps working");
+        let new_link = plans[0]["link"].as_str().expect("a new link").to_owned();
+        assert_eq!(app.anonymous().get(&new_link).await.status, 200);
+
+        let again = app.post(&path, json!({})).await.json();
+        assert_eq!((again["created"].as_i64(), again["links_issued"].as_i64()), (Some(0), Some(0)));
+        assert_eq!(again["plans"], first["plans"], "the same plans and links");
+        let listed = app.get(&format!("/api/v1/cohorts/{}/action-plans", cohort["id"])).await.json();
+        assert_eq!(listed["total"], 3, "{listed}");
+        let outsider = app.partner().create().await;
+        let liaison = app.user(Role::Liaison, outsider["id"].as_i64()).await;
+        app.as_user(&liaison).post(&path, json!({})).await.assert_problem(403, "forbidden");
     }
 );

@@ -219,6 +219,7 @@ diesel::table! {
         cohort_year -> Nullable<Integer>,
         ended_at -> Nullable<Timestamp>,
         end_reason -> Nullable<Text>,
+        partner_end_reason -> Nullable<Text>,
     }
 }
 

@@ -263,16 +263,14 @@ impl ActionPlan {
         Ok((plan, links::path_of("plan-links", &token)))
     }
 
-    /// What a trainee's link opens: the plan and the programme's and cohort's titles.
-    pub fn by_link(conn: &mut DbConnection, token: &str) -> ApiResult<LinkedPlan> {
+    /// What a trainee's link opens: the plan and the programme's and cohort's titles, the
+    /// programme's in Vietnamese where it has one, unless `english` (as a questionnaire's link).
+    pub fn by_link(conn: &mut DbConnection, token: &str, english: bool) -> ApiResult<LinkedPlan> {
         let (id, _) = plan_of_link(conn, token)?;
         let plan = ActionPlan::find(conn, id)?;
-        let (program_title, cohort_name): (String, String) = cohorts::table
-            .inner_join(programs::table)
-            .filter(cohorts::id.eq(plan.cohort_id))
-            .select((programs::title, cohorts::name))
-            .first(conn)?;
+        let (program_title, cohort_name) = titles_for_trainee(conn, plan.cohort_id, english)?;
         Ok(LinkedPlan {
+            language: if english { "en" } else { "vi" }.to_owned(),
             program_title,
             cohort_name,
             title: plan.title,
@@ -334,6 +332,127 @@ impl ActionPlan {
     }
 }
 
+/// The programme's title and the cohort's name as a trainee's link shows them: the programme's
+/// title in Vietnamese where it has one (the English one otherwise), or in English when asked.
+pub fn titles_for_trainee(conn: &mut DbConnection, cohort: CohortId, english: bool) -> ApiResult<(String, String)> {
+    let (title, title_vi, cohort_name): (String, Option<String>, String) = cohorts::table
+        .inner_join(programs::table)
+        .filter(cohorts::id.eq(cohort))
+        .select((programs::title, programs::title_vi, cohorts::name))
+        .first(conn)?;
+    let program_title = match title_vi {
+        Some(vi) if !english => vi,
+        _ => title,
+    };
+    Ok((program_title, cohort_name))
+}
+
+/// The path of a draft's current link, recomputed from its nonce (the same link as when it was
+/// issued); `None` for a plan with no working link.
+fn current_link(key: &LinkKey, plan: &ActionPlan) -> ApiResult<Option<String>> {
+    match (&plan.link_nonce, plan.status) {
+        (Some(nonce), PlanStatus::Draft) => Ok(Some(links::path_of(
+            "plan-links",
+            &key.token_of(&link_message(plan.id, nonce))?,
+        ))),
+        _ => Ok(None),
+    }
+}
+
+/// A seated trainee's plan and, while it is a draft, the link to send them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanLink {
+    /// The plan.
+    pub plan_id: ActionPlanId,
+    /// The trainee's enrolment.
+    pub enrollment_id: EnrollmentId,
+    /// The trainee's full name.
+    pub trainee_name: String,
+    /// Where the plan stands.
+    pub status: PlanStatus,
+    /// The trainee's link to write it (a draft only; a plan past the draft has none).
+    #[schema(example = "/api/v1/plan-links/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
+    pub link: Option<String>,
+}
+
+/// Every seated trainee's plan of a cohort, with the links to send.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CohortPlanLinks {
+    /// The cohort.
+    pub cohort_id: CohortId,
+    /// Plans this request started (drafts for seated trainees who had none).
+    pub created: i64,
+    /// Drafts this request gave a link (those that had none).
+    pub links_issued: i64,
+    /// One per seated trainee, by enrolment.
+    pub plans: Vec<PlanLink>,
+}
+
+/// Give every seated trainee of a cohort an action plan and the link to write it, in one
+/// transaction: a trainee with no plan gets an empty draft, a draft with no link gets one, each
+/// audited as its own request would be. Idempotent: a draft that has a link keeps it (the same
+/// link is answered again, so links already sent keep working), and a plan past the draft is
+/// listed without a link, so running it again changes nothing and answers the same links. The
+/// cohort is locked first, so two runs at once do not both start a trainee's plan.
+pub fn links_for_cohort(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    cohort: CohortId,
+) -> ApiResult<CohortPlanLinks> {
+    Cohort::find_visible(conn, caller, cohort)?;
+    crate::db::dialect::lock_cohort(conn, cohort)?;
+    let seated: Vec<EnrollmentId> = enrollments::table
+        .filter(enrollments::cohort_id.eq(cohort))
+        .filter(enrollments::status.eq_any(SEATED))
+        .order(enrollments::id)
+        .select(enrollments::id)
+        .load(conn)?;
+    let planned: Vec<(EnrollmentId, ActionPlanId)> = action_plans::table
+        .inner_join(enrollments::table)
+        .filter(enrollments::cohort_id.eq(cohort))
+        .select((action_plans::enrollment_id, action_plans::id))
+        .load(conn)?;
+    let planned: std::collections::HashMap<EnrollmentId, ActionPlanId> = planned.into_iter().collect();
+    let key = LinkKey::load(conn)?;
+    let (mut created, mut links_issued) = (0, 0);
+    let mut plans = Vec::with_capacity(seated.len());
+    for enrollment in seated {
+        let plan = match planned.get(&enrollment) {
+            Some(id) => ActionPlan::find(conn, *id)?,
+            None => {
+                created += 1;
+                let new = CreateActionPlan {
+                    enrollment_id: enrollment,
+                    title: None,
+                    problem: None,
+                    items: Vec::new(),
+                };
+                resource::create::<ActionPlan>(conn, actor, cohort, new)?
+            }
+        };
+        let plan = if plan.status == PlanStatus::Draft && plan.link_nonce.is_none() {
+            links_issued += 1;
+            ActionPlan::issue_link(conn, actor, plan.id, &AnyVersion)?.0
+        } else {
+            plan
+        };
+        plans.push(PlanLink {
+            plan_id: plan.id,
+            enrollment_id: plan.enrollment_id,
+            link: current_link(&key, &plan)?,
+            trainee_name: plan.trainee_name,
+            status: plan.status,
+        });
+    }
+    Ok(CohortPlanLinks {
+        cohort_id: cohort,
+        created,
+        links_issued,
+        plans,
+    })
+}
+
 /// The plan a trainee's link opens, and the nonce its link was made from; 404 for a link that
 /// was used or replaced.
 fn plan_of_link(conn: &mut DbConnection, token: &str) -> ApiResult<(ActionPlanId, String)> {
@@ -355,7 +474,10 @@ fn link_hash(conn: &mut DbConnection, id: ActionPlanId, nonce: &str) -> ApiResul
 /// What a trainee sees through a plan link.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkedPlan {
-    /// The programme's title.
+    /// The language of the titles shown: `vi` (the default) or `en` (`?lang=en`).
+    pub language: String,
+    /// The programme's title: in Vietnamese where the programme has one (in English otherwise),
+    /// or in English with `?lang=en`.
     pub program_title: String,
     /// The cohort's name.
     pub cohort_name: String,
@@ -501,23 +623,33 @@ impl Change for ActionPlan {
         self.patched_for(conn, &officer, change)
     }
 
-    /// A liaison only approves or sends back a submitted plan.
+    /// A liaison only approves or sends back a submitted plan: writing a plan, or any other move,
+    /// is not a liaison's to do at all (403), whatever state the plan is in.
     fn patched_for(&self, _: &mut DbConnection, caller: &Caller, change: UpdateActionPlan) -> ApiResult<ActionPlan> {
         let mut next = self.clone();
         let edits = change.title.is_some() || change.problem.is_some() || change.items.is_some();
         let liaison = caller.role() == Role::Liaison;
-        if edits && (liaison || self.status != PlanStatus::Draft) {
+        if liaison && edits {
+            return Err(ApiError::Forbidden(
+                "a liaison approves a plan or sends it back with comments; the trainee or an officer writes it"
+                    .to_owned(),
+            ));
+        }
+        if liaison
+            && let Some(status) = change.status
+            && !matches!(status, PlanStatus::Approved | PlanStatus::Draft)
+        {
+            return Err(ApiError::Forbidden(format!(
+                "a liaison approves a submitted plan (`approved`) or sends it back (`draft`); an officer moves it to {status}"
+            )));
+        }
+        if edits && self.status != PlanStatus::Draft {
             return Err(ApiError::conflict(
                 "not_a_draft",
-                if liaison {
-                    "a liaison approves a plan or sends it back with comments; the trainee or an officer writes it"
-                        .to_owned()
-                } else {
-                    format!(
-                        "action plan {} is {}; its content changes only while it is a draft (send it back first)",
-                        self.id, self.status
-                    )
-                },
+                format!(
+                    "action plan {} is {}; its content changes only while it is a draft (send it back first)",
+                    self.id, self.status
+                ),
             ));
         }
         next.title = change.title.or(next.title);
@@ -533,12 +665,6 @@ impl Change for ActionPlan {
                     self.status,
                     status,
                     self.status.next(),
-                ));
-            }
-            if liaison && self.status != PlanStatus::Submitted {
-                return Err(ApiError::conflict(
-                    "not_submitted",
-                    "a liaison approves or sends back a submitted plan only",
                 ));
             }
             match status {

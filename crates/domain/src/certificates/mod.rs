@@ -1,6 +1,8 @@
 //! Certificates: a completed enrolment's number (as the enrolment shows it) and a verification
 //! code printed beside it. Anyone holding both can ask, without signing in, whether the
-//! certificate is genuine and still valid; officers can revoke one, with a reason.
+//! certificate is genuine and still valid; officers can revoke one, with a reason, and reissue a
+//! revoked one (after the holder's name was corrected, say): the same number with a new code, so
+//! the copy printed before no longer verifies. A cohort's certificates are one list, to print.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -8,10 +10,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::access::Caller;
 use crate::audit::{self, Actor, Entity, Event};
+use crate::cohorts::Cohort;
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::EnrollmentId;
+use crate::ids::{CohortId, EnrollmentId, text_enum};
+use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, Expect, Record, Store, Trail};
 use crate::schema::{certificates, cohorts, enrollments, programs, trainees};
 
@@ -146,6 +151,8 @@ impl Store for Certificate {
                 .filter(certificates::version.eq(current.version)),
         )
         .set((
+            certificates::code.eq(&self.code),
+            certificates::issued_at.eq(self.issued_at),
             certificates::revoked_at.eq(self.revoked_at),
             certificates::revoked_reason.eq(&self.revoked_reason),
             certificates::version.eq(self.version),
@@ -207,6 +214,44 @@ impl Certificate {
         )
     }
 
+    /// Reissue a revoked certificate (audited): it stands again, under the same number, with a new
+    /// verification code and issued now, so the copy printed before (with the name or detail that
+    /// was corrected) no longer verifies. 409 `not_revoked` for one that stands: revoke it first,
+    /// saying why, so the trail holds the reason for the new copy.
+    pub fn reissue(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        enrollment: EnrollmentId,
+        expect: &impl Expect,
+    ) -> ApiResult<Certificate> {
+        resource::act(
+            conn,
+            actor,
+            enrollment,
+            expect,
+            Trail::Because("reissued after its revocation"),
+            |_, before: &Certificate| {
+                if before.revoked_at.is_none() {
+                    return Err(ApiError::conflict(
+                        "not_revoked",
+                        format!(
+                            "certificate {} stands; revoke it first, with the reason (a corrected name, say), \
+                             then reissue it",
+                            before.number
+                        ),
+                    ));
+                }
+                Ok(Certificate {
+                    code: verification_code(),
+                    issued_at: crate::clock::now(),
+                    revoked_at: None,
+                    revoked_reason: None,
+                    ..before.clone()
+                })
+            },
+        )
+    }
+
     /// Whether a number and code belong to a certificate, and what it says.
     pub fn verify(conn: &mut DbConnection, query: &VerifyQuery) -> ApiResult<Verification> {
         let found: Option<(String, NaiveDateTime, Option<NaiveDateTime>, String, String, String)> = certificates::table
@@ -248,4 +293,88 @@ impl Certificate {
             revoked_on: revoked_at.map(|at| at.date()),
         })
     }
+}
+
+text_enum!(
+    /// Whether a certificate stands.
+    CertificateStatus {
+        /// Issued and not revoked.
+        Valid,
+        /// Revoked.
+        Revoked,
+    }
+);
+
+/// Filters for a cohort's certificates.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct CertificateFilters {
+    /// Only certificates that stand (`valid`, to print) or that were revoked.
+    #[param(inline)]
+    pub status: Option<CertificateStatus>,
+}
+
+/// A certificate of a cohort, with what is printed on it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, Queryable)]
+pub struct CohortCertificate {
+    /// The completed enrolment.
+    pub enrollment_id: EnrollmentId,
+    /// The holder's full name, as the trainee's record has it now (as verification shows it).
+    pub trainee_name: String,
+    /// The certificate number.
+    #[schema(example = "JICA-YL/C3/00042")]
+    pub number: String,
+    /// The verification code printed beside the number.
+    #[schema(example = "7KQ2-M9XD-4TPA")]
+    pub code: String,
+    /// When it was issued (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub issued_at: NaiveDateTime,
+    /// When it was revoked (UTC), if it was.
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<NaiveDateTime>,
+    /// Why it was revoked.
+    pub revoked_reason: Option<String>,
+}
+
+/// A cohort's certificates with their codes, in enrolment order: one list to print from. 404 for
+/// a cohort the caller may not see.
+pub fn of_cohort(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    cohort: CohortId,
+    filters: &CertificateFilters,
+    paging: Paging,
+) -> ApiResult<Slice<CohortCertificate>> {
+    Cohort::find_visible(conn, caller, cohort)?;
+    let status = filters.status;
+    let query = || {
+        let mut query = certificates::table
+            .inner_join(enrollments::table.inner_join(trainees::table))
+            .filter(enrollments::cohort_id.eq(cohort))
+            .select((
+                certificates::enrollment_id,
+                trainees::full_name,
+                certificates::number,
+                certificates::code,
+                certificates::issued_at,
+                certificates::revoked_at,
+                certificates::revoked_reason,
+            ))
+            .into_boxed();
+        match status {
+            Some(CertificateStatus::Valid) => query = query.filter(certificates::revoked_at.is_null()),
+            Some(CertificateStatus::Revoked) => query = query.filter(certificates::revoked_at.is_not_null()),
+            None => {}
+        }
+        query
+    };
+    let keys = Keyset::by(list::ascending(
+        "enrollment_id",
+        certificates::enrollment_id,
+        |c: &CohortCertificate| c.enrollment_id,
+    ));
+    list::page(conn, query, &keys, &paging)
 }

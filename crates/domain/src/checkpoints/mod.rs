@@ -24,7 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::access::Caller;
-use crate::action_plans::{ActionPlan, PlanItem};
+use crate::action_plans::ActionPlan;
 use crate::audit::{Actor, Entity};
 use crate::cohorts::Cohort;
 use crate::dates::{DatePrecision, PartialDate};
@@ -34,10 +34,11 @@ use crate::ids::{ActionPlanId, CheckpointId, CohortId, EnrollmentId, ProgramId, 
 use crate::links::{self, LinkKey};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, AnyVersion, Expect, Record, Store, Trail, keyed_by_id};
-use crate::schema::{action_plans, checkpoints, cohorts, enrollments, sessions, trainees};
+use crate::schema::{action_plans, checkpoints, cohorts, enrollments, program_partners, sessions, trainees};
 
 text_enum!(
-    /// Where a checkpoint stands, as stored.
+    /// Where a checkpoint stands, as stored. The API shows, and filters by, [`FollowUpState`]:
+    /// the same, with a scheduled checkpoint split by its due date.
     CheckpointStatus {
         /// Waiting for the trainee's report.
         Scheduled,
@@ -51,8 +52,8 @@ text_enum!(
 );
 
 text_enum!(
-    /// The states the officer's list filters by: the stored ones, with a scheduled checkpoint
-    /// split by its due date.
+    /// Where a checkpoint stands today, as its `status` shows and `?status=` filters: a report
+    /// awaited (upcoming, due or overdue, by its due date), or the report's state.
     FollowUpState {
         /// Scheduled, due more than 30 days from today.
         Upcoming,
@@ -171,10 +172,15 @@ pub struct Checkpoint {
     pub months: i32,
     /// When the report is due.
     pub due_on: NaiveDate,
-    /// Where it stands, as stored.
-    pub status: CheckpointStatus,
-    /// Where it stands today (a scheduled one split into upcoming, due and overdue).
+    /// Where it stands today: `upcoming`, `due` (within 30 days) or `overdue` while its report is
+    /// awaited, then `submitted`, `verified` or `disputed`. The follow-up list's `?status=`
+    /// filters by the same values.
+    #[serde(rename = "status")]
     pub state: FollowUpState,
+    /// Where it stands as stored (a report awaited is `scheduled`, whatever its due date): what
+    /// the rules of its moves read; the API shows `state`.
+    #[serde(skip)]
+    pub status: CheckpointStatus,
     /// The report, one entry per item.
     pub progress: Vec<ItemProgress>,
     /// What stood in the way.
@@ -485,14 +491,38 @@ impl Checkpoint {
         Checkpoint::with_link(conn, id)
     }
 
-    /// What a trainee's checkpoint link opens: the plan's items to report on.
-    pub fn by_link(conn: &mut DbConnection, token: &str) -> ApiResult<LinkedCheckpoint> {
+    /// What a trainee's checkpoint link opens: everything a report form needs, from this answer
+    /// alone (each item with the number to report it under, and the progress values with their
+    /// labels), in Vietnamese unless `english`.
+    pub fn by_link(conn: &mut DbConnection, token: &str, english: bool) -> ApiResult<LinkedCheckpoint> {
         let (checkpoint, plan) = by_token(conn, token)?;
+        let (program_title, cohort_name) = crate::action_plans::titles_for_trainee(conn, plan.cohort_id, english)?;
         Ok(LinkedCheckpoint {
+            language: if english { "en" } else { "vi" }.to_owned(),
+            program_title,
+            cohort_name,
             plan_title: plan.title,
             months: checkpoint.months,
             due_on: checkpoint.due_on,
-            items: plan.items,
+            items: plan
+                .items
+                .into_iter()
+                .zip(1..)
+                .map(|(item, number)| NumberedItem {
+                    number,
+                    indicator: item.indicator,
+                    baseline: item.baseline,
+                    target: item.target,
+                    due_on: item.due_on,
+                })
+                .collect(),
+            progress_values: Progress::ALL
+                .iter()
+                .map(|&value| ProgressValue {
+                    value,
+                    label: value.label(english).to_owned(),
+                })
+                .collect(),
         })
     }
 
@@ -595,17 +625,79 @@ impl Checkpoint {
     }
 }
 
-/// What a trainee sees through a checkpoint link.
+impl Progress {
+    /// Every value, in the order a form offers them.
+    pub const ALL: [Progress; 5] = [
+        Progress::NotStarted,
+        Progress::OnTrack,
+        Progress::Delayed,
+        Progress::Achieved,
+        Progress::Dropped,
+    ];
+
+    /// What a trainee reads for the value, in Vietnamese unless `english`.
+    pub fn label(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Progress::NotStarted, false) => "Chưa bắt đầu",
+            (Progress::NotStarted, true) => "Not started",
+            (Progress::OnTrack, false) => "Đang thực hiện, đúng tiến độ",
+            (Progress::OnTrack, true) => "Under way, on time",
+            (Progress::Delayed, false) => "Đang thực hiện, chậm tiến độ",
+            (Progress::Delayed, true) => "Under way, late",
+            (Progress::Achieved, false) => "Đã đạt mục tiêu",
+            (Progress::Achieved, true) => "Target reached",
+            (Progress::Dropped, false) => "Đã dừng thực hiện",
+            (Progress::Dropped, true) => "Given up",
+        }
+    }
+}
+
+/// An item of the plan as a report form shows it: with the number to report it under.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NumberedItem {
+    /// The number to send as `progress[].item`, from 1 in the plan's order.
+    #[schema(minimum = 1, example = 1)]
+    pub number: i32,
+    /// What will be measured.
+    pub indicator: String,
+    /// Where it stood.
+    pub baseline: String,
+    /// Where it should be.
+    pub target: String,
+    /// By when.
+    pub due_on: NaiveDate,
+}
+
+/// A value a report may give an item, with what the trainee reads for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressValue {
+    /// What to send as `progress[].progress`.
+    pub value: Progress,
+    /// What to show, in the page's language.
+    #[schema(example = "Đang thực hiện, đúng tiến độ")]
+    pub label: String,
+}
+
+/// What a trainee sees through a checkpoint link: all a report form needs.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkedCheckpoint {
+    /// The language of the titles and labels: `vi` (the default) or `en` (`?lang=en`).
+    pub language: String,
+    /// The programme's title: in Vietnamese where the programme has one (in English otherwise),
+    /// or in English with `?lang=en`.
+    pub program_title: String,
+    /// The cohort's name.
+    pub cohort_name: String,
     /// The plan's title.
     pub plan_title: Option<String>,
     /// Months after the cohort's end.
     pub months: i32,
     /// When the report is due.
     pub due_on: NaiveDate,
-    /// The plan's items, numbered from 1 in this order.
-    pub items: Vec<PlanItem>,
+    /// The plan's items, each with its number; the report gives each exactly once.
+    pub items: Vec<NumberedItem>,
+    /// The values an item's `progress` may take, in order, with their labels.
+    pub progress_values: Vec<ProgressValue>,
 }
 
 fn by_token(conn: &mut DbConnection, token: &str) -> ApiResult<(Checkpoint, ActionPlan)> {
@@ -707,12 +799,29 @@ pub struct FollowUpFilters {
     pub cohort_id: Option<CohortId>,
 }
 
-/// The follow-ups list: checkpoints by due date, each awaited one with its link to resend.
-pub fn follow_ups(conn: &mut DbConnection, filters: FollowUpFilters, paging: Paging) -> ApiResult<Slice<Checkpoint>> {
+/// The follow-ups list: checkpoints by due date. Staff see every cohort's, each awaited one with
+/// its link to resend; a partner's liaison (who approves the plans) sees those of its partner's
+/// programmes' cohorts only, without links (a link is the trainee's key, sent by an officer).
+pub fn follow_ups(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    filters: FollowUpFilters,
+    paging: Paging,
+) -> ApiResult<Slice<Checkpoint>> {
     let today = crate::clock::now().date();
     let soon = today + chrono::Duration::days(DUE_WITHIN_DAYS);
+    let partner = caller.liaison_partner();
     let query = || {
         let mut query = rows().into_boxed();
+        if let Some(partner) = partner {
+            let programs = program_partners::table
+                .filter(program_partners::partner_id.eq(partner))
+                .select(program_partners::program_id);
+            let partners_cohorts = cohorts::table
+                .filter(cohorts::program_id.eq_any(programs))
+                .select(cohorts::id);
+            query = query.filter(enrollments::cohort_id.eq_any(partners_cohorts));
+        }
         match filters.status {
             Some(FollowUpState::Overdue) => {
                 query = query
@@ -753,8 +862,12 @@ pub fn follow_ups(conn: &mut DbConnection, filters: FollowUpFilters, paging: Pag
         r.due_on
     }))
     .then(list::ascending("id", checkpoints::id, |r: &CheckpointRow| r.id));
-    let key = LinkKey::load(conn)?;
-    list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(|r| r.shown(Some(&key))).collect())
+    let key = if partner.is_some() {
+        None
+    } else {
+        Some(LinkKey::load(conn)?)
+    };
+    list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(|r| r.shown(key.as_ref())).collect())
 }
 
 #[cfg(test)]

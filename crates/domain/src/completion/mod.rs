@@ -13,13 +13,13 @@ use validator::{Validate, ValidationError};
 
 use crate::access::Caller;
 use crate::audit::{Actor, Entity};
-use crate::cohorts::Cohort;
+use crate::cohorts::{Cohort, CohortStatus};
 use crate::db::{DbConnection, Lookup};
 use crate::enrollments::{Enrollment, EnrollmentStatus, UpdateEnrollment};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, RoundId};
 use crate::resource::{self, AnyVersion, Expect, Record, Store, Trail};
-use crate::rounds::{Respondent, Round};
+use crate::rounds::{Anonymity, Respondent, Round};
 use crate::schema::{completion_rules, enrollments, evaluation_rounds, invitations, responses, trainees};
 use crate::statuses::InvitationStatus;
 
@@ -264,6 +264,9 @@ pub fn run(
     dry_run: bool,
 ) -> ApiResult<CompletionRun> {
     let rule = CompletionRule::find_visible(conn, caller, cohort)?;
+    if !dry_run {
+        check_under_way(&Cohort::find(conn, cohort)?)?;
+    }
     let enrolled: Vec<(EnrollmentId, String)> = enrollments::table
         .inner_join(trainees::table)
         .filter(enrollments::cohort_id.eq(cohort))
@@ -283,6 +286,9 @@ pub fn run(
         BTreeMap::new()
     };
     let mut outcomes = Vec::with_capacity(enrolled.len());
+    // Per enrolment, the reasons a partner's liaison may not read: who did not answer an
+    // anonymous round is known only to the training department (the invitations are staff's).
+    let mut private: BTreeMap<EnrollmentId, Vec<String>> = BTreeMap::new();
     for (id, name) in enrolled {
         let mut reasons = Vec::new();
         if let Some(min) = rule.min_attendance_rate {
@@ -298,13 +304,13 @@ pub fn run(
         }
         for round in &rule.required_rounds {
             if !answered.contains(&(*round, id)) {
-                let title = rounds
-                    .iter()
-                    .find(|r| r.id == *round)
-                    .map_or(String::new(), |r| r.title.clone());
-                reasons.push(format!(
-                    "has not answered, or been assessed in, round {round} ({title})"
-                ));
+                let found = rounds.iter().find(|r| r.id == *round);
+                let title = found.map_or(String::new(), |r| r.title.clone());
+                let reason = format!("has not answered, or been assessed in, round {round} ({title})");
+                if found.is_some_and(|r| r.anonymity == Anonymity::Anonymous) {
+                    private.entry(id).or_default().push(reason.clone());
+                }
+                reasons.push(reason);
             }
         }
         if let Some(min) = rule.min_assessment_mean {
@@ -329,11 +335,13 @@ pub fn run(
     }
     if !dry_run {
         for outcome in &mut outcomes {
+            let hidden = private.get(&outcome.enrollment_id);
             let change = UpdateEnrollment {
                 status: Some(outcome.outcome),
                 notes: None,
                 // Why the rules gave this outcome, kept on the enrolment as why it ended.
                 reason: (!outcome.reasons.is_empty()).then(|| outcome.reasons.join("; ")),
+                partner_reason: hidden.map(|hidden| partner_reason(&outcome.reasons, hidden)),
             };
             let after = crate::resource::change::<Enrollment>(conn, actor, outcome.enrollment_id, &AnyVersion, change)?;
             outcome.certificate_number = after.certificate_number;
@@ -350,6 +358,45 @@ pub fn run(
         did_not_complete: i64::try_from(outcomes.len() - completed).unwrap_or(i64::MAX),
         trainees: outcomes,
     })
+}
+
+/// The reasons a trainee did not complete as a partner's liaison reads them: without those it
+/// may not know (`hidden`), and when nothing else is left, only that the rule was not met.
+fn partner_reason(reasons: &[String], hidden: &[String]) -> String {
+    let shared: Vec<&str> = reasons
+        .iter()
+        .filter(|r| !hidden.contains(r))
+        .map(String::as_str)
+        .collect();
+    if shared.is_empty() {
+        "did not meet the cohort's completion rule; the training department can say why".to_owned()
+    } else {
+        shared.join("; ")
+    }
+}
+
+/// A cohort's trainees complete it once its training is under way or over: a run on a cohort
+/// still planned or taking enrolments would end every seat before the course was given, and a
+/// cancelled one was never given. A dry run is allowed at any time (it changes nothing).
+fn check_under_way(cohort: &Cohort) -> ApiResult<()> {
+    match cohort.status {
+        CohortStatus::InProgress | CohortStatus::Completed => Ok(()),
+        CohortStatus::Cancelled => Err(ApiError::conflict(
+            "cohort_not_underway",
+            format!(
+                "cohort {} was cancelled, so none of its trainees can complete it",
+                cohort.code
+            ),
+        )),
+        status => Err(ApiError::conflict(
+            "cohort_not_underway",
+            format!(
+                "cohort {} is still {status}: move it to in_progress (or completed) before running completion; \
+                 a dry run (`?dry_run=true`) shows the outcomes meanwhile",
+                cohort.code
+            ),
+        )),
+    }
 }
 
 /// Which (round, enrolment) pairs of the required rounds are answered: by the trainee's

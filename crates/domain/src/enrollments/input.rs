@@ -56,6 +56,11 @@ pub struct UpdateEnrollment {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(min_length = 1, max_length = 20000)]
     pub reason: Option<String>,
+    /// The reason as a partner's liaison may read it, when that is less than `reason` (a
+    /// completion run's reasons without the anonymous rounds a trainee did not answer). Set by
+    /// the service, never by a request.
+    #[serde(skip)]
+    pub partner_reason: Option<String>,
 }
 
 /// Filters for an enrolment list.

@@ -67,8 +67,10 @@ pub struct Enrollment {
     /// Issued on completion; unique.
     #[schema(example = "JICA-YL/C3/00042")]
     pub certificate_number: Option<String>,
-    /// When it reached its final status (UTC): completed, did not complete, withdrawn or
-    /// rejected. Filter with `ended_from` and `ended_to`.
+    /// When it reached its final status (UTC): for completed and did not complete, the course's
+    /// end (the cohort's last day, or the last day of its end month or year, at 00:00 UTC; the
+    /// time of the move when that is earlier or the cohort has no end date); for withdrawn and
+    /// rejected, the time of the move. Filter with `ended_from` and `ended_to`.
     #[serde(serialize_with = "crate::wire::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub ended_at: Option<NaiveDateTime>,
@@ -76,8 +78,13 @@ pub struct Enrollment {
     #[serde(serialize_with = "crate::wire::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub completed_at: Option<NaiveDateTime>,
-    /// Why it ended, when a reason was given or the system ended it (a closed waitlist).
+    /// Why it ended, when a reason was given or the system ended it (a closed waitlist, the
+    /// completion rule). A partner's liaison reads the reasons it may know: never that a trainee
+    /// did not answer an anonymous round.
     pub end_reason: Option<String>,
+    /// `end_reason` as a partner's liaison reads it, when that differs.
+    #[serde(skip)]
+    partner_end_reason: Option<String>,
     /// Free notes.
     pub notes: Option<String>,
     /// Attendance so far.
@@ -119,6 +126,7 @@ struct EnrollmentRow {
     certificate_number: Option<String>,
     ended_at: Option<NaiveDateTime>,
     end_reason: Option<String>,
+    partner_end_reason: Option<String>,
     notes: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -137,6 +145,7 @@ type RowColumns = (
     enrollments::certificate_number,
     enrollments::ended_at,
     enrollments::end_reason,
+    enrollments::partner_end_reason,
     enrollments::notes,
     enrollments::created_at,
     enrollments::updated_at,
@@ -154,6 +163,7 @@ const ROW_COLUMNS: RowColumns = (
     enrollments::certificate_number,
     enrollments::ended_at,
     enrollments::end_reason,
+    enrollments::partner_end_reason,
     enrollments::notes,
     enrollments::created_at,
     enrollments::updated_at,
@@ -175,6 +185,7 @@ impl Enrollment {
             completed_at: row.ended_at.filter(|_| row.status == EnrollmentStatus::Completed),
             ended_at: row.ended_at,
             end_reason: row.end_reason,
+            partner_end_reason: row.partner_end_reason,
             notes: row.notes,
             attendance,
             origin: row.origin,
@@ -182,6 +193,20 @@ impl Enrollment {
             updated_at: row.updated_at,
             version: row.version,
         }
+    }
+}
+
+impl Enrollment {
+    /// The enrolment as `caller` may read it: a partner's liaison reads `end_reason` without what
+    /// only the training department may know (who did not answer an anonymous round).
+    /// Changes reload it with `find_for_change`, so what is hidden is never written back.
+    fn seen_by(mut self, caller: &Caller) -> Enrollment {
+        if caller.liaison_partner().is_some()
+            && let Some(shared) = self.partner_end_reason.take()
+        {
+            self.end_reason = Some(shared);
+        }
+        self
     }
 }
 
@@ -308,7 +333,7 @@ impl Record for Enrollment {
                 return Err(ApiError::not_found("enrolment", id));
             }
         }
-        Ok(enrollment)
+        Ok(enrollment.seen_by(caller))
     }
 }
 
@@ -359,6 +384,7 @@ impl Store for Enrollment {
             enrollments::certificate_number.eq(&self.certificate_number),
             enrollments::ended_at.eq(self.ended_at),
             enrollments::end_reason.eq(&self.end_reason),
+            enrollments::partner_end_reason.eq(&self.partner_end_reason),
             enrollments::notes.eq(&self.notes),
             enrollments::updated_at.eq(self.updated_at),
             enrollments::version.eq(self.version),
@@ -442,10 +468,11 @@ impl Change for Enrollment {
                 next.certificate_number = Some(certificate_number(conn, &cohort, self.id)?);
             }
             if status.is_final() {
-                let now = crate::clock::now();
-                next.ended_at = Some(now);
-                next.completed_at = (status == EnrollmentStatus::Completed).then_some(now);
+                let ended = ended_at(&cohort, status);
+                next.ended_at = Some(ended);
+                next.completed_at = (status == EnrollmentStatus::Completed).then_some(ended);
                 next.end_reason = change.reason;
+                next.partner_end_reason = change.partner_reason;
             }
             next.status = status;
         }
@@ -493,7 +520,25 @@ impl List for Enrollment {
             query
         };
         let keys = Keyset::by(list::ascending("id", enrollments::id, |e: &EnrollmentRow| e.id));
-        list::page(conn, query, &keys, &paging)?.try_with(|rows| with_attendance(conn, rows))
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| {
+            Ok(with_attendance(conn, rows)?
+                .into_iter()
+                .map(|e| e.seen_by(caller))
+                .collect())
+        })
+    }
+}
+
+/// When an enrolment moving to the final `status` ended. A trainee completes (or does not) a
+/// course, so that ends when the course did: on the cohort's last day, or for an end known only
+/// to the month or the year, on the last day of that month or year (at 00:00 UTC), never later
+/// than now; without an end date, now. A withdrawal or a rejection ends when it is made.
+fn ended_at(cohort: &Cohort, status: EnrollmentStatus) -> NaiveDateTime {
+    let now = crate::clock::now();
+    let course_ends = matches!(status, EnrollmentStatus::Completed | EnrollmentStatus::DidNotComplete);
+    match cohort.end_date {
+        Some(end) if course_ends => end.last_day().and_time(chrono::NaiveTime::MIN).min(now),
+        _ => now,
     }
 }
 

@@ -77,6 +77,7 @@ pub fn move_many(conn: &mut DbConnection, actor: &Actor, cohort: CohortId, bulk:
             status: Some(bulk.status),
             notes: None,
             reason: bulk.reason.clone(),
+            partner_reason: None,
         };
         let outcome = current
             .patched(conn, change)

@@ -8,6 +8,7 @@
 //! ```
 
 mod input;
+pub mod pending;
 pub mod results;
 
 pub use input::{CreateRound, RoundFilters, UpdateRound};

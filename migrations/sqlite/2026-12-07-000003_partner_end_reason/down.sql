@@ -1,0 +1,1 @@
+ALTER TABLE enrollments DROP COLUMN partner_end_reason;
