@@ -234,6 +234,12 @@ db_test!(
         let unknown = app.get("/api/v1/reports/programs?stauts=open").await.assert_problem(400, "invalid_query");
         assert!(unknown["detail"].as_str().is_some_and(|d| d.starts_with("stauts")), "{unknown}");
         app.get("/api/v1/reports/programs?year_from=2025&year_to=2020").await.assert_problem(400, "invalid_query");
+        // Years outside those every date may have (1900 to 2199) are refused, on both ends.
+        for (query, name) in [("year_to=2200", "year_to"), ("year_from=1899", "year_from")] {
+            let outside = app.get(&format!("/api/v1/reports/programs?{query}")).await.assert_problem(400, "invalid_query");
+            assert!(outside["detail"].as_str().is_some_and(|d| d.contains(name)), "{query} is named: {outside}");
+        }
+        assert_eq!(app.get("/api/v1/reports/programs?year_from=1900&year_to=2199").await.status, 200, "the bounds are in");
         app.get("/api/v1/reports/programs?group_by=planet").await.assert_problem(400, "invalid_query");
         app.get("/api/v1/reports/programs?format=pdf").await.assert_problem(400, "invalid_query");
         app.send(app.request(Method::GET, "/api/v1/reports/programs").insert_header(("accept", "application/xml")), None)
