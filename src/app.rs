@@ -45,7 +45,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 Endpoints::<Partner>::of("partners", "/partners", "/partners/{id}")
                     .list::<Readers>("list_partners", "List partners.")
                     .create::<Staff>("create_partner", "Create a partner.")
-                    .get::<Readers>("get_partner", "Get one partner.")
+                    .get::<ProgramReaders>(
+                        "get_partner",
+                        "Get one partner. A liaison reads its own partner only, without the department's `notes`.",
+                    )
                     .update::<Staff>(
                         "update_partner",
                         "Change a partner: only the fields given change; `null` clears an optional one.",
