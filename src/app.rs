@@ -218,7 +218,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     .get::<ProgramReaders>("get_response", "Get one response.")
                     .update::<Assessors>(
                         "update_response",
-                        "Amend an assessment, with `If-Match`, until the round closes.",
+                        "Amend an assessment, with `If-Match`, until the round closes: the answers named change, the others\n\
+                         are kept, `null` clears one. A liaison amends only its own partner's assessments (403 otherwise).",
                     ),
             )
             .service(api::invitations::open_link)
