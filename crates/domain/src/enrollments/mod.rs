@@ -78,7 +78,7 @@ pub struct Enrollment {
     pub completed_at: Option<NaiveDateTime>,
     /// Why it ended, when a reason was given or the system ended it (a closed waitlist).
     pub end_reason: Option<String>,
-    /// Free notes.
+    /// Free notes, the department's own: `null` to a liaison.
     pub notes: Option<String>,
     /// Attendance so far.
     pub attendance: crate::attendance::AttendanceSummary,
@@ -308,7 +308,19 @@ impl Record for Enrollment {
                 return Err(ApiError::not_found("enrolment", id));
             }
         }
-        Ok(enrollment)
+        Ok(enrollment.seen_by(caller))
+    }
+}
+
+impl Enrollment {
+    /// The enrolment as `caller` may read it: a liaison does not read the officers' `notes`, which
+    /// are the department's own (as it reads no trainee's notes). Changes reload the enrolment with
+    /// `find_for_change`, so what is hidden here is never written back.
+    fn seen_by(self, caller: &Caller) -> Enrollment {
+        match caller.liaison_partner() {
+            Some(_) => Enrollment { notes: None, ..self },
+            None => self,
+        }
     }
 }
 
@@ -493,7 +505,12 @@ impl List for Enrollment {
             query
         };
         let keys = Keyset::by(list::ascending("id", enrollments::id, |e: &EnrollmentRow| e.id));
-        list::page(conn, query, &keys, &paging)?.try_with(|rows| with_attendance(conn, rows))
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| {
+            Ok(with_attendance(conn, rows)?
+                .into_iter()
+                .map(|enrollment| enrollment.seen_by(caller))
+                .collect())
+        })
     }
 }
 
