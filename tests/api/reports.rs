@@ -156,7 +156,8 @@ db_test!(
         let as_liaison = app.as_user(&liaison);
 
         let origins = as_liaison.get("/api/v1/reports/trainees-by-origin").await.json();
-        assert_eq!(origins["rows"], json!([{"group": {"province": "Đà Nẵng"}, "enrollments": 1, "trainees": 1}]));
+        assert_eq!(origins["rows"], json!([]), "one trainee is under the small-group size: {origins}");
+        assert_eq!(origins["withheld_groups"], 1);
         assert_eq!(origins["totals"], json!({"enrollments": 1, "trainees": 1}), "a nomination stays with staff");
         let staff = app.get("/api/v1/reports/trainees-by-origin").await.json();
         assert_eq!(staff["totals"], json!({"enrollments": 5, "trainees": 4}));
@@ -175,6 +176,42 @@ db_test!(
             .get(&format!("/api/v1/reports/cohorts/{}/attendance", not_mine["id"]))
             .await
             .assert_problem(404, "not_found");
+    }
+);
+
+db_test!(
+    async fn a_liaison_counts_trainees_by_no_gender_or_birth_year_and_small_groups_are_withheld_from_it(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let program = app.program().code("JICA-YL").create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Funder).create().await;
+        let cohort = app.cohort(&program).capacity(10).create().await;
+        for i in 0..5 {
+            let trainee = app.trainee().full_name(format!("Hà Nội {i}")).province("Hà Nội").gender(tpms::trainees::Gender::Female).birth_year(1985).create().await;
+            app.enrollment(&cohort, &trainee).create().await;
+        }
+        let alone = app.trainee().full_name("Người Huế").province("Huế").gender(tpms::trainees::Gender::Male).birth_year(1990).create().await;
+        app.enrollment(&cohort, &alone).create().await;
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+
+        for group_by in ["gender", "province,organisation,gender,birth_decade", "birth_decade"] {
+            let refused = as_liaison
+                .get(&format!("/api/v1/reports/trainees-by-origin?group_by={group_by}"))
+                .await
+                .assert_problem(400, "invalid_query");
+            assert!(refused["detail"].as_str().is_some_and(|d| d.contains("liaison")), "{group_by}: {refused}");
+        }
+
+        let origins = as_liaison.get("/api/v1/reports/trainees-by-origin?group_by=province").await.json();
+        assert_eq!(origins["rows"], json!([{"group": {"province": "Hà Nội"}, "enrollments": 5, "trainees": 5}]), "{origins}");
+        assert_eq!(origins["withheld_groups"], 1, "the one trainee from Huế is not a row: {origins}");
+        let csv = as_liaison.get("/api/v1/reports/trainees-by-origin?group_by=province&format=csv").await.text();
+        assert!(!csv.contains("Huế") && csv.contains("withheld"), "{csv}");
+
+        let reporter = app.user(Role::Reporter, None).await;
+        let staff = app.as_user(&reporter).get("/api/v1/reports/trainees-by-origin?group_by=province,gender").await.json();
+        assert_eq!(staff["rows"].as_array().map(Vec::len), Some(2), "staff see every group: {staff}");
+        assert_eq!(staff["withheld_groups"], 0);
     }
 );
 
