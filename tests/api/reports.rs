@@ -216,6 +216,37 @@ db_test!(
 );
 
 db_test!(
+    async fn a_trainees_record_keeps_each_dates_precision_in_json_csv_and_excel(app) {
+        let program = app.program().code("JICA-YL").create().await;
+        let cohort = app.cohort(&program).start_date("2026-05").end_date("2026-06").create().await;
+        let trainee = app.trainee().full_name("Lê Thị Tháng").create().await;
+        app.enrollment(&cohort, &trainee).create().await;
+        let path = format!("/api/v1/reports/trainees/{}/record", trainee["id"]);
+
+        let record = app.get(&path).await.json();
+        assert_eq!((&record["cohorts"][0]["start_date"], &record["cohorts"][0]["end_date"]), (&json!("2026-05"), &json!("2026-06")), "{record}");
+
+        let rows = csv_rows(&app.get(&format!("{path}?format=csv")).await);
+        let at = |name: &str| rows[0].iter().position(|c| c == name).expect(name);
+        assert_eq!((rows[1][at("start_date")].as_str(), rows[1][at("end_date")].as_str()), ("2026-05", "2026-06"));
+
+        let sheet = workbook(&app.get(&format!("{path}?format=xlsx")).await);
+        let column = |name: &str| sheet[0].iter().position(|c| *c == Data::String(name.to_owned())).expect(name);
+        for (name, first_day) in [("start_date", "2026-05-01"), ("end_date", "2026-06-01")] {
+            match &sheet[1][column(name)] {
+                Data::DateTime(when) => {
+                    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("Excel's day 0");
+                    let day: chrono::NaiveDate = first_day.parse().expect("a day");
+                    assert!(when.is_datetime(), "{name}: a real date");
+                    assert_eq!(when.as_f64(), (day - epoch).num_days() as f64, "{name}: its first day, shown as its month");
+                }
+                other => panic!("{name} is a date cell, not {other:?}"),
+            }
+        }
+    }
+);
+
+db_test!(
     async fn the_overview_sets_what_was_planned_against_what_ran(app) {
         let program = app.program().code("VJ-SEM").planned_trainees(10).planned_cohorts(2).create().await;
         let cohort = app.cohort(&program).start_date("2024-05-06").capacity(3).create().await;
