@@ -45,7 +45,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 Endpoints::<Partner>::of("partners", "/partners", "/partners/{id}")
                     .list::<Readers>("list_partners", "List partners.")
                     .create::<Staff>("create_partner", "Create a partner.")
-                    .get::<Readers>("get_partner", "Get one partner.")
+                    .get::<ProgramReaders>(
+                        "get_partner",
+                        "Get one partner. A liaison reads its own partner only, without the department's `notes`.",
+                    )
                     .update::<Staff>(
                         "update_partner",
                         "Change a partner: only the fields given change; `null` clears an optional one.",
@@ -217,7 +220,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     .get::<ProgramReaders>("get_response", "Get one response.")
                     .update::<Assessors>(
                         "update_response",
-                        "Amend an assessment, with `If-Match`, until the round closes.",
+                        "Amend an assessment, with `If-Match`, until the round closes: the answers named change, the others\n\
+                         are kept, `null` clears one. A liaison amends only its own partner's assessments (403 otherwise).",
                     ),
             )
             .service(api::invitations::open_link)

@@ -5,28 +5,30 @@ use actix_web::{HttpResponse, get, put, web};
 use crate::attendance::{AttendanceSheet, RecordAttendance};
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::http::auth::{Auth, Readers, Staff};
+use crate::http::auth::{Auth, ProgramReaders, Staff};
 use crate::http::json::Body;
 use crate::ids::SessionId;
 
-/// The attendance sheet of a session.
+/// The attendance sheet of a session. A liaison reads those of its partner's cohorts: the trainees
+/// holding a seat, without notes or who recorded them (the same marks as the cohort's attendance
+/// report).
 #[utoipa::path(
     tag = "attendance",
-    security(("bearer_auth" = ["admin", "officer", "reporter"])),
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
     params(SessionId),
     responses((status = 200, description = "The sheet", body = AttendanceSheet), crate::openapi::ReadErrors)
 )]
 #[get("/sessions/{id}/attendance")]
 pub async fn get_attendance(
-    auth: Auth<Readers>,
+    auth: Auth<ProgramReaders>,
     db: web::Data<Db>,
     id: web::Path<SessionId>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let sheet = db
         .run(move |conn| {
-            auth.check(conn)?;
-            crate::attendance::sheet(conn, id)
+            let signed = auth.check(conn)?;
+            crate::attendance::sheet(conn, &signed.caller, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(sheet))

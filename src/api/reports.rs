@@ -55,7 +55,9 @@ pub async fn program_overview(
 }
 
 /// Trainees by origin: enrolments and trainees counted by province, organisation (both as when
-/// enrolled), gender, birth decade, programme, cohort, year or status.
+/// enrolled), gender, birth decade, programme, cohort, year or status. A liaison counts by neither
+/// gender nor birth decade, and gets no group of fewer trainees than the small-group size
+/// (`withheld_groups` says how many were left out; the CSV and workbook end with a line saying so).
 #[utoipa::path(
     tag = "reports",
     security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
@@ -74,18 +76,19 @@ pub async fn trainees_by_origin(
     auth: Auth<ProgramReaders>,
     db: web::Data<Db>,
     req: HttpRequest,
+    settings: web::Data<EvaluationConfig>,
     scope: Query<Scope>,
     params: Query<OriginParams>,
     format: Query<FormatParams>,
 ) -> ApiResult<HttpResponse> {
     let chosen = format.choose(&req, &OFFERED)?;
-    let (scope, params) = (scope.0, params.0);
+    let (scope, params, min_group) = (scope.0, params.0, settings.min_anonymous_group);
     scope.check()?;
     params.dimensions()?;
     let report = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
-            origins::origins(conn, &signed.caller, scope, params)
+            origins::origins(conn, &signed.caller, scope, params, min_group)
         })
         .await?;
     let rows = origins::table(&report);

@@ -113,8 +113,9 @@ struct Account {
     role: Role,
     partner_id: Option<PartnerId>,
     active: bool,
-    /// Its session has ended: signed out, a refresh token reused, or the password changed.
-    ended: bool,
+    /// The token's session is a live sign-in of this account: not ended (signed out, a refresh
+    /// token reused, the password changed), not expired, and not another account's or made up.
+    live: bool,
 }
 
 impl<P: Policy> Auth<P> {
@@ -123,24 +124,30 @@ impl<P: Policy> Auth<P> {
     /// request is acted on (its body included), so that a caller who may not do this learns
     /// nothing more.
     ///
-    /// The token's session is read in the same statement: signing out, reusing a refresh token
-    /// and changing the password end it, and the token with it, at its next request.
+    /// The token's session is read in the same statement: it must be a sign-in of this very
+    /// account that is still live (a refresh token of its family neither revoked nor expired).
+    /// A signature alone is not enough: a token naming a made-up session, or another account's,
+    /// is refused like one whose session ended by signing out, a reused refresh token or a new
+    /// password.
     pub fn check(&self, conn: &mut DbConnection) -> ApiResult<Signed> {
         use crate::schema::{refresh_tokens, users};
-        let ended = diesel::dsl::exists(
+        let live = diesel::dsl::exists(
             refresh_tokens::table
                 .filter(refresh_tokens::family.eq(self.session.clone()))
                 .filter(refresh_tokens::user_id.eq(self.user))
-                .filter(refresh_tokens::revoked_at.is_not_null()),
+                .filter(refresh_tokens::revoked_at.is_null())
+                .filter(refresh_tokens::expires_at.gt(crate::clock::now())),
         );
         let account: Option<Account> = users::table
             .find(self.user)
-            .select((users::email, users::role, users::partner_id, users::active, ended))
+            .select((users::email, users::role, users::partner_id, users::active, live))
             .lookup(conn)?;
         let account = match account {
-            Some(account) if account.ended => {
+            Some(account) if !account.live => {
                 return Err(ApiError::Unauthorized(
-                    "this sign-in has ended (signed out, or the password changed); sign in again".to_owned(),
+                    "the access token's sign-in is not a live sign-in of this account (signed out, the password \
+                     changed, or never made); sign in again"
+                        .to_owned(),
                 ));
             }
             Some(account) if account.active && account.role == self.role => account,

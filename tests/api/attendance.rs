@@ -115,7 +115,7 @@ db_test!(
 );
 
 db_test!(
-    async fn a_reporter_reads_the_sheet_and_a_liaison_may_not(app) {
+    async fn a_reporter_reads_the_sheet_and_only_staff_record_it(app) {
         let program = app.program().create().await;
         let cohort = app.cohort(&program).create().await;
         let session = app.session(&cohort).date("2024-02-05").create().await;
@@ -127,5 +127,54 @@ db_test!(
             .send(actix_web::http::Method::PUT, &path, Some(&json!({"records": []})))
             .await;
         put.assert_problem(403, "forbidden");
+    }
+);
+
+db_test!(
+    async fn a_liaison_reads_the_same_marks_of_its_partners_cohorts_on_both_sheets_without_notes(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica).role(tpms::programs::partners::PartnerRole::Funder).create().await;
+        let cohort = app.cohort(&program).capacity(1).create().await;
+        let an = app.trainee().full_name("Nguyễn Văn An").create().await;
+        let binh = app.trainee().full_name("Trần Thị Bình").create().await;
+        let an = app.enrollment(&cohort, &an).create().await;
+        let waiting = app.enrollment(&cohort, &binh).create().await;
+        assert_eq!(waiting["status"], "waitlisted");
+        let session = app.session(&cohort).date("2024-02-05").create().await;
+        let path = format!("/api/v1/sessions/{}/attendance", session["id"]);
+        let marked = app
+            .send(
+                app.request(actix_web::http::Method::PUT, &path),
+                Some(&json!({"records": [{"enrollment_id": an["id"], "status": "excused", "note": "Ốm, giấy viện"}]})),
+            )
+            .await;
+        assert_eq!(marked.status, 200, "{}", marked.text());
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+
+        let sheet = as_liaison.get(&path).await;
+        assert_eq!(sheet.status, 200, "its partner's session: {}", sheet.text());
+        let sheet = sheet.json();
+        let lines = sheet["items"].as_array().expect("items");
+        assert_eq!(lines.len(), 1, "seated trainees only: {sheet}");
+        assert_eq!(lines[0]["enrollment_id"], an["id"]);
+        assert_eq!(lines[0]["status"], "excused");
+        assert_eq!(lines[0]["note"], Value::Null, "why a trainee was excused stays with the department: {sheet}");
+        assert_eq!(lines[0]["recorded_by"], Value::Null, "{sheet}");
+
+        let report = as_liaison.get(&format!("/api/v1/reports/cohorts/{}/attendance", cohort["id"])).await.json();
+        assert_eq!(report["trainees"].as_array().map(Vec::len), Some(1), "{report}");
+        assert_eq!(report["trainees"][0]["enrollment_id"], an["id"]);
+        assert_eq!(report["trainees"][0]["marks"], json!(["excused"]), "the same marks as the session's sheet");
+
+        as_liaison
+            .send(actix_web::http::Method::PUT, &path, Some(&json!({"records": [{"enrollment_id": an["id"], "status": "present"}]})))
+            .await
+            .assert_problem(403, "forbidden");
+        let other = app.partner().code("KOICA").create().await;
+        let outsider = app.as_user(&app.user(Role::Liaison, other["id"].as_i64()).await);
+        outsider.get(&path).await.assert_problem(404, "not_found");
+        outsider.get(&format!("/api/v1/reports/cohorts/{}/attendance", cohort["id"])).await.assert_problem(404, "not_found");
     }
 );

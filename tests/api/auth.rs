@@ -6,10 +6,20 @@ use tpms::users::Role;
 use crate::db_test;
 use crate::support::{TEST_JWT_SECRET, TEST_PASSWORD, TestApp};
 
-fn claims(app_user_id: i64, role: &str) -> Value {
+fn claims(app_user_id: i64, role: &str, sid: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"sub": app_user_id.to_string(), "role": role, "iss": "tpms", "aud": "tpms-api",
-           "exp": now + 600, "nbf": now, "iat": now, "jti": "test", "sid": "test"})
+           "exp": now + 600, "nbf": now, "iat": now, "jti": "test", "sid": sid})
+}
+
+/// The sign-in session (`sid`) an access token names, read from its payload.
+fn session_of(access_token: &str) -> String {
+    let payload = access_token.split('.').nth(1).expect("a JWT has a payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    let claims: Value = serde_json::from_slice(&bytes).expect("JSON claims");
+    claims["sid"].as_str().expect("a sid").to_owned()
 }
 
 fn mint(secret: &str, algorithm: Algorithm, claims: &Value) -> String {
@@ -66,7 +76,7 @@ db_test!(
 db_test!(
     async fn tokens_that_are_expired_early_foreign_unsigned_or_for_another_audience_are_refused(app) {
         let officer = app.user(Role::Officer, None).await;
-        let good = claims(officer.id, "officer");
+        let good = claims(officer.id, "officer", &session_of(&officer.access_token));
         assert_eq!(status_with(&app, &mint(TEST_JWT_SECRET, Algorithm::HS256, &good)).await, 200, "a well-made token works");
 
         let now = chrono::Utc::now().timestamp();
@@ -94,6 +104,31 @@ db_test!(
             assert_eq!(response.header("www-authenticate"), Some("Bearer"), "{what}");
         }
         app.anonymous().get("/api/v1/programs").await.assert_problem(401, "unauthorized");
+    }
+);
+
+db_test!(
+    async fn a_well_signed_token_is_refused_unless_its_session_is_a_live_sign_in_of_its_own_account(app) {
+        let officer = app.user(Role::Officer, None).await;
+        let other = app.user(Role::Officer, None).await;
+        let signed = |sid: &str| mint(TEST_JWT_SECRET, Algorithm::HS256, &claims(officer.id, "officer", sid));
+        let own = session_of(&officer.access_token);
+        assert_eq!(status_with(&app, &signed(&own)).await, 200, "its own live sign-in works");
+
+        let random = uuid::Uuid::new_v4().to_string();
+        let another_users = session_of(&other.access_token);
+        for (what, sid) in [("a made-up sign-in", random.as_str()), ("another account's sign-in", another_users.as_str())] {
+            let response = app.as_token(&signed(sid)).get("/api/v1/auth/me").await;
+            let problem = response.assert_problem(401, "unauthorized");
+            assert!(
+                problem["detail"].as_str().is_some_and(|d| d.contains("sign in again")),
+                "{what}: the answer says what to do: {problem}"
+            );
+        }
+
+        let signed_out = app.anonymous().post("/api/v1/auth/logout", json!({"refresh_token": officer.refresh_token})).await;
+        assert_eq!(signed_out.status, 204);
+        app.as_token(&signed(&own)).get("/api/v1/auth/me").await.assert_problem(401, "unauthorized");
     }
 );
 

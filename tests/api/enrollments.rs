@@ -408,3 +408,25 @@ db_test!(
         assert_eq!(none["items"].as_array().map(Vec::len), Some(0), "{none}");
     }
 );
+
+db_test!(
+    async fn a_liaison_reads_no_officers_notes_on_an_enrolment_one_by_one_listed_or_exported(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let partner = app.partner().code("JICA").create().await;
+        app.program_partner(&program, &partner).role(PartnerRole::Funder).create().await;
+        let trainee = app.trainee().full_name("Noted Trainee").create().await;
+        let enrolled = app.enrollment(&cohort, &trainee).notes("nominated as a favour to the director").create().await;
+        assert_eq!(app.get(&path_of(&enrolled)).await.json()["notes"], "nominated as a favour to the director", "staff read them");
+        let liaison = app.user(Role::Liaison, partner["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+
+        let one = as_liaison.get(&path_of(&enrolled)).await.json();
+        assert_eq!(one["notes"], json!(null), "{one}");
+        let listed = as_liaison.get(&enrollments_of(&cohort)).await.json();
+        assert_eq!(listed["items"][0]["notes"], json!(null), "{listed}");
+        let exported = as_liaison.get(&format!("{}?format=csv", enrollments_of(&cohort))).await;
+        assert_eq!(exported.status, 200);
+        assert!(!exported.text().contains("favour"), "{}", exported.text());
+    }
+);

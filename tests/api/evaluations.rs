@@ -78,7 +78,7 @@ db_test!(
             )
             .await;
         assert_eq!(amended.status, 200, "{}", amended.text());
-        assert_eq!(amended.json()["answers"], json!({"initiative": 5}));
+        assert_eq!(amended.json()["answers"], json!({"initiative": 5, "remarks": "Chủ động"}), "the remark not named is kept");
 
         as_liaison
             .post(
@@ -103,6 +103,76 @@ db_test!(
             .patch(&format!("/api/v1/round-responses/{}", assessed["id"]), json!({"answers": {"initiative": 1}}))
             .await
             .assert_problem(409, "round_closed");
+    }
+);
+
+db_test!(
+    async fn amending_an_assessment_changes_the_answers_it_names_and_keeps_the_rest(app) {
+        let program = app.program().create().await;
+        let (cohort, seated) = class_of(&app, &program, 1).await;
+        let items = vec![scale_item("initiative", "initiative"), scale_item("teamwork", "teamwork"), text_item("remarks")];
+        let form = app.instrument().purpose(Purpose::Assessment).items(items).published().await;
+        let round = app.round(&cohort, &form).assessed_by(Respondent::Officer).opened().await;
+        let assessed = app
+            .create(
+                &format!("/api/v1/rounds/{}/responses", round["id"]),
+                json!({"enrollment_id": seated[0]["id"], "answers": {"initiative": 4, "teamwork": 3, "remarks": "Chủ động"}}),
+            )
+            .await;
+        let path = format!("/api/v1/round-responses/{}", assessed["id"]);
+
+        let one = app.patch(&path, json!({"answers": {"initiative": 5}})).await;
+        assert_eq!(one.status, 200, "one answer is enough to amend: {}", one.text());
+        assert_eq!(one.json()["answers"], json!({"initiative": 5, "teamwork": 3, "remarks": "Chủ động"}));
+
+        let resent = app.patch(&path, json!({"answers": {"initiative": 5, "teamwork": 4}})).await;
+        assert_eq!(resent.json()["answers"]["remarks"], "Chủ động", "a resend without the remark keeps it");
+
+        let cleared = app.patch(&path, json!({"answers": {"remarks": null}})).await;
+        assert_eq!(cleared.status, 200, "{}", cleared.text());
+        assert_eq!(cleared.json()["answers"], json!({"initiative": 5, "teamwork": 4}), "an explicit null clears");
+
+        let problem = app.patch(&path, json!({"answers": {"teamwork": null, "pace": 2}})).await.assert_problem(422, "validation_failed");
+        let named = crate::support::named_errors(&problem);
+        assert!(named.iter().any(|(at, code)| at.contains("teamwork") && code == "required"), "{problem}");
+        assert!(named.iter().any(|(at, code)| at.contains("pace") && code == "unknown_item"), "{problem}");
+        assert_eq!(app.get(&path).await.json()["answers"], json!({"initiative": 5, "teamwork": 4}), "a refused amendment changes nothing");
+    }
+);
+
+db_test!(
+    async fn a_liaison_amends_only_its_own_partners_assessments_and_entered_by_names_who_recorded_them(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let insp = app.partner().code("INSP").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Lecturer).create().await;
+        app.program_partner(&program, &insp).role(PartnerRole::Host).create().await;
+        let (cohort, seated) = class_of(&app, &program, 1).await;
+        let form = app.instrument().purpose(Purpose::Assessment).items(rubric()).published().await;
+        let round = app.round(&cohort, &form).assessed_by(Respondent::Partner).opened().await;
+        let jica_liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let jica_colleague = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let insp_liaison = app.user(Role::Liaison, insp["id"].as_i64()).await;
+        let assessed = app
+            .as_user(&jica_liaison)
+            .post(
+                &format!("/api/v1/rounds/{}/responses", round["id"]),
+                json!({"enrollment_id": seated[0]["id"], "answers": {"initiative": 4, "remarks": "Chủ động"}}),
+            )
+            .await
+            .json();
+        let path = format!("/api/v1/round-responses/{}", assessed["id"]);
+
+        let refused = app.as_user(&insp_liaison).patch(&path, json!({"answers": {"initiative": 1}})).await;
+        let problem = refused.assert_problem(403, "forbidden");
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains("JICA")), "says whose it is: {problem}");
+        let kept = app.get(&path).await.json();
+        assert_eq!(kept["answers"]["initiative"], 4, "nothing changed: {kept}");
+        assert_eq!(kept["entered_by"], jica_liaison.email.as_str());
+
+        let amended = app.as_user(&jica_colleague).patch(&path, json!({"answers": {"initiative": 5}})).await;
+        assert_eq!(amended.status, 200, "a colleague at the same partner amends it: {}", amended.text());
+        assert_eq!(amended.json()["entered_by"], jica_colleague.email.as_str(), "names who recorded the answers as they stand");
     }
 );
 

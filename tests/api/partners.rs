@@ -257,3 +257,22 @@ db_test!(
         assert!(responses.iter().all(|r| r.status == 201), "{:?}", responses.iter().map(|r| r.text()).collect::<Vec<_>>());
     }
 );
+
+db_test!(
+    async fn a_liaison_reads_its_own_partner_without_the_departments_notes_and_no_other(app) {
+        let jica = app.partner().code("JICA").notes("pays late; ask twice").create().await;
+        let other = app.partner().code("KOICA").create().await;
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+
+        let own = as_liaison.get(&format!("/api/v1/partners/{}", jica["id"])).await;
+        assert_eq!(own.status, 200, "its own partner: {}", own.text());
+        let own = own.json();
+        assert_eq!(own["code"], "JICA");
+        assert_eq!(own["notes"], json!(null), "the department's notes stay with the department: {own}");
+        assert_eq!(app.get(&format!("/api/v1/partners/{}", jica["id"])).await.json()["notes"], "pays late; ask twice");
+
+        as_liaison.get(&format!("/api/v1/partners/{}", other["id"])).await.assert_problem(404, "not_found");
+        as_liaison.get("/api/v1/partners").await.assert_problem(403, "forbidden");
+    }
+);

@@ -156,7 +156,8 @@ db_test!(
         let as_liaison = app.as_user(&liaison);
 
         let origins = as_liaison.get("/api/v1/reports/trainees-by-origin").await.json();
-        assert_eq!(origins["rows"], json!([{"group": {"province": "Đà Nẵng"}, "enrollments": 1, "trainees": 1}]));
+        assert_eq!(origins["rows"], json!([]), "one trainee is under the small-group size: {origins}");
+        assert_eq!(origins["withheld_groups"], 1);
         assert_eq!(origins["totals"], json!({"enrollments": 1, "trainees": 1}), "a nomination stays with staff");
         let staff = app.get("/api/v1/reports/trainees-by-origin").await.json();
         assert_eq!(staff["totals"], json!({"enrollments": 5, "trainees": 4}));
@@ -175,6 +176,73 @@ db_test!(
             .get(&format!("/api/v1/reports/cohorts/{}/attendance", not_mine["id"]))
             .await
             .assert_problem(404, "not_found");
+    }
+);
+
+db_test!(
+    async fn a_liaison_counts_trainees_by_no_gender_or_birth_year_and_small_groups_are_withheld_from_it(app) {
+        let jica = app.partner().code("JICA").create().await;
+        let program = app.program().code("JICA-YL").create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Funder).create().await;
+        let cohort = app.cohort(&program).capacity(10).create().await;
+        for i in 0..5 {
+            let trainee = app.trainee().full_name(format!("Hà Nội {i}")).province("Hà Nội").gender(tpms::trainees::Gender::Female).birth_year(1985).create().await;
+            app.enrollment(&cohort, &trainee).create().await;
+        }
+        let alone = app.trainee().full_name("Người Huế").province("Huế").gender(tpms::trainees::Gender::Male).birth_year(1990).create().await;
+        app.enrollment(&cohort, &alone).create().await;
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let as_liaison = app.as_user(&liaison);
+
+        for group_by in ["gender", "province,organisation,gender,birth_decade", "birth_decade"] {
+            let refused = as_liaison
+                .get(&format!("/api/v1/reports/trainees-by-origin?group_by={group_by}"))
+                .await
+                .assert_problem(400, "invalid_query");
+            assert!(refused["detail"].as_str().is_some_and(|d| d.contains("liaison")), "{group_by}: {refused}");
+        }
+
+        let origins = as_liaison.get("/api/v1/reports/trainees-by-origin?group_by=province").await.json();
+        assert_eq!(origins["rows"], json!([{"group": {"province": "Hà Nội"}, "enrollments": 5, "trainees": 5}]), "{origins}");
+        assert_eq!(origins["withheld_groups"], 1, "the one trainee from Huế is not a row: {origins}");
+        let csv = as_liaison.get("/api/v1/reports/trainees-by-origin?group_by=province&format=csv").await.text();
+        assert!(!csv.contains("Huế") && csv.contains("withheld"), "{csv}");
+
+        let reporter = app.user(Role::Reporter, None).await;
+        let staff = app.as_user(&reporter).get("/api/v1/reports/trainees-by-origin?group_by=province,gender").await.json();
+        assert_eq!(staff["rows"].as_array().map(Vec::len), Some(2), "staff see every group: {staff}");
+        assert_eq!(staff["withheld_groups"], 0);
+    }
+);
+
+db_test!(
+    async fn a_trainees_record_keeps_each_dates_precision_in_json_csv_and_excel(app) {
+        let program = app.program().code("JICA-YL").create().await;
+        let cohort = app.cohort(&program).start_date("2026-05").end_date("2026-06").create().await;
+        let trainee = app.trainee().full_name("Lê Thị Tháng").create().await;
+        app.enrollment(&cohort, &trainee).create().await;
+        let path = format!("/api/v1/reports/trainees/{}/record", trainee["id"]);
+
+        let record = app.get(&path).await.json();
+        assert_eq!((&record["cohorts"][0]["start_date"], &record["cohorts"][0]["end_date"]), (&json!("2026-05"), &json!("2026-06")), "{record}");
+
+        let rows = csv_rows(&app.get(&format!("{path}?format=csv")).await);
+        let at = |name: &str| rows[0].iter().position(|c| c == name).expect(name);
+        assert_eq!((rows[1][at("start_date")].as_str(), rows[1][at("end_date")].as_str()), ("2026-05", "2026-06"));
+
+        let sheet = workbook(&app.get(&format!("{path}?format=xlsx")).await);
+        let column = |name: &str| sheet[0].iter().position(|c| *c == Data::String(name.to_owned())).expect(name);
+        for (name, first_day) in [("start_date", "2026-05-01"), ("end_date", "2026-06-01")] {
+            match &sheet[1][column(name)] {
+                Data::DateTime(when) => {
+                    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("Excel's day 0");
+                    let day: chrono::NaiveDate = first_day.parse().expect("a day");
+                    assert!(when.is_datetime(), "{name}: a real date");
+                    assert_eq!(when.as_f64(), (day - epoch).num_days() as f64, "{name}: its first day, shown as its month");
+                }
+                other => panic!("{name} is a date cell, not {other:?}"),
+            }
+        }
     }
 );
 
@@ -234,6 +302,12 @@ db_test!(
         let unknown = app.get("/api/v1/reports/programs?stauts=open").await.assert_problem(400, "invalid_query");
         assert!(unknown["detail"].as_str().is_some_and(|d| d.starts_with("stauts")), "{unknown}");
         app.get("/api/v1/reports/programs?year_from=2025&year_to=2020").await.assert_problem(400, "invalid_query");
+        // Years outside those every date may have (1900 to 2199) are refused, on both ends.
+        for (query, name) in [("year_to=2200", "year_to"), ("year_from=1899", "year_from")] {
+            let outside = app.get(&format!("/api/v1/reports/programs?{query}")).await.assert_problem(400, "invalid_query");
+            assert!(outside["detail"].as_str().is_some_and(|d| d.contains(name)), "{query} is named: {outside}");
+        }
+        assert_eq!(app.get("/api/v1/reports/programs?year_from=1900&year_to=2199").await.status, 200, "the bounds are in");
         app.get("/api/v1/reports/programs?group_by=planet").await.assert_problem(400, "invalid_query");
         app.get("/api/v1/reports/programs?format=pdf").await.assert_problem(400, "invalid_query");
         app.send(app.request(Method::GET, "/api/v1/reports/programs").insert_header(("accept", "application/xml")), None)

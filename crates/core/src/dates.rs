@@ -36,7 +36,13 @@ pub struct PartialDate {
 /// The years every date and instant must fall in: enough for any training record, and within
 /// what every client's date parser reads (a date a time zone moves past 9999 is `+10000-01-01`,
 /// which most cannot).
-pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+pub const YEARS: std::ops::RangeInclusive<i32> = FIRST_YEAR..=LAST_YEAR;
+
+/// The first of [`YEARS`], for validator attributes that take a bound rather than a range.
+pub const FIRST_YEAR: i32 = 1900;
+
+/// The last of [`YEARS`].
+pub const LAST_YEAR: i32 = 2199;
 
 /// A JSON Schema pattern that keeps a date's or an instant's year in [`YEARS`].
 pub const YEARS_PATTERN: &str = "^(19|20|21)[0-9]{2}-";

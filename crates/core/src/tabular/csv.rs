@@ -71,6 +71,7 @@ fn text_of(cell: &Cell) -> String {
         Cell::Number(number) => number.to_string(),
         Cell::Bool(flag) => flag.to_string(),
         Cell::Date(day) => day.format("%Y-%m-%d").to_string(),
+        Cell::Partial(date) => date.to_string(),
         Cell::Instant(instant) => instant.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
     }
 }

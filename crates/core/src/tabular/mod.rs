@@ -55,6 +55,9 @@ pub enum Cell {
     Bool(bool),
     /// A day.
     Date(NaiveDate),
+    /// A date known to the day, the month or the year: written at its own precision (`2026-05`
+    /// in CSV; in a workbook a real date, its first day, shown as `yyyy-mm` or `yyyy`).
+    Partial(crate::dates::PartialDate),
     /// A UTC instant.
     Instant(NaiveDateTime),
 }
@@ -145,10 +148,23 @@ impl Table {
 /// How deep nested objects are spread into columns of their own; deeper ones stay JSON.
 const MAX_DEPTH: usize = 3;
 
-/// The columns of a record kind's table: the path of JSON field names to each cell's value.
+/// The columns of a record kind's table: the path of JSON field names to each cell's value, and
+/// what kind of value the schema says it holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Columns {
     paths: Vec<Vec<String>>,
+    kinds: Vec<Kind>,
+}
+
+/// What a column's schema says its text is, so that a spreadsheet gets dates as dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Whatever its JSON is.
+    Plain,
+    /// A day (`format: date`).
+    Day,
+    /// A [`crate::dates::PartialDate`] (its pattern).
+    Partial,
 }
 
 impl Columns {
@@ -159,7 +175,8 @@ impl Columns {
         T::schemas(&mut components);
         let mut paths = Vec::new();
         spread(&T::schema(), &components, &mut Vec::new(), &mut paths, 0);
-        Self { paths }
+        let (paths, kinds) = paths.into_iter().unzip();
+        Self { paths, kinds }
     }
 
     /// The header: each column's path joined with `.`.
@@ -171,9 +188,18 @@ impl Columns {
     pub fn cells(&self, record: &Value) -> Vec<Cell> {
         self.paths
             .iter()
-            .map(|path| {
+            .zip(&self.kinds)
+            .map(|(path, kind)| {
                 let value = path.iter().try_fold(record, |value, key| value.get(key));
-                value.map_or(Cell::Empty, cell_of)
+                match (kind, value) {
+                    (Kind::Partial, Some(Value::String(text))) => text
+                        .parse::<crate::dates::PartialDate>()
+                        .map_or_else(|_| Cell::Text(text.clone()), Cell::Partial),
+                    (Kind::Day, Some(Value::String(text))) => text
+                        .parse::<NaiveDate>()
+                        .map_or_else(|_| Cell::Text(text.clone()), Cell::Date),
+                    (_, value) => value.map_or(Cell::Empty, cell_of),
+                }
             })
             .collect()
     }
@@ -200,11 +226,45 @@ fn object_of<'s>(
     }
 }
 
+/// What text `schema` holds, following references and nullable wrappers.
+fn kind_of(schema: &RefOr<Schema>, components: &[(String, RefOr<Schema>)], depth: usize) -> Kind {
+    use utoipa::openapi::{KnownFormat, SchemaFormat};
+    if depth > MAX_DEPTH {
+        return Kind::Plain;
+    }
+    let first = |items: &[RefOr<Schema>]| {
+        items
+            .iter()
+            .map(|item| kind_of(item, components, depth + 1))
+            .find(|kind| *kind != Kind::Plain)
+            .unwrap_or(Kind::Plain)
+    };
+    match schema {
+        RefOr::Ref(reference) => {
+            let name = reference.ref_location.rsplit('/').next().unwrap_or_default();
+            components
+                .iter()
+                .find(|(component, _)| component == name)
+                .map_or(Kind::Plain, |(_, found)| kind_of(found, components, depth + 1))
+        }
+        RefOr::T(Schema::Object(object)) if object.pattern.as_deref() == Some(crate::dates::PATTERN) => Kind::Partial,
+        RefOr::T(Schema::Object(object))
+            if matches!(object.format, Some(SchemaFormat::KnownFormat(KnownFormat::Date))) =>
+        {
+            Kind::Day
+        }
+        RefOr::T(Schema::OneOf(one)) => first(&one.items),
+        RefOr::T(Schema::AllOf(all)) => first(&all.items),
+        RefOr::T(Schema::AnyOf(any)) => first(&any.items),
+        _ => Kind::Plain,
+    }
+}
+
 fn spread(
     schema: &RefOr<Schema>,
     components: &[(String, RefOr<Schema>)],
     prefix: &mut Vec<String>,
-    paths: &mut Vec<Vec<String>>,
+    paths: &mut Vec<(Vec<String>, Kind)>,
     depth: usize,
 ) {
     match object_of(schema, components) {
@@ -215,7 +275,7 @@ fn spread(
                 prefix.pop();
             }
         }
-        _ => paths.push(prefix.clone()),
+        _ => paths.push((prefix.clone(), kind_of(schema, components, 0))),
     }
 }
 

@@ -5,6 +5,7 @@
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::{Cell, Table};
+use crate::dates::DatePrecision;
 use crate::error::{ApiError, ApiResult};
 
 /// The media type of a workbook.
@@ -19,6 +20,10 @@ fn build(sheets: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let day = Format::new().set_num_format("yyyy-mm-dd");
+    // A date known to the month or the year is a real date (its first day, so it sorts and
+    // filters as a date) shown only as far as it is known.
+    let month = Format::new().set_num_format("yyyy-mm");
+    let year = Format::new().set_num_format("yyyy");
     let instant = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     for (name, table) in sheets {
         let sheet = workbook.add_worksheet();
@@ -50,6 +55,14 @@ fn build(sheets: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
                     }
                     Cell::Date(date) => {
                         sheet.write_datetime_with_format(row, col, *date, &day)?;
+                    }
+                    Cell::Partial(date) => {
+                        let shown = match date.precision {
+                            DatePrecision::Day => &day,
+                            DatePrecision::Month => &month,
+                            DatePrecision::Year => &year,
+                        };
+                        sheet.write_datetime_with_format(row, col, date.first_day, shown)?;
                     }
                     Cell::Instant(at) => {
                         sheet.write_datetime_with_format(row, col, *at, &instant)?;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::access::Caller;
 use crate::audit::{self, Actor, Entity, Event};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -78,9 +79,9 @@ pub struct AttendanceLine {
     pub enrollment_status: EnrollmentStatus,
     /// What was recorded; `null` until recorded.
     pub status: Option<AttendanceStatus>,
-    /// A note on it.
+    /// A note on it; `null` to a liaison.
     pub note: Option<String>,
-    /// Who recorded it.
+    /// Who recorded it; `null` to a liaison.
     pub recorded_by: Option<String>,
     /// When (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339_opt")]
@@ -123,10 +124,23 @@ pub struct RecordAttendance {
     pub records: Vec<AttendanceRecord>,
 }
 
-/// The attendance sheet of session `id`.
-pub fn sheet(conn: &mut DbConnection, id: SessionId) -> ApiResult<AttendanceSheet> {
-    let session = Session::find(conn, id)?;
-    sheet_of(conn, &session)
+/// The attendance sheet of session `id`, for a caller who may see the session.
+///
+/// A liaison reads the sheets of its partner's cohorts, as it reads their attendance report
+/// (`reports::attendance`): it assesses those trainees and hears who completed, so the marks are
+/// its to know. It reads them as the report shows them: the trainees holding a seat only, and no
+/// mark's `note` (why someone was excused is often their health) or who recorded it.
+pub fn sheet(conn: &mut DbConnection, caller: &Caller, id: SessionId) -> ApiResult<AttendanceSheet> {
+    let session = Session::find_visible(conn, caller, id)?;
+    let mut sheet = sheet_of(conn, &session)?;
+    if caller.liaison_partner().is_some() {
+        sheet.items.retain(|line| line.enrollment_status.is_seated());
+        for line in &mut sheet.items {
+            line.note = None;
+            line.recorded_by = None;
+        }
+    }
+    Ok(sheet)
 }
 
 /// The sheet of `session`.

@@ -85,7 +85,7 @@ pub struct Enrollment {
     /// `end_reason` as a partner's liaison reads it, when that differs.
     #[serde(skip)]
     partner_end_reason: Option<String>,
-    /// Free notes.
+    /// Free notes, the department's own: `null` to a liaison.
     pub notes: Option<String>,
     /// Attendance so far.
     pub attendance: crate::attendance::AttendanceSummary,
@@ -197,14 +197,16 @@ impl Enrollment {
 }
 
 impl Enrollment {
-    /// The enrolment as `caller` may read it: a partner's liaison reads `end_reason` without what
-    /// only the training department may know (who did not answer an anonymous round).
-    /// Changes reload it with `find_for_change`, so what is hidden is never written back.
+    /// The enrolment as `caller` may read it. A partner's liaison reads no officer's `notes` (the
+    /// department's own, as it reads no trainee's notes), and `end_reason` without what only the
+    /// training department may know (who did not answer an anonymous round). Changes reload it
+    /// with `find_for_change`, so what is hidden is never written back.
     fn seen_by(mut self, caller: &Caller) -> Enrollment {
-        if caller.liaison_partner().is_some()
-            && let Some(shared) = self.partner_end_reason.take()
-        {
-            self.end_reason = Some(shared);
+        if caller.liaison_partner().is_some() {
+            self.notes = None;
+            if let Some(shared) = self.partner_end_reason.take() {
+                self.end_reason = Some(shared);
+            }
         }
         self
     }

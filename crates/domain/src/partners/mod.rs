@@ -69,7 +69,7 @@ pub struct Partner {
     pub country: String,
     /// Web site.
     pub website: Option<String>,
-    /// Free notes.
+    /// Free notes, the department's own: `null` to a liaison reading its partner.
     pub notes: Option<String>,
     #[serde(skip)]
     pub(crate) search_text: String,
@@ -128,6 +128,19 @@ impl Record for Partner {
             .find(id)
             .lookup(conn)?
             .ok_or_else(|| ApiError::not_found("partner", id))
+    }
+
+    /// A liaison sees its own partner, and no other (404, as if it did not exist). Of its own
+    /// it does not read `notes`: they are the department's own notes about the partner.
+    fn find_visible(conn: &mut DbConnection, caller: &Caller, id: PartnerId) -> ApiResult<Partner> {
+        match caller.liaison_partner() {
+            None => Self::find(conn, id),
+            Some(own) if own == id => Ok(Partner {
+                notes: None,
+                ..Self::find(conn, id)?
+            }),
+            Some(_) => Err(ApiError::not_found("partner", id)),
+        }
     }
 }
 

@@ -31,6 +31,9 @@ use crate::schema::{cohorts, program_partners, programs};
 use crate::tabular::Format;
 
 /// Which programmes and cohorts a report covers: filters shared by the reports over many cohorts.
+///
+/// The years' bounds are [`crate::dates::YEARS`]; the OpenAPI attributes take only literals, so
+/// they repeat them (a unit test below holds them together).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams, Validate, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct Scope {
@@ -43,14 +46,14 @@ pub struct Scope {
     /// Only this cohort.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cohort_id: Option<CohortId>,
-    /// Only cohorts starting in this year or later.
-    #[validate(range(min = 1900, max = 2200))]
-    #[param(minimum = 1900, maximum = 2200)]
+    /// Only cohorts starting in this year or later (a year dates may have: 1900 to 2199).
+    #[validate(range(min = crate::dates::FIRST_YEAR, max = crate::dates::LAST_YEAR))]
+    #[param(minimum = 1900, maximum = 2199)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year_from: Option<i32>,
-    /// Only cohorts starting in this year or earlier.
-    #[validate(range(min = 1900, max = 2200))]
-    #[param(minimum = 1900, maximum = 2200)]
+    /// Only cohorts starting in this year or earlier (1900 to 2199).
+    #[validate(range(min = crate::dates::FIRST_YEAR, max = crate::dates::LAST_YEAR))]
+    #[param(minimum = 1900, maximum = 2199)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year_to: Option<i32>,
 }
@@ -182,3 +185,23 @@ impl CohortInScope {
 
 /// The representations every report offers.
 pub const OFFERED: [Format; 3] = [Format::Json, Format::Csv, Format::Xlsx];
+
+#[cfg(test)]
+mod tests {
+    use utoipa::IntoParams;
+
+    #[test]
+    fn the_documented_years_are_those_dates_may_have() {
+        let mut checked = 0;
+        for parameter in super::Scope::into_params(|| None) {
+            let value = serde_json::to_value(&parameter).unwrap_or_default();
+            if value["name"].as_str().is_some_and(|n| n.starts_with("year_")) {
+                let bound = |name: &str| value["schema"][name].as_f64();
+                assert_eq!(bound("minimum"), Some(f64::from(crate::dates::FIRST_YEAR)), "{value}");
+                assert_eq!(bound("maximum"), Some(f64::from(crate::dates::LAST_YEAR)), "{value}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 2, "year_from and year_to");
+    }
+}

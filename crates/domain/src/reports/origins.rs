@@ -63,6 +63,12 @@ impl Dimension {
         }
     }
 
+    /// Whether a liaison may count by it: not by what it may not read of a trainee (gender, birth
+    /// year), so that a report never tells it what the trainee's own record withholds.
+    fn open_to_liaisons(self) -> bool {
+        !matches!(self, Dimension::Gender | Dimension::BirthDecade)
+    }
+
     /// Whether its values are numbers (written as numbers in JSON and spreadsheets).
     fn numeric(self) -> bool {
         matches!(self, Dimension::BirthDecade | Dimension::Year)
@@ -74,7 +80,8 @@ impl Dimension {
 #[into_params(parameter_in = Query)]
 pub struct OriginParams {
     /// What to count by, comma-separated, in order: `province`, `organisation`, `gender`,
-    /// `birth_decade`, `program`, `cohort`, `year`, `status` (default `province`).
+    /// `birth_decade`, `program`, `cohort`, `year`, `status` (default `province`). A liaison may
+    /// not count by `gender` or `birth_decade` (400), as it reads neither of a trainee.
     #[param(
         max_length = 200,
         pattern = r"^(province|organisation|gender|birth_decade|program|cohort|year|status)(,(province|organisation|gender|birth_decade|program|cohort|year|status))*$"
@@ -134,6 +141,10 @@ pub struct Origins {
     pub rows: Vec<OriginRow>,
     /// All enrolments counted, and distinct trainees.
     pub totals: OriginTotals,
+    /// Groups left out because they count fewer trainees than the small-group size
+    /// (`TPMS_MIN_ANONYMOUS_GROUP`, default 5): for every caller who is not staff, so that no row
+    /// points at one or a few people. Always 0 for staff. The totals still count them.
+    pub withheld_groups: i64,
 }
 
 /// The filters the report echoes.
@@ -193,10 +204,34 @@ impl Grouped {
     }
 }
 
-/// The report of `scope` for `caller`.
-pub fn origins(conn: &mut DbConnection, caller: &Caller, scope: Scope, params: OriginParams) -> ApiResult<Origins> {
+/// The report of `scope` for `caller`; a caller who is not staff gets no group of fewer than
+/// `min_group` trainees.
+pub fn origins(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    scope: Scope,
+    params: OriginParams,
+    min_group: u16,
+) -> ApiResult<Origins> {
     let data_as_of = crate::clock::now();
     let dimensions = params.dimensions()?;
+    if caller.liaison_partner().is_some() {
+        let closed: Vec<&str> = dimensions
+            .iter()
+            .filter(|d| !d.open_to_liaisons())
+            .map(|d| d.as_str())
+            .collect();
+        if !closed.is_empty() {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!(
+                    "group_by: a liaison may not count trainees by {}, as it reads neither of a trainee; use any of \
+                     province, organisation, program, cohort, year, status",
+                    closed.join(" or ")
+                ),
+            ));
+        }
+    }
     // Each condition, and whether it reads the cohort.
     let mut conditions: Vec<(String, bool)> = Vec::new();
     if let Some(program) = scope.program_id {
@@ -320,6 +355,12 @@ pub fn origins(conn: &mut DbConnection, caller: &Caller, scope: Scope, params: O
             }
         })
         .collect();
+    // A group of a few trainees would point at them: only staff read those.
+    let before = rows.len();
+    if caller.liaison_partner().is_some() {
+        rows.retain(|row| row.trainees >= i64::from(min_group));
+    }
+    let withheld_groups = (before - rows.len()) as i64;
     // In the order of the dimensions asked, each by value, unknown values last: the same on both
     // databases, which order NULLs differently.
     rows.sort_by(|a, b| {
@@ -338,6 +379,7 @@ pub fn origins(conn: &mut DbConnection, caller: &Caller, scope: Scope, params: O
         },
         rows,
         totals,
+        withheld_groups,
     })
 }
 
@@ -377,6 +419,15 @@ pub fn table(report: &Origins) -> Table {
             })
             .collect();
         cells.extend([Cell::Integer(row.enrollments), Cell::Integer(row.trainees)]);
+        table.rows.push(cells);
+    }
+    // Said in the sheet too, so that a spreadsheet's reader knows its rows do not add up to all.
+    if report.withheld_groups > 0 {
+        let mut cells = vec![Cell::Text(format!(
+            "{} group(s) of fewer trainees than the small-group size withheld",
+            report.withheld_groups
+        ))];
+        cells.resize(table.columns.len(), Cell::Empty);
         table.rows.push(cells);
     }
     table

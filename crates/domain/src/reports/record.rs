@@ -14,6 +14,7 @@ use crate::action_plans::PlanStatus;
 use crate::attendance::AttendanceSummary;
 use crate::checkpoints::CheckpointStatus;
 use crate::cohorts::CohortStatus;
+use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
 use crate::enrollments::{EnrollmentStatus, Origin};
 use crate::error::ApiResult;
@@ -44,10 +45,10 @@ pub struct RecordLine {
     pub cohort_name: String,
     /// Its status.
     pub cohort_status: CohortStatus,
-    /// Its first day, when known.
-    pub start_date: Option<NaiveDate>,
-    /// Its last day, when known.
-    pub end_date: Option<NaiveDate>,
+    /// When it started, as precisely as known (`2026-05` for a month).
+    pub start_date: Option<PartialDate>,
+    /// When it ended, as precisely as known.
+    pub end_date: Option<PartialDate>,
     /// Where the trainee worked when enrolled.
     pub origin: Origin,
     /// The result: the enrolment's status.
@@ -94,7 +95,9 @@ struct Enrolment {
     cohort_name: String,
     cohort_status: CohortStatus,
     start_date: Option<NaiveDate>,
+    start_precision: Option<DatePrecision>,
     end_date: Option<NaiveDate>,
+    end_precision: Option<DatePrecision>,
 }
 
 /// The record of trainee `id`, for a caller who may see them (a liaison: only the cohorts of
@@ -117,7 +120,9 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
             cohorts::name,
             cohorts::status,
             cohorts::start_date,
+            cohorts::start_precision,
             cohorts::end_date,
+            cohorts::end_precision,
         ))
         .order((cohorts::start_date.desc(), enrollments::id.desc()))
         .into_boxed();
@@ -197,8 +202,8 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
                 cohort_code: e.cohort_code,
                 cohort_name: e.cohort_name,
                 cohort_status: e.cohort_status,
-                start_date: e.start_date,
-                end_date: e.end_date,
+                start_date: partial(e.start_date, e.start_precision),
+                end_date: partial(e.end_date, e.end_precision),
                 origin: e.origin,
                 status: e.status,
                 attendance: attendance.remove(&e.id).unwrap_or_default(),
@@ -216,4 +221,9 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
         trainee,
         cohorts,
     })
+}
+
+/// A date as stored (its first day and how much of it is known), shown at its own precision.
+fn partial(first_day: Option<NaiveDate>, precision: Option<DatePrecision>) -> Option<PartialDate> {
+    first_day.map(|day| PartialDate::from_columns(day, precision.unwrap_or(DatePrecision::Day)))
 }

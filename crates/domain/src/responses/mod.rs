@@ -22,12 +22,12 @@ use crate::audit::{self, Actor, Entity, Event};
 use crate::cohorts::Cohort;
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{EnrollmentId, ResponseId, RoundId, UserId};
+use crate::ids::{EnrollmentId, PartnerId, ResponseId, RoundId, UserId};
 use crate::instruments::{Answers, Instrument};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Store};
 use crate::rounds::{Anonymity, Respondent, Round};
-use crate::schema::{cohorts, enrollments, program_partners, responses, trainees, users};
+use crate::schema::{cohorts, enrollments, partners, program_partners, responses, trainees, users};
 use crate::statuses::SEATED;
 use crate::users::Role;
 
@@ -45,9 +45,13 @@ pub struct Response {
     /// The answers, by item key.
     #[schema(value_type = Object)]
     pub answers: Answers,
-    /// Who recorded it (a liaison or officer, or an officer entering a paper form), by email;
-    /// none for a trainee's own answers and in an anonymous round.
+    /// Who recorded the answers as they now stand (a liaison or officer, or an officer entering a
+    /// paper form), by email: the last to amend them, or who first recorded them (each change is
+    /// in the audit trail); none for a trainee's own answers and in an anonymous round.
     pub entered_by: Option<String>,
+    /// The account `entered_by` names, stored by id.
+    #[serde(skip)]
+    pub(crate) entered_by_id: Option<UserId>,
     /// When it was recorded (UTC); in an anonymous round, when the round was created.
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -71,6 +75,7 @@ struct ResponseRow {
     version: i32,
     trainee_name: Option<String>,
     entered_by: Option<String>,
+    entered_by_id: Option<UserId>,
 }
 
 impl TryFrom<ResponseRow> for Response {
@@ -83,6 +88,7 @@ impl TryFrom<ResponseRow> for Response {
             trainee_name: row.trainee_name,
             answers: serde_json::from_str(&row.answers).map_err(ApiError::internal)?,
             entered_by: row.entered_by,
+            entered_by_id: row.entered_by_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -114,6 +120,7 @@ fn rows() -> _ {
             responses::version,
             trainee,
             officer,
+            responses::entered_by,
         ))
 }
 
@@ -128,13 +135,28 @@ pub struct CreateResponse {
     pub answers: Answers,
 }
 
-/// An amended assessment: the answers as a whole.
+/// An amended assessment: the answers it names change, the others are kept.
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateResponse {
-    /// The answers, by item key.
-    #[schema(value_type = Object)]
+    /// The answers to change, by item key; an item not named keeps its answer, and `null` clears
+    /// one (refused for a required item). The answers as they then stand are checked as a whole.
+    #[schema(value_type = Object, example = json!({"initiative": 5, "remarks": null}))]
     pub answers: Answers,
+}
+
+impl UpdateResponse {
+    /// `answers` with this change applied: each named item set, or removed where `null`.
+    fn applied_to(self, answers: &Answers) -> Answers {
+        let mut next = answers.clone();
+        for (key, value) in self.answers {
+            match value {
+                serde_json::Value::Null => next.remove(&key),
+                value => next.insert(key, value),
+            };
+        }
+        next
+    }
 }
 
 /// Filters for a round's responses.
@@ -456,6 +478,7 @@ impl Store for Response {
         )
         .set((
             responses::answers.eq(serde_json::to_string(&self.answers).map_err(ApiError::internal)?),
+            responses::entered_by.eq(self.entered_by_id),
             responses::updated_at.eq(self.updated_at),
             responses::version.eq(self.version),
         ))
@@ -476,10 +499,50 @@ impl Change for Response {
             ));
         }
         round.check_takes_answers()?;
-        check(&round.instrument(conn)?, &change.answers)?;
+        let answers = change.applied_to(&self.answers);
+        check(&round.instrument(conn)?, &answers)?;
         Ok(Response {
-            answers: change.answers,
+            answers,
             ..self.clone()
+        })
+    }
+
+    /// The amendment as `caller` makes it. A liaison amends only what its own partner recorded:
+    /// a programme may have several partners answering one round, and one partner's assessment is
+    /// not another's to rewrite. The amended response names its amender in `entered_by`, so that
+    /// it never credits the answers to someone who did not give them.
+    fn patched_for(&self, conn: &mut DbConnection, caller: &Caller, change: UpdateResponse) -> ApiResult<Response> {
+        if let Some(partner) = caller.liaison_partner() {
+            let author: Option<Option<(PartnerId, String)>> = match self.entered_by_id {
+                Some(author) => users::table
+                    .find(author)
+                    .left_join(partners::table)
+                    .select((users::partner_id, partners::code.nullable()))
+                    .lookup::<(Option<PartnerId>, Option<String>)>(conn)?
+                    .map(|(id, code)| id.zip(code)),
+                None => None,
+            };
+            match author.flatten() {
+                Some((theirs, _)) if theirs == partner => {}
+                Some((_, code)) => {
+                    return Err(ApiError::Forbidden(format!(
+                        "this assessment was recorded for partner {code}; only that partner's liaisons or an officer \
+                         may amend it"
+                    )));
+                }
+                None => {
+                    return Err(ApiError::Forbidden(
+                        "this assessment was recorded by an officer; only an officer may amend it".to_owned(),
+                    ));
+                }
+            }
+        }
+        let amended = self.patched(conn, change)?;
+        let email: Option<String> = users::table.find(caller.id()).select(users::email).lookup(conn)?;
+        Ok(Response {
+            entered_by: email,
+            entered_by_id: Some(caller.id()),
+            ..amended
         })
     }
 }
