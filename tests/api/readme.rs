@@ -4,8 +4,9 @@
 use crate::db_test;
 use crate::support::TestApp;
 
-/// The README's shell blocks from the one that sets `API=` up to and including the officer's
-/// day, with the documented address replaced by the test app's.
+/// The README's shell blocks from the one that sets `API=` up to and including the reports (the
+/// officer's day, the evaluation and follow-up walkthroughs between), with the documented address
+/// replaced by the test app's.
 fn readme_examples(address: &str) -> String {
     let readme = include_str!("../../README.md");
     let blocks: Vec<&str> = readme
@@ -19,8 +20,8 @@ fn readme_examples(address: &str) -> String {
         .expect("a block that sets API=");
     let last = blocks
         .iter()
-        .position(|b| b.contains("enrollments/moves"))
-        .expect("the officer's day block");
+        .position(|b| b.contains("/reports/trainees/"))
+        .expect("the reports block");
     blocks[first..=last]
         .join("\n")
         .replace("http://127.0.0.1:8080", address)
@@ -62,7 +63,22 @@ db_test!(
         .expect("bash runs");
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
-        assert!(stdout.ends_with("5\n2\n20\n0\n"), "waitlisted, withdrawn, completed, still waiting: {stdout}");
+        let in_order = [
+            // The officer's day: waitlisted, withdrawn, completed, still waiting.
+            "5\n2\n20\n0\n",
+            // Evaluating a cohort: the amended score, answers in the results, completed in the dry run
+            // and for real, the certificate checked.
+            "5\n6\n6\n6\nvalid\n",
+            // After return: the plan approved, its checkpoints' dates, the report verified, counted.
+            "approved\n['2024-12-31', '2025-03-31', '2025-09-30']\nverified\n1\n",
+            // Reports: the class's six trainees from Đà Nẵng completed in 2024.
+            r#"{"group":{"province":"Đà Nẵng"},"enrollments":6,"trainees":6}"#,
+        ];
+        let mut rest = stdout.as_ref();
+        for expected in in_order {
+            let at = rest.find(expected).unwrap_or_else(|| panic!("{expected:?} does not follow in the README's output:\n{stdout}"));
+            rest = &rest[at + expected.len()..];
+        }
     }
 );
 
