@@ -14,7 +14,8 @@
 //!
 //! It prints one table per database, in Markdown (the README keeps the latest).
 //!
-//! Options: `--databases sqlite,postgres`, `--sizes 10000,1000000`, `--seconds 10`.
+//! Options: `--databases sqlite,postgres`, `--sizes 10000,1000000`, `--seconds 10`, and
+//! `--loads a,b` to run only the loads whose name holds `a` or `b` (with `/health`).
 
 use std::fmt::Write as _;
 use std::net::TcpListener;
@@ -76,6 +77,13 @@ fn main() -> anyhow::Result<()> {
         .map(str::parse)
         .collect::<Result<_, _>>()?;
     let databases = option("--databases", "sqlite,postgres");
+    // `--loads 'q=nguy,province'`: only the loads whose name holds one of these (and `/health`,
+    // which every ratio is taken against), for a run that measures one change.
+    let only: Vec<String> = option("--loads", "")
+        .split(',')
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect();
     let tpms = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/tpms");
     if !tpms.exists() {
         bail!("{} is missing: run scripts/bench, which builds it", tpms.display());
@@ -112,7 +120,7 @@ fn main() -> anyhow::Result<()> {
             };
             generate(&tpms, &url, size)?;
             let server = start(&tpms, &url)?;
-            let rows = run_loads(&server, size, seconds)?;
+            let rows = run_loads(&server, size, seconds, &only)?;
             health_by_size.push((size, rows.first().map(|(_, m)| m.per_second).unwrap_or(0.0)));
             for (load, measured) in &rows {
                 let health = rows.first().map(|(_, m)| m.per_second).unwrap_or(f64::NAN);
@@ -256,7 +264,7 @@ fn http(server: &Server, method: &str, path: &str, body: Option<Value>) -> anyho
 }
 
 /// Every load of the benchmark, against `server`, in order: `/health` first.
-fn run_loads(server: &Server, size: usize, seconds: u32) -> anyhow::Result<Vec<(Load, Measured)>> {
+fn run_loads(server: &Server, size: usize, seconds: u32, only: &[String]) -> anyhow::Result<Vec<(Load, Measured)>> {
     let (status, _) = http(server, "GET", "/_bench/hop", None)?;
     if status != 200 {
         bail!("/_bench/hop answered {status}: build with `--features bench-probes`, as scripts/bench does");
@@ -315,6 +323,18 @@ fn run_loads(server: &Server, size: usize, seconds: u32) -> anyhow::Result<Vec<(
             "/api/v1/trainees?province=H%C3%A0%20N%E1%BB%99i".into(),
             1,
         ),
+        // A common word in one province of twelve: the province's entries of the word are read
+        // from the index that leads with it, for the page and for its total.
+        get(
+            "?q=nguy&province=Hà Nội",
+            "/api/v1/trainees?q=nguy&province=H%C3%A0%20N%E1%BB%99i".into(),
+            1,
+        ),
+        get(
+            "?q=nguy&province=Hà Nội",
+            "/api/v1/trainees?q=nguy&province=H%C3%A0%20N%E1%BB%99i".into(),
+            16,
+        ),
         get("deep page (cursor)", format!("/api/v1/trainees?cursor={deep}"), 1),
         get("page at offset 9,000", "/api/v1/trainees?offset=9000".into(), 1),
         get(
@@ -338,7 +358,10 @@ fn run_loads(server: &Server, size: usize, seconds: u32) -> anyhow::Result<Vec<(
         enrol(&cohorts[20..], first_trainee, size, 64),
     ];
     let mut measured = Vec::new();
-    for load in loads {
+    let chosen = |load: &Load| {
+        load.name == "GET /health" || only.is_empty() || only.iter().any(|part| load.name.contains(part.as_str()))
+    };
+    for load in loads.into_iter().filter(chosen) {
         let result = wrk(server, &load, seconds)?;
         eprintln!(
             "{size:>8} {:<28} c={:<3} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  non-2xx {}",

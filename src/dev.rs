@@ -332,30 +332,32 @@ fn trainees_with_terms(
                 .values(&rows)
                 .returning(trainees::id)
                 .get_results(c))?;
-            let terms: Vec<(TraineeId, &str, (crate::trainees::search::Term, bool))> = inserted
+            let terms: Vec<(TraineeId, &str, String, (crate::trainees::search::Term, bool))> = inserted
                 .iter()
                 .zip(&people)
-                .flat_map(|(id, (name, position, organisation, _, _))| {
+                .flat_map(|(id, (name, position, organisation, province, _))| {
                     let fields = [
                         Some(name.as_str()),
                         Some(organisation.as_str()),
                         Some(position.as_str()),
                     ];
+                    let province = crate::text::key(province);
                     crate::trainees::search::marked_terms(fields)
                         .into_iter()
-                        .map(move |t| (*id, name.as_str(), t))
+                        .map(move |t| (*id, name.as_str(), province.clone(), t))
                 })
                 .collect();
             for chunk in terms.chunks(BATCH) {
                 let rows: Vec<_> = chunk
                     .iter()
-                    .map(|(id, name, (t, in_name))| {
+                    .map(|(id, name, province, (t, in_name))| {
                         (
                             trainee_terms::trainee_id.eq(*id),
                             trainee_terms::term_exact.eq(&t.exact),
                             trainee_terms::term_folded.eq(&t.folded),
                             trainee_terms::full_name.eq(*name),
                             trainee_terms::in_name.eq(*in_name),
+                            trainee_terms::province_key.eq(province),
                         )
                     })
                     .collect();

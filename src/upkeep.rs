@@ -94,11 +94,15 @@ fn fold_batch(
         }
     }
     for ((province, organisation), ids) in by_keys {
-        diesel::update(trainees::table.filter(trainees::id.eq_any(ids)))
+        diesel::update(trainees::table.filter(trainees::id.eq_any(&ids)))
             .set((
-                trainees::province_key.eq(province),
+                trainees::province_key.eq(&province),
                 trainees::organisation_key.eq(organisation),
             ))
+            .execute(conn)?;
+        // The terms carry the province too (a search with `?province=` reads them by it).
+        diesel::update(trainee_terms::table.filter(trainee_terms::trainee_id.eq_any(ids)))
+            .set(trainee_terms::province_key.eq(province))
             .execute(conn)?;
     }
     for (word, ids) in by_word {

@@ -1,4 +1,4 @@
-//! The CSV import of enrolments: a spreadsheet of trainees nominated or seated in one request. The other
+//! The import of enrolments: a spreadsheet (CSV or Excel) of trainees nominated or seated in one request. The other
 //! enrolment operations are the standard ones named in the route table (`app.rs`).
 
 use actix_web::http::StatusCode;
@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use crate::cohorts::Cohort;
 use crate::db::Db;
-use crate::enrollments::import::{self, IMPORT_LIMIT, ImportOptions, ImportReport};
+use crate::enrollments::import::{self, FileKind, IMPORT_LIMIT, ImportOptions, ImportReport};
 use crate::enrollments::moves::{self, BulkMove, Moved};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::{Auth, Staff};
@@ -60,27 +60,28 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<we
     Ok(body)
 }
 
-/// 415 unless the body is declared as CSV.
-fn check_csv(req: &HttpRequest) -> ApiResult<()> {
-    let csv_type = req
+/// The kind of file the body is declared as; 415 unless CSV or an Excel workbook.
+fn file_kind(req: &HttpRequest) -> ApiResult<FileKind> {
+    let media_type = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
-    if matches!(csv_type.as_deref(), Some("text/csv" | "application/csv")) {
-        Ok(())
-    } else {
-        Err(ApiError::UnsupportedMediaType(
-            "send the file as CSV with `Content-Type: text/csv`".to_owned(),
+    media_type.as_deref().and_then(FileKind::of_media_type).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!(
+            "send the file as CSV with `Content-Type: text/csv`, or as an Excel workbook with `Content-Type: {}`",
+            crate::tabular::xlsx::MEDIA_TYPE
         ))
-    }
+    })
 }
 
-/// Nominate trainees into a cohort from a CSV file (`Content-Type: text/csv`), or seat them with
-/// `?status=enrolled` (in file order while seats are free, then waitlisted), creating the ones not
-/// yet known (matched by email). Headings may be English or Vietnamese. All or nothing: the error
-/// lists every bad heading, row and column.
+/// Nominate trainees into a cohort from a CSV file (`Content-Type: text/csv`) or an Excel
+/// workbook (its first sheet), or seat them with `?status=enrolled` (in file order while seats are
+/// free, then waitlisted), creating the ones not yet known (matched by email). Headings may be
+/// English or Vietnamese; `STT` is the row number, `Ngày sinh` a birth date (day first) of which
+/// the year is kept; `?ignore=` names headings whose columns are left out. All or nothing: the
+/// error lists every bad heading, row and column.
 /// `?dry_run=true` reports what would happen without writing. `Idempotency-Key` makes a retry
 /// return the first answer.
 #[utoipa::path(
@@ -92,8 +93,12 @@ fn check_csv(req: &HttpRequest) -> ApiResult<()> {
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and file return the first answer",
          min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
-    request_body(content = String, content_type = "text/csv",
-        description = "UTF-8 CSV with a header row: full_name, and any of email, gender, birth_year, position, organisation, province, phone, notes (or Họ và tên, Email, Giới tính, Năm sinh, Chức vụ, Cơ quan/Đơn vị, Tỉnh/Thành phố, Điện thoại, Ghi chú)"),
+    request_body(
+        content(
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
+        description = "UTF-8 CSV, or an Excel workbook (its first sheet), with a header row: full_name, and any of email, gender, birth_year, birth_date, position, organisation, province, phone, notes (or Họ và tên, Email, Giới tính, Năm sinh, Ngày sinh, Chức vụ, Cơ quan/Đơn vị, Đơn vị công tác, Tỉnh/Thành phố, Điện thoại, Ghi chú; STT, the row number, is left out). A birth date is day first (15/03/1986) or a date cell; its year is kept. Other columns are refused unless `ignore` names them."),
     responses(
         (status = 200, description = "What was done (or, for a dry run, what would be)", body = ImportReport),
         crate::openapi::WriteErrors,
@@ -111,12 +116,13 @@ pub async fn import_enrollments(
 ) -> ApiResult<HttpResponse> {
     // The caller first: a role that may not import learns nothing of its file.
     let signed = db.run(move |conn| auth.check(conn)).await?;
-    check_csv(&req)?;
+    let kind = file_kind(&req)?;
     let bytes = read_body(&req, payload).await?;
     let options = options.0;
     let dry_run = options.dry_run.unwrap_or(false);
     let fingerprint = idempotency::RequestHead::of(&req).fingerprint(&bytes);
-    let rows = web::block(move || import::parse(&bytes))
+    let ignore = options.ignore.clone();
+    let rows = web::block(move || import::parse(&bytes, kind, ignore.as_deref()))
         .await
         .map_err(|e| ApiError::internal(anyhow::Error::new(e)))??;
     let (user, cohort) = (signed.caller.id(), id.into_inner());

@@ -201,3 +201,130 @@ db_test!(
         assert!(refused.text().len() < 200_000, "{} bytes", refused.text().len());
     }
 );
+
+/// Send `workbook` to the import of `cohort`, as Excel sends it.
+async fn import_workbook(app: &TestApp, cohort: &Value, query: &str, workbook: Vec<u8>) -> TestResponse {
+    let path = format!("{}/import{query}", enrollments_of(cohort));
+    app.send_raw(
+        app.request(actix_web::http::Method::POST, &path),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        workbook,
+    )
+    .await
+}
+
+/// The trainee a report's row `i` made.
+async fn trainee_of(app: &TestApp, report: &Value, i: usize) -> Value {
+    app.get(&format!("/api/v1/trainees/{}", report["items"][i]["trainee_id"]))
+        .await
+        .json()
+}
+
+db_test!(
+    async fn a_list_with_stt_a_birth_date_and_a_workplace_imports_from_csv(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let csv = "STT,Họ và tên,Ngày sinh,Giới tính,Đơn vị công tác,Tỉnh/Thành phố\r\n\
+                   1,Nguyễn Thị Lan,15/03/1986,Nữ,Sở Nội vụ,Hà Nội\r\n\
+                   2,Trần Văn Nam,5-11-1979,Nam,UBND tỉnh,Quảng Ninh\r\n\
+                   3,Lê Văn Hùng,31486,Nam,Sở Xây dựng,Đà Nẵng\r\n";
+        let response = import(&app, &cohort, "", csv).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let report = response.json();
+        let lan = trainee_of(&app, &report, 0).await;
+        assert_eq!(
+            (&lan["full_name"], &lan["birth_year"], &lan["organisation"], &lan["gender"]),
+            (&json!("Nguyễn Thị Lan"), &json!(1986), &json!("Sở Nội vụ"), &json!("female"))
+        );
+        assert_eq!(trainee_of(&app, &report, 1).await["birth_year"], 1979);
+        assert_eq!(trainee_of(&app, &report, 2).await["birth_year"], 1986, "a date cell saved as its day number");
+
+        let bad = "STT,Họ và tên,Ngày sinh\r\n1,A,31/02/1986\r\n2,B,15/03/86\r\n";
+        let problem = import(&app, &cohort, "", bad).await.assert_problem(422, "validation_failed");
+        let named: Vec<(&str, &str)> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| Some((e["pointer"].as_str()?, e["code"].as_str()?)))
+            .collect();
+        assert_eq!(named, [("#/rows/2/birth_date", "not_a_date"), ("#/rows/3/birth_date", "not_a_date")]);
+        assert!(problem["errors"][0]["detail"].as_str().is_some_and(|d| d.contains("dd/mm/yyyy")), "{problem}");
+    }
+);
+
+db_test!(
+    async fn a_column_the_file_declares_ignored_is_left_out_and_an_unknown_one_says_how(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let csv = "STT,Họ và tên,Màu áo,Ghi chú nội bộ\r\n1,Nguyễn Thị Lan,xanh,đã gọi\r\n";
+        let problem = import(&app, &cohort, "", csv).await.assert_problem(422, "validation_failed");
+        let details: Vec<&str> =
+            problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["detail"].as_str()).collect();
+        assert_eq!(details.len(), 2, "{problem}");
+        assert!(details[0].contains("`Màu áo`") && details[0].contains("?ignore=Màu áo"), "{}", details[0]);
+
+        let ignored = format!("?ignore={}", crate::support::urlencode("mau ao, Ghi chú nội bộ"));
+        let response = import(&app, &cohort, &ignored, csv).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let lan = trainee_of(&app, &response.json(), 0).await;
+        assert_eq!((&lan["full_name"], &lan["notes"]), (&json!("Nguyễn Thị Lan"), &Value::Null));
+    }
+);
+
+db_test!(
+    async fn an_excel_list_imports_with_its_date_cells_as_birth_years(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let day = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+        let written = (|| -> Result<(), rust_xlsxwriter::XlsxError> {
+            for (col, heading) in ["STT", "Họ và tên", "Ngày sinh", "Đơn vị công tác", "Ghi chú nội bộ"].iter().enumerate() {
+                sheet.write_string(0, u16::try_from(col).unwrap_or(0), *heading)?;
+            }
+            sheet.write_number(1, 0, 1.0)?;
+            sheet.write_string(1, 1, "Nguyễn Thị Lan")?;
+            sheet.write_datetime_with_format(1, 2, &rust_xlsxwriter::ExcelDateTime::from_ymd(1986, 3, 15)?, &day)?;
+            sheet.write_string(1, 3, "Sở Nội vụ")?;
+            sheet.write_string(1, 4, "đã gọi")?;
+            sheet.write_number(2, 0, 2.0)?;
+            sheet.write_string(2, 1, "Trần Văn Nam")?;
+            sheet.write_string(2, 2, "05/11/1979")?;
+            Ok(())
+        })();
+        written.expect("the workbook is written");
+        let bytes = book.save_to_buffer().expect("the workbook is saved");
+
+        let refused = import_workbook(&app, &cohort, "", bytes.clone()).await.assert_problem(422, "validation_failed");
+        assert_eq!(refused["errors"][0]["code"], "unknown_column", "{refused}");
+        let response = import_workbook(&app, &cohort, "?ignore=Ghi%20ch%C3%BA%20n%E1%BB%99i%20b%E1%BB%99", bytes).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let report = response.json();
+        assert_eq!((report["items"][0]["row"].clone(), report["items"][1]["row"].clone()), (json!(2), json!(3)));
+        let lan = trainee_of(&app, &report, 0).await;
+        assert_eq!((&lan["birth_year"], &lan["organisation"]), (&json!(1986), &json!("Sở Nội vụ")));
+        assert_eq!(trainee_of(&app, &report, 1).await["birth_year"], 1979);
+
+        let garbage = import_workbook(&app, &cohort, "", b"full_name\nA\n".to_vec()).await;
+        let problem = garbage.assert_problem(422, "validation_failed");
+        assert!(problem["errors"][0]["detail"].as_str().is_some_and(|d| d.contains("not an Excel workbook")), "{problem}");
+    }
+);
+
+db_test!(
+    async fn a_last_row_whose_quote_is_never_closed_is_refused_with_its_row(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        for csv in [
+            "full_name,email\nTrần Văn B,b@x.vn\n\"Nguyen Van A,a@x.vn\n",
+            "full_name,email\nTrần Văn B,b@x.vn\n\"Nguyen Van A,a@x.vn",
+        ] {
+            let problem = import(&app, &cohort, "", csv).await.assert_problem(422, "validation_failed");
+            assert_eq!(problem["errors"][0]["pointer"], "#/rows/3", "{problem}");
+            assert_eq!(problem["errors"][0]["code"], "unterminated_quote", "{problem}");
+            let detail = problem["errors"][0]["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains("row 3") && detail.contains("never closed"), "{detail}");
+        }
+        assert_eq!(app.get("/api/v1/trainees").await.json()["total"], 0, "no trainee was made");
+    }
+);

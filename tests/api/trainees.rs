@@ -248,7 +248,7 @@ db_test!(
         // programme search text without the description, and no upkeep done.
         with_db(&app, |conn| {
             diesel::sql_query("UPDATE trainees SET province_key = NULL, organisation_key = NULL").execute(conn)?;
-            diesel::sql_query("UPDATE trainee_terms SET in_name = FALSE").execute(conn)?;
+            diesel::sql_query("UPDATE trainee_terms SET in_name = FALSE, province_key = NULL").execute(conn)?;
             diesel::sql_query("UPDATE programs SET search_text = 'vj-sem'").execute(conn)?;
             diesel::sql_query("DELETE FROM upkeep").execute(conn)
         })
@@ -262,6 +262,15 @@ db_test!(
 
         assert_eq!(names(&app.get("/api/v1/trainees?province=ha%20noi").await.json()), ["Nguyễn Đức Anh"]);
         assert_eq!(names(&search_for(&app, "nguyen van duc").await)[0], "Nguyễn Văn Đức");
+        // The terms carry the province again, for a search with `?province=` to read them by.
+        let (hanoi_terms, all_terms) = with_db(&app, |conn| {
+            use tpms::schema::trainee_terms;
+            let hanoi = trainee_terms::table.filter(trainee_terms::province_key.eq("ha noi")).count().get_result::<i64>(conn);
+            let all = trainee_terms::table.filter(trainee_terms::province_key.is_not_null()).count().get_result::<i64>(conn);
+            (hanoi.expect("a count"), all.expect("a count"))
+        })
+        .await;
+        assert_eq!((hanoi_terms, all_terms), (6, 9), "Nguyễn Đức Anh's six words in Hà Nội, and three in Huế");
         assert_eq!(app.get("/api/v1/programs?q=asia").await.json()["total"], 1);
     }
 );
@@ -643,5 +652,65 @@ db_test!(
         store_many_working_at(&app, "Công ty Tuấn Phát", vec![plain, named("Tuấn Anh")]).await;
         let found = names(&search_for(&app, "tuấn").await);
         assert_eq!(found[..3], ["Tuan Minh", "Tuấn Anh", "Bùi Thị 0000"], "{found:?}");
+    }
+);
+
+db_test!(
+    async fn a_search_with_a_province_counts_a_total_that_is_exact_or_at_least_1001(app) {
+        // More trainees with the word than a search ranks at once (1,000) in each of two
+        // provinces, the other province's stored first; and a few in a third.
+        with_db(&app, |conn| {
+            conn.transaction::<_, tpms::error::ApiError, _>(|conn| {
+                let places = [("Quảng Ninh", "Văn", 1_500), ("Hà Nội", "Thị", 1_050), ("Đà Nẵng", "Hữu", 30)];
+                for (province, middle, n) in places {
+                    for i in 0..n {
+                        let new = CreateTrainee {
+                            province: Some(province.to_owned()),
+                            organisation: Some("Sở Nội vụ".to_owned()),
+                            ..named(&format!("Nguyễn {middle} {i:04}"))
+                        };
+                        Trainee::insert(conn, (), new)?;
+                    }
+                }
+                Ok(())
+            })
+            .expect("the trainees are stored")
+        })
+        .await;
+        let page = |query: &'static str| {
+            let app = &app;
+            async move {
+                let response = app.get(&format!("/api/v1/trainees?{query}&limit=5")).await;
+                assert_eq!(response.status, 200, "{query}: {}", response.text());
+                response.json()
+            }
+        };
+        // Exact, or a lower bound of at least 1,001 that is still true.
+        let counted = |page: &Value, matching: i64| {
+            let total = page["total"].as_i64().expect("a total");
+            if page["total_exact"] == json!(true) {
+                total == matching
+            } else {
+                (1_001..=matching).contains(&total)
+            }
+        };
+        let hanoi = page("q=nguy&province=H%C3%A0%20N%E1%BB%99i").await;
+        assert!(counted(&hanoi, 1_050), "{}", json!({"total": hanoi["total"], "total_exact": hanoi["total_exact"]}));
+        assert_eq!(names(&hanoi), ["Nguyễn Thị 0000", "Nguyễn Thị 0001", "Nguyễn Thị 0002", "Nguyễn Thị 0003", "Nguyễn Thị 0004"]);
+        let two_words = page("q=nguy%20thi&province=ha%20noi").await;
+        assert!(counted(&two_words, 1_050), "{two_words}");
+        let quang_ninh = page("q=nguy&province=Quang%20Ninh").await;
+        assert!(counted(&quang_ninh, 1_500), "{quang_ninh}");
+        assert_eq!(names(&quang_ninh)[0], "Nguyễn Văn 0000");
+        let everywhere = page("q=nguy&organisation=S%E1%BB%9F%20N%E1%BB%99i%20v%E1%BB%A5").await;
+        assert!(counted(&everywhere, 2_580), "{everywhere}");
+        let da_nang = page("q=nguy&province=%C4%90%C3%A0%20N%E1%BA%B5ng").await;
+        assert_eq!((da_nang["total"].clone(), da_nang["total_exact"].clone()), (json!(30), json!(true)));
+        // Following the cursors reads every one of the province's matches once, in name order.
+        let (hanoi_all, _) = app.every_page("/api/v1/trainees?q=nguy&province=H%C3%A0%20N%E1%BB%99i&limit=200").await;
+        assert_eq!(hanoi_all.len(), 1_050);
+        assert!(hanoi_all.iter().all(|t| t["province"] == "Hà Nội"));
+        let ordered: Vec<&str> = hanoi_all.iter().filter_map(|t| t["full_name"].as_str()).collect();
+        assert!(ordered.windows(2).all(|pair| pair[0] < pair[1]), "name order");
     }
 );

@@ -176,6 +176,7 @@ diesel::table! {
         term_folded -> Text,
         full_name -> Text,
         in_name -> Bool,
+        province_key -> Nullable<Text>,
     }
 }
 

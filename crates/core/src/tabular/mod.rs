@@ -1,5 +1,6 @@
 //! Tables for spreadsheets: the rows of a list or a report as typed cells under named columns,
-//! written as CSV ([`csv`]) or as an Excel workbook ([`xlsx`]).
+//! written as CSV ([`csv`]) or as an Excel workbook ([`xlsx`]); and a workbook a person sends,
+//! read back as rows of text ([`sheet`]).
 //!
 //! A list's columns come from its record's OpenAPI schema ([`Columns::of`]), so an export has the
 //! same field names as the JSON, a header even when no row matches, and cannot drift from the
@@ -8,6 +9,7 @@
 //! answers) one cell of compact JSON, so nothing is lost.
 
 pub mod csv;
+pub mod sheet;
 pub mod xlsx;
 
 use chrono::{NaiveDate, NaiveDateTime};

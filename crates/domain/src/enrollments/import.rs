@@ -1,13 +1,18 @@
-//! The CSV import (`POST /api/v1/cohorts/{id}/enrollments/import`): place many trainees into a
-//! cohort from a CSV file, as spreadsheet programs export it.
+//! The import (`POST /api/v1/cohorts/{id}/enrollments/import`): place many trainees into a
+//! cohort from a CSV file, as spreadsheet programs export it, or from an Excel workbook (its
+//! first sheet).
 //!
-//! The file is UTF-8 with a header row; a leading byte-order mark is skipped. Columns are the
-//! trainee's fields (`full_name` required; `email`, `gender`, `birth_year`, `position`,
-//! `organisation`, `province`, `phone`, `notes` optional), in any order, headed by their English
-//! names or by the Vietnamese headings an office writes (`Họ và tên`, `Giới tính`, `Năm sinh`,
-//! `Chức vụ`, `Cơ quan/Đơn vị`, `Tỉnh/Thành phố`, `Email`, `Điện thoại`, `Ghi chú`), with or
-//! without diacritics. `Nam`/`Nữ` are read as male and female, and a year saved by Excel as
-//! `1986.0` as 1986. A row with an email that a trainee already has is matched to that trainee;
+//! A CSV file is UTF-8 with a header row; a leading byte-order mark is skipped, and a quote that
+//! is never closed is refused with its row. Columns are the trainee's fields (`full_name`
+//! required; `email`, `gender`, `birth_year`, `position`, `organisation`, `province`, `phone`,
+//! `notes` optional), in any order, headed by their English names or by the Vietnamese headings an
+//! office writes (`Họ và tên`, `Giới tính`, `Năm sinh`, `Chức vụ`, `Cơ quan/Đơn vị`, `Đơn vị công
+//! tác`, `Tỉnh/Thành phố`, `Email`, `Điện thoại`, `Ghi chú`), with or without diacritics. `STT`
+//! (the row number) is read and left out; `Ngày sinh` (`birth_date`) is a birth date, day first
+//! (`15/03/1986`) or a workbook's date cell, of which the year is kept. `Nam`/`Nữ` are read as
+//! male and female, and a year saved by Excel as `1986.0` as 1986. Any other heading stops the
+//! import, unless the request names it in `?ignore=` (comma-separated), which leaves its column
+//! out. A row with an email that a trainee already has is matched to that trainee;
 //! any other row creates one. Each is then nominated (`?status=nominated`, the default) or seated
 //! (`?status=enrolled`: in file order while seats are free, then waitlisted in that order),
 //! unless already in the cohort.
@@ -40,11 +45,12 @@ pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
 const MAX_ROWS: usize = 20_000;
 
 /// The columns a file may have.
-const COLUMNS: [&str; 9] = [
+const COLUMNS: [&str; 10] = [
     "full_name",
     "email",
     "gender",
     "birth_year",
+    "birth_date",
     "position",
     "organisation",
     "province",
@@ -52,13 +58,25 @@ const COLUMNS: [&str; 9] = [
     "notes",
 ];
 
+/// The column of the row numbers a list is written with (`STT`): read and left out.
+const ROW_NUMBER: &str = "row_number";
+
 /// The headings each column may have besides its own name, as written in Vietnamese offices;
 /// compared folded (no case, no diacritics), so `HO VA TEN` and `Họ và tên` both name `full_name`.
-const HEADINGS: [(&str, &[&str]); 9] = [
+const HEADINGS: [(&str, &[&str]); 11] = [
     ("full_name", &["họ và tên", "họ tên", "họ và tên học viên"]),
     ("email", &["thư điện tử", "e-mail"]),
     ("gender", &["giới tính"]),
     ("birth_year", &["năm sinh"]),
+    (
+        "birth_date",
+        &[
+            "ngày sinh",
+            "ngày tháng năm sinh",
+            "ngày, tháng, năm sinh",
+            "date of birth",
+        ],
+    ),
     ("position", &["chức vụ", "chức danh"]),
     (
         "organisation",
@@ -67,21 +85,61 @@ const HEADINGS: [(&str, &[&str]); 9] = [
             "cơ quan",
             "đơn vị",
             "cơ quan công tác",
+            "đơn vị công tác",
+            "nơi công tác",
+            "cơ quan, đơn vị",
             "organization",
         ],
     ),
     ("province", &["tỉnh/thành phố", "tỉnh/tp", "tỉnh", "tỉnh, thành phố"]),
     ("phone", &["điện thoại", "số điện thoại", "sđt"]),
     ("notes", &["ghi chú"]),
+    (ROW_NUMBER, &["stt", "tt", "số tt", "số thứ tự", "no."]),
 ];
 
 /// The column a heading names, if any.
 fn column_of(heading: &str) -> Option<&'static str> {
-    let folded = crate::text::fold(heading.trim());
-    let folded = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    let folded = heading_key(heading);
     HEADINGS.iter().find_map(|(column, others)| {
         (folded == *column || others.iter().any(|other| crate::text::fold(other) == folded)).then_some(*column)
     })
+}
+
+/// The year of a birth date as Vietnamese lists write it: `15/03/1986` (day first; also with `-`
+/// or `.`), `03/1986`, `1986-03-15` (how a workbook's date cell is read), the year alone, or the
+/// day number of a date cell saved without its format (`31486`, days since 1899-12-30). `None`
+/// when it is none of these or no such day exists.
+fn year_of_birth_date(cell: &str) -> Option<i64> {
+    use chrono::{Datelike, NaiveDate};
+    let cell = cell.trim();
+    let number = |part: &str| part.trim().parse::<u32>().ok();
+    let day = |year: u32, month: u32, day: u32| {
+        NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day).map(|d| i64::from(d.year()))
+    };
+    let parts: Vec<&str> = cell.split(['/', '-', '.']).collect();
+    match parts.as_slice() {
+        [year] if year.len() == 4 => number(year).map(i64::from),
+        [d, m, y] if y.trim().len() == 4 => day(number(y)?, number(m)?, number(d)?),
+        [y, m, d] if y.trim().len() == 4 => {
+            // ISO, perhaps with a time after the day (`1986-03-15 00:00:00`).
+            let d = d.split_whitespace().next()?;
+            day(number(y)?, number(m)?, number(d)?)
+        }
+        [m, y] if y.trim().len() == 4 => day(number(y)?, number(m)?, 1),
+        _ => {
+            // A date cell's day number, perhaps with a fraction of a day: above any year.
+            let serial = cell
+                .parse::<f64>()
+                .ok()
+                .filter(|n| (3_000.0..2_958_466.0).contains(n))?;
+            #[expect(clippy::cast_possible_truncation, reason = "in range and floored")]
+            let days = serial.floor() as i64;
+            let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+            epoch
+                .checked_add_signed(chrono::Duration::days(days))
+                .map(|d| i64::from(d.year()))
+        }
+    }
 }
 
 /// A gender as offices write it: the API's words, or Vietnamese `Nam`, `Nữ`, `Khác`.
@@ -117,6 +175,12 @@ pub struct ImportOptions {
     /// order while the cohort has free seats, then waitlist the rest in that order.
     #[param(inline)]
     pub status: Option<ImportStatus>,
+    /// Headings of the file's columns to leave out, comma-separated, as the header row writes
+    /// them (compared without case or diacritics): `?ignore=Màu áo,Ghi chú nội bộ`. Any other
+    /// heading that names no trainee field stops the import, naming it.
+    #[validate(length(max = 2000))]
+    #[param(max_length = 2000)]
+    pub ignore: Option<String>,
 }
 
 /// The status an import gives.
@@ -193,8 +257,48 @@ pub struct Row {
     trainee: CreateTrainee,
 }
 
+/// The kinds of file an import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// CSV, UTF-8 (`text/csv`).
+    Csv,
+    /// An Excel workbook (`.xlsx`); its first sheet is read.
+    Xlsx,
+}
+
+impl FileKind {
+    /// The kind a `Content-Type` (without its parameters, lower case) names, if any.
+    pub fn of_media_type(media_type: &str) -> Option<FileKind> {
+        match media_type {
+            "text/csv" | "application/csv" => Some(FileKind::Csv),
+            crate::tabular::xlsx::MEDIA_TYPE => Some(FileKind::Xlsx),
+            _ => None,
+        }
+    }
+}
+
 /// Parse and check the whole file; every problem is collected, none stops the reading.
-pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
+/// `ignore` holds the headings (`?ignore=`) whose columns are left out.
+pub fn parse(bytes: &[u8], kind: FileKind, ignore: Option<&str>) -> ApiResult<Vec<Row>> {
+    let ignored: Vec<String> = ignore
+        .unwrap_or_default()
+        .split(',')
+        .map(heading_key)
+        .filter(|key| !key.is_empty())
+        .collect();
+    match kind {
+        FileKind::Csv => parse_csv(bytes, &ignored),
+        FileKind::Xlsx => parse_xlsx(bytes, &ignored),
+    }
+}
+
+/// A heading as compared: folded (no case, no diacritics), its spaces collapsed.
+fn heading_key(heading: &str) -> String {
+    let folded = crate::text::fold(heading.trim());
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn parse_csv(bytes: &[u8], ignored: &[String]) -> ApiResult<Vec<Row>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         ApiError::Validation(vec![FieldError::new(
             "rows",
@@ -219,45 +323,12 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
-    // Each heading's column; a heading that names none is reported, and its cells are skipped
-    // so that the rows are still checked in the same answer.
-    let mut errors = Errors::default();
-    let mut headers: Vec<Option<&'static str>> = Vec::with_capacity(written.len());
-    for (i, heading) in written.iter().enumerate() {
-        let column = column_of(heading);
-        match column {
-            None => errors.push(FieldError::new(
-                "rows/1",
-                "unknown_column",
-                format!(
-                    "column {} is `{heading}`; the columns are {} (or their Vietnamese headings: Họ và tên, \
-                     Giới tính, Năm sinh, Chức vụ, Cơ quan/Đơn vị, Tỉnh/Thành phố, Email, Điện thoại, Ghi chú)",
-                    i + 1,
-                    COLUMNS.join(", ")
-                ),
-            )),
-            Some(name) if headers.contains(&Some(name)) => errors.push(FieldError::new(
-                "rows/1",
-                "duplicate_column",
-                format!("column {} (`{heading}`) is `{name}` again", i + 1),
-            )),
-            Some(_) => {}
-        }
-        headers.push(column.filter(|name| !headers.contains(&Some(name))));
-    }
-    if !headers.contains(&Some("full_name")) {
-        errors.push(FieldError::new(
-            "rows/1",
-            "missing_column",
-            "the header row must name a full_name (Họ và tên) column",
-        ));
-        return Err(errors.into_problem());
-    }
+    let mut checker = Checker::new(&written, ignored, 1)?;
+    // The csv reader ends a quoted cell that is never closed at the end of the file, which
+    // turns the rest of the file into one cell of the last row: found here, refused below.
+    let open_quote = unterminated_quote(text);
 
-    let mut rows = Vec::new();
-    let mut emails: HashMap<String, usize> = HashMap::new();
     let mut record = csv::StringRecord::new();
-    let mut read = 0;
     // Rows as a spreadsheet numbers them: the header is row 1, a wholly empty line (which the
     // csv reader skips) is a row too, and a cell spanning lines is still one row. So a record's
     // row is 1 + the line breaks before it, less those inside earlier records' cells.
@@ -281,26 +352,19 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
         }
         line = 1 + breaks_before - breaks_inside;
         breaks_inside += record.iter().map(|cell| cell.matches('\n').count()).sum::<usize>();
-        let at = |column: &str| format!("rows/{line}/{column}");
         if matches!(outcome, Ok(false)) {
             break;
         }
         // Every row counts toward the limit, read or not, so that no file costs more than
         // MAX_ROWS rows' work, however it is built.
-        read += 1;
-        if read > MAX_ROWS {
-            errors.push(FieldError::new(
-                &format!("rows/{line}"),
-                "too_many_rows",
-                format!("a file holds at most {MAX_ROWS} rows; split it"),
-            ));
+        if !checker.count_row(line) {
             break;
         }
         match outcome {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                errors.push(FieldError::new(
+                checker.errors.push(FieldError::new(
                     &format!("rows/{line}"),
                     "unreadable_row",
                     e.to_string(),
@@ -311,33 +375,237 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
                 continue;
             }
         }
-        if record.len() > headers.len() {
+        let end = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
+        if let Some((at, cell)) = open_quote
+            && (start..end).contains(&at)
+        {
+            let heading = written.get(cell).map_or(String::new(), |h| format!(" (`{h}`)"));
+            checker.errors.push(FieldError::new(
+                &format!("rows/{line}"),
+                "unterminated_quote",
+                format!(
+                    "row {line} opens a quote (\") in column {}{heading} that is never closed, so the rest of the \
+                     file would be read as that one cell; close the quote or remove it",
+                    cell + 1
+                ),
+            ));
+            break;
+        }
+        let cells: Vec<&str> = record.iter().collect();
+        checker.check(line, &cells);
+    }
+    checker.finish()
+}
+
+fn parse_xlsx(bytes: &[u8], ignored: &[String]) -> ApiResult<Vec<Row>> {
+    // The header and one row past the limit, so that a longer sheet is named as such.
+    let rows = crate::tabular::sheet::xlsx_rows(bytes, MAX_ROWS + 1)
+        .map_err(|detail| ApiError::Validation(vec![FieldError::new("rows", "unreadable_file", detail)]))?;
+    let mut rows = rows.into_iter();
+    let Some(header) = rows.next() else {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "rows/1",
+            "missing_column",
+            "the first sheet is empty; its first row must name the columns, with a full_name (Họ và tên) column",
+        )]));
+    };
+    let written: Vec<String> = header.cells.iter().map(|h| h.trim().to_owned()).collect();
+    let mut checker = Checker::new(&written, ignored, header.row)?;
+    for row in rows {
+        let line = row.row;
+        if !checker.count_row(line) {
+            break;
+        }
+        if !row.errors.is_empty() {
+            for (column, error) in &row.errors {
+                let name = checker.headers.get(*column).copied().flatten();
+                let pointer = name.map_or(format!("rows/{line}"), |name| format!("rows/{line}/{name}"));
+                checker.errors.push(FieldError::new(
+                    &pointer,
+                    "invalid_value",
+                    format!(
+                        "the cell in column {} holds the Excel error {error}; correct it or empty it",
+                        column + 1
+                    ),
+                ));
+            }
+            continue;
+        }
+        let cells: Vec<&str> = row.cells.iter().map(String::as_str).collect();
+        checker.check(line, &cells);
+    }
+    checker.finish()
+}
+
+/// Where a quoted cell that is never closed opens: its byte offset and its column (0 for the
+/// first), read as the csv reader reads (RFC 4180: a quote opens a cell only at its start, and
+/// two quotes inside one stand for one).
+fn unterminated_quote(text: &str) -> Option<(usize, usize)> {
+    #[derive(PartialEq)]
+    enum State {
+        CellStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::CellStart;
+    let (mut cell, mut opened) = (0, (0, 0));
+    for (at, byte) in text.bytes().enumerate() {
+        state = match (state, byte) {
+            (State::CellStart, b'"') => {
+                opened = (at, cell);
+                State::Quoted
+            }
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (_, b',') => {
+                cell += 1;
+                State::CellStart
+            }
+            (_, b'\n' | b'\r') => {
+                cell = 0;
+                State::CellStart
+            }
+            _ => State::Unquoted,
+        };
+    }
+    (state == State::Quoted).then_some(opened)
+}
+
+/// The checks of a file's rows, whatever its kind: the header's columns, each row's cells, the
+/// emails across rows, and every error found.
+struct Checker {
+    /// Each heading's column; `None` for one whose cells are left out.
+    headers: Vec<Option<&'static str>>,
+    errors: Errors,
+    rows: Vec<Row>,
+    /// Each email (lower case) and the row it is on.
+    emails: HashMap<String, usize>,
+    /// Rows read, toward [`MAX_ROWS`].
+    read: usize,
+}
+
+impl Checker {
+    /// The columns `written` names (the header, on row `line`), leaving out `ignored` headings
+    /// and the row number. A heading that names no column is an error, reported with the rows'
+    /// errors; a file with no `full_name` column is refused at once.
+    fn new(written: &[String], ignored: &[String], line: usize) -> ApiResult<Checker> {
+        let at = format!("rows/{line}");
+        let mut errors = Errors::default();
+        let mut headers: Vec<Option<&'static str>> = Vec::with_capacity(written.len());
+        for (i, heading) in written.iter().enumerate() {
+            if ignored.contains(&heading_key(heading)) {
+                headers.push(None);
+                continue;
+            }
+            let column = column_of(heading);
+            match column {
+                None => errors.push(FieldError::new(
+                    &at,
+                    "unknown_column",
+                    format!(
+                        "column {} is `{heading}`, which is not a trainee field; the columns are {} (or their \
+                         Vietnamese headings: Họ và tên, Giới tính, Năm sinh, Ngày sinh, Chức vụ, Cơ quan/Đơn vị, \
+                         Đơn vị công tác, Tỉnh/Thành phố, Email, Điện thoại, Ghi chú; STT is read as the row \
+                         number); to import the file without it, add `?ignore={heading}` to the request \
+                         (several headings: comma-separated)",
+                        i + 1,
+                        COLUMNS.join(", ")
+                    ),
+                )),
+                Some(ROW_NUMBER) => {}
+                Some(name) if headers.contains(&Some(name)) => errors.push(FieldError::new(
+                    &at,
+                    "duplicate_column",
+                    format!("column {} (`{heading}`) is `{name}` again", i + 1),
+                )),
+                Some(_) => {}
+            }
+            headers.push(column.filter(|name| *name != ROW_NUMBER && !headers.contains(&Some(name))));
+        }
+        if let (Some(year), Some(date)) = (
+            headers.iter().position(|h| *h == Some("birth_year")),
+            headers.iter().position(|h| *h == Some("birth_date")),
+        ) {
+            errors.push(FieldError::new(
+                &at,
+                "duplicate_column",
+                format!(
+                    "column {} (`{}`) and column {} (`{}`) both give the birth year; keep one, or add \
+                     `?ignore={}` to leave the other out",
+                    year + 1,
+                    written[year],
+                    date + 1,
+                    written[date],
+                    written[year],
+                ),
+            ));
+        }
+        if !headers.contains(&Some("full_name")) {
+            errors.push(FieldError::new(
+                &at,
+                "missing_column",
+                "the header row must name a full_name (Họ và tên) column",
+            ));
+            return Err(errors.into_problem());
+        }
+        Ok(Checker {
+            headers,
+            errors,
+            rows: Vec::new(),
+            emails: HashMap::new(),
+            read: 0,
+        })
+    }
+
+    /// Count row `line` toward [`MAX_ROWS`]; `false` (with the error) when it is one too many.
+    fn count_row(&mut self, line: usize) -> bool {
+        self.read += 1;
+        if self.read > MAX_ROWS {
+            self.errors.push(FieldError::new(
+                &format!("rows/{line}"),
+                "too_many_rows",
+                format!("a file holds at most {MAX_ROWS} rows; split it"),
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// Check row `line`, whose cells are `cells` in the header's order; a good row is kept.
+    fn check(&mut self, line: usize, cells: &[&str]) {
+        let at = |column: &str| format!("rows/{line}/{column}");
+        let errors = &mut self.errors;
+        if cells.len() > self.headers.len() {
             errors.push(FieldError::new(
                 &format!("rows/{line}"),
                 "too_many_cells",
                 format!(
                     "row {line} has {} cells, but the header row names {} columns",
-                    record.len(),
-                    headers.len()
+                    cells.len(),
+                    self.headers.len()
                 ),
             ));
-            continue;
+            return;
         }
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue; // blank lines that spreadsheets leave at the end
+        if cells.iter().all(|cell| cell.trim().is_empty()) {
+            return; // blank lines that spreadsheets leave at the end
         }
         let mut object = Map::new();
         let mut bad_cells = false;
-        for (name, cell) in headers.iter().zip(record.iter()) {
+        // The column the birth year was read from, so that its errors name that column.
+        let mut year_from = "birth_year";
+        for (name, cell) in self.headers.iter().zip(cells) {
             let (Some(name), cell) = (name, cell.trim()) else {
                 continue;
             };
             if cell.is_empty() {
                 continue;
             }
-            let value = match *name {
+            let (column, value) = match *name {
                 "birth_year" => match year_of(cell) {
-                    Some(year) => Value::from(year),
+                    Some(year) => ("birth_year", Value::from(year)),
                     None => {
                         errors.push(FieldError::new(
                             &at(name),
@@ -348,11 +616,31 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
                         continue;
                     }
                 },
-                "gender" => Value::from(gender_of(cell).unwrap_or(cell)),
-                _ => Value::from(cell),
+                "birth_date" => match year_of_birth_date(cell) {
+                    Some(year) => {
+                        year_from = "birth_date";
+                        ("birth_year", Value::from(year))
+                    }
+                    None => {
+                        errors.push(FieldError::new(
+                            &at(name),
+                            "not_a_date",
+                            format!(
+                                "`{cell}` is not a date; write the day as dd/mm/yyyy (15/03/1986), or the year \
+                                 alone (1986)"
+                            ),
+                        ));
+                        bad_cells = true;
+                        continue;
+                    }
+                },
+                "gender" => (*name, Value::from(gender_of(cell).unwrap_or(cell))),
+                _ => (*name, Value::from(cell)),
             };
-            object.insert((*name).to_owned(), value);
+            object.insert(column.to_owned(), value);
         }
+        // A field's errors name the column of the file it came from.
+        let column_of_field = |field: &str| if field == "birth_year" { year_from } else { field }.to_owned();
         let mut value = Value::Object(object);
         crate::text::normalize_json(&mut value);
         // Cells serde refuses are named, then left out, so that the rest of the row is still
@@ -374,36 +662,40 @@ pub fn parse(bytes: &[u8]) -> ApiResult<Vec<Row>> {
             }
         };
         let Some(trainee) = trainee else {
-            continue;
+            return;
         };
         if let Err(invalid) = trainee.validate() {
             for error in crate::error::field_errors(&invalid) {
-                let column = error.pointer.trim_start_matches("#/");
-                errors.push(FieldError::new(&at(column), &error.code, error.detail));
+                let column = column_of_field(error.pointer.trim_start_matches("#/"));
+                errors.push(FieldError::new(&at(&column), &error.code, error.detail));
             }
-            continue;
+            return;
         }
         if bad_cells {
-            continue;
+            return;
         }
         if let Some(email) = &trainee.email {
             let key = email.to_lowercase();
-            if let Some(first) = emails.get(&key) {
+            if let Some(first) = self.emails.get(&key) {
                 errors.push(FieldError::new(
                     &at("email"),
                     "duplicate",
                     format!("{email} is also on row {first}; a trainee is listed once"),
                 ));
-                continue;
+                return;
             }
-            emails.insert(key, line);
+            self.emails.insert(key, line);
         }
-        rows.push(Row { line, trainee });
+        self.rows.push(Row { line, trainee });
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors.into_problem())
+
+    /// The rows, or every error found.
+    fn finish(self) -> ApiResult<Vec<Row>> {
+        if self.errors.is_empty() {
+            Ok(self.rows)
+        } else {
+            Err(self.errors.into_problem())
+        }
     }
 }
 
@@ -610,7 +902,7 @@ mod tests {
     use super::*;
 
     fn pointers(csv: &str) -> Vec<String> {
-        match parse(csv.as_bytes()) {
+        match parse(csv.as_bytes(), FileKind::Csv, None) {
             Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.pointer).collect(),
             Err(other) => panic!("expected a validation error, got {other}"),
             Ok(rows) => panic!("expected a validation error, got {} rows", rows.len()),
@@ -627,6 +919,40 @@ mod tests {
             pointers("full_name\nA\n\"B\nB\"\n"),
             ["#/rows/3/full_name"],
             "a name is one line"
+        );
+    }
+
+    #[test]
+    fn birth_dates_are_read_as_vietnamese_lists_write_them() {
+        for (cell, year) in [
+            ("15/03/1986", Some(1986)),
+            ("5/3/1986", Some(1986)),
+            ("15-03-1986", Some(1986)),
+            ("15.03.1986", Some(1986)),
+            ("03/1986", Some(1986)),
+            ("1986", Some(1986)),
+            ("1986-03-15", Some(1986)),
+            ("1986-03-15 00:00:00", Some(1986)),
+            ("31486", Some(1986)),
+            ("31486.5", Some(1986)),
+            ("31/02/1986", None),
+            ("15/13/1986", None),
+            ("86", None),
+            ("mười lăm", None),
+        ] {
+            assert_eq!(year_of_birth_date(cell), year, "{cell}");
+        }
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_found_where_it_opens() {
+        assert_eq!(unterminated_quote("a,b\n\"x,y\n"), Some((4, 0)));
+        assert_eq!(unterminated_quote("a,b\nc,\"x\n"), Some((6, 1)));
+        assert_eq!(unterminated_quote("a,\"b \"\"c\"\"\",d\n\"e\nf\",g"), None);
+        assert_eq!(
+            unterminated_quote("a,b\"c\n"),
+            None,
+            "a quote inside a cell opens nothing"
         );
     }
 

@@ -22,17 +22,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, PartnerId, TraineeId};
 use crate::resource::list::{self, COUNT_BOUND, Count, Cursor, Keyset, Paging, Slice, Start};
 use crate::resource::{List, Record};
-use crate::schema::{enrollments, trainees};
+use crate::schema::{enrollments, trainee_terms, trainees};
 use crate::statuses::{EnrollmentStatus, SEATED};
 
 use super::Gender;
 
 /// How many stored terms a query word may start for its trainees to be ranked all at once.
 const FEW: i64 = 1_000;
-
-/// How many of the driving word's terms a search's total counts among: enough for more than
-/// [`COUNT_BOUND`] trainees when the word is that common.
-const COUNTED_TERMS: i64 = COUNT_BOUND + 1;
 
 /// The trainee list's filters other than `q`.
 struct Narrowing {
@@ -54,6 +50,16 @@ impl Narrowing {
             || self.province.is_some()
             || self.gender.is_some()
             || self.cohort.is_some()
+    }
+
+    /// `Some(province)` (perhaps none) when no filter but the province is given: the terms carry
+    /// it, so a search's trainees are read from the terms alone.
+    fn province_only(&self) -> Option<Option<String>> {
+        let others = self.liaison_partner.is_some()
+            || self.organisation.is_some()
+            || self.gender.is_some()
+            || self.cohort.is_some();
+        (!others).then(|| self.province.clone())
     }
 
     /// The filters an index in name order answers, for a search to walk with its words.
@@ -379,21 +385,58 @@ impl Search<'_> {
         Ok(found)
     }
 
-    /// How many trainees the search finds at least: those among the first of the driving word's
-    /// terms (which has more than [`FEW`]; counting them all would cost what ranking them does).
+    /// How many trainees the search finds, counted to one past [`COUNT_BOUND`], so that a total
+    /// that is not exact is still at least 1,001, as documented. With no filter but a province,
+    /// the driving word's entries are read from the terms' index (one province's, with one), each
+    /// trainee counted at its first entry of the word; with other filters, from the trainees
+    /// those filters let through.
     fn count_at_least(&self, conn: &mut DbConnection) -> ApiResult<Count> {
-        let some = search::ids_with_folded_term_in(self.driver.folded.clone(), search::prefix_end(&self.driver.folded))
-            .limit(COUNTED_TERMS);
-        let matching = self.matching(
-            self.narrowing.query().filter(trainees::id.eq_any(some)),
-            Some(self.driver),
-        );
-        Ok(Count {
-            rows: list::count_up_to(conn, matching, COUNT_BOUND)?,
-            complete: false,
-        })
+        let rows = match self.narrowing.province_only() {
+            Some(province) => list::count_up_to(conn, self.first_entries(province), COUNT_BOUND)?,
+            None => list::count_up_to(conn, self.matching(self.narrowing.query(), None), COUNT_BOUND)?,
+        };
+        Ok(Count::to_bound(rows))
+    }
+
+    /// One entry of `trainee_terms` for each trainee (of `province`, when given) the search
+    /// finds: its first entry, in `(term_folded, term_exact)` order, that the driving word is a
+    /// prefix of. A range of `trainee_terms_province_postings` (or, with no province, of an index
+    /// that leads with the folded term), each entry checked through the trainee's own terms.
+    fn first_entries(&self, province: Option<String>) -> TermQuery {
+        use trainee_terms::{province_key, term_exact, term_folded, trainee_id};
+        let other = diesel::alias!(trainee_terms as other_term);
+        let (from, to) = (self.driver.folded.clone(), search::prefix_end(&self.driver.folded));
+        let earlier = other
+            .filter(other.field(trainee_id).eq(trainee_id))
+            .filter(other.field(term_folded).ge(from.clone()))
+            .filter(
+                other.field(term_folded).lt(term_folded).or(other
+                    .field(term_folded)
+                    .eq(term_folded)
+                    .and(other.field(term_exact).lt(term_exact))),
+            )
+            .select(other.field(trainee_id));
+        let mut query = trainee_terms::table
+            .filter(term_folded.ge(from))
+            .filter(term_folded.lt(to))
+            .filter(diesel::dsl::not(diesel::dsl::exists(earlier)))
+            .into_boxed();
+        if let Some(province) = province {
+            query = query.filter(province_key.eq(province));
+        }
+        for word in self.words.iter().filter(|w| *w != self.driver) {
+            let has = other
+                .filter(other.field(trainee_id).eq(trainee_id))
+                .filter(other.field(term_folded).ge(word.folded.clone()))
+                .filter(other.field(term_folded).lt(search::prefix_end(&word.folded)))
+                .select(other.field(trainee_id));
+            query = query.filter(diesel::dsl::exists(has));
+        }
+        query
     }
 }
+
+type TermQuery = trainee_terms::BoxedQuery<'static, MultiBackend>;
 
 /// A position in name order, from the values of a cursor's name and id terms.
 fn name_position(values: &[serde_json::Value]) -> ApiResult<postings::Position> {

@@ -97,6 +97,9 @@ pub(crate) struct TermRow<'a> {
     full_name: &'a str,
     /// Whether the word is one of the name's: a match there ranks first.
     in_name: bool,
+    /// The trainee's folded province, so that a search with `?province=` reads that province's
+    /// trainees of a word from the index (`trainee_terms_province_postings`).
+    province_key: Option<&'a str>,
 }
 
 /// Trainee ids a liaison of `partner` may see: those with an enrolment in a visible status
@@ -193,6 +196,7 @@ impl Trainee {
                 term_folded: &term.folded,
                 full_name: &self.full_name,
                 in_name: *in_name,
+                province_key: self.province_key.as_deref(),
             })
             .collect();
         // One statement for all of them: an import of 1,000 trainees writes ~10,000 terms.
@@ -282,10 +286,15 @@ impl Store for Trainee {
         .get_result(conn)
         .optional()
         .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_email(self)))?;
-        if let Some(saved) = &saved
-            && search::searched_fields(current) != search::searched_fields(saved)
-        {
-            saved.replace_terms(conn)?;
+        if let Some(saved) = &saved {
+            if search::searched_fields(current) != search::searched_fields(saved) {
+                saved.replace_terms(conn)?;
+            } else if current.province_key != saved.province_key {
+                // The terms carry the province a search narrows them by.
+                diesel::update(trainee_terms::table.filter(trainee_terms::trainee_id.eq(saved.id)))
+                    .set(trainee_terms::province_key.eq(&saved.province_key))
+                    .execute(conn)?;
+            }
         }
         // The copies reports group enrolments by follow a corrected gender or birth year.
         if let Some(saved) = &saved

@@ -243,10 +243,23 @@ impl Intersection {
         descending: bool,
         after: Option<&Position>,
     ) -> Self {
+        // With a province, a spelling's entries are read from the index that leads with it, where
+        // entries in names and elsewhere are apart: a list for each, whose union is the spelling's.
+        let by_province = fields.iter().any(|f| matches!(f, Field::Province(_)));
+        let parts: &[Option<bool>] = if by_province {
+            &[Some(true), Some(false)]
+        } else {
+            &[None]
+        };
         let lists = |spellings: &mut dyn Iterator<Item = &Spelling>, names_only: bool| {
             spellings
-                .cloned()
-                .map(|s| Postings::new(s, fields.to_vec(), names_only))
+                .flat_map(|s| {
+                    let parts: &[Option<bool>] = if names_only { &[Some(true)] } else { parts };
+                    parts
+                        .iter()
+                        .map(|in_name| Postings::new(s.clone(), fields.to_vec(), *in_name))
+                        .collect::<Vec<_>>()
+                })
                 .collect()
         };
         let words = words
@@ -310,19 +323,19 @@ impl Intersection {
 struct Postings {
     spelling: Spelling,
     fields: Vec<Field>,
-    /// Only the entries of the spelling in trainees' names.
-    names_only: bool,
+    /// Only the entries of the spelling in trainees' names (`true`) or elsewhere (`false`).
+    in_name: Option<bool>,
     buffer: VecDeque<Position>,
     /// The buffer holds every entry from its front to the end of the last read.
     done: bool,
 }
 
 impl Postings {
-    fn new(spelling: Spelling, fields: Vec<Field>, names_only: bool) -> Self {
+    fn new(spelling: Spelling, fields: Vec<Field>, in_name: Option<bool>) -> Self {
         Self {
             spelling,
             fields,
-            names_only,
+            in_name,
             buffer: VecDeque::new(),
             done: false,
         }
@@ -356,37 +369,50 @@ impl Postings {
     }
 
     fn read(&self, conn: &mut DbConnection, from: Option<&Position>, descending: bool) -> ApiResult<Vec<Position>> {
-        use trainee_terms::{full_name, in_name, term_exact, term_folded, trainee_id};
+        use trainee_terms::{full_name, in_name, province_key, term_exact, term_folded, trainee_id};
         let spelling = &self.spelling;
-        let found = if self.fields.is_empty() {
-            let mut query = trainee_terms::table
-                .filter(term_folded.eq(spelling.folded.clone()))
-                .filter(term_exact.eq(spelling.exact.clone()))
-                .select((full_name, trainee_id))
-                .into_boxed();
-            if self.names_only {
-                // `trainee_terms_name_postings` reads them in name order.
-                query = query.filter(in_name.eq(true));
-            }
-            in_name_order!(query, full_name, trainee_id, from, descending).load(conn)?
-        } else {
+        // The province is on the entries themselves; the other fields are the trainee's.
+        let province = self.fields.iter().find_map(|field| match field {
+            Field::Province(province) => Some(province.clone()),
+            _ => None,
+        });
+        let joined = self.fields.iter().any(|field| !matches!(field, Field::Province(_)));
+        let found = if joined {
             let mut query = trainee_terms::table
                 .inner_join(trainees::table)
                 .filter(term_folded.eq(spelling.folded.clone()))
                 .filter(term_exact.eq(spelling.exact.clone()))
                 .select((full_name, trainee_id))
                 .into_boxed();
-            if self.names_only {
-                query = query.filter(in_name.eq(true));
+            if let Some(province) = province {
+                query = query.filter(province_key.eq(province));
+            }
+            if let Some(named) = self.in_name {
+                query = query.filter(in_name.eq(named));
             }
             for field in &self.fields {
                 query = match field {
-                    Field::Province(province) => query.filter(trainees::province_key.eq(province.clone())),
+                    Field::Province(_) => query,
                     Field::Organisation(organisation) => {
                         query.filter(trainees::organisation_key.eq(organisation.clone()))
                     }
                     Field::Gender(gender) => query.filter(trainees::gender.eq(*gender)),
                 };
+            }
+            in_name_order!(query, full_name, trainee_id, from, descending).load(conn)?
+        } else {
+            let mut query = trainee_terms::table
+                .filter(term_folded.eq(spelling.folded.clone()))
+                .filter(term_exact.eq(spelling.exact.clone()))
+                .select((full_name, trainee_id))
+                .into_boxed();
+            // `trainee_terms_province_postings` (with a province) or `trainee_terms_name_postings`
+            // (names only) reads them in name order.
+            if let Some(province) = province {
+                query = query.filter(province_key.eq(province));
+            }
+            if let Some(named) = self.in_name {
+                query = query.filter(in_name.eq(named));
             }
             in_name_order!(query, full_name, trainee_id, from, descending).load(conn)?
         };

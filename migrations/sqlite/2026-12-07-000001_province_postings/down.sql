@@ -1,0 +1,2 @@
+DROP INDEX trainee_terms_province_postings;
+ALTER TABLE trainee_terms DROP COLUMN province_key;
