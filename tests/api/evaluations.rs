@@ -819,7 +819,6 @@ db_test!(
     }
 );
 
-
 /// Move `cohort` (planned) through `open` to `in_progress`, as an officer does when the course
 /// starts.
 async fn under_way(app: &TestApp, cohort: &Value) {
