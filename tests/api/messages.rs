@@ -133,3 +133,24 @@ db_test!(
         assert_eq!(problem["detail"], "code is required", "{problem}");
     }
 );
+
+db_test!(
+    async fn a_body_of_thousands_of_bad_entries_is_answered_with_the_first_few_dozen_problems(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).create().await;
+        // Each entry is a separate fault, which serde meets one at a time: reading past every one
+        // of them would read the body again for each (minutes for a hostile client's body).
+        let ids: Vec<&str> = vec!["not a number"; 3_000];
+        let refused = app
+            .post(
+                &format!("/api/v1/cohorts/{}/enrollments/moves", cohort["id"]),
+                json!({"status": "withdrawn", "enrollment_ids": ids}),
+            )
+            .await
+            .assert_problem(422, "validation_failed");
+        let named = named_errors(&refused);
+        assert!(named.len() > 1, "more than the first problem is named: {refused}");
+        assert!(named.len() <= 21, "a bounded number of passes names a bounded number of entries: {}", named.len());
+        assert_eq!(named[0].0, "#/enrollment_ids/0", "{refused}");
+    }
+);
