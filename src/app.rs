@@ -294,6 +294,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result<Server> {
     let keys = {
         let mut conn = db.pool().get()?;
+        // Every link's page address starts with this server's public address.
+        crate::links::set_public_url(&mut conn, config.pages.public_url.as_str())?;
         auth::tokens::JwtKeys::load(&mut conn, config.auth.jwt_secret.as_ref().map(|s| s.0.as_str()))?
     };
     let auth_state = web::Data::new(crate::http::auth::AuthState {
@@ -317,6 +319,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
         config.evaluations.link_requests_per_minute,
     ));
     let evaluations = web::Data::new(config.evaluations.clone());
+    let pages = web::Data::new(config.pages.clone());
     let doc = docs::document();
     let table = web::Data::new(docs::route_table(&doc));
     let query_names = web::Data::new(crate::http::query_names::QueryNames::of(&doc));
@@ -352,6 +355,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .app_data(auth_state.clone())
             .app_data(public_limit.clone())
             .app_data(evaluations.clone())
+            .app_data(pages.clone())
             // Before the /api/v1 scope, which would otherwise take the path; it is in the OpenAPI
             // document through `ApiDoc`, since utoipa-actix-web collects only `.service` routes.
             .service(
@@ -362,6 +366,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .into_utoipa_app()
             .configure(routes)
             .into_app()
+            .configure(crate::pages::routes)
             .configure(crate::health::bench_routes)
             .route("/docs/", web::get().to(docs::docs_page))
             .service(

@@ -61,6 +61,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     evaluations: crate::config::EvaluationConfig,
     #[command(flatten)]
+    pages: crate::config::PagesConfig,
+    #[command(flatten)]
     seed: crate::config::SeedConfig,
 }
 
@@ -218,6 +220,7 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
         http,
         auth,
         evaluations,
+        pages,
         seed,
     } = args;
     let pool = db::connect(&database)?;
@@ -258,6 +261,7 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
         http,
         auth,
         evaluations,
+        pages,
     };
     actix_web::rt::System::new().block_on(async move {
         crate::app::serve(listener, Db::new(pool, &database)?, config)?

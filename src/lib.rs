@@ -11,7 +11,7 @@
 //! standard), [`app`], which assembles them, and the commands ([`cli`], [`seed`]).
 
 pub use tpms_core::{
-    access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, validate, wire,
+    access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, texts, validate, wire,
 };
 pub use tpms_domain::{
     action_plans, actor, attendance, audit, auth, certificates, checkpoints, cohorts, completion, contacts, db,
@@ -26,6 +26,7 @@ pub mod dev;
 pub mod health;
 pub mod http;
 pub mod openapi;
+pub mod pages;
 pub mod seed;
 pub mod telemetry;
 pub mod upkeep;

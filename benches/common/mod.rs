@@ -79,6 +79,10 @@ pub fn prepare() -> anyhow::Result<Prepared> {
             lockout_secs: 900,
         },
         evaluations: EvaluationConfig::default(),
+        pages: tpms::config::PagesConfig {
+            public_url: format!("http://{bind}").parse().map_err(|e: String| anyhow::anyhow!(e))?,
+            contact: None,
+        },
     };
     Ok(Prepared {
         dir,

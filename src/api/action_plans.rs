@@ -20,6 +20,9 @@ pub struct Link {
     /// The path on this server the trainee opens.
     #[schema(example = "/api/v1/plan-links/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
     pub link: String,
+    /// The page the link opens in a browser, under `TPMS_PUBLIC_URL`: what to send the trainee.
+    #[schema(example = "https://tpms.example.gov.vn/p/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
+    pub page_url: Option<String>,
 }
 
 /// Issue the trainee a single-use link to write and submit this draft plan; any earlier link
@@ -38,13 +41,13 @@ pub async fn issue_plan_link(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let (plan, link) = db
+    let (plan, link, page_url) = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
             ActionPlan::issue_link(conn, &signed.actor, id, &if_match)
         })
         .await?;
-    Ok(crate::http::ok_with_etag(&Link { link }, plan.version))
+    Ok(crate::http::ok_with_etag(&Link { link, page_url }, plan.version))
 }
 
 /// Every seated trainee of a cohort with an action plan and the link to write it, in one request:

@@ -94,6 +94,12 @@ impl Problems {
     }
 }
 
+/// `value` read into `T` and validated exactly as a JSON body is (a page's form, turned into the
+/// body the JSON operation takes, is read through here), or one 422 naming every problem.
+pub fn read_value<T: DeserializeOwned + Validate + ToSchema>(value: serde_json::Value) -> ApiResult<T> {
+    read(value).map_err(ApiError::Validation)
+}
+
 /// `value` read into `T` and validated, or every problem found on the way: those serde finds
 /// (see [`field_problems`]) and those `validate()` finds, together.
 fn read<T: DeserializeOwned + Validate + ToSchema>(value: serde_json::Value) -> Result<T, Vec<FieldError>> {

@@ -26,10 +26,13 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
 /// The path as logged: a trainee's personal link is a secret until used, so its token is not
 /// written to the log (anyone reading the log could otherwise answer in the trainee's name).
 fn loggable(path: &str) -> String {
-    for kind in ["responses", "plan-links", "checkpoint-links"] {
-        if let Some(rest) = path.strip_prefix(&format!("/api/v1/{kind}/")) {
-            let tail = rest.find('/').map_or("", |i| &rest[i..]);
-            return format!("/api/v1/{kind}/{{token}}{tail}");
+    // The JSON links (`/api/v1/responses/{token}`) and their pages (`/r/{token}`) alike.
+    for (kind, letter) in crate::links::PAGES {
+        for prefix in [format!("/api/v1/{kind}/"), format!("/{letter}/")] {
+            if let Some(rest) = path.strip_prefix(&prefix) {
+                let tail = rest.find('/').map_or("", |i| &rest[i..]);
+                return format!("{prefix}{{token}}{tail}");
+            }
         }
     }
     path.to_owned()
@@ -83,6 +86,8 @@ mod tests {
             loggable("/api/v1/checkpoint-links/abcDEF123"),
             "/api/v1/checkpoint-links/{token}"
         );
+        assert_eq!(loggable("/r/abcDEF123"), "/r/{token}");
+        assert_eq!(loggable("/p/abcDEF123/certificate"), "/p/{token}/certificate");
         assert_eq!(loggable("/api/v1/partners/1"), "/api/v1/partners/1");
     }
 }

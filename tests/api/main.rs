@@ -21,6 +21,7 @@ mod layers;
 mod messages;
 mod openapi;
 mod operations;
+mod pages;
 mod paging;
 mod partners;
 mod program_partners;

@@ -297,6 +297,65 @@ impl Default for EvaluationConfig {
     }
 }
 
+/// The address the service is reached at from outside, with no path, query or fragment
+/// (`https://tpms.example.gov.vn`): every personal link's `page_url` starts with it, so that a
+/// link mailed or sent by SMS opens the page behind whatever proxy serves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// The origin, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for PublicUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let url = url::Url::parse(s.trim())
+            .map_err(|e| format!("not an absolute URL ({e}): write it like https://tpms.example.gov.vn"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("must start with https:// (or http:// on a test machine)".to_owned());
+        }
+        if url.host_str().is_none() || url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
+            return Err(
+                "must be an origin only, with no path, query or fragment: https://tpms.example.gov.vn".to_owned(),
+            );
+        }
+        Ok(PublicUrl(url.as_str().trim_end_matches('/').to_owned()))
+    }
+}
+
+impl fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Settings of the pages people without accounts open (trainees' and supervisors' links,
+/// certificate verification).
+#[derive(Clone, Debug, clap::Args)]
+pub struct PagesConfig {
+    /// The address people reach the service at, an origin only: the start of every link's
+    /// `page_url` and of the verification address printed on certificates.
+    #[arg(
+        long,
+        env = "TPMS_PUBLIC_URL",
+        value_name = "TPMS_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: PublicUrl,
+
+    /// Whom a trainee should ask when a link no longer works, as the pages show it: the training
+    /// department's office, with an email or a telephone number
+    /// ("Phòng Đào tạo, daotao@example.gov.vn, 024 3824 0000"). Without it the pages say to ask
+    /// the officer who sent the link.
+    #[arg(long, env = "TPMS_CONTACT", value_name = "TPMS_CONTACT")]
+    pub contact: Option<String>,
+}
+
 /// Everything the app needs at run time, built once and passed in.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
@@ -306,6 +365,8 @@ pub struct AppConfig {
     pub auth: AuthConfig,
     /// Evaluation settings.
     pub evaluations: EvaluationConfig,
+    /// The pages' settings.
+    pub pages: PagesConfig,
 }
 
 #[cfg(test)]

@@ -18,5 +18,6 @@ pub mod provenance;
 pub mod ratio;
 pub mod tabular;
 pub mod text;
+pub mod texts;
 pub mod validate;
 pub mod wire;

@@ -16,13 +16,19 @@ use sha2::Sha256;
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{EnrollmentId, RoundId};
-use crate::schema::app_secrets;
+use crate::schema::{app_secrets, replaced_links};
 
 const KEY_NAME: &str = "invitation_link_key";
 
+const PUBLIC_URL_NAME: &str = "public_url";
+
 /// The key links are made with, generated on first use and shared by every app server on the
-/// database.
-pub struct LinkKey(Vec<u8>);
+/// database, with the public address their pages are reached at (`TPMS_PUBLIC_URL`, which each
+/// app server records at start, [`set_public_url`]).
+pub struct LinkKey {
+    key: Vec<u8>,
+    public_url: Option<String>,
+}
 
 impl LinkKey {
     /// The stored key, or a new one.
@@ -33,8 +39,15 @@ impl LinkKey {
                 .select(app_secrets::value)
                 .lookup::<String>(conn)
         };
+        let public_url: Option<String> = app_secrets::table
+            .filter(app_secrets::name.eq(PUBLIC_URL_NAME))
+            .select(app_secrets::value)
+            .lookup(conn)?;
         if let Some(key) = stored(conn)? {
-            return Ok(LinkKey(key.into_bytes()));
+            return Ok(LinkKey {
+                key: key.into_bytes(),
+                public_url,
+            });
         }
         let generated = crate::auth::tokens::random_token();
         let inserted = diesel::insert_into(app_secrets::table)
@@ -51,7 +64,20 @@ impl LinkKey {
             Err(e) => return Err(e.into()),
         }
         let key = stored(conn)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("the link key vanished")))?;
-        Ok(LinkKey(key.into_bytes()))
+        Ok(LinkKey {
+            key: key.into_bytes(),
+            public_url,
+        })
+    }
+
+    /// The address of the page a link's API path (`/api/v1/responses/{token}`) opens in a
+    /// browser: the public URL and a short path (`/r/{token}`, 46 characters) that fits an SMS.
+    pub fn page_url(&self, api_path: &str) -> Option<String> {
+        let public = self.public_url.as_deref()?;
+        let rest = api_path.strip_prefix("/api/v1/")?;
+        let (kind, token) = rest.split_once('/')?;
+        let letter = PAGES.iter().find(|(k, _)| *k == kind).map(|(_, letter)| *letter)?;
+        Some(format!("{public}/{letter}/{token}"))
     }
 
     /// The token of an invitation.
@@ -62,7 +88,7 @@ impl LinkKey {
     /// The token of any link: the HMAC of a message that names what the link is for (its kind,
     /// its record, its nonce), so that no two links share a token.
     pub fn token_of(&self, message: &str) -> ApiResult<String> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).map_err(ApiError::internal)?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).map_err(ApiError::internal)?;
         mac.update(message.as_bytes());
         Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
@@ -88,16 +114,99 @@ pub fn path_of(kind: &str, token: &str) -> String {
     format!("/api/v1/{kind}/{token}")
 }
 
-/// The kinds of personal link, as their paths name them.
-const KINDS: [&str; 3] = ["responses", "plan-links", "checkpoint-links"];
+/// Each kind of personal link, as its API path names it, with the letter of its page's path.
+pub const PAGES: [(&str, &str); 4] = [
+    ("responses", "r"),
+    ("plan-links", "p"),
+    ("checkpoint-links", "c"),
+    ("supervisor-links", "s"),
+];
 
-/// Whether `text` is a personal link (a path [`path_of`] makes): what the audit trail must never
-/// hold, since whoever holds one can act as the trainee it was sent to.
+/// Record the address the service is reached at, so that every app server on the database
+/// makes the same page addresses (each records its `TPMS_PUBLIC_URL` at start).
+pub fn set_public_url(conn: &mut DbConnection, url: &str) -> ApiResult<()> {
+    conn.transaction(|conn| {
+        diesel::delete(app_secrets::table.filter(app_secrets::name.eq(PUBLIC_URL_NAME))).execute(conn)?;
+        diesel::insert_into(app_secrets::table)
+            .values((
+                app_secrets::name.eq(PUBLIC_URL_NAME),
+                app_secrets::value.eq(url),
+                app_secrets::created_at.eq(crate::clock::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Whether `text` is a personal link (a path [`path_of`] makes, or a page's address
+/// [`LinkKey::page_url`] makes): what the audit trail must never hold, since whoever holds one
+/// can act as the trainee it was sent to.
 pub fn is_link(text: &str) -> bool {
-    KINDS.iter().any(|kind| {
+    let api = PAGES.iter().any(|(kind, _)| {
         text.strip_prefix("/api/v1/")
             .and_then(|rest| rest.strip_prefix(kind))
             .is_some_and(|rest| rest.starts_with('/'))
+    });
+    let page = || {
+        let path = text
+            .split_once("://")
+            .map_or(text, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+        PAGES.iter().any(|(_, letter)| {
+            path.strip_prefix('/')
+                .and_then(|rest| rest.strip_prefix(letter))
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|token| token.len() == 43)
+        })
+    };
+    api || page()
+}
+
+/// Why a personal link no longer opens its form, as its page says it: a JSON answer says only
+/// [`gone`], but a person holding the link needs to know what happened and what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// Its round stopped taking answers.
+    Expired,
+    /// A newer link for the same form was issued; that one works.
+    Replaced,
+    /// No link has this token (or it was cut short when copied).
+    Unknown,
+}
+
+/// What a personal link opens now, for its page: the form, the record of what was sent through
+/// it (which the link keeps showing instead of the form), or why it opens nothing.
+#[derive(Debug)]
+pub enum Opened<F, R> {
+    /// The form to fill in.
+    Form(F),
+    /// What was recorded through it.
+    Done(R),
+    /// Why it no longer works.
+    Closed(Closed),
+}
+
+/// Remember that the link with this hash was replaced by a newer one (called by the store of
+/// each kind when its nonce changes), so that its page can say so.
+pub fn replaced(conn: &mut DbConnection, old_hash: &str) -> ApiResult<()> {
+    diesel::insert_into(replaced_links::table)
+        .values((
+            replaced_links::token_hash.eq(old_hash),
+            replaced_links::replaced_at.eq(crate::clock::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Why a token that opens no live link does not: replaced, or unknown.
+pub fn closed(conn: &mut DbConnection, token: &str) -> ApiResult<Closed> {
+    let found: Option<String> = replaced_links::table
+        .find(hash(token))
+        .select(replaced_links::token_hash)
+        .lookup(conn)?;
+    Ok(if found.is_some() {
+        Closed::Replaced
+    } else {
+        Closed::Unknown
     })
 }
 

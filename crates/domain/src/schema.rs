@@ -358,6 +358,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The hashes of personal links a newer link replaced.
+    replaced_links (token_hash) {
+        token_hash -> Text,
+        replaced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Questionnaire revisions; a published one never changes.
     instruments (id) {
         id -> BigInt,

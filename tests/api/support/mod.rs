@@ -114,6 +114,10 @@ pub fn test_config(bind: std::net::SocketAddr) -> AppConfig {
             lockout_secs: 900,
         },
         evaluations: Default::default(),
+        pages: tpms::config::PagesConfig {
+            public_url: format!("http://{bind}").parse().expect("the test address is an origin"),
+            contact: Some("Phòng Đào tạo, daotao@example.gov.vn".to_owned()),
+        },
     }
 }
 

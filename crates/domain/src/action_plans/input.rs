@@ -116,3 +116,23 @@ pub struct ActionPlanFilters {
     /// Only plans in this state.
     pub status: Option<PlanStatus>,
 }
+
+/// What a trainee has written of a plan so far, saved as a draft through the link: every part
+/// is optional, and each item given must be whole (a half-written item stays on the page).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDraft {
+    /// The plan's title so far.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    /// The problem so far.
+    #[validate(custom(function = "crate::validate::long_text"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub problem: Option<String>,
+    /// The items so far (they replace the stored ones).
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub items: Vec<PlanItem>,
+}

@@ -12,7 +12,7 @@
 
 mod input;
 
-pub use input::{ActionPlanFilters, CreateActionPlan, PlanContent, PlanItem, UpdateActionPlan};
+pub use input::{ActionPlanFilters, CreateActionPlan, PlanContent, PlanDraft, PlanItem, UpdateActionPlan};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -179,7 +179,7 @@ impl TryFrom<PlanRow> for ActionPlan {
             review_comments: row.review_comments,
             approved_by: row.approved_by,
             approved_at: row.approved_at,
-            link_open: row.link_nonce.is_some(),
+            link_open: row.link_nonce.is_some() && row.status == PlanStatus::Draft,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -225,13 +225,13 @@ fn check_whole(plan: &ActionPlan) -> ApiResult<()> {
 
 impl ActionPlan {
     /// A new single-use link for the trainee to write this draft; any earlier link stops working.
-    /// Answers with the plan and the link.
+    /// Answers with the plan, the link and its page's address.
     pub fn issue_link(
         conn: &mut DbConnection,
         actor: &Actor,
         id: ActionPlanId,
         expect: &impl Expect,
-    ) -> ApiResult<(ActionPlan, String)> {
+    ) -> ApiResult<(ActionPlan, String, Option<String>)> {
         let plan = resource::act(
             conn,
             actor,
@@ -259,8 +259,10 @@ impl ActionPlan {
             .link_nonce
             .as_deref()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a draft's link was issued but not stored")))?;
-        let token = LinkKey::load(conn)?.token_of(&link_message(id, nonce))?;
-        Ok((plan, links::path_of("plan-links", &token)))
+        let key = LinkKey::load(conn)?;
+        let path = links::path_of("plan-links", &key.token_of(&link_message(id, nonce))?);
+        let page_url = key.page_url(&path);
+        Ok((plan, path, page_url))
     }
 
     /// What a trainee's link opens: the plan and the programme's and cohort's titles, the
@@ -278,6 +280,65 @@ impl ActionPlan {
             items: plan.items,
             review_comments: plan.review_comments,
         })
+    }
+
+    /// What a trainee's plan link opens for its page: the plan to write while it is a draft, the
+    /// plan as sent once submitted (with where it stands), or why the link opens neither.
+    pub fn page(
+        conn: &mut DbConnection,
+        token: &str,
+        english: bool,
+    ) -> ApiResult<links::Opened<LinkedPlan, (LinkedPlan, PlanStatus, NaiveDateTime)>> {
+        let found: Option<ActionPlanId> = action_plans::table
+            .filter(action_plans::link_hash.eq(links::hash(token)))
+            .select(action_plans::id)
+            .lookup(conn)?;
+        let Some(id) = found else {
+            return Ok(links::Opened::Closed(links::closed(conn, token)?));
+        };
+        let plan = ActionPlan::find(conn, id)?;
+        let (status, updated_at) = (plan.status, plan.updated_at);
+        let (program_title, cohort_name) = titles_for_trainee(conn, plan.cohort_id, english)?;
+        let linked = LinkedPlan {
+            language: if english { "en" } else { "vi" }.to_owned(),
+            program_title,
+            cohort_name,
+            title: plan.title,
+            problem: plan.problem,
+            items: plan.items,
+            review_comments: plan.review_comments,
+        };
+        Ok(if status == PlanStatus::Draft {
+            links::Opened::Form(linked)
+        } else {
+            links::Opened::Done((linked, status, updated_at))
+        })
+    }
+
+    /// The trainee saves what they have written so far through the link, which keeps working:
+    /// each part given replaces the stored one, nothing is checked as a whole, and the plan
+    /// stays a draft. Saving the same draft twice changes nothing.
+    pub fn save_draft_by_link(conn: &mut DbConnection, actor: &Actor, token: &str, draft: PlanDraft) -> ApiResult<()> {
+        let (id, nonce) = plan_of_link(conn, token)?;
+        resource::act(
+            conn,
+            actor,
+            id,
+            &AnyVersion,
+            Trail::Because("the trainee saved a draft"),
+            |_, current: &ActionPlan| {
+                if current.link_nonce.as_ref() != Some(&nonce) || current.status != PlanStatus::Draft {
+                    return Err(links::gone());
+                }
+                Ok(ActionPlan {
+                    title: draft.title.clone().or_else(|| current.title.clone()),
+                    problem: draft.problem.clone().or_else(|| current.problem.clone()),
+                    items: draft.items.clone(),
+                    ..current.clone()
+                })
+            },
+        )
+        .map(|_| ())
     }
 
     /// The trainee writes and submits the plan through the link, which then stops working.
@@ -300,7 +361,8 @@ impl ActionPlan {
                     problem: Some(content.problem.clone()),
                     items: content.items.clone(),
                     status: PlanStatus::Submitted,
-                    link_nonce: None,
+                    // The nonce stays: the link now shows the plan as sent, and opens it again
+                    // if the plan is sent back.
                     link_open: false,
                     ..current.clone()
                 };
@@ -373,6 +435,10 @@ pub struct PlanLink {
     /// The trainee's link to write it (a draft only; a plan past the draft has none).
     #[schema(example = "/api/v1/plan-links/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
     pub link: Option<String>,
+    /// The page the link opens in a browser, under `TPMS_PUBLIC_URL` (a path of 46 characters,
+    /// short enough for an SMS): what to send the person.
+    #[schema(example = "https://tpms.example.gov.vn/r/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
+    pub page_url: Option<String>,
 }
 
 /// Every seated trainee's plan of a cohort, with the links to send.
@@ -440,6 +506,7 @@ pub fn links_for_cohort(
         plans.push(PlanLink {
             plan_id: plan.id,
             enrollment_id: plan.enrollment_id,
+            page_url: current_link(&key, &plan)?.and_then(|l| key.page_url(&l)),
             link: current_link(&key, &plan)?,
             trainee_name: plan.trainee_name,
             status: plan.status,
@@ -458,6 +525,7 @@ pub fn links_for_cohort(
 fn plan_of_link(conn: &mut DbConnection, token: &str) -> ApiResult<(ActionPlanId, String)> {
     let found: Option<(ActionPlanId, Option<String>)> = action_plans::table
         .filter(action_plans::link_hash.eq(links::hash(token)))
+        .filter(action_plans::status.eq(PlanStatus::Draft))
         .select((action_plans::id, action_plans::link_nonce))
         .lookup(conn)?;
     match found {
@@ -563,8 +631,16 @@ impl Create for ActionPlan {
 impl Store for ActionPlan {
     /// A plan that left the draft state has no working link.
     fn store(&self, conn: &mut DbConnection, current: &ActionPlan) -> ApiResult<Option<ActionPlan>> {
-        let nonce = self.link_nonce.as_deref().filter(|_| self.status == PlanStatus::Draft);
+        let nonce = self.link_nonce.as_deref();
         let hash = nonce.map(|nonce| link_hash(conn, self.id, nonce)).transpose()?;
+        if let Some(old) = current
+            .link_nonce
+            .as_deref()
+            .filter(|&old| nonce.is_some_and(|new| new != old))
+        {
+            let old_hash = link_hash(conn, self.id, old)?;
+            links::replaced(conn, &old_hash)?;
+        }
         let updated = diesel::update(
             action_plans::table
                 .find(self.id)
@@ -689,8 +765,9 @@ impl Change for ActionPlan {
                 next.approved_at = Some(crate::clock::now());
             }
             if status == PlanStatus::Draft {
-                // Sent back: the trainee gets a new link to write it again.
-                next.link_nonce = Some(links::nonce());
+                // Sent back: the trainee's link opens the plan again, with the comments (a plan
+                // that never had a link gets one).
+                next.link_nonce = next.link_nonce.or_else(|| Some(links::nonce()));
                 next.link_open = true;
             }
             next.reason = change.reason.or(next.reason);

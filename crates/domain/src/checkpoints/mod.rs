@@ -202,6 +202,10 @@ pub struct Checkpoint {
     /// For officers' lists: the trainee's link while a report is awaited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// The page the link opens in a browser, under `TPMS_PUBLIC_URL` (a path of 46 characters,
+    /// short enough for an SMS): what to send the person.
+    #[schema(example = "https://tpms.example.gov.vn/r/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
+    pub page_url: Option<String>,
     /// Increases with every change.
     pub version: i32,
     /// What the current link is made from (never shown: the link is a bearer secret); a new one
@@ -283,7 +287,8 @@ impl CheckpointRow {
     fn shown(self, key: Option<&LinkKey>) -> ApiResult<Checkpoint> {
         let today = crate::clock::now().date();
         let link = match (key, &self.link_nonce, self.status) {
-            (Some(key), Some(nonce), CheckpointStatus::Scheduled | CheckpointStatus::Disputed) => Some(links::path_of(
+            // A disputed checkpoint's link was spent on the report it disputes; it gets a new one.
+            (Some(key), Some(nonce), CheckpointStatus::Scheduled) => Some(links::path_of(
                 "checkpoint-links",
                 &key.token_of(&link_message(self.id, nonce))?,
             )),
@@ -306,6 +311,7 @@ impl CheckpointRow {
             reviewed_by: self.reviewed_by,
             reviewed_at: self.reviewed_at,
             review_note: self.review_note,
+            page_url: link.as_deref().and_then(|l| key.and_then(|k| k.page_url(l))),
             link,
             version: self.version,
             link_nonce: self.link_nonce,
@@ -407,10 +413,17 @@ impl Record for Checkpoint {
 
 impl Store for Checkpoint {
     fn store(&self, conn: &mut DbConnection, current: &Checkpoint) -> ApiResult<Option<Checkpoint>> {
-        let hash = match self.link_nonce.as_deref() {
-            Some(nonce) => link_hash(&LinkKey::load(conn)?, self.id, Some(nonce))?,
-            None => None,
-        };
+        let key = LinkKey::load(conn)?;
+        let hash = link_hash(&key, self.id, self.link_nonce.as_deref())?;
+        if let Some(old) = current
+            .link_nonce
+            .as_deref()
+            .filter(|&old| self.link_nonce.as_deref() != Some(old))
+            && self.link_nonce.is_some()
+            && let Some(old_hash) = link_hash(&key, self.id, Some(old))?
+        {
+            links::replaced(conn, &old_hash)?;
+        }
         let updated = diesel::update(
             checkpoints::table
                 .find(self.id)
@@ -496,33 +509,31 @@ impl Checkpoint {
     /// labels), in Vietnamese unless `english`.
     pub fn by_link(conn: &mut DbConnection, token: &str, english: bool) -> ApiResult<LinkedCheckpoint> {
         let (checkpoint, plan) = by_token(conn, token)?;
-        let (program_title, cohort_name) = crate::action_plans::titles_for_trainee(conn, plan.cohort_id, english)?;
-        Ok(LinkedCheckpoint {
-            language: if english { "en" } else { "vi" }.to_owned(),
-            program_title,
-            cohort_name,
-            plan_title: plan.title,
-            months: checkpoint.months,
-            due_on: checkpoint.due_on,
-            items: plan
-                .items
-                .into_iter()
-                .zip(1..)
-                .map(|(item, number)| NumberedItem {
-                    number,
-                    indicator: item.indicator,
-                    baseline: item.baseline,
-                    target: item.target,
-                    due_on: item.due_on,
-                })
-                .collect(),
-            progress_values: Progress::ALL
-                .iter()
-                .map(|&value| ProgressValue {
-                    value,
-                    label: value.label(english).to_owned(),
-                })
-                .collect(),
+        linked(conn, &checkpoint, plan, english)
+    }
+
+    /// What a trainee's checkpoint link opens for its page: the report form while a report is
+    /// awaited, the report as recorded once it was sent (by the trainee, or by an officer at a
+    /// follow-up event), or why the link opens neither.
+    pub fn page(
+        conn: &mut DbConnection,
+        token: &str,
+        english: bool,
+    ) -> ApiResult<links::Opened<LinkedCheckpoint, (LinkedCheckpoint, Checkpoint)>> {
+        let found: Option<CheckpointId> = checkpoints::table
+            .filter(checkpoints::link_hash.eq(links::hash(token)))
+            .select(checkpoints::id)
+            .lookup(conn)?;
+        let Some(id) = found else {
+            return Ok(links::Opened::Closed(links::closed(conn, token)?));
+        };
+        let checkpoint = Checkpoint::find(conn, id)?;
+        let plan = ActionPlan::find(conn, checkpoint.plan_id)?;
+        let linked = linked(conn, &checkpoint, plan, english)?;
+        Ok(if checkpoint.status == CheckpointStatus::Scheduled {
+            links::Opened::Form(linked)
+        } else {
+            links::Opened::Done((linked, checkpoint))
         })
     }
 
@@ -779,8 +790,9 @@ fn reported(
         barriers: report.barriers,
         session_id: session,
         submitted_at: Some(crate::clock::now()),
-        link_nonce: None,
+        // The nonce stays: the spent link's page shows what was recorded through it.
         link: None,
+        page_url: None,
         ..before.clone()
     })
 }
@@ -868,6 +880,43 @@ pub fn follow_ups(
         Some(LinkKey::load(conn)?)
     };
     list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(|r| r.shown(key.as_ref())).collect())
+}
+
+/// A checkpoint as its trainee's link shows it: everything a report form needs.
+fn linked(
+    conn: &mut DbConnection,
+    checkpoint: &Checkpoint,
+    plan: ActionPlan,
+    english: bool,
+) -> ApiResult<LinkedCheckpoint> {
+    let (program_title, cohort_name) = crate::action_plans::titles_for_trainee(conn, plan.cohort_id, english)?;
+    Ok(LinkedCheckpoint {
+        language: if english { "en" } else { "vi" }.to_owned(),
+        program_title,
+        cohort_name,
+        plan_title: plan.title,
+        months: checkpoint.months,
+        due_on: checkpoint.due_on,
+        items: plan
+            .items
+            .into_iter()
+            .zip(1..)
+            .map(|(item, number)| NumberedItem {
+                number,
+                indicator: item.indicator,
+                baseline: item.baseline,
+                target: item.target,
+                due_on: item.due_on,
+            })
+            .collect(),
+        progress_values: Progress::ALL
+            .iter()
+            .map(|&value| ProgressValue {
+                value,
+                label: value.label(english).to_owned(),
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -44,6 +44,10 @@ pub struct Invitation {
     /// The personal link (a path on this server) while it can still be used: pending, in a round
     /// that is not closed.
     pub link: Option<String>,
+    /// The page the link opens in a browser, under `TPMS_PUBLIC_URL` (a path of 46 characters,
+    /// short enough for an SMS): what to send the person.
+    #[schema(example = "https://tpms.example.gov.vn/r/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
+    pub page_url: Option<String>,
     /// The officer who entered a paper form for the trainee, by email.
     pub entered_by: Option<String>,
     /// When the current link was issued (UTC).
@@ -152,6 +156,7 @@ impl InvitationRow {
             trainee_email: self.trainee_email,
             status,
             decline_reason: self.decline_reason,
+            page_url: link.as_deref().and_then(|l| key.page_url(l)),
             link,
             entered_by: self.entered_by,
             issued_at: self.issued_at,
@@ -179,7 +184,14 @@ impl Record for Invitation {
 
 impl Store for Invitation {
     fn store(&self, conn: &mut DbConnection, current: &Invitation) -> ApiResult<Option<Invitation>> {
-        let token = LinkKey::load(conn)?.token(self.round_id, self.enrollment_id, &self.nonce)?;
+        let key = LinkKey::load(conn)?;
+        let token = key.token(self.round_id, self.enrollment_id, &self.nonce)?;
+        if current.nonce != self.nonce {
+            links::replaced(
+                conn,
+                &links::hash(&key.token(current.round_id, current.enrollment_id, &current.nonce)?),
+            )?;
+        }
         let updated = diesel::update(
             invitations::table
                 .find(self.id)
@@ -505,6 +517,65 @@ fn by_token(conn: &mut DbConnection, token: &str) -> ApiResult<(InvitationRow, R
 /// The questionnaire a link opens, in Vietnamese unless `english`.
 pub fn questionnaire(conn: &mut DbConnection, token: &str, english: bool) -> ApiResult<Questionnaire> {
     let (_, round) = by_token(conn, token)?;
+    shown_questionnaire(conn, &round, english)
+}
+
+/// What a trainee's link shows as a receipt once it was used: the questionnaire's titles, what
+/// became of the invitation and when, and (in a named round) the answers recorded.
+#[derive(Debug)]
+pub struct AnswerReceipt {
+    /// The questionnaire, for its titles and its questions' prompts.
+    pub questionnaire: Questionnaire,
+    /// `submitted` or `declined`.
+    pub status: InvitationStatus,
+    /// When (UTC).
+    pub at: NaiveDateTime,
+    /// The answers recorded, by item key; `None` in an anonymous round, whose answers lead back
+    /// to no one.
+    pub answers: Option<Answers>,
+    /// Why the trainee declined, if they said.
+    pub decline_reason: Option<String>,
+}
+
+/// What a trainee's link opens for its page: the questionnaire while it takes an answer, the
+/// receipt once answered or declined, or why it does neither (its round closed, a newer link
+/// replaced it, or no link has this token).
+pub fn page(
+    conn: &mut DbConnection,
+    token: &str,
+    english: bool,
+) -> ApiResult<links::Opened<Questionnaire, AnswerReceipt>> {
+    let found: Option<InvitationId> = invitations::table
+        .filter(invitations::token_hash.eq(links::hash(token)))
+        .select(invitations::id)
+        .lookup(conn)?;
+    let Some(id) = found else {
+        return Ok(links::Opened::Closed(links::closed(conn, token)?));
+    };
+    let row = Invitation::find_row(conn, id)?;
+    let round = Round::find(conn, row.round_id)?;
+    let questionnaire = shown_questionnaire(conn, &round, english)?;
+    Ok(match row.status {
+        InvitationStatus::Pending if round.takes_answers(crate::clock::now()) => links::Opened::Form(questionnaire),
+        InvitationStatus::Submitted | InvitationStatus::Declined => {
+            let answers = if round.anonymity == Anonymity::Anonymous || row.status == InvitationStatus::Declined {
+                None
+            } else {
+                crate::responses::Response::of_enrollment(conn, round.id, row.enrollment_id)?
+            };
+            links::Opened::Done(AnswerReceipt {
+                questionnaire,
+                status: row.status,
+                at: row.updated_at,
+                answers,
+                decline_reason: row.decline_reason,
+            })
+        }
+        _ => links::Opened::Closed(links::Closed::Expired),
+    })
+}
+
+fn shown_questionnaire(conn: &mut DbConnection, round: &Round, english: bool) -> ApiResult<Questionnaire> {
     let instrument = round.instrument(conn)?;
     let (title_en, title_vi, cohort_name): (String, Option<String>, String) = cohorts::table
         .inner_join(programs::table)
@@ -667,6 +738,7 @@ fn mark(
             entered_by_id,
             decline_reason: decline_reason.clone(),
             link: None,
+            page_url: None,
             updated_at: crate::clock::now(),
             ..current.clone()
         })

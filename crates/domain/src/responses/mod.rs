@@ -187,6 +187,23 @@ fn random_id() -> ResponseId {
 }
 
 impl Response {
+    /// The answers recorded about `enrollment` in a named round (what the trainee's link shows as
+    /// a receipt), if any.
+    pub fn of_enrollment(
+        conn: &mut DbConnection,
+        round: RoundId,
+        enrollment: EnrollmentId,
+    ) -> ApiResult<Option<Answers>> {
+        let stored: Option<String> = responses::table
+            .filter(responses::round_id.eq(round))
+            .filter(responses::enrollment_id.eq(enrollment))
+            .select(responses::answers)
+            .lookup(conn)?;
+        stored
+            .map(|json| serde_json::from_str(&json).map_err(ApiError::internal))
+            .transpose()
+    }
+
     /// Store new answers to `round` (already checked), about or by `enrollment` (none: anonymous),
     /// recorded by `officer`. An identified response is audited; an anonymous one is not.
     pub fn store_new(

@@ -1,0 +1,129 @@
+//! The English catalogue: plain words, sentence case, saying what to do.
+
+use super::Text::{self, *};
+
+/// The English of a key.
+pub(super) fn text(key: Text) -> &'static str {
+    match key {
+        ServiceName => "Training programmes",
+        SkipToContent => "Skip to main content",
+        LanguageSwitch => "Language",
+        PersonalLinkNote => "This link is yours alone: do not forward it.",
+        HelpContact => "If you need help, contact {contact}.",
+        HelpFallback => "the officer who sent you this link",
+        ErrorTitlePrefix => "Error: ",
+        ErrorSummaryTitle => "There is a problem",
+        ErrorPrefix => "Error:",
+        RequiredMark => "(required)",
+        OptionalMark => "(optional)",
+        ProgramLabel => "Programme",
+        CohortLabel => "Cohort",
+        UsedTitle => "This link has already been used",
+        ExpiredTitle => "This link has expired",
+        ExpiredBody => "It no longer takes answers. If you still want to answer, ask for it to be reopened.",
+        ReplacedTitle => "This link has been replaced",
+        ReplacedBody => "A newer link was sent to you: use that one. This one no longer works.",
+        UnknownTitle => "This link does not work",
+        UnknownBody => "Check that you copied the whole link from the message you received.",
+        RecordedAt => "Recorded at {time} on {date}.",
+        AnonymousNote => {
+            "Your answers are anonymous: they are stored without your name, and results are shown only for groups large enough that no one can tell who said what."
+        }
+        NamedNote => "Your answers are recorded with your name, for the training department.",
+        Yes => "Yes",
+        No => "No",
+        ChooseAll => "Select all that apply.",
+        SendAnswers => "Send my answers",
+        DeclineHeading => "If you will not answer",
+        DeclineHint => "Tell us, so that we stop asking. You can say why if you like.",
+        DeclineReason => "Why not?",
+        DeclineButton => "I will not answer",
+        AnsweredTitle => "Thank you: your answers are recorded",
+        AnsweredAnonymous => {
+            "This questionnaire is anonymous, so your answers are no longer linked to you and cannot be shown here."
+        }
+        YourAnswers => "Your answers",
+        NotAnswered => "Not answered",
+        DeclinedTitle => "You chose not to answer",
+        DeclinedReason => "Your reason: {reason}",
+        DeclinedAfter => "If you change your mind, ask for the questionnaire to be reopened.",
+        PlanTitle => "Your action plan",
+        PlanIntro => {
+            "Describe one problem at your workplace that you will work on with what you learnt, and how you will measure progress. Save a draft at any time and come back with the same link."
+        }
+        PlanSentBack => "Your plan was sent back with these comments",
+        PlanName => "What is your plan called?",
+        PlanNameHint => "For example: Online filing of household registrations",
+        PlanProblem => "What problem will it solve?",
+        PlanProblemHint => "Describe the situation today and why it matters.",
+        PlanItemHeading => "Step {number}",
+        Indicator => "What will you measure?",
+        IndicatorHint => "For example: share of procedures filed online",
+        Baseline => "Where is it now?",
+        BaselineHint => "For example: 10 %",
+        Target => "What is the target?",
+        TargetHint => "For example: 60 %",
+        DueOn => "By when?",
+        DateHint => "For example, 30 6 2025",
+        Day => "Day",
+        Month => "Month",
+        Year => "Year",
+        AddItem => "Add another step",
+        RemoveItem => "Remove the last step",
+        SaveDraft => "Save draft",
+        SaveDraftHint => "Saving a draft keeps your plan; it is sent only when you submit it.",
+        DraftSaved => "Your draft is saved. Come back with the same link to go on.",
+        SubmitPlan => "Submit my plan",
+        PlanSubmittedTitle => "Your action plan has been submitted",
+        PlanSubmittedNext => {
+            "The training department will review it. If they ask for changes, this link will open your plan again with their comments."
+        }
+        CheckpointTitle => "Your {months}-month follow-up report",
+        CheckpointIntro => "Tell us how your action plan is going. This report is due on {date}.",
+        Progress => "How far have you got?",
+        Evidence => "What shows it?",
+        EvidenceHint => "For example: a figure, a decision, a document",
+        Barriers => "What is holding you back?",
+        BarriersHint => "Anything that slows the plan down, and what would help.",
+        SendReport => "Send my report",
+        ReportedTitle => "Thank you: your report is recorded",
+        ReportedNext => "The training department will read it, and may ask your supervisor to confirm it.",
+        SupervisorTitle => "Review of a follow-up report",
+        SupervisorIntro => {
+            "{trainee} is reporting on their action plan, {months} months after the training. Please rate how you have seen each step applied at work, and say whether the report holds."
+        }
+        ReportedProgress => "Reported: {progress}",
+        NotReportedYet => "Not reported yet",
+        ObservedApplication => "How well have you seen this applied?",
+        RatingLow => "not at all",
+        RatingHigh => "fully",
+        Comment => "Comment",
+        ConfirmQuestion => "Does the trainee's report match what you have seen?",
+        ConfirmYes => "Yes, I confirm it",
+        ConfirmNo => "No, it does not match",
+        SupervisorComment => "Anything else?",
+        SendReview => "Send my review",
+        ReviewedTitle => "Thank you: your review is recorded",
+        CertificateLink => "Download your certificate (PDF)",
+        VerifyTitle => "Check a certificate",
+        VerifyIntro => "Enter the number and the verification code printed on the certificate.",
+        CertificateNumber => "Certificate number",
+        VerificationCode => "Verification code",
+        VerificationCodeHint => "12 letters and digits, for example 7KQ2-M9XD-4TPA",
+        VerifyButton => "Check",
+        VerifyValid => "This certificate is valid",
+        VerifyRevoked => "This certificate was revoked on {date}",
+        VerifyUnknown => "No certificate has this number and code",
+        VerifyUnknownBody => {
+            "Check both against the certificate. The code uses no 0, O, 1 or I, so none of them can be mistaken for another."
+        }
+        Holder => "Holder",
+        IssuedOn => "Issued on",
+        TooManyTitle => "Too many requests",
+        TooManyBody => "Wait {seconds} seconds, then try again.",
+        CrossSiteTitle => "This form was sent from another site",
+        CrossSiteBody => "Open the link from your message again and fill in the form there.",
+        ServerErrorTitle => "Sorry, something went wrong",
+        ServerErrorBody => "Nothing you entered was lost on our side; try again in a few minutes.",
+    }
+}
