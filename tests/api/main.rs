@@ -7,6 +7,7 @@ mod access;
 mod attendance;
 mod audit;
 mod auth;
+mod browser;
 mod cli;
 mod cohorts;
 mod contacts;

@@ -3,6 +3,7 @@
 //! over HTTP. The records a test needs are made through the typed builders of [`builders`]
 //! (`app.program().code("JICA-YL").create().await`).
 
+pub mod browser;
 pub mod builders;
 
 use std::io::Write as _;
