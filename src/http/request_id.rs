@@ -26,7 +26,7 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
 /// The path as logged: a trainee's personal link is a secret until used, so its token is not
 /// written to the log (anyone reading the log could otherwise answer in the trainee's name).
 fn loggable(path: &str) -> String {
-    for kind in ["responses", "plan-links", "checkpoint-links"] {
+    for kind in crate::links::KINDS {
         if let Some(rest) = path.strip_prefix(&format!("/api/v1/{kind}/")) {
             let tail = rest.find('/').map_or("", |i| &rest[i..]);
             return format!("/api/v1/{kind}/{{token}}{tail}");
@@ -82,6 +82,10 @@ mod tests {
         assert_eq!(
             loggable("/api/v1/checkpoint-links/abcDEF123"),
             "/api/v1/checkpoint-links/{token}"
+        );
+        assert_eq!(
+            loggable("/api/v1/supervisor-links/abcDEF123"),
+            "/api/v1/supervisor-links/{token}"
         );
         assert_eq!(loggable("/api/v1/partners/1"), "/api/v1/partners/1");
     }
