@@ -32,5 +32,6 @@ mod reports;
 mod seeds;
 mod servers;
 mod sessions;
+mod supervisors;
 mod trainees;
 mod users;
