@@ -174,6 +174,10 @@ pub(super) fn of(conn: &mut DbConnection, ids: &[CheckpointId]) -> ApiResult<Has
         }
     }
     let by_link: HashMap<i64, CheckpointId> = answered.iter().map(|(c, l)| (*l, *c)).collect();
+    if by_link.is_empty() {
+        // Most checkpoints of a page are unanswered: no query for ratings none of them has.
+        return Ok(found);
+    }
     let ratings: Vec<(i64, i32, i32, Option<String>)> = supervisor_ratings::table
         .filter(supervisor_ratings::link_id.eq_any(by_link.keys().copied().collect::<Vec<_>>()))
         .order((supervisor_ratings::link_id, supervisor_ratings::item))
