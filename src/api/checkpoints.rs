@@ -1,11 +1,15 @@
 //! Follow-ups: the officer's list, reports (through the trainee's link, or recorded by an
-//! officer), verification, new links, summaries and a programme's schedule.
+//! officer), the supervisor's confirmation (through the supervisor's link), verification, new
+//! links, summaries and a programme's schedule.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 
 use crate::checkpoints::schedule::{FollowUpSchedule, SetSchedule};
 use crate::checkpoints::summary::{self, FollowUpSummary};
-use crate::checkpoints::{Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Report, Review};
+use crate::checkpoints::{
+    Checkpoint, FollowUpFilters, LinkedCheckpoint, RecordedReport, Report, Review, SupervisedCheckpoint,
+    SupervisorAnswer,
+};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::auth::{Assessors, Auth, ProgramReaders, Staff};
@@ -154,6 +158,85 @@ pub async fn reissue_checkpoint_link(
         })
         .await?;
     Ok(crate::http::ok_with_etag(&checkpoint, checkpoint.version))
+}
+
+/// A new link for the supervisor the plan names (also for a supervisor named after the checkpoint
+/// was scheduled); the open one stops working. 409 when the plan names no supervisor, or when the
+/// supervisor has answered.
+#[utoipa::path(
+    tag = "follow-ups",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(CheckpointId, crate::openapi::IfMatchHeader),
+    responses((status = 200, description = "The checkpoint, with the supervisor's new link", body = Checkpoint, headers(("ETag" = String, description = "Its new version"))), crate::openapi::ChangeErrors)
+)]
+#[post("/checkpoints/{id}/supervisor-link")]
+pub async fn reissue_supervisor_link(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    id: web::Path<CheckpointId>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let checkpoint = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            Checkpoint::reissue_supervisor_link(conn, &signed.actor, id, &if_match)
+        })
+        .await?;
+    Ok(crate::http::ok_with_etag(&checkpoint, checkpoint.version))
+}
+
+/// What a supervisor's link opens: the trainee, each item of the plan with its number and the
+/// trainee's report on it (once reported), and the rating scale with its labels, in Vietnamese or
+/// `?lang=en`. No sign-in; limited per address.
+#[utoipa::path(
+    tag = "links",
+    params(LinkToken, Language),
+    responses((status = 200, description = "The items to rate", body = SupervisedCheckpoint), crate::openapi::PublicErrors)
+)]
+#[get(
+    "/supervisor-links/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
+pub async fn open_supervisor_link(
+    _: Throttled,
+    db: web::Data<Db>,
+    token: web::Path<LinkToken>,
+    lang: Query<Language>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner().checked()?;
+    let english = lang.0.english()?;
+    let checkpoint = db
+        .run(move |conn| Checkpoint::by_supervisor_link(conn, &token, english))
+        .await?;
+    Ok(HttpResponse::Ok().json(checkpoint))
+}
+
+/// Rate each item once (1 to 5) and confirm, or not, the trainee's report (a 422 names each
+/// missing, repeated or unknown item and each rating off the scale, and the link still works);
+/// the link then stops working.
+#[utoipa::path(
+    tag = "links",
+    params(LinkToken),
+    request_body = SupervisorAnswer,
+    responses((status = 204, description = "Answered; the officer sees it on the checkpoint"), crate::openapi::PublicErrors)
+)]
+#[post(
+    "/supervisor-links/{token}",
+    wrap = "actix_web::middleware::from_fn(crate::http::language::link_language)"
+)]
+pub async fn answer_supervisor_link(
+    _: Throttled,
+    db: web::Data<Db>,
+    token: web::Path<LinkToken>,
+    body: Body<SupervisorAnswer>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner().checked()?;
+    db.write(move |conn| {
+        Checkpoint::answer_by_supervisor(conn, &crate::effects::supervisor_link(), &token, body.get()?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// What a trainee's checkpoint link opens: all a report form needs (each item with its number, the

@@ -453,6 +453,7 @@ where
             // A caller changes only what it may see (a liaison, its partner's records).
             R::find_visible(conn, &signed.caller, key)?;
             resource::change_for::<R>(conn, &signed.caller, &signed.actor, key, &if_match, body.get()?)
+                .map(|changed| changed.shown_to(&signed.caller))
         })
         .await?;
     Ok(super::ok_with_etag(&record, record.version()))

@@ -94,7 +94,7 @@ impl FromRequest for Throttled {
 }
 
 /// The token of a personal link (`/responses/{token}`, `/plan-links/{token}`,
-/// `/checkpoint-links/{token}`), as a path parameter.
+/// `/checkpoint-links/{token}`, `/supervisor-links/{token}`), as a path parameter.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct LinkToken {

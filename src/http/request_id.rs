@@ -88,6 +88,10 @@ mod tests {
         );
         assert_eq!(loggable("/r/abcDEF123"), "/r/{token}");
         assert_eq!(loggable("/p/abcDEF123/certificate"), "/p/{token}/certificate");
+        assert_eq!(
+            loggable("/api/v1/supervisor-links/abcDEF123"),
+            "/api/v1/supervisor-links/{token}"
+        );
         assert_eq!(loggable("/api/v1/partners/1"), "/api/v1/partners/1");
     }
 }

@@ -154,7 +154,7 @@ fn show_form(
         })
     };
     let main = html! {
-        p.caption { (linked.program_title) " · " (page.t(Text::CohortLabel)) " " (linked.cohort_name) }
+        p.caption { (linked.program_title) " · " (linked.cohort_name) }
         h1 { (title) }
         p { (page.fill(Text::CheckpointIntro, &[("date", &page.date(linked.due_on))])) }
         @if let Some(plan) = &linked.plan_title { h2 { (plan) } }
@@ -215,7 +215,7 @@ fn show_receipt(
             .map_or_else(|| value.to_string(), |v| v.label.clone())
     };
     let main = html! {
-        p.caption { (linked.program_title) " · " (page.t(Text::CohortLabel)) " " (linked.cohort_name) }
+        p.caption { (linked.program_title) " · " (linked.cohort_name) }
         div.panel {
             h1 { (page.t(Text::ReportedTitle)) }
             @if let Some(at) = checkpoint.submitted_at { p { (page.recorded_at(Text::RecordedAt, at)) } }

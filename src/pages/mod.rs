@@ -1,5 +1,6 @@
 //! Pages for people without accounts: a trainee's questionnaire (`/r/{token}`), action plan
-//! (`/p/{token}`) and follow-up report (`/c/{token}`), and certificate verification (`/verify`).
+//! (`/p/{token}`) and follow-up report (`/c/{token}`), a supervisor's review (`/s/{token}`), and
+//! certificate verification (`/verify`).
 //! Each personal link the API hands an officer carries the page's address as `page_url`; the JSON
 //! operations under `/api/v1/` stay as they are for API clients.
 //!
@@ -16,6 +17,7 @@
 pub mod checkpoint;
 pub mod plan;
 pub mod questionnaire;
+pub mod supervisor;
 pub mod verify;
 
 use std::future::{Ready, ready};
@@ -44,6 +46,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(plan::save)
         .service(checkpoint::open)
         .service(checkpoint::report)
+        .service(supervisor::open)
+        .service(supervisor::answer)
         .service(verify::verify);
 }
 
@@ -84,19 +88,19 @@ pub fn security_headers(response: &mut HttpResponse) {
     );
 }
 
-/// Whether a form's post comes from a page of this site: a browser names the page's origin in
-/// `Origin` (and, since 2020, says `Sec-Fetch-Site`); a post from another site is refused, so no
-/// other page can answer in a trainee's name with a link it learnt. A client that sends neither
-/// (curl, an old browser) is not a cross-site page, and is let through.
+/// Whether a form's post comes from a page of this site. A browser since 2020 says so in
+/// `Sec-Fetch-Site`, which decides; one that does not names the page's origin in `Origin`, which
+/// must be this site's. The pages send no referrer, so a browser may send `Origin: null` for
+/// their own form: that, and a client that sends neither header (curl, an old browser), are let
+/// through, since it is not a page of another site that names itself. A post from another site
+/// is refused, so no other page can answer in a trainee's name with a link it learnt.
 pub fn same_site(req: &HttpRequest, config: &PagesConfig) -> bool {
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none")
-    {
-        return false;
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
     }
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        None => true,
+        None | Some("null") => true,
         Some(origin) => {
             let info = req.connection_info();
             let own = format!("{}://{}", info.scheme(), info.host());
@@ -290,7 +294,7 @@ impl Page {
                         (main)
                     }
                     footer.wrap {
-                        p { (self.t(Text::PersonalLinkNote)) }
+                        @if crate::links::is_link(path) { p { (self.t(Text::PersonalLinkNote)) } }
                         p { (self.fill(Text::HelpContact, &[("contact", contact)])) }
                     }
                 }

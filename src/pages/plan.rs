@@ -280,7 +280,7 @@ fn show_form(
         }
     };
     let main = html! {
-        p.caption { (plan.program_title) " · " (page.t(Text::CohortLabel)) " " (plan.cohort_name) }
+        p.caption { (plan.program_title) " · " (plan.cohort_name) }
         h1 { (page.t(Text::PlanTitle)) }
         @if saved {
             div.notice role="status" { p { (page.t(Text::DraftSaved)) } }
@@ -341,7 +341,7 @@ fn show_receipt(
     at: chrono::NaiveDateTime,
 ) -> HttpResponse {
     let main = html! {
-        p.caption { (plan.program_title) " · " (page.t(Text::CohortLabel)) " " (plan.cohort_name) }
+        p.caption { (plan.program_title) " · " (plan.cohort_name) }
         div.panel {
             h1 { (page.t(Text::PlanSubmittedTitle)) }
             p { (page.recorded_at(Text::RecordedAt, at)) }

@@ -206,9 +206,9 @@ fn answers_from(items: &[ShownItem], fields: &[(String, String)]) -> Answers {
     answers
 }
 
-fn heading(page: &Page, program: &str, cohort: &str, title: &str) -> Markup {
+fn heading(program: &str, cohort: &str, title: &str) -> Markup {
     html! {
-        p.caption { (program) " · " (page.t(Text::CohortLabel)) " " (cohort) }
+        p.caption { (program) " · " (cohort) }
         h1 { (title) }
     }
 }
@@ -224,7 +224,7 @@ fn show_form(
     let typed = |name: &str| field(values, name).unwrap_or("");
     let ticked = |name: &str, value: &str| values.iter().any(|(n, v)| n == name && v == value);
     let main = html! {
-        (heading(page, &questionnaire.program_title, &questionnaire.cohort_name, &questionnaire.title))
+        (heading(&questionnaire.program_title, &questionnaire.cohort_name, &questionnaire.title))
         p { @if questionnaire.anonymous { (page.t(Text::AnonymousNote)) } @else { (page.t(Text::NamedNote)) } }
         form method="post" action={ (page.href(path)) "#errors" } novalidate {
             @for item in &questionnaire.items {
@@ -353,7 +353,7 @@ fn show_receipt(page: &Page, config: &PagesConfig, path: &str, receipt: &AnswerR
         page.t(Text::AnsweredTitle)
     };
     let main = html! {
-        p.caption { (questionnaire.program_title) " · " (page.t(Text::CohortLabel)) " " (questionnaire.cohort_name) }
+        p.caption { (questionnaire.program_title) " · " (questionnaire.cohort_name) }
         div.panel {
             h1 { (title) }
             p { (page.recorded_at(Text::RecordedAt, receipt.at)) }

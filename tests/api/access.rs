@@ -11,7 +11,7 @@ use tpms::users::Role;
 use crate::db_test;
 
 /// Operations anyone may call.
-const PUBLIC: [&str; 10] = [
+const PUBLIC: [&str; 11] = [
     "/health",
     "/ready",
     "/api/v1/auth/login",
@@ -22,6 +22,7 @@ const PUBLIC: [&str; 10] = [
     "/api/v1/certificates/verify",
     "/api/v1/plan-links/{token}",
     "/api/v1/checkpoint-links/{token}",
+    "/api/v1/supervisor-links/{token}",
 ];
 
 db_test!(

@@ -200,3 +200,38 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    async fn a_supervisors_answer_through_a_link_being_replaced_either_lands_or_is_refused_never_both(app) {
+        let program = app.program().create().await;
+        let months: Vec<u32> = (1..=10).collect();
+        let schedule = format!("/api/v1/programs/{}/follow-up-schedule", program["id"]);
+        let set = app.send(app.request(Method::PUT, &schedule), Some(&json!({"months": months}))).await;
+        assert_eq!(set.status, 200, "{}", set.text());
+        let cohort = app.cohort(&program).start_date("2024-01").end_date("2024-02").create().await;
+        for i in 0..TRIALS.div_ceil(months.len()) {
+            let trainee = app.trainee().full_name(format!("Học viên {i}")).create().await;
+            let enrollment = app.enrollment(&cohort, &trainee).create().await;
+            app.action_plan(&enrollment).supervisor("Trần Văn Hùng", "Trưởng phòng", "hung.tv@example.vn").approved().await;
+        }
+        let listed = app.get(&format!("/api/v1/follow-ups?cohort_id={}&limit=100", cohort["id"])).await.json();
+        for checkpoint in listed["items"].as_array().expect("items").iter().take(TRIALS) {
+            let link = checkpoint["supervisor_link"].as_str().expect("a supervisor link").to_owned();
+            let reissue = format!("/api/v1/checkpoints/{}/supervisor-link", checkpoint["id"]);
+            let answer = json!({"ratings": [{"item": 1, "rating": 4}], "confirmed": true});
+            let supervisor = app.anonymous();
+            let (answered, reissued) = futures::join!(supervisor.post(&link, answer), app.post(&reissue, json!({})));
+            match (answered.status, reissued.status) {
+                (204, 409) => {
+                    reissued.assert_problem(409, "supervisor_answered");
+                }
+                (404, 200) => {
+                    answered.assert_problem(404, "not_found");
+                    let new = reissued.json()["supervisor_link"].as_str().map(str::to_owned).expect("the new link");
+                    assert_eq!(app.anonymous().get(&new).await.status, 200, "the new link works");
+                }
+                other => panic!("both or neither succeeded: {other:?}: {} / {}", answered.text(), reissued.text()),
+            }
+        }
+    }
+);

@@ -263,6 +263,14 @@ const FIELDS: &[Entry] = &[
         ],
     },
     Entry {
+        code: "unrated_item",
+        en: &["must rate item {item} of the plan", "must rate every item of the plan"],
+        vi: &[
+            "còn thiếu đánh giá cho mục {item} của kế hoạch",
+            "còn thiếu đánh giá cho một mục của kế hoạch",
+        ],
+    },
+    Entry {
         code: "duplicate",
         en: &["repeats an earlier entry"],
         vi: &["bị lặp lại"],

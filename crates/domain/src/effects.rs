@@ -46,3 +46,8 @@ pub fn actor(name: impl Into<String>, request_id: Option<String>) -> Actor {
 pub fn trainee_link() -> Actor {
     actor("trainee link", None)
 }
+
+/// The actor of a supervisor's link: audited as "supervisor link", never by name.
+pub fn supervisor_link() -> Actor {
+    actor("supervisor link", None)
+}

@@ -1,6 +1,7 @@
 //! Personal links, for people without accounts: a trainee's questionnaire
 //! (`/api/v1/responses/{token}`), action plan (`/api/v1/plan-links/{token}`) and follow-up report
-//! (`/api/v1/checkpoint-links/{token}`). Below every feature that hands one out.
+//! (`/api/v1/checkpoint-links/{token}`), and a trainee's supervisor's confirmation at a checkpoint
+//! (`/api/v1/supervisor-links/{token}`). Below every feature that hands one out.
 //!
 //! A token is 256 bits: the HMAC-SHA-256, under a key the service generates for itself, of what the
 //! link opens (an invitation's round and enrolment, a plan's or a checkpoint's id) and a random nonce. The database keeps only the token's SHA-256
@@ -109,7 +110,7 @@ pub fn path(token: &str) -> String {
     path_of("responses", token)
 }
 
-/// The path of a link of a kind (`responses`, `plan-links`, `checkpoint-links`).
+/// The path of a link of a kind (one of [`PAGES`]).
 pub fn path_of(kind: &str, token: &str) -> String {
     format!("/api/v1/{kind}/{token}")
 }
@@ -214,4 +215,23 @@ pub fn closed(conn: &mut DbConnection, token: &str) -> ApiResult<Closed> {
 /// never says which, nor whether it ever existed.
 pub fn gone() -> ApiError {
     ApiError::NotFound("this link is not valid: it was already used or replaced".to_owned())
+}
+
+/// Why a link no longer opens anything, for a kind that keeps its spent links' hashes (a
+/// supervisor's): what a page for people may tell them (asking the officer for a new link, or
+/// not). The API's answer stays [`gone`] whatever the reason, as for every other link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gone {
+    /// It was answered: it works once.
+    Used,
+    /// A newer link was issued in its place.
+    Replaced,
+    /// It was never issued (or was mistyped).
+    Unknown,
+}
+
+impl From<Gone> for ApiError {
+    fn from(_: Gone) -> ApiError {
+        gone()
+    }
 }

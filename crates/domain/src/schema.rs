@@ -479,6 +479,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        supervisor_name -> Nullable<Text>,
+        supervisor_position -> Nullable<Text>,
+        supervisor_email -> Nullable<Text>,
     }
 }
 
@@ -502,6 +505,34 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        supervisor_status -> Text,
+    }
+}
+
+diesel::table! {
+    /// Every link a checkpoint's supervisor was given: open (`issued`), answered (`used`) or
+    /// `replaced` by a newer one.
+    supervisor_links (id) {
+        id -> BigInt,
+        checkpoint_id -> BigInt,
+        status -> Text,
+        link_hash -> Text,
+        link_nonce -> Nullable<Text>,
+        confirmed -> Nullable<Bool>,
+        comment -> Nullable<Text>,
+        issued_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// A supervisor's rating of one item, in the answer (used link) it was given with.
+    supervisor_ratings (link_id, item) {
+        link_id -> BigInt,
+        item -> Integer,
+        rating -> Integer,
+        comment -> Nullable<Text>,
     }
 }
 
@@ -537,6 +568,8 @@ diesel::joinable!(responses -> users (entered_by));
 diesel::joinable!(action_plans -> enrollments (enrollment_id));
 diesel::joinable!(checkpoints -> action_plans (plan_id));
 diesel::joinable!(checkpoints -> sessions (session_id));
+diesel::joinable!(supervisor_links -> checkpoints (checkpoint_id));
+diesel::joinable!(supervisor_ratings -> supervisor_links (link_id));
 diesel::joinable!(cohort_attendance -> cohorts (cohort_id));
 diesel::allow_tables_to_appear_in_same_query!(
     partners,
@@ -563,6 +596,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificates,
     action_plans,
     checkpoints,
+    supervisor_links,
+    supervisor_ratings,
     follow_up_schedules,
     cohort_attendance,
     contacts,

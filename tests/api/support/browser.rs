@@ -265,8 +265,10 @@ impl Browser {
                     "--no-first-run",
                     "--no-default-browser-check",
                     "--disable-extensions",
-                    "--lang=en-US",
+                    // A trainee's phone in Vietnam: its pages' language unless one is chosen.
+                    "--lang=vi-VN",
                 ],
+                "prefs": {"intl": {"accept_languages": "vi-VN,vi"}},
             },
         });
         let capabilities = capabilities
@@ -384,7 +386,6 @@ impl Browser {
     }
 
     /// Click the first element matching `css` (a submit waits for the next page to load).
-    #[allow(dead_code)] // for the pages' own tests, to come
     pub async fn click(&self, css: &str) {
         self.find(css)
             .await
@@ -409,10 +410,55 @@ impl Browser {
             Ok(button) => button,
             Err(e) => panic!("no button {text:?} on {} ({e})", self.url().await),
         };
-        button
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("pressing {text:?}: {e}"));
+        self.navigating(|| async {
+            button
+                .click()
+                .await
+                .unwrap_or_else(|e| panic!("pressing {text:?}: {e}"));
+        })
+        .await;
+    }
+
+    /// Follow the link (or press the button) matching `css`, and wait for the page it opens.
+    pub async fn follow(&self, css: &str) {
+        let element = self.find(css).await;
+        self.navigating(|| async {
+            element
+                .click()
+                .await
+                .unwrap_or_else(|e| panic!("following `{css}`: {e}"));
+        })
+        .await;
+    }
+
+    /// Run `act`, which leaves the page, and wait until the next page has loaded: WebDriver's
+    /// click returns once the click is sent, not once a form's answer has arrived. The old page
+    /// is marked, and the wait ends when a page without the mark is complete.
+    async fn navigating<F, Fut>(&self, act: F)
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        self.execute("window.__tpmsLeaving = true;", vec![]).await;
+        act().await;
+        let deadline = Instant::now() + FIND_WAIT;
+        loop {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.__tpmsLeaving === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Bool(false));
+            if loaded == Value::Bool(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("no new page loaded after the click, on {}", self.url().await);
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// The visible text of the first element matching `css`.

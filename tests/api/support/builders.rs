@@ -976,6 +976,9 @@ impl TestApp {
                 title: Some("Online filing of household registrations".to_owned()),
                 problem: Some("Citizens queue for hours to file paper forms.".to_owned()),
                 items: vec![plan_item("Share of procedures filed online", "2025-12-31")],
+                supervisor_name: None,
+                supervisor_position: None,
+                supervisor_email: None,
             },
         }
     }
@@ -1014,6 +1017,14 @@ impl ActionPlanBuilder<'_> {
     /// Its items, replacing the default one.
     pub fn items(mut self, items: impl IntoIterator<Item = PlanItem>) -> Self {
         self.body.items = items.into_iter().collect();
+        self
+    }
+
+    /// Naming the trainee's supervisor at home, who is then asked at each checkpoint.
+    pub fn supervisor(mut self, name: &str, position: &str, email: &str) -> Self {
+        self.body.supervisor_name = Some(name.to_owned());
+        self.body.supervisor_position = Some(position.to_owned());
+        self.body.supervisor_email = Some(email.to_owned());
         self
     }
 

@@ -50,6 +50,22 @@ pub struct PlanContent {
     #[validate(length(min = 1, max = 50), nested)]
     #[schema(min_items = 1, max_items = 50)]
     pub items: Vec<PlanItem>,
+    /// The trainee's supervisor at home, who is asked at each checkpoint to rate the items'
+    /// application and confirm the report (optional; a position or email needs a name).
+    #[serde(default)]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300, example = "Trần Văn Hùng")]
+    pub supervisor_name: Option<String>,
+    /// The supervisor's position.
+    #[serde(default)]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300, example = "Trưởng phòng Tư pháp")]
+    pub supervisor_position: Option<String>,
+    /// The supervisor's email (staff only read it).
+    #[serde(default)]
+    #[validate(custom(function = "crate::validate::email"))]
+    #[schema(max_length = 320, example = "hung.tv@longbien.gov.vn")]
+    pub supervisor_email: Option<String>,
 }
 
 /// A new action plan for a seated trainee of the cohort, as a draft; its content may follow
@@ -71,6 +87,19 @@ pub struct CreateActionPlan {
     #[serde(default)]
     #[validate(length(max = 50), nested)]
     pub items: Vec<PlanItem>,
+    /// The trainee's supervisor at home, asked at each checkpoint (a position or email needs a
+    /// name).
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub supervisor_name: Option<String>,
+    /// The supervisor's position.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub supervisor_position: Option<String>,
+    /// The supervisor's email.
+    #[validate(custom(function = "crate::validate::email"))]
+    #[schema(max_length = 320)]
+    pub supervisor_email: Option<String>,
 }
 
 /// A change to a plan: its content (while a draft), or a move through its states.
@@ -107,6 +136,31 @@ pub struct UpdateActionPlan {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(nullable = false, min_length = 1, max_length = 20000)]
     pub review_comments: Option<String>,
+    /// The trainee's supervisor at home; `null` clears it (with the position and email). Staff
+    /// may change the supervisor in any state (the person changes; the plan does not); a
+    /// checkpoint already scheduled gets a link for a new supervisor through
+    /// `POST /checkpoints/{id}/supervisor-link`.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub supervisor_name: Option<Option<String>>,
+    /// The supervisor's position; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub supervisor_position: Option<Option<String>>,
+    /// The supervisor's email; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::email"))]
+    #[schema(value_type = Option<String>, max_length = 320)]
+    pub supervisor_email: Option<Option<String>>,
+}
+
+impl UpdateActionPlan {
+    /// Whether it names any of the supervisor's fields.
+    pub(super) fn names_supervisor(&self) -> bool {
+        self.supervisor_name.is_some() || self.supervisor_position.is_some() || self.supervisor_email.is_some()
+    }
 }
 
 /// Filters for a cohort's plans.

@@ -104,6 +104,14 @@ pub struct ActionPlan {
     pub approved_at: Option<NaiveDateTime>,
     /// Whether the trainee has a working link to write it (a draft whose link was issued).
     pub link_open: bool,
+    /// The trainee's supervisor at home, asked at each checkpoint through a link of their own to
+    /// rate each item's application and confirm the trainee's report.
+    pub supervisor_name: Option<String>,
+    /// The supervisor's position.
+    pub supervisor_position: Option<String>,
+    /// The supervisor's email: staff only (a partner's liaison reads `null`: the supervisor is
+    /// no party to the programme, so their contact stays with the training department).
+    pub supervisor_email: Option<String>,
     /// When it was created (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -135,6 +143,9 @@ struct PlanRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
+    supervisor_name: Option<String>,
+    supervisor_position: Option<String>,
+    supervisor_email: Option<String>,
     cohort_id: CohortId,
     trainee_name: String,
 }
@@ -158,6 +169,9 @@ fn rows() -> _ {
             action_plans::created_at,
             action_plans::updated_at,
             action_plans::version,
+            action_plans::supervisor_name,
+            action_plans::supervisor_position,
+            action_plans::supervisor_email,
             enrollments::cohort_id,
             trainees::full_name,
         ))
@@ -180,6 +194,9 @@ impl TryFrom<PlanRow> for ActionPlan {
             approved_by: row.approved_by,
             approved_at: row.approved_at,
             link_open: row.link_nonce.is_some() && row.status == PlanStatus::Draft,
+            supervisor_name: row.supervisor_name,
+            supervisor_position: row.supervisor_position,
+            supervisor_email: row.supervisor_email,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -216,6 +233,31 @@ fn check_whole(plan: &ActionPlan) -> ApiResult<()> {
             "must hold at least one item before the plan is submitted",
         ));
     }
+    errors.extend(supervisor_errors(plan));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// A supervisor is named by name: a position or an email alone names nobody to ask.
+fn supervisor_errors(plan: &ActionPlan) -> Vec<FieldError> {
+    let described = plan.supervisor_position.is_some() || plan.supervisor_email.is_some();
+    if described && plan.supervisor_name.is_none() {
+        vec![FieldError::new(
+            "supervisor_name",
+            "required",
+            "is required with the supervisor's position or email",
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// 422 when the plan describes a supervisor without naming them.
+fn check_supervisor(plan: &ActionPlan) -> ApiResult<()> {
+    let errors = supervisor_errors(plan);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -360,6 +402,9 @@ impl ActionPlan {
                     title: Some(content.title.clone()),
                     problem: Some(content.problem.clone()),
                     items: content.items.clone(),
+                    supervisor_name: content.supervisor_name.clone(),
+                    supervisor_position: content.supervisor_position.clone(),
+                    supervisor_email: content.supervisor_email.clone(),
                     status: PlanStatus::Submitted,
                     // The nonce stays: the link now shows the plan as sent, and opens it again
                     // if the plan is sent back.
@@ -493,6 +538,9 @@ pub fn links_for_cohort(
                     title: None,
                     problem: None,
                     items: Vec::new(),
+                    supervisor_name: None,
+                    supervisor_position: None,
+                    supervisor_email: None,
                 };
                 resource::create::<ActionPlan>(conn, actor, cohort, new)?
             }
@@ -573,13 +621,24 @@ impl Record for ActionPlan {
             .try_into()
     }
 
-    /// A liaison sees the plans of its partner's cohorts.
+    /// A liaison sees the plans of its partner's cohorts, as [`Record::shown_to`] shows them.
     fn find_visible(conn: &mut DbConnection, caller: &Caller, id: ActionPlanId) -> ApiResult<ActionPlan> {
         let plan = ActionPlan::find(conn, id)?;
         if caller.liaison_partner().is_some() && Cohort::find_visible(conn, caller, plan.cohort_id).is_err() {
             return Err(ApiError::not_found("action plan", id));
         }
-        Ok(plan)
+        Ok(plan.shown_to(caller))
+    }
+
+    /// A partner's liaison approves plans and needs who supervises the trainee (name and
+    /// position), not how to reach them: the supervisor's email is the training department's, as
+    /// a trainee's own email is unless a programme shares it (`Trainee::seen_by`). Changes reload
+    /// the plan with `find_for_change`, so the hidden email is never written back.
+    fn shown_to(mut self, caller: &Caller) -> ActionPlan {
+        if caller.liaison_partner().is_some() {
+            self.supervisor_email = None;
+        }
+        self
     }
 }
 
@@ -606,10 +665,21 @@ impl Create for ActionPlan {
                 ),
             ));
         }
+        let described = new.supervisor_position.is_some() || new.supervisor_email.is_some();
+        if described && new.supervisor_name.is_none() {
+            return Err(ApiError::invalid(
+                "supervisor_name",
+                "required",
+                "is required with the supervisor's position or email",
+            ));
+        }
         let now = crate::clock::now();
         let id: ActionPlanId = diesel::insert_into(action_plans::table)
             .values((
                 action_plans::enrollment_id.eq(new.enrollment_id),
+                action_plans::supervisor_name.eq(&new.supervisor_name),
+                action_plans::supervisor_position.eq(&new.supervisor_position),
+                action_plans::supervisor_email.eq(&new.supervisor_email),
                 action_plans::title.eq(&new.title),
                 action_plans::problem.eq(&new.problem),
                 action_plans::items.eq(serde_json::to_string(&new.items).map_err(ApiError::internal)?),
@@ -656,6 +726,9 @@ impl Store for ActionPlan {
             action_plans::approved_at.eq(self.approved_at),
             action_plans::link_nonce.eq(nonce),
             action_plans::link_hash.eq(hash),
+            action_plans::supervisor_name.eq(&self.supervisor_name),
+            action_plans::supervisor_position.eq(&self.supervisor_position),
+            action_plans::supervisor_email.eq(&self.supervisor_email),
             action_plans::updated_at.eq(self.updated_at),
             action_plans::version.eq(self.version),
         ))
@@ -704,8 +777,9 @@ impl Change for ActionPlan {
     fn patched_for(&self, _: &mut DbConnection, caller: &Caller, change: UpdateActionPlan) -> ApiResult<ActionPlan> {
         let mut next = self.clone();
         let edits = change.title.is_some() || change.problem.is_some() || change.items.is_some();
+        let names_supervisor = change.names_supervisor();
         let liaison = caller.role() == Role::Liaison;
-        if liaison && edits {
+        if liaison && (edits || names_supervisor) {
             return Err(ApiError::Forbidden(
                 "a liaison approves a plan or sends it back with comments; the trainee or an officer writes it"
                     .to_owned(),
@@ -732,6 +806,19 @@ impl Change for ActionPlan {
         next.problem = change.problem.or(next.problem);
         next.items = change.items.unwrap_or(next.items);
         next.review_comments = change.review_comments.clone().or(next.review_comments);
+        // The supervisor may change in any state: the person changes, not what was approved.
+        if names_supervisor {
+            if let Some(name) = change.supervisor_name.clone() {
+                next.supervisor_name = name;
+            }
+            if let Some(position) = change.supervisor_position.clone() {
+                next.supervisor_position = position;
+            }
+            if let Some(email) = change.supervisor_email.clone() {
+                next.supervisor_email = email;
+            }
+            check_supervisor(&next)?;
+        }
         if let Some(status) = change.status
             && status != self.status
         {
@@ -799,6 +886,10 @@ impl List for ActionPlan {
             query
         };
         let keys = Keyset::by(list::ascending("id", action_plans::id, |r: &PlanRow| r.id));
-        list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(ActionPlan::try_from).collect())
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| {
+            rows.into_iter()
+                .map(|row| ActionPlan::try_from(row).map(|plan| plan.shown_to(caller)))
+                .collect()
+        })
     }
 }

@@ -13,9 +13,18 @@
 //! the month or the year counts from the end of that month or year, and the checkpoint falls on
 //! the last day of the month N months later (a cohort that ended in September 2024 reports at 3
 //! months by 31 December 2024).
+//!
+//! When the plan names the trainee's supervisor, each checkpoint also asks the supervisor, through
+//! a link of their own, to rate the items' application and confirm the report (`supervisors`).
 
 pub mod schedule;
 pub mod summary;
+pub mod supervisors;
+
+use supervisors::Supervision;
+pub use supervisors::{
+    ItemRating, RatingValue, SupervisedCheckpoint, SupervisedItem, SupervisorAnswer, SupervisorReview, SupervisorStatus,
+};
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -206,12 +215,29 @@ pub struct Checkpoint {
     /// short enough for an SMS): what to send the person.
     #[schema(example = "https://tpms.example.gov.vn/r/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
     pub page_url: Option<String>,
+    /// Where the supervisor's side stands: `none` (no supervisor asked), `awaited` (a link is
+    /// open), `confirmed` or `not_confirmed` (answered). The follow-up list's
+    /// `?supervisor_status=` filters by the same values.
+    pub supervisor_status: SupervisorStatus,
+    /// The supervisor's latest answer: each item's rating and whether the report was confirmed.
+    pub supervisor_review: Option<SupervisorReview>,
+    /// For officers (the list, and a reissue's answer): the supervisor's link while open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supervisor_link: Option<String>,
+    /// The page the supervisor's link opens in a browser, under `TPMS_PUBLIC_URL`: what to send
+    /// the supervisor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "https://tpms.example.gov.vn/s/phYuf5OZJXqYlQSN7ugm8XuMwMTs8NKVSKHW7PU1_p8")]
+    pub supervisor_page_url: Option<String>,
     /// Increases with every change.
     pub version: i32,
     /// What the current link is made from (never shown: the link is a bearer secret); a new one
     /// is a new link.
     #[serde(skip)]
     link_nonce: Option<String>,
+    /// What the supervisor's open link is made from (never shown, as `link_nonce`).
+    #[serde(skip)]
+    supervisor_nonce: Option<String>,
     /// When it last changed.
     #[serde(skip)]
     updated_at: NaiveDateTime,
@@ -234,6 +260,7 @@ struct CheckpointRow {
     link_nonce: Option<String>,
     version: i32,
     updated_at: NaiveDateTime,
+    supervisor_status: SupervisorStatus,
     enrollment_id: EnrollmentId,
     cohort_id: CohortId,
     trainee_name: String,
@@ -259,6 +286,7 @@ fn rows() -> _ {
             checkpoints::link_nonce,
             checkpoints::version,
             checkpoints::updated_at,
+            checkpoints::supervisor_status,
             action_plans::enrollment_id,
             enrollments::cohort_id,
             trainees::full_name,
@@ -284,7 +312,9 @@ fn link_message(id: CheckpointId, nonce: &str) -> String {
 }
 
 impl CheckpointRow {
-    fn shown(self, key: Option<&LinkKey>) -> ApiResult<Checkpoint> {
+    /// The checkpoint, with its supervisor's side (`supervision`, stored apart) and, for an
+    /// officer (`key`), the links to send.
+    fn shown(self, key: Option<&LinkKey>, supervision: Supervision) -> ApiResult<Checkpoint> {
         let today = crate::clock::now().date();
         let link = match (key, &self.link_nonce, self.status) {
             // A disputed checkpoint's link was spent on the report it disputes; it gets a new one.
@@ -292,6 +322,10 @@ impl CheckpointRow {
                 "checkpoint-links",
                 &key.token_of(&link_message(self.id, nonce))?,
             )),
+            _ => None,
+        };
+        let supervisor_link = match (key, &supervision.nonce) {
+            (Some(key), Some(nonce)) => Some(supervisors::link_path(key, self.id, nonce)?),
             _ => None,
         };
         Ok(Checkpoint {
@@ -313,8 +347,13 @@ impl CheckpointRow {
             review_note: self.review_note,
             page_url: link.as_deref().and_then(|l| key.and_then(|k| k.page_url(l))),
             link,
+            supervisor_status: self.supervisor_status,
+            supervisor_review: supervision.review,
+            supervisor_page_url: supervisor_link.as_deref().and_then(|l| key.and_then(|k| k.page_url(l))),
+            supervisor_link,
             version: self.version,
             link_nonce: self.link_nonce,
+            supervisor_nonce: supervision.nonce,
             updated_at: self.updated_at,
         })
     }
@@ -365,8 +404,21 @@ pub fn schedule(conn: &mut DbConnection, plan: &ActionPlan) -> ApiResult<()> {
             .returning(checkpoints::id)
             .get_result(conn)?;
         set_link(conn, &key, id)?;
+        if plan.supervisor_name.is_some() {
+            supervisors::issue_first(conn, &key, id, now)?;
+        }
     }
     Ok(())
+}
+
+/// One checkpoint as shown, with its supervisor's side; its links for an officer (`key`).
+fn one(conn: &mut DbConnection, id: CheckpointId, key: Option<&LinkKey>) -> ApiResult<Checkpoint> {
+    let row = rows()
+        .filter(checkpoints::id.eq(id))
+        .lookup::<CheckpointRow>(conn)?
+        .ok_or_else(|| ApiError::not_found("checkpoint", id))?;
+    let supervision = supervisors::of(conn, &[id])?.remove(&id).unwrap_or_default();
+    row.shown(key, supervision)
 }
 
 fn set_link(conn: &mut DbConnection, key: &LinkKey, id: CheckpointId) -> ApiResult<()> {
@@ -394,11 +446,7 @@ impl Record for Checkpoint {
     keyed_by_id!();
 
     fn find(conn: &mut DbConnection, id: CheckpointId) -> ApiResult<Checkpoint> {
-        rows()
-            .filter(checkpoints::id.eq(id))
-            .lookup::<CheckpointRow>(conn)?
-            .ok_or_else(|| ApiError::not_found("checkpoint", id))?
-            .shown(None)
+        one(conn, id, None)
     }
 
     /// A liaison sees the checkpoints of its partner's cohorts.
@@ -412,6 +460,8 @@ impl Record for Checkpoint {
 }
 
 impl Store for Checkpoint {
+    /// The supervisor's links change with the row: a new supervisor nonce ends the open link
+    /// (used, when this change brings the supervisor's answer; replaced otherwise) and opens one.
     fn store(&self, conn: &mut DbConnection, current: &Checkpoint) -> ApiResult<Option<Checkpoint>> {
         let key = LinkKey::load(conn)?;
         let hash = link_hash(&key, self.id, self.link_nonce.as_deref())?;
@@ -440,11 +490,27 @@ impl Store for Checkpoint {
             checkpoints::review_note.eq(&self.review_note),
             checkpoints::link_nonce.eq(&self.link_nonce),
             checkpoints::link_hash.eq(hash),
+            checkpoints::supervisor_status.eq(self.supervisor_status),
             checkpoints::updated_at.eq(self.updated_at),
             checkpoints::version.eq(self.version),
         ))
         .execute(conn)?;
-        (updated == 1).then(|| Checkpoint::find(conn, self.id)).transpose()
+        if updated != 1 {
+            return Ok(None);
+        }
+        if self.supervisor_nonce != current.supervisor_nonce {
+            if current.supervisor_nonce.is_some() {
+                let answer = self
+                    .supervisor_review
+                    .as_ref()
+                    .filter(|_| self.supervisor_review != current.supervisor_review);
+                supervisors::close(conn, self.id, answer, self.updated_at)?;
+            }
+            if let Some(nonce) = &self.supervisor_nonce {
+                supervisors::open(conn, &key, self.id, nonce, self.updated_at)?;
+            }
+        }
+        Checkpoint::find(conn, self.id).map(Some)
     }
 
     /// The first report on an approved plan puts the plan under way (the plan's own move, in
@@ -463,18 +529,20 @@ impl Store for Checkpoint {
 }
 
 impl Checkpoint {
-    /// A checkpoint with its current link, for an officer to send.
+    /// A checkpoint with its current links (the trainee's and the supervisor's), for an officer
+    /// to send.
     pub fn with_link(conn: &mut DbConnection, id: CheckpointId) -> ApiResult<Checkpoint> {
         let key = LinkKey::load(conn)?;
-        rows()
-            .filter(checkpoints::id.eq(id))
-            .lookup::<CheckpointRow>(conn)?
-            .ok_or_else(|| ApiError::not_found("checkpoint", id))?
-            .shown(Some(&key))
+        one(conn, id, Some(&key))
     }
 
     /// A new link for a checkpoint awaiting a report (scheduled or disputed); the old one stops
     /// working. A disputed checkpoint goes back to scheduled. Answers with the new link.
+    ///
+    /// When the plan names a supervisor, the supervisor is asked too, unless already asked: an
+    /// open supervisor link is kept (the link the supervisor holds keeps working), and one who
+    /// answered is asked again only about a disputed report, which the trainee now writes again.
+    /// A supervisor named after the checkpoint was scheduled thus gets a link here too.
     pub fn reissue(
         conn: &mut DbConnection,
         actor: &Actor,
@@ -487,21 +555,169 @@ impl Checkpoint {
             id,
             expect,
             Trail::Because("a new link was issued"),
-            |_, before: &Checkpoint| {
+            |conn, before: &Checkpoint| {
                 if !matches!(before.status, CheckpointStatus::Scheduled | CheckpointStatus::Disputed) {
                     return Err(ApiError::conflict(
                         "already_reported",
                         format!("checkpoint {id} is {}; no report is awaited", before.status),
                     ));
                 }
-                Ok(Checkpoint {
+                let plan = ActionPlan::find(conn, before.plan_id)?;
+                let ask_supervisor = plan.supervisor_name.is_some()
+                    && before.supervisor_nonce.is_none()
+                    && (before.supervisor_review.is_none() || before.status == CheckpointStatus::Disputed);
+                let mut next = Checkpoint {
                     status: CheckpointStatus::Scheduled,
                     link_nonce: Some(links::nonce()),
+                    ..before.clone()
+                };
+                if ask_supervisor {
+                    next.supervisor_nonce = Some(links::nonce());
+                    next.supervisor_status = SupervisorStatus::Awaited;
+                }
+                Ok(next)
+            },
+        )?;
+        Checkpoint::with_link(conn, id)
+    }
+
+    /// A new link for the supervisor the plan names; the open one, if any, stops working. 409
+    /// when the plan names no supervisor, or when the supervisor has answered and no new report
+    /// is awaited (a disputed report's new link asks the supervisor again). Answers with the new
+    /// link.
+    pub fn reissue_supervisor_link(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        id: CheckpointId,
+        expect: &impl Expect,
+    ) -> ApiResult<Checkpoint> {
+        resource::act(
+            conn,
+            actor,
+            id,
+            expect,
+            Trail::Because("a new link was issued to the supervisor"),
+            |conn, before: &Checkpoint| {
+                let plan = ActionPlan::find(conn, before.plan_id)?;
+                if plan.supervisor_name.is_none() {
+                    return Err(ApiError::conflict(
+                        "no_supervisor",
+                        format!(
+                            "action plan {} names no supervisor; name one on the plan first",
+                            plan.id
+                        ),
+                    ));
+                }
+                if before.supervisor_nonce.is_none() && before.supervisor_review.is_some() {
+                    return Err(ApiError::conflict(
+                        "supervisor_answered",
+                        format!("the supervisor has already answered at checkpoint {id}"),
+                    ));
+                }
+                Ok(Checkpoint {
+                    supervisor_nonce: Some(links::nonce()),
+                    supervisor_status: SupervisorStatus::Awaited,
                     ..before.clone()
                 })
             },
         )?;
         Checkpoint::with_link(conn, id)
+    }
+
+    /// What a supervisor's link opens: the trainee, the plan's items with the trainee's report
+    /// when there is one, and the rating scale, in Vietnamese unless `english`.
+    pub fn by_supervisor_link(conn: &mut DbConnection, token: &str, english: bool) -> ApiResult<SupervisedCheckpoint> {
+        let (id, _) = supervisors::open_link(conn, token)??;
+        let checkpoint = Checkpoint::find(conn, id)?;
+        let plan = ActionPlan::find(conn, checkpoint.plan_id)?;
+        let (program_title, cohort_name) = crate::action_plans::titles_for_trainee(conn, plan.cohort_id, english)?;
+        let reported = supervisors::has_report(checkpoint.status);
+        let mut progress: std::collections::HashMap<i32, ItemProgress> = if reported {
+            checkpoint.progress.iter().map(|p| (p.item, p.clone())).collect()
+        } else {
+            std::collections::HashMap::new()
+        };
+        Ok(SupervisedCheckpoint {
+            language: if english { "en" } else { "vi" }.to_owned(),
+            trainee_name: checkpoint.trainee_name,
+            program_title,
+            cohort_name,
+            plan_title: plan.title,
+            checkpoint_label: supervisors::checkpoint_label(checkpoint.months, english),
+            months: checkpoint.months,
+            due_on: checkpoint.due_on,
+            reported,
+            barriers: if reported { checkpoint.barriers } else { None },
+            items: plan
+                .items
+                .into_iter()
+                .zip(1..)
+                .map(|(item, number)| {
+                    let report = progress.remove(&number);
+                    SupervisedItem {
+                        number,
+                        indicator: item.indicator,
+                        baseline: item.baseline,
+                        target: item.target,
+                        due_on: item.due_on,
+                        progress: report.as_ref().map(|r| r.progress),
+                        progress_label: report.as_ref().map(|r| r.progress.label(english).to_owned()),
+                        evidence: report.and_then(|r| r.evidence),
+                    }
+                })
+                .collect(),
+            rating_values: supervisors::scale(english),
+        })
+    }
+
+    /// Why a supervisor's token opens nothing (`None` while it works): for a page that tells the
+    /// supervisor whether to ask for a new link. The API answers every case with the same 404.
+    pub fn supervisor_link_gone(conn: &mut DbConnection, token: &str) -> ApiResult<Option<links::Gone>> {
+        Ok(supervisors::open_link(conn, token)?.err())
+    }
+
+    /// The supervisor's answer through the link, which then stops working.
+    pub fn answer_by_supervisor(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        token: &str,
+        answer: SupervisorAnswer,
+    ) -> ApiResult<()> {
+        let (id, nonce) = supervisors::open_link(conn, token)??;
+        resource::act(
+            conn,
+            actor,
+            id,
+            &AnyVersion,
+            Trail::Audited,
+            |conn, current: &Checkpoint| {
+                // The link must still be the open one when the answer is stored: not replaced or used
+                // by a request that got there first.
+                if current.supervisor_nonce.as_ref() != Some(&nonce) {
+                    return Err(links::gone());
+                }
+                let plan = ActionPlan::find(conn, current.plan_id)?;
+                supervisors::check_answer(&plan, &answer)?;
+                let mut ratings = answer.ratings.clone();
+                ratings.sort_by_key(|r| r.item);
+                Ok(Checkpoint {
+                    supervisor_status: if answer.confirmed {
+                        SupervisorStatus::Confirmed
+                    } else {
+                        SupervisorStatus::NotConfirmed
+                    },
+                    supervisor_review: Some(SupervisorReview {
+                        confirmed: answer.confirmed,
+                        ratings,
+                        comment: answer.comment.clone(),
+                        submitted_at: crate::clock::now(),
+                    }),
+                    supervisor_nonce: None,
+                    ..current.clone()
+                })
+            },
+        )
+        .map(|_| ())
     }
 
     /// What a trainee's checkpoint link opens: everything a report form needs, from this answer
@@ -809,11 +1025,14 @@ pub struct FollowUpFilters {
     pub program_id: Option<ProgramId>,
     /// Only checkpoints of this cohort.
     pub cohort_id: Option<CohortId>,
+    /// Only checkpoints whose supervisor's side stands so (`awaited`: links still unanswered).
+    pub supervisor_status: Option<SupervisorStatus>,
 }
 
 /// The follow-ups list: checkpoints by due date. Staff see every cohort's, each awaited one with
-/// its link to resend; a partner's liaison (who approves the plans) sees those of its partner's
-/// programmes' cohorts only, without links (a link is the trainee's key, sent by an officer).
+/// its link to resend (and the supervisor's, while open); a partner's liaison (who approves the
+/// plans) sees those of its partner's programmes' cohorts only, without links (a link is the
+/// trainee's or the supervisor's key, sent by an officer).
 pub fn follow_ups(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -859,6 +1078,9 @@ pub fn follow_ups(
         if let Some(before) = filters.due_before {
             query = query.filter(checkpoints::due_on.lt(before));
         }
+        if let Some(supervisor) = filters.supervisor_status {
+            query = query.filter(checkpoints::supervisor_status.eq(supervisor));
+        }
         if let Some(cohort) = filters.cohort_id {
             query = query.filter(enrollments::cohort_id.eq(cohort));
         }
@@ -879,7 +1101,16 @@ pub fn follow_ups(
     } else {
         Some(LinkKey::load(conn)?)
     };
-    list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(|r| r.shown(key.as_ref())).collect())
+    list::page(conn, query, &keys, &paging)?.try_with(|rows| {
+        let ids: Vec<CheckpointId> = rows.iter().map(|r| r.id).collect();
+        let mut supervision = supervisors::of(conn, &ids)?;
+        rows.into_iter()
+            .map(|r| {
+                let side = supervision.remove(&r.id).unwrap_or_default();
+                r.shown(key.as_ref(), side)
+            })
+            .collect()
+    })
 }
 
 /// A checkpoint as its trainee's link shows it: everything a report form needs.

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{CheckpointStatus, FollowUpState, ItemProgress, Progress, state};
+use super::{CheckpointStatus, FollowUpState, ItemProgress, Progress, SupervisorStatus, state};
 use crate::access::Caller;
 use crate::action_plans::PlanStatus;
 use crate::cohorts::Cohort;
@@ -41,6 +41,12 @@ pub struct FollowUpSummary {
     /// Median days from the cohort's end to the first report of an achieved item, over the
     /// plans that have one.
     pub median_days_to_first_achievement: Option<f64>,
+    /// Checkpoints, by where their supervisor's side stands (`none`, `awaited`, `confirmed`,
+    /// `not_confirmed`).
+    pub supervisors: BTreeMap<String, i64>,
+    /// Share of the reports a supervisor answered on that the supervisor confirmed, 0 to 1
+    /// (none while no supervisor has answered).
+    pub reports_confirmed_by_supervisor_share: Option<f64>,
 }
 
 /// A cohort's figures, for a caller who may see it.
@@ -84,6 +90,7 @@ fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowU
         CheckpointStatus,
         String,
         Option<chrono::NaiveDateTime>,
+        SupervisorStatus,
     );
     let points: Vec<Row> = checkpoints::table
         .filter(checkpoints::plan_id.eq_any(&ids))
@@ -95,6 +102,7 @@ fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowU
             checkpoints::status,
             checkpoints::progress,
             checkpoints::submitted_at,
+            checkpoints::supervisor_status,
         ))
         .load(conn)?;
     // Each plan's cohort's last day, in one query over the cohorts that have plans.
@@ -138,7 +146,8 @@ fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowU
         let mut latest: HashMap<i32, Progress> = HashMap::new();
         let (mut achieved_6, mut achieved_12) = (std::collections::HashSet::new(), std::collections::HashSet::new());
         let mut first_achievement: Option<NaiveDate> = None;
-        for (_, months, _, point_status, progress, submitted_at) in points_of.get(id).into_iter().flatten().copied() {
+        for (_, months, _, point_status, progress, submitted_at, _) in points_of.get(id).into_iter().flatten().copied()
+        {
             if !matches!(point_status, CheckpointStatus::Submitted | CheckpointStatus::Verified) {
                 continue;
             }
@@ -169,9 +178,17 @@ fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowU
             days_to_first.push((first - *end).num_days() as f64);
         }
     }
-    for (_, _, due_on, status, _, _) in &points {
+    let mut by_supervisor = BTreeMap::new();
+    let (mut confirmed, mut answered) = (0_i64, 0_i64);
+    for (_, _, due_on, status, _, _, supervisor) in &points {
         let state: FollowUpState = state(*status, *due_on, today);
         *by_checkpoint_state.entry(state.to_string()).or_insert(0) += 1;
+        *by_supervisor.entry(supervisor.to_string()).or_insert(0) += 1;
+        match supervisor {
+            SupervisorStatus::Confirmed => (confirmed, answered) = (confirmed + 1, answered + 1),
+            SupervisorStatus::NotConfirmed => answered += 1,
+            SupervisorStatus::None | SupervisorStatus::Awaited => {}
+        }
     }
     days_to_first.sort_by(f64::total_cmp);
     let median = match days_to_first.len() {
@@ -187,5 +204,7 @@ fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowU
         items_achieved_by_6_months: share(by_6, items_total),
         items_achieved_by_12_months: share(by_12, items_total),
         median_days_to_first_achievement: median,
+        supervisors: by_supervisor,
+        reports_confirmed_by_supervisor_share: share(confirmed, answered),
     })
 }

@@ -56,6 +56,14 @@ pub trait Record: Clone + PartialEq + Serialize + Send + 'static {
             None => Ok(found),
         }
     }
+
+    /// This record as `caller` may read it: what [`Record::find_visible`] and a list answer, and
+    /// what a change answers its caller. By default all of it; a kind that hides part of a
+    /// record from a role (a supervisor's email from a liaison) overrides this.
+    fn shown_to(self, caller: &Caller) -> Self {
+        let _ = caller;
+        self
+    }
 }
 
 /// Implements the bookkeeping methods of [`Record`] for a type with `id`, `version` and
