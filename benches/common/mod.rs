@@ -80,7 +80,9 @@ pub fn prepare() -> anyhow::Result<Prepared> {
         },
         evaluations: EvaluationConfig::default(),
         pages: tpms::config::PagesConfig {
-            public_url: format!("http://{bind}").parse().map_err(|e: String| anyhow::anyhow!(e))?,
+            public_url: format!("http://{bind}")
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!(e))?,
             contact: None,
         },
     };
