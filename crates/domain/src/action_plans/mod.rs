@@ -703,14 +703,6 @@ impl Store for ActionPlan {
     fn store(&self, conn: &mut DbConnection, current: &ActionPlan) -> ApiResult<Option<ActionPlan>> {
         let nonce = self.link_nonce.as_deref();
         let hash = nonce.map(|nonce| link_hash(conn, self.id, nonce)).transpose()?;
-        if let Some(old) = current
-            .link_nonce
-            .as_deref()
-            .filter(|&old| nonce.is_some_and(|new| new != old))
-        {
-            let old_hash = link_hash(conn, self.id, old)?;
-            links::replaced(conn, &old_hash)?;
-        }
         let updated = diesel::update(
             action_plans::table
                 .find(self.id)
@@ -733,6 +725,16 @@ impl Store for ActionPlan {
             action_plans::version.eq(self.version),
         ))
         .execute(conn)?;
+        // Only once this write holds the row: a request that lost the race must not record it.
+        if updated == 1
+            && let Some(old) = current
+                .link_nonce
+                .as_deref()
+                .filter(|&old| nonce.is_some_and(|new| new != old))
+        {
+            let old_hash = link_hash(conn, self.id, old)?;
+            links::replaced(conn, &old_hash)?;
+        }
         (updated == 1).then(|| ActionPlan::find(conn, self.id)).transpose()
     }
 

@@ -465,15 +465,6 @@ impl Store for Checkpoint {
     fn store(&self, conn: &mut DbConnection, current: &Checkpoint) -> ApiResult<Option<Checkpoint>> {
         let key = LinkKey::load(conn)?;
         let hash = link_hash(&key, self.id, self.link_nonce.as_deref())?;
-        if let Some(old) = current
-            .link_nonce
-            .as_deref()
-            .filter(|&old| self.link_nonce.as_deref() != Some(old))
-            && self.link_nonce.is_some()
-            && let Some(old_hash) = link_hash(&key, self.id, Some(old))?
-        {
-            links::replaced(conn, &old_hash)?;
-        }
         let updated = diesel::update(
             checkpoints::table
                 .find(self.id)
@@ -497,6 +488,16 @@ impl Store for Checkpoint {
         .execute(conn)?;
         if updated != 1 {
             return Ok(None);
+        }
+        // Only once this write holds the row: a request that lost the race must not record it.
+        if let Some(old) = current
+            .link_nonce
+            .as_deref()
+            .filter(|&old| self.link_nonce.as_deref() != Some(old))
+            && self.link_nonce.is_some()
+            && let Some(old_hash) = link_hash(&key, self.id, Some(old))?
+        {
+            links::replaced(conn, &old_hash)?;
         }
         if self.supervisor_nonce != current.supervisor_nonce {
             if current.supervisor_nonce.is_some() {

@@ -186,12 +186,6 @@ impl Store for Invitation {
     fn store(&self, conn: &mut DbConnection, current: &Invitation) -> ApiResult<Option<Invitation>> {
         let key = LinkKey::load(conn)?;
         let token = key.token(self.round_id, self.enrollment_id, &self.nonce)?;
-        if current.nonce != self.nonce {
-            links::replaced(
-                conn,
-                &links::hash(&key.token(current.round_id, current.enrollment_id, &current.nonce)?),
-            )?;
-        }
         let updated = diesel::update(
             invitations::table
                 .find(self.id)
@@ -208,6 +202,11 @@ impl Store for Invitation {
             invitations::version.eq(self.version),
         ))
         .execute(conn)?;
+        // Only once this write holds the row: a request that lost the race must not record it.
+        if updated == 1 && current.nonce != self.nonce {
+            let old = key.token(current.round_id, current.enrollment_id, &current.nonce)?;
+            links::replaced(conn, &links::hash(&old))?;
+        }
         (updated == 1).then(|| Invitation::find(conn, self.id)).transpose()
     }
 }
