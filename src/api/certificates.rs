@@ -1,19 +1,24 @@
 //! Certificates: an officer reads, revokes or reissues one, or lists a cohort's to print them;
 //! anyone verifies one, without signing in.
 
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
-use crate::certificates::{Certificate, CertificateFilters, CohortCertificate, Revoke, Verification, VerifyQuery};
+use crate::certificates::{
+    Certificate, CertificateContent, CertificateFilters, CohortCertificate, Revoke, Verification, VerifyQuery,
+};
 use crate::db::Db;
+use crate::documents::{self, CertificateDocument};
 use crate::enrollments::Enrollment;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::auth::{Auth, Readers, Staff};
 use crate::http::export::{self, ListFormatParams};
 use crate::http::json::{Body, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
-use crate::http::public::Throttled;
+use crate::http::public::{Language, Throttled};
 use crate::ids::{CohortId, EnrollmentId};
+use crate::messages::Lang;
 use crate::resource::Record;
 
 /// A cohort's certificates with their numbers and verification codes, in enrolment order: one
@@ -55,28 +60,105 @@ pub async fn list_cohort_certificates(
     .await
 }
 
-/// The certificate of a completed enrolment, with its verification code.
+/// The media types a certificate is answered in: the record (the default), or the page to print.
+const CERTIFICATE_TYPES: [&str; 2] = ["application/json", "application/pdf"];
+
+/// The certificate of a completed enrolment with its verification code; with
+/// `Accept: application/pdf`, the A4 certificate to print (Vietnamese, or `?lang=en`), with a QR
+/// code of the page that verifies it. A revoked certificate is not printed: 409
+/// `certificate_revoked`, with the day.
 #[utoipa::path(
     tag = "completion",
     security(("bearer_auth" = ["admin", "officer", "reporter"])),
-    params(EnrollmentId),
-    responses((status = 200, description = "The certificate", body = Certificate), crate::openapi::ReadErrors)
+    params(EnrollmentId, Language),
+    responses(
+        (status = 200, description = "The certificate, or with `Accept: application/pdf` the certificate to print (`Content-Disposition: inline`)", content(
+            (Certificate = "application/json"),
+            (String = "application/pdf"),
+        )),
+        crate::openapi::PrintErrors,
+    )
 )]
 #[get("/enrollments/{id}/certificate")]
 pub async fn get_certificate(
     auth: Auth<Readers>,
     db: web::Data<Db>,
+    req: HttpRequest,
     id: web::Path<EnrollmentId>,
+    lang: Query<Language>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let certificate = db
+    let lang = if lang.0.english()? { Lang::En } else { Lang::Vi };
+    // Any `Accept` that does not rank PDF first (none, `*/*`, JSON, or a type not offered) keeps
+    // the JSON this operation has always answered.
+    let pdf = export::accepted(&req, &CERTIFICATE_TYPES) == Some(1);
+    if !pdf {
+        let certificate = db
+            .run(move |conn| {
+                let signed = auth.check(conn)?;
+                Enrollment::find_visible(conn, &signed.caller, id)?;
+                Certificate::find(conn, id)
+            })
+            .await?;
+        let mut response = crate::http::ok_with_etag(&certificate, certificate.version);
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
+        return Ok(response);
+    }
+    let content = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
             Enrollment::find_visible(conn, &signed.caller, id)?;
-            Certificate::find(conn, id)
+            CertificateContent::printable(conn, id)
         })
         .await?;
-    Ok(crate::http::ok_with_etag(&certificate, certificate.version))
+    let url = verify_url(&req, &content.number, &content.code);
+    let filename = pdf_filename(&content.number);
+    let document = CertificateDocument::new(content, url);
+    // Rendering takes a few milliseconds of CPU: off the async workers, and after the database
+    // connection is back in the pool.
+    let bytes = web::block(move || documents::certificate_pdf(&document, lang))
+        .await
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))?
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}\"")))
+        .insert_header((header::CONTENT_LANGUAGE, lang.tag()))
+        .insert_header((header::VARY, "Accept"))
+        // The holder's name: kept by no shared cache.
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}
+
+/// The address of the page that verifies a certificate, which its QR code holds: this server's
+/// origin as the request reached it, then `/verify` with the number and code.
+// TODO(pages): TPMS_PUBLIC_URL — take the origin from the configured public address instead, so
+// a certificate printed through a proxy or an internal address verifies on the public site.
+fn verify_url(req: &HttpRequest, number: &str, code: &str) -> String {
+    let info = req.connection_info();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("number", number)
+        .append_pair("code", code)
+        .finish();
+    format!("{}://{}/verify?{query}", info.scheme(), info.host())
+}
+
+/// `certificate-<number>.pdf`, the number kept to letters, digits and dashes (`JICA-YL/C3/00042`
+/// gives `certificate-JICA-YL-C3-00042.pdf`): a slash or a quote in a file name breaks the
+/// header or the save dialog.
+fn pdf_filename(number: &str) -> String {
+    let kept: String = number
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .collect();
+    let kept = kept.trim_matches('-');
+    if kept.is_empty() {
+        "certificate.pdf".to_owned()
+    } else {
+        format!("certificate-{kept}.pdf")
+    }
 }
 
 /// Revoke a certificate, with the reason: verification then answers `revoked`.

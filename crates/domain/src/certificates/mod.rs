@@ -330,7 +330,13 @@ type ContentRow = (
     (String, String, NaiveDateTime, Option<NaiveDateTime>),
     String,
     (String, Option<String>),
-    (String, Option<NaiveDate>, Option<DatePrecision>, Option<NaiveDate>, Option<DatePrecision>),
+    (
+        String,
+        Option<NaiveDate>,
+        Option<DatePrecision>,
+        Option<NaiveDate>,
+        Option<DatePrecision>,
+    ),
 );
 
 impl CertificateContent {
