@@ -8,7 +8,9 @@
 //! ([`resource`], [`audit`], [`actor`]) and one module per resource ([`partners`], [`cohorts`],
 //! [`enrollments`], ...) in the `tpms-domain` crate, both re-exported here; and in this crate the
 //! HTTP layer ([`http`], [`openapi`], and [`api`], the handlers of the operations that are not
-//! standard), [`app`], which assembles them, and the commands ([`cli`], [`seed`]).
+//! standard), [`app`], which assembles them, and the commands ([`cli`], [`seed`]). Beside the HTTP
+//! layer and below it, [`documents`] renders what is printed (a certificate as PDF) from the
+//! domain's content, knowing nothing of requests.
 
 pub use tpms_core::{
     access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, texts, validate, wire,
@@ -23,6 +25,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod dev;
+pub mod documents;
 pub mod health;
 pub mod http;
 pub mod openapi;

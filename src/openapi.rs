@@ -35,6 +35,18 @@ problem_responses!(
 );
 
 problem_responses!(
+    /// Errors of a read that can also answer a document to print (a certificate as PDF): a
+    /// read's, and 409 when what it would print no longer stands.
+    PrintErrors {
+        Unauthorized = 401: "Not signed in, or the token is not valid",
+        Forbidden = 403: "The caller's role may not do this",
+        BadRequest = 400: "A query or path parameter that cannot be parsed",
+        NotFound = 404: "No such object",
+        Revoked = 409: "Asked for the PDF of a certificate that was revoked (`certificate_revoked`, with the day)",
+    }
+);
+
+problem_responses!(
     /// Errors a list or a report can answer: a read's, and 406 for a representation it does not
     /// offer.
     ListErrors {

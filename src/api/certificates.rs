@@ -1,10 +1,15 @@
 //! Certificates: an officer reads, revokes or reissues one, or lists a cohort's to print them;
 //! anyone verifies one, without signing in.
 
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
-use crate::certificates::{Certificate, CertificateFilters, CohortCertificate, Revoke, Verification, VerifyQuery};
+use crate::certificates::{
+    Certificate, CertificateContent, CertificateFilters, CohortCertificate, Revoke, Verification, VerifyQuery,
+};
+use crate::config::PagesConfig;
 use crate::db::Db;
+use crate::documents;
 use crate::enrollments::Enrollment;
 use crate::error::ApiResult;
 use crate::http::auth::{Auth, Readers, Staff};
@@ -12,8 +17,9 @@ use crate::http::export::{self, ListFormatParams};
 use crate::http::json::{Body, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::precondition::IfMatch;
-use crate::http::public::Throttled;
+use crate::http::public::{Language, Throttled};
 use crate::ids::{CohortId, EnrollmentId};
+use crate::messages::Lang;
 use crate::resource::Record;
 
 /// A cohort's certificates with their numbers and verification codes, in enrolment order: one
@@ -55,28 +61,61 @@ pub async fn list_cohort_certificates(
     .await
 }
 
-/// The certificate of a completed enrolment, with its verification code.
+/// The media types a certificate is answered in: the record (the default), or the page to print.
+const CERTIFICATE_TYPES: [&str; 2] = ["application/json", "application/pdf"];
+
+/// The certificate of a completed enrolment with its verification code; with
+/// `Accept: application/pdf`, the A4 certificate to print (Vietnamese, or `?lang=en`), with a QR
+/// code of the page that verifies it. A revoked certificate is not printed: 409
+/// `certificate_revoked`, with the day.
 #[utoipa::path(
     tag = "completion",
     security(("bearer_auth" = ["admin", "officer", "reporter"])),
-    params(EnrollmentId),
-    responses((status = 200, description = "The certificate", body = Certificate), crate::openapi::ReadErrors)
+    params(EnrollmentId, Language),
+    responses(
+        (status = 200, description = "The certificate, or with `Accept: application/pdf` the certificate to print (`Content-Disposition: inline`)", content(
+            (Certificate = "application/json"),
+            (String = "application/pdf"),
+        )),
+        crate::openapi::PrintErrors,
+    )
 )]
 #[get("/enrollments/{id}/certificate")]
 pub async fn get_certificate(
     auth: Auth<Readers>,
     db: web::Data<Db>,
+    pages: web::Data<PagesConfig>,
+    req: HttpRequest,
     id: web::Path<EnrollmentId>,
+    lang: Query<Language>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let certificate = db
+    let lang = if lang.0.english()? { Lang::En } else { Lang::Vi };
+    // Any `Accept` that does not rank PDF first (none, `*/*`, JSON, or a type not offered) keeps
+    // the JSON this operation has always answered.
+    let pdf = export::accepted(&req, &CERTIFICATE_TYPES) == Some(1);
+    if !pdf {
+        let certificate = db
+            .run(move |conn| {
+                let signed = auth.check(conn)?;
+                Enrollment::find_visible(conn, &signed.caller, id)?;
+                Certificate::find(conn, id)
+            })
+            .await?;
+        let mut response = crate::http::ok_with_etag(&certificate, certificate.version);
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
+        return Ok(response);
+    }
+    let content = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
             Enrollment::find_visible(conn, &signed.caller, id)?;
-            Certificate::find(conn, id)
+            CertificateContent::printable(conn, id)
         })
         .await?;
-    Ok(crate::http::ok_with_etag(&certificate, certificate.version))
+    documents::certificate_response(content, &pages.public_url, lang).await
 }
 
 /// Revoke a certificate, with the reason: verification then answers `revoked`.

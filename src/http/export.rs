@@ -119,10 +119,25 @@ fn from_accept(req: &HttpRequest, offered: &[Format]) -> Option<Format> {
     if accept.is_empty() {
         return Some(Format::Json);
     }
+    let types: Vec<&str> = offered.iter().map(|format| format.media_type()).collect();
+    first_accepted(&accept, &types).and_then(|at| offered.get(at).copied())
+}
+
+/// Which of the media types `offered` the client ranks first in its `Accept` header, by index (a
+/// range such as `*/*` or `application/*` picks the first offered it covers); `None` without a
+/// readable `Accept`, or when it accepts none of them. For an operation whose other
+/// representations are not a table (a certificate's PDF beside its JSON), which decides itself
+/// what a missing header means.
+pub fn accepted(req: &HttpRequest, offered: &[&str]) -> Option<usize> {
+    let accept = Accept::parse(req).ok()?;
+    first_accepted(&accept, offered)
+}
+
+fn first_accepted(accept: &Accept, offered: &[&str]) -> Option<usize> {
     accept.ranked().into_iter().find_map(|mime| {
         let (kind, subtype) = (mime.type_().as_str(), mime.subtype().as_str());
-        offered.iter().copied().find(|format| {
-            let (want_kind, want_subtype) = format.media_type().split_once('/').unwrap_or_default();
+        offered.iter().position(|media_type| {
+            let (want_kind, want_subtype) = media_type.split_once('/').unwrap_or_default();
             (kind == "*" || kind == want_kind) && (subtype == "*" || subtype == want_subtype)
         })
     })

@@ -36,6 +36,7 @@ pub async fn open(
     let Some(token) = super::token(&raw) else {
         return page.closed(&config, &path, crate::links::Closed::Unknown);
     };
+    let page = page.with_certificate(&db, &token).await;
     let english = page.english();
     match db.run(move |conn| Checkpoint::page(conn, &token, english)).await {
         Ok(Opened::Form(linked)) => show_form(&page, &config, &path, &linked, &[], &Errors::default()),

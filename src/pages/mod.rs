@@ -29,6 +29,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
 use maud::{DOCTYPE, Markup, html};
 
 use crate::config::PagesConfig;
+use crate::db::Db;
 use crate::error::{ApiError, FieldError};
 use crate::http::public::Throttled;
 use crate::links::Closed;
@@ -48,7 +49,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(checkpoint::report)
         .service(supervisor::open)
         .service(supervisor::answer)
-        .service(verify::verify);
+        .service(verify::verify)
+        .service(certificate);
 }
 
 /// The one stylesheet, from this origin (the policy allows no inline style): small enough to
@@ -62,6 +64,46 @@ async fn stylesheet() -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(STYLESHEET)
+}
+
+/// A trainee's certificate as the PDF to print, through any of their own links (`/r/`, `/p/`,
+/// `/c/` + `/certificate`), in the page's language.
+#[get("/{kind:[rpc]}/{token}/certificate")]
+async fn certificate(
+    limited: Limited,
+    page: Page,
+    db: web::Data<Db>,
+    config: web::Data<PagesConfig>,
+    raw: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (kind, raw) = raw.into_inner();
+    let path = format!("/{kind}/{raw}");
+    if let Err(error) = limited {
+        return page.failed(&config, &path, error);
+    }
+    let Some(token) = token(&raw) else {
+        return page.closed(&config, &path, Closed::Unknown);
+    };
+    let content = db
+        .run(move |conn| {
+            let enrollment = crate::checkpoints::trainee_of_link(conn, &token)?
+                .ok_or_else(|| ApiError::NotFound("no such link".to_owned()))?;
+            crate::certificates::CertificateContent::printable(conn, enrollment)
+        })
+        .await;
+    let response = match content {
+        Ok(content) => crate::documents::certificate_response(content, &config.public_url, page.lang).await,
+        Err(error) => Err(error),
+    };
+    match response {
+        Ok(mut pdf) => {
+            security_headers(&mut pdf);
+            pdf
+        }
+        // No certificate (or a revoked one): the link's page says what it holds.
+        Err(ApiError::NotFound(_) | ApiError::Conflict { .. }) => page.see_other(&path),
+        Err(error) => page.failed(&config, &path, error),
+    }
 }
 
 /// The headers every page is answered with. The token is in the path, so: no referrer (a link
@@ -116,6 +158,9 @@ pub struct Page {
     /// The language.
     pub lang: Lang,
     chosen: bool,
+    /// Whether the trainee whose link this is holds a certificate that stands: the page then
+    /// offers it to print ([`Page::with_certificate`]).
+    certificate: bool,
 }
 
 impl FromRequest for Page {
@@ -136,6 +181,7 @@ impl FromRequest for Page {
         ready(Ok(Page {
             lang,
             chosen: chosen.is_some(),
+            certificate: false,
         }))
     }
 }
@@ -169,6 +215,22 @@ impl Errors {
 }
 
 impl Page {
+    /// The page of a trainee's own link, offering their certificate when they hold one that
+    /// stands (a lookup that fails only leaves the offer out).
+    pub async fn with_certificate(mut self, db: &Db, token: &str) -> Page {
+        let token = token.to_owned();
+        self.certificate = db
+            .run(move |conn| {
+                Ok(match crate::checkpoints::trainee_of_link(conn, &token)? {
+                    Some(enrollment) => crate::certificates::stands(conn, enrollment)?,
+                    None => false,
+                })
+            })
+            .await
+            .unwrap_or(false);
+        self
+    }
+
     /// A fixed text in the page's language.
     pub fn t(&self, key: Text) -> &'static str {
         key.get(self.lang)
@@ -292,6 +354,9 @@ impl Page {
                             }
                         }
                         (main)
+                        @if self.certificate {
+                            p.certificate { a href=(self.href(&format!("{path}/certificate"))) { (self.t(Text::CertificateLink)) } }
+                        }
                     }
                     footer.wrap {
                         @if crate::links::is_link(path) { p { (self.t(Text::PersonalLinkNote)) } }

@@ -43,6 +43,7 @@ pub async fn open(
         return page.closed(&config, &path, crate::links::Closed::Unknown);
     };
     let saved = req.query_string().split('&').any(|pair| pair == "saved=1");
+    let page = page.with_certificate(&db, &token).await;
     let english = page.english();
     match db.run(move |conn| ActionPlan::page(conn, &token, english)).await {
         Ok(Opened::Form(plan)) => {

@@ -37,6 +37,7 @@ pub async fn open(
     let Some(token) = super::token(&raw) else {
         return page.closed(&config, &path, crate::links::Closed::Unknown);
     };
+    let page = page.with_certificate(&db, &token).await;
     let english = page.english();
     match db.run(move |conn| invitations::page(conn, &token, english)).await {
         Ok(Opened::Form(questionnaire)) => show_form(&page, &config, &path, &questionnaire, &[], &Errors::default()),

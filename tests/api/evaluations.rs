@@ -1010,6 +1010,178 @@ db_test!(
     }
 );
 
+/// A trainee with a name full of Vietnamese diacritics who completed a cohort with known dates;
+/// returns the enrolment.
+async fn completed_with_diacritics(app: &TestApp) -> Value {
+    let program = app
+        .program()
+        .code("JICA-YL")
+        .title("Young Leaders in Public Administration")
+        .title_vi("Lãnh đạo trẻ trong quản lý hành chính công")
+        .create()
+        .await;
+    let cohort = app
+        .cohort(&program)
+        .name("Khóa 3 – Tokyo")
+        .start_date("2024-09-20")
+        .end_date("2024-12")
+        .create()
+        .await;
+    let trainee = app
+        .trainee()
+        .full_name("Đặng Thị Ngọc Diễm Hương Trưởng Ứng Vỹ Phượng")
+        .create()
+        .await;
+    let seated = app.enrollment(&cohort, &trainee).create().await;
+    under_way(app, &cohort).await;
+    let run = app
+        .post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({}))
+        .await;
+    assert_eq!(run.status, 200, "{}", run.text());
+    seated
+}
+
+/// `path` asked for with `Accept: accept`.
+async fn get_accepting(app: &TestApp, path: &str, accept: &str) -> crate::support::TestResponse {
+    let request = app
+        .request(actix_web::http::Method::GET, path)
+        .insert_header(("Accept", accept));
+    app.send(request, None).await
+}
+
+/// The text of a PDF as a reader extracts it (through each font's ToUnicode map), its spacing
+/// folded, and its pages, media box and embedded font files.
+fn read_pdf(bytes: &[u8]) -> (String, usize, Vec<f32>, usize) {
+    assert!(
+        bytes.starts_with(b"%PDF-"),
+        "a PDF: {:?}",
+        String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
+    );
+    let text = pdf_extract::extract_text_from_mem(bytes).expect("extractable text");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let doc = pdf_extract::Document::load_mem(bytes).expect("a readable PDF");
+    let pages = doc.get_pages();
+    let page = pages.values().next().copied().expect("a page");
+    let media_box = doc
+        .get_dictionary(page)
+        .and_then(|page| page.get(b"MediaBox"))
+        .and_then(|b| b.as_array())
+        .expect("the page's MediaBox")
+        .iter()
+        .map(|n| n.as_float().expect("a number"))
+        .collect();
+    let embedded = doc
+        .objects
+        .values()
+        .filter_map(|object| object.as_dict().ok())
+        .filter(|dict| {
+            dict.get(b"Type")
+                .and_then(|t| t.as_name())
+                .is_ok_and(|t| t == b"FontDescriptor")
+        })
+        .filter(|dict| dict.has(b"FontFile2") || dict.has(b"FontFile3"))
+        .count();
+    (text, pages.len(), media_box, embedded)
+}
+
+db_test!(
+    async fn a_completed_trainees_certificate_prints_as_an_a4_pdf_with_the_name_in_full_diacritics(app) {
+        let seated = completed_with_diacritics(&app).await;
+        let path = format!("/api/v1/enrollments/{}/certificate", seated["id"]);
+        let record = app.get(&path).await.json();
+        let (number, code) = (record["number"].as_str().expect("a number"), record["code"].as_str().expect("a code"));
+
+        let started = std::time::Instant::now();
+        let pdf = get_accepting(&app, &path, "application/pdf").await;
+        let took = started.elapsed();
+        assert_eq!(pdf.status, 200, "{}", pdf.text());
+        println!("certificate PDF: {} bytes, answered in {took:?} (debug build, SQLite or PostgreSQL)", pdf.body.len());
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+        let sanitised: String = number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+        assert_eq!(
+            pdf.header("content-disposition"),
+            Some(format!("inline; filename=\"certificate-{}.pdf\"", sanitised.trim_matches('-')).as_str())
+        );
+        assert_eq!(pdf.header("content-language"), Some("vi"));
+        assert!(pdf.body.len() < 200_000, "subsetted fonts keep it small: {} bytes", pdf.body.len());
+
+        let (text, pages, media_box, embedded) = read_pdf(&pdf.body);
+        assert_eq!(pages, 1);
+        assert_eq!(media_box.len(), 4);
+        for (got, want) in media_box.iter().zip([0.0, 0.0, 595.28, 841.89]) {
+            assert!((got - want).abs() < 0.01, "A4 portrait: {media_box:?}");
+        }
+        assert_eq!(embedded, 2, "regular and bold, embedded");
+        for expected in [
+            "GIẤY CHỨNG NHẬN",
+            "Chứng nhận",
+            "Đặng Thị Ngọc Diễm Hương Trưởng Ứng Vỹ Phượng",
+            "đã hoàn thành",
+            "Lãnh đạo trẻ trong quản lý hành chính công",
+            "Khóa 3 – Tokyo",
+            "20/9/2024 – tháng 12/2024",
+            number,
+            code,
+        ] {
+            assert!(text.contains(expected), "`{expected}` in the certificate's text: {text}");
+        }
+        // The address under the QR code, which the code holds (the QR itself is decoded in the
+        // documents module's tests).
+        let url = format!("/verify?number={}&code={}", crate::support::urlencode(number), crate::support::urlencode(code));
+        assert!(text.contains("http://") && text.contains(&url), "`{url}` in {text}");
+    }
+);
+
+db_test!(
+    async fn a_certificate_prints_in_english_with_lang_en_and_json_stays_the_default(app) {
+        let seated = completed_with_diacritics(&app).await;
+        let path = format!("/api/v1/enrollments/{}/certificate", seated["id"]);
+        let pdf = get_accepting(&app, &format!("{path}?lang=en"), "application/pdf").await;
+        assert_eq!(pdf.status, 200, "{}", pdf.text());
+        assert_eq!(pdf.header("content-language"), Some("en"));
+        let (text, ..) = read_pdf(&pdf.body);
+        for expected in [
+            "CERTIFICATE OF COMPLETION",
+            "This certifies that",
+            "Đặng Thị Ngọc Diễm Hương Trưởng Ứng Vỹ Phượng",
+            "has completed",
+            "Young Leaders in Public Administration",
+            "20 September 2024 – December 2024",
+        ] {
+            assert!(text.contains(expected), "`{expected}` in the certificate's text: {text}");
+        }
+        assert!(!text.contains("GIẤY CHỨNG NHẬN"), "{text}");
+
+        let plain = app.get(&path).await;
+        for accept in ["application/json", "*/*", "text/csv", "application/json, application/pdf;q=0.5"] {
+            let json = get_accepting(&app, &path, accept).await;
+            assert_eq!(json.status, 200, "{accept}: {}", json.text());
+            assert_eq!(json.header("content-type"), Some("application/json"), "{accept}");
+            assert_eq!(json.json(), plain.json(), "{accept}");
+            assert_eq!(json.header("etag"), plain.header("etag"), "{accept}");
+        }
+        get_accepting(&app, &format!("{path}?lang=fr"), "application/pdf").await.assert_problem(400, "invalid_query");
+    }
+);
+
+db_test!(
+    async fn a_revoked_certificate_gives_no_pdf_but_says_when_it_was_revoked(app) {
+        let seated = completed_with_diacritics(&app).await;
+        let path = format!("/api/v1/enrollments/{}/certificate", seated["id"]);
+        let revoked = app.post(&format!("{path}/revocation"), json!({"reason": "Issued in error"})).await;
+        assert_eq!(revoked.status, 200, "{}", revoked.text());
+        let on = revoked.json()["revoked_at"].as_str().expect("revoked_at")[..10].to_owned();
+        let problem = get_accepting(&app, &path, "application/pdf").await.assert_problem(409, "certificate_revoked");
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains(&format!("revoked on {on}"))), "{problem}");
+        assert_eq!(app.get(&path).await.json()["revoked_reason"], "Issued in error", "its record still reads");
+
+        let never = app.enrollment(&app.cohort(&app.program().create().await).create().await, &app.trainee().create().await).create().await;
+        get_accepting(&app, &format!("/api/v1/enrollments/{}/certificate", never["id"]), "application/pdf")
+            .await
+            .assert_problem(404, "not_found");
+    }
+);
+
 db_test!(
     async fn a_liaison_lists_the_assessments_still_to_make_in_its_partners_open_rounds(app) {
         let jica = app.partner().code("JICA").create().await;

@@ -147,3 +147,29 @@ db_test!(
         assert!(page.contains("Bạn đã chọn không trả lời") && page.contains("Tôi đã nghỉ việc"), "{page}");
     }
 );
+
+db_test!(
+    async fn a_completed_trainees_own_link_offers_the_certificate_whose_qr_code_opens_the_public_verify_page(app) {
+        let program = app.program().code("JICA-YL").title_vi("Chương trình Lãnh đạo trẻ").create().await;
+        let cohort = app.cohort(&program).code("C3").create().await;
+        let trainee = app.trainee().full_name("Phạm Minh Tuấn").create().await;
+        let enrollment = app.enrollment(&cohort, &trainee).create().await;
+        let issued = app.post(&format!("/api/v1/cohorts/{}/action-plan-links", cohort["id"]), json!({})).await.json();
+        let link = path_of(&issued["plans"][0]["page_url"]);
+        assert!(!app.anonymous().get(&link).await.text().contains("/certificate"), "no certificate before completion");
+
+        let done = app.patch(&format!("/api/v1/enrollments/{}", enrollment["id"]), json!({"status": "completed"})).await;
+        assert_eq!(done.status, 200, "{}", done.text());
+        let page = app.anonymous().get(&link).await.text();
+        assert!(page.contains(&format!("href=\"{link}/certificate\"")) && page.contains("Tải giấy chứng nhận"), "{page}");
+
+        let pdf = app.anonymous().get(&format!("{link}/certificate")).await;
+        assert_eq!(pdf.status, 200);
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+        assert!(pdf.body.starts_with(b"%PDF-"));
+        let text = pdf_extract::extract_text_from_mem(&pdf.body).expect("the PDF's text");
+        let compact: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(compact.contains("Phạm Minh Tuấn"), "{compact}");
+        assert!(compact.contains(&format!("{}/verify?number=JICA-YL", app.address)), "the QR code's address is the public one: {compact}");
+    }
+);

@@ -119,6 +119,13 @@ pub(super) fn text(key: Text) -> &'static str {
         }
         Holder => "Holder",
         IssuedOn => "Issued on",
+        CertificateHeading => "CERTIFICATE OF COMPLETION",
+        CertificateCertifies => "This certifies that",
+        CertificateCompleted => "has completed",
+        CertificateDates => "Dates",
+        CertificateFrom => "from",
+        CertificateUntil => "until",
+        CertificateScan => "Scan the QR code or open the address below to verify this certificate",
         TooManyTitle => "Too many requests",
         TooManyBody => "Wait {seconds} seconds, then try again.",
         CrossSiteTitle => "This form was sent from another site",

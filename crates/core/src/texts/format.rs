@@ -30,12 +30,12 @@ pub fn date(day: NaiveDate, lang: Lang) -> String {
     }
 }
 
-/// A date known to a day, a month (`9/2024`, `September 2024`) or a year (`2024`).
+/// A date known to a day, a month (`tháng 9/2024`, `September 2024`) or a year (`2024`).
 pub fn partial_date(value: &PartialDate, lang: Lang) -> String {
     let day = value.first_day;
     match (value.precision, lang) {
         (DatePrecision::Day, _) => date(day, lang),
-        (DatePrecision::Month, Lang::Vi) => format!("{}/{}", day.month(), day.year()),
+        (DatePrecision::Month, Lang::Vi) => format!("tháng {}/{}", day.month(), day.year()),
         (DatePrecision::Month, Lang::En) => format!("{} {}", month_name(day.month()), day.year()),
         (DatePrecision::Year, _) => day.year().to_string(),
     }

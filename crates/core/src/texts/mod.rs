@@ -234,6 +234,20 @@ texts! {
     Holder,
     /// The issue date, as a label.
     IssuedOn,
+    /// The certificate's heading.
+    CertificateHeading,
+    /// On the certificate, before the holder's name.
+    CertificateCertifies,
+    /// On the certificate, after the name, before the programme.
+    CertificateCompleted,
+    /// On the certificate, before the cohort's dates.
+    CertificateDates,
+    /// Before a period's first date when its last is unknown.
+    CertificateFrom,
+    /// Before a period's last date when its first is unknown.
+    CertificateUntil,
+    /// Above the certificate's QR code.
+    CertificateScan,
     /// Too many requests: `{seconds}`.
     TooManyTitle,
     /// What to do about too many requests: `{seconds}`.

@@ -119,6 +119,13 @@ pub(super) fn text(key: Text) -> &'static str {
         }
         Holder => "Người được cấp",
         IssuedOn => "Ngày cấp",
+        CertificateHeading => "GIẤY CHỨNG NHẬN",
+        CertificateCertifies => "Chứng nhận",
+        CertificateCompleted => "đã hoàn thành",
+        CertificateDates => "Thời gian",
+        CertificateFrom => "từ",
+        CertificateUntil => "đến",
+        CertificateScan => "Quét mã QR hoặc mở địa chỉ dưới đây để xác minh giấy chứng nhận",
         TooManyTitle => "Quá nhiều yêu cầu",
         TooManyBody => "Xin chờ {seconds} giây rồi thử lại.",
         CrossSiteTitle => "Biểu mẫu này được gửi từ một trang khác",

@@ -13,6 +13,7 @@ use validator::Validate;
 use crate::access::Caller;
 use crate::audit::{self, Actor, Entity, Event};
 use crate::cohorts::Cohort;
+use crate::dates::{DatePrecision, PartialDate};
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, text_enum};
@@ -293,6 +294,129 @@ impl Certificate {
             revoked_on: revoked_at.map(|at| at.date()),
         })
     }
+}
+
+/// Everything a printed certificate shows, read in one query: the holder, the programme (both
+/// titles, for either language), the cohort and its dates, and the certificate's own number,
+/// code and dates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertificateContent {
+    /// The completed enrolment.
+    pub enrollment_id: EnrollmentId,
+    /// The holder's full name, as the trainee's record has it now (as verification shows it).
+    pub trainee_name: String,
+    /// The programme's title (English, or as the programme is known).
+    pub program_title: String,
+    /// The programme's Vietnamese title, where it has one.
+    pub program_title_vi: Option<String>,
+    /// The cohort's name.
+    pub cohort_name: String,
+    /// The cohort's first day, or only its month or year.
+    pub cohort_start: Option<PartialDate>,
+    /// The cohort's last day, or only its month or year.
+    pub cohort_end: Option<PartialDate>,
+    /// The certificate number.
+    pub number: String,
+    /// The verification code printed beside the number.
+    pub code: String,
+    /// When it was issued (UTC).
+    pub issued_at: NaiveDateTime,
+    /// When it was revoked (UTC), if it was.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// One row of [`CertificateContent`]'s query, before the dates meet their precisions.
+type ContentRow = (
+    (String, String, NaiveDateTime, Option<NaiveDateTime>),
+    String,
+    (String, Option<String>),
+    (
+        String,
+        Option<NaiveDate>,
+        Option<DatePrecision>,
+        Option<NaiveDate>,
+        Option<DatePrecision>,
+    ),
+);
+
+impl CertificateContent {
+    /// What the certificate of an enrolment shows, revoked or not; 404 when it has none.
+    pub fn of(conn: &mut DbConnection, enrollment: EnrollmentId) -> ApiResult<CertificateContent> {
+        let row: Option<ContentRow> = certificates::table
+            .inner_join(
+                enrollments::table
+                    .inner_join(trainees::table)
+                    .inner_join(cohorts::table.inner_join(programs::table)),
+            )
+            .filter(certificates::enrollment_id.eq(enrollment))
+            .select((
+                (
+                    certificates::number,
+                    certificates::code,
+                    certificates::issued_at,
+                    certificates::revoked_at,
+                ),
+                trainees::full_name,
+                (programs::title, programs::title_vi),
+                (
+                    cohorts::name,
+                    cohorts::start_date,
+                    cohorts::start_precision,
+                    cohorts::end_date,
+                    cohorts::end_precision,
+                ),
+            ))
+            .lookup(conn)?;
+        let ((number, code, issued_at, revoked_at), trainee_name, (program_title, program_title_vi), cohort) =
+            row.ok_or_else(|| ApiError::NotFound(format!("enrolment {enrollment} has no certificate")))?;
+        let (cohort_name, start, start_precision, end, end_precision) = cohort;
+        // A date stored without its precision predates the column: it was a whole day.
+        let date = |day: Option<NaiveDate>, precision: Option<DatePrecision>| {
+            day.map(|d| PartialDate::from_columns(d, precision.unwrap_or(DatePrecision::Day)))
+        };
+        Ok(CertificateContent {
+            enrollment_id: enrollment,
+            trainee_name,
+            program_title,
+            program_title_vi,
+            cohort_name,
+            cohort_start: date(start, start_precision),
+            cohort_end: date(end, end_precision),
+            number,
+            code,
+            issued_at,
+            revoked_at,
+        })
+    }
+
+    /// What to print for an enrolment: 404 when it has no certificate, 409 `certificate_revoked`
+    /// (naming the day) when its certificate was revoked, since a printed copy would then claim
+    /// what verification denies.
+    pub fn printable(conn: &mut DbConnection, enrollment: EnrollmentId) -> ApiResult<CertificateContent> {
+        let content = CertificateContent::of(conn, enrollment)?;
+        if let Some(revoked_at) = content.revoked_at {
+            return Err(ApiError::conflict(
+                "certificate_revoked",
+                format!(
+                    "certificate {} was revoked on {}, so it cannot be printed; reissue it once what it \
+                     misstated is corrected",
+                    content.number,
+                    revoked_at.date().format("%Y-%m-%d")
+                ),
+            ));
+        }
+        Ok(content)
+    }
+}
+
+/// Whether the enrolment has a certificate that stands (issued, not revoked): what a trainee's
+/// page offers to print.
+pub fn stands(conn: &mut DbConnection, enrollment: EnrollmentId) -> ApiResult<bool> {
+    let revoked: Option<Option<NaiveDateTime>> = certificates::table
+        .find(enrollment)
+        .select(certificates::revoked_at)
+        .lookup(conn)?;
+    Ok(matches!(revoked, Some(None)))
 }
 
 text_enum!(

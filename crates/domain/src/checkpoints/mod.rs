@@ -1114,6 +1114,31 @@ pub fn follow_ups(
     })
 }
 
+/// The enrolment a trainee's own link belongs to (a questionnaire's, a plan's or a checkpoint's,
+/// used or not), for what the trainee may fetch through any of them: their certificate.
+pub fn trainee_of_link(conn: &mut DbConnection, token: &str) -> ApiResult<Option<EnrollmentId>> {
+    let hash = links::hash(token);
+    let invited: Option<EnrollmentId> = crate::schema::invitations::table
+        .filter(crate::schema::invitations::token_hash.eq(&hash))
+        .select(crate::schema::invitations::enrollment_id)
+        .lookup(conn)?;
+    if invited.is_some() {
+        return Ok(invited);
+    }
+    let planned: Option<EnrollmentId> = action_plans::table
+        .filter(action_plans::link_hash.eq(&hash))
+        .select(action_plans::enrollment_id)
+        .lookup(conn)?;
+    if planned.is_some() {
+        return Ok(planned);
+    }
+    Ok(checkpoints::table
+        .inner_join(action_plans::table)
+        .filter(checkpoints::link_hash.eq(&hash))
+        .select(action_plans::enrollment_id)
+        .lookup(conn)?)
+}
+
 /// A checkpoint as its trainee's link shows it: everything a report form needs.
 fn linked(
     conn: &mut DbConnection,
