@@ -297,8 +297,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result<Server> {
     let keys = {
         let mut conn = db.pool().get()?;
-        // Every link's page address starts with this server's public address.
-        crate::links::set_public_url(&mut conn, config.pages.public_url.as_str())?;
+        // Every link's page address starts with this server's public address. A database not
+        // migrated yet (`/ready` says so) gets it at the next start.
+        if let Err(error) = crate::links::set_public_url(&mut conn, config.pages.public_url.as_str()) {
+            tracing::warn!(%error, "could not record TPMS_PUBLIC_URL; links will have no page_url until a restart");
+        }
         auth::tokens::JwtKeys::load(&mut conn, config.auth.jwt_secret.as_ref().map(|s| s.0.as_str()))?
     };
     let auth_state = web::Data::new(crate::http::auth::AuthState {

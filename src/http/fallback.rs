@@ -69,7 +69,7 @@ pub async fn errors_as_problems(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(crate::error::PROBLEM_JSON.as_bytes()));
-    // A page for people without accounts (`crate::pages`) answers its errors as a page.
+    // A page for people without accounts answers its errors as a page, in HTML.
     let is_page = response
         .headers()
         .get(header::CONTENT_TYPE)
