@@ -76,7 +76,7 @@ fn main() -> anyhow::Result<()> {
         call(awc::http::Method::PATCH, format!("/api/v1/instruments/{}", form["id"]), Some(json!({"status": "published"}))).await?;
         let round = post(
             &format!("/api/v1/cohorts/{}/rounds", cohort["id"]),
-            json!({"instrument_id": form["id"], "title": "Bench", "subject": "course", "respondent": "trainee", "wave": "post", "anonymity": "named"}),
+            json!({"instrument_id": form["id"], "title": "Bench", "subject": "course", "respondent": "trainee", "wave": "post", "anonymity": "identified"}),
         )
         .await?;
         call(awc::http::Method::PATCH, format!("/api/v1/rounds/{}", round["id"]), Some(json!({"status": "open"}))).await?;

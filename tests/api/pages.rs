@@ -173,3 +173,14 @@ db_test!(
         assert!(compact.contains(&format!("{}/verify?number=JICA-YL", app.address)), "the QR code's address is the public one: {compact}");
     }
 );
+
+db_test!(
+    async fn a_link_to_a_closed_round_says_it_expired(app) {
+        let (round, invitation) = open_round(&app, "Nguyễn Thị Hoa").await;
+        let closed = app.patch(&format!("/api/v1/rounds/{}", round["id"]), json!({"status": "closed"})).await;
+        assert_eq!(closed.status, 200, "{}", closed.text());
+        let page = app.anonymous().get(&path_of(&invitation["page_url"])).await;
+        assert_eq!(page.status, 410);
+        assert!(page.text().contains("Đường dẫn này đã hết hạn"), "{}", page.text());
+    }
+);

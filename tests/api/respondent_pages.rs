@@ -104,6 +104,12 @@ db_test!(
         looked_at(&browser, "declined").await;
         let invitations = app.get(&format!("/api/v1/rounds/{}/invitations", round["id"])).await.json();
         assert_eq!(invitations["items"][1]["status"], "declined");
+
+        // A link copied short says so, and whom to ask.
+        browser.open(&format!("/r/{}", "A".repeat(43))).await;
+        assert_eq!(browser.text("h1").await, "Đường dẫn này không dùng được");
+        assert!(browser.text("footer").await.contains("daotao@example.gov.vn"));
+        looked_at(&browser, "link-unknown").await;
     }
 );
 
