@@ -30,11 +30,9 @@ pub async fn open(
     raw: web::Path<String>,
 ) -> HttpResponse {
     let path = path_of(&raw);
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    let Some(token) = super::token(&raw) else {
-        return page.closed(&config, &path, crate::links::Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, None, &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let page = page.with_certificate(&db, &token).await;
     let english = page.english();
@@ -58,14 +56,9 @@ pub async fn report(
     body: web::Bytes,
 ) -> HttpResponse {
     let path = path_of(&raw);
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    if !super::same_site(&req, &config) {
-        return page.cross_site(&config, &path);
-    }
-    let Some(token) = super::token(&raw) else {
-        return page.closed(&config, &path, crate::links::Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, Some(&req), &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let fields = form_fields(&body);
     let english = page.english();
@@ -149,11 +142,7 @@ fn show_form(
     let months = linked.months.to_string();
     let title = page.fill(Text::CheckpointTitle, &[("months", &months)]);
     let typed = |name: &str| field(values, name).unwrap_or("").to_owned();
-    let error_line = |id: &str| {
-        errors.of(id).map(|message| {
-            html! { p.error-message id={ (id) "-error" } { span.visually-hidden { (page.t(Text::ErrorPrefix)) " " } (message) } }
-        })
-    };
+    let error_line = |id: &str| page.error_line(errors, id);
     let main = html! {
         p.caption { (linked.program_title) " · " (linked.cohort_name) }
         h1 { (title) }

@@ -78,11 +78,9 @@ async fn certificate(
 ) -> HttpResponse {
     let (kind, raw) = raw.into_inner();
     let path = format!("/{kind}/{raw}");
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    let Some(token) = token(&raw) else {
-        return page.closed(&config, &path, Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, None, &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let content = db
         .run(move |conn| {
@@ -441,6 +439,36 @@ impl Page {
             .insert_header((header::LOCATION, self.href(path)))
             .insert_header((header::REFERRER_POLICY, "no-referrer"))
             .finish()
+    }
+}
+
+impl Page {
+    /// The token of a link page's request, or the page that refuses it: past the public limits
+    /// (429), a post from another site (403, when `post` is the request of a form's post), or a
+    /// path that cannot hold a token (the unknown-link page).
+    pub fn admit(
+        &self,
+        config: &PagesConfig,
+        path: &str,
+        limited: Limited,
+        post: Option<&HttpRequest>,
+        raw: &str,
+    ) -> Result<String, Box<HttpResponse>> {
+        if let Err(error) = limited {
+            return Err(Box::new(self.failed(config, path, error)));
+        }
+        if post.is_some_and(|req| !same_site(req, config)) {
+            return Err(Box::new(self.cross_site(config, path)));
+        }
+        token(raw).ok_or_else(|| Box::new(self.closed(config, path, Closed::Unknown)))
+    }
+
+    /// The message above a rejected field (`{id}-error`, which the field's `aria-describedby`
+    /// names), if it has one.
+    pub fn error_line(&self, errors: &Errors, id: &str) -> Option<Markup> {
+        errors.of(id).map(|message| {
+            html! { p.error-message id={ (id) "-error" } { span.visually-hidden { (self.t(Text::ErrorPrefix)) " " } (message) } }
+        })
     }
 }
 

@@ -36,11 +36,9 @@ pub async fn open(
     raw: web::Path<String>,
 ) -> HttpResponse {
     let path = path_of(&raw);
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    let Some(token) = super::token(&raw) else {
-        return page.closed(&config, &path, crate::links::Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, None, &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let saved = req.query_string().split('&').any(|pair| pair == "saved=1");
     let page = page.with_certificate(&db, &token).await;
@@ -78,14 +76,9 @@ pub async fn save(
     body: web::Bytes,
 ) -> HttpResponse {
     let path = path_of(&raw);
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    if !super::same_site(&req, &config) {
-        return page.cross_site(&config, &path);
-    }
-    let Some(token) = super::token(&raw) else {
-        return page.closed(&config, &path, crate::links::Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, Some(&req), &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let mut fields = form_fields(&body);
     let action = match field(&fields, "action") {
@@ -260,11 +253,7 @@ fn show_form(
 ) -> HttpResponse {
     let typed = |name: &str| field(values, name).unwrap_or("").to_owned();
     let steps = steps_in(values);
-    let error_line = |id: &str| {
-        errors.of(id).map(|message| {
-            html! { p.error-message id={ (id) "-error" } { span.visually-hidden { (page.t(Text::ErrorPrefix)) " " } (message) } }
-        })
-    };
+    let error_line = |id: &str| page.error_line(errors, id);
     let described = |id: &str| errors.of(id).map(|_| format!("{id}-error"));
     let text_field = |id: &str, label: Text, hint: Text, wide: bool| {
         html! {

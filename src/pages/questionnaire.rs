@@ -31,11 +31,9 @@ pub async fn open(
     raw: web::Path<String>,
 ) -> HttpResponse {
     let path = path_of(&raw);
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    let Some(token) = super::token(&raw) else {
-        return page.closed(&config, &path, crate::links::Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, None, &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let page = page.with_certificate(&db, &token).await;
     let english = page.english();
@@ -68,14 +66,9 @@ pub async fn answer(
     body: web::Bytes,
 ) -> HttpResponse {
     let path = path_of(&raw);
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    if !super::same_site(&req, &config) {
-        return page.cross_site(&config, &path);
-    }
-    let Some(token) = super::token(&raw) else {
-        return page.closed(&config, &path, crate::links::Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, Some(&req), &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let fields = form_fields(&body);
     let english = page.english();
@@ -124,14 +117,9 @@ pub async fn decline(
     body: web::Bytes,
 ) -> HttpResponse {
     let path = path_of(&raw);
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    if !super::same_site(&req, &config) {
-        return page.cross_site(&config, &path);
-    }
-    let Some(token) = super::token(&raw) else {
-        return page.closed(&config, &path, crate::links::Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, Some(&req), &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let fields = form_fields(&body);
     let decline = Decline {
@@ -236,9 +224,7 @@ fn show_form(
                     @match item.kind {
                         ItemKind::Text | ItemKind::Number => {
                             label for=(id) { (item.prompt) " " span.mark { (mark) } }
-                            @if let Some(message) = error {
-                                p.error-message #{ (id) "-error" } { span.visually-hidden { (page.t(Text::ErrorPrefix)) " " } (message) }
-                            }
+                            @if let Some(line) = page.error_line(errors, &id) { (line) }
                             @if item.kind == ItemKind::Text {
                                 textarea #(id) name=(item.key) rows="4" aria-describedby=[error.map(|_| format!("{id}-error"))] { (typed(&item.key)) }
                             } @else {
@@ -259,9 +245,7 @@ fn show_form(
                                     }
                                 }
                                 @if item.kind == ItemKind::MultiChoice { p.hint { (page.t(Text::ChooseAll)) } }
-                                @if let Some(message) = error {
-                                    p.error-message #{ (id) "-error" } { span.visually-hidden { (page.t(Text::ErrorPrefix)) " " } (message) }
-                                }
+                                @if let Some(line) = page.error_line(errors, &id) { (line) }
                                 div.choices.inline[item.kind == ItemKind::Scale] {
                                     @for (n, (value, label)) in choices(page, item).into_iter().enumerate() {
                                         @let input_id = if n == 0 { id.clone() } else { format!("{id}-{n}") };
@@ -289,9 +273,7 @@ fn show_form(
                 @let error = errors.of("reason");
                 div.field.invalid[error.is_some()] {
                     label for="reason" { (page.t(Text::DeclineReason)) " " span.mark { (page.t(Text::OptionalMark)) } }
-                    @if let Some(message) = error {
-                        p.error-message #reason-error { span.visually-hidden { (page.t(Text::ErrorPrefix)) " " } (message) }
-                    }
+                    @if let Some(line) = page.error_line(errors, "reason") { (line) }
                     textarea #reason name="reason" rows="2" aria-describedby=[error.map(|_| "reason-error")] { (typed("reason")) }
                 }
                 button.button.secondary type="submit" { (page.t(Text::DeclineButton)) }

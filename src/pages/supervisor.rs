@@ -44,11 +44,9 @@ pub async fn open(
     raw: web::Path<String>,
 ) -> HttpResponse {
     let path = path_of(&raw);
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    let Some(token) = super::token(&raw) else {
-        return page.closed(&config, &path, Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, None, &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let english = page.english();
     match db.run(move |conn| opened(conn, &token, english)).await {
@@ -70,14 +68,9 @@ pub async fn answer(
     body: web::Bytes,
 ) -> HttpResponse {
     let path = path_of(&raw);
-    if let Err(error) = limited {
-        return page.failed(&config, &path, error);
-    }
-    if !super::same_site(&req, &config) {
-        return page.cross_site(&config, &path);
-    }
-    let Some(token) = super::token(&raw) else {
-        return page.closed(&config, &path, Closed::Unknown);
+    let token = match page.admit(&config, &path, limited, Some(&req), &raw) {
+        Ok(token) => token,
+        Err(refused) => return *refused,
     };
     let fields = form_fields(&body);
     let english = page.english();
@@ -169,11 +162,7 @@ fn show_form(
     errors: &Errors,
 ) -> HttpResponse {
     let typed = |name: &str| field(values, name).unwrap_or("").to_owned();
-    let error_line = |id: &str| {
-        errors.of(id).map(|message| {
-            html! { p.error-message id={ (id) "-error" } { span.visually-hidden { (page.t(Text::ErrorPrefix)) " " } (message) } }
-        })
-    };
+    let error_line = |id: &str| page.error_line(errors, id);
     let months = supervised.months.to_string();
     let main = html! {
         p.caption { (supervised.program_title) " · " (supervised.cohort_name) }

@@ -68,11 +68,7 @@ fn show(
     status: StatusCode,
 ) -> HttpResponse {
     let typed = |name: &str| field(values, name).unwrap_or("").to_owned();
-    let error_line = |id: &str| {
-        errors.of(id).map(|message| {
-            html! { p.error-message id={ (id) "-error" } { span.visually-hidden { (page.t(Text::ErrorPrefix)) " " } (message) } }
-        })
-    };
+    let error_line = |id: &str| page.error_line(errors, id);
     let main = html! {
         h1 { (page.t(Text::VerifyTitle)) }
         @if let Some(answer) = answer {
