@@ -11,7 +11,6 @@ use super::{Errors, Limited, Page, field, form_fields};
 use crate::checkpoints::{Checkpoint, LinkedCheckpoint, Report};
 use crate::config::PagesConfig;
 use crate::db::Db;
-use crate::error::ApiError;
 use crate::http::json::read_value;
 use crate::links::Opened;
 use crate::texts::Text;
@@ -70,11 +69,7 @@ pub async fn report(
             };
             let result = read_value::<Report>(report_body(&linked, &fields))
                 .and_then(|report| Checkpoint::report_by_link(conn, &crate::effects::trainee_link(), &token, report));
-            match result {
-                Ok(()) => Ok(None),
-                Err(error @ ApiError::Validation(_)) => Ok(Some((linked, error))),
-                Err(error) => Err(error),
-            }
+            super::refused(linked, result)
         })
         .await
     };
@@ -97,9 +92,7 @@ pub async fn report(
                     _ => None,
                 }
             });
-            let mut response = show_form(&page, &config, &path, &linked, &fields, &errors);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            super::unprocessable(show_form(&page, &config, &path, &linked, &fields, &errors))
         }
         Err(error) => page.failed(&config, &path, error),
     }

@@ -472,6 +472,23 @@ impl Page {
     }
 }
 
+/// What a form's post became, inside its write: `None` when the domain took it, the form's
+/// content and the problem when its check refused it (shown again, [`unprocessable`]), and any
+/// other failure as it is.
+pub fn refused<F>(form: F, result: crate::error::ApiResult<()>) -> crate::error::ApiResult<Option<(F, ApiError)>> {
+    match result {
+        Ok(()) => Ok(None),
+        Err(error @ ApiError::Validation(_)) => Ok(Some((form, error))),
+        Err(error) => Err(error),
+    }
+}
+
+/// A form shown again with its problems: 422.
+pub fn unprocessable(mut response: HttpResponse) -> HttpResponse {
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}
+
 /// A link's token from the path, or the unknown-link page's reason when it cannot be one.
 pub fn token(raw: &str) -> Option<String> {
     let well_formed = raw.len() == 43 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');

@@ -128,9 +128,7 @@ pub async fn save(
         },
         Ok((Some(plan), Some(error))) => {
             let errors = page.errors(&error, |field| field_of(&page, field));
-            let mut response = show_form(&page, &config, &path, &plan, &fields, false, &errors);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            super::unprocessable(show_form(&page, &config, &path, &plan, &fields, false, &errors))
         }
         Err(error) => page.failed(&config, &path, error),
     }

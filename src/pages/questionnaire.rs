@@ -45,14 +45,6 @@ pub async fn open(
     }
 }
 
-/// What a post of the form became.
-enum Posted {
-    /// Recorded (or recorded before: a second press of the button).
-    Taken,
-    /// Refused: the form again, with the messages.
-    Refused(Questionnaire, ApiError),
-}
-
 /// The answers, checked as the JSON operation checks them: recorded and answered with a redirect
 /// to the receipt, or the form again with every value kept and each problem next to its question.
 #[post("/r/{token}")]
@@ -77,29 +69,24 @@ pub async fn answer(
         db.write(move |conn| {
             let Opened::Form(questionnaire) = invitations::page(conn, &token, english)? else {
                 // Used, expired or replaced meanwhile: the link's page says which.
-                return Ok(Posted::Taken);
+                return Ok(None);
             };
             let answers = answers_from(&questionnaire.items, &fields);
-            match invitations::submit_by_link(conn, &crate::effects::trainee_link(), &token, answers) {
-                Ok(()) => Ok(Posted::Taken),
-                Err(error @ ApiError::Validation(_)) => Ok(Posted::Refused(questionnaire, error)),
-                Err(error) => Err(error),
-            }
+            let result = invitations::submit_by_link(conn, &crate::effects::trainee_link(), &token, answers);
+            super::refused(questionnaire, result)
         })
         .await
     };
     match posted {
-        Ok(Posted::Taken) => page.see_other(&path),
-        Ok(Posted::Refused(questionnaire, error)) => {
+        Ok(None) => page.see_other(&path),
+        Ok(Some((questionnaire, error))) => {
             let errors = page.errors(&error, |field| {
                 let key = field.strip_prefix("answers/")?;
                 let key = key.split('/').next().unwrap_or(key);
                 let item = questionnaire.items.iter().find(|i| i.key == key)?;
                 Some((format!("q-{key}"), item.prompt.clone()))
             });
-            let mut response = show_form(&page, &config, &path, &questionnaire, &fields, &errors);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            super::unprocessable(show_form(&page, &config, &path, &questionnaire, &fields, &errors))
         }
         Err(error) => page.failed(&config, &path, error),
     }
@@ -132,9 +119,7 @@ pub async fn decline(
                 let errors = page.errors(&error, |_| {
                     Some(("reason".to_owned(), page.t(Text::DeclineReason).to_owned()))
                 });
-                let mut response = show_form(&page, &config, &path, &questionnaire, &fields, &errors);
-                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                response
+                super::unprocessable(show_form(&page, &config, &path, &questionnaire, &fields, &errors))
             }
             _ => page.see_other(&path),
         };

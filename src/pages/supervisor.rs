@@ -12,7 +12,6 @@ use super::{Errors, Limited, Page, field, form_fields};
 use crate::checkpoints::{Checkpoint, SupervisedCheckpoint, SupervisorAnswer};
 use crate::config::PagesConfig;
 use crate::db::Db;
-use crate::error::ApiError;
 use crate::http::json::read_value;
 use crate::links::{Closed, Gone};
 use crate::texts::Text;
@@ -83,11 +82,7 @@ pub async fn answer(
             let result = read_value::<SupervisorAnswer>(answer_body(&supervised, &fields)).and_then(|answer| {
                 Checkpoint::answer_by_supervisor(conn, &crate::effects::trainee_link(), &token, answer)
             });
-            match result {
-                Ok(()) => Ok(None),
-                Err(error @ ApiError::Validation(_)) => Ok(Some((supervised, error))),
-                Err(error) => Err(error),
-            }
+            super::refused(supervised, result)
         })
         .await
     };
@@ -111,9 +106,7 @@ pub async fn answer(
                     _ => None,
                 }
             });
-            let mut response = show_form(&page, &config, &path, &supervised, &fields, &errors);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            super::unprocessable(show_form(&page, &config, &path, &supervised, &fields, &errors))
         }
         Err(error) => page.failed(&config, &path, error),
     }
