@@ -24,6 +24,7 @@ use crate::http::crud::Endpoints;
 use crate::http::{fallback, json, request_id};
 use crate::instruments::Instrument;
 use crate::invitations::Invitation;
+use crate::mail::Message;
 use crate::participations::Participation;
 use crate::partners::Partner;
 use crate::programs::Program;
@@ -236,6 +237,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(api::certificates::list_cohort_certificates)
             .service(api::certificates::verify_certificate)
             .service(
+                Endpoints::<Message>::of("messages", "/messages", "/messages/{id}")
+                    .list::<Readers>(
+                        "list_messages",
+                        "List the outbox, newest first: every message the service queued (invitations, reissued\n\
+                         links, plans sent back, certificates, sessions' calendar entries, reminders) with where it\n\
+                         stands. `?state=failed` lists those that did not go, with the reason; those without an\n\
+                         address name people to reach another way. Reporters read no body.",
+                    )
+                    .get::<Readers>("get_message", "Get one message, with its body and calendar (admins and officers)."),
+            )
+            .service(api::messages::retry_message)
+            .service(api::messages::cancel_message)
+            .service(api::messages::round_message_counts)
+            .service(api::messages::cohort_message_counts)
+            .service(
                 Endpoints::<ActionPlan>::of("follow-ups", "/cohorts/{id}/action-plans", "/action-plans/{id}")
                     .list::<ProgramReaders>("list_action_plans", "List the action plans of a cohort, oldest first.")
                     .create::<Staff>(
@@ -324,6 +340,8 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
         config.evaluations.public_requests_per_minute,
         config.evaluations.link_requests_per_minute,
     ));
+    // The outbox is delivered for as long as this server's runtime runs.
+    crate::delivery::start(db.clone(), &config.mail)?;
     let evaluations = web::Data::new(config.evaluations.clone());
     let pages = web::Data::new(config.pages.clone());
     let doc = docs::document();

@@ -63,6 +63,10 @@ pub struct ServeArgs {
     #[command(flatten)]
     pages: crate::config::PagesConfig,
     #[command(flatten)]
+    mail: crate::config::MailConfig,
+    #[command(flatten)]
+    reminders: crate::config::ReminderConfig,
+    #[command(flatten)]
     seed: crate::config::SeedConfig,
 }
 
@@ -221,6 +225,8 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
         auth,
         evaluations,
         pages,
+        mail,
+        reminders,
         seed,
     } = args;
     let pool = db::connect(&database)?;
@@ -262,6 +268,8 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
         auth,
         evaluations,
         pages,
+        mail,
+        reminders,
     };
     actix_web::rt::System::new().block_on(async move {
         crate::app::serve(listener, Db::new(pool, &database)?, config)?

@@ -17,13 +17,14 @@ pub use tpms_core::{
 };
 pub use tpms_domain::{
     action_plans, actor, attendance, audit, auth, certificates, checkpoints, cohorts, completion, contacts, db,
-    effects, enrollments, instruments, invitations, links, list, participations, partners, programs, reports, resource,
-    responses, rounds, schema, sessions, statuses, trainees, users,
+    effects, enrollments, instruments, invitations, links, list, mail, participations, partners, programs, reports,
+    resource, responses, rounds, schema, sessions, statuses, trainees, users,
 };
 
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod delivery;
 pub mod dev;
 pub mod documents;
 pub mod health;

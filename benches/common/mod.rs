@@ -85,6 +85,12 @@ pub fn prepare() -> anyhow::Result<Prepared> {
                 .map_err(|e: String| anyhow::anyhow!(e))?,
             contact: None,
         },
+        // A bench that measures delivery sets its own SMTP server.
+        mail: tpms::config::MailConfig {
+            url: tpms::config::MailUrl::Off,
+            ..Default::default()
+        },
+        reminders: Default::default(),
     };
     Ok(Prepared {
         dir,

@@ -13,6 +13,7 @@ pub mod completion;
 pub mod enrollments;
 pub mod instruments;
 pub mod invitations;
+pub mod messages;
 pub mod reports;
 pub mod rounds;
 pub mod users;

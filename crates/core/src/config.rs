@@ -356,6 +356,198 @@ pub struct PagesConfig {
     pub contact: Option<String>,
 }
 
+/// Where mail goes (`TPMS_MAIL_URL`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailUrl {
+    /// An SMTP server: `smtp://user:pass@host:587` (STARTTLS required unless `?tls=none` or
+    /// `?tls=opportunistic`), or `smtps://user:pass@host:465` (TLS from the first byte). Kept as
+    /// written, for the transport to parse; shown with the password masked.
+    Smtp(String),
+    /// A folder: each message written as an `.eml` file, the default, so that a fresh
+    /// `cargo run` shows what it would send.
+    File(std::path::PathBuf),
+    /// Nothing is delivered: messages stay queued (for a server that only answers requests while
+    /// another sends).
+    Off,
+}
+
+impl FromStr for MailUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s == "off" {
+            return Ok(MailUrl::Off);
+        }
+        if let Some(dir) = s.strip_prefix("file://") {
+            if dir.is_empty() {
+                return Err("file:// needs a folder: file://mail or file:///var/spool/tpms".to_owned());
+            }
+            return Ok(MailUrl::File(dir.into()));
+        }
+        let url = url::Url::parse(s).map_err(|e| {
+            format!("not a URL ({e}): use smtp://user:pass@host:587, smtps://user:pass@host:465, file://DIR or off")
+        })?;
+        match url.scheme() {
+            "smtp" | "smtps" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(MailUrl::Smtp(s.to_owned())),
+            "smtp" | "smtps" => Err("names no host: smtp://user:pass@host:587".to_owned()),
+            other => Err(format!(
+                "scheme {other}:// is not one of smtp://, smtps://, file:// or off"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for MailUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MailUrl::Smtp(url) => match url::Url::parse(url) {
+                Ok(mut parsed) if parsed.password().is_some() => {
+                    let _ = parsed.set_password(Some("***"));
+                    f.write_str(parsed.as_str())
+                }
+                _ => f.write_str(url),
+            },
+            MailUrl::File(dir) => write!(f, "file://{}", dir.display()),
+            MailUrl::Off => f.write_str("off"),
+        }
+    }
+}
+
+/// How the service sends mail.
+#[derive(Clone, Debug, clap::Args)]
+pub struct MailConfig {
+    /// Where mail goes: `smtp://user:pass@host:587` (STARTTLS), `smtps://user:pass@host:465`
+    /// (TLS), `file://DIR` (each message an `.eml` file in DIR: the default) or `off` (messages
+    /// stay queued).
+    #[arg(
+        long,
+        env = "TPMS_MAIL_URL",
+        value_name = "TPMS_MAIL_URL",
+        default_value = "file://mail",
+        hide_env_values = true
+    )]
+    pub url: MailUrl,
+
+    /// The sender every message is from, as a mailbox: `Phòng Đào tạo <daotao@example.gov.vn>`.
+    #[arg(
+        long = "mail-from",
+        env = "TPMS_MAIL_FROM",
+        value_name = "TPMS_MAIL_FROM",
+        default_value = "TPMS <tpms@localhost>"
+    )]
+    pub from: String,
+
+    /// Where replies go, when not to the sender: the training department's desk.
+    #[arg(
+        long = "mail-reply-to",
+        env = "TPMS_MAIL_REPLY_TO",
+        value_name = "TPMS_MAIL_REPLY_TO"
+    )]
+    pub reply_to: Option<String>,
+
+    /// Messages sent at once (connections to the SMTP server, each on a thread of its own).
+    #[arg(long = "mail-senders", env = "TPMS_MAIL_SENDERS", value_name = "TPMS_MAIL_SENDERS", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub senders: u16,
+
+    /// Attempts before a message that keeps failing for a temporary reason is given up (`failed`).
+    #[arg(long = "mail-max-attempts", env = "TPMS_MAIL_MAX_ATTEMPTS", value_name = "TPMS_MAIL_MAX_ATTEMPTS",
+          default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub max_attempts: u16,
+
+    /// Seconds a sender holds a message it took: if it stops before recording the result, another
+    /// sends the message once this has passed.
+    #[arg(long = "mail-lease-secs", env = "TPMS_MAIL_LEASE_SECS", value_name = "TPMS_MAIL_LEASE_SECS",
+          default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub lease_secs: u32,
+
+    /// Milliseconds between looks at the outbox when it is empty.
+    #[arg(long = "mail-poll-millis", env = "TPMS_MAIL_POLL_MILLIS", value_name = "TPMS_MAIL_POLL_MILLIS",
+          default_value_t = 1000, value_parser = clap::value_parser!(u32).range(10..=600_000))]
+    pub poll_millis: u32,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            url: MailUrl::File("mail".into()),
+            from: "TPMS <tpms@localhost>".to_owned(),
+            reply_to: None,
+            senders: 4,
+            max_attempts: 8,
+            lease_secs: 300,
+            poll_millis: 1000,
+        }
+    }
+}
+
+/// When reminders go out. A list of days left empty (or `0` days) turns that reminder off.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ReminderConfig {
+    /// Days before a round closes to remind those who have neither answered nor declined.
+    #[arg(
+        long = "remind-round-days",
+        env = "TPMS_REMIND_ROUND_DAYS",
+        value_name = "TPMS_REMIND_ROUND_DAYS",
+        value_delimiter = ',',
+        default_value = "3,1"
+    )]
+    pub round_days: Vec<u16>,
+
+    /// Days after an action plan's link was given to remind a trainee who has not submitted it.
+    #[arg(
+        long = "remind-plan-days",
+        env = "TPMS_REMIND_PLAN_DAYS",
+        value_name = "TPMS_REMIND_PLAN_DAYS",
+        default_value_t = 7
+    )]
+    pub plan_days: u16,
+
+    /// Days before a follow-up checkpoint is due to remind the trainee (and their supervisor).
+    #[arg(
+        long = "remind-checkpoint-before-days",
+        env = "TPMS_REMIND_CHECKPOINT_BEFORE_DAYS",
+        value_name = "TPMS_REMIND_CHECKPOINT_BEFORE_DAYS",
+        default_value_t = 14
+    )]
+    pub checkpoint_before_days: u16,
+
+    /// Days after a checkpoint fell overdue to remind the trainee (and their supervisor) again.
+    #[arg(
+        long = "remind-checkpoint-overdue-days",
+        env = "TPMS_REMIND_CHECKPOINT_OVERDUE_DAYS",
+        value_name = "TPMS_REMIND_CHECKPOINT_OVERDUE_DAYS",
+        default_value_t = 7
+    )]
+    pub checkpoint_overdue_days: u16,
+
+    /// The hour (Vietnam time, 0-23) officers who asked for it get their digest of what fell
+    /// overdue.
+    #[arg(long = "digest-hour", env = "TPMS_DIGEST_HOUR", value_name = "TPMS_DIGEST_HOUR", default_value_t = 7,
+          value_parser = clap::value_parser!(u8).range(0..=23))]
+    pub digest_hour: u8,
+
+    /// Seconds between the scheduler's looks at its due work (at most a minute, so that a
+    /// reminder goes out within a minute of its time).
+    #[arg(long = "schedule-tick-secs", env = "TPMS_SCHEDULE_TICK_SECS", value_name = "TPMS_SCHEDULE_TICK_SECS",
+          default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=60))]
+    pub tick_secs: u16,
+}
+
+impl Default for ReminderConfig {
+    fn default() -> Self {
+        ReminderConfig {
+            round_days: vec![3, 1],
+            plan_days: 7,
+            checkpoint_before_days: 14,
+            checkpoint_overdue_days: 7,
+            digest_hour: 7,
+            tick_secs: 30,
+        }
+    }
+}
+
 /// Everything the app needs at run time, built once and passed in.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
@@ -367,6 +559,10 @@ pub struct AppConfig {
     pub evaluations: EvaluationConfig,
     /// The pages' settings.
     pub pages: PagesConfig,
+    /// How mail is sent.
+    pub mail: MailConfig,
+    /// When reminders go out.
+    pub reminders: ReminderConfig,
 }
 
 #[cfg(test)]
@@ -394,6 +590,17 @@ mod tests {
     fn mistyped_schemes_are_refused_not_turned_into_files() {
         for url in ["postgress://u@h/db", "mysql://h/db", "sqlite://", "sqlite://:memory:"] {
             assert!(url.parse::<DatabaseUrl>().is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn mail_urls_name_their_transport() {
+        assert_eq!("off".parse(), Ok(MailUrl::Off));
+        assert_eq!("file://mail".parse(), Ok(MailUrl::File("mail".into())));
+        let smtp: MailUrl = "smtp://u:secret@mail.example:587".parse().expect("an SMTP URL");
+        assert_eq!(smtp.to_string(), "smtp://u:***@mail.example:587");
+        for bad in ["file://", "smtp://", "http://mail.example", "mail.example"] {
+            assert!(bad.parse::<MailUrl>().is_err(), "{bad}");
         }
     }
 

@@ -269,6 +269,10 @@ typed_id!(
     /// Id of a contact's part in a cohort or session.
     ParticipationId, "Participation id"
 );
+typed_id!(
+    /// Id of a message in the outbox.
+    MessageId, "Message id"
+);
 
 /// A path parameter holding an integer id: `id`, say, described as "Partner id".
 pub fn id_parameter(name: &str, label: &str) -> utoipa::openapi::path::Parameter {

@@ -9,7 +9,7 @@
 //! this crate's modules the same way.
 
 pub use tpms_core::{
-    access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, validate, wire,
+    access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, texts, validate, wire,
 };
 
 pub mod action_plans;
@@ -29,6 +29,7 @@ pub mod instruments;
 pub mod invitations;
 pub mod links;
 pub mod list;
+pub mod mail;
 pub mod participations;
 pub mod partners;
 pub mod programs;

@@ -81,6 +81,22 @@ impl LinkKey {
         Some(format!("{public}/{letter}/{token}"))
     }
 
+    /// Where a link's API path (`/api/v1/responses/{token}`) is opened: its page
+    /// ([`LinkKey::page_url`]), or the path itself when no public address was recorded (a
+    /// command run apart from the server).
+    pub fn page_or_path(&self, api_path: &str) -> String {
+        self.page_url(api_path).unwrap_or_else(|| api_path.to_owned())
+    }
+
+    /// The domain that ends the `Message-ID` of every mail: the public address's host.
+    pub fn mail_domain(&self) -> String {
+        self.public_url
+            .as_deref()
+            .and_then(|url| url::Url::parse(url).ok())
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "tpms.invalid".to_owned())
+    }
+
     /// The token of an invitation.
     pub fn token(&self, round: RoundId, enrollment: EnrollmentId, nonce: &str) -> ApiResult<String> {
         self.token_of(&format!("tpms-invitation/{round}/{enrollment}/{nonce}"))

@@ -165,6 +165,39 @@ diesel::table! {
         version -> Integer,
         province_key -> Nullable<Text>,
         organisation_key -> Nullable<Text>,
+        language -> Text,
+    }
+}
+
+diesel::table! {
+    /// The outbox: every message the service sends, written with the change that causes it.
+    messages (id) {
+        id -> BigInt,
+        kind -> Text,
+        state -> Text,
+        language -> Text,
+        recipient_role -> Text,
+        recipient_name -> Text,
+        recipient_email -> Nullable<Text>,
+        subject -> Text,
+        body -> Text,
+        calendar -> Nullable<Text>,
+        message_id -> Text,
+        program_id -> Nullable<BigInt>,
+        cohort_id -> Nullable<BigInt>,
+        round_id -> Nullable<BigInt>,
+        trainee_id -> Nullable<BigInt>,
+        session_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
     }
 }
 
@@ -601,7 +634,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     follow_up_schedules,
     cohort_attendance,
     contacts,
-    participations
+    participations,
+    messages
 );
 
 // Grouped counts across a join, for reports: invitations by their round's cohort, checkpoints by

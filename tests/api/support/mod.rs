@@ -119,6 +119,13 @@ pub fn test_config(bind: std::net::SocketAddr) -> AppConfig {
             public_url: format!("http://{bind}").parse().expect("the test address is an origin"),
             contact: Some("Phòng Đào tạo, daotao@example.gov.vn".to_owned()),
         },
+        // Nothing is sent unless a test says where: the mail tests start an SMTP server.
+        mail: tpms::config::MailConfig {
+            url: tpms::config::MailUrl::Off,
+            poll_millis: 50,
+            ..Default::default()
+        },
+        reminders: Default::default(),
     }
 }
 

@@ -132,5 +132,41 @@ pub(super) fn text(key: Text) -> &'static str {
         CrossSiteBody => "Open the link from your message again and fill in the form there.",
         ServerErrorTitle => "Sorry, something went wrong",
         ServerErrorBody => "Nothing you entered was lost on our side; try again in a few minutes.",
+        MailGreeting => "Dear {name},",
+        MailSignOff => {
+            "The link in this message is yours alone; please do not forward it. If you need help, reply to this message.\n\nTraining Department"
+        }
+        MailNoDeadline => "no deadline",
+        MailDeadline => "{time} on {date} (Vietnam time)",
+        MailInvitationSubject => "Please answer: {round} – {program}",
+        MailInvitationBody => {
+            "You are invited to answer \"{round}\" for the cohort {cohort} of the programme {program}.\n\nPlease answer by {deadline}.\n\nOpen this link to answer (or to decline, with a reason):\n{link}"
+        }
+        MailLinkReissuedSubject => "Your new link to answer: {round}",
+        MailLinkReissuedBody => {
+            "Your earlier link to answer \"{round}\" (cohort {cohort}, programme {program}) was replaced and no longer works.\n\nPlease answer by {deadline}.\n\nYour new link:\n{link}"
+        }
+        MailPlanLinkSubject => "Your action plan – {program}",
+        MailPlanLinkBody => {
+            "Please write your action plan for applying what you learnt in the cohort {cohort} of the programme {program}. You can save a draft and come back through the same link.\n\n{link}"
+        }
+        MailPlanReturnedSubject => "Your action plan needs changes – {program}",
+        MailPlanReturnedBody => {
+            "Your action plan (cohort {cohort}, programme {program}) was sent back for changes.\n\nThe officer's comments:\n{comments}\n\nOpen your plan again here:\n{link}"
+        }
+        MailCertificateSubject => "Your certificate of completion – {program}",
+        MailCertificateBody => {
+            "Congratulations on completing the cohort {cohort} of the programme {program}.\n\nCertificate number: {number}\nVerification code: {code}\n\nAnyone can verify the certificate at:\n{link}"
+        }
+        MailSessionScheduledSubject => "Session: {session} – {when}",
+        MailSessionChangedSubject => "Session changed: {session} – {when}",
+        MailSessionCancelledSubject => "Session cancelled: {session}",
+        MailSessionBody => {
+            "{intro}\n\nSession: {session}\nWhen: {when}\nWhere: {place}\nCohort: {cohort}, programme {program}\n\nThe attached calendar file updates your calendar."
+        }
+        MailSessionScheduledIntro => "A session of your cohort has been scheduled.",
+        MailSessionChangedIntro => "A session of your cohort has changed; the new details are below.",
+        MailSessionCancelledIntro => "The session below has been cancelled.",
+        MailPlaceUnknown => "to be announced",
     }
 }

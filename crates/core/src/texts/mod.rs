@@ -260,6 +260,50 @@ texts! {
     ServerErrorTitle,
     /// What to do when the server failed.
     ServerErrorBody,
+    /// A mail's greeting: `{name}`.
+    MailGreeting,
+    /// A mail's closing lines.
+    MailSignOff,
+    /// A deadline that is not set.
+    MailNoDeadline,
+    /// A deadline, in Vietnam's time: `{time}`, `{date}`.
+    MailDeadline,
+    /// Subject of an invitation to answer a round: `{round}`, `{program}`.
+    MailInvitationSubject,
+    /// Body of an invitation to answer a round: `{program}`, `{cohort}`, `{round}`, `{deadline}`, `{link}`.
+    MailInvitationBody,
+    /// Subject of a reissued link: `{round}`.
+    MailLinkReissuedSubject,
+    /// Body of a reissued link: `{program}`, `{cohort}`, `{round}`, `{deadline}`, `{link}`.
+    MailLinkReissuedBody,
+    /// Subject of an action plan's link: `{program}`.
+    MailPlanLinkSubject,
+    /// Body of an action plan's link: `{program}`, `{cohort}`, `{link}`.
+    MailPlanLinkBody,
+    /// Subject of a plan sent back: `{program}`.
+    MailPlanReturnedSubject,
+    /// Body of a plan sent back: `{program}`, `{cohort}`, `{comments}`, `{link}`.
+    MailPlanReturnedBody,
+    /// Subject of a certificate issued: `{program}`.
+    MailCertificateSubject,
+    /// Body of a certificate issued: `{program}`, `{cohort}`, `{number}`, `{code}`, `{link}`.
+    MailCertificateBody,
+    /// Subject of a session scheduled: `{session}`, `{when}`.
+    MailSessionScheduledSubject,
+    /// Subject of a session changed: `{session}`, `{when}`.
+    MailSessionChangedSubject,
+    /// Subject of a session cancelled: `{session}`.
+    MailSessionCancelledSubject,
+    /// Body of a session's mail: `{intro}`, `{session}`, `{when}`, `{place}`, `{program}`, `{cohort}`.
+    MailSessionBody,
+    /// What a session scheduled says first.
+    MailSessionScheduledIntro,
+    /// What a session changed says first.
+    MailSessionChangedIntro,
+    /// What a session cancelled says first.
+    MailSessionCancelledIntro,
+    /// A session's place that is not set.
+    MailPlaceUnknown,
 }
 
 impl Text {

@@ -132,5 +132,41 @@ pub(super) fn text(key: Text) -> &'static str {
         CrossSiteBody => "Xin mở lại đường dẫn trong tin nhắn của bạn và điền biểu mẫu tại đó.",
         ServerErrorTitle => "Xin lỗi, đã có lỗi xảy ra",
         ServerErrorBody => "Những gì bạn đã nhập không bị mất ở phía chúng tôi; xin thử lại sau vài phút.",
+        MailGreeting => "Kính gửi {name},",
+        MailSignOff => {
+            "Đường dẫn trong thư này chỉ dành cho bạn; xin đừng chuyển tiếp. Nếu cần hỗ trợ, xin trả lời thư này.\n\nPhòng Đào tạo"
+        }
+        MailNoDeadline => "không có hạn",
+        MailDeadline => "{time} ngày {date} (giờ Việt Nam)",
+        MailInvitationSubject => "Mời trả lời phiếu: {round} – {program}",
+        MailInvitationBody => {
+            "Bạn được mời trả lời phiếu \"{round}\" của khóa {cohort}, chương trình {program}.\n\nHạn trả lời: {deadline}.\n\nMở đường dẫn sau để trả lời (hoặc từ chối, kèm lý do):\n{link}"
+        }
+        MailLinkReissuedSubject => "Đường dẫn mới để trả lời phiếu: {round}",
+        MailLinkReissuedBody => {
+            "Đường dẫn trước đây của bạn để trả lời phiếu \"{round}\" (khóa {cohort}, chương trình {program}) đã được thay thế và không còn dùng được.\n\nHạn trả lời: {deadline}.\n\nĐường dẫn mới:\n{link}"
+        }
+        MailPlanLinkSubject => "Kế hoạch hành động của bạn – {program}",
+        MailPlanLinkBody => {
+            "Xin lập kế hoạch hành động áp dụng những gì bạn học được ở khóa {cohort}, chương trình {program}. Bạn có thể lưu bản nháp và quay lại bằng cùng đường dẫn.\n\n{link}"
+        }
+        MailPlanReturnedSubject => "Kế hoạch hành động cần chỉnh sửa – {program}",
+        MailPlanReturnedBody => {
+            "Kế hoạch hành động của bạn (khóa {cohort}, chương trình {program}) được gửi lại để chỉnh sửa.\n\nÝ kiến của cán bộ:\n{comments}\n\nMở lại kế hoạch bằng đường dẫn:\n{link}"
+        }
+        MailCertificateSubject => "Giấy chứng nhận hoàn thành – {program}",
+        MailCertificateBody => {
+            "Chúc mừng bạn đã hoàn thành khóa {cohort}, chương trình {program}.\n\nSố giấy chứng nhận: {number}\nMã xác minh: {code}\n\nBất kỳ ai cũng có thể xác minh giấy chứng nhận tại:\n{link}"
+        }
+        MailSessionScheduledSubject => "Lịch học: {session} – {when}",
+        MailSessionChangedSubject => "Thay đổi lịch học: {session} – {when}",
+        MailSessionCancelledSubject => "Hủy buổi học: {session}",
+        MailSessionBody => {
+            "{intro}\n\nBuổi học: {session}\nThời gian: {when}\nĐịa điểm: {place}\nKhóa: {cohort}, chương trình {program}\n\nTệp lịch đính kèm cập nhật lịch của bạn."
+        }
+        MailSessionScheduledIntro => "Một buổi học của khóa bạn đã được lên lịch.",
+        MailSessionChangedIntro => "Một buổi học của khóa bạn đã thay đổi; thông tin mới ở dưới đây.",
+        MailSessionCancelledIntro => "Buổi học dưới đây đã bị hủy.",
+        MailPlaceUnknown => "sẽ thông báo sau",
     }
 }

@@ -62,6 +62,8 @@ text_enum!(
         Contact,
         /// A contact's part in a cohort or session.
         Participation,
+        /// A message in the outbox (an officer's retry or cancel).
+        Message,
     }
 );
 

@@ -224,3 +224,56 @@ pub fn with_report_memory<T>(
         DbConnection::Sqlite(_) => f(conn),
     }
 }
+
+/// Claim up to `limit` queued messages due at `now` for sender `by` until `until`, and return
+/// their ids. A claim is a lease: a sender that dies holding it loses it at `until`, and another
+/// takes the message then.
+///
+/// PostgreSQL: the due rows are picked `FOR UPDATE SKIP LOCKED`, so app servers claiming at the
+/// same moment take different rows instead of waiting for (or double-claiming) each other's.
+/// SQLite: the same statement without the lock clause; the write transaction it runs in already
+/// holds the database's only write lock.
+pub fn claim_messages(
+    conn: &mut DbConnection,
+    by: &str,
+    now: chrono::NaiveDateTime,
+    until: chrono::NaiveDateTime,
+    limit: i64,
+) -> diesel::QueryResult<Vec<crate::ids::MessageId>> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+
+    #[derive(diesel::QueryableByName)]
+    struct Claimed {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let pick = "SELECT id FROM messages WHERE state = 'queued' AND next_attempt_at <= $1 \
+                AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT $2";
+    let rows: Vec<Claimed> = match conn {
+        DbConnection::Postgresql(c) => diesel::sql_query(format!(
+            "UPDATE messages SET claimed_until = $3, claimed_by = $4, attempts = attempts + 1 \
+             WHERE id IN ({pick} FOR UPDATE SKIP LOCKED) RETURNING id"
+        ))
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .bind::<Timestamp, _>(until)
+        .bind::<Text, _>(by)
+        .load(c)?,
+        // `?NNN` numbers a parameter in SQLite; `$1` there would be a name, numbered by where it
+        // first appears.
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            format!(
+                "UPDATE messages SET claimed_until = $3, claimed_by = $4, attempts = attempts + 1 \
+                 WHERE id IN ({pick}) RETURNING id"
+            )
+            .replace('$', "?"),
+        )
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .bind::<Timestamp, _>(until)
+        .bind::<Text, _>(by)
+        .load(c)?,
+    };
+    Ok(rows.into_iter().map(|r| crate::ids::MessageId(r.id)).collect())
+}

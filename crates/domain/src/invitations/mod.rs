@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, InvitationId, RoundId, UserId};
 use crate::instruments::{Answers, Instrument, Item};
 use crate::links::{self, LinkKey};
+use crate::mail::{self, compose, compose::Addressee, compose::Course};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, AnyVersion, Expect, List, Record, Store, Trail, keyed_by_id};
 use crate::rounds::{Anonymity, Respondent, Round, RoundStatus};
@@ -312,10 +313,30 @@ pub fn invite_seated(conn: &mut DbConnection, round: &Round) -> ApiResult<usize>
         .select(enrollments::id)
         .load(conn)?;
     let key = LinkKey::load(conn)?;
+    let course = Course::of(conn, round.cohort_id)?;
+    let mut addressees = Addressee::of_enrollments(conn, &seated)?;
+    let mut mails = Vec::with_capacity(seated.len());
     for enrollment in &seated {
-        invite(conn, &key, round, *enrollment)?;
+        let token = invite(conn, &key, round, *enrollment)?;
+        if let Some(to) = addressees.remove(enrollment) {
+            mails.push(invitation_mail(&key, &course, &to, round, &token, false));
+        }
     }
+    mail::enqueue(conn, &mails, &key.mail_domain())?;
     Ok(seated.len())
+}
+
+/// The mail that carries an invitation's link to its trainee.
+fn invitation_mail(
+    key: &LinkKey,
+    course: &Course,
+    to: &Addressee,
+    round: &Round,
+    token: &str,
+    reissued: bool,
+) -> mail::Outgoing {
+    let link = key.page_or_path(&links::path(token));
+    compose::invitation(course, to, (round.id, &round.title, round.closes_at), &link, reissued)
 }
 
 /// Invite a trainee who has just taken a seat in `cohort` to the open rounds it answers.
@@ -336,7 +357,11 @@ pub fn invite_late(conn: &mut DbConnection, cohort: CohortId, enrollment: Enroll
             .select(invitations::id)
             .lookup(conn)?;
         if already.is_none() {
-            invite(conn, &key, round, enrollment)?;
+            let token = invite(conn, &key, round, enrollment)?;
+            let course = Course::of(conn, round.cohort_id)?;
+            let to = Addressee::of_enrollment(conn, enrollment)?;
+            let mail = invitation_mail(&key, &course, &to, round, &token, false);
+            mail::enqueue(conn, &[mail], &key.mail_domain())?;
         }
     }
     Ok(())
@@ -344,7 +369,8 @@ pub fn invite_late(conn: &mut DbConnection, cohort: CohortId, enrollment: Enroll
 
 /// Not audited one by one: an invitation follows from an audited change (the round's opening,
 /// the enrolment's seat), and holds nothing anyone chose.
-fn invite(conn: &mut DbConnection, key: &LinkKey, round: &Round, enrollment: EnrollmentId) -> ApiResult<()> {
+/// Returns the link's token, for the mail that carries it.
+fn invite(conn: &mut DbConnection, key: &LinkKey, round: &Round, enrollment: EnrollmentId) -> ApiResult<String> {
     let nonce = links::nonce();
     let token = key.token(round.id, enrollment, &nonce)?;
     let now = crate::clock::now();
@@ -361,7 +387,7 @@ fn invite(conn: &mut DbConnection, key: &LinkKey, round: &Round, enrollment: Enr
             invitations::version.eq(1),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(token)
 }
 
 impl List for Invitation {

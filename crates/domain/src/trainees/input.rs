@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::{BIRTH_YEAR_MAX, BIRTH_YEAR_MIN, Gender};
+use super::{BIRTH_YEAR_MAX, BIRTH_YEAR_MIN, Gender, Language};
 use crate::ids::CohortId;
 use crate::resource::list::sort_keys;
 
@@ -47,6 +47,8 @@ pub struct CreateTrainee {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(min_length = 1, max_length = 20000)]
     pub notes: Option<String>,
+    /// The language mails are written in: `vi` (the default) or `en`.
+    pub language: Option<Language>,
 }
 
 /// A change to a trainee: only the fields given change; `null` clears a field that may be empty.
@@ -97,6 +99,10 @@ pub struct UpdateTrainee {
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
     pub notes: Option<Option<String>>,
+    /// The language mails are written in: `vi` or `en`.
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[schema(nullable = false)]
+    pub language: Option<Language>,
 }
 
 sort_keys! {

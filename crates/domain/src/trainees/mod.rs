@@ -29,6 +29,22 @@ text_enum!(
     Gender { Female, Male, Other }
 );
 
+text_enum!(
+    /// The language a trainee is written to in (mails, and the pages a mail's link opens): `vi`
+    /// unless the trainee is marked `en`.
+    Language { Vi, En }
+);
+
+impl Language {
+    /// The catalogue's language.
+    pub fn lang(self) -> crate::messages::Lang {
+        match self {
+            Language::Vi => crate::messages::Lang::Vi,
+            Language::En => crate::messages::Lang::En,
+        }
+    }
+}
+
 /// Enrolment statuses that let a liaison see the trainee: enrolled now, or enrolled once and
 /// finished either way. Applicants, waitlisted and withdrawn trainees stay private to staff.
 pub const LIAISON_VISIBLE_STATUSES: [&str; 3] = ["enrolled", "completed", "did_not_complete"];
@@ -84,6 +100,8 @@ pub struct Trainee {
     /// `organisation` folded, which `?organisation=` compares.
     #[serde(skip)]
     pub(crate) organisation_key: Option<String>,
+    /// The language mails are written to the trainee in: `vi` (the default) or `en`.
+    pub language: Language,
 }
 
 /// One row of `trainee_terms`.
@@ -261,6 +279,7 @@ impl Create for Trainee {
             version: 1,
             province_key: None,
             organisation_key: None,
+            language: new.language.unwrap_or(Language::Vi),
         }
         .with_keys();
         let created: Trainee = diesel::insert_into(trainees::table)
@@ -326,6 +345,7 @@ impl Change for Trainee {
         next.email_key = next.email.as_deref().map(crate::users::email_key);
         next.phone = change.phone.unwrap_or(next.phone);
         next.notes = change.notes.unwrap_or(next.notes);
+        next.language = change.language.unwrap_or(next.language);
         Ok(next.with_keys())
     }
 }
@@ -385,6 +405,7 @@ pub(crate) mod tests {
             version: 1,
             province_key: None,
             organisation_key: None,
+            language: Language::Vi,
         }
     }
 

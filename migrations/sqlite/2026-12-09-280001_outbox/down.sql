@@ -1,0 +1,2 @@
+DROP TABLE messages;
+ALTER TABLE trainees DROP COLUMN language;

@@ -1,0 +1,190 @@
+//! The sender: delivers the outbox's queued messages (`mail::outbox`) through the transport
+//! `TPMS_MAIL_URL` names, from every app server at once without sending a message twice.
+//!
+//! It runs as `TPMS_MAIL_SENDERS` tasks on the server's runtime, each of which claims a few due
+//! messages for a lease (a committed write), sends them one by one on the blocking pool, and
+//! records each result at once: `sent`, `queued` again after a growing wait on a temporary
+//! failure (a 4xx answer, a connection that failed), or `failed` with the server's reason on a
+//! permanent one (a 5xx answer: an address refused). Bodies are never logged: they hold
+//! personal links.
+
+mod render;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use lettre::Transport as _;
+use lettre::transport::smtp::PoolConfig;
+
+use crate::config::{MailConfig, MailUrl};
+use crate::db::Db;
+use crate::mail::outbox::{self, Claimed};
+
+/// Messages a sender claims at once: few, so that a lease covers little and other senders (and
+/// other app servers) share the work.
+const BATCH: i64 = 10;
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Transport {
+    /// An SMTP server, through a pool of connections kept open between messages.
+    Smtp(lettre::SmtpTransport),
+    /// A folder of `.eml` files.
+    File(lettre::FileTransport, PathBuf),
+}
+
+/// Why a message was not delivered.
+#[derive(Debug)]
+pub struct Failure {
+    /// Whether trying again cannot help (the server refused the address, or the message).
+    pub permanent: bool,
+    /// What went wrong, for an officer.
+    pub reason: String,
+}
+
+impl Transport {
+    /// The transport `config` names, or `None` for `off`.
+    pub fn of(config: &MailConfig) -> anyhow::Result<Option<Transport>> {
+        Ok(match &config.url {
+            MailUrl::Off => None,
+            MailUrl::File(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| anyhow::anyhow!("TPMS_MAIL_URL: cannot make the folder {}: {e}", dir.display()))?;
+                Some(Transport::File(lettre::FileTransport::new(dir), dir.clone()))
+            }
+            MailUrl::Smtp(url) => {
+                // `smtp://` means STARTTLS unless the URL says otherwise (`?tls=none` for a server
+                // on this machine, `?tls=opportunistic`); lettre's own default there is none.
+                let url = if url.starts_with("smtp://") && !url.contains("tls=") {
+                    format!("{url}{}tls=required", if url.contains('?') { '&' } else { '?' })
+                } else {
+                    url.clone()
+                };
+                let transport = lettre::SmtpTransport::from_url(&url)
+                    .map_err(|e| anyhow::anyhow!("TPMS_MAIL_URL: {e}"))?
+                    .pool_config(PoolConfig::new().max_size(u32::from(config.senders)))
+                    .timeout(Some(Duration::from_secs(30)))
+                    .build();
+                Some(Transport::Smtp(transport))
+            }
+        })
+    }
+
+    /// Send one message (blocking).
+    pub fn send(&self, message: &lettre::Message) -> Result<(), Failure> {
+        match self {
+            Transport::Smtp(smtp) => smtp.send(message).map(|_| ()).map_err(|e| Failure {
+                // A refusal with a 5xx code; anything else (4xx, a connection or TLS failure, a
+                // timeout) may pass.
+                permanent: e.is_permanent(),
+                reason: e.to_string(),
+            }),
+            Transport::File(file, dir) => file.send(message).map(|_| ()).map_err(|e| Failure {
+                permanent: false,
+                reason: format!("cannot write to {}: {e}", dir.display()),
+            }),
+        }
+    }
+}
+
+/// Start delivering: `config.senders` tasks on the current runtime, for as long as it runs.
+/// Nothing starts for `TPMS_MAIL_URL=off`.
+pub fn start(db: Db, config: &MailConfig) -> anyhow::Result<()> {
+    let Some(transport) = Transport::of(config)? else {
+        tracing::info!("mail: TPMS_MAIL_URL=off, messages stay queued");
+        return Ok(());
+    };
+    let letterhead = Arc::new(render::Letterhead::of(config)?);
+    tracing::info!(to = %config.url, senders = config.senders, "mail: delivering the outbox");
+    for n in 0..config.senders {
+        let sender = Sender {
+            id: format!("sender-{}-{n}", uuid::Uuid::new_v4().simple()),
+            db: db.clone(),
+            transport: transport.clone(),
+            letterhead: letterhead.clone(),
+            lease: TimeDelta::seconds(i64::from(config.lease_secs)),
+            max_attempts: i32::from(config.max_attempts),
+            idle: Duration::from_millis(u64::from(config.poll_millis)),
+        };
+        actix_web::rt::spawn(sender.run());
+    }
+    Ok(())
+}
+
+/// One of the tasks that deliver the outbox.
+struct Sender {
+    /// What its claims are recorded under.
+    id: String,
+    db: Db,
+    transport: Transport,
+    letterhead: Arc<render::Letterhead>,
+    lease: TimeDelta,
+    max_attempts: i32,
+    idle: Duration,
+}
+
+impl Sender {
+    async fn run(self) {
+        loop {
+            let (id, lease) = (self.id.clone(), self.lease);
+            match self.db.write(move |conn| outbox::claim(conn, &id, lease, BATCH)).await {
+                Ok(claimed) if claimed.is_empty() => actix_web::rt::time::sleep(self.idle).await,
+                Ok(claimed) => {
+                    for message in claimed {
+                        self.deliver(message).await;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "mail: could not read the outbox");
+                    actix_web::rt::time::sleep(self.idle.max(Duration::from_secs(1))).await;
+                }
+            }
+        }
+    }
+
+    /// Send one claimed message and record what became of it.
+    async fn deliver(&self, message: Claimed) {
+        let id = message.id;
+        let attempts = message.attempts;
+        let outcome = match self.letterhead.render(&message) {
+            Ok(email) => {
+                let transport = self.transport.clone();
+                match actix_web::web::block(move || transport.send(&email)).await {
+                    Ok(outcome) => outcome,
+                    Err(e) => Err(Failure {
+                        permanent: false,
+                        reason: format!("the sending thread failed: {e}"),
+                    }),
+                }
+            }
+            Err(reason) => Err(Failure {
+                permanent: true,
+                reason,
+            }),
+        };
+        let by = self.id.clone();
+        let max_attempts = self.max_attempts;
+        let recorded = match outcome {
+            Ok(()) => self.db.write(move |conn| outbox::sent(conn, id, &by)).await,
+            Err(failure) => {
+                let retry_at = (!failure.permanent)
+                    .then(|| outbox::next_attempt(crate::clock::now(), attempts, max_attempts))
+                    .flatten();
+                let reason = match (failure.permanent, retry_at) {
+                    (false, None) => format!("gave up after {attempts} attempts: {}", failure.reason),
+                    _ => failure.reason,
+                };
+                tracing::info!(message = %id, attempts, permanent = failure.permanent, %reason, "mail: not delivered");
+                self.db
+                    .write(move |conn| outbox::failed(conn, id, &by, &reason, retry_at))
+                    .await
+            }
+        };
+        if let Err(error) = recorded {
+            // The lease runs out and the message is tried again: a copy at worst, never a loss.
+            tracing::warn!(message = %id, %error, "mail: could not record a delivery's result");
+        }
+    }
+}
