@@ -35,6 +35,7 @@ mod respondent_pages;
 mod seeds;
 mod servers;
 mod sessions;
+mod smtp_harness;
 mod supervisors;
 mod trainees;
 mod users;

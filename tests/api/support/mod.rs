@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod builders;
+pub mod smtp;
 
 use std::io::Write as _;
 use std::net::TcpListener;
