@@ -19,6 +19,7 @@ mod follow_ups;
 mod hardening;
 mod import;
 mod layers;
+mod mail;
 mod messages;
 mod openapi;
 mod operations;

@@ -88,6 +88,16 @@ impl LinkKey {
         self.page_url(api_path).unwrap_or_else(|| api_path.to_owned())
     }
 
+    /// Where anyone checks a certificate: `/verify` under the public address (the same address
+    /// its QR code opens), with the number and code filled in.
+    pub fn verify_url(&self, number: &str, code: &str) -> String {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("number", number)
+            .append_pair("code", code)
+            .finish();
+        format!("{}/verify?{query}", self.public_url.as_deref().unwrap_or_default())
+    }
+
     /// The domain that ends the `Message-ID` of every mail: the public address's host.
     pub fn mail_domain(&self) -> String {
         self.public_url

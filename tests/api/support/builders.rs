@@ -682,6 +682,12 @@ impl TraineeBuilder<'_> {
         self
     }
 
+    /// The language mails are written to them in.
+    pub fn language(mut self, language: tpms::trainees::Language) -> Self {
+        self.body.language = Some(language);
+        self
+    }
+
     /// POST it as the admin, assert 201, and return the trainee's JSON.
     pub async fn create(self) -> Value {
         self.app.create(&self.path, self.json()).await

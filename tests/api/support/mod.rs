@@ -49,6 +49,50 @@ macro_rules! db_test {
     };
 }
 
+/// A test on both databases whose app sends mail to an SMTP server the test starts (and gets as
+/// `$smtp`); skipped, said plainly, where the server cannot run (see `support::smtp`).
+#[macro_export]
+macro_rules! mail_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident, $smtp:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_web::test]
+            async fn on_sqlite() {
+                let Some($smtp) = $crate::support::smtp::SmtpServer::start() else { return };
+                let $app = $crate::support::TestApp::spawn_with($crate::support::Backend::Sqlite, |c| {
+                    $crate::support::sending_to(c, &$smtp)
+                })
+                .await
+                .expect("SQLite is always available");
+                $body
+            }
+
+            #[actix_web::test]
+            async fn on_postgres() {
+                let Some($smtp) = $crate::support::smtp::SmtpServer::start() else { return };
+                if let Some($app) = $crate::support::TestApp::spawn_with($crate::support::Backend::Postgres, |c| {
+                    $crate::support::sending_to(c, &$smtp)
+                })
+                .await
+                {
+                    $body
+                }
+            }
+        }
+    };
+}
+
+/// Settings that send mail to `smtp` without encryption, looking at the outbox often.
+pub fn sending_to(config: &mut AppConfig, smtp: &smtp::SmtpServer) {
+    config.mail.url = tpms::config::MailUrl::Smtp(smtp.url());
+    config.mail.poll_millis = 50;
+    config.mail.from = "Phòng Đào tạo <daotao@example.gov.vn>".to_owned();
+    config.mail.reply_to = Some("Bộ phận hỗ trợ <hotro@example.gov.vn>".to_owned());
+}
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -242,12 +286,22 @@ impl TestApp {
     /// A second server on this app's database, as behind a load balancer: its own pool, its own
     /// workers and in-process state, the same settings and the same admin.
     pub fn second_server(&self) -> TestApp {
+        self.second_server_with(|_| {})
+    }
+
+    /// Stop this app's server (its database stays, for a server started after it).
+    pub async fn stop(&self) {
+        self.server.stop(false).await;
+    }
+
+    /// A second server on this app's database with changed settings (one that sends mail, say).
+    pub fn second_server_with(&self, tweak: impl FnOnce(&mut AppConfig)) -> TestApp {
         let mut second = Self::serve(
             self.backend,
             self.database_url.clone(),
             TestDatabase::Shared,
             true,
-            |_| {},
+            tweak,
         );
         second.admin_token = self.admin_token.clone();
         second.admin_email = self.admin_email.clone();

@@ -28,6 +28,7 @@ use crate::error::illegal_transition;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{ActionPlanId, CohortId, EnrollmentId, text_enum};
 use crate::links::{self, LinkKey};
+use crate::mail::{self, compose, compose::Addressee, compose::Course};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, AnyVersion, Change, Create, Expect, List, Record, Store, Trail, keyed_by_id};
 use crate::schema::{action_plans, cohorts, enrollments, programs, trainees};
@@ -304,6 +305,10 @@ impl ActionPlan {
         let key = LinkKey::load(conn)?;
         let path = links::path_of("plan-links", &key.token_of(&link_message(id, nonce))?);
         let page_url = key.page_url(&path);
+        let course = Course::of(conn, plan.cohort_id)?;
+        let to = Addressee::of_enrollment(conn, plan.enrollment_id)?;
+        let mail = compose::plan_link(&course, &to, &key.page_or_path(&path));
+        mail::enqueue(conn, &[mail], &key.mail_domain())?;
         Ok((plan, path, page_url))
     }
 
@@ -747,6 +752,17 @@ impl Store for ActionPlan {
     ) -> ApiResult<ActionPlan> {
         if before.status == after.status {
             return Ok(after);
+        }
+        if before.status == PlanStatus::Submitted && after.status == PlanStatus::Draft {
+            // Sent back: the trainee hears why, and opens the same link again.
+            let key = LinkKey::load(conn)?;
+            if let Some(path) = current_link(&key, &after)? {
+                let course = Course::of(conn, after.cohort_id)?;
+                let to = Addressee::of_enrollment(conn, after.enrollment_id)?;
+                let link = key.page_or_path(&path);
+                let mail = compose::plan_returned(&course, &to, after.review_comments.as_deref(), &link);
+                mail::enqueue(conn, &[mail], &key.mail_domain())?;
+            }
         }
         match after.status {
             PlanStatus::Approved => {

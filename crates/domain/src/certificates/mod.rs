@@ -17,6 +17,7 @@ use crate::dates::{DatePrecision, PartialDate};
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, EnrollmentId, text_enum};
+use crate::mail::{self, compose, compose::Addressee, compose::Course};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, Expect, Record, Store, Trail};
 use crate::schema::{certificates, cohorts, enrollments, programs, trainees};
@@ -182,7 +183,18 @@ impl Certificate {
             ))
             .execute(conn)?;
         let issued = Certificate::find(conn, enrollment)?;
-        audit::record(conn, actor, Event::created(Entity::Certificate, enrollment.0, &issued))
+        audit::record(conn, actor, Event::created(Entity::Certificate, enrollment.0, &issued))?;
+        let key = crate::links::LinkKey::load(conn)?;
+        let to = Addressee::of_enrollment(conn, enrollment)?;
+        let cohort: CohortId = enrollments::table
+            .find(enrollment)
+            .select(enrollments::cohort_id)
+            .get_result(conn)?;
+        let course = Course::of(conn, cohort)?;
+        let verify = key.verify_url(&issued.number, &issued.code);
+        let mail = compose::certificate(&course, &to, &issued.number, &issued.code, &verify);
+        mail::enqueue(conn, &[mail], &key.mail_domain())?;
+        Ok(())
     }
 
     /// Revoke a certificate, with the reason (audited); 409 when it already is.

@@ -227,7 +227,7 @@ impl Invitation {
         id: InvitationId,
         expect: &impl Expect,
     ) -> ApiResult<Invitation> {
-        resource::act(
+        let reissued = resource::act(
             conn,
             actor,
             id,
@@ -250,7 +250,16 @@ impl Invitation {
                     ..before.clone()
                 })
             },
-        )
+        )?;
+        // The new link goes to the trainee at once: the old one no longer works.
+        let key = LinkKey::load(conn)?;
+        let token = key.token(reissued.round_id, reissued.enrollment_id, &reissued.nonce)?;
+        let round = Round::find(conn, reissued.round_id)?;
+        let course = Course::of(conn, round.cohort_id)?;
+        let to = Addressee::of_enrollment(conn, reissued.enrollment_id)?;
+        let mail = invitation_mail(&key, &course, &to, &round, &token, true);
+        mail::enqueue(conn, &[mail], &key.mail_domain())?;
+        Ok(reissued)
     }
 
     /// Undo a trainee's decline, so that the trainee can still answer (a mis-tap on a link must not

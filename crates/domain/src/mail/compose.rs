@@ -201,6 +201,63 @@ pub fn invitation(
     )
 }
 
+/// A trainee's link to write their action plan.
+pub fn plan_link(course: &Course, to: &Addressee, link: &str) -> Outgoing {
+    let lang = to.language;
+    let values = [
+        ("program", course.program.as_str()),
+        ("cohort", course.cohort.as_str()),
+        ("link", link),
+    ];
+    to_trainee(
+        MessageKind::PlanLink,
+        course,
+        to,
+        Text::MailPlanLinkSubject.fill(lang, &values),
+        &Text::MailPlanLinkBody.fill(lang, &values),
+        About::default(),
+    )
+}
+
+/// A plan sent back to its trainee, with the reviewer's comments and the same link.
+pub fn plan_returned(course: &Course, to: &Addressee, comments: Option<&str>, link: &str) -> Outgoing {
+    let lang = to.language;
+    let values = [
+        ("program", course.program.as_str()),
+        ("cohort", course.cohort.as_str()),
+        ("comments", comments.unwrap_or("–")),
+        ("link", link),
+    ];
+    to_trainee(
+        MessageKind::PlanReturned,
+        course,
+        to,
+        Text::MailPlanReturnedSubject.fill(lang, &values),
+        &Text::MailPlanReturnedBody.fill(lang, &values),
+        About::default(),
+    )
+}
+
+/// A certificate issued: its number and code, and where anyone verifies it.
+pub fn certificate(course: &Course, to: &Addressee, number: &str, code: &str, verify: &str) -> Outgoing {
+    let lang = to.language;
+    let values = [
+        ("program", course.program.as_str()),
+        ("cohort", course.cohort.as_str()),
+        ("number", number),
+        ("code", code),
+        ("link", verify),
+    ];
+    to_trainee(
+        MessageKind::CertificateIssued,
+        course,
+        to,
+        Text::MailCertificateSubject.fill(lang, &values),
+        &Text::MailCertificateBody.fill(lang, &values),
+        About::default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
