@@ -52,9 +52,12 @@ db_test!(
             .as_str()
             .expect("an access token")
             .to_owned();
-        let script = format!("set -euo pipefail\nTOKEN={token}\n{}", readme_examples(&app.address));
         let dir = tempfile::tempdir().expect("a scratch directory");
         let path = dir.path().to_owned();
+        // As a fresh install sends mail: to ./mail, the folder the examples read it from.
+        let mail = path.join("mail");
+        let sending = app.second_server_with(|c| c.mail.url = tpms::config::MailUrl::File(mail));
+        let script = format!("set -euo pipefail\nTOKEN={token}\n{}", readme_examples(&sending.address));
         let output = actix_web::web::block(move || {
             std::process::Command::new("bash").arg("-c").arg(script).current_dir(path).output()
         })

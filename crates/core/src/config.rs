@@ -421,7 +421,7 @@ pub struct MailConfig {
     /// (TLS), `file://DIR` (each message an `.eml` file in DIR: the default) or `off` (messages
     /// stay queued).
     #[arg(
-        long,
+        long = "mail-url",
         env = "TPMS_MAIL_URL",
         value_name = "TPMS_MAIL_URL",
         default_value = "file://mail",
