@@ -62,6 +62,8 @@ text_enum!(
         Contact,
         /// A contact's part in a cohort or session.
         Participation,
+        /// A trainee's calendar feed (that it was made; never its address).
+        CalendarFeed,
     }
 );
 
