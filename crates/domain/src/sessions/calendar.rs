@@ -37,19 +37,25 @@ use crate::resource::Record;
 use crate::schema::sessions;
 
 /// What a calendar file is for (its `METHOD`, RFC 5546).
+///
+/// An invitation or a cancellation is about one session: write it with a slice of one. RFC 5546
+/// has every event of an iTIP message share one `UID`, and mail clients act on the first event
+/// only. Attach it as a `text/calendar; method=REQUEST; charset=UTF-8` part (the `method`
+/// parameter is [`Method::as_str`]), which is what makes a mail client offer it as an invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     /// A calendar to read or subscribe to: the cohort's calendar, a trainee's feed.
     Publish,
-    /// An invitation to each session, or its update after a change: attach it to the mail.
+    /// An invitation to a session, or its update after a change: attach it to the mail.
     Request,
-    /// The sessions no longer take place (deleted, or no longer the addressee's): each event
-    /// is `STATUS:CANCELLED`.
+    /// The session no longer takes place (deleted, or no longer the addressee's): its event is
+    /// `STATUS:CANCELLED`, with a `SEQUENCE` one above the session's version.
     Cancel,
 }
 
 impl Method {
-    fn name(self) -> &'static str {
+    /// As written in `METHOD:` and in the `method=` parameter of a mail's `text/calendar` part.
+    pub fn as_str(self) -> &'static str {
         match self {
             Method::Publish => "PUBLISH",
             Method::Request => "REQUEST",
@@ -217,7 +223,7 @@ impl Calendar<'_> {
         out.raw("VERSION:2.0");
         out.raw("PRODID:-//TPMS//Training programme sessions//EN");
         out.raw("CALSCALE:GREGORIAN");
-        out.raw(&format!("METHOD:{}", self.method.name()));
+        out.raw(&format!("METHOD:{}", self.method.as_str()));
         out.text("X-WR-CALNAME", self.name);
         out.text("NAME", self.name);
         if self.method == Method::Publish {
