@@ -132,6 +132,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     )
                     .delete::<Staff>("delete_session", "Delete a session that has no attendance recorded."),
             )
+            .service(api::calendars::cohort_calendar)
             .service(api::attendance::get_attendance)
             .service(api::attendance::record_attendance)
             .service(
@@ -156,6 +157,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             )
             .service(api::enrollments::import_enrollments)
             .service(api::enrollments::move_enrollments)
+            .service(api::calendars::issue_calendar_feed)
+            .service(api::calendars::open_calendar_feed)
             .service(
                 Endpoints::<Trainee>::of("trainees", "/trainees", "/trainees/{id}")
                     .list::<ProgramReaders>(
@@ -391,6 +394,8 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .configure(routes)
             .into_app()
             .configure(crate::pages::routes)
+            // A trainee's calendar feed at its short address, outside the document like the pages.
+            .service(api::calendars::subscribe_calendar_feed)
             .configure(crate::health::bench_routes)
             .route("/docs/", web::get().to(docs::docs_page))
             .service(

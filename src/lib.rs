@@ -16,9 +16,9 @@ pub use tpms_core::{
     access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, texts, validate, wire,
 };
 pub use tpms_domain::{
-    action_plans, actor, attendance, audit, auth, certificates, checkpoints, cohorts, completion, contacts, db,
-    effects, enrollments, instruments, invitations, links, list, mail, participations, partners, programs, reports,
-    resource, responses, rounds, schema, sessions, statuses, trainees, users,
+    action_plans, actor, attendance, audit, auth, calendar_feeds, certificates, checkpoints, cohorts, completion,
+    contacts, db, effects, enrollments, instruments, invitations, links, list, mail, participations, partners,
+    programs, reports, resource, responses, rounds, schema, sessions, statuses, trainees, users,
 };
 
 pub mod api;

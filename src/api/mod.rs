@@ -7,6 +7,7 @@ pub mod action_plans;
 pub mod assessments;
 pub mod attendance;
 pub mod auth;
+pub mod calendars;
 pub mod certificates;
 pub mod checkpoints;
 pub mod completion;

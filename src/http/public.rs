@@ -94,7 +94,8 @@ impl FromRequest for Throttled {
 }
 
 /// The token of a personal link (`/responses/{token}`, `/plan-links/{token}`,
-/// `/checkpoint-links/{token}`, `/supervisor-links/{token}`), as a path parameter.
+/// `/checkpoint-links/{token}`, `/supervisor-links/{token}`, `/calendar-feeds/{token}`), as a path
+/// parameter.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct LinkToken {
@@ -104,6 +105,13 @@ pub struct LinkToken {
 }
 
 impl LinkToken {
+    /// A token read from somewhere other than the path's `{token}` (a feed's `/f/{token}.ics`).
+    pub fn of(token: &str) -> LinkToken {
+        LinkToken {
+            token: token.to_owned(),
+        }
+    }
+
     /// The token, or 404 when it cannot be one (a link cut short when copied).
     pub fn checked(self) -> ApiResult<String> {
         let well_formed = self.token.len() == 43

@@ -92,6 +92,15 @@ mod tests {
             loggable("/api/v1/supervisor-links/abcDEF123"),
             "/api/v1/supervisor-links/{token}"
         );
+        assert_eq!(
+            loggable("/api/v1/calendar-feeds/abcDEF123"),
+            "/api/v1/calendar-feeds/{token}"
+        );
+        assert_eq!(
+            loggable("/f/abcDEF123.ics"),
+            "/f/{token}",
+            "a feed's address, extension and all"
+        );
         assert_eq!(loggable("/api/v1/partners/1"), "/api/v1/partners/1");
     }
 }

@@ -11,7 +11,7 @@ use tpms::users::Role;
 use crate::db_test;
 
 /// Operations anyone may call.
-const PUBLIC: [&str; 11] = [
+const PUBLIC: [&str; 12] = [
     "/health",
     "/ready",
     "/api/v1/auth/login",
@@ -23,6 +23,7 @@ const PUBLIC: [&str; 11] = [
     "/api/v1/plan-links/{token}",
     "/api/v1/checkpoint-links/{token}",
     "/api/v1/supervisor-links/{token}",
+    "/api/v1/calendar-feeds/{token}",
 ];
 
 db_test!(

@@ -8,6 +8,7 @@ mod attendance;
 mod audit;
 mod auth;
 mod browser;
+mod calendars;
 mod cli;
 mod cohorts;
 mod contacts;

@@ -66,9 +66,13 @@ db_test!(
         .expect("bash runs");
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+        let feed = format!("{}/f/", app.address);
         let in_order = [
             // The officer's day: waitlisted, withdrawn, completed, still waiting.
             "5\n2\n20\n0\n",
+            // A cohort's calendar file, and a trainee's feed to subscribe to.
+            "BEGIN:VCALENDAR\r\n",
+            &feed,
             // Evaluating a cohort: the amended score, answers in the results, completed in the dry run
             // and for real, the certificate checked.
             "5\n6\n6\n6\nvalid\n",

@@ -17,6 +17,7 @@ pub mod actor;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod calendar_feeds;
 pub mod certificates;
 pub mod checkpoints;
 pub mod cohorts;

@@ -1,7 +1,8 @@
 //! Personal links, for people without accounts: a trainee's questionnaire
-//! (`/api/v1/responses/{token}`), action plan (`/api/v1/plan-links/{token}`) and follow-up report
-//! (`/api/v1/checkpoint-links/{token}`), and a trainee's supervisor's confirmation at a checkpoint
-//! (`/api/v1/supervisor-links/{token}`). Below every feature that hands one out.
+//! (`/api/v1/responses/{token}`), action plan (`/api/v1/plan-links/{token}`), follow-up report
+//! (`/api/v1/checkpoint-links/{token}`) and calendar feed (`/api/v1/calendar-feeds/{token}`), and
+//! a trainee's supervisor's confirmation at a checkpoint (`/api/v1/supervisor-links/{token}`).
+//! Below every feature that hands one out.
 //!
 //! A token is 256 bits: the HMAC-SHA-256, under a key the service generates for itself, of what the
 //! link opens (an invitation's round and enrolment, a plan's or a checkpoint's id) and a random nonce. The database keeps only the token's SHA-256
@@ -107,6 +108,14 @@ impl LinkKey {
             .unwrap_or_else(|| "tpms.invalid".to_owned())
     }
 
+    /// The address a calendar app subscribes to for a calendar feed's token: the public URL and
+    /// `/f/{token}.ics` (the short path of [`PAGES`], with the extension some calendar apps look
+    /// for).
+    pub fn feed_url(&self, token: &str) -> Option<String> {
+        self.page_url(&path_of("calendar-feeds", token))
+            .map(|url| format!("{url}.ics"))
+    }
+
     /// The token of an invitation.
     pub fn token(&self, round: RoundId, enrollment: EnrollmentId, nonce: &str) -> ApiResult<String> {
         self.token_of(&format!("tpms-invitation/{round}/{enrollment}/{nonce}"))
@@ -141,12 +150,14 @@ pub fn path_of(kind: &str, token: &str) -> String {
     format!("/api/v1/{kind}/{token}")
 }
 
-/// Each kind of personal link, as its API path names it, with the letter of its page's path.
-pub const PAGES: [(&str, &str); 4] = [
+/// Each kind of personal link, as its API path names it, with the letter of its page's path (a
+/// calendar feed's "page" is the calendar file itself, `/f/{token}.ics`).
+pub const PAGES: [(&str, &str); 5] = [
     ("responses", "r"),
     ("plan-links", "p"),
     ("checkpoint-links", "c"),
     ("supervisor-links", "s"),
+    ("calendar-feeds", "f"),
 ];
 
 /// Record the address the service is reached at, so that every app server on the database
@@ -182,6 +193,7 @@ pub fn is_link(text: &str) -> bool {
             path.strip_prefix('/')
                 .and_then(|rest| rest.strip_prefix(letter))
                 .and_then(|rest| rest.strip_prefix('/'))
+                .map(|token| token.strip_suffix(".ics").unwrap_or(token))
                 .is_some_and(|token| token.len() == 43)
         })
     };
@@ -259,5 +271,29 @@ pub enum Gone {
 impl From<Gone> for ApiError {
     fn from(_: Gone) -> ApiError {
         gone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_calendar_feeds_address_is_a_link_the_trail_never_keeps() {
+        let key = LinkKey {
+            key: b"a test key".to_vec(),
+            public_url: Some("https://tpms.example.gov.vn".to_owned()),
+        };
+        let token = key.token_of("tpms-calendar/7/nonce").expect("a token");
+        let url = key.feed_url(&token).expect("an address");
+        assert_eq!(url, format!("https://tpms.example.gov.vn/f/{token}.ics"));
+        assert!(is_link(&url), "{url}");
+        assert!(is_link(&path_of("calendar-feeds", &token)));
+        assert!(!is_link("https://tpms.example.gov.vn/f/short.ics"));
+        let unaddressed = LinkKey {
+            key: b"a test key".to_vec(),
+            public_url: None,
+        };
+        assert_eq!(unaddressed.feed_url(&token), None);
     }
 }

@@ -258,6 +258,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A seated trainee's private calendar feed, one per enrolment: the hash of its token and
+    /// the nonce the token is made from.
+    calendar_feeds (enrollment_id) {
+        enrollment_id -> BigInt,
+        token_hash -> Text,
+        nonce -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Whether an enrolled trainee attended a session.
     attendance (session_id, enrollment_id) {
         session_id -> BigInt,
@@ -589,6 +600,7 @@ diesel::joinable!(enrollments -> cohorts (cohort_id));
 diesel::joinable!(enrollments -> trainees (trainee_id));
 diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance -> enrollments (enrollment_id));
+diesel::joinable!(calendar_feeds -> enrollments (enrollment_id));
 diesel::joinable!(evaluation_rounds -> cohorts (cohort_id));
 diesel::joinable!(evaluation_rounds -> instruments (instrument_id));
 diesel::joinable!(invitations -> evaluation_rounds (round_id));
@@ -619,6 +631,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     upkeep,
     sign_in_throttle,
     enrollments,
+    calendar_feeds,
     attendance,
     idempotency_keys,
     instruments,

@@ -196,7 +196,7 @@ impl Drop for TestDatabase {
 
 /// Write straight to the process's stderr, past the test harness's capture, so that a skipped
 /// PostgreSQL run is said plainly even when every test passes.
-fn say(message: &str) {
+pub fn say(message: &str) {
     let _ = std::io::stderr().write_all(format!("\n{message}\n").as_bytes());
 }
 

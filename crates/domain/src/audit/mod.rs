@@ -64,6 +64,8 @@ text_enum!(
         Participation,
         /// A message in the outbox (an officer's retry or cancel).
         Message,
+        /// A trainee's calendar feed (that it was made; never its address).
+        CalendarFeed,
     }
 );
 

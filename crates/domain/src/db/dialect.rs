@@ -177,6 +177,32 @@ pub fn claim_idempotency_key(
     Ok(inserted == 1)
 }
 
+/// Insert a trainee's calendar feed, or nothing when the enrolment has one already; returns
+/// whether this call made it. Two first requests at once make one feed: on PostgreSQL the second
+/// waits for the first's transaction and then inserts nothing, and both read the same row after.
+pub fn insert_calendar_feed(
+    conn: &mut DbConnection,
+    enrollment: crate::ids::EnrollmentId,
+    token_hash: &str,
+    nonce: &str,
+    now: chrono::NaiveDateTime,
+) -> diesel::QueryResult<bool> {
+    use crate::schema::calendar_feeds::dsl as f;
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    let row = (
+        f::enrollment_id.eq(enrollment),
+        f::token_hash.eq(token_hash),
+        f::nonce.eq(nonce),
+        f::created_at.eq(now),
+    );
+    let inserted = on_either_backend!(conn, c => diesel::insert_into(f::calendar_feeds)
+        .values(row)
+        .on_conflict(f::enrollment_id)
+        .do_nothing()
+        .execute(c)?);
+    Ok(inserted == 1)
+}
+
 /// The advisory-lock key taken while seeding ("tpmsseed" in ASCII).
 pub const SEED_LOCK_KEY: i64 = 0x0074_706d_7373_6565;
 

@@ -7,6 +7,7 @@
 //!
 //! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
+pub mod calendar;
 mod input;
 
 pub use input::{CreateSession, SessionFilters, SessionTime, UpdateSession};
