@@ -329,3 +329,54 @@ db_test!(
         assert_eq!(trail["items"][0]["reason"], "retried by an officer", "{trail}");
     }
 );
+
+/// The calendar a mail carries, as text.
+fn calendar_of(mail: &Received) -> String {
+    String::from_utf8(mail.attachment("text/calendar").expect("a calendar attached")).expect("UTF-8")
+}
+
+mail_test!(
+    async fn a_session_scheduled_moved_and_cancelled_reaches_each_trainees_calendar(app, smtp) {
+        let cohort = class(&app, &[("Bùi Thị Mai", Some("mai@example.gov.vn"), Language::Vi)]).await;
+        let session = app
+            .post(
+                &format!("/api/v1/cohorts/{}/sessions", cohort["id"]),
+                json!({"title": "Quản trị địa phương", "kind": "lecture", "time_zone": "Europe/Paris",
+                       "starts_at": "2031-03-27T09:00", "ends_at": "2031-03-27T12:00", "location": "INSP, Strasbourg"}),
+            )
+            .await
+            .json();
+        let scheduled = smtp.wait_for(1, PATIENCE).await;
+        assert_eq!(
+            scheduled[0].subject_decoded().as_deref(),
+            Some("Lịch học: Quản trị địa phương – 09:00, 27/3/2031 (Europe/Paris)")
+        );
+        let invitation = calendar_of(&scheduled[0]);
+        assert!(invitation.contains("METHOD:REQUEST") && invitation.contains("SEQUENCE:1"), "{invitation}");
+        assert!(invitation.contains("DTSTART;TZID=Europe/Paris:20310327T090000"), "{invitation}");
+        assert!(invitation.contains("BEGIN:VTIMEZONE"), "{invitation}");
+        let uid = invitation.lines().find(|l| l.starts_with("UID:")).expect("a UID").to_owned();
+
+        // Moved by a day: an update of the same event, its sequence raised.
+        let moved = app
+            .patch(&format!("/api/v1/sessions/{}", session["id"]), json!({"starts_at": "2031-03-28T09:00", "ends_at": "2031-03-28T12:00"}))
+            .await;
+        assert_eq!(moved.status, 200, "{}", moved.text());
+        let both = smtp.wait_for(2, PATIENCE).await;
+        let update = calendar_of(&both[1]);
+        assert!(update.contains(&uid) && update.contains("SEQUENCE:2"), "{update}");
+        assert!(update.contains("DTSTART;TZID=Europe/Paris:20310328T090000"), "{update}");
+        assert!(both[1].subject_decoded().unwrap_or_default().starts_with("Thay đổi lịch học"));
+
+        // A change that moves nothing (the speaker) sends nothing; a cancellation cancels the event.
+        app.patch(&format!("/api/v1/sessions/{}", session["id"]), json!({"speaker_name": "Lê Vĩnh Tân"})).await;
+        assert_eq!(app.delete(&format!("/api/v1/sessions/{}", session["id"])).await.status, 204);
+        let all = smtp.wait_for(3, PATIENCE).await;
+        actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(smtp.received().len(), 3, "scheduled, moved, cancelled: nothing for the speaker");
+        let cancel = calendar_of(&all[2]);
+        assert!(cancel.contains("METHOD:CANCEL") && cancel.contains(&uid) && cancel.contains("STATUS:CANCELLED"), "{cancel}");
+        let listed = app.get(&format!("/api/v1/messages?cohort_id={}&kind=session_cancelled", cohort["id"])).await.json();
+        assert_eq!(listed["items"][0]["session_id"], session["id"]);
+    }
+);

@@ -99,6 +99,11 @@ impl LinkKey {
         format!("{}/verify?{query}", self.public_url.as_deref().unwrap_or_default())
     }
 
+    /// The public address recorded by the app servers (`TPMS_PUBLIC_URL`), if any.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+
     /// The domain that ends the `Message-ID` of every mail: the public address's host.
     pub fn mail_domain(&self) -> String {
         self.public_url

@@ -9,6 +9,7 @@
 
 pub mod calendar;
 mod input;
+pub mod notices;
 
 pub use input::{CreateSession, SessionFilters, SessionTime, UpdateSession};
 
@@ -18,7 +19,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::Caller;
-use crate::audit::Entity;
+use crate::audit::{Actor, Entity};
 use crate::cohorts::Cohort;
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
@@ -399,6 +400,11 @@ impl Create for Session {
             .get_result::<SessionRow>(conn)?
             .into())
     }
+
+    /// A session scheduled goes to its trainees' calendars.
+    fn after_create(conn: &mut DbConnection, _: &Actor, created: &Session) -> ApiResult<()> {
+        notices::tell(conn, created, notices::Notice::Scheduled)
+    }
 }
 
 impl Store for Session {
@@ -411,6 +417,14 @@ impl Store for Session {
         .set(SessionFields::of(self))
         .execute(conn)?;
         Ok((updated == 1).then(|| self.clone()))
+    }
+
+    /// A session moved (or its place or content changed) updates its trainees' calendars.
+    fn after_change(conn: &mut DbConnection, _: &Actor, before: &Session, after: Session) -> ApiResult<Session> {
+        if notices::worth_telling(before, &after) {
+            notices::tell(conn, &after, notices::Notice::Changed)?;
+        }
+        Ok(after)
     }
 }
 
@@ -492,9 +506,10 @@ impl Remove for Session {
         }))
     }
 
+    /// Its trainees' calendars drop it.
     fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
         diesel::delete(sessions::table.find(self.id)).execute(conn)?;
-        Ok(())
+        notices::tell(conn, self, notices::Notice::Cancelled)
     }
 }
 
