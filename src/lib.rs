@@ -17,8 +17,8 @@ pub use tpms_core::{
 };
 pub use tpms_domain::{
     action_plans, actor, attendance, audit, auth, certificates, checkpoints, cohorts, completion, contacts, db,
-    effects, enrollments, instruments, invitations, links, list, mail, participations, partners, programs, reports,
-    resource, responses, rounds, schema, sessions, statuses, trainees, users,
+    effects, enrollments, instruments, invitations, links, list, mail, participations, partners, programs, reminders,
+    reports, resource, responses, rounds, schema, sessions, statuses, trainees, users,
 };
 
 pub mod api;
@@ -31,6 +31,7 @@ pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod pages;
+pub mod schedule;
 pub mod seed;
 pub mod telemetry;
 pub mod upkeep;
