@@ -55,13 +55,7 @@ impl Transport {
                 Some(Transport::File(lettre::FileTransport::new(dir), dir.clone()))
             }
             MailUrl::Smtp(url) => {
-                // `smtp://` means STARTTLS unless the URL says otherwise (`?tls=none` for a server
-                // on this machine, `?tls=opportunistic`); lettre's own default there is none.
-                let url = if url.starts_with("smtp://") && !url.contains("tls=") {
-                    format!("{url}{}tls=required", if url.contains('?') { '&' } else { '?' })
-                } else {
-                    url.clone()
-                };
+                let url = lettre_url(url)?;
                 let transport = lettre::SmtpTransport::from_url(&url)
                     .map_err(|e| anyhow::anyhow!("TPMS_MAIL_URL: {e}"))?
                     .pool_config(PoolConfig::new().max_size(u32::from(config.senders)))
@@ -87,6 +81,42 @@ impl Transport {
             }),
         }
     }
+}
+
+/// The URL lettre reads for `TPMS_MAIL_URL`. `smtp://` means STARTTLS required unless the URL
+/// says otherwise: `?tls=none` (no encryption, for a server on this machine; lettre's own
+/// default, which this service does not make the default) or `?tls=opportunistic`.
+fn lettre_url(url: &str) -> anyhow::Result<String> {
+    let mut parsed = url::Url::parse(url).map_err(|e| anyhow::anyhow!("TPMS_MAIL_URL: {e}"))?;
+    if parsed.scheme() != "smtp" {
+        return Ok(url.to_owned());
+    }
+    let tls = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let others: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != "tls")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let tls = match tls.as_deref() {
+        None => Some("required"),
+        Some("none") => None,
+        Some(other @ ("required" | "opportunistic")) => Some(other),
+        Some(other) => anyhow::bail!("TPMS_MAIL_URL: tls={other} is not one of required, opportunistic or none"),
+    };
+    parsed.set_query(None);
+    if tls.is_some() || !others.is_empty() {
+        let mut query = parsed.query_pairs_mut();
+        for (k, v) in &others {
+            query.append_pair(k, v);
+        }
+        if let Some(tls) = tls {
+            query.append_pair("tls", tls);
+        }
+    }
+    Ok(parsed.into())
 }
 
 /// Start delivering: `config.senders` tasks on the current runtime, for as long as it runs.
@@ -186,5 +216,26 @@ impl Sender {
             // The lease runs out and the message is tried again: a copy at worst, never a loss.
             tracing::warn!(message = %id, %error, "mail: could not record a delivery's result");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lettre_url;
+
+    #[test]
+    fn smtp_means_starttls_unless_the_url_says_otherwise() {
+        let read = |url: &str| lettre_url(url).unwrap_or_else(|e| e.to_string());
+        assert_eq!(
+            read("smtp://u:p@mail.example:587"),
+            "smtp://u:p@mail.example:587?tls=required"
+        );
+        assert_eq!(read("smtp://127.0.0.1:2525?tls=none"), "smtp://127.0.0.1:2525");
+        assert_eq!(
+            read("smtp://mail.example?tls=opportunistic"),
+            "smtp://mail.example?tls=opportunistic"
+        );
+        assert_eq!(read("smtps://u:p@mail.example:465"), "smtps://u:p@mail.example:465");
+        assert!(read("smtp://mail.example?tls=maybe").contains("tls=maybe is not one of"));
     }
 }
