@@ -242,12 +242,18 @@ impl TestApp {
     /// A second server on this app's database, as behind a load balancer: its own pool, its own
     /// workers and in-process state, the same settings and the same admin.
     pub fn second_server(&self) -> TestApp {
+        self.second_server_with(|_| {})
+    }
+
+    /// A second server on this app's database with changed settings (those a test started the
+    /// first with, such as where mail goes).
+    pub fn second_server_with(&self, tweak: impl FnOnce(&mut AppConfig)) -> TestApp {
         let mut second = Self::serve(
             self.backend,
             self.database_url.clone(),
             TestDatabase::Shared,
             true,
-            |_| {},
+            tweak,
         );
         second.admin_token = self.admin_token.clone();
         second.admin_email = self.admin_email.clone();
