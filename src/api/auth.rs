@@ -212,17 +212,15 @@ pub async fn me(auth: Auth<SignedIn>, db: web::Data<Db>) -> ApiResult<HttpRespon
 #[utoipa::path(
     tag = "auth",
     security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(crate::openapi::IfMatchHeader),
     request_body = MyAccountChange,
-    responses(
-        (status = 200, description = "The caller's account as changed", body = User),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        crate::openapi::BodyErrors,
-    )
+    responses(crate::openapi::Changed<User>)
 )]
 #[patch("/auth/me")]
 pub async fn change_me(
     auth: Auth<SignedIn>,
     db: web::Data<Db>,
+    if_match: crate::http::precondition::IfMatch,
     body: Body<MyAccountChange>,
 ) -> ApiResult<HttpResponse> {
     let MyAccountChange { daily_digest } = body.get()?;
@@ -241,10 +239,10 @@ pub async fn change_me(
                 daily_digest,
                 ..UserChange::default()
             };
-            resource::change::<User>(conn, &signed.actor, signed.caller.id(), &AnyVersion, change)
+            resource::change::<User>(conn, &signed.actor, signed.caller.id(), &if_match, change)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(user))
+    Ok(crate::http::ok_with_etag(&user, user.version))
 }
 
 /// Change one's own password; every refresh token of the account stops working.
