@@ -336,6 +336,15 @@ fn round_reminders(conn: &mut DbConnection, config: &ReminderConfig, now: NaiveD
     Ok(done)
 }
 
+/// A draft plan whose link waited: its id, enrolment, cohort, link nonce and when the link was given.
+type PlanDue = (
+    ActionPlanId,
+    EnrollmentId,
+    CohortId,
+    Option<String>,
+    Option<NaiveDateTime>,
+);
+
 /// Remind each seated trainee whose action plan's link was given `plan_days` ago and who has not
 /// submitted it, once per link given (a new link, or the plan sent back, starts the wait again).
 fn plan_reminders(conn: &mut DbConnection, config: &ReminderConfig, now: NaiveDateTime) -> ApiResult<Done> {
@@ -343,13 +352,7 @@ fn plan_reminders(conn: &mut DbConnection, config: &ReminderConfig, now: NaiveDa
         return Ok(Done::default());
     }
     let cutoff = now - days(config.plan_days);
-    let plans: Vec<(
-        ActionPlanId,
-        EnrollmentId,
-        CohortId,
-        Option<String>,
-        Option<NaiveDateTime>,
-    )> = action_plans::table
+    let plans: Vec<PlanDue> = action_plans::table
         .inner_join(enrollments::table)
         .filter(action_plans::status.eq(crate::action_plans::PlanStatus::Draft))
         .filter(action_plans::link_nonce.is_not_null())
