@@ -299,6 +299,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(api::auth::refresh)
             .service(api::auth::logout)
             .service(api::auth::me)
+            .service(api::auth::change_me)
             .service(api::auth::change_password)
             .service(
                 Endpoints::<User>::of("users", "/users", "/users/{id}")
@@ -345,6 +346,8 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
     ));
     // The outbox is delivered for as long as this server's runtime runs.
     crate::delivery::start(db.clone(), &config.mail)?;
+    // Reminders and other time-based work run on the same runtime, claimed from the database.
+    crate::schedule::start(db.clone(), &config.reminders);
     let evaluations = web::Data::new(config.evaluations.clone());
     let pages = web::Data::new(config.pages.clone());
     let doc = docs::document();

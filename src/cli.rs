@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Migrate the database and serve the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage accounts from the console.
@@ -140,7 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             migrate(&pool)?;
             Ok(())
         }
-        Some(Command::Serve(args)) => serve(cli.database, args),
+        Some(Command::Serve(args)) => serve(cli.database, *args),
         Some(Command::Dev(DevCommand::Generate(sizes))) => {
             let pool = db::connect(&cli.database)?;
             migrate(&pool)?;

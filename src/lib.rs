@@ -18,7 +18,7 @@ pub use tpms_core::{
 pub use tpms_domain::{
     action_plans, actor, attendance, audit, auth, calendar_feeds, certificates, checkpoints, cohorts, completion,
     contacts, db, effects, enrollments, instruments, invitations, links, list, mail, participations, partners,
-    programs, reports, resource, responses, rounds, schema, sessions, statuses, trainees, users,
+    programs, reminders, reports, resource, responses, rounds, schema, sessions, statuses, trainees, users,
 };
 
 pub mod api;
@@ -31,6 +31,7 @@ pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod pages;
+pub mod schedule;
 pub mod seed;
 pub mod telemetry;
 pub mod upkeep;

@@ -1,6 +1,6 @@
 //! `/api/v1/auth/*`: sign in, rotate, sign out, who am I, change my password.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -66,6 +66,17 @@ pub struct PasswordChange {
     #[validate(custom(function = "crate::users::password_rules"))]
     #[schema(min_length = 12, max_length = 128, format = Password)]
     pub new_password: String,
+}
+
+/// What an account changes of itself.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MyAccountChange {
+    /// `true` to get, each morning (`TPMS_DIGEST_HOUR`, Vietnam time), a digest of what fell
+    /// overdue since the last one; for admins and officers.
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[schema(nullable = false)]
+    pub daily_digest: Option<bool>,
 }
 
 /// The pair for `user` with its new refresh token, in that token's session.
@@ -194,6 +205,44 @@ pub async fn me(auth: Auth<SignedIn>, db: web::Data<Db>) -> ApiResult<HttpRespon
         })
         .await?;
     Ok(HttpResponse::Ok().json(user))
+}
+
+/// Change one's own account: whether it gets the morning digest of what fell overdue (admins
+/// and officers only; 422 for another role asking for it).
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer_auth" = ["admin", "officer", "reporter", "liaison"])),
+    params(crate::openapi::IfMatchHeader),
+    request_body = MyAccountChange,
+    responses(crate::openapi::Changed<User>)
+)]
+#[patch("/auth/me")]
+pub async fn change_me(
+    auth: Auth<SignedIn>,
+    db: web::Data<Db>,
+    if_match: crate::http::precondition::IfMatch,
+    body: Body<MyAccountChange>,
+) -> ApiResult<HttpResponse> {
+    let MyAccountChange { daily_digest } = body.get()?;
+    let user = db
+        .write(move |conn| {
+            let signed = auth.check(conn)?;
+            let role = signed.caller.role();
+            if daily_digest == Some(true) && !matches!(role, crate::users::Role::Admin | crate::users::Role::Officer) {
+                return Err(ApiError::invalid(
+                    "daily_digest",
+                    "not_for_role",
+                    format!("is for admins and officers; a {role} gets no digest"),
+                ));
+            }
+            let change = UserChange {
+                daily_digest,
+                ..UserChange::default()
+            };
+            resource::change::<User>(conn, &signed.actor, signed.caller.id(), &if_match, change)
+        })
+        .await?;
+    Ok(crate::http::ok_with_etag(&user, user.version))
 }
 
 /// Change one's own password; every refresh token of the account stops working.

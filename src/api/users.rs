@@ -84,6 +84,7 @@ pub async fn update_user(
     let change = UserChange {
         fields: change,
         password_hash,
+        daily_digest: None,
     };
     let user = db
         .write(move |conn| resource::change::<User>(conn, &signed.actor, id, &if_match, change))

@@ -32,6 +32,7 @@ mod programs;
 mod public_limits;
 mod races;
 mod readme;
+mod reminders;
 mod reports;
 mod respondent_pages;
 mod seeds;

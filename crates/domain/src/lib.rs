@@ -34,6 +34,7 @@ pub mod mail;
 pub mod participations;
 pub mod partners;
 pub mod programs;
+pub mod reminders;
 pub mod reports;
 pub mod resource;
 pub mod responses;

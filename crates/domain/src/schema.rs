@@ -170,6 +170,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Recurring time-based work, one row per job, claimed by one app server at a time.
+    jobs (name) {
+        name -> Text,
+        run_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_started_at -> Nullable<Timestamp>,
+        last_finished_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        runs -> Integer,
+    }
+}
+
+diesel::table! {
+    /// What was reminded, so that each reminder goes once.
+    reminders (kind, subject_id, stage) {
+        kind -> Text,
+        subject_id -> BigInt,
+        stage -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// The outbox: every message the service sends, written with the change that causes it.
     messages (id) {
         id -> BigInt,
@@ -375,6 +399,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        daily_digest -> Bool,
     }
 }
 
@@ -526,6 +551,7 @@ diesel::table! {
         supervisor_name -> Nullable<Text>,
         supervisor_position -> Nullable<Text>,
         supervisor_email -> Nullable<Text>,
+        link_issued_at -> Nullable<Timestamp>,
     }
 }
 
@@ -648,7 +674,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     cohort_attendance,
     contacts,
     participations,
-    messages
+    messages,
+    jobs,
+    reminders
 );
 
 // Grouped counts across a join, for reports: invitations by their round's cohort, checkpoints by

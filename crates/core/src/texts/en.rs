@@ -168,5 +168,34 @@ pub(super) fn text(key: Text) -> &'static str {
         MailSessionChangedIntro => "A session of your cohort has changed; the new details are below.",
         MailSessionCancelledIntro => "The session below has been cancelled.",
         MailPlaceUnknown => "to be announced",
+        MailRoundReminderSubject => "Reminder: please answer {round} – {program}",
+        MailRoundReminderBody => {
+            "You have not yet answered \"{round}\" for the cohort {cohort} of the programme {program}. It closes at {deadline}.\n\nOpen this link to answer (or to decline, with a reason):\n{link}"
+        }
+        MailPlanReminderSubject => "Reminder: your action plan – {program}",
+        MailPlanReminderBody => {
+            "You received the link to write your action plan for the cohort {cohort} of the programme {program} {days} days ago, and have not submitted it yet. Please finish and submit it here:\n{link}"
+        }
+        MailCheckpointDueSubject => "Your {months}-month follow-up report is coming due – {program}",
+        MailCheckpointOverdueSubject => "Your {months}-month follow-up report is overdue – {program}",
+        MailCheckpointBody => {
+            "Your report on your action plan {months} months on (cohort {cohort}, programme {program}) is due on {due} (Vietnam time).\n\nOpen this link to report:\n{link}"
+        }
+        MailSupervisorReminderSubject => "Reminder: {trainee}'s {months}-month follow-up report",
+        MailSupervisorReminderBody => {
+            "{trainee} (cohort {cohort}, programme {program}) has a report on their action plan due {months} months on, on {due} (Vietnam time). Please rate how it is applied at work and confirm the report.\n\n{link}"
+        }
+        MailSupervisorNoLink => "The Training Department will send you the link to answer.",
+        MailDigestSubject => "Digest for {date}: {count} overdue",
+        MailDigestIntro => "These fell overdue since {since} (Vietnam time):",
+        MailDigestCheckpoints => "- {count} follow-up reports overdue and not reported: {where}",
+        MailDigestRounds => "- {count} rounds closed with {pending} invitations unanswered: {where}",
+        MailDigestPlans => "- {count} action plans not submitted {days} days after their link: {where}",
+        MailDigestNoAddress => {
+            "- {count} messages could not go because the recipient has no email address; reach them another way: {where}"
+        }
+        MailDigestOutro => {
+            "You get this because you asked for the daily digest; turn it off with PATCH /api/v1/auth/me and {\"daily_digest\": false}."
+        }
     }
 }

@@ -303,7 +303,40 @@ texts! {
     /// What a session cancelled says first.
     MailSessionCancelledIntro,
     /// A session's place that is not set.
-    MailPlaceUnknown,
+    MailPlaceUnknown,    /// Subject of a reminder to answer a round: `{round}`, `{program}`.
+    MailRoundReminderSubject,
+    /// Body of a reminder to answer a round: `{program}`, `{cohort}`, `{round}`, `{deadline}`, `{link}`.
+    MailRoundReminderBody,
+    /// Subject of a reminder to submit an action plan: `{program}`.
+    MailPlanReminderSubject,
+    /// Body of a reminder to submit an action plan: `{program}`, `{cohort}`, `{days}`, `{link}`.
+    MailPlanReminderBody,
+    /// Subject of a reminder of a follow-up report coming due: `{months}`, `{program}`.
+    MailCheckpointDueSubject,
+    /// Subject of a reminder of an overdue follow-up report: `{months}`, `{program}`.
+    MailCheckpointOverdueSubject,
+    /// Body of a reminder of a follow-up report: `{program}`, `{cohort}`, `{months}`, `{due}`, `{link}`.
+    MailCheckpointBody,
+    /// Subject of a reminder to a trainee's supervisor: `{trainee}`, `{months}`.
+    MailSupervisorReminderSubject,
+    /// Body of a reminder to a trainee's supervisor: `{trainee}`, `{program}`, `{cohort}`, `{months}`, `{due}`, `{link}`.
+    MailSupervisorReminderBody,
+    /// What a supervisor's reminder says when their link is not open.
+    MailSupervisorNoLink,
+    /// Subject of an officer's digest: `{date}`, `{count}`.
+    MailDigestSubject,
+    /// What an officer's digest says first: `{since}`.
+    MailDigestIntro,
+    /// A digest's line on follow-up reports: `{count}`, `{where}`.
+    MailDigestCheckpoints,
+    /// A digest's line on rounds closed unanswered: `{count}`, `{pending}`, `{where}`.
+    MailDigestRounds,
+    /// A digest's line on plans not submitted: `{count}`, `{days}`, `{where}`.
+    MailDigestPlans,
+    /// A digest's line on people to reach another way: `{count}`, `{where}`.
+    MailDigestNoAddress,
+    /// What an officer's digest says last.
+    MailDigestOutro,
 }
 
 impl Text {

@@ -168,5 +168,34 @@ pub(super) fn text(key: Text) -> &'static str {
         MailSessionChangedIntro => "Một buổi học của khóa bạn đã thay đổi; thông tin mới ở dưới đây.",
         MailSessionCancelledIntro => "Buổi học dưới đây đã bị hủy.",
         MailPlaceUnknown => "sẽ thông báo sau",
+        MailRoundReminderSubject => "Nhắc trả lời phiếu: {round} – {program}",
+        MailRoundReminderBody => {
+            "Bạn chưa trả lời phiếu \"{round}\" của khóa {cohort}, chương trình {program}. Phiếu đóng lúc {deadline}.\n\nMở đường dẫn sau để trả lời (hoặc từ chối, kèm lý do):\n{link}"
+        }
+        MailPlanReminderSubject => "Nhắc nộp kế hoạch hành động – {program}",
+        MailPlanReminderBody => {
+            "Bạn đã nhận đường dẫn lập kế hoạch hành động cho khóa {cohort}, chương trình {program} từ {days} ngày trước nhưng chưa nộp. Xin hoàn thành và nộp kế hoạch bằng đường dẫn:\n{link}"
+        }
+        MailCheckpointDueSubject => "Sắp đến hạn báo cáo sau {months} tháng – {program}",
+        MailCheckpointOverdueSubject => "Báo cáo sau {months} tháng đã quá hạn – {program}",
+        MailCheckpointBody => {
+            "Báo cáo tiến độ kế hoạch hành động sau {months} tháng (khóa {cohort}, chương trình {program}) có hạn ngày {due} (giờ Việt Nam).\n\nMở đường dẫn sau để báo cáo:\n{link}"
+        }
+        MailSupervisorReminderSubject => "Nhắc xác nhận báo cáo sau {months} tháng của {trainee}",
+        MailSupervisorReminderBody => {
+            "{trainee} (khóa {cohort}, chương trình {program}) có báo cáo tiến độ kế hoạch hành động sau {months} tháng, hạn ngày {due} (giờ Việt Nam). Xin ông/bà đánh giá việc áp dụng và xác nhận báo cáo.\n\n{link}"
+        }
+        MailSupervisorNoLink => "Phòng Đào tạo sẽ gửi đường dẫn để ông/bà trả lời.",
+        MailDigestSubject => "Tóm tắt ngày {date}: {count} việc quá hạn",
+        MailDigestIntro => "Những việc sau đã quá hạn kể từ {since} (giờ Việt Nam):",
+        MailDigestCheckpoints => "- {count} báo cáo theo dõi sau khóa học quá hạn mà chưa nộp: {where}",
+        MailDigestRounds => "- {count} phiếu đánh giá đã đóng với {pending} lời mời chưa trả lời: {where}",
+        MailDigestPlans => "- {count} kế hoạch hành động chưa nộp sau {days} ngày kể từ khi gửi đường dẫn: {where}",
+        MailDigestNoAddress => {
+            "- {count} thư không gửi được vì người nhận không có địa chỉ thư điện tử; cần liên hệ cách khác: {where}"
+        }
+        MailDigestOutro => {
+            "Bạn nhận thư này vì đã đăng ký nhận tóm tắt hằng ngày; tắt bằng PATCH /api/v1/auth/me với {\"daily_digest\": false}."
+        }
     }
 }

@@ -210,6 +210,12 @@ fn link_message(plan: ActionPlanId, nonce: &str) -> String {
     format!("tpms-action-plan/{plan}/{nonce}")
 }
 
+/// The path of a plan's link made from `nonce` (the same link as when it was issued), for a
+/// reminder that carries it again.
+pub fn link_path(key: &LinkKey, plan: ActionPlanId, nonce: &str) -> ApiResult<String> {
+    Ok(links::path_of("plan-links", &key.token_of(&link_message(plan, nonce))?))
+}
+
 /// A plan's content must be whole before it is submitted: 422 naming what is missing.
 fn check_whole(plan: &ActionPlan) -> ApiResult<()> {
     let mut errors = Vec::new();
@@ -730,6 +736,16 @@ impl Store for ActionPlan {
             action_plans::version.eq(self.version),
         ))
         .execute(conn)?;
+        // A link given to the trainee (a new one, or the plan sent back to them) starts the wait
+        // before they are reminded to submit it (`reminders`).
+        let given = nonce.is_some()
+            && self.status == PlanStatus::Draft
+            && (current.link_nonce.as_deref() != nonce || current.status != PlanStatus::Draft);
+        if updated == 1 && given {
+            diesel::update(action_plans::table.find(self.id))
+                .set(action_plans::link_issued_at.eq(self.updated_at))
+                .execute(conn)?;
+        }
         // Only once this write holds the row: a request that lost the race must not record it.
         if updated == 1
             && let Some(old) = current

@@ -421,6 +421,12 @@ fn one(conn: &mut DbConnection, id: CheckpointId, key: Option<&LinkKey>) -> ApiR
     row.shown(key, supervision)
 }
 
+/// One checkpoint with the links to send, its trainee's and its supervisor's (while open), for a
+/// reminder that carries them again.
+pub fn with_links(conn: &mut DbConnection, key: &LinkKey, id: CheckpointId) -> ApiResult<Checkpoint> {
+    one(conn, id, Some(key))
+}
+
 fn set_link(conn: &mut DbConnection, key: &LinkKey, id: CheckpointId) -> ApiResult<()> {
     let nonce = links::nonce();
     diesel::update(checkpoints::table.find(id))

@@ -303,3 +303,43 @@ pub fn claim_messages(
     };
     Ok(rows.into_iter().map(|r| crate::ids::MessageId(r.id)).collect())
 }
+
+/// Claim the recurring job that is due (its `run_at` reached, no live claim on it) and has waited
+/// longest, for `by` until `until`: its name, or `None` when nothing is due. Run it in a write
+/// transaction of its own, so that the claim is committed before the job runs. On PostgreSQL the
+/// row is locked and skipped by a server claiming at the same moment; on SQLite the write
+/// transaction's single writer does the same.
+pub fn claim_job(
+    conn: &mut DbConnection,
+    by: &str,
+    now: chrono::NaiveDateTime,
+    until: chrono::NaiveDateTime,
+) -> diesel::QueryResult<Option<String>> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Text, Timestamp};
+
+    #[derive(diesel::QueryableByName)]
+    struct Claimed {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let pick = "SELECT name FROM jobs WHERE run_at <= $1 \
+                AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY run_at, name LIMIT 1";
+    let update = "UPDATE jobs SET claimed_until = $2, claimed_by = $3, last_started_at = $1 WHERE name";
+    let rows: Vec<Claimed> = match conn {
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query(format!("{update} = ({pick} FOR UPDATE SKIP LOCKED) RETURNING name"))
+                .bind::<Timestamp, _>(now)
+                .bind::<Timestamp, _>(until)
+                .bind::<Text, _>(by)
+                .load(c)?
+        }
+        // `?NNN` numbers a parameter in SQLite (see `claim_messages`).
+        DbConnection::Sqlite(c) => diesel::sql_query(format!("{update} = ({pick}) RETURNING name").replace('$', "?"))
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(until)
+            .bind::<Text, _>(by)
+            .load(c)?,
+    };
+    Ok(rows.into_iter().next().map(|r| r.name))
+}

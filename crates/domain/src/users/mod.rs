@@ -73,6 +73,9 @@ pub struct User {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+    /// Whether the account gets the morning digest of what fell overdue (admins and officers;
+    /// set by the account itself with `PATCH /api/v1/auth/me`).
+    pub daily_digest: bool,
 }
 
 /// Password rules: 12 to 128 characters.
@@ -169,6 +172,7 @@ impl User {
             created_at: now,
             updated_at: now,
             version: 1,
+            daily_digest: false,
         }
         .searchable();
         diesel::insert_into(users::table)
@@ -198,6 +202,8 @@ pub struct UserChange {
     pub fields: UpdateUser,
     /// The hash of a new password.
     pub password_hash: Option<String>,
+    /// The account's own choice of the morning digest (`PATCH /api/v1/auth/me`).
+    pub daily_digest: Option<bool>,
 }
 
 impl Record for User {
@@ -248,12 +254,17 @@ impl Change for User {
 
     /// A liaison names its partner; other roles name none.
     fn patched(&self, conn: &mut DbConnection, change: UserChange) -> ApiResult<User> {
-        let UserChange { fields, password_hash } = change;
+        let UserChange {
+            fields,
+            password_hash,
+            daily_digest,
+        } = change;
         let mut next = self.clone();
         next.display_name = fields.display_name.unwrap_or(next.display_name);
         next.role = fields.role.unwrap_or(next.role);
         next.partner_id = fields.partner_id.unwrap_or(next.partner_id);
         next.active = fields.active.unwrap_or(next.active);
+        next.daily_digest = daily_digest.unwrap_or(next.daily_digest);
         if let Some(hash) = password_hash {
             next.password_hash = hash;
             next.password_changed_at = crate::clock::now();
