@@ -9,8 +9,8 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::support::smtp::{Received, SmtpServer};
 use crate::mail_test;
+use crate::support::smtp::{Received, SmtpServer};
 use crate::support::{TestApp, sending_to};
 use tpms::users::Role;
 
