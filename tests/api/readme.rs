@@ -66,7 +66,7 @@ db_test!(
         .expect("bash runs");
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
-        let feed = format!("{}/f/", app.address);
+        let feed = format!("{}/f/", sending.address);
         let in_order = [
             // The officer's day: waitlisted, withdrawn, completed, still waiting.
             "5\n2\n20\n0\n",
