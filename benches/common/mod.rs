@@ -103,6 +103,16 @@ pub fn prepare() -> anyhow::Result<Prepared> {
     })
 }
 
+/// Where a second app server on the same database listens, its `http://…`, and `config` changed to
+/// serve there (the bench then changes what else it needs, such as the mail URL).
+pub fn second_server(config: &AppConfig) -> anyhow::Result<(TcpListener, String, AppConfig)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let bind = listener.local_addr()?;
+    let mut config = config.clone();
+    config.http.bind = bind;
+    Ok((listener, format!("http://{bind}"), config))
+}
+
 /// Sign the bench officer in; the `Authorization` header value.
 pub async fn sign_in(client: &awc::Client, base: &str) -> anyhow::Result<String> {
     let mut login = client
