@@ -23,10 +23,6 @@ pub struct Cli {
 
 /// What to do.
 #[derive(Debug, Subcommand)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "parsed once at start; `serve`'s settings (the mail's among them) are simply larger"
-)]
 pub enum Command {
     /// Migrate the database and serve the API (the default).
     Serve(Box<ServeArgs>),
