@@ -119,7 +119,7 @@ fn main() -> anyhow::Result<()> {
         .await?;
         eprintln!("[2/5] opening the round ...");
         let (_, opened) = send(awc::http::Method::PATCH, format!("/api/v1/rounds/{}", round["id"]), Some(json!({"status": "open"}))).await?;
-        println!("{:<44} {:>8.2} s", format!("open the round ({trainees} invitations)"), opened / 1000.0);
+        println!("{:<44} {:>8.3} s", format!("open the round ({trainees} invitations)"), opened / 1000.0);
 
         eprintln!("[3/5] reading the links ...");
         let started = Instant::now();
