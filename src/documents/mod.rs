@@ -48,11 +48,7 @@ pub async fn certificate_response(
 
 /// The address of the page that verifies a certificate, which its QR code holds.
 pub fn verify_url(public: &PublicUrl, number: &str, code: &str) -> String {
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("number", number)
-        .append_pair("code", code)
-        .finish();
-    format!("{public}/verify?{query}")
+    crate::links::verify_url(public.as_str(), number, code)
 }
 
 /// `certificate-<number>.pdf`, the number kept to letters, digits and dashes (`JICA-YL/C3/00042`

@@ -89,14 +89,9 @@ impl LinkKey {
         self.page_url(api_path).unwrap_or_else(|| api_path.to_owned())
     }
 
-    /// Where anyone checks a certificate: `/verify` under the public address (the same address
-    /// its QR code opens), with the number and code filled in.
+    /// Where anyone checks a certificate, under the recorded public address ([`verify_url`]).
     pub fn verify_url(&self, number: &str, code: &str) -> String {
-        let query = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("number", number)
-            .append_pair("code", code)
-            .finish();
-        format!("{}/verify?{query}", self.public_url.as_deref().unwrap_or_default())
+        verify_url(self.public_url.as_deref().unwrap_or_default(), number, code)
     }
 
     /// The public address recorded by the app servers (`TPMS_PUBLIC_URL`), if any.
@@ -108,8 +103,7 @@ impl LinkKey {
     pub fn mail_domain(&self) -> String {
         self.public_url
             .as_deref()
-            .and_then(|url| url::Url::parse(url).ok())
-            .and_then(|url| url.host_str().map(str::to_owned))
+            .and_then(host_of)
             .unwrap_or_else(|| "tpms.invalid".to_owned())
     }
 
@@ -133,6 +127,22 @@ impl LinkKey {
         mac.update(message.as_bytes());
         Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
+}
+
+/// Where anyone checks a certificate: `/verify` under the public address `public`, with the
+/// number and code filled in; the address its QR code opens and its mail gives.
+pub fn verify_url(public: &str, number: &str, code: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("number", number)
+        .append_pair("code", code)
+        .finish();
+    format!("{public}/verify?{query}")
+}
+
+/// The host of a public address (`https://tpms.example.gov.vn` gives `tpms.example.gov.vn`), which
+/// ends every mail's `Message-ID` and every calendar event's `UID`.
+pub fn host_of(public_url: &str) -> Option<String> {
+    url::Url::parse(public_url).ok()?.host_str().map(str::to_owned)
 }
 
 /// A new nonce.

@@ -359,6 +359,10 @@ pub fn invite_late(conn: &mut DbConnection, cohort: CohortId, enrollment: Enroll
         return Ok(());
     }
     let key = LinkKey::load(conn)?;
+    // Every open round is of this cohort, to this trainee.
+    let course = Course::of(conn, cohort)?;
+    let to = Addressee::of_enrollment(conn, enrollment)?;
+    let mut mails = Vec::with_capacity(open.len());
     for round in &open {
         let already: Option<InvitationId> = invitations::table
             .filter(invitations::round_id.eq(round.id))
@@ -367,12 +371,10 @@ pub fn invite_late(conn: &mut DbConnection, cohort: CohortId, enrollment: Enroll
             .lookup(conn)?;
         if already.is_none() {
             let token = invite(conn, &key, round, enrollment)?;
-            let course = Course::of(conn, round.cohort_id)?;
-            let to = Addressee::of_enrollment(conn, enrollment)?;
-            let mail = invitation_mail(&key, &course, &to, round, &token, false);
-            mail::enqueue(conn, &[mail], &key.mail_domain())?;
+            mails.push(invitation_mail(&key, &course, &to, round, &token, false));
         }
     }
+    mail::enqueue(conn, &mails, &key.mail_domain())?;
     Ok(())
 }
 

@@ -136,15 +136,6 @@ pub fn next_attempt(now: NaiveDateTime, attempts: i32, max_attempts: i32) -> Opt
     Some(now + TimeDelta::seconds(base - base / 10 + jitter))
 }
 
-/// How many messages are queued and due now: what the sender has left to do.
-pub fn due(conn: &mut DbConnection) -> ApiResult<i64> {
-    Ok(messages::table
-        .filter(messages::state.eq(MessageState::Queued))
-        .filter(messages::next_attempt_at.le(crate::clock::now()))
-        .count()
-        .get_result(conn)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

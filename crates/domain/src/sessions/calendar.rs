@@ -111,10 +111,7 @@ pub fn calendar(sessions: &[Session], method: Method, name: &str, uid_domain: &s
 /// The domain of the events' `UID`s: the host of the service's public address
 /// (`TPMS_PUBLIC_URL`), or `tpms` when it has none.
 pub fn uid_domain(public_url: &str) -> String {
-    url::Url::parse(public_url)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "tpms".to_owned())
+    crate::links::host_of(public_url).unwrap_or_else(|| "tpms".to_owned())
 }
 
 /// The `UID` of a session's event, the same in every file about it.

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 
 use super::Session;
 use super::calendar::{self, Calendar, Method, Person};
+use crate::cohorts::CohortStatus;
 use crate::dates::DatePrecision;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
@@ -73,11 +74,11 @@ pub fn tell(conn: &mut DbConnection, session: &Session, notice: Notice) -> ApiRe
     if seated.is_empty() {
         return Ok(());
     }
-    let cohort_status: String = cohorts::table
+    let cohort_status: CohortStatus = cohorts::table
         .find(session.cohort_id)
         .select(cohorts::status)
         .get_result(conn)?;
-    if matches!(cohort_status.as_str(), "completed" | "cancelled") {
+    if matches!(cohort_status, CohortStatus::Completed | CohortStatus::Cancelled) {
         return Ok(());
     }
     let key = LinkKey::load(conn)?;
