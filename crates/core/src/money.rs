@@ -439,9 +439,9 @@ fn strip_sign_and_marker(text: &str, currency: Currency) -> Result<(bool, &str),
 /// - when both `.` and `,` appear, the last one starts the decimals and the other groups;
 /// - when one of them appears more than once, it groups;
 /// - when spaces group, a single `.` or `,` starts the decimals;
-/// - a single separator followed by exactly three digits groups when the currency has fewer than
-///   three decimals (VND "1.250" is 1250, USD "1,250" is 1250.00), and is refused as ambiguous
-///   when it has three or more (KWD "1,250");
+/// - a single separator between one to three digits and exactly three digits groups when the
+///   currency has fewer than three decimals (VND "1.250" is 1250, USD "1,250" is 1250.00), and is
+///   refused as ambiguous when it has three or more (KWD "1,250"; "1250,500" is not ambiguous);
 /// - otherwise a single separator starts the decimals (USD "1,5" is 1.50).
 ///
 /// Groups after the first are three digits; the first is one to three and does not start with 0.
@@ -500,8 +500,9 @@ pub fn parse_localised(text: &str, currency: Currency) -> Result<i64, AmountErro
             } else if spaces {
                 (Group::Spaces, Some(mark))
             } else {
-                let after = body.rsplit(mark).next().unwrap_or("");
-                if after.len() == 3 && after.bytes().all(|b| b.is_ascii_digit()) {
+                let (before, after) = body.split_once(mark).unwrap_or((body, ""));
+                // Only a possible grouping is in doubt: "1250.500" cannot be one, so it is decimals.
+                if after.len() == 3 && (1..=3).contains(&before.len()) {
                     if currency.exponent() < 3 {
                         (Group::Mark(mark), None)
                     } else {
@@ -743,5 +744,489 @@ where
     fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
         let text = String::from_sql(bytes)?;
         Rate::parse(&text).map_err(|problem| format!("rate in the database: {problem}").into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both backends behind one connection, as the service's database layer has them: the
+    /// generic impls must serve its `MultiBackend` too.
+    #[derive(diesel::MultiConnection)]
+    enum Multi {
+        Sqlite(diesel::SqliteConnection),
+        Pg(diesel::PgConnection),
+    }
+
+    const KWD: fn() -> Currency = || Currency::parse("KWD").expect("KWD is a currency");
+
+    fn all() -> [Currency; 5] {
+        [Currency::VND, Currency::JPY, Currency::USD, Currency::EUR, KWD()]
+    }
+
+    fn rate(text: &str) -> Rate {
+        Rate::parse(text).expect("a rate")
+    }
+
+    #[test]
+    fn currencies_parse_by_code_in_either_case_and_know_their_exponent() {
+        assert_eq!(Currency::parse("VND"), Ok(Currency::VND));
+        assert_eq!(Currency::parse(" usd "), Ok(Currency::USD));
+        assert_eq!(Currency::parse("Eur"), Ok(Currency::EUR));
+        assert_eq!(
+            all().map(Currency::exponent),
+            [0, 0, 2, 2, 3],
+            "VND, JPY, USD, EUR, KWD"
+        );
+        assert_eq!(Currency::VND.to_string(), "VND");
+        assert_eq!(KWD().code(), "KWD");
+        assert_eq!(Currency::VND.name(), "Vietnamese đồng");
+    }
+
+    #[test]
+    fn unknown_codes_and_codes_without_a_minor_unit_are_refused_by_name() {
+        assert_eq!(
+            Currency::parse("XYZ"),
+            Err("`XYZ` is not an ISO 4217 currency code".to_owned())
+        );
+        assert!(Currency::parse("xyz").is_err_and(|e| e.starts_with("`XYZ` is not")));
+        for bad in ["", "  ", "US", "USDD", "U5D", "₫"] {
+            assert!(Currency::parse(bad).is_err(), "{bad}");
+        }
+        for metal in ["XAU", "XAG", "XDR", "XXX"] {
+            assert!(
+                Currency::parse(metal).is_err_and(|e| e.contains("no minor unit")),
+                "{metal}"
+            );
+        }
+    }
+
+    #[test]
+    fn currencies_travel_as_their_code() {
+        assert_eq!(serde_json::to_string(&Currency::VND).expect("json"), "\"VND\"");
+        assert_eq!(
+            serde_json::from_str::<Currency>("\"jpy\"").expect("json"),
+            Currency::JPY
+        );
+        let error = serde_json::from_str::<Currency>("\"XYZ\"").expect_err("unknown");
+        assert!(
+            error.to_string().contains("`XYZ` is not an ISO 4217 currency code"),
+            "{error}"
+        );
+        assert!(serde_json::from_str::<Currency>("704").is_err());
+    }
+
+    #[test]
+    fn amounts_round_trip_in_every_exponent() {
+        let cases: [(Currency, &str, i64); 14] = [
+            (Currency::VND, "1250000", 1_250_000),
+            (Currency::VND, "-1250000", -1_250_000),
+            (Currency::VND, "0", 0),
+            (Currency::VND, "9007199254740993", 9_007_199_254_740_993),
+            (Currency::JPY, "162", 162),
+            (Currency::JPY, "9007199254740993", 9_007_199_254_740_993),
+            (Currency::USD, "1250.50", 125_050),
+            (Currency::USD, "-0.05", -5),
+            (Currency::USD, "90071992547409.93", 9_007_199_254_740_993),
+            (Currency::USD, "92233720368547758.07", i64::MAX),
+            (Currency::USD, "-92233720368547758.07", -i64::MAX),
+            (Currency::EUR, "0.10", 10),
+            (KWD(), "1.250", 1250),
+            (KWD(), "-9007199254740.993", -9_007_199_254_740_993),
+        ];
+        for (currency, text, minor) in cases {
+            assert_eq!(parse_amount(text, currency), Ok(minor), "{text} {currency}");
+            assert_eq!(format_amount(minor, currency), text, "{minor} {currency}");
+        }
+        // Fewer decimals than the exponent, leading zeros, spaces around and -0 are read, and
+        // written back canonically.
+        assert_eq!(parse_amount("1250.5", Currency::USD), Ok(125_050));
+        assert_eq!(parse_amount("12", Currency::USD), Ok(1200));
+        assert_eq!(parse_amount(" 007 ", Currency::VND), Ok(7));
+        assert_eq!(parse_amount("-0", Currency::VND), Ok(0));
+        assert_eq!(parse_amount("0.1", KWD()), Ok(100));
+        assert_eq!(format_amount(1200, Currency::USD), "12.00");
+        assert_eq!(format_amount(-1, KWD()), "-0.001");
+        assert_eq!(format_amount(i64::MIN, Currency::USD), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn every_refusal_of_an_api_amount_names_the_fix() {
+        let message = |text: &str, currency| parse_amount(text, currency).expect_err(text).to_string();
+        assert_eq!(
+            parse_amount("", Currency::VND),
+            Err(AmountError::Empty {
+                currency: Currency::VND
+            })
+        );
+        assert_eq!(
+            parse_amount("-", Currency::USD),
+            Err(AmountError::Empty {
+                currency: Currency::USD
+            })
+        );
+        assert_eq!(message(" ", Currency::USD), "no amount: write one such as \"1250.50\"");
+        assert_eq!(
+            message("1250000.0", Currency::VND),
+            "VND has no minor unit: write a whole number such as \"1250000\""
+        );
+        assert_eq!(
+            message("1.5", Currency::JPY),
+            "JPY has no minor unit: write a whole number such as \"1250000\""
+        );
+        assert_eq!(message("1250.505", Currency::USD), "USD takes at most 2 decimals");
+        assert_eq!(message("1.2345", KWD()), "KWD takes at most 3 decimals");
+        assert_eq!(
+            message("92233720368547758.08", Currency::USD),
+            "too large: at most 92233720368547758.07 USD"
+        );
+        assert_eq!(
+            message("-9223372036854775808", Currency::VND),
+            "too large: at most 9223372036854775807 VND"
+        );
+        assert_eq!(
+            parse_amount(&"9".repeat(1000), Currency::VND),
+            Err(AmountError::TooLarge {
+                currency: Currency::VND
+            })
+        );
+        for (text, hint) in [
+            ("1,250,000", "no grouping"),
+            ("1 250", "no spaces"),
+            ("1e6", "no exponent"),
+            ("+5", "no '+'"),
+            ("5-", "in front"),
+            ("--5", "in front"),
+            ("1.2.3", "one '.'"),
+            (".5", "both sides"),
+            ("5.", "both sides"),
+            ("abc", "only digits"),
+            ("١٢", "only digits"),
+        ] {
+            let error = message(text, Currency::USD);
+            assert!(
+                error.contains(hint) && error.starts_with(&format!("`{text}`")),
+                "{text}: {error}"
+            );
+        }
+        // A long input is cut in the message.
+        let long = format!("{}x", "1".repeat(500));
+        assert!(message(&long, Currency::VND).len() < 300);
+    }
+
+    #[test]
+    fn localised_amounts_as_people_write_them() {
+        let vnd = |text| parse_localised(text, Currency::VND);
+        let usd = |text| parse_localised(text, Currency::USD);
+        for text in [
+            "1.250.000",
+            "1,250,000",
+            "1 250 000",
+            "1\u{a0}250\u{a0}000",
+            "1250000",
+            "1.250.000 ₫",
+            "1.250.000đ",
+            "₫1.250.000",
+            "VND 1,250,000",
+            "1,250,000 vnd",
+            "  1.250.000  ",
+            "1.250.000,00",
+            "1,250,000.00",
+        ] {
+            assert_eq!(vnd(text), Ok(1_250_000), "{text}");
+        }
+        assert_eq!(vnd("-1.250.000 ₫"), Ok(-1_250_000));
+        assert_eq!(vnd("1.250"), Ok(1250), "one separator and three digits groups in VND");
+        assert_eq!(usd("1,250"), Ok(125_000), "and in USD");
+        assert_eq!(usd("1.250"), Ok(125_000));
+        assert_eq!(usd("1,250,000.00"), Ok(125_000_000));
+        assert_eq!(usd("1.250.000,50"), Ok(125_000_050));
+        assert_eq!(usd("$1,250.50"), Ok(125_050));
+        assert_eq!(usd("-$1,250.50"), Ok(-125_050));
+        assert_eq!(usd("$-1,250.50"), Ok(-125_050));
+        assert_eq!(usd("US$ 12"), Ok(1200));
+        assert_eq!(
+            usd("1 250,50"),
+            Ok(125_050),
+            "spaces group, so the comma starts the decimals"
+        );
+        assert_eq!(usd("1,2"), Ok(120), "one separator and not three digits: decimals");
+        assert_eq!(usd("0,05"), Ok(5));
+        assert_eq!(
+            usd("1250.500"),
+            Ok(125_050),
+            "three decimals: not a group of the first four digits"
+        );
+        assert_eq!(parse_localised("€1.250,50", Currency::EUR), Ok(125_050));
+        assert_eq!(parse_localised("1.250 ¥", Currency::JPY), Ok(1250));
+        assert_eq!(parse_localised("1,250.500", KWD()), Ok(1_250_500));
+        assert_eq!(parse_localised("1,25", KWD()), Ok(1250));
+        assert_eq!(
+            parse_localised("1250,500", KWD()),
+            Ok(1_250_500),
+            "four digits before: not a group"
+        );
+        assert_eq!(
+            vnd("1 250.000"),
+            Ok(1250),
+            "spaces group, so the point starts the (zero) decimals"
+        );
+        assert_eq!(
+            usd("1250.505"),
+            Err(AmountError::TooManyDecimals {
+                currency: Currency::USD
+            })
+        );
+        assert_eq!(
+            parse_localised("9.007.199.254.740.993", Currency::VND),
+            Ok(9_007_199_254_740_993)
+        );
+    }
+
+    #[test]
+    fn localised_amounts_that_cannot_be_read_one_way_are_refused() {
+        let vnd = |text| parse_localised(text, Currency::VND);
+        assert!(matches!(vnd("1.25.000"), Err(AmountError::Grouping { .. })));
+        assert!(
+            matches!(vnd("12,50,000"), Err(AmountError::Grouping { .. })),
+            "Indian grouping"
+        );
+        assert!(matches!(vnd("1250.000.000"), Err(AmountError::Grouping { .. })));
+        assert!(
+            matches!(vnd("0.250"), Err(AmountError::Grouping { .. })),
+            "groups do not start with 0"
+        );
+        assert!(matches!(vnd("1.250."), Err(AmountError::Grouping { .. })));
+        assert_eq!(
+            vnd("1,2"),
+            Err(AmountError::TooManyDecimals {
+                currency: Currency::VND
+            })
+        );
+        assert_eq!(
+            vnd("1.250.000,50"),
+            Err(AmountError::TooManyDecimals {
+                currency: Currency::VND
+            })
+        );
+        let ambiguous = parse_localised("1,250", KWD()).expect_err("ambiguous");
+        assert!(matches!(ambiguous, AmountError::Ambiguous { .. }));
+        assert!(ambiguous.to_string().contains("ambiguous"), "{ambiguous}");
+        assert!(matches!(
+            parse_localised("1.250", KWD()),
+            Err(AmountError::Ambiguous { .. })
+        ));
+        assert_eq!(
+            vnd("$1,250"),
+            Err(AmountError::WrongCurrency {
+                marker: "$".to_owned(),
+                currency: Currency::VND
+            })
+        );
+        assert!(matches!(vnd("1.250 USD"), Err(AmountError::WrongCurrency { .. })));
+        assert_eq!(
+            vnd(""),
+            Err(AmountError::Empty {
+                currency: Currency::VND
+            })
+        );
+        assert_eq!(
+            vnd(" ₫ "),
+            Err(AmountError::Empty {
+                currency: Currency::VND
+            })
+        );
+        for text in [
+            "₫1.250 VND",
+            "1.250,000.5",
+            "1 250.000.000",
+            "1.250,",
+            ",5",
+            "1.250,5 0",
+            "12ab34",
+            "1.250-",
+        ] {
+            assert!(
+                matches!(vnd(text), Err(AmountError::Malformed { .. })),
+                "{text}: {:?}",
+                vnd(text)
+            );
+        }
+        assert_eq!(
+            vnd("99.999.999.999.999.999.999"),
+            Err(AmountError::TooLarge {
+                currency: Currency::VND
+            })
+        );
+    }
+
+    #[test]
+    fn rates_parse_exactly_and_print_canonically() {
+        for (text, canonical) in [
+            ("25450", "25450"),
+            ("0.0000393", "0.0000393"),
+            ("162.35", "162.35"),
+            ("25450.50", "25450.5"),
+            ("007.10", "7.1"),
+            (" 1 ", "1"),
+            ("0.000000000001", "0.000000000001"),
+            ("1000000000.000000000001", "1000000000.000000000001"),
+        ] {
+            let parsed = rate(text);
+            assert_eq!(parsed.to_string(), canonical, "{text}");
+            assert_eq!(Rate::parse(&parsed.to_string()), Ok(parsed), "{text} round trips");
+        }
+        assert_eq!(rate("25450.50"), rate("25450.5"));
+        assert_eq!(format!("{:?}", rate("162.35")), "Rate(\"162.35\")");
+        assert_eq!(
+            serde_json::to_string(&rate("0.0000393")).expect("json"),
+            "\"0.0000393\""
+        );
+        assert_eq!(serde_json::from_str::<Rate>("\"25450\"").expect("json"), rate("25450"));
+        assert!(serde_json::from_str::<Rate>("25450").is_err(), "a number, not a string");
+        assert_eq!(rate("162.35").as_decimal(), rust_decimal::Decimal::new(16235, 2));
+    }
+
+    #[test]
+    fn every_refusal_of_a_rate_names_the_problem() {
+        for (text, hint) in [
+            ("", "no rate"),
+            ("0", "more than 0"),
+            ("0.000", "more than 0"),
+            ("-1", "more than 0"),
+            ("+1", "not a rate"),
+            ("1e5", "not a rate"),
+            ("25,450", "not a rate"),
+            ("1.5.0", "both sides"),
+            (".5", "both sides"),
+            ("5.", "both sides"),
+            ("0.0000000000001", "at most 12 decimals"),
+            ("100000000000000000000000000000", "too large"),
+        ] {
+            let error = Rate::parse(text).expect_err(text);
+            assert!(error.contains(hint), "{text}: {error}");
+        }
+        assert!(serde_json::from_str::<Rate>("\"0\"").is_err_and(|e| e.to_string().contains("more than 0")));
+        assert_eq!(Rate::from_decimal(rust_decimal::Decimal::new(-1, 0)), None);
+        assert_eq!(Rate::from_decimal(rust_decimal::Decimal::new(1, 13)), None);
+    }
+
+    #[test]
+    fn conversions_round_once_half_away_from_zero() {
+        let (vnd, usd, jpy) = (Currency::VND, Currency::USD, Currency::JPY);
+        // 1.00 USD at 25450.5 is 25450.5 đồng exactly: half, away from zero either way.
+        assert_eq!(rate("25450.5").convert(100, usd, vnd), Some(25_451));
+        assert_eq!(rate("25450.5").convert(-100, usd, vnd), Some(-25_451));
+        // 0.03 USD is 763.515 đồng.
+        assert_eq!(rate("25450.5").convert(3, usd, vnd), Some(764));
+        assert_eq!(rate("25450.5").convert(-3, usd, vnd), Some(-764));
+        assert_eq!(rate("25450").convert(125_050, usd, vnd), Some(31_825_225));
+        // 1,250,000 đồng at 0.0000393 is 49.125 USD: 4912.5 cents, exactly half.
+        assert_eq!(rate("0.0000393").convert(1_250_000, vnd, usd), Some(4913));
+        assert_eq!(rate("0.0000393").convert(-1_250_000, vnd, usd), Some(-4913));
+        // 1 đồng is 0.00393 cents: rounds to nothing, in both directions.
+        assert_eq!(rate("0.0000393").convert(1, vnd, usd), Some(0));
+        assert_eq!(rate("0.0000393").convert(-1, vnd, usd), Some(0));
+        // Yen to đồng at 162.35: 3 yen are 487.05, 10 yen 1623.5.
+        assert_eq!(rate("162.35").convert(1000, jpy, vnd), Some(162_350));
+        assert_eq!(rate("162.35").convert(3, jpy, vnd), Some(487));
+        assert_eq!(rate("162.35").convert(10, jpy, vnd), Some(1624));
+        assert_eq!(rate("162.35").convert(-10, jpy, vnd), Some(-1624));
+        // Three decimals: 1.000 KWD at 3.25 is 3.25 USD.
+        assert_eq!(rate("3.25").convert(1000, KWD(), usd), Some(325));
+        assert_eq!(rate("0.307692307692").convert(325, usd, KWD()), Some(1000));
+        assert_eq!(rate("1").convert(0, usd, vnd), Some(0));
+    }
+
+    #[test]
+    fn conversions_are_exact_above_two_to_the_53() {
+        let (vnd, usd, jpy) = (Currency::VND, Currency::USD, Currency::JPY);
+        let big = 9_007_199_254_740_993; // 2^53 + 1: a double would read it as 2^53.
+        assert_eq!(rate("1").convert(big, vnd, vnd), Some(big));
+        assert_eq!(rate("1").convert(big, vnd, jpy), Some(big));
+        assert_eq!(rate("0.0000393").convert(big, vnd, usd), Some(35_398_293_071_132));
+        assert_eq!(rate("0.000039300001").convert(big, vnd, usd), Some(35_398_293_971_852));
+        assert_eq!(rate("0.005751").convert(big, vnd, jpy), Some(51_800_402_914_015));
+        // 90,071,992,547,409.93 USD at 25450.5 is 2292377246327856423.465 đồng.
+        assert_eq!(rate("25450.5").convert(big, usd, vnd), Some(2_292_377_246_327_856_423));
+        // 2^62 times the mantissa 1999999999999 is about 9.2e30, past the 7.9e28 of rust_decimal's
+        // 96 bits: the product that i128 is there for.
+        assert_eq!(
+            rate("1.999999999999").convert(1 << 62, vnd, vnd),
+            Some(9_223_372_036_850_164_122)
+        );
+        assert_eq!(
+            rate("1.999999999999").convert(-(1 << 62), vnd, vnd),
+            Some(-9_223_372_036_850_164_122)
+        );
+        assert_eq!(rate("1").convert(i64::MAX, vnd, vnd), Some(i64::MAX));
+        assert_eq!(rate("1").convert(i64::MIN, vnd, vnd), Some(i64::MIN));
+        assert_eq!(rate("1000000000.000000000001").convert(1, usd, vnd), Some(10_000_000));
+    }
+
+    #[test]
+    fn conversions_past_an_i64_are_none() {
+        let (vnd, usd) = (Currency::VND, Currency::USD);
+        assert_eq!(rate("25450").convert(i64::MAX, usd, vnd), None);
+        assert_eq!(rate("25450").convert(i64::MIN, usd, vnd), None);
+        assert_eq!(rate("1.000000000001").convert(i64::MAX, vnd, vnd), None);
+        assert_eq!(rate("2").convert(i64::MAX / 2 + 1, vnd, vnd), None);
+        // The numerator overflows i128 itself here.
+        assert_eq!(rate("1000000000.000000000001").convert(i64::MAX, vnd, KWD()), None);
+        assert_eq!(rate("1000000000.000000000001").convert(i64::MIN, vnd, KWD()), None);
+    }
+
+    #[test]
+    fn currencies_and_rates_are_stored_as_text() {
+        use diesel::prelude::*;
+        use diesel::sql_types::Text;
+
+        // PostgreSQL needs a server; that the impls exist is what can be checked here.
+        fn stored_on<DB: diesel::backend::Backend, T>()
+        where
+            T: diesel::serialize::ToSql<Text, DB> + diesel::deserialize::FromSql<Text, DB>,
+        {
+        }
+        stored_on::<diesel::pg::Pg, Currency>();
+        stored_on::<diesel::pg::Pg, Rate>();
+        stored_on::<diesel::sqlite::Sqlite, Currency>();
+        stored_on::<diesel::sqlite::Sqlite, Rate>();
+
+        let mut conn = diesel::SqliteConnection::establish(":memory:").expect("sqlite");
+        let currency: Currency = diesel::select(Currency::VND.into_sql::<Text>())
+            .get_result(&mut conn)
+            .expect("read");
+        assert_eq!(currency, Currency::VND);
+        let stored: String = diesel::select(rate("25450.50").into_sql::<Text>())
+            .get_result(&mut conn)
+            .expect("read");
+        assert_eq!(stored, "25450.5");
+        let read: Rate = diesel::select("0.0000393".into_sql::<Text>())
+            .get_result(&mut conn)
+            .expect("read");
+        assert_eq!(read, rate("0.0000393"));
+        let refused = diesel::select("XAU".into_sql::<Text>()).get_result::<Currency>(&mut conn);
+        assert!(refused.is_err());
+
+        // Through a `MultiConnection`, as the service's database layer uses them.
+        let mut multi = Multi::establish(":memory:").expect("sqlite");
+        let both: (Currency, Rate) = diesel::select((KWD().into_sql::<Text>(), rate("3.25").into_sql::<Text>()))
+            .get_result(&mut multi)
+            .expect("read");
+        assert_eq!(both, (KWD(), rate("3.25")));
+    }
+
+    #[test]
+    fn the_documented_schemas_are_strings_with_patterns() {
+        use utoipa::PartialSchema;
+        let currency = serde_json::to_value(Currency::schema()).expect("json");
+        assert_eq!(currency["type"], "string");
+        assert_eq!(currency["pattern"], "^[A-Z]{3}$");
+        assert_eq!(currency["examples"][0], "VND");
+        let rate = serde_json::to_value(Rate::schema()).expect("json");
+        assert_eq!(rate["pattern"], r"^[0-9]+(\.[0-9]{1,12})?$");
+        assert_eq!(rate["examples"][0], "25450");
+        assert!(ROUNDING.starts_with("half away from zero"));
     }
 }
