@@ -17,6 +17,7 @@ use crate::audit::AuditEvent;
 use crate::cohorts::Cohort;
 use crate::config::AppConfig;
 use crate::contacts::Contact;
+use crate::costs::{BudgetLine, ExchangeRate, Expense};
 use crate::db::Db;
 use crate::enrollments::Enrollment;
 use crate::http::auth::{Admins, Assessors, ProgramReaders, Readers, Staff};
@@ -120,6 +121,57 @@ pub fn routes(cfg: &mut ServiceConfig) {
                          409; raising the capacity enrols waitlisted trainees into the new seats.",
                     )
                     .delete::<Staff>("delete_cohort", "Delete a cohort that has no enrolments and no sessions."),
+            )
+            .service(
+                Endpoints::<BudgetLine>::of("costs", "/programs/{id}/budget-lines", "/budget-lines/{id}")
+                    .list::<ProgramReaders>(
+                        "list_budget_lines",
+                        "List a programme's budget lines, by date. A liaison of a funder of the programme reads them\n\
+                         (a trainee's own lines only where the programme shares trainees' data with its partner);\n\
+                         any other liaison gets 404.",
+                    )
+                    .create::<Staff>("create_budget_line", "Plan an amount for a programme, one of its cohorts or one trainee.")
+                    .get::<ProgramReaders>("get_budget_line", "Get one budget line, with its amount in the reporting currency.")
+                    .update::<Staff>(
+                        "update_budget_line",
+                        "Change a budget line: only the fields given change; `null` clears an optional one.",
+                    )
+                    .delete::<Staff>("delete_budget_line", "Delete a budget line."),
+            )
+            .service(
+                Endpoints::<Expense>::of("costs", "/programs/{id}/expenses", "/expenses/{id}")
+                    .list::<ProgramReaders>(
+                        "list_expenses",
+                        "List a programme's expenses, by date. A liaison of a funder of the programme reads them\n\
+                         (a trainee's own only where the programme shares trainees' data with its partner); any\n\
+                         other liaison gets 404.",
+                    )
+                    .create::<Staff>(
+                        "create_expense",
+                        "Record an expense, committed or paid, for a programme, one of its cohorts or one trainee.",
+                    )
+                    .get::<ProgramReaders>("get_expense", "Get one expense, with its amount in the reporting currency.")
+                    .update::<Staff>(
+                        "update_expense",
+                        "Change an expense (`status: paid` once paid): only the fields given change; `null` clears\n\
+                         an optional one.",
+                    )
+                    .delete::<Staff>("delete_expense", "Delete an expense."),
+            )
+            .service(
+                Endpoints::<ExchangeRate>::of("costs", "/exchange-rates", "/exchange-rates/{id}")
+                    .list::<Readers>("list_exchange_rates", "List exchange rates, by date.")
+                    .create::<Staff>(
+                        "create_exchange_rate",
+                        "Record a rate: from `date` on, one `base_currency` buys `rate` `quote_currency`. The costs\n\
+                         it applies to are converted at it in the same transaction.",
+                    )
+                    .get::<Readers>("get_exchange_rate", "Get one exchange rate.")
+                    .update::<Staff>("update_exchange_rate", "Change a rate; the costs it applies to convert again.")
+                    .delete::<Staff>(
+                        "delete_exchange_rate",
+                        "Delete a rate; the costs it converted use the rate before it, or wait for one.",
+                    ),
             )
             .service(
                 Endpoints::<Session>::of("sessions", "/cohorts/{id}/sessions", "/sessions/{id}")
@@ -292,6 +344,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(api::reports::trainees_by_origin)
             .service(api::reports::cohort_attendance)
             .service(api::reports::trainee_record)
+            .service(api::costs::cost_anomalies)
+            .service(api::costs::cost_report)
+            .service(api::costs::cohort_costs)
             .service(
                 Endpoints::<AuditEvent>::of("audit", "/audit-events", "/audit-events/{id}")
                     .list::<Admins>("list_audit_events", "List audit events, newest first."),

@@ -67,6 +67,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     reminders: crate::config::ReminderConfig,
     #[command(flatten)]
+    costs: crate::config::CostConfig,
+    #[command(flatten)]
     seed: crate::config::SeedConfig,
 }
 
@@ -227,10 +229,18 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
         pages,
         mail,
         reminders,
+        costs,
         seed,
     } = args;
     let pool = db::connect(&database)?;
     migrate(&pool)?;
+    let reconverted = db::dialect::write_transaction(&mut *pool.get()?, |conn| {
+        crate::costs::conversion::use_reporting_currency(conn, costs.reporting_currency)
+    })
+    .map_err(|e| anyhow::anyhow!("cannot convert the costs to {}: {e}", costs.reporting_currency))?;
+    if reconverted > 0 {
+        tracing::info!(reconverted, currency = %costs.reporting_currency, "costs converted to the new reporting currency");
+    }
     if seed.seed_on_start {
         let mut conn = pool.get()?;
         let seeded = crate::seed::run(&mut conn, &crate::seed::embedded_files(), true, &mut |report| {

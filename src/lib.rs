@@ -13,11 +13,11 @@
 //! domain's content, knowing nothing of requests.
 
 pub use tpms_core::{
-    access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, texts, validate, wire,
+    access, clock, config, dates, error, ids, messages, money, provenance, ratio, tabular, text, texts, validate, wire,
 };
 pub use tpms_domain::{
     action_plans, actor, attendance, audit, auth, calendar_feeds, certificates, checkpoints, cohorts, completion,
-    contacts, db, effects, enrollments, instruments, invitations, links, list, mail, participations, partners,
+    contacts, costs, db, effects, enrollments, instruments, invitations, links, list, mail, participations, partners,
     programs, reminders, reports, resource, responses, rounds, schema, sessions, statuses, trainees, users,
 };
 

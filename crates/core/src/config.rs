@@ -482,6 +482,22 @@ impl Default for MailConfig {
     }
 }
 
+/// What costs are reported in.
+#[derive(Clone, Debug, clap::Args)]
+pub struct CostConfig {
+    /// ISO 4217 code of the currency cost reports are in. Every budget line and expense is
+    /// converted to it at the rate recorded for its date; a start with another currency than the
+    /// last converts every cost again.
+    #[arg(
+        long = "reporting-currency",
+        env = "TPMS_REPORTING_CURRENCY",
+        value_name = "TPMS_REPORTING_CURRENCY",
+        default_value = "VND",
+        value_parser = crate::money::Currency::parse
+    )]
+    pub reporting_currency: crate::money::Currency,
+}
+
 /// When reminders go out. A list of days left empty (or `0` days) turns that reminder off.
 #[derive(Clone, Debug, clap::Args)]
 pub struct ReminderConfig {

@@ -273,6 +273,14 @@ typed_id!(
     /// Id of a message in the outbox.
     MessageId, "Message id"
 );
+typed_id!(
+    /// Id of an exchange rate.
+    ExchangeRateId, "Exchange rate id"
+);
+typed_id!(
+    /// Id of a budget line or an expense (one table: both are costs).
+    CostId, "Cost id"
+);
 
 /// A path parameter holding an integer id: `id`, say, described as "Partner id".
 pub fn id_parameter(name: &str, label: &str) -> utoipa::openapi::path::Parameter {

@@ -349,7 +349,12 @@ pub fn parse_amount(text: &str, currency: Currency) -> Result<i64, AmountError> 
 /// Formats minor units as the decimal string the API sends: exactly [`Currency::exponent`]
 /// decimals ("1250000" VND, "1250.50" USD, "-0.05" USD). [`parse_amount`] reads it back.
 pub fn format_amount(minor: i64, currency: Currency) -> String {
-    let exponent = currency.exponent();
+    decimal(minor, currency.exponent())
+}
+
+/// `minor` units with `exponent` decimals as an exact decimal string (`decimal(125050, 2)` is
+/// "1250.50"): what [`format_amount`] writes, for a table cell that knows only the exponent.
+pub fn decimal(minor: i64, exponent: u32) -> String {
     if exponent == 0 {
         return minor.to_string();
     }

@@ -9,7 +9,7 @@
 //! this crate's modules the same way.
 
 pub use tpms_core::{
-    access, clock, config, dates, error, ids, messages, provenance, ratio, tabular, text, texts, validate, wire,
+    access, clock, config, dates, error, ids, messages, money, provenance, ratio, tabular, text, texts, validate, wire,
 };
 
 pub mod action_plans;
@@ -23,6 +23,7 @@ pub mod checkpoints;
 pub mod cohorts;
 pub mod completion;
 pub mod contacts;
+pub mod costs;
 pub mod db;
 pub mod effects;
 pub mod enrollments;

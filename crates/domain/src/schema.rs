@@ -616,6 +616,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Exchange rates: one `base_currency` buys `rate` (an exact decimal) `quote_currency` from `rate_date`.
+    exchange_rates (id) {
+        id -> BigInt,
+        base_currency -> Text,
+        quote_currency -> Text,
+        rate_date -> Date,
+        rate -> Text,
+        source -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Budget lines (`planned`) and expenses (`committed`, `paid`), in exact minor units.
+    costs (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        cohort_id -> Nullable<BigInt>,
+        enrollment_id -> Nullable<BigInt>,
+        status -> Text,
+        category -> Text,
+        payer_id -> Nullable<BigInt>,
+        amount_minor -> BigInt,
+        currency -> Text,
+        entry_date -> Date,
+        entry_year -> Integer,
+        period_from -> Nullable<Date>,
+        period_to -> Nullable<Date>,
+        reference -> Nullable<Text>,
+        note -> Nullable<Text>,
+        rate_id -> Nullable<BigInt>,
+        reporting_currency -> Text,
+        reporting_minor -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+        source -> Nullable<Text>,
+        sources -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Costs summed by programme, cohort, payer, category, year and status, for the cost reports.
+    cost_totals (program_id, cohort_key, payer_key, category, year, status) {
+        program_id -> BigInt,
+        cohort_key -> BigInt,
+        payer_key -> BigInt,
+        category -> Text,
+        year -> Integer,
+        status -> Text,
+        amount -> BigInt,
+        unconverted -> BigInt,
+        entries -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// The reporting currency the stored conversions are in (one row).
+    cost_settings (id) {
+        id -> Integer,
+        reporting_currency -> Text,
+    }
+}
+
 diesel::joinable!(users -> partners (partner_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(cohorts -> programs (program_id));
@@ -642,6 +710,10 @@ diesel::joinable!(checkpoints -> sessions (session_id));
 diesel::joinable!(supervisor_links -> checkpoints (checkpoint_id));
 diesel::joinable!(supervisor_ratings -> supervisor_links (link_id));
 diesel::joinable!(cohort_attendance -> cohorts (cohort_id));
+diesel::joinable!(costs -> programs (program_id));
+diesel::joinable!(costs -> cohorts (cohort_id));
+diesel::joinable!(costs -> enrollments (enrollment_id));
+diesel::joinable!(costs -> partners (payer_id));
 diesel::allow_tables_to_appear_in_same_query!(
     partners,
     programs,
@@ -676,7 +748,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     participations,
     messages,
     jobs,
-    reminders
+    reminders,
+    exchange_rates,
+    costs,
+    cost_totals,
+    cost_settings
 );
 
 // Grouped counts across a join, for reports: invitations by their round's cohort, checkpoints by

@@ -27,16 +27,18 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tpms::action_plans::{CreateActionPlan, PlanItem};
 use tpms::cohorts::{CohortStatus, CreateCohort};
 use tpms::contacts::{CreateContact, NameOrder};
+use tpms::costs::{CostCategory, CreateBudgetLine, CreateExpense, ExpenseStatus};
 use tpms::enrollments::{CreateEnrollment, EnrollmentStatus, Placement};
 use tpms::ids::{CohortId, ContactId, EnrollmentId, InstrumentId, PartnerId, SessionId, TraineeId};
 use tpms::instruments::items::Scale;
 use tpms::instruments::{CreateInstrument, Item, ItemKind, Purpose};
+use tpms::money::Currency;
 use tpms::participations::{CreateParticipation, ParticipationRole};
 use tpms::partners::{CreatePartner, PartnerKind};
 use tpms::programs::partners::{CreateProgramPartner, PartnerRole};
@@ -263,7 +265,154 @@ impl TestApp {
             },
         }
     }
+
+    /// An expense of `program` (its JSON): by default 1,000,000 VND of `other`, committed, dated
+    /// 2025-03-01, from the department's own budget.
+    pub fn expense(&self, program: &Value) -> ExpenseBuilder<'_> {
+        ExpenseBuilder {
+            app: self,
+            path: format!("/api/v1/programs/{}/expenses", id_of(program, "the programme")),
+            body: CreateExpense {
+                cohort_id: None,
+                enrollment_id: None,
+                category: CostCategory::Other,
+                payer_id: None,
+                status: None,
+                amount: "1000000".to_owned(),
+                currency: Currency::VND,
+                date: day("2025-03-01"),
+                period_from: None,
+                period_to: None,
+                reference: None,
+                note: None,
+            },
+        }
+    }
+
+    /// A budget line of `program`: by default 1,000,000 VND of `other`, dated 2025-01-01, from
+    /// the department's own budget.
+    pub fn budget_line(&self, program: &Value) -> BudgetLineBuilder<'_> {
+        BudgetLineBuilder {
+            app: self,
+            path: format!("/api/v1/programs/{}/budget-lines", id_of(program, "the programme")),
+            body: CreateBudgetLine {
+                cohort_id: None,
+                enrollment_id: None,
+                category: CostCategory::Other,
+                payer_id: None,
+                amount: "1000000".to_owned(),
+                currency: Currency::VND,
+                date: day("2025-01-01"),
+                reference: None,
+                note: None,
+            },
+        }
+    }
+
+    /// `rate` units of `quote` for one `base` from `date` on (`"JPY"`, `"VND"`, `"2025-03-01"`, `"168.5"`).
+    pub async fn exchange_rate(&self, base: &str, quote: &str, date: &str, rate: &str) -> Value {
+        self.create(
+            "/api/v1/exchange-rates",
+            json!({"base_currency": base, "quote_currency": quote, "date": date, "rate": rate, "source": "State Bank of Vietnam"}),
+        )
+        .await
+    }
 }
+
+/// A day as a test writes it (`2025-03-01`).
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|e| panic!("`{text}` is not a day: {e}"))
+}
+
+/// What both cost builders set: where the cost belongs, what for, who pays, how much, when.
+macro_rules! cost_setters {
+    ($builder:ident) => {
+        impl $builder<'_> {
+            /// In this cohort (its JSON).
+            pub fn cohort(mut self, cohort: &Value) -> Self {
+                self.body.cohort_id = Some(CohortId(id_of(cohort, "the cohort")));
+                self
+            }
+
+            /// For this enrolment (its JSON); its cohort is taken from it.
+            pub fn enrollment(mut self, enrollment: &Value) -> Self {
+                self.body.enrollment_id = Some(EnrollmentId(id_of(enrollment, "the enrolment")));
+                self
+            }
+
+            /// What it pays for.
+            pub fn category(mut self, category: CostCategory) -> Self {
+                self.body.category = category;
+                self
+            }
+
+            /// Paid by this partner (its JSON), a funder of the programme.
+            pub fn payer(mut self, partner: &Value) -> Self {
+                self.body.payer_id = Some(PartnerId(id_of(partner, "the payer")));
+                self
+            }
+
+            /// The amount, as the API writes it, in `currency`.
+            pub fn amount(mut self, amount: &str, currency: &str) -> Self {
+                self.body.amount = amount.to_owned();
+                self.body.currency = Currency::parse(currency).unwrap_or_else(|e| panic!("{e}"));
+                self
+            }
+
+            /// The day.
+            pub fn date(mut self, date: &str) -> Self {
+                self.body.date = day(date);
+                self
+            }
+
+            /// The invoice or decision number.
+            pub fn reference(mut self, reference: impl Into<String>) -> Self {
+                self.body.reference = Some(reference.into());
+                self
+            }
+
+            /// POST it as the admin, assert 201, and return it.
+            pub async fn create(self) -> Value {
+                self.app.create(&self.path, self.json()).await
+            }
+        }
+    };
+}
+
+/// An expense to record; see [`TestApp::expense`].
+pub struct ExpenseBuilder<'a> {
+    app: &'a TestApp,
+    path: String,
+    body: CreateExpense,
+}
+
+sent_as_json!(ExpenseBuilder);
+cost_setters!(ExpenseBuilder);
+
+impl ExpenseBuilder<'_> {
+    /// Paid, not only committed.
+    pub fn paid(mut self) -> Self {
+        self.body.status = Some(ExpenseStatus::Paid);
+        self
+    }
+
+    /// The days a per diem or accommodation covers.
+    pub fn covering(mut self, from: &str, to: &str) -> Self {
+        self.body.period_from = Some(day(from));
+        self.body.period_to = Some(day(to));
+        self
+    }
+}
+
+/// A budget line to plan; see [`TestApp::budget_line`].
+pub struct BudgetLineBuilder<'a> {
+    app: &'a TestApp,
+    path: String,
+    body: CreateBudgetLine,
+}
+
+sent_as_json!(BudgetLineBuilder);
+cost_setters!(BudgetLineBuilder);
 
 /// A partner to make; see [`TestApp::partner`].
 pub struct PartnerBuilder<'a> {

@@ -69,6 +69,7 @@ fn text_of(cell: &Cell) -> String {
         Cell::Text(text) => neutralised(text),
         Cell::Integer(whole) => whole.to_string(),
         Cell::Number(number) => number.to_string(),
+        Cell::Amount(minor, exponent) => crate::money::decimal(*minor, *exponent),
         Cell::Bool(flag) => flag.to_string(),
         Cell::Date(day) => day.format("%Y-%m-%d").to_string(),
         Cell::Partial(date) => date.to_string(),

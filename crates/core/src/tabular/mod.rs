@@ -62,6 +62,9 @@ pub enum Cell {
     Partial(crate::dates::PartialDate),
     /// A UTC instant.
     Instant(NaiveDateTime),
+    /// An exact amount: a count of minor units and the currency's exponent (`(125050, 2)` is
+    /// 1250.50). CSV writes its exact decimal; a workbook a number with that many decimals shown.
+    Amount(i64, u32),
 }
 
 impl From<Option<String>> for Cell {

@@ -50,6 +50,19 @@ fn build(sheets: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
                         sheet.write_number(row, col, *number)?;
                     }
                     Cell::Number(_) => {}
+                    Cell::Amount(minor, exponent) => {
+                        // A number, so that a reporter can sum it; exact to 2^53 minor units, which
+                        // is what a spreadsheet holds. The CSV carries the exact decimal always.
+                        #[expect(clippy::cast_precision_loss, reason = "a spreadsheet's number is a double")]
+                        let value = *minor as f64 / 10_f64.powi(i32::try_from(*exponent).unwrap_or(0));
+                        let decimals = "0".repeat(usize::try_from(*exponent).unwrap_or(0));
+                        let shown = Format::new().set_num_format(if decimals.is_empty() {
+                            "#,##0".to_owned()
+                        } else {
+                            format!("#,##0.{decimals}")
+                        });
+                        sheet.write_number_with_format(row, col, value, &shown)?;
+                    }
                     Cell::Bool(flag) => {
                         sheet.write_boolean(row, col, *flag)?;
                     }

@@ -66,6 +66,12 @@ text_enum!(
         Message,
         /// A trainee's calendar feed (that it was made; never its address).
         CalendarFeed,
+        /// An exchange rate.
+        ExchangeRate,
+        /// A budget line.
+        BudgetLine,
+        /// An expense.
+        Expense,
     }
 );
 

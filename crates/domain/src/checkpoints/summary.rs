@@ -208,3 +208,46 @@ fn summarise(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<FollowU
         reports_confirmed_by_supervisor_share: share(confirmed, answered),
     })
 }
+
+/// Per cohort, the items of approved plans reported `achieved` at a checkpoint of at most
+/// `months` (submitted or verified): what a cost report divides by for its cost per item achieved.
+pub fn items_achieved_by(
+    conn: &mut DbConnection,
+    cohorts: &[CohortId],
+    months: i32,
+) -> ApiResult<HashMap<CohortId, i64>> {
+    let mut achieved: HashMap<CohortId, i64> = HashMap::new();
+    // Well under either database's limit on bound values.
+    for chunk in cohorts.chunks(5_000) {
+        let plans: Vec<(ActionPlanId, PlanStatus, CohortId)> = action_plans::table
+            .inner_join(enrollments::table)
+            .filter(enrollments::cohort_id.eq_any(chunk))
+            .select((action_plans::id, action_plans::status, enrollments::cohort_id))
+            .load(conn)?;
+        let cohort_of: HashMap<ActionPlanId, CohortId> = plans
+            .into_iter()
+            .filter(|(_, status, _)| status.approved())
+            .map(|(id, _, cohort)| (id, cohort))
+            .collect();
+        let ids: Vec<ActionPlanId> = cohort_of.keys().copied().collect();
+        let reports: Vec<(ActionPlanId, String)> = checkpoints::table
+            .filter(checkpoints::plan_id.eq_any(&ids))
+            .filter(checkpoints::months.le(months))
+            .filter(checkpoints::status.eq_any([CheckpointStatus::Submitted, CheckpointStatus::Verified]))
+            .select((checkpoints::plan_id, checkpoints::progress))
+            .load(conn)?;
+        let mut items: std::collections::HashSet<(ActionPlanId, i32)> = std::collections::HashSet::new();
+        for (plan, progress) in reports {
+            let progress: Vec<ItemProgress> = serde_json::from_str(&progress).map_err(ApiError::internal)?;
+            for entry in progress.iter().filter(|e| e.progress == Progress::Achieved) {
+                items.insert((plan, entry.item));
+            }
+        }
+        for (plan, _) in items {
+            if let Some(cohort) = cohort_of.get(&plan) {
+                *achieved.entry(*cohort).or_default() += 1;
+            }
+        }
+    }
+    Ok(achieved)
+}

@@ -343,3 +343,42 @@ pub fn claim_job(
     };
     Ok(rows.into_iter().next().map(|r| r.name))
 }
+
+/// A row of cost totals' key: programme, cohort (0: programme-wide), payer (0: the department),
+/// category, year, status.
+pub type CostTotalsKey<'a> = (crate::ids::ProgramId, i64, i64, &'a str, i32, &'a str);
+
+/// Add `(amount, unconverted, entries)` to the row of cost totals `key`, making it when there is
+/// none. Two transactions adding to one row at once both count: the second's `ON CONFLICT … DO
+/// UPDATE` waits for the first's row lock on PostgreSQL and then adds to what it committed.
+pub fn add_cost_totals(
+    conn: &mut DbConnection,
+    key: CostTotalsKey<'_>,
+    (amount, unconverted, entries): (i64, i64, i64),
+) -> diesel::QueryResult<()> {
+    use crate::schema::cost_totals::dsl as t;
+    use diesel::upsert::excluded;
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    let row = (
+        t::program_id.eq(key.0),
+        t::cohort_key.eq(key.1),
+        t::payer_key.eq(key.2),
+        t::category.eq(key.3),
+        t::year.eq(key.4),
+        t::status.eq(key.5),
+        t::amount.eq(amount),
+        t::unconverted.eq(unconverted),
+        t::entries.eq(entries),
+    );
+    on_either_backend!(conn, c => diesel::insert_into(t::cost_totals)
+        .values(row)
+        .on_conflict((t::program_id, t::cohort_key, t::payer_key, t::category, t::year, t::status))
+        .do_update()
+        .set((
+            t::amount.eq(t::amount + excluded(t::amount)),
+            t::unconverted.eq(t::unconverted + excluded(t::unconverted)),
+            t::entries.eq(t::entries + excluded(t::entries)),
+        ))
+        .execute(c)?);
+    Ok(())
+}

@@ -14,6 +14,7 @@ use crate::action_plans::PlanStatus;
 use crate::attendance::AttendanceSummary;
 use crate::checkpoints::CheckpointStatus;
 use crate::cohorts::CohortStatus;
+use crate::costs::{CostView, TraineeCosts};
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::DbConnection;
 use crate::enrollments::{EnrollmentStatus, Origin};
@@ -67,6 +68,9 @@ pub struct RecordLine {
     pub follow_ups: i64,
     /// Follow-up checkpoints reported (submitted or verified).
     pub follow_ups_reported: i64,
+    /// Their own costs in this cohort (an airfare, per diems); `null` when none were recorded, or
+    /// for a liaison whose partner does not fund the programme with trainees' data shared.
+    pub costs: Option<TraineeCosts>,
 }
 
 /// The record.
@@ -188,6 +192,14 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
             entry.1 += n;
         }
     }
+    let mut costs = crate::costs::of_enrollments(conn, &ids)?;
+    let mut shown_costs: HashMap<ProgramId, bool> = HashMap::new();
+    for program in found.iter().map(|e| e.program_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = shown_costs.entry(program) {
+            let view = CostView::of(conn, caller, program).ok();
+            slot.insert(view.is_some_and(CostView::shows_trainee_lines));
+        }
+    }
     let cohorts = found
         .into_iter()
         .map(|e| {
@@ -213,6 +225,11 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
                 action_plan: plans.get(&e.id).copied(),
                 follow_ups,
                 follow_ups_reported,
+                costs: if shown_costs.get(&e.program_id) == Some(&true) {
+                    costs.remove(&e.id)
+                } else {
+                    None
+                },
             }
         })
         .collect();

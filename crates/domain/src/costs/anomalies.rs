@@ -1,0 +1,250 @@
+//! Checks that catch waste audits find (`GET /api/v1/reports/costs/anomalies`): a trainee paid a
+//! per diem or accommodation for overlapping days in two cohorts, and an expense recorded twice
+//! (same payer, reference and amount). Budget lines are plans and are never checked.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::db::DbConnection;
+use crate::error::ApiResult;
+use crate::ids::{CohortId, CostId, ProgramId, TraineeId, text_enum};
+use crate::money::{Currency, format_amount};
+use crate::tabular::{Cell, Table};
+
+text_enum!(
+    /// Why two expenses are listed together.
+    AnomalyReason {
+        /// Per diems or accommodation of one trainee, in two cohorts, for overlapping days.
+        OverlappingAllowances,
+        /// Two expenses with the same payer, reference and amount.
+        DuplicateExpense,
+    }
+);
+
+/// The checks' parameters.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams, Validate, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct AnomalyParams {
+    /// Only expenses of this programme (both of a pair, or either for an overlap across programmes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program_id: Option<ProgramId>,
+}
+
+/// Two expenses that look wrong together.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Anomaly {
+    /// Why.
+    pub reason: AnomalyReason,
+    /// The first expense (`GET /api/v1/expenses/{id}`).
+    pub expense_id: CostId,
+    /// The other.
+    pub other_expense_id: CostId,
+    /// The trainee both are for, for an overlap.
+    pub trainee_id: Option<TraineeId>,
+    /// The first expense's cohort.
+    pub cohort_id: Option<CohortId>,
+    /// The other's.
+    pub other_cohort_id: Option<CohortId>,
+    /// The first expense's amount, as recorded.
+    #[schema(example = "1250000")]
+    pub amount: String,
+    /// Its currency.
+    #[schema(value_type = String, example = "VND")]
+    pub currency: Currency,
+    /// What to look at, in words.
+    pub detail: String,
+    #[serde(skip)]
+    amount_minor: i64,
+}
+
+/// The anomalies found.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Anomalies {
+    /// When its data was read (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub data_as_of: NaiveDateTime,
+    /// What it was asked.
+    pub filters: AnomalyParams,
+    /// Each pair, overlaps first, then duplicates, by expense id.
+    pub rows: Vec<Anomaly>,
+}
+
+#[derive(QueryableByName)]
+struct Overlap {
+    #[diesel(sql_type = BigInt)]
+    a_id: i64,
+    #[diesel(sql_type = BigInt)]
+    b_id: i64,
+    #[diesel(sql_type = BigInt)]
+    trainee_id: i64,
+    #[diesel(sql_type = BigInt)]
+    a_cohort: i64,
+    #[diesel(sql_type = BigInt)]
+    b_cohort: i64,
+    #[diesel(sql_type = BigInt)]
+    amount_minor: i64,
+    #[diesel(sql_type = Text)]
+    currency: String,
+    #[diesel(sql_type = Date)]
+    a_from: NaiveDate,
+    #[diesel(sql_type = Date)]
+    a_to: NaiveDate,
+    #[diesel(sql_type = Date)]
+    b_from: NaiveDate,
+    #[diesel(sql_type = Date)]
+    b_to: NaiveDate,
+}
+
+#[derive(QueryableByName)]
+struct Duplicate {
+    #[diesel(sql_type = BigInt)]
+    a_id: i64,
+    #[diesel(sql_type = BigInt)]
+    b_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    a_cohort: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    b_cohort: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    amount_minor: i64,
+    #[diesel(sql_type = Text)]
+    currency: String,
+    #[diesel(sql_type = Text)]
+    reference: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    payer_id: Option<i64>,
+}
+
+/// The days an allowance covers: its period, or its date alone.
+const FROM: &str = "COALESCE({t}.period_from, {t}.entry_date)";
+const TO: &str = "COALESCE({t}.period_to, {t}.entry_date)";
+
+fn days(form: &str, table: &str) -> String {
+    form.replace("{t}", table)
+}
+
+/// Every anomaly among the expenses in scope. Each query is one statement both databases read
+/// alike, with no bound value (the programme's id is a typed integer).
+pub fn anomalies(conn: &mut DbConnection, params: AnomalyParams) -> ApiResult<Anomalies> {
+    let data_as_of = crate::clock::now();
+    let scope = params
+        .program_id
+        .map(|p| format!("AND (a.program_id = {} OR b.program_id = {})", p.0, p.0))
+        .unwrap_or_default();
+    let overlaps: Vec<Overlap> = diesel::sql_query(format!(
+        "SELECT a.id AS a_id, b.id AS b_id, ea.trainee_id AS trainee_id, ea.cohort_id AS a_cohort, \
+                eb.cohort_id AS b_cohort, a.amount_minor AS amount_minor, a.currency AS currency, \
+                {a_from} AS a_from, {a_to} AS a_to, {b_from} AS b_from, {b_to} AS b_to \
+         FROM costs a \
+         JOIN enrollments ea ON ea.id = a.enrollment_id \
+         JOIN enrollments eb ON eb.trainee_id = ea.trainee_id AND eb.cohort_id <> ea.cohort_id \
+         JOIN costs b ON b.enrollment_id = eb.id \
+         WHERE a.category IN ('per_diem', 'accommodation') AND b.category IN ('per_diem', 'accommodation') \
+           AND a.status <> 'planned' AND b.status <> 'planned' AND a.id < b.id \
+           AND {a_from} <= {b_to} AND {b_from} <= {a_to} {scope} \
+         ORDER BY a.id, b.id",
+        a_from = days(FROM, "a"),
+        a_to = days(TO, "a"),
+        b_from = days(FROM, "b"),
+        b_to = days(TO, "b"),
+    ))
+    .load(conn)?;
+    let duplicates: Vec<Duplicate> = diesel::sql_query(format!(
+        "SELECT a.id AS a_id, b.id AS b_id, a.cohort_id AS a_cohort, b.cohort_id AS b_cohort, \
+                a.amount_minor AS amount_minor, a.currency AS currency, a.reference AS reference, a.payer_id AS payer_id \
+         FROM costs a \
+         JOIN costs b ON b.reference = a.reference AND b.amount_minor = a.amount_minor AND b.currency = a.currency \
+              AND b.id > a.id AND b.status <> 'planned' \
+              AND (b.payer_id = a.payer_id OR (b.payer_id IS NULL AND a.payer_id IS NULL)) \
+         WHERE a.status <> 'planned' AND a.reference IS NOT NULL {scope} \
+         ORDER BY a.id, b.id"
+    ))
+    .load(conn)?;
+
+    let mut rows = Vec::with_capacity(overlaps.len() + duplicates.len());
+    for o in overlaps {
+        let currency = read_currency(&o.currency)?;
+        rows.push(Anomaly {
+            reason: AnomalyReason::OverlappingAllowances,
+            expense_id: CostId(o.a_id),
+            other_expense_id: CostId(o.b_id),
+            trainee_id: Some(TraineeId(o.trainee_id)),
+            cohort_id: Some(CohortId(o.a_cohort)),
+            other_cohort_id: Some(CohortId(o.b_cohort)),
+            amount: format_amount(o.amount_minor, currency),
+            amount_minor: o.amount_minor,
+            currency,
+            detail: format!(
+                "trainee {} has allowances for {}–{} in cohort {} (expense {}) and for {}–{} in cohort {} (expense {}): \
+                 the days overlap; check that both were due",
+                o.trainee_id, o.a_from, o.a_to, o.a_cohort, o.a_id, o.b_from, o.b_to, o.b_cohort, o.b_id
+            ),
+        });
+    }
+    for d in duplicates {
+        let currency = read_currency(&d.currency)?;
+        let payer = d
+            .payer_id
+            .map_or("the department".to_owned(), |p| format!("partner {p}"));
+        let amount = format_amount(d.amount_minor, currency);
+        rows.push(Anomaly {
+            reason: AnomalyReason::DuplicateExpense,
+            expense_id: CostId(d.a_id),
+            other_expense_id: CostId(d.b_id),
+            trainee_id: None,
+            cohort_id: d.a_cohort.map(CohortId),
+            other_cohort_id: d.b_cohort.map(CohortId),
+            detail: format!(
+                "expenses {} and {} both record {amount} {currency} paid by {payer} under reference `{}`: \
+                 one may be recorded twice",
+                d.a_id, d.b_id, d.reference
+            ),
+            amount,
+            amount_minor: d.amount_minor,
+            currency,
+        });
+    }
+    Ok(Anomalies {
+        data_as_of,
+        filters: params,
+        rows,
+    })
+}
+
+fn read_currency(code: &str) -> ApiResult<Currency> {
+    Currency::parse(code).map_err(|e| crate::error::ApiError::internal(anyhow::anyhow!("costs.currency: {e}")))
+}
+
+/// The anomalies as one table, amounts as numbers of their own currency.
+pub fn table(report: &Anomalies) -> Table {
+    let mut table = Table::with_columns([
+        "reason",
+        "expense_id",
+        "other_expense_id",
+        "trainee_id",
+        "cohort_id",
+        "other_cohort_id",
+        "amount",
+        "currency",
+        "detail",
+    ]);
+    for row in &report.rows {
+        table.rows.push(vec![
+            Cell::Text(row.reason.to_string()),
+            Cell::Integer(row.expense_id.0),
+            Cell::Integer(row.other_expense_id.0),
+            row.trainee_id.map_or(Cell::Empty, |t| Cell::Integer(t.0)),
+            row.cohort_id.map_or(Cell::Empty, |c| Cell::Integer(c.0)),
+            row.other_cohort_id.map_or(Cell::Empty, |c| Cell::Integer(c.0)),
+            Cell::Amount(row.amount_minor, row.currency.exponent()),
+            Cell::Text(row.currency.to_string()),
+            Cell::Text(row.detail.clone()),
+        ]);
+    }
+    table
+}

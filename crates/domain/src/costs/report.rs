@@ -1,0 +1,683 @@
+//! The cost report (`GET /api/v1/reports/costs`): planned, committed and paid per programme,
+//! cohort, payer, category or year (or any combination), the variance and the efficiency band
+//! donors rate by, and what it cost per trainee seated, per trainee who completed and per
+//! action-plan item achieved by 12 months. It reads the kept totals (`cost_totals`), not the costs.
+//!
+//! The trainees of a group are those of its cohorts: a cohort's costs count its own trainees; a
+//! programme-wide cost counts every cohort of its programme.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::{CostCategory, CostStatus};
+use crate::access::Caller;
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{CohortId, PartnerId, ProgramId, text_enum};
+use crate::money::{Currency, format_amount};
+use crate::schema::{cohorts, cost_totals, costs, enrollments, partners, program_partners, programs};
+use crate::statuses::EnrollmentStatus;
+use crate::tabular::{Cell, Table};
+
+text_enum!(
+    /// What the cost report groups by.
+    CostDimension {
+        /// The programme (its code).
+        Program,
+        /// The cohort (its code; none for programme-wide costs).
+        Cohort,
+        /// Who pays (a funder's code, or `department` for its own budget).
+        Payer,
+        /// The category.
+        Category,
+        /// The year of the cost's date.
+        Year,
+    }
+);
+
+text_enum!(
+    /// How donors rate spending against plan (JICA's ex-post evaluations): within 100 % of what
+    /// was planned is efficient, over 150 % inefficient, between the two moderately efficient.
+    EfficiencyBand {
+        /// Spent at most what was planned.
+        Efficient,
+        /// Spent more than planned, at most 150 %.
+        ModeratelyEfficient,
+        /// Spent more than 150 % of what was planned.
+        Inefficient,
+    }
+);
+
+impl EfficiencyBand {
+    /// The band of `spent` against `planned`; none without a plan.
+    pub fn of(spent: i64, planned: i64) -> Option<EfficiencyBand> {
+        if planned <= 0 {
+            return None;
+        }
+        // Compared in whole numbers: spent ≤ planned, 2·spent ≤ 3·planned.
+        let (spent, planned) = (i128::from(spent), i128::from(planned));
+        Some(if spent <= planned {
+            EfficiencyBand::Efficient
+        } else if 2 * spent <= 3 * planned {
+            EfficiencyBand::ModeratelyEfficient
+        } else {
+            EfficiencyBand::Inefficient
+        })
+    }
+}
+
+/// The cost report's parameters.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams, Validate, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct CostParams {
+    /// What to group by, comma-separated, in order: `program`, `cohort`, `payer`, `category`, `year`
+    /// (default `program`).
+    #[param(
+        max_length = 100,
+        pattern = r"^(program|cohort|payer|category|year)(,(program|cohort|payer|category|year))*$"
+    )]
+    #[validate(length(max = 100))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<String>,
+    /// Only this programme.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program_id: Option<ProgramId>,
+    /// Only this cohort.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cohort_id: Option<CohortId>,
+    /// Only what this partner pays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payer_id: Option<PartnerId>,
+    /// Only costs dated in this year or later (1900 to 2199).
+    #[validate(range(min = crate::dates::FIRST_YEAR, max = crate::dates::LAST_YEAR))]
+    #[param(minimum = 1900, maximum = 2199)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_from: Option<i32>,
+    /// Only costs dated in this year or earlier (1900 to 2199).
+    #[validate(range(min = crate::dates::FIRST_YEAR, max = crate::dates::LAST_YEAR))]
+    #[param(minimum = 1900, maximum = 2199)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_to: Option<i32>,
+}
+
+impl CostParams {
+    /// The dimensions asked for, each once; 400 naming a word that is not one, or an empty year range.
+    pub fn dimensions(&self) -> ApiResult<Vec<CostDimension>> {
+        if let (Some(from), Some(to)) = (self.year_from, self.year_to)
+            && from > to
+        {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("year_from ({from}) is after year_to ({to}); swap them"),
+            ));
+        }
+        let mut dimensions = Vec::new();
+        for word in self.group_by.as_deref().unwrap_or("program").split(',').map(str::trim) {
+            let dimension: CostDimension = word.parse().map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!(
+                        "group_by: `{word}` is not something costs are grouped by; use any of program, cohort, payer, \
+                         category, year, comma-separated"
+                    ),
+                )
+            })?;
+            if !dimensions.contains(&dimension) {
+                dimensions.push(dimension);
+            }
+        }
+        Ok(dimensions)
+    }
+}
+
+/// One group's figures. Amounts are decimal strings in the report's currency.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CostLine {
+    /// The group: each dimension asked for and its value (`null` for a programme-wide cost's cohort).
+    #[schema(value_type = Object)]
+    pub group: BTreeMap<String, Value>,
+    /// Budgeted.
+    #[schema(example = "120000000")]
+    pub planned: String,
+    /// Committed and not yet paid.
+    pub committed: String,
+    /// Paid.
+    pub paid: String,
+    /// Committed and paid: what it costs.
+    pub spent: String,
+    /// `spent − planned`: negative under budget.
+    pub variance: String,
+    /// `spent / planned`, 1 meaning as planned; none without a plan.
+    pub spent_share_of_planned: Option<f64>,
+    /// The band donors rate it in; none without a plan.
+    pub efficiency: Option<EfficiencyBand>,
+    /// Trainees seated in the group's cohorts.
+    pub seated_trainees: i64,
+    /// Of them, those who completed.
+    pub completed_trainees: i64,
+    /// Items of their approved action plans reported achieved by the 12-month follow-up.
+    pub items_achieved_by_12_months: i64,
+    /// `spent` per seated trainee.
+    pub cost_per_seated_trainee: Option<String>,
+    /// `spent` per trainee who completed.
+    pub cost_per_completed_trainee: Option<String>,
+    /// `spent` per action-plan item achieved by 12 months.
+    pub cost_per_item_achieved: Option<String>,
+    /// Costs left out of the amounts for want of an exchange rate (see `missing_rates`).
+    pub unconverted_costs: i64,
+    #[serde(skip)]
+    minor: Sums,
+}
+
+/// A rate the report needed and did not find.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MissingRate {
+    /// The currency costs were recorded in.
+    #[schema(value_type = String, example = "JPY")]
+    pub currency: Currency,
+    /// The earliest date that needs a rate.
+    pub from: chrono::NaiveDate,
+    /// The latest.
+    pub to: chrono::NaiveDate,
+    /// Costs waiting for it.
+    pub costs: i64,
+    /// What to do.
+    pub message: String,
+}
+
+/// What the report was asked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CostFiltersEcho {
+    /// The groups, in order.
+    pub group_by: Vec<CostDimension>,
+    /// The other filters.
+    #[serde(flatten)]
+    pub params: CostParams,
+}
+
+/// The cost report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CostReport {
+    /// When its data was read (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub data_as_of: NaiveDateTime,
+    /// The currency of every amount (`TPMS_REPORTING_CURRENCY`).
+    #[schema(value_type = String, example = "VND")]
+    pub currency: Currency,
+    /// How amounts in other currencies were converted.
+    pub conversion: &'static str,
+    /// What it was asked.
+    pub filters: CostFiltersEcho,
+    /// One line per group.
+    pub rows: Vec<CostLine>,
+    /// All groups together.
+    pub totals: CostLine,
+    /// The rates it lacked; their costs are counted in `unconverted_costs`, not in the amounts.
+    pub missing_rates: Vec<MissingRate>,
+}
+
+/// Planned, committed and paid in minor units, and costs not converted.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    planned: i64,
+    committed: i64,
+    paid: i64,
+    unconverted: i64,
+}
+
+/// A group as it is summed: its amounts and the cohorts whose trainees count.
+#[derive(Debug, Default)]
+struct Group {
+    sums: Sums,
+    cohorts: BTreeSet<CohortId>,
+}
+
+impl Group {
+    fn add(&mut self, status: CostStatus, amount: i64, unconverted: i64) -> ApiResult<()> {
+        let overflow = || ApiError::internal(anyhow::anyhow!("a cost total beyond 64 bits"));
+        let slot = match status {
+            CostStatus::Planned => &mut self.sums.planned,
+            CostStatus::Committed => &mut self.sums.committed,
+            CostStatus::Paid => &mut self.sums.paid,
+        };
+        *slot = slot.checked_add(amount).ok_or_else(overflow)?;
+        self.sums.unconverted += unconverted;
+        Ok(())
+    }
+}
+
+/// A row of totals as read.
+type TotalsRow = (ProgramId, i64, i64, CostCategory, i32, CostStatus, i64, i64);
+
+/// The cost report for `caller`: a liaison reads only the programmes its partner funds.
+pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> ApiResult<CostReport> {
+    let dimensions = params.dimensions()?;
+    let data_as_of = crate::clock::now();
+    let currency = super::conversion::reporting_currency(conn)?;
+    let programs = programs_in_scope(conn, caller, &params)?;
+
+    let mut query = cost_totals::table
+        .filter(cost_totals::program_id.eq_any(programs.keys().copied().collect::<Vec<_>>()))
+        .filter(cost_totals::entries.ne(0))
+        .into_boxed();
+    if let Some(cohort) = params.cohort_id {
+        query = query.filter(cost_totals::cohort_key.eq(cohort.0));
+    }
+    if let Some(payer) = params.payer_id {
+        query = query.filter(cost_totals::payer_key.eq(payer.0));
+    }
+    if let Some(from) = params.year_from {
+        query = query.filter(cost_totals::year.ge(from));
+    }
+    if let Some(to) = params.year_to {
+        query = query.filter(cost_totals::year.le(to));
+    }
+    let totals: Vec<TotalsRow> = query
+        .select((
+            cost_totals::program_id,
+            cost_totals::cohort_key,
+            cost_totals::payer_key,
+            cost_totals::category,
+            cost_totals::year,
+            cost_totals::status,
+            cost_totals::amount,
+            cost_totals::unconverted,
+        ))
+        .load(conn)?;
+
+    // What the labels of the groups are: codes, read once for all rows.
+    let cohort_ids: BTreeSet<i64> = totals.iter().map(|t| t.1).filter(|c| *c != 0).collect();
+    let cohort_ids: Vec<i64> = cohort_ids.into_iter().collect();
+    let cohort_codes: HashMap<i64, String> = chunked(conn, &cohort_ids, |conn, ids| {
+        Ok(cohorts::table
+            .filter(cohorts::id.eq_any(ids))
+            .select((cohorts::id, cohorts::code))
+            .load::<(i64, String)>(conn)?)
+    })?
+    .into_iter()
+    .collect();
+    let payer_ids: BTreeSet<i64> = totals.iter().map(|t| t.2).filter(|p| *p != 0).collect();
+    let payer_codes: HashMap<i64, String> = partners::table
+        .filter(partners::id.eq_any(payer_ids))
+        .select((partners::id, partners::code))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    // Each programme's cohorts, for its programme-wide costs.
+    let program_ids: BTreeSet<ProgramId> = totals.iter().map(|t| t.0).collect();
+    let mut cohorts_of: HashMap<ProgramId, Vec<CohortId>> = HashMap::new();
+    for (cohort, program) in cohorts::table
+        .filter(cohorts::program_id.eq_any(program_ids))
+        .select((cohorts::id, cohorts::program_id))
+        .load::<(CohortId, ProgramId)>(conn)?
+    {
+        cohorts_of.entry(program).or_default().push(cohort);
+    }
+
+    let mut groups: BTreeMap<Vec<GroupKey>, Group> = BTreeMap::new();
+    let mut all = Group::default();
+    for (program, cohort, payer, category, year, status, amount, unconverted) in &totals {
+        let key: Vec<GroupKey> = dimensions
+            .iter()
+            .map(|d| match d {
+                CostDimension::Program => GroupKey::Text(programs.get(program).cloned().unwrap_or_default()),
+                CostDimension::Cohort => match cohort {
+                    0 => GroupKey::None,
+                    id => GroupKey::Text(cohort_codes.get(id).cloned().unwrap_or_default()),
+                },
+                CostDimension::Payer => match payer {
+                    0 => GroupKey::Text("department".to_owned()),
+                    id => GroupKey::Text(payer_codes.get(id).cloned().unwrap_or_default()),
+                },
+                CostDimension::Category => GroupKey::Text(category.to_string()),
+                CostDimension::Year => GroupKey::Year(*year),
+            })
+            .collect();
+        let whose: Vec<CohortId> = match cohort {
+            0 => cohorts_of.get(program).cloned().unwrap_or_default(),
+            id => vec![CohortId(*id)],
+        };
+        for group in [groups.entry(key).or_default(), &mut all] {
+            group.add(*status, *amount, *unconverted)?;
+            group.cohorts.extend(whose.iter().copied());
+        }
+    }
+
+    let trainees = Trainees::of(conn, &all.cohorts)?;
+    let rows = groups
+        .into_iter()
+        .map(|(key, group)| {
+            let labels = dimensions
+                .iter()
+                .zip(key)
+                .map(|(d, k)| (d.to_string(), k.into_value()))
+                .collect();
+            line(labels, &group, &trainees, currency)
+        })
+        .collect();
+    let mut total_label = BTreeMap::new();
+    total_label.insert("total".to_owned(), Value::Bool(true));
+    let totals = line(total_label, &all, &trainees, currency);
+    let missing_rates = missing_rates(conn, &programs, currency)?;
+    Ok(CostReport {
+        data_as_of,
+        currency,
+        conversion: crate::money::ROUNDING,
+        filters: CostFiltersEcho {
+            group_by: dimensions,
+            params,
+        },
+        rows,
+        totals,
+        missing_rates,
+    })
+}
+
+/// A cohort's costs by category (its programme-wide costs left out), for a caller who may read
+/// its programme's costs (404 for the cohort otherwise).
+pub fn of_cohort(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> ApiResult<CostReport> {
+    let program: ProgramId = cohorts::table
+        .find(cohort)
+        .select(cohorts::program_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("cohort", cohort))?;
+    super::CostView::of(conn, caller, program).map_err(|_| ApiError::not_found("cohort", cohort))?;
+    let params = CostParams {
+        group_by: Some("category".to_owned()),
+        cohort_id: Some(cohort),
+        ..CostParams::default()
+    };
+    costs(conn, caller, params)
+}
+
+/// A group's value for one dimension; orders as the report lists them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum GroupKey {
+    None,
+    Year(i32),
+    Text(String),
+}
+
+impl GroupKey {
+    fn into_value(self) -> Value {
+        match self {
+            GroupKey::None => Value::Null,
+            GroupKey::Year(year) => Value::from(year),
+            GroupKey::Text(text) => Value::String(text),
+        }
+    }
+}
+
+/// The programmes in scope that `caller` may read the costs of, by id, with their codes.
+fn programs_in_scope(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    params: &CostParams,
+) -> ApiResult<BTreeMap<ProgramId, String>> {
+    let mut query = programs::table.select((programs::id, programs::code)).into_boxed();
+    if let Some(program) = params.program_id {
+        query = query.filter(programs::id.eq(program));
+    }
+    if let Some(cohort) = params.cohort_id {
+        query = query.filter(
+            programs::id.eq_any(
+                cohorts::table
+                    .filter(cohorts::id.eq(cohort))
+                    .select(cohorts::program_id),
+            ),
+        );
+    }
+    if let Some(partner) = caller.liaison_partner() {
+        query = query.filter(
+            programs::id.eq_any(
+                program_partners::table
+                    .filter(program_partners::partner_id.eq(partner))
+                    .filter(program_partners::roles.like("%\"funder\"%"))
+                    .select(program_partners::program_id),
+            ),
+        );
+    }
+    Ok(query.load::<(ProgramId, String)>(conn)?.into_iter().collect())
+}
+
+/// Seated and completed trainees, and items achieved by 12 months, per cohort.
+struct Trainees {
+    seated: HashMap<CohortId, i64>,
+    completed: HashMap<CohortId, i64>,
+    achieved: HashMap<CohortId, i64>,
+}
+
+impl Trainees {
+    fn of(conn: &mut DbConnection, cohorts: &BTreeSet<CohortId>) -> ApiResult<Trainees> {
+        let ids: Vec<CohortId> = cohorts.iter().copied().collect();
+        let (mut seated, mut completed) = (HashMap::new(), HashMap::new());
+        let counted: Vec<(CohortId, EnrollmentStatus, i64)> = chunked(conn, &ids, |conn, chunk| {
+            Ok(enrollments::table
+                .filter(enrollments::cohort_id.eq_any(chunk))
+                .filter(enrollments::status.eq_any(crate::statuses::SEATED))
+                .group_by((enrollments::cohort_id, enrollments::status))
+                .select((enrollments::cohort_id, enrollments::status, diesel::dsl::count_star()))
+                .load(conn)?)
+        })?;
+        for (cohort, status, n) in counted {
+            *seated.entry(cohort).or_default() += n;
+            if status == EnrollmentStatus::Completed {
+                *completed.entry(cohort).or_default() += n;
+            }
+        }
+        let achieved = crate::checkpoints::summary::items_achieved_by(conn, &ids, 12)?;
+        Ok(Trainees {
+            seated,
+            completed,
+            achieved,
+        })
+    }
+
+    fn sum(counts: &HashMap<CohortId, i64>, cohorts: &BTreeSet<CohortId>) -> i64 {
+        cohorts.iter().filter_map(|c| counts.get(c)).sum()
+    }
+}
+
+/// Run `read` over `ids` a chunk at a time (well under either database's limit on bound values).
+fn chunked<I: Clone, T>(
+    conn: &mut DbConnection,
+    ids: &[I],
+    mut read: impl FnMut(&mut DbConnection, Vec<I>) -> ApiResult<Vec<T>>,
+) -> ApiResult<Vec<T>> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(5_000) {
+        all.extend(read(conn, chunk.to_vec())?);
+    }
+    Ok(all)
+}
+
+/// `amount / n` rounded half away from zero; none when `n` is 0.
+pub fn per(amount: i64, n: i64) -> Option<i64> {
+    if n <= 0 {
+        return None;
+    }
+    let (amount, n) = (i128::from(amount), i128::from(n));
+    let rounded = if amount >= 0 {
+        (2 * amount + n) / (2 * n)
+    } else {
+        -((2 * -amount + n) / (2 * n))
+    };
+    i64::try_from(rounded).ok()
+}
+
+fn line(group: BTreeMap<String, Value>, summed: &Group, trainees: &Trainees, currency: Currency) -> CostLine {
+    let sums = summed.sums;
+    let spent = sums.committed.saturating_add(sums.paid);
+    let seated = Trainees::sum(&trainees.seated, &summed.cohorts);
+    let completed = Trainees::sum(&trainees.completed, &summed.cohorts);
+    let achieved = Trainees::sum(&trainees.achieved, &summed.cohorts);
+    let money = |minor: i64| format_amount(minor, currency);
+    #[expect(clippy::cast_precision_loss, reason = "a share, not an amount")]
+    let share = (sums.planned > 0).then(|| spent as f64 / sums.planned as f64);
+    CostLine {
+        group,
+        planned: money(sums.planned),
+        committed: money(sums.committed),
+        paid: money(sums.paid),
+        spent: money(spent),
+        variance: money(spent.saturating_sub(sums.planned)),
+        spent_share_of_planned: share,
+        efficiency: EfficiencyBand::of(spent, sums.planned),
+        seated_trainees: seated,
+        completed_trainees: completed,
+        items_achieved_by_12_months: achieved,
+        cost_per_seated_trainee: per(spent, seated).map(money),
+        cost_per_completed_trainee: per(spent, completed).map(money),
+        cost_per_item_achieved: per(spent, achieved).map(money),
+        unconverted_costs: sums.unconverted,
+        minor: sums,
+    }
+}
+
+/// The rates the programmes' unconverted costs need: per currency, the dates that lack one.
+fn missing_rates(
+    conn: &mut DbConnection,
+    programs: &BTreeMap<ProgramId, String>,
+    reporting: Currency,
+) -> ApiResult<Vec<MissingRate>> {
+    let ids: Vec<ProgramId> = programs.keys().copied().collect();
+    let found: Vec<(Currency, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>, i64)> =
+        chunked(conn, &ids, |conn, chunk| {
+            Ok(costs::table
+                .filter(costs::reporting_minor.is_null())
+                .filter(costs::program_id.eq_any(chunk))
+                .group_by(costs::currency)
+                .select((
+                    costs::currency,
+                    diesel::dsl::min(costs::entry_date),
+                    diesel::dsl::max(costs::entry_date),
+                    diesel::dsl::count_star(),
+                ))
+                .load(conn)?)
+        })?;
+    let mut by_currency: BTreeMap<Currency, MissingRate> = BTreeMap::new();
+    for (currency, from, to, n) in found {
+        let (Some(from), Some(to)) = (from, to) else { continue };
+        let entry = by_currency.entry(currency).or_insert(MissingRate {
+            currency,
+            from,
+            to,
+            costs: 0,
+            message: String::new(),
+        });
+        entry.from = entry.from.min(from);
+        entry.to = entry.to.max(to);
+        entry.costs += n;
+    }
+    Ok(by_currency
+        .into_values()
+        .map(|mut m| {
+            m.message = super::conversion::missing_rate(m.currency, reporting, m.from);
+            m
+        })
+        .collect())
+}
+
+/// The report as one table: the group's columns, then the figures, amounts as numbers of the
+/// report's currency (named in each amount's heading), and the totals last.
+pub fn table(report: &CostReport) -> Table {
+    let code = report.currency.code();
+    let mut columns: Vec<String> = report.filters.group_by.iter().map(|d| d.as_str().to_owned()).collect();
+    for amount in ["planned", "committed", "paid", "spent", "variance"] {
+        columns.push(format!("{amount}_{code}"));
+    }
+    columns.extend(
+        [
+            "spent_share_of_planned",
+            "efficiency",
+            "seated_trainees",
+            "completed_trainees",
+            "items_achieved_by_12_months",
+        ]
+        .map(String::from),
+    );
+    for per in [
+        "cost_per_seated_trainee",
+        "cost_per_completed_trainee",
+        "cost_per_item_achieved",
+    ] {
+        columns.push(format!("{per}_{code}"));
+    }
+    columns.push("unconverted_costs".to_owned());
+    let mut table = Table::with_columns(columns);
+    let width = report.filters.group_by.len();
+    for (index, row) in report.rows.iter().chain([&report.totals]).enumerate() {
+        let mut cells: Vec<Cell> = if index == report.rows.len() {
+            let mut cells = vec![Cell::Text("total".to_owned())];
+            cells.resize(width, Cell::Empty);
+            cells
+        } else {
+            report
+                .filters
+                .group_by
+                .iter()
+                .map(|d| match &row.group[d.as_str()] {
+                    Value::Number(n) => n.as_i64().map_or(Cell::Empty, Cell::Integer),
+                    Value::String(s) => Cell::Text(s.clone()),
+                    _ => Cell::Empty,
+                })
+                .collect()
+        };
+        let sums = row.minor;
+        let spent = sums.committed.saturating_add(sums.paid);
+        let amount = |minor: i64| Cell::Amount(minor, report.currency.exponent());
+        cells.extend([
+            amount(sums.planned),
+            amount(sums.committed),
+            amount(sums.paid),
+            amount(spent),
+            amount(spent.saturating_sub(sums.planned)),
+            row.spent_share_of_planned.map_or(Cell::Empty, Cell::Number),
+            row.efficiency.map_or(Cell::Empty, |b| Cell::Text(b.to_string())),
+            Cell::Integer(row.seated_trainees),
+            Cell::Integer(row.completed_trainees),
+            Cell::Integer(row.items_achieved_by_12_months),
+        ]);
+        for n in [
+            row.seated_trainees,
+            row.completed_trainees,
+            row.items_achieved_by_12_months,
+        ] {
+            cells.push(per(spent, n).map_or(Cell::Empty, amount));
+        }
+        cells.push(Cell::Integer(row.unconverted_costs));
+        table.rows.push(cells);
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bands_follow_jica() {
+        assert_eq!(EfficiencyBand::of(100, 100), Some(EfficiencyBand::Efficient));
+        assert_eq!(EfficiencyBand::of(101, 100), Some(EfficiencyBand::ModeratelyEfficient));
+        assert_eq!(EfficiencyBand::of(150, 100), Some(EfficiencyBand::ModeratelyEfficient));
+        assert_eq!(EfficiencyBand::of(151, 100), Some(EfficiencyBand::Inefficient));
+        assert_eq!(EfficiencyBand::of(5, 0), None);
+    }
+
+    #[test]
+    fn a_share_per_head_rounds_half_away_from_zero() {
+        assert_eq!(per(10, 4), Some(3));
+        assert_eq!(per(-10, 4), Some(-3));
+        assert_eq!(per(9, 4), Some(2));
+        assert_eq!(per(7, 0), None);
+        assert_eq!(per(i64::MAX, 1), Some(i64::MAX));
+    }
+}

@@ -1,0 +1,121 @@
+//! The sums the cost reports read (`cost_totals`): one row per programme, cohort, payer, category,
+//! year and status, kept in the transaction of every change to a cost or to its conversion. A
+//! report over a million costs then reads a few thousand rows. `rebuild` makes them again from the
+//! costs (after a bulk load, or a change of reporting currency).
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::{CostCategory, CostRow, CostStatus};
+use crate::db::DbConnection;
+use crate::error::ApiResult;
+use crate::ids::ProgramId;
+
+/// What a row of totals is kept by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// The programme.
+    pub program_id: ProgramId,
+    /// The cohort's id, 0 for a programme-wide cost.
+    pub cohort_key: i64,
+    /// The payer's id, 0 for the department's own budget.
+    pub payer_key: i64,
+    /// The category.
+    pub category: CostCategory,
+    /// The year of the cost's date.
+    pub year: i32,
+    /// Planned, committed or paid.
+    pub status: CostStatus,
+}
+
+/// A change to one row of totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// In the reporting currency's minor unit, over converted costs.
+    pub amount: i64,
+    /// Costs without a conversion.
+    pub unconverted: i64,
+    /// Costs.
+    pub entries: i64,
+}
+
+impl Key {
+    fn of(row: &CostRow) -> Key {
+        Key {
+            program_id: row.program_id,
+            cohort_key: row.cohort_id.map_or(0, |c| c.0),
+            payer_key: row.payer_id.map_or(0, |p| p.0),
+            category: row.category,
+            year: row.entry_year,
+            status: row.status,
+        }
+    }
+}
+
+/// Changes to several rows of totals, summed before they are written.
+#[derive(Debug, Default)]
+pub(crate) struct Deltas(HashMap<Key, Delta>);
+
+impl Deltas {
+    /// Count `row` in (`sign` 1) or out (`sign` -1).
+    pub(crate) fn add(&mut self, row: &CostRow, sign: i64) {
+        let delta = self.0.entry(Key::of(row)).or_default();
+        match row.reporting_minor {
+            Some(amount) => delta.amount += sign * amount,
+            None => delta.unconverted += sign,
+        }
+        delta.entries += sign;
+    }
+
+    /// Write them, in key order: two transactions moving the same rows lock them in the same
+    /// order, so neither waits for the other in a circle.
+    pub(crate) fn store(self, conn: &mut DbConnection) -> ApiResult<()> {
+        let mut changes: Vec<_> = self
+            .0
+            .into_iter()
+            .filter(|(_, delta)| *delta != Delta::default())
+            .map(|(key, delta)| {
+                let key = (
+                    key.program_id,
+                    key.cohort_key,
+                    key.payer_key,
+                    key.category.as_str(),
+                    key.year,
+                    key.status.as_str(),
+                );
+                (key, delta)
+            })
+            .collect();
+        changes.sort_by(|a, b| {
+            (a.0.0.0, a.0.1, a.0.2, a.0.3, a.0.4, a.0.5).cmp(&(b.0.0.0, b.0.1, b.0.2, b.0.3, b.0.4, b.0.5))
+        });
+        for (key, delta) in changes {
+            crate::db::dialect::add_cost_totals(conn, key, (delta.amount, delta.unconverted, delta.entries))?;
+        }
+        Ok(())
+    }
+}
+
+/// Count one cost in (`sign` 1) or out (`sign` -1) of its totals.
+pub(crate) fn apply(conn: &mut DbConnection, row: &CostRow, sign: i64) -> ApiResult<()> {
+    let mut deltas = Deltas::default();
+    deltas.add(row, sign);
+    deltas.store(conn)
+}
+
+/// Make every total again from the costs.
+pub fn rebuild(conn: &mut DbConnection) -> ApiResult<()> {
+    diesel::delete(crate::schema::cost_totals::table).execute(conn)?;
+    // One statement both databases read alike: the year is a column of its own for this.
+    diesel::sql_query(
+        "INSERT INTO cost_totals (program_id, cohort_key, payer_key, category, year, status, amount, unconverted, entries) \
+         SELECT program_id, COALESCE(cohort_id, 0), COALESCE(payer_id, 0), category, entry_year, status, \
+                COALESCE(SUM(reporting_minor), 0), \
+                SUM(CASE WHEN reporting_minor IS NULL THEN 1 ELSE 0 END), COUNT(*) \
+         FROM costs \
+         GROUP BY program_id, COALESCE(cohort_id, 0), COALESCE(payer_id, 0), category, entry_year, status",
+    )
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,4 @@
+DROP TABLE cost_settings;
+DROP TABLE cost_totals;
+DROP TABLE costs;
+DROP TABLE exchange_rates;
