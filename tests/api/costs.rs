@@ -155,7 +155,7 @@ db_test!(
         assert_eq!(big["reporting"]["amount"], "9008010000000000", "53,460,000,000,000 × 168.5");
 
         // Changing a rate converts its costs again; deleting it falls back to the one before.
-        let later = app.get(&format!("/api/v1/exchange-rates?base_currency=USD&date_from=2025-03-10")).await.json();
+        let later = app.get("/api/v1/exchange-rates?base_currency=USD&date_from=2025-03-10").await.json();
         let later_id = &later["items"][0]["id"];
         let changed = app.patch(&format!("/api/v1/exchange-rates/{later_id}"), json!({"rate": "26000"})).await;
         assert_eq!(changed.status, 200, "{}", changed.text());
