@@ -471,3 +471,28 @@ db_test!(
         assert_eq!((csv[1][0].as_str(), csv[2][0].as_str()), ("overlapping_allowances", "duplicate_expense"));
     }
 );
+
+db_test!(
+    async fn a_start_with_another_reporting_currency_converts_every_cost_again(app) {
+        let program = app.program().create().await;
+        let hall = app.expense(&program).amount("25450500", "VND").date("2025-03-10").create().await;
+        app.exchange_rate("VND", "USD", "2025-01-01", "0.0000393").await;
+        let to = |code: &'static str| {
+            let pool = app.pool.clone();
+            actix_web::web::block(move || {
+                let mut conn = pool.get().expect("a connection");
+                let currency = tpms::money::Currency::parse(code).expect("a currency");
+                tpms::costs::conversion::use_reporting_currency(&mut conn, currency).expect("converted")
+            })
+        };
+        assert_eq!(to("USD").await.expect("the blocking pool runs"), 1, "the one cost converted again");
+        let read_back = read(&app, &format!("/api/v1/expenses/{}", hall["id"])).await;
+        // 25,450,500 × 0.0000393 = 1000.204650 dollars → 1000.20.
+        assert_eq!(read_back["reporting"], json!({"currency": "USD", "amount": "1000.20", "rate_id": read_back["reporting"]["rate_id"], "missing_rate": null}));
+        let report = read(&app, &format!("/api/v1/reports/costs?program_id={}", program["id"])).await;
+        assert_eq!((&report["currency"], &report["rows"][0]["spent"]), (&json!("USD"), &json!("1000.20")));
+        assert_eq!(to("USD").await.expect("the blocking pool runs"), 0, "the same currency again: nothing to do");
+        assert_eq!(to("VND").await.expect("the blocking pool runs"), 1);
+        assert_eq!(read(&app, &format!("/api/v1/reports/costs?program_id={}", program["id"])).await["rows"][0]["spent"], "25450500");
+    }
+);

@@ -241,14 +241,23 @@ struct Group {
 
 impl Group {
     fn add(&mut self, status: CostStatus, amount: i64, unconverted: i64) -> ApiResult<()> {
-        let overflow = || ApiError::internal(anyhow::anyhow!("a cost total beyond 64 bits"));
+        let overflow = || {
+            ApiError::conflict(
+                "amounts_too_large",
+                "the costs in scope sum past 9,223,372,036,854,775,807 minor units of the reporting currency; \
+                 narrow the report (program_id, year_from, year_to) or check the amounts recorded",
+            )
+        };
         let slot = match status {
             CostStatus::Planned => &mut self.sums.planned,
             CostStatus::Committed => &mut self.sums.committed,
             CostStatus::Paid => &mut self.sums.paid,
         };
         *slot = slot.checked_add(amount).ok_or_else(overflow)?;
-        self.sums.unconverted += unconverted;
+        // What the lines derive (spent, the variance) must fit too, so that no figure saturates.
+        let spent = self.sums.committed.checked_add(self.sums.paid).ok_or_else(overflow)?;
+        spent.checked_sub(self.sums.planned).ok_or_else(overflow)?;
+        self.sums.unconverted = self.sums.unconverted.saturating_add(unconverted);
         Ok(())
     }
 }
