@@ -196,9 +196,21 @@ pub struct MissingRate {
 pub struct CostFiltersEcho {
     /// The groups, in order.
     pub group_by: Vec<CostDimension>,
-    /// The other filters.
-    #[serde(flatten)]
-    pub params: CostParams,
+    /// Only this programme.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program_id: Option<ProgramId>,
+    /// Only this cohort.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cohort_id: Option<CohortId>,
+    /// Only what this partner pays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payer_id: Option<PartnerId>,
+    /// Only costs dated in this year or later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_from: Option<i32>,
+    /// Only costs dated in this year or earlier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_to: Option<i32>,
 }
 
 /// The cost report.
@@ -381,7 +393,11 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
         conversion: crate::money::ROUNDING,
         filters: CostFiltersEcho {
             group_by: dimensions,
-            params,
+            program_id: params.program_id,
+            cohort_id: params.cohort_id,
+            payer_id: params.payer_id,
+            year_from: params.year_from,
+            year_to: params.year_to,
         },
         rows,
         totals,
