@@ -1491,8 +1491,8 @@ mod tests {
                 "#/rows/3/category",
                 "#/rows/3/amount",
                 "#/rows/3/date",
-                "#/rows/4/currency",
-                "#/rows/4/status"
+                "#/rows/4/status",
+                "#/rows/4/currency"
             ]
         );
     }
