@@ -221,7 +221,7 @@ db_test!(
 );
 
 db_test!(
-    async fn a_dry_run_reports_what_would_be_created_and_writes_nothing(app) {
+    async fn a_dry_run_writes_nothing_and_a_retried_import_records_nothing_twice(app) {
         let Setting { program, cohort, funder, .. } = setting(&app).await;
         let response = import(&app, &program, "?dry_run=true", VIETNAMESE_SHEET).await;
         assert_eq!(response.status, 200, "{}", response.text());
@@ -234,9 +234,14 @@ db_test!(
         assert_eq!(expenses_of(&app, &program).await["total"], 0, "a dry run writes nothing");
         assert_eq!(app.get("/api/v1/audit-events?entity_type=expense").await.json()["total"], 0);
 
-        let done = import(&app, &program, "", VIETNAMESE_SHEET).await.json();
+        let path = format!("/api/v1/programs/{}/expenses/import", program["id"]);
+        let keyed = || app.request(Method::POST, &path).insert_header(("Idempotency-Key", "finance-2025-03"));
+        let done = app.send_raw(keyed(), "text/csv", VIETNAMESE_SHEET.as_bytes().to_vec()).await.json();
         assert_eq!(done["created"], 3);
-        assert_eq!(expenses_of(&app, &program).await["total"], 3);
+        let again = app.send_raw(keyed(), "text/csv", VIETNAMESE_SHEET.as_bytes().to_vec()).await;
+        assert_eq!(again.header("idempotent-replayed"), Some("true"), "a retry returns the first answer");
+        assert_eq!(again.json()["items"][0]["expense_id"], done["items"][0]["expense_id"]);
+        assert_eq!(expenses_of(&app, &program).await["total"], 3, "and records nothing twice");
     }
 );
 
