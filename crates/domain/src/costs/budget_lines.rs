@@ -6,8 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{
-    BudgetLineFilters, BudgetLineOrder, CostCategory, CostRow, CostStatus, CostView, CreateBudgetLine, Narrowing,
-    Reported, UpdateBudgetLine,
+    BudgetLineFilters, BudgetLineOrder, CostCategory, CostChange, CostRow, CostStatus, CostView, CreateBudgetLine,
+    Narrowing, NewCost, Reported, UpdateBudgetLine,
 };
 use crate::access::Caller;
 use crate::audit::Entity;
@@ -117,34 +117,21 @@ impl Create for BudgetLine {
     type Parent = ProgramId;
 
     fn insert(conn: &mut DbConnection, program: ProgramId, new: CreateBudgetLine) -> ApiResult<BudgetLine> {
-        super::check_program(conn, program)?;
-        let now = crate::clock::now();
-        let row = CostRow {
-            id: CostId(0),
-            program_id: program,
+        let new = NewCost {
             cohort_id: new.cohort_id,
             enrollment_id: new.enrollment_id,
             status: CostStatus::Planned,
             category: new.category,
             payer_id: new.payer_id,
-            amount_minor: super::parse_amount(&new.amount, new.currency)?,
+            amount: new.amount,
             currency: new.currency,
-            entry_date: new.date,
-            entry_year: 0,
+            date: new.date,
             period_from: None,
             period_to: None,
             reference: new.reference,
             note: new.note,
-            rate_id: None,
-            reporting_currency: new.currency,
-            reporting_minor: None,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-            source: None,
-            sources: Default::default(),
         };
-        row.insert(conn).map(BudgetLine::from)
+        CostRow::create(conn, program, new).map(BudgetLine::from)
     }
 }
 
@@ -158,16 +145,19 @@ impl Change for BudgetLine {
     type Change = UpdateBudgetLine;
 
     fn patched(&self, conn: &mut DbConnection, change: UpdateBudgetLine) -> ApiResult<BudgetLine> {
-        let mut row = self.row.clone();
-        row.cohort_id = change.cohort_id.unwrap_or(row.cohort_id);
-        row.enrollment_id = change.enrollment_id.unwrap_or(row.enrollment_id);
-        row.category = change.category.unwrap_or(row.category);
-        row.payer_id = change.payer_id.unwrap_or(row.payer_id);
-        row.set_amount(change.amount.as_deref(), change.currency)?;
-        row.entry_date = change.date.unwrap_or(row.entry_date);
-        row.reference = change.reference.unwrap_or(row.reference);
-        row.note = change.note.unwrap_or(row.note);
-        row.settled(conn).map(BudgetLine::from)
+        let change = CostChange {
+            cohort_id: change.cohort_id,
+            enrollment_id: change.enrollment_id,
+            category: change.category,
+            payer_id: change.payer_id,
+            amount: change.amount,
+            currency: change.currency,
+            date: change.date,
+            reference: change.reference,
+            note: change.note,
+            ..CostChange::default()
+        };
+        self.row.changed(conn, change).map(BudgetLine::from)
     }
 }
 

@@ -6,8 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{
-    CostCategory, CostRow, CostStatus, CostView, CreateExpense, ExpenseFilters, ExpenseOrder, ExpenseStatus, Narrowing,
-    Reported, UpdateExpense,
+    CostCategory, CostChange, CostRow, CostStatus, CostView, CreateExpense, ExpenseFilters, ExpenseOrder,
+    ExpenseStatus, Narrowing, NewCost, Reported, UpdateExpense,
 };
 use crate::access::Caller;
 use crate::audit::Entity;
@@ -129,34 +129,21 @@ impl Create for Expense {
     type Parent = ProgramId;
 
     fn insert(conn: &mut DbConnection, program: ProgramId, new: CreateExpense) -> ApiResult<Expense> {
-        super::check_program(conn, program)?;
-        let now = crate::clock::now();
-        let row = CostRow {
-            id: CostId(0),
-            program_id: program,
+        let new = NewCost {
             cohort_id: new.cohort_id,
             enrollment_id: new.enrollment_id,
             status: new.status.unwrap_or(ExpenseStatus::Committed).into(),
             category: new.category,
             payer_id: new.payer_id,
-            amount_minor: super::parse_amount(&new.amount, new.currency)?,
+            amount: new.amount,
             currency: new.currency,
-            entry_date: new.date,
-            entry_year: 0,
+            date: new.date,
             period_from: new.period_from,
             period_to: new.period_to,
             reference: new.reference,
             note: new.note,
-            rate_id: None,
-            reporting_currency: new.currency,
-            reporting_minor: None,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-            source: None,
-            sources: Default::default(),
         };
-        row.insert(conn).map(Expense::from)
+        CostRow::create(conn, program, new).map(Expense::from)
     }
 }
 
@@ -170,19 +157,21 @@ impl Change for Expense {
     type Change = UpdateExpense;
 
     fn patched(&self, conn: &mut DbConnection, change: UpdateExpense) -> ApiResult<Expense> {
-        let mut row = self.row.clone();
-        row.cohort_id = change.cohort_id.unwrap_or(row.cohort_id);
-        row.enrollment_id = change.enrollment_id.unwrap_or(row.enrollment_id);
-        row.category = change.category.unwrap_or(row.category);
-        row.payer_id = change.payer_id.unwrap_or(row.payer_id);
-        row.status = change.status.map_or(row.status, CostStatus::from);
-        row.set_amount(change.amount.as_deref(), change.currency)?;
-        row.entry_date = change.date.unwrap_or(row.entry_date);
-        row.period_from = change.period_from.unwrap_or(row.period_from);
-        row.period_to = change.period_to.unwrap_or(row.period_to);
-        row.reference = change.reference.unwrap_or(row.reference);
-        row.note = change.note.unwrap_or(row.note);
-        row.settled(conn).map(Expense::from)
+        let change = CostChange {
+            cohort_id: change.cohort_id,
+            enrollment_id: change.enrollment_id,
+            status: change.status.map(CostStatus::from),
+            category: change.category,
+            payer_id: change.payer_id,
+            amount: change.amount,
+            currency: change.currency,
+            date: change.date,
+            period_from: change.period_from,
+            period_to: change.period_to,
+            reference: change.reference,
+            note: change.note,
+        };
+        self.row.changed(conn, change).map(Expense::from)
     }
 }
 

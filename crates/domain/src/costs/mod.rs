@@ -318,6 +318,91 @@ impl CostRow {
     }
 }
 
+/// What a new budget line or expense says, whichever it is.
+pub(crate) struct NewCost {
+    pub cohort_id: Option<CohortId>,
+    pub enrollment_id: Option<EnrollmentId>,
+    pub status: CostStatus,
+    pub category: CostCategory,
+    pub payer_id: Option<PartnerId>,
+    pub amount: String,
+    pub currency: Currency,
+    pub date: NaiveDate,
+    pub period_from: Option<NaiveDate>,
+    pub period_to: Option<NaiveDate>,
+    pub reference: Option<String>,
+    pub note: Option<String>,
+}
+
+/// What a change to a budget line or an expense says: only what is given changes; `Some(None)`
+/// clears.
+#[derive(Default)]
+pub(crate) struct CostChange {
+    pub cohort_id: Option<Option<CohortId>>,
+    pub enrollment_id: Option<Option<EnrollmentId>>,
+    pub status: Option<CostStatus>,
+    pub category: Option<CostCategory>,
+    pub payer_id: Option<Option<PartnerId>>,
+    pub amount: Option<String>,
+    pub currency: Option<Currency>,
+    pub date: Option<NaiveDate>,
+    pub period_from: Option<Option<NaiveDate>>,
+    pub period_to: Option<Option<NaiveDate>>,
+    pub reference: Option<Option<String>>,
+    pub note: Option<Option<String>>,
+}
+
+impl CostRow {
+    /// Record a new cost of programme `program`: placed, converted and counted in its totals.
+    pub(crate) fn create(conn: &mut DbConnection, program: ProgramId, new: NewCost) -> ApiResult<CostRow> {
+        Program::find(conn, program)?;
+        let now = crate::clock::now();
+        CostRow {
+            id: CostId(0),
+            program_id: program,
+            cohort_id: new.cohort_id,
+            enrollment_id: new.enrollment_id,
+            status: new.status,
+            category: new.category,
+            payer_id: new.payer_id,
+            amount_minor: parse_amount(&new.amount, new.currency)?,
+            currency: new.currency,
+            entry_date: new.date,
+            entry_year: new.date.year(),
+            period_from: new.period_from,
+            period_to: new.period_to,
+            reference: new.reference,
+            note: new.note,
+            rate_id: None,
+            reporting_currency: new.currency,
+            reporting_minor: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            source: None,
+            sources: Default::default(),
+        }
+        .insert(conn)
+    }
+
+    /// This cost with `change` applied, placed and converted again.
+    pub(crate) fn changed(&self, conn: &mut DbConnection, change: CostChange) -> ApiResult<CostRow> {
+        let mut row = self.clone();
+        row.cohort_id = change.cohort_id.unwrap_or(row.cohort_id);
+        row.enrollment_id = change.enrollment_id.unwrap_or(row.enrollment_id);
+        row.status = change.status.unwrap_or(row.status);
+        row.category = change.category.unwrap_or(row.category);
+        row.payer_id = change.payer_id.unwrap_or(row.payer_id);
+        row.set_amount(change.amount.as_deref(), change.currency)?;
+        row.entry_date = change.date.unwrap_or(row.entry_date);
+        row.period_from = change.period_from.unwrap_or(row.period_from);
+        row.period_to = change.period_to.unwrap_or(row.period_to);
+        row.reference = change.reference.unwrap_or(row.reference);
+        row.note = change.note.unwrap_or(row.note);
+        row.settled(conn)
+    }
+}
+
 /// The partners that fund programme `program` (role `funder`).
 pub fn funders_of(conn: &mut DbConnection, program: ProgramId) -> ApiResult<Vec<PartnerId>> {
     Ok(program_partners::table
@@ -394,11 +479,6 @@ fn find_visible(
 /// 422 naming `amount` when it is not an exact amount of `currency`.
 fn parse_amount(text: &str, currency: Currency) -> ApiResult<i64> {
     crate::money::parse_amount(text, currency).map_err(|e| ApiError::invalid("amount", "invalid_amount", e.to_string()))
-}
-
-/// Check a cost's programme exists (and was found through a path the caller may use).
-fn check_program(conn: &mut DbConnection, program: ProgramId) -> ApiResult<()> {
-    Program::find(conn, program).map(|_| ())
 }
 
 /// What a cost list is narrowed to: the statuses of its kind, the filters asked for, and what the
