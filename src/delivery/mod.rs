@@ -2,13 +2,15 @@
 //! `TPMS_MAIL_URL` names, from every app server at once without sending a message twice.
 //!
 //! It runs as `TPMS_MAIL_SENDERS` tasks on the server's runtime, each of which claims a few due
-//! messages for a lease (a committed write), sends them one by one on the blocking pool, and
-//! records each result at once: `sent`, `queued` again after a growing wait on a temporary
+//! messages for a lease (a committed write), sends them one by one (over its own SMTP connection,
+//! `smtp`, kept open while there is mail to send; or to files on the blocking pool), and records
+//! each result at once: `sent`, `queued` again after a growing wait on a temporary
 //! failure (a 4xx answer, a connection that failed), or `failed` with the server's reason on a
 //! permanent one (a 5xx answer: an address refused). Bodies are never logged: they hold
 //! personal links.
 
 mod render;
+mod smtp;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,7 +18,6 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use lettre::Transport as _;
-use lettre::transport::smtp::PoolConfig;
 
 use crate::config::{MailConfig, MailUrl};
 use crate::db::Db;
@@ -29,8 +30,8 @@ const BATCH: i64 = 10;
 /// Where messages go.
 #[derive(Clone)]
 pub enum Transport {
-    /// An SMTP server, through a pool of connections kept open between messages.
-    Smtp(lettre::SmtpTransport),
+    /// An SMTP server; each sender keeps a connection of its own to it.
+    Smtp(Arc<smtp::Server>),
     /// A folder of `.eml` files.
     File(lettre::FileTransport, PathBuf),
 }
@@ -54,31 +55,51 @@ impl Transport {
                     .map_err(|e| anyhow::anyhow!("TPMS_MAIL_URL: cannot make the folder {}: {e}", dir.display()))?;
                 Some(Transport::File(lettre::FileTransport::new(dir), dir.clone()))
             }
-            MailUrl::Smtp(url) => {
-                let url = lettre_url(url)?;
-                let transport = lettre::SmtpTransport::from_url(&url)
-                    .map_err(|e| anyhow::anyhow!("TPMS_MAIL_URL: {e}"))?
-                    .pool_config(PoolConfig::new().max_size(u32::from(config.senders)))
-                    .timeout(Some(Duration::from_secs(30)))
-                    .build();
-                Some(Transport::Smtp(transport))
-            }
+            MailUrl::Smtp(url) => Some(Transport::Smtp(Arc::new(smtp::Server::from_url(&lettre_url(url)?)?))),
         })
     }
+}
 
-    /// Send one message (blocking).
-    pub fn send(&self, message: &lettre::Message) -> Result<(), Failure> {
+/// Where one sender sends: its own SMTP connection, or the folder.
+enum Outlet {
+    // Boxed: an open connection is large, and a sender has one outlet for its whole life.
+    Smtp(Box<smtp::Connection>),
+    File(lettre::FileTransport, PathBuf),
+}
+
+impl Outlet {
+    fn of(transport: &Transport) -> Outlet {
+        match transport {
+            Transport::Smtp(server) => Outlet::Smtp(Box::new(smtp::Connection::new(server.clone()))),
+            Transport::File(file, dir) => Outlet::File(file.clone(), dir.clone()),
+        }
+    }
+
+    /// Send one message.
+    async fn send(&mut self, message: lettre::Message) -> Result<(), Failure> {
         match self {
-            Transport::Smtp(smtp) => smtp.send(message).map(|_| ()).map_err(|e| Failure {
-                // A refusal with a 5xx code; anything else (4xx, a connection or TLS failure, a
-                // timeout) may pass.
-                permanent: e.is_permanent(),
-                reason: e.to_string(),
-            }),
-            Transport::File(file, dir) => file.send(message).map(|_| ()).map_err(|e| Failure {
-                permanent: false,
-                reason: format!("cannot write to {}: {e}", dir.display()),
-            }),
+            Outlet::Smtp(connection) => connection.send(&message).await,
+            Outlet::File(file, dir) => {
+                let (file, dir) = (file.clone(), dir.clone());
+                match actix_web::web::block(move || file.send(&message)).await {
+                    Ok(written) => written.map(|_| ()).map_err(|e| Failure {
+                        permanent: false,
+                        reason: format!("cannot write to {}: {e}", dir.display()),
+                    }),
+                    Err(e) => Err(Failure {
+                        permanent: false,
+                        reason: format!("the writing thread failed: {e}"),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Nothing more to send for now: an SMTP server need not keep a connection open for a sender
+    /// that may stay idle for hours.
+    async fn idle(&mut self) {
+        if let Outlet::Smtp(connection) = self {
+            connection.close().await;
         }
     }
 }
@@ -132,7 +153,7 @@ pub fn start(db: Db, config: &MailConfig) -> anyhow::Result<()> {
         let sender = Sender {
             id: format!("sender-{}-{n}", uuid::Uuid::new_v4().simple()),
             db: db.clone(),
-            transport: transport.clone(),
+            outlet: Outlet::of(&transport),
             letterhead: letterhead.clone(),
             lease: TimeDelta::seconds(i64::from(config.lease_secs)),
             max_attempts: i32::from(config.max_attempts),
@@ -148,7 +169,7 @@ struct Sender {
     /// What its claims are recorded under.
     id: String,
     db: Db,
-    transport: Transport,
+    outlet: Outlet,
     letterhead: Arc<render::Letterhead>,
     lease: TimeDelta,
     max_attempts: i32,
@@ -156,11 +177,14 @@ struct Sender {
 }
 
 impl Sender {
-    async fn run(self) {
+    async fn run(mut self) {
         loop {
             let (id, lease) = (self.id.clone(), self.lease);
             match self.db.write(move |conn| outbox::claim(conn, &id, lease, BATCH)).await {
-                Ok(claimed) if claimed.is_empty() => actix_web::rt::time::sleep(self.idle).await,
+                Ok(claimed) if claimed.is_empty() => {
+                    self.outlet.idle().await;
+                    actix_web::rt::time::sleep(self.idle).await;
+                }
                 Ok(claimed) => {
                     for message in claimed {
                         self.deliver(message).await;
@@ -175,20 +199,11 @@ impl Sender {
     }
 
     /// Send one claimed message and record what became of it.
-    async fn deliver(&self, message: Claimed) {
+    async fn deliver(&mut self, message: Claimed) {
         let id = message.id;
         let attempts = message.attempts;
         let outcome = match self.letterhead.render(&message) {
-            Ok(email) => {
-                let transport = self.transport.clone();
-                match actix_web::web::block(move || transport.send(&email)).await {
-                    Ok(outcome) => outcome,
-                    Err(e) => Err(Failure {
-                        permanent: false,
-                        reason: format!("the sending thread failed: {e}"),
-                    }),
-                }
-            }
+            Ok(email) => self.outlet.send(email).await,
             Err(reason) => Err(Failure {
                 permanent: true,
                 reason,

@@ -10,11 +10,19 @@
 //! `synchronous=FULL`: an acknowledged write is on disk, as before.
 //!
 //! Writes see each other in order, exactly as if they had committed one after another.
+//!
+//! Checkpoints (copying the WAL's pages back into the database file) run on a thread of their
+//! own, after the commits that call for them, instead of inside them: SQLite's automatic
+//! checkpoint runs in the `COMMIT` that takes the WAL past 1,000 pages, so the request whose write
+//! happened to cross that line waited for every page of the WAL to be copied and the file synced
+//! (opening a round of 10,000 trainees writes 15 MB of WAL; in a model of it the `COMMIT` took 0.08–0.14 s
+//! with the checkpoint and 0.03 s without).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
+use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection as _, TransactionManager};
 use diesel::{Connection, r2d2::ManageConnection};
 
 use super::{ConnectionManager, DbConnection};
@@ -23,6 +31,16 @@ use crate::error::ApiError;
 /// Most writes in one commit: enough to share the commit among a busy server's writers, few
 /// enough that a group's transaction stays short.
 const MAX_GROUP: usize = 64;
+
+/// The writing connection's own automatic checkpoint, in pages: a bound on the WAL for when the
+/// checkpoint thread falls behind (a checkpoint cannot finish while the writer keeps adding to
+/// the WAL, and SQLite starts the WAL over only after one has). Far above what the checkpoint
+/// thread lets the WAL reach between two of its checkpoints, so it does not run otherwise.
+const WRITER_AUTOCHECKPOINT: &str = "PRAGMA wal_autocheckpoint = 10000;";
+
+/// The checkpoint thread's rest after each checkpoint: the commits that come meanwhile share the
+/// next one, so a busy writer does not cause one checkpoint (and two `fsync`s) per commit.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(500);
 
 /// What a write leaves to do once its group's commit is known: answer its request.
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -38,13 +56,20 @@ pub struct GroupWriter {
 }
 
 impl GroupWriter {
-    /// Start the writing thread, on a connection of its own from `manager`.
+    /// Start the writing thread, on a connection of its own from `manager`, and the checkpoint
+    /// thread on another.
     pub fn start(manager: ConnectionManager) -> anyhow::Result<Self> {
-        let conn = manager.connect()?;
+        let conn = writing_connection(&manager)?;
+        let checkpointing = manager.connect()?;
+        // One pending nudge is enough: the checkpoint after it covers every commit before it.
+        let (nudge, nudged) = mpsc::sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("tpms-sqlite-checkpoint".to_owned())
+            .spawn(move || checkpoints(checkpointing, &nudged))?;
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("tpms-sqlite-writer".to_owned())
-            .spawn(move || run(manager, conn, &jobs))?;
+            .spawn(move || run(manager, conn, &jobs, &nudge))?;
         Ok(Self { queue })
     }
 
@@ -82,8 +107,28 @@ impl GroupWriter {
     }
 }
 
+/// A connection for the writing thread: the automatic checkpoint left to the checkpoint thread.
+fn writing_connection(manager: &ConnectionManager) -> anyhow::Result<DbConnection> {
+    let mut conn = manager.connect()?;
+    conn.batch_execute(WRITER_AUTOCHECKPOINT)?;
+    Ok(conn)
+}
+
+/// The checkpoint thread: after the writer's commits, copy the WAL into the database file
+/// (`PASSIVE`: it waits for no reader or writer, and copies what no reader still needs), until
+/// the writing thread is gone.
+fn checkpoints(mut conn: DbConnection, nudged: &mpsc::Receiver<()>) {
+    while nudged.recv().is_ok() {
+        if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+            // The next commit nudges again; meanwhile the WAL only grows.
+            tracing::warn!(%error, "a WAL checkpoint failed");
+        }
+        std::thread::sleep(CHECKPOINT_PAUSE);
+    }
+}
+
 /// The writing thread: a group at a time, until every sender is gone.
-fn run(manager: ConnectionManager, mut conn: DbConnection, jobs: &mpsc::Receiver<Job>) {
+fn run(manager: ConnectionManager, mut conn: DbConnection, jobs: &mpsc::Receiver<Job>, nudge: &mpsc::SyncSender<()>) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -93,11 +138,13 @@ fn run(manager: ConnectionManager, mut conn: DbConnection, jobs: &mpsc::Receiver
             }
         }
         let finished = catch_unwind(AssertUnwindSafe(|| commit_group(&mut conn, group)));
+        // Full means a checkpoint is already due.
+        let _ = nudge.try_send(());
         if finished.is_err() {
             // A write panicked: its group was lost with the transaction, whose state is now
             // unknown. Start again on a fresh connection.
             tracing::error!("a write panicked; its group was rolled back");
-            match manager.connect() {
+            match writing_connection(&manager) {
                 Ok(fresh) => conn = fresh,
                 Err(e) => {
                     tracing::error!(error = %e, "the SQLite writer cannot reconnect; writes will fail");
