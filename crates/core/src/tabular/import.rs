@@ -48,6 +48,20 @@ pub fn heading_key(heading: &str) -> String {
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The day of a date cell saved without its format, which a sheet shows (and a CSV export writes)
+/// as its day number: days since 1899-12-30, perhaps with a fraction of a day (`45717`,
+/// `31486.5`). Only numbers from 3 000 (the spring of 1908) are read as days, so that a year
+/// (`1986`) or a count is never taken for one; `None` also past 9999-12-31.
+pub fn day_of_serial(cell: &str) -> Option<chrono::NaiveDate> {
+    let serial = cell
+        .parse::<f64>()
+        .ok()
+        .filter(|n| (3_000.0..2_958_466.0).contains(n))?;
+    #[expect(clippy::cast_possible_truncation, reason = "in range and floored")]
+    let days = serial.floor() as i64;
+    chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
+}
+
 /// What one import reads of a file: which column each heading names, what the header as a whole
 /// must have, and what each row's cells say. [`read_rows`] calls it for every row it reads.
 pub trait Rows: Sized {

@@ -38,7 +38,7 @@ use crate::money::Currency;
 use crate::programs::Program;
 use crate::resource::{self, Record};
 use crate::schema::{cohorts, enrollments, partners, program_partners};
-use crate::tabular::import::{Errors, FileKind, Header, ROW_NUMBER, Rows, heading_key, read_rows};
+use crate::tabular::import::{Errors, FileKind, Header, ROW_NUMBER, Rows, day_of_serial, heading_key, read_rows};
 use crate::trainees::Trainee;
 
 /// The columns a file may have.
@@ -419,16 +419,7 @@ fn day_of(cell: &str) -> Option<NaiveDate> {
             let d = d.split([' ', 'T']).next()?;
             day(number(y)?, number(m)?, number(d)?)
         }
-        _ => {
-            // A date cell's day number, perhaps with a fraction of a day: above any year.
-            let serial = cell
-                .parse::<f64>()
-                .ok()
-                .filter(|n| (3_000.0..2_958_466.0).contains(n))?;
-            #[expect(clippy::cast_possible_truncation, reason = "in range and floored")]
-            let days = serial.floor() as i64;
-            NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
-        }
+        _ => day_of_serial(cell),
     }
 }
 

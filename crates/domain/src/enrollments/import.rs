@@ -36,7 +36,7 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{EnrollmentId, TraineeId};
 use crate::resource::{self, Create, Record};
-use crate::tabular::import::{Errors, FileKind, Header, ROW_NUMBER, Rows, heading_key, read_rows};
+use crate::tabular::import::{Errors, FileKind, Header, ROW_NUMBER, Rows, day_of_serial, heading_key, read_rows};
 use crate::trainees::{CreateTrainee, Trainee};
 
 /// The columns a file may have.
@@ -118,19 +118,7 @@ fn year_of_birth_date(cell: &str) -> Option<i64> {
             day(number(y)?, number(m)?, number(d)?)
         }
         [m, y] if y.trim().len() == 4 => day(number(y)?, number(m)?, 1),
-        _ => {
-            // A date cell's day number, perhaps with a fraction of a day: above any year.
-            let serial = cell
-                .parse::<f64>()
-                .ok()
-                .filter(|n| (3_000.0..2_958_466.0).contains(n))?;
-            #[expect(clippy::cast_possible_truncation, reason = "in range and floored")]
-            let days = serial.floor() as i64;
-            let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
-            epoch
-                .checked_add_signed(chrono::Duration::days(days))
-                .map(|d| i64::from(d.year()))
-        }
+        _ => day_of_serial(cell).map(|d| i64::from(d.year())),
     }
 }
 
