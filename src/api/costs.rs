@@ -3,19 +3,18 @@
 //! Budget lines, expenses and exchange rates are standard resources (the route table); expenses
 //! are also imported from a spreadsheet (`/api/v1/programs/{id}/expenses/import`).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::costs::anomalies::{self, Anomalies, AnomalyParams};
 use crate::costs::import::{self, ExpenseImportOptions, ExpenseImportReport};
 use crate::costs::report::{self, CostParams, CostReport};
 use crate::db::Db;
-use crate::enrollments::import::{FileKind, IMPORT_LIMIT};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::auth::{Auth, ProgramReaders, Readers, Staff};
 use crate::http::export::{self, FormatParams};
-use crate::http::idempotency::{self, IdempotencyKey, Outcome};
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::Query;
+use crate::http::upload::{self, Upload};
 use crate::ids::{CohortId, ProgramId};
 use crate::reports::OFFERED;
 
@@ -129,37 +128,6 @@ pub async fn cost_anomalies(
     export::report(chosen, "cost-anomalies", &report, &[("Anomalies", &rows)])
 }
 
-/// Read an import's body up to [`IMPORT_LIMIT`], as the enrolment import does.
-async fn read_import_body(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<web::BytesMut> {
-    use futures_util::StreamExt;
-    let timeout = crate::http::body_guard::timeout_of(req);
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| crate::http::body_guard::problem(&e, timeout))?;
-        if body.len() + chunk.len() > IMPORT_LIMIT {
-            return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// The kind of file an import's body is declared as; 415 unless CSV or an Excel workbook.
-fn import_file_kind(req: &HttpRequest) -> ApiResult<FileKind> {
-    let media_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    media_type.as_deref().and_then(FileKind::of_media_type).ok_or_else(|| {
-        ApiError::UnsupportedMediaType(format!(
-            "send the file as CSV with `Content-Type: text/csv`, or as an Excel workbook with `Content-Type: {}`",
-            crate::tabular::xlsx::MEDIA_TYPE
-        ))
-    })
-}
-
 /// Record a programme's expenses from a finance office's spreadsheet: a CSV file
 /// (`Content-Type: text/csv`) or an Excel workbook (its first sheet), read as the enrolment import
 /// reads its files. Headings may be English or Vietnamese; amounts are written as the locale
@@ -200,24 +168,19 @@ pub async fn import_expenses(
 ) -> ApiResult<HttpResponse> {
     // The caller first: a role that may not import learns nothing of its file.
     let signed = db.run(move |conn| auth.check(conn)).await?;
-    let kind = import_file_kind(&req)?;
-    let bytes = read_import_body(&req, payload).await?;
+    let file = Upload::read(&req, payload).await?;
     let options = options.0;
     let dry_run = options.dry_run.unwrap_or(false);
-    let fingerprint = idempotency::RequestHead::of(&req).fingerprint(&bytes);
     let ignore = options.ignore.clone();
-    let parsed = web::block(move || import::parse(&bytes, kind, ignore.as_deref()))
-        .await
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))??;
+    let (parsed, fingerprint) = file
+        .parse(move |bytes, kind| import::parse(bytes, kind, ignore.as_deref()))
+        .await?;
     let (user, program) = (signed.caller.id(), id.into_inner());
     let outcome = db
         .write(move |conn| {
-            let work = |conn: &mut _| import::import(conn, &signed.actor, program, parsed, dry_run);
-            if dry_run {
-                // Nothing is written, so there is nothing to replay.
-                return work(conn).map(Outcome::Fresh);
-            }
-            idempotency::run(conn, &key, user, &fingerprint, StatusCode::OK, |_| None, work)
+            upload::run_once(conn, &key, user, &fingerprint, dry_run, |conn| {
+                import::import(conn, &signed.actor, program, parsed, dry_run)
+            })
         })
         .await?;
     Ok(outcome.respond(|report| HttpResponse::Ok().json(report)))

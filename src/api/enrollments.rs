@@ -1,19 +1,18 @@
 //! The import of enrolments: a spreadsheet (CSV or Excel) of trainees nominated or seated in one request. The other
 //! enrolment operations are the standard ones named in the route table (`app.rs`).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use futures_util::StreamExt;
 
 use crate::cohorts::Cohort;
 use crate::db::Db;
-use crate::enrollments::import::{self, FileKind, IMPORT_LIMIT, ImportOptions, ImportReport};
+use crate::enrollments::import::{self, ImportOptions, ImportReport};
 use crate::enrollments::moves::{self, BulkMove, Moved};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::auth::{Auth, Staff};
-use crate::http::idempotency::{self, IdempotencyKey, Outcome};
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::Body;
 use crate::http::json::Query;
+use crate::http::upload::{self, Upload};
 use crate::ids::CohortId;
 
 /// Move many enrolments of a cohort to one status (approve nominations, withdraw several), all or
@@ -44,36 +43,6 @@ pub async fn move_enrollments(
         })
         .await?;
     Ok(HttpResponse::Ok().json(moved))
-}
-
-/// Read the body up to [`IMPORT_LIMIT`].
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<web::BytesMut> {
-    let timeout = crate::http::body_guard::timeout_of(req);
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| crate::http::body_guard::problem(&e, timeout))?;
-        if body.len() + chunk.len() > IMPORT_LIMIT {
-            return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// The kind of file the body is declared as; 415 unless CSV or an Excel workbook.
-fn file_kind(req: &HttpRequest) -> ApiResult<FileKind> {
-    let media_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    media_type.as_deref().and_then(FileKind::of_media_type).ok_or_else(|| {
-        ApiError::UnsupportedMediaType(format!(
-            "send the file as CSV with `Content-Type: text/csv`, or as an Excel workbook with `Content-Type: {}`",
-            crate::tabular::xlsx::MEDIA_TYPE
-        ))
-    })
 }
 
 /// Nominate trainees into a cohort from a CSV file (`Content-Type: text/csv`) or an Excel
@@ -116,27 +85,20 @@ pub async fn import_enrollments(
 ) -> ApiResult<HttpResponse> {
     // The caller first: a role that may not import learns nothing of its file.
     let signed = db.run(move |conn| auth.check(conn)).await?;
-    let kind = file_kind(&req)?;
-    let bytes = read_body(&req, payload).await?;
+    let file = Upload::read(&req, payload).await?;
     let options = options.0;
     let dry_run = options.dry_run.unwrap_or(false);
-    let fingerprint = idempotency::RequestHead::of(&req).fingerprint(&bytes);
     let ignore = options.ignore.clone();
-    let rows = web::block(move || import::parse(&bytes, kind, ignore.as_deref()))
-        .await
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))??;
+    let (rows, fingerprint) = file
+        .parse(move |bytes, kind| import::parse(bytes, kind, ignore.as_deref()))
+        .await?;
     let (user, cohort) = (signed.caller.id(), id.into_inner());
     let outcome = db
         .write(move |conn| {
-            let work = |conn: &mut _| {
+            upload::run_once(conn, &key, user, &fingerprint, dry_run, |conn| {
                 let cohort = Cohort::find_for_placing(conn, cohort)?;
                 import::import(conn, &signed.actor, &cohort, rows, &options)
-            };
-            if dry_run {
-                // Nothing is written, so there is nothing to replay.
-                return work(conn).map(Outcome::Fresh);
-            }
-            idempotency::run(conn, &key, user, &fingerprint, StatusCode::OK, |_| None, work)
+            })
         })
         .await?;
     Ok(outcome.respond(|report| HttpResponse::Ok().json(report)))

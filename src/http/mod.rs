@@ -1,5 +1,6 @@
 //! The thin HTTP layer shared by every resource: request ids and access logs, the JSON body
-//! extractor, paging, `If-Match`, and the answers for unknown paths and methods.
+//! extractor, paging, `If-Match`, an import's uploaded spreadsheet, and the answers for unknown paths
+//! and methods.
 
 pub mod auth;
 pub mod body_guard;
@@ -14,6 +15,7 @@ pub mod precondition;
 pub mod public;
 pub mod query_names;
 pub mod request_id;
+pub mod upload;
 
 /// `200 OK` with the object and its `ETag`.
 pub fn ok_with_etag(body: &impl serde::Serialize, version: i32) -> actix_web::HttpResponse {

@@ -9,6 +9,7 @@
 //! answers) one cell of compact JSON, so nothing is lost.
 
 pub mod csv;
+pub mod import;
 pub mod sheet;
 pub mod xlsx;
 

@@ -1,6 +1,6 @@
 //! The import of expenses (`POST /api/v1/programs/{id}/expenses/import`): a finance office's
 //! spreadsheet of what a programme spent, as a CSV file or an Excel workbook (its first sheet),
-//! read the way the enrolment import reads its files (`crate::enrollments::import`): the same
+//! read as every import reads its files (`crate::tabular::import`, as the enrolment import does): the same
 //! media types and size limits, headings in English or Vietnamese compared without case or
 //! diacritics, `STT` read and left out, `?ignore=` for columns to leave out, rows numbered as the
 //! spreadsheet shows them (the header is row 1), and every error of the file in one 422
@@ -32,20 +32,14 @@ use validator::Validate;
 use super::{CostCategory, CreateExpense, Expense, ExpenseStatus};
 use crate::audit::Actor;
 use crate::db::{DbConnection, Lookup};
-use crate::enrollments::import::FileKind;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{CohortId, CostId, EnrollmentId, PartnerId, ProgramId, TraineeId};
 use crate::money::Currency;
 use crate::programs::Program;
 use crate::resource::{self, Record};
 use crate::schema::{cohorts, enrollments, partners, program_partners};
+use crate::tabular::import::{Errors, FileKind, Header, ROW_NUMBER, Rows, day_of_serial, heading_key, read_rows};
 use crate::trainees::Trainee;
-
-/// Most data rows in one file, as for the enrolment import.
-const MAX_ROWS: usize = 20_000;
-
-/// Most errors a refused file's answer lists; the answer says how many more there are.
-pub const MAX_LISTED_ERRORS: usize = 1_000;
 
 /// The columns a file may have.
 const COLUMNS: [&str; 13] = [
@@ -66,9 +60,6 @@ const COLUMNS: [&str; 13] = [
 
 /// The columns every file must have.
 const REQUIRED: [&str; 4] = ["category", "amount", "currency", "date"];
-
-/// The column of the row numbers a list is written with (`STT`): read and left out.
-const ROW_NUMBER: &str = "row_number";
 
 /// The headings each column may have besides its own name, as a Vietnamese finance office writes
 /// them; compared folded (no case, no diacritics, spaces collapsed).
@@ -361,26 +352,11 @@ pub struct Parsed {
 /// file that cannot be read at all or lacks a required column (422 at once). `ignore` holds the
 /// headings (`?ignore=`) whose columns are left out.
 pub fn parse(bytes: &[u8], kind: FileKind, ignore: Option<&str>) -> ApiResult<Parsed> {
-    let ignored: Vec<String> = ignore
-        .unwrap_or_default()
-        .split(',')
-        .map(heading_key)
-        .filter(|key| !key.is_empty())
-        .collect();
-    let checker = match kind {
-        FileKind::Csv => parse_csv(bytes, &ignored)?,
-        FileKind::Xlsx => parse_xlsx(bytes, &ignored)?,
-    };
+    let (checker, errors) = read_rows::<Checker>(bytes, kind, ignore)?;
     Ok(Parsed {
         rows: checker.rows,
-        errors: checker.errors,
+        errors,
     })
-}
-
-/// A heading (or a label) as compared: folded (no case, no diacritics), its spaces collapsed.
-fn heading_key(heading: &str) -> String {
-    let folded = crate::text::fold(heading.trim());
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The column a heading names, if any.
@@ -443,16 +419,7 @@ fn day_of(cell: &str) -> Option<NaiveDate> {
             let d = d.split([' ', 'T']).next()?;
             day(number(y)?, number(m)?, number(d)?)
         }
-        _ => {
-            // A date cell's day number, perhaps with a fraction of a day: above any year.
-            let serial = cell
-                .parse::<f64>()
-                .ok()
-                .filter(|n| (3_000.0..2_958_466.0).contains(n))?;
-            #[expect(clippy::cast_possible_truncation, reason = "in range and floored")]
-            let days = serial.floor() as i64;
-            NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
-        }
+        _ => day_of_serial(cell),
     }
 }
 
@@ -464,228 +431,35 @@ fn nfc(cell: &str) -> String {
     value.as_str().unwrap_or(cell).to_owned()
 }
 
-fn parse_csv(bytes: &[u8], ignored: &[String]) -> ApiResult<Checker> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        ApiError::Validation(vec![FieldError::new(
-            "rows",
-            "not_utf8",
-            format!(
-                "the file is not UTF-8 (first bad byte at offset {}); save it as \"CSV UTF-8\"",
-                e.valid_up_to()
-            ),
-        )])
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Flexible: a row that stops before the last columns has those cells empty; a row with more
-    // cells than headings is refused below.
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header_error = |detail: String| ApiError::Validation(vec![FieldError::new("rows/1", "bad_header", detail)]);
-    let written: Vec<String> = reader
-        .headers()
-        .map_err(|e| header_error(format!("the header row cannot be read: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let mut checker = Checker::new(&written, ignored, 1)?;
-    // A quoted cell that is never closed would turn the rest of the file into one cell.
-    let open_quote = unterminated_quote(text);
-
-    let mut record = csv::StringRecord::new();
-    // Rows as a spreadsheet numbers them (as the enrolment import counts them): the header is
-    // row 1, a wholly empty line is a row too, and a cell spanning lines is still one row.
-    let mut breaks_before = 0;
-    let mut counted_to = 0;
-    let mut breaks_inside = 0;
-    let mut line;
-    loop {
-        let outcome = reader.read_record(&mut record);
-        let mut start = record
-            .position()
-            .map_or(counted_to, |p| usize::try_from(p.byte()).unwrap_or(counted_to));
-        start += text
-            .get(start..)
-            .map_or(0, |rest| rest.len() - rest.trim_start_matches(['\r', '\n']).len());
-        if start > counted_to {
-            breaks_before += text.get(counted_to..start).map_or(0, |gap| gap.matches('\n').count());
-            counted_to = start;
-        }
-        line = 1 + breaks_before - breaks_inside;
-        breaks_inside += record.iter().map(|cell| cell.matches('\n').count()).sum::<usize>();
-        if matches!(outcome, Ok(false)) {
-            break;
-        }
-        if !checker.count_row(line) {
-            break;
-        }
-        if let Err(e) = outcome {
-            checker.errors.push(FieldError::new(
-                &format!("rows/{line}"),
-                "unreadable_row",
-                e.to_string(),
-            ));
-            if usize::try_from(reader.position().byte()).unwrap_or(0) <= start {
-                break; // nothing was consumed: reading on would not get further
-            }
-            continue;
-        }
-        let end = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
-        if let Some((at, cell)) = open_quote
-            && (start..end).contains(&at)
-        {
-            let heading = written.get(cell).map_or(String::new(), |h| format!(" (`{h}`)"));
-            checker.errors.push(FieldError::new(
-                &format!("rows/{line}"),
-                "unterminated_quote",
-                format!(
-                    "row {line} opens a quote (\") in column {}{heading} that is never closed, so the rest of the \
-                     file would be read as that one cell; close the quote or remove it",
-                    cell + 1
-                ),
-            ));
-            break;
-        }
-        let cells: Vec<&str> = record.iter().collect();
-        checker.check(line, &cells);
-    }
-    Ok(checker)
-}
-
-fn parse_xlsx(bytes: &[u8], ignored: &[String]) -> ApiResult<Checker> {
-    // The header and one row past the limit, so that a longer sheet is named as such.
-    let rows = crate::tabular::sheet::xlsx_rows(bytes, MAX_ROWS + 1)
-        .map_err(|detail| ApiError::Validation(vec![FieldError::new("rows", "unreadable_file", detail)]))?;
-    let mut rows = rows.into_iter();
-    let Some(header) = rows.next() else {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "rows/1",
-            "missing_column",
-            "the first sheet is empty; its first row must name the columns: category, amount, currency and date \
-             (Khoản mục, Số tiền, Loại tiền, Ngày) at least",
-        )]));
-    };
-    let written: Vec<String> = header.cells.iter().map(|h| h.trim().to_owned()).collect();
-    let mut checker = Checker::new(&written, ignored, header.row)?;
-    for row in rows {
-        let line = row.row;
-        if !checker.count_row(line) {
-            break;
-        }
-        if !row.errors.is_empty() {
-            for (column, error) in &row.errors {
-                let name = checker.headers.get(*column).copied().flatten();
-                let pointer = name.map_or(format!("rows/{line}"), |name| format!("rows/{line}/{name}"));
-                checker.errors.push(FieldError::new(
-                    &pointer,
-                    "invalid_value",
-                    format!(
-                        "the cell in column {} holds the Excel error {error}; correct it or empty it",
-                        column + 1
-                    ),
-                ));
-            }
-            continue;
-        }
-        let cells: Vec<&str> = row.cells.iter().map(String::as_str).collect();
-        checker.check(line, &cells);
-    }
-    Ok(checker)
-}
-
-/// Where a quoted cell that is never closed opens: its byte offset and its column (0 for the
-/// first), read as the csv reader reads (RFC 4180).
-fn unterminated_quote(text: &str) -> Option<(usize, usize)> {
-    #[derive(PartialEq)]
-    enum State {
-        CellStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let mut state = State::CellStart;
-    let (mut cell, mut opened) = (0, (0, 0));
-    for (at, byte) in text.bytes().enumerate() {
-        state = match (state, byte) {
-            (State::CellStart, b'"') => {
-                opened = (at, cell);
-                State::Quoted
-            }
-            (State::Quoted, b'"') => State::QuoteInQuoted,
-            (State::Quoted, _) => State::Quoted,
-            (State::QuoteInQuoted, b'"') => State::Quoted,
-            (_, b',') => {
-                cell += 1;
-                State::CellStart
-            }
-            (_, b'\n' | b'\r') => {
-                cell = 0;
-                State::CellStart
-            }
-            _ => State::Unquoted,
-        };
-    }
-    (state == State::Quoted).then_some(opened)
-}
-
-/// The checks of a file's rows, whatever its kind: the header's columns, each row's cells, and
-/// every error found.
+/// The checks of a file's rows, whatever its kind: the header's columns and each row's cells.
 struct Checker {
-    /// Each heading's column; `None` for one whose cells are left out.
-    headers: Vec<Option<&'static str>>,
-    errors: Errors,
     rows: Vec<Row>,
-    /// Rows read, toward [`MAX_ROWS`].
-    read: usize,
 }
 
-impl Checker {
-    /// The columns `written` names (the header, on row `line`), leaving out `ignored` headings and
-    /// the row number. A heading that names no column is an error, reported with the rows'
-    /// errors; a file without a required column is refused at once.
-    fn new(written: &[String], ignored: &[String], line: usize) -> ApiResult<Checker> {
-        let at = format!("rows/{line}");
-        let mut errors = Errors::default();
-        let mut headers: Vec<Option<&'static str>> = Vec::with_capacity(written.len());
-        for (i, heading) in written.iter().enumerate() {
-            if ignored.contains(&heading_key(heading)) {
-                headers.push(None);
-                continue;
-            }
-            let column = column_of(heading);
-            match column {
-                None => errors.push(FieldError::new(
-                    &at,
-                    "unknown_column",
-                    format!(
-                        "column {} is `{heading}`, which is not an expense column; the columns are {} (or their \
-                         Vietnamese headings: Lớp, Email học viên, Khoản mục, Nguồn kinh phí, Trạng thái, Số tiền, \
-                         Loại tiền, Ngày, Từ ngày, Đến ngày, Số chứng từ, Ghi chú; STT is read as the row number); \
-                         to import the file without it, add `?ignore={heading}` to the request (several headings: \
-                         comma-separated)",
-                        i + 1,
-                        COLUMNS.join(", ")
-                    ),
-                )),
-                Some(ROW_NUMBER) => {}
-                Some(name) if headers.contains(&Some(name)) => errors.push(FieldError::new(
-                    &at,
-                    "duplicate_column",
-                    format!("column {} (`{heading}`) is `{name}` again", i + 1),
-                )),
-                Some(_) => {}
-            }
-            headers.push(column.filter(|name| *name != ROW_NUMBER && !headers.contains(&Some(name))));
-        }
-        let missing: Vec<&str> = REQUIRED
-            .iter()
-            .copied()
-            .filter(|column| !headers.contains(&Some(column)))
-            .collect();
+impl Rows for Checker {
+    const EMPTY_SHEET: &'static str = "the first sheet is empty; its first row must name the columns: category, amount, \
+                                       currency and date (Khoản mục, Số tiền, Loại tiền, Ngày) at least";
+
+    fn column_of(heading: &str) -> Option<&'static str> {
+        column_of(heading)
+    }
+
+    fn unknown_column(number: usize, heading: &str) -> String {
+        format!(
+            "column {number} is `{heading}`, which is not an expense column; the columns are {} (or their Vietnamese \
+             headings: Lớp, Email học viên, Khoản mục, Nguồn kinh phí, Trạng thái, Số tiền, Loại tiền, Ngày, Từ \
+             ngày, Đến ngày, Số chứng từ, Ghi chú; STT is read as the row number); to import the file without it, \
+             add `?ignore={heading}` to the request (several headings: comma-separated)",
+            COLUMNS.join(", ")
+        )
+    }
+
+    /// A file without a required column is refused at once.
+    fn start(header: &Header, errors: &mut Errors) -> Option<Checker> {
+        let missing: Vec<&str> = REQUIRED.iter().copied().filter(|column| !header.has(column)).collect();
         if !missing.is_empty() {
             errors.push(FieldError::new(
-                &at,
+                &format!("rows/{}", header.line),
                 "missing_column",
                 format!(
                     "the header row must name the columns category (Khoản mục), amount (Số tiền), currency (Loại \
@@ -693,56 +467,21 @@ impl Checker {
                     missing.join(", ")
                 ),
             ));
-            return Err(errors.into_problem());
+            return None;
         }
-        Ok(Checker {
-            headers,
-            errors,
-            rows: Vec::new(),
-            read: 0,
-        })
-    }
-
-    /// Count row `line` toward [`MAX_ROWS`]; `false` (with the error) when it is one too many.
-    fn count_row(&mut self, line: usize) -> bool {
-        self.read += 1;
-        if self.read > MAX_ROWS {
-            self.errors.push(FieldError::new(
-                &format!("rows/{line}"),
-                "too_many_rows",
-                format!("a file holds at most {MAX_ROWS} rows; split it"),
-            ));
-            return false;
-        }
-        true
+        Some(Checker { rows: Vec::new() })
     }
 
     /// Check row `line`, whose cells are `cells` in the header's order; the row is kept, with
     /// `bad` set when a cell was refused, so that what it names is still checked.
-    fn check(&mut self, line: usize, cells: &[&str]) {
-        if cells.len() > self.headers.len() {
-            self.errors.push(FieldError::new(
-                &format!("rows/{line}"),
-                "too_many_cells",
-                format!(
-                    "row {line} has {} cells, but the header row names {} columns",
-                    cells.len(),
-                    self.headers.len()
-                ),
-            ));
-            return;
-        }
-        if cells.iter().all(|cell| cell.trim().is_empty()) {
-            return; // blank lines that spreadsheets leave at the end
-        }
+    fn check(&mut self, line: usize, cells: &[(&'static str, &str)], errors: &mut Errors) {
         let mut cell_of: HashMap<&'static str, String> = HashMap::new();
-        for (name, cell) in self.headers.iter().zip(cells) {
+        for &(name, cell) in cells {
             let cell = nfc(cell);
-            if let (Some(name), false) = (name, cell.is_empty()) {
-                cell_of.insert(*name, cell);
+            if !cell.is_empty() {
+                cell_of.insert(name, cell);
             }
         }
-        let errors = &mut self.errors;
         let mut bad = false;
         let mut refuse = |column: &str, code: &str, detail: String| {
             errors.push(FieldError::new(&format!("rows/{line}/{column}"), code, detail));
@@ -939,51 +678,6 @@ fn category_help(what: &str) -> String {
          trường, tài liệu, bảo hiểm, thị thực, đi lại, khác)",
         names.join(", ")
     )
-}
-
-/// A file's errors: the first [`MAX_LISTED_ERRORS`], and how many in all.
-#[derive(Debug, Default)]
-struct Errors {
-    listed: Vec<FieldError>,
-    total: usize,
-}
-
-impl Errors {
-    fn push(&mut self, error: FieldError) {
-        self.total += 1;
-        if self.listed.len() < MAX_LISTED_ERRORS {
-            self.listed.push(error);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.total == 0
-    }
-
-    /// The 422 that lists them in row order (a row's cells before what they name), ending with
-    /// `more_errors` at `rows` when some are left out.
-    fn into_problem(mut self) -> ApiError {
-        let row_of = |error: &FieldError| {
-            let mut parts = error.pointer.trim_start_matches("#/rows/").split('/');
-            parts
-                .next()
-                .and_then(|row| row.parse::<usize>().ok())
-                .unwrap_or(usize::MAX)
-        };
-        self.listed.sort_by_key(row_of);
-        let unlisted = self.total - self.listed.len();
-        if unlisted > 0 {
-            self.listed.push(FieldError::new(
-                "rows",
-                "more_errors",
-                format!(
-                    "{unlisted} more errors are not listed ({} in all); correct these and send the file again",
-                    self.total
-                ),
-            ));
-        }
-        ApiError::Validation(self.listed)
-    }
 }
 
 /// What a programme's rows may name, read once per file, with what was looked up as it goes.
@@ -1401,7 +1095,7 @@ mod tests {
 
     fn pointers(csv: &str) -> Vec<String> {
         let parsed = parse(csv.as_bytes(), FileKind::Csv, None).expect("a readable file");
-        parsed.errors.listed.into_iter().map(|e| e.pointer).collect()
+        parsed.errors.listed().iter().map(|e| e.pointer.clone()).collect()
     }
 
     #[test]

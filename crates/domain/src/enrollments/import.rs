@@ -36,13 +36,8 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ids::{EnrollmentId, TraineeId};
 use crate::resource::{self, Create, Record};
+use crate::tabular::import::{Errors, FileKind, Header, ROW_NUMBER, Rows, day_of_serial, heading_key, read_rows};
 use crate::trainees::{CreateTrainee, Trainee};
-
-/// Largest CSV accepted: room for tens of thousands of rows.
-pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
-
-/// Most data rows in one file.
-const MAX_ROWS: usize = 20_000;
 
 /// The columns a file may have.
 const COLUMNS: [&str; 10] = [
@@ -57,9 +52,6 @@ const COLUMNS: [&str; 10] = [
     "phone",
     "notes",
 ];
-
-/// The column of the row numbers a list is written with (`STT`): read and left out.
-const ROW_NUMBER: &str = "row_number";
 
 /// The headings each column may have besides its own name, as written in Vietnamese offices;
 /// compared folded (no case, no diacritics), so `HO VA TEN` and `Họ và tên` both name `full_name`.
@@ -126,19 +118,7 @@ fn year_of_birth_date(cell: &str) -> Option<i64> {
             day(number(y)?, number(m)?, number(d)?)
         }
         [m, y] if y.trim().len() == 4 => day(number(y)?, number(m)?, 1),
-        _ => {
-            // A date cell's day number, perhaps with a fraction of a day: above any year.
-            let serial = cell
-                .parse::<f64>()
-                .ok()
-                .filter(|n| (3_000.0..2_958_466.0).contains(n))?;
-            #[expect(clippy::cast_possible_truncation, reason = "in range and floored")]
-            let days = serial.floor() as i64;
-            let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
-            epoch
-                .checked_add_signed(chrono::Duration::days(days))
-                .map(|d| i64::from(d.year()))
-        }
+        _ => day_of_serial(cell).map(|d| i64::from(d.year())),
     }
 }
 
@@ -257,277 +237,50 @@ pub struct Row {
     trainee: CreateTrainee,
 }
 
-/// The kinds of file an import reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// CSV, UTF-8 (`text/csv`).
-    Csv,
-    /// An Excel workbook (`.xlsx`); its first sheet is read.
-    Xlsx,
-}
-
-impl FileKind {
-    /// The kind a `Content-Type` (without its parameters, lower case) names, if any.
-    pub fn of_media_type(media_type: &str) -> Option<FileKind> {
-        match media_type {
-            "text/csv" | "application/csv" => Some(FileKind::Csv),
-            crate::tabular::xlsx::MEDIA_TYPE => Some(FileKind::Xlsx),
-            _ => None,
-        }
-    }
-}
-
-/// Parse and check the whole file; every problem is collected, none stops the reading.
-/// `ignore` holds the headings (`?ignore=`) whose columns are left out.
+/// Parse and check the whole file (read as every import reads its files,
+/// [`crate::tabular::import`]); every problem is collected, none stops the reading. `ignore` holds
+/// the headings (`?ignore=`) whose columns are left out.
 pub fn parse(bytes: &[u8], kind: FileKind, ignore: Option<&str>) -> ApiResult<Vec<Row>> {
-    let ignored: Vec<String> = ignore
-        .unwrap_or_default()
-        .split(',')
-        .map(heading_key)
-        .filter(|key| !key.is_empty())
-        .collect();
-    match kind {
-        FileKind::Csv => parse_csv(bytes, &ignored),
-        FileKind::Xlsx => parse_xlsx(bytes, &ignored),
+    let (checker, errors) = read_rows::<Checker>(bytes, kind, ignore)?;
+    if errors.is_empty() {
+        Ok(checker.rows)
+    } else {
+        Err(errors.into_problem())
     }
 }
 
-/// A heading as compared: folded (no case, no diacritics), its spaces collapsed.
-fn heading_key(heading: &str) -> String {
-    let folded = crate::text::fold(heading.trim());
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn parse_csv(bytes: &[u8], ignored: &[String]) -> ApiResult<Vec<Row>> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        ApiError::Validation(vec![FieldError::new(
-            "rows",
-            "not_utf8",
-            format!(
-                "the file is not UTF-8 (first bad byte at offset {}); save it as \"CSV UTF-8\"",
-                e.valid_up_to()
-            ),
-        )])
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Flexible: a row that stops before the last columns (some tools drop trailing empty cells)
-    // has those cells empty; a row with more cells than headings is refused below.
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header_error = |detail: String| ApiError::Validation(vec![FieldError::new("rows/1", "bad_header", detail)]);
-    let written: Vec<String> = reader
-        .headers()
-        .map_err(|e| header_error(format!("the header row cannot be read: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let mut checker = Checker::new(&written, ignored, 1)?;
-    // The csv reader ends a quoted cell that is never closed at the end of the file, which
-    // turns the rest of the file into one cell of the last row: found here, refused below.
-    let open_quote = unterminated_quote(text);
-
-    let mut record = csv::StringRecord::new();
-    // Rows as a spreadsheet numbers them: the header is row 1, a wholly empty line (which the
-    // csv reader skips) is a row too, and a cell spanning lines is still one row. So a record's
-    // row is 1 + the line breaks before it, less those inside earlier records' cells.
-    let mut breaks_before = 0;
-    let mut counted_to = 0;
-    let mut breaks_inside = 0;
-    let mut line;
-    loop {
-        let outcome = reader.read_record(&mut record);
-        // The reader places a record where the previous one ended, before any empty lines it
-        // skipped; the record itself starts after them.
-        let mut start = record
-            .position()
-            .map_or(counted_to, |p| usize::try_from(p.byte()).unwrap_or(counted_to));
-        start += text
-            .get(start..)
-            .map_or(0, |rest| rest.len() - rest.trim_start_matches(['\r', '\n']).len());
-        if start > counted_to {
-            breaks_before += text.get(counted_to..start).map_or(0, |gap| gap.matches('\n').count());
-            counted_to = start;
-        }
-        line = 1 + breaks_before - breaks_inside;
-        breaks_inside += record.iter().map(|cell| cell.matches('\n').count()).sum::<usize>();
-        if matches!(outcome, Ok(false)) {
-            break;
-        }
-        // Every row counts toward the limit, read or not, so that no file costs more than
-        // MAX_ROWS rows' work, however it is built.
-        if !checker.count_row(line) {
-            break;
-        }
-        match outcome {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                checker.errors.push(FieldError::new(
-                    &format!("rows/{line}"),
-                    "unreadable_row",
-                    e.to_string(),
-                ));
-                if usize::try_from(reader.position().byte()).unwrap_or(0) <= start {
-                    break; // nothing was consumed: reading on would not get further
-                }
-                continue;
-            }
-        }
-        let end = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
-        if let Some((at, cell)) = open_quote
-            && (start..end).contains(&at)
-        {
-            let heading = written.get(cell).map_or(String::new(), |h| format!(" (`{h}`)"));
-            checker.errors.push(FieldError::new(
-                &format!("rows/{line}"),
-                "unterminated_quote",
-                format!(
-                    "row {line} opens a quote (\") in column {}{heading} that is never closed, so the rest of the \
-                     file would be read as that one cell; close the quote or remove it",
-                    cell + 1
-                ),
-            ));
-            break;
-        }
-        let cells: Vec<&str> = record.iter().collect();
-        checker.check(line, &cells);
-    }
-    checker.finish()
-}
-
-fn parse_xlsx(bytes: &[u8], ignored: &[String]) -> ApiResult<Vec<Row>> {
-    // The header and one row past the limit, so that a longer sheet is named as such.
-    let rows = crate::tabular::sheet::xlsx_rows(bytes, MAX_ROWS + 1)
-        .map_err(|detail| ApiError::Validation(vec![FieldError::new("rows", "unreadable_file", detail)]))?;
-    let mut rows = rows.into_iter();
-    let Some(header) = rows.next() else {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "rows/1",
-            "missing_column",
-            "the first sheet is empty; its first row must name the columns, with a full_name (Họ và tên) column",
-        )]));
-    };
-    let written: Vec<String> = header.cells.iter().map(|h| h.trim().to_owned()).collect();
-    let mut checker = Checker::new(&written, ignored, header.row)?;
-    for row in rows {
-        let line = row.row;
-        if !checker.count_row(line) {
-            break;
-        }
-        if !row.errors.is_empty() {
-            for (column, error) in &row.errors {
-                let name = checker.headers.get(*column).copied().flatten();
-                let pointer = name.map_or(format!("rows/{line}"), |name| format!("rows/{line}/{name}"));
-                checker.errors.push(FieldError::new(
-                    &pointer,
-                    "invalid_value",
-                    format!(
-                        "the cell in column {} holds the Excel error {error}; correct it or empty it",
-                        column + 1
-                    ),
-                ));
-            }
-            continue;
-        }
-        let cells: Vec<&str> = row.cells.iter().map(String::as_str).collect();
-        checker.check(line, &cells);
-    }
-    checker.finish()
-}
-
-/// Where a quoted cell that is never closed opens: its byte offset and its column (0 for the
-/// first), read as the csv reader reads (RFC 4180: a quote opens a cell only at its start, and
-/// two quotes inside one stand for one).
-fn unterminated_quote(text: &str) -> Option<(usize, usize)> {
-    #[derive(PartialEq)]
-    enum State {
-        CellStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let mut state = State::CellStart;
-    let (mut cell, mut opened) = (0, (0, 0));
-    for (at, byte) in text.bytes().enumerate() {
-        state = match (state, byte) {
-            (State::CellStart, b'"') => {
-                opened = (at, cell);
-                State::Quoted
-            }
-            (State::Quoted, b'"') => State::QuoteInQuoted,
-            (State::Quoted, _) => State::Quoted,
-            (State::QuoteInQuoted, b'"') => State::Quoted,
-            (_, b',') => {
-                cell += 1;
-                State::CellStart
-            }
-            (_, b'\n' | b'\r') => {
-                cell = 0;
-                State::CellStart
-            }
-            _ => State::Unquoted,
-        };
-    }
-    (state == State::Quoted).then_some(opened)
-}
-
-/// The checks of a file's rows, whatever its kind: the header's columns, each row's cells, the
-/// emails across rows, and every error found.
+/// The checks of a file's rows, whatever its kind: the header's columns, each row's cells, and
+/// the emails across rows.
 struct Checker {
-    /// Each heading's column; `None` for one whose cells are left out.
-    headers: Vec<Option<&'static str>>,
-    errors: Errors,
     rows: Vec<Row>,
     /// Each email (lower case) and the row it is on.
     emails: HashMap<String, usize>,
-    /// Rows read, toward [`MAX_ROWS`].
-    read: usize,
 }
 
-impl Checker {
-    /// The columns `written` names (the header, on row `line`), leaving out `ignored` headings
-    /// and the row number. A heading that names no column is an error, reported with the rows'
-    /// errors; a file with no `full_name` column is refused at once.
-    fn new(written: &[String], ignored: &[String], line: usize) -> ApiResult<Checker> {
-        let at = format!("rows/{line}");
-        let mut errors = Errors::default();
-        let mut headers: Vec<Option<&'static str>> = Vec::with_capacity(written.len());
-        for (i, heading) in written.iter().enumerate() {
-            if ignored.contains(&heading_key(heading)) {
-                headers.push(None);
-                continue;
-            }
-            let column = column_of(heading);
-            match column {
-                None => errors.push(FieldError::new(
-                    &at,
-                    "unknown_column",
-                    format!(
-                        "column {} is `{heading}`, which is not a trainee field; the columns are {} (or their \
-                         Vietnamese headings: Họ và tên, Giới tính, Năm sinh, Ngày sinh, Chức vụ, Cơ quan/Đơn vị, \
-                         Đơn vị công tác, Tỉnh/Thành phố, Email, Điện thoại, Ghi chú; STT is read as the row \
-                         number); to import the file without it, add `?ignore={heading}` to the request \
-                         (several headings: comma-separated)",
-                        i + 1,
-                        COLUMNS.join(", ")
-                    ),
-                )),
-                Some(ROW_NUMBER) => {}
-                Some(name) if headers.contains(&Some(name)) => errors.push(FieldError::new(
-                    &at,
-                    "duplicate_column",
-                    format!("column {} (`{heading}`) is `{name}` again", i + 1),
-                )),
-                Some(_) => {}
-            }
-            headers.push(column.filter(|name| *name != ROW_NUMBER && !headers.contains(&Some(name))));
-        }
-        if let (Some(year), Some(date)) = (
-            headers.iter().position(|h| *h == Some("birth_year")),
-            headers.iter().position(|h| *h == Some("birth_date")),
-        ) {
+impl Rows for Checker {
+    const EMPTY_SHEET: &'static str =
+        "the first sheet is empty; its first row must name the columns, with a full_name (Họ và tên) column";
+
+    fn column_of(heading: &str) -> Option<&'static str> {
+        column_of(heading)
+    }
+
+    fn unknown_column(number: usize, heading: &str) -> String {
+        format!(
+            "column {number} is `{heading}`, which is not a trainee field; the columns are {} (or their Vietnamese \
+             headings: Họ và tên, Giới tính, Năm sinh, Ngày sinh, Chức vụ, Cơ quan/Đơn vị, Đơn vị công tác, \
+             Tỉnh/Thành phố, Email, Điện thoại, Ghi chú; STT is read as the row number); to import the file \
+             without it, add `?ignore={heading}` to the request (several headings: comma-separated)",
+            COLUMNS.join(", ")
+        )
+    }
+
+    /// Two columns that both give the birth year are an error; a file with no `full_name`
+    /// column is refused at once.
+    fn start(header: &Header, errors: &mut Errors) -> Option<Checker> {
+        let at = format!("rows/{}", header.line);
+        let written = &header.written;
+        if let (Some(year), Some(date)) = (header.position("birth_year"), header.position("birth_date")) {
             errors.push(FieldError::new(
                 &at,
                 "duplicate_column",
@@ -542,68 +295,33 @@ impl Checker {
                 ),
             ));
         }
-        if !headers.contains(&Some("full_name")) {
+        if !header.has("full_name") {
             errors.push(FieldError::new(
                 &at,
                 "missing_column",
                 "the header row must name a full_name (Họ và tên) column",
             ));
-            return Err(errors.into_problem());
+            return None;
         }
-        Ok(Checker {
-            headers,
-            errors,
+        Some(Checker {
             rows: Vec::new(),
             emails: HashMap::new(),
-            read: 0,
         })
     }
 
-    /// Count row `line` toward [`MAX_ROWS`]; `false` (with the error) when it is one too many.
-    fn count_row(&mut self, line: usize) -> bool {
-        self.read += 1;
-        if self.read > MAX_ROWS {
-            self.errors.push(FieldError::new(
-                &format!("rows/{line}"),
-                "too_many_rows",
-                format!("a file holds at most {MAX_ROWS} rows; split it"),
-            ));
-            return false;
-        }
-        true
-    }
-
     /// Check row `line`, whose cells are `cells` in the header's order; a good row is kept.
-    fn check(&mut self, line: usize, cells: &[&str]) {
+    fn check(&mut self, line: usize, cells: &[(&'static str, &str)], errors: &mut Errors) {
         let at = |column: &str| format!("rows/{line}/{column}");
-        let errors = &mut self.errors;
-        if cells.len() > self.headers.len() {
-            errors.push(FieldError::new(
-                &format!("rows/{line}"),
-                "too_many_cells",
-                format!(
-                    "row {line} has {} cells, but the header row names {} columns",
-                    cells.len(),
-                    self.headers.len()
-                ),
-            ));
-            return;
-        }
-        if cells.iter().all(|cell| cell.trim().is_empty()) {
-            return; // blank lines that spreadsheets leave at the end
-        }
         let mut object = Map::new();
         let mut bad_cells = false;
         // The column the birth year was read from, so that its errors name that column.
         let mut year_from = "birth_year";
-        for (name, cell) in self.headers.iter().zip(cells) {
-            let (Some(name), cell) = (name, cell.trim()) else {
-                continue;
-            };
+        for &(name, cell) in cells {
+            let cell = cell.trim();
             if cell.is_empty() {
                 continue;
             }
-            let (column, value) = match *name {
+            let (column, value) = match name {
                 "birth_year" => match year_of(cell) {
                     Some(year) => ("birth_year", Value::from(year)),
                     None => {
@@ -634,8 +352,8 @@ impl Checker {
                         continue;
                     }
                 },
-                "gender" => (*name, Value::from(gender_of(cell).unwrap_or(cell))),
-                _ => (*name, Value::from(cell)),
+                "gender" => (name, Value::from(gender_of(cell).unwrap_or(cell))),
+                _ => (name, Value::from(cell)),
             };
             object.insert(column.to_owned(), value);
         }
@@ -687,61 +405,6 @@ impl Checker {
             self.emails.insert(key, line);
         }
         self.rows.push(Row { line, trainee });
-    }
-
-    /// The rows, or every error found.
-    fn finish(self) -> ApiResult<Vec<Row>> {
-        if self.errors.is_empty() {
-            Ok(self.rows)
-        } else {
-            Err(self.errors.into_problem())
-        }
-    }
-}
-
-/// Most errors a refused file's answer lists; the answer says how many more there are.
-pub const MAX_LISTED_ERRORS: usize = 1_000;
-
-/// A file's errors: the first [`MAX_LISTED_ERRORS`], and how many in all, so that a file of a
-/// million bad lines answers in a page, not in a hundred megabytes.
-#[derive(Debug, Default)]
-struct Errors {
-    listed: Vec<FieldError>,
-    total: usize,
-}
-
-impl Errors {
-    fn push(&mut self, error: FieldError) {
-        self.total += 1;
-        if self.listed.len() < MAX_LISTED_ERRORS {
-            self.listed.push(error);
-        }
-    }
-
-    fn extend(&mut self, errors: impl IntoIterator<Item = FieldError>) {
-        for error in errors {
-            self.push(error);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.total == 0
-    }
-
-    /// The 422 that lists them, ending with `more_errors` at `rows` when some are left out.
-    fn into_problem(mut self) -> ApiError {
-        let unlisted = self.total - self.listed.len();
-        if unlisted > 0 {
-            self.listed.push(FieldError::new(
-                "rows",
-                "more_errors",
-                format!(
-                    "{unlisted} more errors are not listed ({} in all); correct these and send the file again",
-                    self.total
-                ),
-            ));
-        }
-        ApiError::Validation(self.listed)
     }
 }
 
@@ -942,18 +605,6 @@ mod tests {
         ] {
             assert_eq!(year_of_birth_date(cell), year, "{cell}");
         }
-    }
-
-    #[test]
-    fn a_quote_never_closed_is_found_where_it_opens() {
-        assert_eq!(unterminated_quote("a,b\n\"x,y\n"), Some((4, 0)));
-        assert_eq!(unterminated_quote("a,b\nc,\"x\n"), Some((6, 1)));
-        assert_eq!(unterminated_quote("a,\"b \"\"c\"\"\",d\n\"e\nf\",g"), None);
-        assert_eq!(
-            unterminated_quote("a,b\"c\n"),
-            None,
-            "a quote inside a cell opens nothing"
-        );
     }
 
     #[test]
