@@ -79,6 +79,14 @@ CREATE TABLE cost_totals (
     PRIMARY KEY (program_id, cohort_key, payer_key, category, year, status)
 );
 
+-- Expenses that may form an anomaly (a trainee's overlapping allowances, an expense recorded
+-- twice): each write of an expense looks up its own matches through the indexes and marks both, so
+-- the checks read the few marked, not every expense. A mark is a hint; the checks test each pair
+-- in full. No foreign key: a deleted expense's mark is removed with it, and ids are never reused.
+CREATE TABLE cost_anomaly_candidates (
+    cost_id INTEGER PRIMARY KEY
+);
+
 -- The currency the stored conversions are in (TPMS_REPORTING_CURRENCY when they were made); one
 -- row. A start with another setting converts every cost again.
 CREATE TABLE cost_settings (

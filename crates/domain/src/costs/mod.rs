@@ -292,6 +292,7 @@ impl CostRow {
             .returning(costs::all_columns)
             .get_result(conn)?;
         totals::apply(conn, &stored, 1)?;
+        anomalies::mark(conn, &stored)?;
         Ok(stored)
     }
 
@@ -306,6 +307,7 @@ impl CostRow {
         if let Some(stored) = &stored {
             totals::apply(conn, current, -1)?;
             totals::apply(conn, stored, 1)?;
+            anomalies::mark(conn, stored)?;
         }
         Ok(stored)
     }
@@ -313,6 +315,7 @@ impl CostRow {
     /// Delete a cost and take it out of its totals.
     fn delete(&self, conn: &mut DbConnection) -> ApiResult<()> {
         diesel::delete(costs::table.find(self.id)).execute(conn)?;
+        anomalies::unmark(conn, self.id)?;
         totals::apply(conn, self, -1)
     }
 }
