@@ -158,6 +158,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     )
                     .delete::<Staff>("delete_expense", "Delete an expense."),
             )
+            .service(api::costs::import_expenses)
             .service(
                 Endpoints::<ExchangeRate>::of("costs", "/exchange-rates", "/exchange-rates/{id}")
                     .list::<Readers>("list_exchange_rates", "List exchange rates, by date.")

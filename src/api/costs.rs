@@ -1,17 +1,22 @@
 //! The cost reports over HTTP: `/api/v1/reports/costs` (grouped as asked), a cohort's costs, and
 //! `/api/v1/reports/costs/anomalies`, each in JSON, CSV (`?format=csv`) or a workbook (`?format=xlsx`).
-//! Budget lines, expenses and exchange rates are standard resources (the route table).
+//! Budget lines, expenses and exchange rates are standard resources (the route table); expenses
+//! are also imported from a spreadsheet (`/api/v1/programs/{id}/expenses/import`).
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::costs::anomalies::{self, Anomalies, AnomalyParams};
+use crate::costs::import::{self, ExpenseImportOptions, ExpenseImportReport};
 use crate::costs::report::{self, CostParams, CostReport};
 use crate::db::Db;
-use crate::error::ApiResult;
-use crate::http::auth::{Auth, ProgramReaders, Readers};
+use crate::enrollments::import::{FileKind, IMPORT_LIMIT};
+use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Auth, ProgramReaders, Readers, Staff};
 use crate::http::export::{self, FormatParams};
+use crate::http::idempotency::{self, IdempotencyKey, Outcome};
 use crate::http::json::Query;
-use crate::ids::CohortId;
+use crate::ids::{CohortId, ProgramId};
 use crate::reports::OFFERED;
 
 /// What programmes cost: planned, committed and paid per programme, cohort, payer, category or
@@ -122,4 +127,98 @@ pub async fn cost_anomalies(
         .await?;
     let rows = anomalies::table(&report);
     export::report(chosen, "cost-anomalies", &report, &[("Anomalies", &rows)])
+}
+
+/// Read an import's body up to [`IMPORT_LIMIT`], as the enrolment import does.
+async fn read_import_body(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<web::BytesMut> {
+    use futures_util::StreamExt;
+    let timeout = crate::http::body_guard::timeout_of(req);
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| crate::http::body_guard::problem(&e, timeout))?;
+        if body.len() + chunk.len() > IMPORT_LIMIT {
+            return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The kind of file an import's body is declared as; 415 unless CSV or an Excel workbook.
+fn import_file_kind(req: &HttpRequest) -> ApiResult<FileKind> {
+    let media_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    media_type.as_deref().and_then(FileKind::of_media_type).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!(
+            "send the file as CSV with `Content-Type: text/csv`, or as an Excel workbook with `Content-Type: {}`",
+            crate::tabular::xlsx::MEDIA_TYPE
+        ))
+    })
+}
+
+/// Record a programme's expenses from a finance office's spreadsheet: a CSV file
+/// (`Content-Type: text/csv`) or an Excel workbook (its first sheet), read as the enrolment import
+/// reads its files. Headings may be English or Vietnamese; amounts are written as the locale
+/// writes them (`1.250.000`, `1,250,000.00`), dates as `2025-03-01`, day first (`01/03/2025`) or
+/// as date cells; a trainee's cost names the trainee by `trainee_email` (or `enrollment_id`).
+/// All or nothing: the error lists every bad heading, row and column, and each expense is created
+/// and audited as `POST /programs/{id}/expenses` would. `?dry_run=true` reports what would be
+/// created without writing. `Idempotency-Key` makes a retry return the first answer.
+#[utoipa::path(
+    tag = "costs",
+    security(("bearer_auth" = ["admin", "officer"])),
+    params(
+        ProgramId,
+        ExpenseImportOptions,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry with the same key and file return the first answer",
+         min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
+    ),
+    request_body(
+        content(
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
+        description = "UTF-8 CSV, or an Excel workbook (its first sheet), with a header row: category, amount, currency and date, and any of cohort (the cohort's code), trainee_email, enrollment_id, payer (a funder's partner code; empty or `department` for the department's own budget), status (committed or paid), period_from, period_to, reference, note (or Khoản mục, Số tiền, Loại tiền, Ngày, Lớp, Email học viên, Nguồn kinh phí, Trạng thái, Từ ngày, Đến ngày, Số chứng từ, Ghi chú; STT, the row number, is left out). Categories by name or Vietnamese label (vé máy bay, công tác phí, lưu trú, học phí, phiên dịch, hội trường, tài liệu, bảo hiểm, thị thực, đi lại, khác). Other columns are refused unless `ignore` names them."),
+    responses(
+        (status = 200, description = "What was created (or, for a dry run, what would be)", body = ExpenseImportReport),
+        crate::openapi::WriteErrors,
+    )
+)]
+#[post("/programs/{id}/expenses/import")]
+pub async fn import_expenses(
+    auth: Auth<Staff>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    id: web::Path<ProgramId>,
+    options: Query<ExpenseImportOptions>,
+    key: IdempotencyKey,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    // The caller first: a role that may not import learns nothing of its file.
+    let signed = db.run(move |conn| auth.check(conn)).await?;
+    let kind = import_file_kind(&req)?;
+    let bytes = read_import_body(&req, payload).await?;
+    let options = options.0;
+    let dry_run = options.dry_run.unwrap_or(false);
+    let fingerprint = idempotency::RequestHead::of(&req).fingerprint(&bytes);
+    let ignore = options.ignore.clone();
+    let parsed = web::block(move || import::parse(&bytes, kind, ignore.as_deref()))
+        .await
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))??;
+    let (user, program) = (signed.caller.id(), id.into_inner());
+    let outcome = db
+        .write(move |conn| {
+            let work = |conn: &mut _| import::import(conn, &signed.actor, program, parsed, dry_run);
+            if dry_run {
+                // Nothing is written, so there is nothing to replay.
+                return work(conn).map(Outcome::Fresh);
+            }
+            idempotency::run(conn, &key, user, &fingerprint, StatusCode::OK, |_| None, work)
+        })
+        .await?;
+    Ok(outcome.respond(|report| HttpResponse::Ok().json(report)))
 }

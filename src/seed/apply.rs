@@ -2,7 +2,7 @@
 //! (`insert` to create, `patched` and [`resource::save`] to change), so a seeded record obeys the
 //! rules an officer's would, and the audit trail names the actor `tpms seed`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
@@ -17,14 +17,14 @@ use crate::contacts::{Contact, UpdateContact};
 use crate::db::DbConnection;
 use crate::db::Lookup;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{CohortId, ContactId, PartnerId, ProgramId, SessionId};
+use crate::ids::{CohortId, ContactId, ParticipationId, PartnerId, ProgramId, SessionId};
 use crate::participations::{CreateParticipation, Participation, UpdateParticipation};
 use crate::partners::{Partner, UpdatePartner};
 use crate::programs::partners::{CreateProgramPartner, ProgramPartner, UpdateProgramPartner};
 use crate::programs::{Program, UpdateProgram};
 use crate::provenance::Sources;
-use crate::resource::{self, Change, Create};
-use crate::schema::{cohorts, participations, partners, program_partners, programs};
+use crate::resource::{self, Change, Create, Remove};
+use crate::schema::{cohorts, participations, partners, program_partners, programs, sessions};
 use crate::sessions::{Session, UpdateSession};
 
 /// What happened to one record, with the key to reach what hangs below it.
@@ -454,12 +454,11 @@ fn apply_programme(
             .map_err(at(entry))?
             .count(report);
     }
-    Ok(())
+    retire_sessions_and_people(conn, actor, program, plan, report)
 }
 
 /// Remove the partner roles in `program` that the seed made and its file no longer holds (a role
-/// that a re-reading of the article found unfounded), unless a user changed one since: that one is
-/// kept and reported, since the user's edit says someone relies on it.
+/// that a re-reading of the article found unfounded).
 fn retire_roles(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -467,7 +466,7 @@ fn retire_roles(
     plan: &ProgramPlan,
     report: &mut FileReport,
 ) -> ApiResult<()> {
-    let kept: std::collections::HashSet<&str> = plan.roles.iter().map(|e| e.key.as_str()).collect();
+    let kept: HashSet<&str> = plan.roles.iter().map(|e| e.key.as_str()).collect();
     let owned: Vec<(i64, PartnerId, Option<String>)> = program_partners::table
         .filter(program_partners::program_id.eq(program))
         .filter(program_partners::seed_key.is_not_null())
@@ -477,23 +476,85 @@ fn retire_roles(
             program_partners::seed_key,
         ))
         .load(conn)?;
-    for (id, partner, key) in owned {
-        let Some(key) = key.filter(|k| !kept.contains(k.as_str())) else {
+    let owned = owned
+        .into_iter()
+        .filter_map(|(id, partner, key)| Some(((program, partner), id, key?)));
+    retire::<ProgramPartner>(conn, actor, owned, &kept, report)
+}
+
+/// Remove the sessions of `program`'s cohorts, and the people's parts in its cohorts and
+/// sessions, that the seed made and its file no longer holds (a session an article does not date
+/// cannot be kept as a session): the parts first, since a session with people cannot go.
+fn retire_sessions_and_people(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    program: ProgramId,
+    plan: &ProgramPlan,
+    report: &mut FileReport,
+) -> ApiResult<()> {
+    let theirs = || {
+        cohorts::table
+            .filter(cohorts::program_id.eq(program))
+            .select(cohorts::id)
+    };
+    let kept: HashSet<&str> = plan.people.iter().map(|p| p.entry.key.as_str()).collect();
+    let owned: Vec<(ParticipationId, Option<String>)> = participations::table
+        .filter(participations::cohort_id.eq_any(theirs()))
+        .filter(participations::seed_key.is_not_null())
+        .select((participations::id, participations::seed_key))
+        .order(participations::id)
+        .load(conn)?;
+    let owned = owned.into_iter().filter_map(|(id, key)| Some((id, id.0, key?)));
+    retire::<Participation>(conn, actor, owned, &kept, report)?;
+    let kept: HashSet<&str> = plan
+        .cohorts
+        .iter()
+        .flat_map(|(_, sessions)| sessions.iter().map(|e| e.key.as_str()))
+        .collect();
+    let owned: Vec<(SessionId, Option<String>)> = sessions::table
+        .filter(sessions::cohort_id.eq_any(theirs()))
+        .filter(sessions::seed_key.is_not_null())
+        .select((sessions::id, sessions::seed_key))
+        .order(sessions::id)
+        .load(conn)?;
+    let owned = owned.into_iter().filter_map(|(id, key)| Some((id, id.0, key?)));
+    retire::<Session>(conn, actor, owned, &kept, report)
+}
+
+/// Remove each record the seed made (`owned`: its key, audit id and seed key) whose seed key the
+/// files no longer hold (`kept`), through the same removal as the API's, unless a user changed it
+/// since or something still refers to it: that one is kept and reported, since it says someone
+/// relies on it.
+fn retire<R: Remove>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    owned: impl Iterator<Item = (R::Key, i64, String)>,
+    kept: &HashSet<&str>,
+    report: &mut FileReport,
+) -> ApiResult<()> {
+    for (key, audit_id, seed_key) in owned {
+        if kept.contains(seed_key.as_str()) {
             continue;
-        };
+        }
         let changed_by_users: i64 = crate::schema::audit_events::table
-            .filter(crate::schema::audit_events::entity_type.eq(crate::audit::Entity::ProgramPartner.as_str()))
-            .filter(crate::schema::audit_events::entity_id.eq(id))
+            .filter(crate::schema::audit_events::entity_type.eq(R::ENTITY.as_str()))
+            .filter(crate::schema::audit_events::entity_id.eq(audit_id))
             .filter(crate::schema::audit_events::actor.ne(&actor.name))
             .count()
             .get_result(conn)?;
         if changed_by_users > 0 {
             report.skipped.push(format!(
-                "{key}: no longer in the file, but a user changed it; left as it is"
+                "{seed_key}: no longer in the file, but a user changed it; left as it is"
             ));
             continue;
         }
-        resource::remove::<ProgramPartner>(conn, actor, (program, partner), &resource::AnyVersion)?;
+        if let Some(why) = R::find(conn, key)?.in_use(conn)? {
+            report
+                .skipped
+                .push(format!("{seed_key}: no longer in the file, but kept: {why}"));
+            continue;
+        }
+        resource::remove::<R>(conn, actor, key, &resource::AnyVersion)?;
         report.removed += 1;
     }
     Ok(())
@@ -532,7 +593,7 @@ fn apply_person(
     contact: ContactId,
     cohort: CohortId,
     session: Option<SessionId>,
-) -> ApiResult<Outcome<crate::ids::ParticipationId>> {
+) -> ApiResult<Outcome<ParticipationId>> {
     let entry = &person.entry;
     let writes = Writes {
         sources: cited(&entry.seed.source, &entry.seed.also_sources),
@@ -546,7 +607,7 @@ fn apply_person(
         },
     };
     let in_the_way = |conn: &mut DbConnection| {
-        let same: Vec<(crate::ids::ParticipationId, Option<SessionId>)> = participations::table
+        let same: Vec<(ParticipationId, Option<SessionId>)> = participations::table
             .filter(participations::contact_id.eq(contact))
             .filter(participations::cohort_id.eq(cohort))
             .filter(participations::role.eq(entry.seed.role))

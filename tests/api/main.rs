@@ -12,6 +12,8 @@ mod calendars;
 mod cli;
 mod cohorts;
 mod contacts;
+mod cost_import;
+mod costs;
 mod enrollments;
 mod errors;
 mod evaluations;

@@ -78,6 +78,8 @@ db_test!(
             "5\n6\n6\n6\nvalid\n",
             // After return: the plan approved, its checkpoints' dates, the report verified, counted.
             "approved\n['2024-12-31', '2025-03-31', '2025-09-30']\nverified\n1\n",
+            // What a cohort costs: the yen airfare in đồng, the class's spending, its line of the report.
+            "438100000\n465600000\n434400000 465600000 moderately_efficient 23280000\n",
             // Reports: the class's six trainees from Đà Nẵng completed in 2024.
             r#"{"group":{"province":"Đà Nẵng"},"enrollments":6,"trainees":6}"#,
         ];

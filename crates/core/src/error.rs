@@ -567,6 +567,19 @@ pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {
     }
 }
 
+/// Whether a database error is a sum or a product beyond 64 bits: SQLite's "integer overflow",
+/// PostgreSQL's "bigint out of range".
+pub fn is_numeric_overflow(error: &diesel::result::Error) -> bool {
+    use diesel::result::Error;
+    match error {
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message == "integer overflow" || message.contains("out of range")
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,12 +79,26 @@ fn text_of(cell: &Cell) -> String {
 
 /// Text that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return) with a `'` before it, as OWASP's CSV-injection advice says: the spreadsheet
-/// shows the text, and runs nothing. Numbers are cells of their own and never pass here.
+/// shows the text, and runs nothing. A negative decimal written as text (an amount, `-12.30`) is
+/// only a number to a spreadsheet, and stays as it is.
 pub fn neutralised(text: &str) -> String {
     match text.chars().next() {
+        Some('-') if is_negative_decimal(text) => text.to_owned(),
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_owned(),
     }
+}
+
+/// `-` then digits, with at most one `.` between digits: nothing a spreadsheet could run.
+fn is_negative_decimal(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('-') else {
+        return false;
+    };
+    let (whole, fraction) = rest.split_once('.').unwrap_or((rest, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -97,6 +111,15 @@ mod tests {
         assert_eq!(neutralised("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralised("\tx"), "'\tx");
         assert_eq!(neutralised("Sở Nội vụ"), "Sở Nội vụ");
+        assert_eq!(neutralised("-2+3+cmd|' /C calc'!A0"), "'-2+3+cmd|' /C calc'!A0");
+        assert_eq!(neutralised("-1.2.3"), "'-1.2.3");
+        assert_eq!(neutralised("-"), "'-");
+    }
+
+    #[test]
+    fn a_negative_amount_stays_a_number() {
+        assert_eq!(neutralised("-12.30"), "-12.30");
+        assert_eq!(neutralised("-1250000"), "-1250000");
     }
 
     #[test]

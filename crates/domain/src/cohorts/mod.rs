@@ -525,6 +525,16 @@ impl Remove for Cohort {
             .filter(crate::schema::participations::cohort_id.eq(self.id))
             .count()
             .get_result(conn)?;
+        let costs: i64 = crate::schema::costs::table
+            .filter(crate::schema::costs::cohort_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        if costs > 0 {
+            return Ok(Some(format!(
+                "cohort {} has {costs} budget line(s) or expense(s); delete them first (GET /api/v1/programs/{}/expenses?cohort_id={})",
+                self.code, self.program_id, self.id
+            )));
+        }
         if people > 0 {
             return Ok(Some(format!(
                 "cohort {} names {people} contact(s) who took part; delete those participations first (GET /api/v1/participations?cohort_id={})",

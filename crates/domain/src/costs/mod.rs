@@ -17,6 +17,7 @@ pub mod anomalies;
 mod budget_lines;
 pub mod conversion;
 mod expenses;
+pub mod import;
 mod input;
 pub mod rates;
 pub mod report;

@@ -197,9 +197,21 @@ pub struct MissingRate {
 pub struct CostFiltersEcho {
     /// The groups, in order.
     pub group_by: Vec<CostDimension>,
-    /// The other filters.
-    #[serde(flatten)]
-    pub params: CostParams,
+    /// Only this programme.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program_id: Option<ProgramId>,
+    /// Only this cohort.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cohort_id: Option<CohortId>,
+    /// Only what this partner pays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payer_id: Option<PartnerId>,
+    /// Only costs dated in this year or later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_from: Option<i32>,
+    /// Only costs dated in this year or earlier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_to: Option<i32>,
 }
 
 /// The cost report.
@@ -242,14 +254,23 @@ struct Group {
 
 impl Group {
     fn add(&mut self, status: CostStatus, amount: i64, unconverted: i64) -> ApiResult<()> {
-        let overflow = || ApiError::internal(anyhow::anyhow!("a cost total beyond 64 bits"));
+        let overflow = || {
+            ApiError::conflict(
+                "amounts_too_large",
+                "the costs in scope sum past 9,223,372,036,854,775,807 minor units of the reporting currency; \
+                 narrow the report (program_id, year_from, year_to) or check the amounts recorded",
+            )
+        };
         let slot = match status {
             CostStatus::Planned => &mut self.sums.planned,
             CostStatus::Committed => &mut self.sums.committed,
             CostStatus::Paid => &mut self.sums.paid,
         };
         *slot = slot.checked_add(amount).ok_or_else(overflow)?;
-        self.sums.unconverted += unconverted;
+        // What the lines derive (spent, the variance) must fit too, so that no figure saturates.
+        let spent = self.sums.committed.checked_add(self.sums.paid).ok_or_else(overflow)?;
+        spent.checked_sub(self.sums.planned).ok_or_else(overflow)?;
+        self.sums.unconverted = self.sums.unconverted.saturating_add(unconverted);
         Ok(())
     }
 }
@@ -468,7 +489,11 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
         conversion: crate::money::ROUNDING,
         filters: CostFiltersEcho {
             group_by: dimensions,
-            params,
+            program_id: params.program_id,
+            cohort_id: params.cohort_id,
+            payer_id: params.payer_id,
+            year_from: params.year_from,
+            year_to: params.year_to,
         },
         rows,
         totals,

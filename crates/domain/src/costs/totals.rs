@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::{CostCategory, CostRow, CostStatus};
 use crate::db::DbConnection;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::ids::ProgramId;
 
 /// What a row of totals is kept by.
@@ -91,10 +91,28 @@ impl Deltas {
             (a.0.0.0, a.0.1, a.0.2, a.0.3, a.0.4, a.0.5).cmp(&(b.0.0.0, b.0.1, b.0.2, b.0.3, b.0.4, b.0.5))
         });
         for (key, delta) in changes {
-            crate::db::dialect::add_cost_totals(conn, key, (delta.amount, delta.unconverted, delta.entries))?;
+            crate::db::dialect::add_cost_totals(conn, key, (delta.amount, delta.unconverted, delta.entries)).map_err(
+                |e| {
+                    if crate::error::is_numeric_overflow(&e) {
+                        too_large()
+                    } else {
+                        e.into()
+                    }
+                },
+            )?;
         }
         Ok(())
     }
+}
+
+/// 422 naming `amount` when the totals it joins would pass 64 bits.
+pub(crate) fn too_large() -> ApiError {
+    ApiError::invalid(
+        "amount",
+        "too_large",
+        "would take its programme's totals past 9,223,372,036,854,775,807 minor units of the reporting currency; \
+         check the amount",
+    )
 }
 
 /// Count one cost in (`sign` 1) or out (`sign` -1) of its totals.

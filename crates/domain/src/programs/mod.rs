@@ -460,6 +460,16 @@ impl Remove for Program {
                 self.code, self.id
             )));
         }
+        let costs: i64 = crate::schema::costs::table
+            .filter(crate::schema::costs::program_id.eq(self.id))
+            .count()
+            .get_result(conn)?;
+        if costs > 0 {
+            return Ok(Some(format!(
+                "programme {} has {costs} budget line(s) or expense(s); delete them from /api/v1/programs/{}/budget-lines and /expenses first",
+                self.code, self.id
+            )));
+        }
         let cohort_count: i64 = cohorts::table
             .filter(cohorts::program_id.eq(self.id))
             .count()
