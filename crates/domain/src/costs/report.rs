@@ -245,6 +245,15 @@ struct Sums {
     unconverted: i64,
 }
 
+/// 409 for costs whose sum does not fit in 64 bits.
+fn too_large() -> ApiError {
+    ApiError::conflict(
+        "amounts_too_large",
+        "the costs in scope sum past 9,223,372,036,854,775,807 minor units of the reporting currency; \
+         narrow the report (program_id, year_from, year_to) or check the amounts recorded",
+    )
+}
+
 /// A group as it is summed: its amounts and the cohorts whose trainees count.
 #[derive(Debug, Default)]
 struct Group {
@@ -254,13 +263,7 @@ struct Group {
 
 impl Group {
     fn add(&mut self, status: CostStatus, amount: i64, unconverted: i64) -> ApiResult<()> {
-        let overflow = || {
-            ApiError::conflict(
-                "amounts_too_large",
-                "the costs in scope sum past 9,223,372,036,854,775,807 minor units of the reporting currency; \
-                 narrow the report (program_id, year_from, year_to) or check the amounts recorded",
-            )
-        };
+        let overflow = too_large;
         let slot = match status {
             CostStatus::Planned => &mut self.sums.planned,
             CostStatus::Committed => &mut self.sums.committed,
@@ -293,10 +296,26 @@ struct SummedRow {
     #[diesel(sql_type = Text)]
     status: CostStatus,
     #[diesel(sql_type = BigInt)]
-    amount: i64,
+    amount_high: i64,
+    #[diesel(sql_type = BigInt)]
+    amount_low: i64,
     #[diesel(sql_type = BigInt)]
     unconverted: i64,
 }
+
+impl SummedRow {
+    /// The group's amount, or 409 when it does not fit in 64 bits.
+    fn amount(&self) -> ApiResult<i64> {
+        let whole = i128::from(self.amount_high) * SPLIT + i128::from(self.amount_low);
+        i64::try_from(whole).map_err(|_| too_large())
+    }
+}
+
+/// Each amount is summed in two parts, `amount / 2^32` and the rest (both rounded toward zero on
+/// either database), that cannot overflow a 64-bit sum below 2^31 rows; the whole is put together
+/// in 128 bits. A sum past 64 bits is then the report's 409, not a database error (SQLite's `SUM`
+/// fails on overflow; PostgreSQL's is a numeric that the cast to BIGINT would fail on).
+const SPLIT: i128 = 1 << 32;
 
 /// A group and one programme and cohort key it holds costs of: whose trainees count in it.
 #[derive(QueryableByName)]
@@ -380,7 +399,8 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
     let filter = filter.join(" AND ");
     let (select, group) = key_columns(&dimensions);
     let sums: Vec<SummedRow> = diesel::sql_query(format!(
-        "SELECT {select}, status, CAST(SUM(amount) AS BIGINT) AS amount, \
+        "SELECT {select}, status, CAST(SUM(amount / 4294967296) AS BIGINT) AS amount_high, \
+                CAST(SUM(amount % 4294967296) AS BIGINT) AS amount_low, \
                 CAST(SUM(unconverted) AS BIGINT) AS unconverted \
          FROM cost_totals WHERE {filter} GROUP BY {group}, status"
     ))
@@ -449,7 +469,7 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
     for row in &sums {
         let key = key_of(row.k_program, row.k_cohort, row.k_payer, row.k_category, row.k_year);
         for group in [groups.entry(key).or_default(), &mut all] {
-            group.add(row.status, row.amount, row.unconverted)?;
+            group.add(row.status, row.amount()?, row.unconverted)?;
         }
     }
     for row in &owners {
