@@ -64,6 +64,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((p / 100.0) * (sorted.len() - 1) as f64).round() as usize]
 }
 
+/// The days an allowance covers.
+type Period = (NaiveDate, NaiveDate);
+
 /// One cost as it is written.
 struct Cost {
     program: i64,
@@ -280,7 +283,7 @@ fn generate_costs(conn: &mut DbConnection, progress: &mut dyn FnMut(&str)) -> an
     let mut previous: Option<(Option<String>, i64, Currency, Option<i64>)> = None;
     let mut expense = |rng: &mut Rng, mut cost: Cost| -> Cost {
         serial += 1;
-        if serial % 5_000 == 0
+        if serial.is_multiple_of(5_000)
             && let Some((reference, amount, currency, payer)) = previous.clone()
         {
             cost.reference = reference;
@@ -311,7 +314,7 @@ fn generate_costs(conn: &mut DbConnection, progress: &mut dyn FnMut(&str)) -> an
             (start, start + d(2)),
             (start + d(3), start + d(if long { 9 } else { 4 })),
         ];
-        let mut items: Vec<(&'static str, i64, Option<(NaiveDate, NaiveDate)>)> = vec![
+        let mut items: Vec<(&'static str, i64, Option<Period>)> = vec![
             ("airfare", 25_000_000, None),
             ("visa", 1_500_000, None),
             ("insurance", 800_000, None),
