@@ -1,3 +1,4 @@
+DROP TABLE cost_anomaly_candidates;
 DROP TABLE cost_settings;
 DROP TABLE cost_totals;
 DROP TABLE costs;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::{CostCategory, CostRow, CostStatus};
 use crate::db::DbConnection;
 use crate::error::ApiResult;
 use crate::ids::{CohortId, CostId, ProgramId, TraineeId, text_enum};
@@ -128,6 +129,37 @@ fn days(form: &str, table: &str) -> String {
     form.replace("{t}", table)
 }
 
+/// How an allowance `a` reaches the trainee's costs `b` in their other cohorts.
+const OVERLAP_JOINS: &str = "JOIN enrollments ea ON ea.id = a.enrollment_id \
+     JOIN enrollments eb ON eb.trainee_id = ea.trainee_id AND eb.cohort_id <> ea.cohort_id \
+     JOIN costs b ON b.enrollment_id = eb.id";
+
+/// When `a` and `b`, so joined, are allowances for overlapping days.
+fn overlapping() -> String {
+    format!(
+        "a.category IN ('per_diem', 'accommodation') AND b.category IN ('per_diem', 'accommodation') \
+         AND a.status <> 'planned' AND b.status <> 'planned' AND {a_from} <= {b_to} AND {b_from} <= {a_to}",
+        a_from = days(FROM, "a"),
+        a_to = days(TO, "a"),
+        b_from = days(FROM, "b"),
+        b_to = days(TO, "b"),
+    )
+}
+
+/// How an expense `a` reaches the expenses `b` with its payer, reference and amount.
+const DUPLICATE_JOIN: &str = "JOIN costs b ON b.reference = a.reference AND b.amount_minor = a.amount_minor \
+     AND b.currency = a.currency AND b.status <> 'planned' \
+     AND (b.payer_id = a.payer_id OR (b.payer_id IS NULL AND a.payer_id IS NULL))";
+/// What `a` must be to have duplicates.
+const DUPLICABLE: &str = "a.status <> 'planned' AND a.reference IS NOT NULL";
+
+/// The checks read only the expenses marked as candidates (`cost_anomaly_candidates`): both of
+/// every pair are marked when the later of the two is written (`mark`), so a pair of unmarked
+/// expenses is never an anomaly. A mark is only a hint: each pair is checked again here in full,
+/// so a mark left by an expense changed since lists nothing.
+const CANDIDATES: &str = "cost_anomaly_candidates ca CROSS JOIN costs a";
+const BOTH_CANDIDATES: &str = "a.id = ca.cost_id AND b.id IN (SELECT cost_id FROM cost_anomaly_candidates)";
+
 /// Every anomaly among the expenses in scope. Each query is one statement both databases read
 /// alike, with no bound value (the programme's id is a typed integer).
 pub fn anomalies(conn: &mut DbConnection, params: AnomalyParams) -> ApiResult<Anomalies> {
@@ -136,36 +168,7 @@ pub fn anomalies(conn: &mut DbConnection, params: AnomalyParams) -> ApiResult<An
         .program_id
         .map(|p| format!("AND (a.program_id = {} OR b.program_id = {})", p.0, p.0))
         .unwrap_or_default();
-    let overlaps: Vec<Overlap> = diesel::sql_query(format!(
-        "SELECT a.id AS a_id, b.id AS b_id, ea.trainee_id AS trainee_id, ea.cohort_id AS a_cohort, \
-                eb.cohort_id AS b_cohort, a.amount_minor AS amount_minor, a.currency AS currency, \
-                {a_from} AS a_from, {a_to} AS a_to, {b_from} AS b_from, {b_to} AS b_to \
-         FROM costs a \
-         JOIN enrollments ea ON ea.id = a.enrollment_id \
-         JOIN enrollments eb ON eb.trainee_id = ea.trainee_id AND eb.cohort_id <> ea.cohort_id \
-         JOIN costs b ON b.enrollment_id = eb.id \
-         WHERE a.category IN ('per_diem', 'accommodation') AND b.category IN ('per_diem', 'accommodation') \
-           AND a.status <> 'planned' AND b.status <> 'planned' AND a.id < b.id \
-           AND {a_from} <= {b_to} AND {b_from} <= {a_to} {scope} \
-         ORDER BY a.id, b.id",
-        a_from = days(FROM, "a"),
-        a_to = days(TO, "a"),
-        b_from = days(FROM, "b"),
-        b_to = days(TO, "b"),
-    ))
-    .load(conn)?;
-    let duplicates: Vec<Duplicate> = diesel::sql_query(format!(
-        "SELECT a.id AS a_id, b.id AS b_id, a.cohort_id AS a_cohort, b.cohort_id AS b_cohort, \
-                a.amount_minor AS amount_minor, a.currency AS currency, a.reference AS reference, a.payer_id AS payer_id \
-         FROM costs a \
-         JOIN costs b ON b.reference = a.reference AND b.amount_minor = a.amount_minor AND b.currency = a.currency \
-              AND b.id > a.id AND b.status <> 'planned' \
-              AND (b.payer_id = a.payer_id OR (b.payer_id IS NULL AND a.payer_id IS NULL)) \
-         WHERE a.status <> 'planned' AND a.reference IS NOT NULL {scope} \
-         ORDER BY a.id, b.id"
-    ))
-    .load(conn)?;
-
+    let (overlaps, duplicates) = pairs(conn, &format!("{BOTH_CANDIDATES} {scope}"), CANDIDATES)?;
     let mut rows = Vec::with_capacity(overlaps.len() + duplicates.len());
     for o in overlaps {
         let currency = read_currency(&o.currency)?;
@@ -214,6 +217,110 @@ pub fn anomalies(conn: &mut DbConnection, params: AnomalyParams) -> ApiResult<An
         filters: params,
         rows,
     })
+}
+
+/// The pairs of both checks among `source` (which names the first expense `a`), narrowed by
+/// `narrowing`, each pair once (`a` the lower id), in id order.
+fn pairs(conn: &mut DbConnection, narrowing: &str, source: &str) -> ApiResult<(Vec<Overlap>, Vec<Duplicate>)> {
+    let overlaps: Vec<Overlap> = diesel::sql_query(format!(
+        "SELECT a.id AS a_id, b.id AS b_id, ea.trainee_id AS trainee_id, ea.cohort_id AS a_cohort, \
+                eb.cohort_id AS b_cohort, a.amount_minor AS amount_minor, a.currency AS currency, \
+                {a_from} AS a_from, {a_to} AS a_to, {b_from} AS b_from, {b_to} AS b_to \
+         FROM {source} {OVERLAP_JOINS} \
+         WHERE {narrowing} AND a.id < b.id AND {overlapping} \
+         ORDER BY a.id, b.id",
+        a_from = days(FROM, "a"),
+        a_to = days(TO, "a"),
+        b_from = days(FROM, "b"),
+        b_to = days(TO, "b"),
+        overlapping = overlapping(),
+    ))
+    .load(conn)?;
+    let duplicates: Vec<Duplicate> = diesel::sql_query(format!(
+        "SELECT a.id AS a_id, b.id AS b_id, a.cohort_id AS a_cohort, b.cohort_id AS b_cohort, \
+                a.amount_minor AS amount_minor, a.currency AS currency, a.reference AS reference, a.payer_id AS payer_id \
+         FROM {source} {DUPLICATE_JOIN} AND b.id > a.id \
+         WHERE {narrowing} AND {DUPLICABLE} \
+         ORDER BY a.id, b.id"
+    ))
+    .load(conn)?;
+    Ok((overlaps, duplicates))
+}
+
+#[derive(QueryableByName)]
+struct Other {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Mark `row` and the expenses it forms an anomaly with as candidates, after it was written.
+/// Found through the indexes from `row` alone: its trainee's allowances in other cohorts, and the
+/// expenses with its reference. On PostgreSQL the write takes the checks' lock first, so that of
+/// two expenses written at once that pair with each other, the second looks after the first's
+/// commit and sees it (SQLite's writes already take turns).
+pub(crate) fn mark(conn: &mut DbConnection, row: &CostRow) -> ApiResult<()> {
+    let allowance =
+        row.enrollment_id.is_some() && matches!(row.category, CostCategory::PerDiem | CostCategory::Accommodation);
+    if row.status == CostStatus::Planned || (!allowance && row.reference.is_none()) {
+        return Ok(());
+    }
+    crate::db::dialect::lock_anomaly_checks(conn)?;
+    let id = row.id.0;
+    let mut marked: Vec<i64> = Vec::new();
+    if allowance {
+        let found: Vec<Other> = diesel::sql_query(format!(
+            "SELECT b.id AS id FROM costs a {OVERLAP_JOINS} WHERE a.id = {id} AND {}",
+            overlapping()
+        ))
+        .load(conn)?;
+        marked.extend(found.into_iter().map(|o| o.id));
+    }
+    if row.reference.is_some() {
+        let found: Vec<Other> = diesel::sql_query(format!(
+            "SELECT b.id AS id FROM costs a {DUPLICATE_JOIN} AND b.id <> a.id WHERE a.id = {id} AND {DUPLICABLE}"
+        ))
+        .load(conn)?;
+        marked.extend(found.into_iter().map(|o| o.id));
+    }
+    if !marked.is_empty() {
+        marked.push(id);
+        store_marks(conn, &marked)?;
+    }
+    Ok(())
+}
+
+/// Forget a deleted expense's mark.
+pub(crate) fn unmark(conn: &mut DbConnection, id: CostId) -> ApiResult<()> {
+    diesel::sql_query(format!("DELETE FROM cost_anomaly_candidates WHERE cost_id = {}", id.0)).execute(conn)?;
+    Ok(())
+}
+
+fn store_marks(conn: &mut DbConnection, ids: &[i64]) -> ApiResult<()> {
+    for chunk in ids.chunks(1_000) {
+        let values: Vec<String> = chunk.iter().map(|id| format!("({id})")).collect();
+        diesel::sql_query(format!(
+            "INSERT INTO cost_anomaly_candidates (cost_id) VALUES {} ON CONFLICT DO NOTHING",
+            values.join(", ")
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Mark every expense of every anomaly again, from all the costs (after a bulk load, which
+/// writes costs without `mark`). Reads every expense: minutes at millions.
+pub fn rebuild(conn: &mut DbConnection) -> ApiResult<usize> {
+    diesel::sql_query("DELETE FROM cost_anomaly_candidates").execute(conn)?;
+    let (overlaps, duplicates) = pairs(conn, "1 = 1", "costs a")?;
+    let mut ids: Vec<i64> = overlaps
+        .iter()
+        .flat_map(|o| [o.a_id, o.b_id])
+        .chain(duplicates.iter().flat_map(|d| [d.a_id, d.b_id]))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    store_marks(conn, &ids)?;
+    Ok(ids.len())
 }
 
 fn read_currency(code: &str) -> ApiResult<Currency> {

@@ -293,6 +293,7 @@ impl CostRow {
             .returning(costs::all_columns)
             .get_result(conn)?;
         totals::apply(conn, &stored, 1)?;
+        anomalies::mark(conn, &stored)?;
         Ok(stored)
     }
 
@@ -307,6 +308,7 @@ impl CostRow {
         if let Some(stored) = &stored {
             totals::apply(conn, current, -1)?;
             totals::apply(conn, stored, 1)?;
+            anomalies::mark(conn, stored)?;
         }
         Ok(stored)
     }
@@ -314,6 +316,7 @@ impl CostRow {
     /// Delete a cost and take it out of its totals.
     fn delete(&self, conn: &mut DbConnection) -> ApiResult<()> {
         diesel::delete(costs::table.find(self.id)).execute(conn)?;
+        anomalies::unmark(conn, self.id)?;
         totals::apply(conn, self, -1)
     }
 }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -21,7 +22,7 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, PartnerId, ProgramId, text_enum};
 use crate::money::{Currency, format_amount};
-use crate::schema::{cohorts, cost_totals, costs, enrollments, partners, program_partners, programs};
+use crate::schema::{cohorts, costs, enrollments, partners, program_partners, programs};
 use crate::statuses::EnrollmentStatus;
 use crate::tabular::{Cell, Table};
 
@@ -244,6 +245,15 @@ struct Sums {
     unconverted: i64,
 }
 
+/// 409 for costs whose sum does not fit in 64 bits.
+fn too_large() -> ApiError {
+    ApiError::conflict(
+        "amounts_too_large",
+        "the costs in scope sum past 9,223,372,036,854,775,807 minor units of the reporting currency; \
+         narrow the report (program_id, year_from, year_to) or check the amounts recorded",
+    )
+}
+
 /// A group as it is summed: its amounts and the cohorts whose trainees count.
 #[derive(Debug, Default)]
 struct Group {
@@ -253,13 +263,7 @@ struct Group {
 
 impl Group {
     fn add(&mut self, status: CostStatus, amount: i64, unconverted: i64) -> ApiResult<()> {
-        let overflow = || {
-            ApiError::conflict(
-                "amounts_too_large",
-                "the costs in scope sum past 9,223,372,036,854,775,807 minor units of the reporting currency; \
-                 narrow the report (program_id, year_from, year_to) or check the amounts recorded",
-            )
-        };
+        let overflow = too_large;
         let slot = match status {
             CostStatus::Planned => &mut self.sums.planned,
             CostStatus::Committed => &mut self.sums.committed,
@@ -274,47 +278,141 @@ impl Group {
     }
 }
 
-/// A row of totals as read.
-type TotalsRow = (ProgramId, i64, i64, CostCategory, i32, CostStatus, i64, i64);
+/// A group's sums by status, as the database adds them up. Its key columns are named apart from
+/// the table's (`k_…`); those the report does not group by come back as 0 (`category` as NULL)
+/// and are not read.
+#[derive(QueryableByName)]
+struct SummedRow {
+    #[diesel(sql_type = BigInt)]
+    k_program: i64,
+    #[diesel(sql_type = BigInt)]
+    k_cohort: i64,
+    #[diesel(sql_type = BigInt)]
+    k_payer: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    k_category: Option<CostCategory>,
+    #[diesel(sql_type = Integer)]
+    k_year: i32,
+    #[diesel(sql_type = Text)]
+    status: CostStatus,
+    #[diesel(sql_type = BigInt)]
+    amount_high: i64,
+    #[diesel(sql_type = BigInt)]
+    amount_low: i64,
+    #[diesel(sql_type = BigInt)]
+    unconverted: i64,
+}
+
+impl SummedRow {
+    /// The group's amount, or 409 when it does not fit in 64 bits.
+    fn amount(&self) -> ApiResult<i64> {
+        let whole = i128::from(self.amount_high) * SPLIT + i128::from(self.amount_low);
+        i64::try_from(whole).map_err(|_| too_large())
+    }
+}
+
+/// Each amount is summed in two parts, `amount / 2^32` and the rest (both rounded toward zero on
+/// either database), that cannot overflow a 64-bit sum below 2^31 rows; the whole is put together
+/// in 128 bits. A sum past 64 bits is then the report's 409, not a database error (SQLite's `SUM`
+/// fails on overflow; PostgreSQL's is a numeric that the cast to BIGINT would fail on).
+const SPLIT: i128 = 1 << 32;
+
+/// A group and one programme and cohort key it holds costs of: whose trainees count in it.
+#[derive(QueryableByName)]
+struct OwnerRow {
+    #[diesel(sql_type = BigInt)]
+    k_program: i64,
+    #[diesel(sql_type = BigInt)]
+    k_cohort: i64,
+    #[diesel(sql_type = BigInt)]
+    k_payer: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    k_category: Option<CostCategory>,
+    #[diesel(sql_type = Integer)]
+    k_year: i32,
+    #[diesel(sql_type = BigInt)]
+    owner_program: i64,
+    #[diesel(sql_type = BigInt)]
+    owner_cohort: i64,
+}
+
+/// The key columns of `cost_totals` as a grouped query selects them: the dimension's column, or a
+/// constant of its type when the report does not group by it.
+fn key_columns(dimensions: &[CostDimension]) -> (String, String) {
+    let columns = [
+        (CostDimension::Program, "program_id", "CAST(0 AS BIGINT)"),
+        (CostDimension::Cohort, "cohort_key", "CAST(0 AS BIGINT)"),
+        (CostDimension::Payer, "payer_key", "CAST(0 AS BIGINT)"),
+        (CostDimension::Category, "category", "CAST(NULL AS TEXT)"),
+        (CostDimension::Year, "year", "CAST(0 AS INTEGER)"),
+    ];
+    let select = columns
+        .iter()
+        .map(|(d, column, constant)| {
+            if dimensions.contains(d) {
+                format!("{column} AS k_{}", d.as_str())
+            } else {
+                format!("{constant} AS k_{}", d.as_str())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let group = columns
+        .iter()
+        .filter(|(d, _, _)| dimensions.contains(d))
+        .map(|(_, column, _)| *column)
+        .collect::<Vec<_>>()
+        .join(", ");
+    (select, group)
+}
 
 /// The cost report for `caller`: a liaison reads only the programmes its partner funds.
+///
+/// The database adds the kept totals up by the groups asked for (a few thousand rows at most,
+/// where the totals hold hundreds of thousands), and lists which programmes and cohorts each group
+/// holds costs of, for its trainees. Every value written into the SQL is a typed integer.
 pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> ApiResult<CostReport> {
     let dimensions = params.dimensions()?;
     let data_as_of = crate::clock::now();
     let currency = super::conversion::reporting_currency(conn)?;
     let programs = programs_in_scope(conn, caller, &params)?;
 
-    let mut query = cost_totals::table
-        .filter(cost_totals::program_id.eq_any(programs.keys().copied().collect::<Vec<_>>()))
-        .filter(cost_totals::entries.ne(0))
-        .into_boxed();
+    let mut filter = vec!["entries <> 0".to_owned()];
+    if programs.is_empty() {
+        filter.push("1 = 0".to_owned());
+    } else {
+        let ids: Vec<String> = programs.keys().map(|p| p.0.to_string()).collect();
+        filter.push(format!("program_id IN ({})", ids.join(", ")));
+    }
     if let Some(cohort) = params.cohort_id {
-        query = query.filter(cost_totals::cohort_key.eq(cohort.0));
+        filter.push(format!("cohort_key = {}", cohort.0));
     }
     if let Some(payer) = params.payer_id {
-        query = query.filter(cost_totals::payer_key.eq(payer.0));
+        filter.push(format!("payer_key = {}", payer.0));
     }
     if let Some(from) = params.year_from {
-        query = query.filter(cost_totals::year.ge(from));
+        filter.push(format!("year >= {from}"));
     }
     if let Some(to) = params.year_to {
-        query = query.filter(cost_totals::year.le(to));
+        filter.push(format!("year <= {to}"));
     }
-    let totals: Vec<TotalsRow> = query
-        .select((
-            cost_totals::program_id,
-            cost_totals::cohort_key,
-            cost_totals::payer_key,
-            cost_totals::category,
-            cost_totals::year,
-            cost_totals::status,
-            cost_totals::amount,
-            cost_totals::unconverted,
-        ))
-        .load(conn)?;
+    let filter = filter.join(" AND ");
+    let (select, group) = key_columns(&dimensions);
+    let sums: Vec<SummedRow> = diesel::sql_query(format!(
+        "SELECT {select}, status, CAST(SUM(amount / 4294967296) AS BIGINT) AS amount_high, \
+                CAST(SUM(amount % 4294967296) AS BIGINT) AS amount_low, \
+                CAST(SUM(unconverted) AS BIGINT) AS unconverted \
+         FROM cost_totals WHERE {filter} GROUP BY {group}, status"
+    ))
+    .load(conn)?;
+    let owners: Vec<OwnerRow> = diesel::sql_query(format!(
+        "SELECT DISTINCT {select}, program_id AS owner_program, cohort_key AS owner_cohort \
+         FROM cost_totals WHERE {filter}"
+    ))
+    .load(conn)?;
 
     // What the labels of the groups are: codes, read once for all rows.
-    let cohort_ids: BTreeSet<i64> = totals.iter().map(|t| t.1).filter(|c| *c != 0).collect();
+    let cohort_ids: BTreeSet<i64> = sums.iter().map(|t| t.k_cohort).filter(|c| *c != 0).collect();
     let cohort_ids: Vec<i64> = cohort_ids.into_iter().collect();
     let cohort_codes: HashMap<i64, String> = chunked(conn, &cohort_ids, |conn, ids| {
         Ok(cohorts::table
@@ -324,15 +422,19 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
     })?
     .into_iter()
     .collect();
-    let payer_ids: BTreeSet<i64> = totals.iter().map(|t| t.2).filter(|p| *p != 0).collect();
+    let payer_ids: BTreeSet<i64> = sums.iter().map(|t| t.k_payer).filter(|p| *p != 0).collect();
     let payer_codes: HashMap<i64, String> = partners::table
         .filter(partners::id.eq_any(payer_ids))
         .select((partners::id, partners::code))
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
-    // Each programme's cohorts, for its programme-wide costs.
-    let program_ids: BTreeSet<ProgramId> = totals.iter().map(|t| t.0).collect();
+    // Each programme's cohorts, for its programme-wide costs (only the programmes that have any).
+    let program_ids: BTreeSet<ProgramId> = owners
+        .iter()
+        .filter(|o| o.owner_cohort == 0)
+        .map(|o| ProgramId(o.owner_program))
+        .collect();
     let mut cohorts_of: HashMap<ProgramId, Vec<CohortId>> = HashMap::new();
     for (cohort, program) in cohorts::table
         .filter(cohorts::program_id.eq_any(program_ids))
@@ -342,31 +444,45 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
         cohorts_of.entry(program).or_default().push(cohort);
     }
 
-    let mut groups: BTreeMap<Vec<GroupKey>, Group> = BTreeMap::new();
-    let mut all = Group::default();
-    for (program, cohort, payer, category, year, status, amount, unconverted) in &totals {
-        let key: Vec<GroupKey> = dimensions
+    let key_of = |program: i64, cohort: i64, payer: i64, category: Option<CostCategory>, year: i32| -> Vec<GroupKey> {
+        dimensions
             .iter()
             .map(|d| match d {
-                CostDimension::Program => GroupKey::Text(programs.get(program).cloned().unwrap_or_default()),
+                CostDimension::Program => {
+                    GroupKey::Text(programs.get(&ProgramId(program)).cloned().unwrap_or_default())
+                }
                 CostDimension::Cohort => match cohort {
                     0 => GroupKey::None,
-                    id => GroupKey::Text(cohort_codes.get(id).cloned().unwrap_or_default()),
+                    id => GroupKey::Text(cohort_codes.get(&id).cloned().unwrap_or_default()),
                 },
                 CostDimension::Payer => match payer {
                     0 => GroupKey::Text("department".to_owned()),
-                    id => GroupKey::Text(payer_codes.get(id).cloned().unwrap_or_default()),
+                    id => GroupKey::Text(payer_codes.get(&id).cloned().unwrap_or_default()),
                 },
-                CostDimension::Category => GroupKey::Text(category.to_string()),
-                CostDimension::Year => GroupKey::Year(*year),
+                CostDimension::Category => GroupKey::Text(category.map(|c| c.to_string()).unwrap_or_default()),
+                CostDimension::Year => GroupKey::Year(year),
             })
-            .collect();
-        let whose: Vec<CohortId> = match cohort {
-            0 => cohorts_of.get(program).cloned().unwrap_or_default(),
-            id => vec![CohortId(*id)],
+            .collect()
+    };
+    let mut groups: BTreeMap<Vec<GroupKey>, Group> = BTreeMap::new();
+    let mut all = Group::default();
+    for row in &sums {
+        let key = key_of(row.k_program, row.k_cohort, row.k_payer, row.k_category, row.k_year);
+        for group in [groups.entry(key).or_default(), &mut all] {
+            group.add(row.status, row.amount()?, row.unconverted)?;
+        }
+    }
+    for row in &owners {
+        let key = key_of(row.k_program, row.k_cohort, row.k_payer, row.k_category, row.k_year);
+        let single;
+        let whose: &[CohortId] = match row.owner_cohort {
+            0 => cohorts_of.get(&ProgramId(row.owner_program)).map_or(&[], Vec::as_slice),
+            id => {
+                single = [CohortId(id)];
+                &single
+            }
         };
         for group in [groups.entry(key).or_default(), &mut all] {
-            group.add(*status, *amount, *unconverted)?;
             group.cohorts.extend(whose.iter().copied());
         }
     }

@@ -225,6 +225,26 @@ pub fn with_lock<T>(
     result
 }
 
+/// The advisory-lock key of the cost anomaly checks ("tpmsanom" in ASCII).
+pub const ANOMALY_LOCK_KEY: i64 = 0x7470_6d73_616e_6f6d;
+
+/// Make the writes of expenses that could pair as an anomaly take turns until their transactions
+/// end, so that the later of two always sees the earlier (`costs::anomalies::mark`).
+/// PostgreSQL: a transaction-scoped advisory lock (under `READ COMMITTED`, a statement after the
+/// wait sees what the other transaction committed). One key for all: a transaction that writes
+/// many expenses takes no second key in another order, so two cannot wait for each other. SQLite:
+/// nothing, [`write_transaction`] already holds the database's write lock.
+pub fn lock_anomaly_checks(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ANOMALY_LOCK_KEY})")).execute(c)?;
+            Ok(())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// The SQL for the year of a `DATE` column, as an integer. SQLite keeps dates as
 /// `YYYY-MM-DD` text; PostgreSQL has a date type to take the year from.
 pub fn year_of(conn: &DbConnection, column: &str) -> String {
