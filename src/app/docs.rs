@@ -38,6 +38,7 @@ use crate::openapi::operations_of;
         (name = "completion", description = "A cohort's completion rule and run, and certificates"),
         (name = "follow-ups", description = "After return: action plans, follow-up checkpoints, the officer's list and outcome figures"),
         (name = "messages", description = "The outbox: mail sent to trainees and supervisors, its state, retries and cancellations"),
+        (name = "costs", description = "Budget lines, expenses (and their import) and exchange rates: exact amounts in any currency"),
         (name = "reports", description = "Figures for reporters, in JSON, CSV and Excel"),
         (name = "audit", description = "Who changed what, when"),
         (name = "users", description = "Accounts (admins only)"),
