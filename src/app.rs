@@ -20,7 +20,7 @@ use crate::contacts::Contact;
 use crate::costs::{BudgetLine, ExchangeRate, Expense};
 use crate::db::Db;
 use crate::enrollments::Enrollment;
-use crate::http::auth::{Admins, Assessors, ProgramReaders, Readers, Staff};
+use crate::http::auth::{Admins, Assessors, ProgramReaders, Readers, Selectors, Staff};
 use crate::http::crud::Endpoints;
 use crate::http::{fallback, json, request_id};
 use crate::instruments::Instrument;
@@ -200,12 +200,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
                          a nomination). Send `Idempotency-Key` so that a retried request does not enrol twice.",
                     )
                     .get::<ProgramReaders>("get_enrollment", "Get one enrolment, with its attendance rate.")
-                    .update::<Staff>(
+                    .update::<Selectors>(
                         "update_enrollment",
                         "Move an enrolment through its states, or change its notes. An illegal move is 409 naming the\n\
                          allowed ones. When an enrolled trainee withdraws, the longest-waiting trainee on the waitlist\n\
                          is enrolled into the seat, and its audit event says why; a move to `waitlisted` while seats\n\
-                         are free is enrolled at once the same way.",
+                         are free is enrolled at once the same way. Where a partner reviews the programme's\n\
+                         nominations, a nomination is `accepted` or `declined` (with a `reason`) first, by the\n\
+                         partner's liaison (who may make only these two moves) or an officer.",
                     ),
             )
             .service(api::enrollments::import_enrollments)

@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::enrollments::import::{self, ImportOptions, ImportReport};
 use crate::enrollments::moves::{self, BulkMove, Moved};
 use crate::error::ApiResult;
-use crate::http::auth::{Auth, Staff};
+use crate::http::auth::{Auth, Selectors, Staff};
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::Body;
 use crate::http::json::Query;
@@ -17,10 +17,12 @@ use crate::ids::CohortId;
 
 /// Move many enrolments of a cohort to one status (approve nominations, withdraw several), all or
 /// nothing: each is checked as its own `PATCH` would be, and audited; if any is refused, none
-/// moves, and the `409 refused` names each refusal by its place in `enrollment_ids`.
+/// moves, and the `409 refused` names each refusal by its place in `enrollment_ids`. A liaison of
+/// a partner that reviews the programme's nominations accepts or declines them here (only those
+/// two statuses; another programme's cohort is 404).
 #[utoipa::path(
     tag = "enrollments",
-    security(("bearer_auth" = ["admin", "officer"])),
+    security(("bearer_auth" = ["admin", "officer", "liaison"])),
     params(CohortId),
     request_body = BulkMove,
     responses(
@@ -30,7 +32,7 @@ use crate::ids::CohortId;
 )]
 #[post("/cohorts/{id}/enrollments/moves")]
 pub async fn move_enrollments(
-    auth: Auth<Staff>,
+    auth: Auth<Selectors>,
     db: web::Data<Db>,
     id: web::Path<CohortId>,
     body: Body<BulkMove>,
@@ -39,7 +41,7 @@ pub async fn move_enrollments(
     let moved = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
-            moves::move_many(conn, &signed.actor, cohort, body.get()?)
+            moves::move_many(conn, &signed.caller, &signed.actor, cohort, body.get()?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(moved))

@@ -74,6 +74,11 @@ policy!(
     Assessors = [Admin, Officer, Liaison]
 );
 policy!(
+    /// Deciding nominations: officers, and liaisons of a partner that reviews a programme's
+    /// nominations (only to accept or decline them, and only there).
+    Selectors = [Admin, Officer, Liaison]
+);
+policy!(
     /// Any signed-in account (its own profile and password).
     SignedIn = [Admin, Officer, Reporter, Liaison]
 );

@@ -205,6 +205,7 @@ fn apply_role(
             notes: entry.seed.notes.clone(),
             // Seeds state what the articles say; sharing is the department's own decision.
             shares_trainee_contacts: false,
+            reviews_nominations: false,
         },
     };
     let in_the_way = |conn: &mut DbConnection| {

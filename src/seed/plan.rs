@@ -392,6 +392,7 @@ fn read_role(
         roles: seed.roles.clone(),
         notes: seed.notes.clone(),
         shares_trainee_contacts: false,
+        reviews_nominations: false,
     };
     reader.check(&name, &role);
     across.references.push((

@@ -281,6 +281,10 @@ typed_id!(
     /// Id of a budget line or an expense (one table: both are costs).
     CostId, "Cost id"
 );
+typed_id!(
+    /// Id of a trainee's language certificate.
+    LanguageCertificateId, "Language certificate id"
+);
 
 /// A path parameter holding an integer id: `id`, say, described as "Partner id".
 pub fn id_parameter(name: &str, label: &str) -> utoipa::openapi::path::Parameter {

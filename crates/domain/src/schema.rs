@@ -71,6 +71,7 @@ diesel::table! {
         seed_data -> Nullable<Text>,
         shares_trainee_contacts -> Bool,
         sources -> Nullable<Text>,
+        reviews_nominations -> Bool,
     }
 }
 
@@ -166,6 +167,8 @@ diesel::table! {
         province_key -> Nullable<Text>,
         organisation_key -> Nullable<Text>,
         language -> Text,
+        service_start_year -> Nullable<Integer>,
+        position_level -> Nullable<Text>,
     }
 }
 
@@ -506,6 +509,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A trainee's language certificates (issue 30).
+    language_certificates (id) {
+        id -> BigInt,
+        trainee_id -> BigInt,
+        language -> Text,
+        test -> Text,
+        score -> Double,
+        taken_on -> Date,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// What a cohort asks of its nominees (issue 30).
+    eligibility_criteria (cohort_id) {
+        cohort_id -> BigInt,
+        min_service_years -> Nullable<Integer>,
+        max_age -> Nullable<Integer>,
+        position_levels -> Text,
+        language -> Nullable<Text>,
+        language_test -> Nullable<Text>,
+        min_language_score -> Nullable<Double>,
+        nomination_deadline -> Nullable<Date>,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
     /// What a trainee must meet to complete a cohort.
     completion_rules (cohort_id) {
         cohort_id -> BigInt,
@@ -692,6 +726,8 @@ diesel::joinable!(sessions -> partners (speaker_partner_id));
 diesel::joinable!(trainee_terms -> trainees (trainee_id));
 diesel::joinable!(enrollments -> cohorts (cohort_id));
 diesel::joinable!(enrollments -> trainees (trainee_id));
+diesel::joinable!(language_certificates -> trainees (trainee_id));
+diesel::joinable!(eligibility_criteria -> cohorts (cohort_id));
 diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance -> enrollments (enrollment_id));
 diesel::joinable!(calendar_feeds -> enrollments (enrollment_id));
@@ -715,6 +751,8 @@ diesel::joinable!(costs -> cohorts (cohort_id));
 diesel::joinable!(costs -> enrollments (enrollment_id));
 diesel::joinable!(costs -> partners (payer_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    language_certificates,
+    eligibility_criteria,
     partners,
     programs,
     program_partners,

@@ -21,8 +21,21 @@ text_enum!(
         Completed,
         /// Took part but did not finish.
         DidNotComplete,
+        /// A nomination the programme's reviewing partner accepted (or an officer for it); an
+        /// officer may now seat it. Only where a partner reviews nominations.
+        Accepted,
+        /// A nomination the programme's reviewing partner declined, with the reason.
+        Declined,
     }
 );
+
+/// The statuses of a nomination awaiting or given the partner's decision, which a liaison of a
+/// reviewing partner sees with its eligibility.
+pub const DECIDING: [EnrollmentStatus; 3] = [
+    EnrollmentStatus::Nominated,
+    EnrollmentStatus::Accepted,
+    EnrollmentStatus::Declined,
+];
 
 /// The statuses that hold a seat in the cohort, and that a liaison may see.
 pub const SEATED: [EnrollmentStatus; 3] = [
@@ -36,10 +49,11 @@ impl EnrollmentStatus {
     pub fn next(self) -> &'static [EnrollmentStatus] {
         use EnrollmentStatus::*;
         match self {
-            Nominated => &[Enrolled, Waitlisted, Rejected, Withdrawn],
+            Nominated => &[Enrolled, Waitlisted, Rejected, Withdrawn, Accepted, Declined],
+            Accepted => &[Enrolled, Waitlisted, Rejected, Withdrawn],
             Waitlisted => &[Enrolled, Withdrawn, Rejected],
             Enrolled => &[Withdrawn, Completed, DidNotComplete],
-            Rejected | Withdrawn | Completed | DidNotComplete => &[],
+            Rejected | Withdrawn | Completed | DidNotComplete | Declined => &[],
         }
     }
 
@@ -48,7 +62,12 @@ impl EnrollmentStatus {
         SEATED.contains(&self)
     }
 
-    /// Whether it is final: completed, did not complete, withdrawn or rejected.
+    /// Whether it is the partner's decision on a nomination.
+    pub fn is_decision(self) -> bool {
+        matches!(self, EnrollmentStatus::Accepted | EnrollmentStatus::Declined)
+    }
+
+    /// Whether it is final: completed, did not complete, withdrawn, rejected or declined.
     pub fn is_final(self) -> bool {
         self.next().is_empty()
     }

@@ -246,6 +246,7 @@ impl TestApp {
                 roles: vec![PartnerRole::Funder],
                 notes: None,
                 shares_trainee_contacts: false,
+                reviews_nominations: false,
             },
         }
     }
@@ -873,6 +874,12 @@ impl ProgramPartnerBuilder<'_> {
     /// The partner's liaisons may read the contact details of the programme's trainees.
     pub fn sharing_trainee_contacts(mut self) -> Self {
         self.body.shares_trainee_contacts = true;
+        self
+    }
+
+    /// The partner reviews the programme's nominations: it accepts or declines each.
+    pub fn reviewing_nominations(mut self) -> Self {
+        self.body.reviews_nominations = true;
         self
     }
 

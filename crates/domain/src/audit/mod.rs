@@ -72,6 +72,10 @@ text_enum!(
         BudgetLine,
         /// An expense.
         Expense,
+        /// A trainee's language certificate.
+        LanguageCertificate,
+        /// What a cohort asks of its nominees.
+        EligibilityCriteria,
     }
 );
 

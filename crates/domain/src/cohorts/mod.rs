@@ -126,6 +126,10 @@ pub struct Cohort {
     /// Trainees waiting for a seat; `null` for a partner's liaison, who learns only of the
     /// trainees holding a seat (the data-protection rule in docs/api-conventions.md).
     pub waitlisted: Option<i64>,
+    /// Its nominations by the decision on them (where a partner reviews them: `accepted` and
+    /// `declined` by the partner, `nominated` still awaiting it); `null` for a partner's liaison,
+    /// who reads them with the nominees (`GET /api/v1/cohorts/{id}/eligibility`).
+    pub nominations: Option<Nominations>,
     /// When it was created (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -148,7 +152,7 @@ pub struct Cohort {
 }
 
 impl Cohort {
-    fn from_row(row: CohortRow, counts: (i64, i64)) -> Self {
+    fn from_row(row: CohortRow, counts: Counts) -> Self {
         let date = |day: Option<NaiveDate>, precision: Option<DatePrecision>| {
             day.map(|d| PartialDate::from_columns(d, precision.unwrap_or(DatePrecision::Day)))
         };
@@ -164,8 +168,9 @@ impl Cohort {
             location_country: row.location_country,
             capacity: row.capacity,
             status: row.status,
-            enrolled: counts.0,
-            waitlisted: Some(counts.1),
+            enrolled: counts.seated,
+            waitlisted: Some(counts.waitlisted),
+            nominations: Some(counts.nominations),
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -237,26 +242,44 @@ impl CohortFields {
     }
 }
 
-/// `(seats taken, waitlisted)` for each of `ids`.
-fn seat_counts(conn: &mut DbConnection, ids: &[CohortId]) -> ApiResult<HashMap<CohortId, (i64, i64)>> {
+/// A cohort's nominations by the decision on them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Nominations {
+    /// Nominated, not yet decided.
+    pub nominated: i64,
+    /// Accepted by the reviewing partner (or an officer for it), not yet seated.
+    pub accepted: i64,
+    /// Declined by the reviewing partner (or an officer for it).
+    pub declined: i64,
+}
+
+/// What [`seat_counts`] counts of one cohort.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    seated: i64,
+    waitlisted: i64,
+    nominations: Nominations,
+}
+
+/// Seats taken, trainees waitlisted and nominations by decision, for each of `ids`.
+fn seat_counts(conn: &mut DbConnection, ids: &[CohortId]) -> ApiResult<HashMap<CohortId, Counts>> {
     use crate::statuses::EnrollmentStatus;
     let rows: Vec<(CohortId, EnrollmentStatus, i64)> = enrollments::table
         .filter(enrollments::cohort_id.eq_any(ids))
-        .filter(enrollments::status.ne_all([
-            EnrollmentStatus::Nominated,
-            EnrollmentStatus::Rejected,
-            EnrollmentStatus::Withdrawn,
-        ]))
+        .filter(enrollments::status.ne_all([EnrollmentStatus::Rejected, EnrollmentStatus::Withdrawn]))
         .group_by((enrollments::cohort_id, enrollments::status))
         .select((enrollments::cohort_id, enrollments::status, diesel::dsl::count_star()))
         .load(conn)?;
-    let mut counts: HashMap<CohortId, (i64, i64)> = HashMap::new();
+    let mut counts: HashMap<CohortId, Counts> = HashMap::new();
     for (id, status, n) in rows {
         let entry = counts.entry(id).or_default();
-        if status.is_seated() {
-            entry.0 += n;
-        } else if status == EnrollmentStatus::Waitlisted {
-            entry.1 += n;
+        match status {
+            s if s.is_seated() => entry.seated += n,
+            EnrollmentStatus::Waitlisted => entry.waitlisted += n,
+            EnrollmentStatus::Nominated => entry.nominations.nominated += n,
+            EnrollmentStatus::Accepted => entry.nominations.accepted += n,
+            EnrollmentStatus::Declined => entry.nominations.declined += n,
+            _ => {}
         }
     }
     Ok(counts)
@@ -271,6 +294,7 @@ impl Cohort {
     fn seen_by(mut self, caller: &Caller) -> Cohort {
         if caller.liaison_partner().is_some() {
             self.waitlisted = None;
+            self.nominations = None;
         }
         self
     }
@@ -288,12 +312,18 @@ impl Cohort {
     /// [`Cohort::find`] does, made each enrolment into a large cohort slower than the one before.
     pub fn find_for_placing(conn: &mut DbConnection, id: CohortId) -> ApiResult<Placing> {
         crate::db::dialect::lock_cohort(conn, id)?;
-        let (code, status, capacity, start_date): (String, CohortStatus, Option<i32>, Option<NaiveDate>) =
-            cohorts::table
-                .find(id)
-                .select((cohorts::code, cohorts::status, cohorts::capacity, cohorts::start_date))
-                .lookup(conn)?
-                .ok_or_else(|| ApiError::not_found("cohort", id))?;
+        type Placed = (ProgramId, String, CohortStatus, Option<i32>, Option<NaiveDate>);
+        let (program_id, code, status, capacity, start_date): Placed = cohorts::table
+            .find(id)
+            .select((
+                cohorts::program_id,
+                cohorts::code,
+                cohorts::status,
+                cohorts::capacity,
+                cohorts::start_date,
+            ))
+            .lookup(conn)?
+            .ok_or_else(|| ApiError::not_found("cohort", id))?;
         let free_seats = match capacity {
             None => None,
             Some(capacity) if capacity <= 0 => Some(0),
@@ -311,6 +341,7 @@ impl Cohort {
             status,
             start_year: start_date.map(|d| d.year()),
             free_seats,
+            reviewed: crate::programs::partners::nominations_reviewed(conn, program_id)?,
         })
     }
 }
@@ -329,6 +360,9 @@ pub struct Placing {
     pub start_year: Option<i32>,
     /// Seats still free; `None` when the cohort has no limit.
     free_seats: Option<i64>,
+    /// Whether a partner of its programme reviews the nominations: then a trainee is only
+    /// nominated here, and seated once accepted.
+    pub reviewed: bool,
 }
 
 impl Placing {
@@ -389,6 +423,7 @@ impl Create for Cohort {
             status: new.status.unwrap_or(CohortStatus::Planned),
             enrolled: 0,
             waitlisted: Some(0),
+            nominations: Some(Nominations::default()),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -401,7 +436,7 @@ impl Create for Cohort {
             .returning(cohorts::all_columns)
             .get_result::<CohortRow>(conn)
             .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate_code(&draft.code)))?;
-        Ok(Cohort::from_row(row, (0, 0)))
+        Ok(Cohort::from_row(row, Counts::default()))
     }
 }
 

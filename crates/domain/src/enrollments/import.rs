@@ -462,6 +462,11 @@ pub fn import(
         ImportStatus::Nominated => Placement::Nominated,
         ImportStatus::Enrolled => Placement::Enrolled,
     };
+    // Refused before any row, for a dry run too: where a partner reviews the nominations, only
+    // its accepted nominees take seats.
+    if cohort.reviewed && placement == Placement::Enrolled {
+        return Err(super::seats::review_required(&cohort.code));
+    }
     // The seats this import takes are counted here as it goes, so that each row sees the seats
     // the rows before it took (the cohort stays locked for the whole file).
     let mut cohort = cohort.clone();

@@ -42,7 +42,9 @@ pub struct UpdateEnrollment {
     /// The next status: from `nominated` to `enrolled`, `waitlisted`, `rejected` or `withdrawn`;
     /// from `waitlisted` to `enrolled`, `withdrawn` or `rejected`; from `enrolled` to
     /// `withdrawn`, `completed` or `did_not_complete`. Anything else is 409; `enrolled` into a
-    /// full cohort is 409.
+    /// full cohort is 409. Where a partner reviews the programme's nominations, a nomination
+    /// moves to `accepted` or `declined` (with a `reason`) first, and only an accepted one moves
+    /// to `enrolled` or `waitlisted`; a partner's liaison makes only these two moves.
     #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub status: Option<EnrollmentStatus>,
@@ -52,7 +54,7 @@ pub struct UpdateEnrollment {
     #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
     pub notes: Option<Option<String>>,
     /// Why it ends, recorded as `end_reason` with a move to a final status (and not kept with
-    /// any other move: put that in `notes`).
+    /// any other move: put that in `notes`). Required to decline a nomination.
     #[validate(custom(function = "crate::validate::long_text"))]
     #[schema(min_length = 1, max_length = 20000)]
     pub reason: Option<String>,

@@ -6,8 +6,18 @@
 //!            ├─> rejected    └─> did_not_complete
 //!            └─> withdrawn
 //! waitlisted ──> withdrawn, rejected
+//!
+//! where a partner of the programme reviews its nominations, the partner decides first:
+//! nominated ─┬─> accepted ─┬─> enrolled, waitlisted (as above)
+//!            │             └─> rejected, withdrawn
+//!            ├─> declined    (with the partner's reason)
+//!            └─> rejected, withdrawn
 //! ```
-//! The last four are final: the enrolment records when it reached one (`ended_at`) and why, when
+//! Only `accepted` nominations take seats where a partner reviews (a placement, an import, a single
+//! or a bulk move that would seat a nominee directly is 409 `review_required` / `not_accepted`);
+//! `accepted` and `declined` are refused where none does (409 `not_reviewed`). A liaison of the
+//! reviewing partner makes these two moves and no other ([`Change::patched_for`]).
+//! The last five are final: the enrolment records when it reached one (`ended_at`) and why, when
 //! a reason was given or the system moved it (a completed or cancelled cohort closes its
 //! waitlist and its undecided nominations, [`seats::close_waitlist`]).
 //! A seat is held by `enrolled`, `completed` and `did_not_complete`; never more than the cohort's
@@ -24,7 +34,7 @@ pub mod moves;
 mod seats;
 
 pub use input::{CreateEnrollment, EnrollmentFilters, Placement, UpdateEnrollment};
-use seats::{check_seat_free, closed};
+use seats::{check_seat_free, closed, review_required};
 pub use seats::{close_waitlist, fill_free_seats};
 
 use chrono::NaiveDateTime;
@@ -45,7 +55,7 @@ use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Store, keyed_by_id};
 use crate::schema::{cohorts, enrollments, programs, trainees};
 
-pub use crate::statuses::{EnrollmentStatus, SEATED};
+pub use crate::statuses::{DECIDING, EnrollmentStatus, SEATED};
 
 /// A trainee's place in a cohort.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -207,6 +217,10 @@ impl Enrollment {
             if let Some(shared) = self.partner_end_reason.take() {
                 self.end_reason = Some(shared);
             }
+            if !self.status.is_seated() {
+                // A nominee, for the partner to decide on: name, organisation and position.
+                self.origin.province = None;
+            }
         }
         self
     }
@@ -254,6 +268,9 @@ impl Enrollment {
     pub fn place(conn: &mut DbConnection, cohort: &Placing, new: CreateEnrollment) -> ApiResult<Enrollment> {
         if !cohort.status.takes_enrolments() {
             return Err(closed(&cohort.code, cohort.status));
+        }
+        if cohort.reviewed && new.status.unwrap_or_default() == Placement::Enrolled {
+            return Err(review_required(&cohort.code));
         }
         let (origin, gender, birth_year): (Origin, Option<String>, Option<i32>) = trainees::table
             .find(new.trainee_id)
@@ -324,14 +341,21 @@ impl Record for Enrollment {
         Ok(with_attendance(conn, vec![row])?.remove(0))
     }
 
-    /// A liaison sees only seated enrolments of cohorts in its partner's programmes; anything
-    /// else is 404.
+    /// A liaison sees the seated enrolments of cohorts in its partner's programmes, and the
+    /// nominations (nominated, accepted, declined) of those whose nominations its partner
+    /// reviews; anything else is 404.
     fn find_visible(conn: &mut DbConnection, caller: &Caller, id: EnrollmentId) -> ApiResult<Enrollment> {
         let enrollment = Enrollment::find(conn, id)?;
-        if caller.liaison_partner().is_some() {
-            let hidden =
-                !enrollment.status.is_seated() || Cohort::find_visible(conn, caller, enrollment.cohort_id).is_err();
-            if hidden {
+        if let Some(partner) = caller.liaison_partner() {
+            let visible = match Cohort::find_visible(conn, caller, enrollment.cohort_id) {
+                Err(_) => false,
+                Ok(_) if enrollment.status.is_seated() => true,
+                Ok(cohort) => {
+                    DECIDING.contains(&enrollment.status)
+                        && crate::programs::partners::reviews_nominations(conn, partner, cohort.program_id)?
+                }
+            };
+            if !visible {
                 return Err(ApiError::not_found("enrolment", id));
             }
         }
@@ -460,6 +484,38 @@ impl Change for Enrollment {
                 ));
             }
             let cohort = Cohort::find(conn, self.cohort_id)?;
+            let seats_nominee = self.status == EnrollmentStatus::Nominated
+                && matches!(status, EnrollmentStatus::Enrolled | EnrollmentStatus::Waitlisted);
+            if status.is_decision() || seats_nominee {
+                let reviewed = crate::programs::partners::nominations_reviewed(conn, cohort.program_id)?;
+                if status.is_decision() && !reviewed {
+                    return Err(ApiError::conflict(
+                        "not_reviewed",
+                        format!(
+                            "no partner of the programme of cohort {} reviews its nominations, so enrolment {} cannot be {status}; \
+                             move it to enrolled, waitlisted or rejected (or have the partner link set `reviews_nominations`)",
+                            cohort.code, self.id
+                        ),
+                    ));
+                }
+                if seats_nominee && reviewed {
+                    return Err(ApiError::conflict(
+                        "not_accepted",
+                        format!(
+                            "a partner of the programme of cohort {} reviews its nominations: enrolment {} must be accepted \
+                             (`status: accepted`, by the partner's liaison or an officer) before it is {status}",
+                            cohort.code, self.id
+                        ),
+                    ));
+                }
+            }
+            if status == EnrollmentStatus::Declined && change.reason.is_none() {
+                return Err(ApiError::invalid(
+                    "reason",
+                    "required",
+                    "say why the nomination is declined; the reason is kept as the enrolment's `end_reason`",
+                ));
+            }
             if status == EnrollmentStatus::Enrolled {
                 check_seat_free(&cohort)?;
             }
@@ -480,6 +536,22 @@ impl Change for Enrollment {
         }
         next.notes = change.notes.unwrap_or(next.notes);
         Ok(next)
+    }
+
+    /// A partner's liaison (who sees only the nominations its partner reviews, through
+    /// `find_visible`) accepts or declines a nomination, and changes nothing else.
+    fn patched_for(&self, conn: &mut DbConnection, caller: &Caller, change: UpdateEnrollment) -> ApiResult<Enrollment> {
+        if caller.liaison_partner().is_some() {
+            let decides = change.status.is_some_and(EnrollmentStatus::is_decision);
+            if !decides || change.notes.is_some() {
+                return Err(ApiError::Forbidden(
+                    "a partner's liaison accepts a nomination (`status: accepted`) or declines it (`status: declined`, \
+                     with a `reason`); officers make every other change"
+                        .to_owned(),
+                ));
+            }
+        }
+        self.patched(conn, change)
     }
 }
 

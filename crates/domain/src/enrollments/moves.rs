@@ -3,12 +3,18 @@
 //! the same path as its own `PATCH` (the same checks, seats counted as the moves before it left
 //! them, an audit event each), and if any is refused, none moves and the `409 refused` names
 //! every refusal by its place in the list.
+//!
+//! A liaison of a partner that reviews the programme's nominations moves them too, only to
+//! `accepted` or `declined` (403 for any other status), and only the nominations it sees: the
+//! cohort of another partner's programme is 404, and an enrolment it may not see is refused as
+//! `not_found`, as one of another cohort is.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::{Enrollment, EnrollmentStatus, UpdateEnrollment};
+use crate::access::Caller;
 use crate::audit::Actor;
 use crate::cohorts::Cohort;
 use crate::db::DbConnection;
@@ -45,8 +51,25 @@ pub struct Moved {
     pub items: Vec<Enrollment>,
 }
 
-/// Move every enrolment of `bulk` in `cohort`, or none.
-pub fn move_many(conn: &mut DbConnection, actor: &Actor, cohort: CohortId, bulk: BulkMove) -> ApiResult<Moved> {
+/// Move every enrolment of `bulk` in `cohort`, or none, on behalf of `caller`.
+pub fn move_many(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    cohort: CohortId,
+    bulk: BulkMove,
+) -> ApiResult<Moved> {
+    if let Some(partner) = caller.liaison_partner() {
+        if !bulk.status.is_decision() {
+            return Err(ApiError::Forbidden(
+                "a partner's liaison moves nominations only to `accepted` or `declined`".to_owned(),
+            ));
+        }
+        let seen = Cohort::find_visible(conn, caller, cohort)?;
+        if !crate::programs::partners::reviews_nominations(conn, partner, seen.program_id)? {
+            return Err(ApiError::not_found("cohort", cohort));
+        }
+    }
     // Locked once: every move below counts seats under the same lock.
     let cohort = Cohort::find_for_seats(conn, cohort)?;
     let mut refused = Vec::new();
@@ -61,7 +84,7 @@ pub fn move_many(conn: &mut DbConnection, actor: &Actor, cohort: CohortId, bulk:
             ));
             continue;
         }
-        let current = match Enrollment::find(conn, id) {
+        let current = match Enrollment::find_visible(conn, caller, id) {
             Ok(found) if found.cohort_id == cohort.id => found,
             Ok(_) | Err(ApiError::NotFound(_)) => {
                 refused.push(FieldError::new(
@@ -80,7 +103,7 @@ pub fn move_many(conn: &mut DbConnection, actor: &Actor, cohort: CohortId, bulk:
             partner_reason: None,
         };
         let outcome = current
-            .patched(conn, change)
+            .patched_for(conn, caller, change)
             .and_then(|next| resource::save(conn, actor, current, next));
         match outcome {
             Ok(saved) => moved.push(saved.id),

@@ -32,6 +32,18 @@ pub(super) fn check_seat_free(cohort: &Cohort) -> ApiResult<()> {
     Ok(())
 }
 
+/// 409 `review_required`: a partner reviews the nominations of cohort `code`'s programme, so a
+/// trainee is nominated there, never seated directly.
+pub(super) fn review_required(code: &str) -> ApiError {
+    ApiError::conflict(
+        "review_required",
+        format!(
+            "a partner of the programme of cohort {code} reviews its nominations: nominate the trainee \
+             (`status: nominated`) and seat them once the partner has accepted"
+        ),
+    )
+}
+
 /// 409 `cohort_closed`: the cohort `code`, being `status`, takes no more enrolments.
 pub(super) fn closed(code: &str, status: CohortStatus) -> ApiError {
     ApiError::conflict(
@@ -85,13 +97,17 @@ pub fn fill_free_seats(
     Ok(promoted)
 }
 
-/// End the waitlist and the undecided nominations of `cohort` (locked), which has just been
+/// End the waitlist and the nominations not yet seated (undecided or accepted) of `cohort` (locked), which has just been
 /// completed or cancelled: each moves to `rejected`, with `reason` recorded on it and in its
 /// audit event. Without this they would wait for a seat that can no longer come.
 pub fn close_waitlist(conn: &mut DbConnection, actor: &Actor, cohort: &Cohort, reason: &str) -> ApiResult<usize> {
     let waiting: Vec<(EnrollmentId, EnrollmentStatus)> = enrollments::table
         .filter(enrollments::cohort_id.eq(cohort.id))
-        .filter(enrollments::status.eq_any([EnrollmentStatus::Waitlisted, EnrollmentStatus::Nominated]))
+        .filter(enrollments::status.eq_any([
+            EnrollmentStatus::Waitlisted,
+            EnrollmentStatus::Nominated,
+            EnrollmentStatus::Accepted,
+        ]))
         .order(enrollments::id.asc())
         .select((enrollments::id, enrollments::status))
         .load(conn)?;

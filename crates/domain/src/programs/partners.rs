@@ -73,6 +73,7 @@ struct ProgramPartnerRow {
     _seed_data: Option<String>,
     shares_trainee_contacts: bool,
     sources: Option<String>,
+    reviews_nominations: bool,
 }
 
 /// A partner's place in a programme.
@@ -93,6 +94,10 @@ pub struct ProgramPartner {
     /// Whether the partner's liaisons may read the email and phone of the trainees seated in this
     /// programme's cohorts. Off unless the department agreed to share them.
     pub shares_trainee_contacts: bool,
+    /// Whether the partner reviews the programme's nominations: each nominated enrolment must be
+    /// `accepted` (by the partner's liaison, or an officer for it) before an officer seats it, or
+    /// is `declined` with a reason. Off: officers place nominees directly, as before.
+    pub reviews_nominations: bool,
     /// When it was created (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -144,6 +149,10 @@ pub struct CreateProgramPartner {
     /// this programme; `false` when left out.
     #[serde(default)]
     pub shares_trainee_contacts: bool,
+    /// Whether the partner reviews the programme's nominations (accepts or declines each before
+    /// it takes a seat); `false` when left out.
+    #[serde(default)]
+    pub reviews_nominations: bool,
 }
 
 /// Change a partner's roles or notes.
@@ -165,6 +174,11 @@ pub struct UpdateProgramPartner {
     #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub shares_trainee_contacts: Option<bool>,
+    /// Whether the partner reviews the programme's nominations. Turning it off leaves accepted
+    /// enrolments accepted (an officer seats them) and lets officers seat the others directly.
+    #[serde(default, deserialize_with = "crate::wire::some")]
+    #[schema(nullable = false)]
+    pub reviews_nominations: Option<bool>,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -175,6 +189,7 @@ struct ProgramPartnerFields {
     roles: String,
     notes: Option<String>,
     shares_trainee_contacts: bool,
+    reviews_nominations: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
@@ -208,6 +223,7 @@ impl ProgramPartner {
             roles,
             notes: row.notes,
             shares_trainee_contacts: row.shares_trainee_contacts,
+            reviews_nominations: row.reviews_nominations,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -224,6 +240,7 @@ impl ProgramPartner {
             roles: serde_json::to_string(&self.roles).map_err(ApiError::internal)?,
             notes: self.notes.clone(),
             shares_trainee_contacts: self.shares_trainee_contacts,
+            reviews_nominations: self.reviews_nominations,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -317,6 +334,7 @@ impl Create for ProgramPartner {
             roles: new.roles,
             notes: new.notes,
             shares_trainee_contacts: new.shares_trainee_contacts,
+            reviews_nominations: new.reviews_nominations,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -356,6 +374,7 @@ impl Change for ProgramPartner {
         next.roles = change.roles.unwrap_or(next.roles);
         next.notes = change.notes.unwrap_or(next.notes);
         next.shares_trainee_contacts = change.shares_trainee_contacts.unwrap_or(next.shares_trainee_contacts);
+        next.reviews_nominations = change.reviews_nominations.unwrap_or(next.reviews_nominations);
         Ok(next)
     }
 }
@@ -404,4 +423,25 @@ impl List for ProgramPartner {
                 .collect()
         })
     }
+}
+
+/// Whether a partner of `program` reviews its nominations ([`ProgramPartner::reviews_nominations`]).
+pub fn nominations_reviewed(conn: &mut DbConnection, program: ProgramId) -> ApiResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        program_partners::table
+            .filter(program_partners::program_id.eq(program))
+            .filter(program_partners::reviews_nominations.eq(true)),
+    ))
+    .get_result(conn)?)
+}
+
+/// Whether `partner` reviews the nominations of `program`: its liaisons decide them.
+pub fn reviews_nominations(conn: &mut DbConnection, partner: PartnerId, program: ProgramId) -> ApiResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        program_partners::table
+            .filter(program_partners::program_id.eq(program))
+            .filter(program_partners::partner_id.eq(partner))
+            .filter(program_partners::reviews_nominations.eq(true)),
+    ))
+    .get_result(conn)?)
 }

@@ -49,6 +49,15 @@ pub struct CreateTrainee {
     pub notes: Option<String>,
     /// The language mails are written in: `vi` (the default) or `en`.
     pub language: Option<Language>,
+    /// The year they entered the service.
+    #[validate(range(min = BIRTH_YEAR_MIN, max = BIRTH_YEAR_MAX))]
+    #[schema(minimum = 1900, maximum = 2030)]
+    pub service_start_year: Option<i32>,
+    /// Their position level, in the department's words; a cohort's accepted levels are compared
+    /// with it ignoring case and diacritics.
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub position_level: Option<String>,
 }
 
 /// A change to a trainee: only the fields given change; `null` clears a field that may be empty.
@@ -103,6 +112,16 @@ pub struct UpdateTrainee {
     #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub language: Option<Language>,
+    /// The year they entered the service; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(range(min = BIRTH_YEAR_MIN, max = BIRTH_YEAR_MAX))]
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2030)]
+    pub service_start_year: Option<Option<i32>>,
+    /// Their position level; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::name"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub position_level: Option<Option<String>>,
 }
 
 sort_keys! {

@@ -102,6 +102,12 @@ pub struct Trainee {
     pub(crate) organisation_key: Option<String>,
     /// The language mails are written to the trainee in: `vi` (the default) or `en`.
     pub language: Language,
+    /// The year they entered the service, for a cohort's minimum years in service.
+    pub service_start_year: Option<i32>,
+    /// Their position level, in the department's words (`chuyên viên chính`), matched against a
+    /// cohort's accepted levels ignoring case and diacritics.
+    #[schema(example = "chuyên viên chính")]
+    pub position_level: Option<String>,
 }
 
 /// One row of `trainee_terms`.
@@ -280,6 +286,8 @@ impl Create for Trainee {
             province_key: None,
             organisation_key: None,
             language: new.language.unwrap_or(Language::Vi),
+            service_start_year: new.service_start_year,
+            position_level: new.position_level,
         }
         .with_keys();
         let created: Trainee = diesel::insert_into(trainees::table)
@@ -346,6 +354,8 @@ impl Change for Trainee {
         next.phone = change.phone.unwrap_or(next.phone);
         next.notes = change.notes.unwrap_or(next.notes);
         next.language = change.language.unwrap_or(next.language);
+        next.service_start_year = change.service_start_year.unwrap_or(next.service_start_year);
+        next.position_level = change.position_level.unwrap_or(next.position_level);
         Ok(next.with_keys())
     }
 }
@@ -406,6 +416,8 @@ pub(crate) mod tests {
             province_key: None,
             organisation_key: None,
             language: Language::Vi,
+            service_start_year: None,
+            position_level: None,
         }
     }
 
