@@ -34,6 +34,7 @@ use crate::responses::Response;
 use crate::rounds::Round;
 use crate::sessions::Session;
 use crate::trainees::Trainee;
+use crate::trainees::languages::LanguageCertificate;
 use crate::users::User;
 use crate::{api, auth, health};
 
@@ -212,6 +213,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             )
             .service(api::enrollments::import_enrollments)
             .service(api::enrollments::move_enrollments)
+            .service(api::eligibility::get_eligibility_criteria)
+            .service(api::eligibility::set_eligibility_criteria)
+            .service(api::eligibility::cohort_eligibility)
             .service(api::calendars::issue_calendar_feed)
             .service(api::calendars::open_calendar_feed)
             .service(
@@ -227,6 +231,24 @@ pub fn routes(cfg: &mut ServiceConfig) {
                         "Change a trainee: only the fields given change; `null` clears an optional one.",
                     )
                     .delete::<Staff>("delete_trainee", "Delete a trainee who holds no enrolment."),
+            )
+            .service(
+                Endpoints::<LanguageCertificate>::of(
+                    "trainees",
+                    "/trainees/{id}/language-certificates",
+                    "/language-certificates/{id}",
+                )
+                .list::<Readers>("list_language_certificates", "List a trainee's language certificates, oldest first.")
+                .create::<Staff>(
+                    "create_language_certificate",
+                    "Record a language certificate of a trainee: the language, the test, its score and date.",
+                )
+                .get::<Readers>("get_language_certificate", "Get one language certificate.")
+                .update::<Staff>(
+                    "update_language_certificate",
+                    "Change a language certificate: only the fields given change.",
+                )
+                .delete::<Staff>("delete_language_certificate", "Delete a language certificate."),
             )
             .service(
                 Endpoints::<Instrument>::of("evaluations", "/instruments", "/instruments/{id}")

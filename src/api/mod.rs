@@ -12,6 +12,7 @@ pub mod certificates;
 pub mod checkpoints;
 pub mod completion;
 pub mod costs;
+pub mod eligibility;
 pub mod enrollments;
 pub mod instruments;
 pub mod invitations;

@@ -27,6 +27,7 @@ pub mod costs;
 pub mod db;
 pub mod effects;
 pub mod enrollments;
+pub mod eligibility;
 pub mod instruments;
 pub mod invitations;
 pub mod links;

@@ -4,6 +4,7 @@
 //! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
 mod input;
+pub mod languages;
 mod list;
 mod postings;
 pub mod search;
