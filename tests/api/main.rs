@@ -38,6 +38,7 @@ mod reminders;
 mod reports;
 mod respondent_pages;
 mod seeds;
+mod selection;
 mod servers;
 mod sessions;
 mod smtp_harness;

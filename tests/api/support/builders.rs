@@ -796,6 +796,18 @@ impl TraineeBuilder<'_> {
         self
     }
 
+    /// The year they entered the service.
+    pub fn service_start_year(mut self, year: i32) -> Self {
+        self.body.service_start_year = Some(year);
+        self
+    }
+
+    /// Their position level, in the department's words.
+    pub fn position_level(mut self, level: impl Into<String>) -> Self {
+        self.body.position_level = Some(level.into());
+        self
+    }
+
     /// The position they hold.
     pub fn position(mut self, position: impl Into<String>) -> Self {
         self.body.position = Some(position.into());
