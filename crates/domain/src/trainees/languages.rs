@@ -1,6 +1,6 @@
 //! A trainee's language certificates (`/api/v1/trainees/{id}/language-certificates`,
 //! `/api/v1/language-certificates/{id}`): a test taken, its score and its date, which a cohort's
-//! language criterion is checked against (`crate::eligibility`). Officers keep them; reporters
+//! language criterion is checked against (the `eligibility` module, above this one). Officers keep them; reporters
 //! read them; a partner's liaison reads only what the eligibility of a nominee says of them.
 
 use chrono::{NaiveDate, NaiveDateTime};
