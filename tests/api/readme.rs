@@ -70,6 +70,8 @@ db_test!(
         let in_order = [
             // The officer's day: waitlisted, withdrawn, completed, still waiting.
             "5\n2\n20\n0\n",
+            // The partner selects: review on, eligible and not, accepted, declined, seated, by decision.
+            "True\n2 1\n2\n1\n2\n{'nominated': 0, 'accepted': 0, 'declined': 1}\n",
             // A cohort's calendar file, and a trainee's feed to subscribe to.
             "BEGIN:VCALENDAR\r\n",
             &feed,
