@@ -33,7 +33,12 @@ fn enrollment(e: &Value) -> String {
 
 async fn certificate(app: &TestApp, trainee: &Value, test: &str, score: f64) -> Value {
     let path = format!("/api/v1/trainees/{}/language-certificates", trainee["id"]);
-    let created = app.post(&path, json!({"language": "en", "test": test, "score": score, "taken_on": "2025-05-10"})).await;
+    let created = app
+        .post(
+            &path,
+            json!({"language": "en", "test": test, "score": score, "taken_on": "2025-05-10"}),
+        )
+        .await;
     assert_eq!(created.status, 201, "{}", created.text());
     created.json()
 }
@@ -164,7 +169,11 @@ db_test!(
 async fn reviewed(app: &TestApp) -> (Value, Value, crate::support::TestUser) {
     let program = app.program().create().await;
     let jica = app.partner().code("JICA").create().await;
-    app.program_partner(&program, &jica).role(PartnerRole::Host).reviewing_nominations().create().await;
+    app.program_partner(&program, &jica)
+        .role(PartnerRole::Host)
+        .reviewing_nominations()
+        .create()
+        .await;
     let cohort = app.cohort(&program).capacity(1).create().await;
     let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
     (program, cohort, liaison)

@@ -164,7 +164,10 @@ pub fn report(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> Api
     if let Some(language) = &criteria.language {
         let ids: Vec<TraineeId> = rows.iter().map(|r| r.trainee_id).collect();
         for certificate in LanguageCertificate::of_trainees(conn, &ids, language)? {
-            certificates.entry(certificate.trainee_id).or_default().push(certificate);
+            certificates
+                .entry(certificate.trainee_id)
+                .or_default()
+                .push(certificate);
         }
     }
     let start = cohort.start_date.map(|d| d.first_day);
@@ -268,16 +271,32 @@ fn years_between(since: i32, year: i32) -> (i32, i32) {
 fn service_years(min: i32, start: Option<NaiveDate>, since: Option<i32>) -> Check {
     let c = Criterion::ServiceYears;
     let Some(start) = start else {
-        return check(c, Verdict::Unknown, "the cohort has no start date to count years in service to".into());
+        return check(
+            c,
+            Verdict::Unknown,
+            "the cohort has no start date to count years in service to".into(),
+        );
     };
     let Some(since) = since else {
-        return check(c, Verdict::Unknown, format!("the year service began is not recorded; the cohort asks {min} years in service"));
+        return check(
+            c,
+            Verdict::Unknown,
+            format!("the year service began is not recorded; the cohort asks {min} years in service"),
+        );
     };
     let (least, most) = years_between(since, start.year());
     if least >= min {
-        check(c, Verdict::Met, format!("at least {least} years in service (since {since}); the cohort asks {min}"))
+        check(
+            c,
+            Verdict::Met,
+            format!("at least {least} years in service (since {since}); the cohort asks {min}"),
+        )
     } else if most < min {
-        check(c, Verdict::Failed, format!("at most {most} years in service (since {since}); the cohort asks {min}"))
+        check(
+            c,
+            Verdict::Failed,
+            format!("at most {most} years in service (since {since}); the cohort asks {min}"),
+        )
     } else {
         check(
             c,
@@ -290,21 +309,39 @@ fn service_years(min: i32, start: Option<NaiveDate>, since: Option<i32>) -> Chec
 fn age(max: i32, start: Option<NaiveDate>, born: Option<i32>) -> Check {
     let c = Criterion::Age;
     let Some(start) = start else {
-        return check(c, Verdict::Unknown, "the cohort has no start date to count age on".into());
+        return check(
+            c,
+            Verdict::Unknown,
+            "the cohort has no start date to count age on".into(),
+        );
     };
     let Some(born) = born else {
-        return check(c, Verdict::Unknown, format!("the birth year is not recorded; the cohort takes trainees up to {max}"));
+        return check(
+            c,
+            Verdict::Unknown,
+            format!("the birth year is not recorded; the cohort takes trainees up to {max}"),
+        );
     };
     let (least, most) = years_between(born, start.year());
     if most <= max {
-        check(c, Verdict::Met, format!("at most {most} on the start date (born {born}); the cohort takes up to {max}"))
+        check(
+            c,
+            Verdict::Met,
+            format!("at most {most} on the start date (born {born}); the cohort takes up to {max}"),
+        )
     } else if least > max {
-        check(c, Verdict::Failed, format!("at least {least} on the start date (born {born}); the cohort takes up to {max}"))
+        check(
+            c,
+            Verdict::Failed,
+            format!("at least {least} on the start date (born {born}); the cohort takes up to {max}"),
+        )
     } else {
         check(
             c,
             Verdict::Unknown,
-            format!("{least} or {most} on the start date (born {born}, the day not recorded); the cohort takes up to {max}"),
+            format!(
+                "{least} or {most} on the start date (born {born}, the day not recorded); the cohort takes up to {max}"
+            ),
         )
     }
 }
@@ -313,13 +350,25 @@ fn position_level(accepted: &[String], level: Option<&str>) -> Check {
     let c = Criterion::PositionLevel;
     let list = accepted.join(", ");
     let Some(level) = level else {
-        return check(c, Verdict::Unknown, format!("the position level is not recorded; the cohort takes {list}"));
+        return check(
+            c,
+            Verdict::Unknown,
+            format!("the position level is not recorded; the cohort takes {list}"),
+        );
     };
     let key = crate::text::key(level);
     if accepted.iter().any(|a| crate::text::key(a) == key) {
-        check(c, Verdict::Met, format!("position level {level} is one the cohort takes"))
+        check(
+            c,
+            Verdict::Met,
+            format!("position level {level} is one the cohort takes"),
+        )
     } else {
-        check(c, Verdict::Failed, format!("position level {level} is not one the cohort takes ({list})"))
+        check(
+            c,
+            Verdict::Failed,
+            format!("position level {level} is not one the cohort takes ({list})"),
+        )
     }
 }
 
@@ -327,7 +376,11 @@ fn language_check(criteria: &EligibilityCriteria, language: &str, certificates: 
     let c = Criterion::Language;
     let Some(test) = &criteria.language_test else {
         return match certificates.first() {
-            Some(held) => check(c, Verdict::Met, format!("holds a {language} certificate ({} {})", held.test, held.score)),
+            Some(held) => check(
+                c,
+                Verdict::Met,
+                format!("holds a {language} certificate ({} {})", held.test, held.score),
+            ),
             None => check(c, Verdict::Unknown, format!("no {language} certificate is recorded")),
         };
     };
@@ -341,22 +394,30 @@ fn language_check(criteria: &EligibilityCriteria, language: &str, certificates: 
         (Some(best), Some(min)) if best.score < min => check(
             c,
             Verdict::Failed,
-            format!("best {test} score {} ({}); the cohort asks {asked}", best.score, best.taken_on),
+            format!(
+                "best {test} score {} ({}); the cohort asks {asked}",
+                best.score, best.taken_on
+            ),
         ),
         (Some(best), _) => check(
             c,
             Verdict::Met,
             format!("{test} {} ({}); the cohort asks {asked}", best.score, best.taken_on),
         ),
-        (None, _) if certificates.is_empty() => {
-            check(c, Verdict::Unknown, format!("no {language} certificate is recorded; the cohort asks {asked}"))
-        }
+        (None, _) if certificates.is_empty() => check(
+            c,
+            Verdict::Unknown,
+            format!("no {language} certificate is recorded; the cohort asks {asked}"),
+        ),
         (None, _) => {
             let others: Vec<String> = certificates.iter().map(|h| format!("{} {}", h.test, h.score)).collect();
             check(
                 c,
                 Verdict::Unknown,
-                format!("holds {} but no {test} score; the cohort asks {asked}", others.join(", ")),
+                format!(
+                    "holds {} but no {test} score; the cohort asks {asked}",
+                    others.join(", ")
+                ),
             )
         }
     }

@@ -56,8 +56,9 @@ pub fn language_code(value: &str) -> Result<(), ValidationError> {
     if value.len() == 2 && value.bytes().all(|b| b.is_ascii_lowercase()) {
         Ok(())
     } else {
-        Err(ValidationError::new("unknown_language")
-            .with_message(format!("must be an ISO 639-1 language code in lower case, such as en or ja (got `{value}`)").into()))
+        Err(ValidationError::new("unknown_language").with_message(
+            format!("must be an ISO 639-1 language code in lower case, such as en or ja (got `{value}`)").into(),
+        ))
     }
 }
 
@@ -251,9 +252,11 @@ impl List for LanguageCertificate {
             }
             query
         };
-        let keys = Keyset::by(list::ascending("id", language_certificates::id, |c: &LanguageCertificate| {
-            c.id
-        }));
+        let keys = Keyset::by(list::ascending(
+            "id",
+            language_certificates::id,
+            |c: &LanguageCertificate| c.id,
+        ));
         list::page(conn, query, &keys, &paging)
     }
 }
