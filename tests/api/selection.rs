@@ -183,7 +183,7 @@ db_test!(
     async fn a_liaison_accepts_and_declines_nominations_one_at_a_time(app) {
         let (_, cohort, liaison) = reviewed(&app).await;
         let as_liaison = app.as_user(&liaison);
-        let an = app.trainee().full_name("Nguyễn Văn An").organisation("Sở Nội vụ Huế").position("Chuyên viên").create().await;
+        let an = app.trainee().full_name("Nguyễn Văn An").organisation("Sở Nội vụ Huế").position("Chuyên viên").service_start_year(2010).position_level("Chuyên viên").create().await;
         let binh = app.trainee().full_name("Trần Thị Bình").create().await;
         let e_an = app.enrollment(&cohort, &an).nominated().create().await;
         let e_binh = app.enrollment(&cohort, &binh).nominated().create().await;
@@ -220,6 +220,11 @@ db_test!(
         assert_eq!(seated.status, 200, "{}", seated.text());
         assert_eq!(seated.json()["status"], "enrolled");
         app.patch(&enrollment(&e_binh), json!({"status": "enrolled"})).await.assert_problem(409, "illegal_transition");
+
+        // Seated, the trainee is the liaison's to read, without the year their service began.
+        let read = as_liaison.get(&format!("/api/v1/trainees/{}", an["id"])).await.json();
+        assert_eq!((read["position_level"].as_str(), &read["service_start_year"]), (Some("Chuyên viên"), &Value::Null), "{read}");
+        assert_eq!(app.get(&format!("/api/v1/trainees/{}", an["id"])).await.json()["service_start_year"], 2010);
     }
 );
 

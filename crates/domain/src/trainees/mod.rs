@@ -103,7 +103,8 @@ pub struct Trainee {
     pub(crate) organisation_key: Option<String>,
     /// The language mails are written to the trainee in: `vi` (the default) or `en`.
     pub language: Language,
-    /// The year they entered the service, for a cohort's minimum years in service.
+    /// The year they entered the service, for a cohort's minimum years in service; `null` to a
+    /// partner's liaison, as the birth year is.
     pub service_start_year: Option<i32>,
     /// Their position level, in the department's words (`chuyên viên chính`), matched against a
     /// cohort's accepted levels ignoring case and diacritics.
@@ -185,6 +186,8 @@ impl Trainee {
         for trainee in &mut trainees {
             trainee.gender = None;
             trainee.birth_year = None;
+            // Like the birth year, a personal fact the eligibility check uses and a partner does not need.
+            trainee.service_start_year = None;
             trainee.notes = None;
             if !shared.contains(&trainee.id) {
                 trainee.email = None;
