@@ -449,6 +449,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        equivalent_to -> Nullable<BigInt>,
     }
 }
 
@@ -470,6 +471,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        pre_round_id -> Nullable<BigInt>,
     }
 }
 
@@ -514,6 +516,7 @@ diesel::table! {
         min_assessment_mean -> Nullable<Double>,
         updated_at -> Timestamp,
         version -> Integer,
+        min_post_test_score -> Nullable<Double>,
     }
 }
 
