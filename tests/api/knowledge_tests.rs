@@ -30,7 +30,12 @@ async fn class_with_pre_test(app: &TestApp, n: usize, anonymous: bool) -> (Value
         let trainee = app.trainee().full_name(format!("Học viên {i}")).create().await;
         seated.push(app.enrollment(&cohort, &trainee).create().await);
     }
-    let test = app.instrument().purpose(Purpose::Learning).items(test_items()).published().await;
+    let test = app
+        .instrument()
+        .purpose(Purpose::Learning)
+        .items(test_items())
+        .published()
+        .await;
     let pre = app.round(&cohort, &test).pre_test();
     let pre = if anonymous { pre.anonymous() } else { pre }.opened().await;
     (cohort, seated, test, pre)
@@ -38,7 +43,10 @@ async fn class_with_pre_test(app: &TestApp, n: usize, anonymous: bool) -> (Value
 
 /// The pending links of a round, in enrolment order.
 async fn links_of(app: &TestApp, round: &Value) -> Vec<String> {
-    let listed = app.get(&format!("/api/v1/rounds/{}/invitations", round["id"])).await.json();
+    let listed = app
+        .get(&format!("/api/v1/rounds/{}/invitations", round["id"]))
+        .await
+        .json();
     listed["items"]
         .as_array()
         .expect("items")
@@ -56,7 +64,9 @@ async fn answer(app: &TestApp, links: &[String], answers: &[Value]) {
 }
 
 async fn close(app: &TestApp, round: &Value) {
-    let closed = app.patch(&format!("/api/v1/rounds/{}", round["id"]), json!({"status": "closed"})).await;
+    let closed = app
+        .patch(&format!("/api/v1/rounds/{}", round["id"]), json!({"status": "closed"}))
+        .await;
     assert_eq!(closed.status, 200, "{}", closed.text());
 }
 
@@ -252,7 +262,7 @@ db_test!(
     async fn the_gain_is_null_and_says_why_when_the_pre_test_was_already_full_marks(app) {
         let (cohort, _, test, pre) = class_with_pre_test(&app, 1, false).await;
         let full = json!({"q1": "b", "q2": ["a", "c"], "q3": 10});
-        answer(&app, &links_of(&app, &pre).await, &[full.clone()]).await;
+        answer(&app, &links_of(&app, &pre).await, std::slice::from_ref(&full)).await;
         let post = app.round(&cohort, &test).post_test_of(&pre).opened().await;
         answer(&app, &links_of(&app, &post).await, &[json!({"q1": "b"})]).await;
         let scores = app.get(&format!("/api/v1/rounds/{}/results", post["id"])).await.json()["scores"].clone();
@@ -359,7 +369,7 @@ db_test!(
         hidden(&html_vi.text(), "the link's page in Vietnamese");
 
         // Nor once answered: the receipt shows what was sent, not whether it was right.
-        answer(&app, &[link.clone()], &[json!({"q1": "a", "q2": ["a", "c"], "q3": 10})]).await;
+        answer(&app, std::slice::from_ref(&link), &[json!({"q1": "a", "q2": ["a", "c"], "q3": 10})]).await;
         let receipt = app.anonymous().get(&format!("{page}?lang=en")).await;
         assert_eq!(receipt.status, 200);
         hidden(&receipt.text(), "the link's receipt");

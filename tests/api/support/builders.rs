@@ -997,7 +997,11 @@ pub fn test_item(key: &str, correct: &[&str], points: i32) -> Item {
         key: key.to_owned(),
         prompt: format!("Question {key}"),
         prompt_vi: format!("Câu hỏi {key}"),
-        kind: if correct.len() == 1 { ItemKind::SingleChoice } else { ItemKind::MultiChoice },
+        kind: if correct.len() == 1 {
+            ItemKind::SingleChoice
+        } else {
+            ItemKind::MultiChoice
+        },
         scale: None,
         options: ["a", "b", "c", "d"].map(option).to_vec(),
         required: false,

@@ -449,12 +449,12 @@ fn check_under_way(cohort: &Cohort) -> ApiResult<()> {
     }
 }
 
+/// A post-test round, its most points, and each trainee's score in it.
+type PostTest = (Round, i64, BTreeMap<EnrollmentId, i64>);
+
 /// The cohort's identified post-test rounds trainees answer, each with its most points and each
 /// trainee's score. An anonymous post-test is left out: its scores belong to nobody.
-fn post_test_scores(
-    conn: &mut DbConnection,
-    rounds: &[Round],
-) -> ApiResult<Vec<(Round, i64, BTreeMap<EnrollmentId, i64>)>> {
+fn post_test_scores(conn: &mut DbConnection, rounds: &[Round]) -> ApiResult<Vec<PostTest>> {
     let mut tests = Vec::new();
     for round in rounds
         .iter()

@@ -143,9 +143,9 @@ impl Item {
         let answer = answer.filter(|v| !v.is_null());
         let right = match (self.kind, answer) {
             (_, None) => false,
-            (ItemKind::SingleChoice, Some(value)) => {
-                value.as_str().is_some_and(|v| scoring.correct.len() == 1 && scoring.correct[0] == v)
-            }
+            (ItemKind::SingleChoice, Some(value)) => value
+                .as_str()
+                .is_some_and(|v| scoring.correct.len() == 1 && scoring.correct[0] == v),
             (ItemKind::MultiChoice, Some(value)) => value.as_array().is_some_and(|chosen| {
                 let chosen: HashSet<&str> = chosen.iter().filter_map(Value::as_str).collect();
                 let correct: HashSet<&str> = scoring.correct.iter().map(String::as_str).collect();
@@ -185,7 +185,11 @@ pub fn check_scoring(items: &[Item], test: bool) -> Vec<FieldError> {
             continue;
         }
         if !(1..=100).contains(&scoring.points) {
-            errors.push(FieldError::new(&at("/points"), "out_of_range", "a whole number from 1 to 100"));
+            errors.push(FieldError::new(
+                &at("/points"),
+                "out_of_range",
+                "a whole number from 1 to 100",
+            ));
         }
         let options: HashSet<&str> = item.options.iter().map(|o| o.value.as_str()).collect();
         let correct: HashSet<&str> = scoring.correct.iter().map(String::as_str).collect();
@@ -206,7 +210,11 @@ pub fn check_scoring(items: &[Item], test: bool) -> Vec<FieldError> {
                     ));
                 }
                 if ranged {
-                    errors.push(FieldError::new(&at("/min"), "not_allowed", "only a number item has a range"));
+                    errors.push(FieldError::new(
+                        &at("/min"),
+                        "not_allowed",
+                        "only a number item has a range",
+                    ));
                 }
             }
             ItemKind::Number => {
@@ -219,7 +227,11 @@ pub fn check_scoring(items: &[Item], test: bool) -> Vec<FieldError> {
                     )),
                 }
                 if !scoring.correct.is_empty() {
-                    errors.push(FieldError::new(&at("/correct"), "not_allowed", "only a choice item has right options"));
+                    errors.push(FieldError::new(
+                        &at("/correct"),
+                        "not_allowed",
+                        "only a choice item has right options",
+                    ));
                 }
             }
             _ => errors.push(FieldError::new(

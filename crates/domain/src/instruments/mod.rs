@@ -184,8 +184,10 @@ impl Instrument {
             )));
         }
         let scored = |items: &[Item]| -> Vec<(String, i32)> {
-            let mut keys: Vec<(String, i32)> =
-                items.iter().filter_map(|i| i.points().map(|p| (i.key.clone(), p))).collect();
+            let mut keys: Vec<(String, i32)> = items
+                .iter()
+                .filter_map(|i| i.points().map(|p| (i.key.clone(), p)))
+                .collect();
             keys.sort();
             keys
         };

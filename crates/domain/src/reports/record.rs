@@ -284,7 +284,9 @@ fn test_scores(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<HashM
         .load(conn)?;
     let mut found: HashMap<EnrollmentId, TraineeTests> = HashMap::new();
     for round in rounds {
-        let Some((max, posts)) = scores::by_trainee(conn, &round)? else { continue };
+        let Some((max, posts)) = scores::by_trainee(conn, &round)? else {
+            continue;
+        };
         let pres = match round.pre_round_id {
             Some(pre) => {
                 let pre = Round::find(conn, pre)?;

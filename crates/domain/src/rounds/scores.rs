@@ -124,7 +124,11 @@ fn scored(conn: &mut DbConnection, round: RoundId, items: &[&Item]) -> ApiResult
         .left_join(enrollments::table)
         .left_join(trainees::table.on(trainees::id.nullable().eq(enrollments::trainee_id.nullable())))
         .filter(responses::round_id.eq(round))
-        .select((responses::enrollment_id, responses::answers, trainees::full_name.nullable()))
+        .select((
+            responses::enrollment_id,
+            responses::answers,
+            trainees::full_name.nullable(),
+        ))
         .load(conn)?;
     rows.into_iter()
         .map(|(enrollment, answers, name)| {
@@ -198,7 +202,9 @@ pub fn of_round(
                 let count = i64::try_from(pre_scores.len()).unwrap_or(i64::MAX);
                 match withheld_because(&pre_round, count, min_group) {
                     Some(why) => gain_note = Some(format!("the pre-test's figures are withheld: {why}")),
-                    None if pre_scores.is_empty() => gain_note = Some(format!("pre-test round {pre_id} has no response")),
+                    None if pre_scores.is_empty() => {
+                        gain_note = Some(format!("pre-test round {pre_id} has no response"))
+                    }
                     None => pre = Some(pre_scores),
                 }
             }
@@ -241,7 +247,11 @@ pub fn of_round(
                 (Wave::Pre, None) => our_item_means[i],
                 _ => None,
             };
-            let item_post = if round.wave == Wave::Post { our_item_means[i] } else { None };
+            let item_post = if round.wave == Wave::Post {
+                our_item_means[i]
+            } else {
+                None
+            };
             ItemScore {
                 key: item.key.clone(),
                 points,
@@ -285,7 +295,11 @@ pub fn of_round(
         max_score,
         scored: scored_count,
         mean_score,
-        pre_round_id: if round.wave == Wave::Post { round.pre_round_id } else { None },
+        pre_round_id: if round.wave == Wave::Post {
+            round.pre_round_id
+        } else {
+            None
+        },
         pre_scored: pre.as_ref().map(|p| i64::try_from(p.len()).unwrap_or(i64::MAX)),
         mean_pre,
         mean_post,
