@@ -526,6 +526,7 @@ db_test!(
             options: vec![choice("too_slow", "Too slow", "Quá chậm"), choice("right", "Right", "Vừa"), choice("too_fast", "Too fast", "Quá nhanh")],
             required: true,
             dimension: None,
+            scoring: None,
         };
         let program = app.program().create().await;
         let (cohort, _) = class_of(&app, &program, 1).await;

@@ -21,6 +21,7 @@ mod exports;
 mod follow_ups;
 mod hardening;
 mod import;
+mod knowledge_tests;
 mod layers;
 mod mail;
 mod messages;

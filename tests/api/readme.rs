@@ -75,9 +75,10 @@ db_test!(
             // A cohort's calendar file, and a trainee's feed to subscribe to.
             "BEGIN:VCALENDAR\r\n",
             &feed,
-            // Evaluating a cohort: the amended score, answers in the results, completed in the dry run
-            // and for real, the certificate checked.
-            "5\n6\n6\n6\nvalid\n",
+            // Evaluating a cohort: the amended score, answers in the results, the knowledge test's mean
+            // before and after and its gain, completed in the dry run and for real, the certificate
+            // checked.
+            "5\n6\n1.0\n2.5\n0.75\n6\n6\nvalid\n",
             // After return: the plan approved, its checkpoints' dates, the report verified, counted.
             "approved\n['2024-12-31', '2025-03-31', '2025-09-30']\nverified\n1\n",
             // What a cohort costs: the yen airfare in đồng, the class's spending, its line of the report.

@@ -452,6 +452,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        equivalent_to -> Nullable<BigInt>,
     }
 }
 
@@ -473,6 +474,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        pre_round_id -> Nullable<BigInt>,
     }
 }
 
@@ -548,6 +550,7 @@ diesel::table! {
         min_assessment_mean -> Nullable<Double>,
         updated_at -> Timestamp,
         version -> Integer,
+        min_post_test_score -> Nullable<Double>,
     }
 }
 

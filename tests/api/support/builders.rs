@@ -985,6 +985,7 @@ pub fn scale_item(key: &str, dimension: &str) -> Item {
         options: Vec::new(),
         required: true,
         dimension: Some(dimension.to_owned()),
+        scoring: None,
     }
 }
 
@@ -999,6 +1000,57 @@ pub fn text_item(key: &str) -> Item {
         options: Vec::new(),
         required: false,
         dimension: None,
+        scoring: None,
+    }
+}
+
+/// An optional scored choice item of a knowledge test, with options `a`, `b`, `c` and `d`:
+/// `single_choice` when one option is `correct`, `multi_choice` when several are.
+pub fn test_item(key: &str, correct: &[&str], points: i32) -> Item {
+    let option = |value: &str| tpms::instruments::items::Choice {
+        value: value.to_owned(),
+        label: format!("Option {value}"),
+        label_vi: format!("Phương án {value}"),
+    };
+    Item {
+        key: key.to_owned(),
+        prompt: format!("Question {key}"),
+        prompt_vi: format!("Câu hỏi {key}"),
+        kind: if correct.len() == 1 {
+            ItemKind::SingleChoice
+        } else {
+            ItemKind::MultiChoice
+        },
+        scale: None,
+        options: ["a", "b", "c", "d"].map(option).to_vec(),
+        required: false,
+        dimension: None,
+        scoring: Some(tpms::instruments::Scoring {
+            points,
+            correct: correct.iter().map(|c| (*c).to_owned()).collect(),
+            min: None,
+            max: None,
+        }),
+    }
+}
+
+/// An optional scored number item of a knowledge test, right from `min` to `max`.
+pub fn number_test_item(key: &str, min: f64, max: f64, points: i32) -> Item {
+    Item {
+        key: key.to_owned(),
+        prompt: format!("Question {key}"),
+        prompt_vi: format!("Câu hỏi {key}"),
+        kind: ItemKind::Number,
+        scale: None,
+        options: Vec::new(),
+        required: false,
+        dimension: None,
+        scoring: Some(tpms::instruments::Scoring {
+            points,
+            correct: Vec::new(),
+            min: Some(min),
+            max: Some(max),
+        }),
     }
 }
 
@@ -1036,6 +1088,7 @@ impl TestApp {
                 anonymity: Anonymity::Identified,
                 opens_at: None,
                 closes_at: None,
+                pre_round_id: None,
             },
         }
     }
@@ -1112,6 +1165,21 @@ impl RoundBuilder<'_> {
         self.body.subject = Subject::Session;
         self.body.session_id = Some(SessionId(id_of(session, "the session")));
         self.body.title = "Session reaction".to_owned();
+        self
+    }
+
+    /// Asked before the course: a knowledge test's pre-test.
+    pub fn pre_test(mut self) -> Self {
+        self.body.wave = Wave::Pre;
+        self.body.title = "Knowledge pre-test".to_owned();
+        self
+    }
+
+    /// Asked after the course and compared with `pre` (a round's JSON): a knowledge post-test.
+    pub fn post_test_of(mut self, pre: &Value) -> Self {
+        self.body.wave = Wave::Post;
+        self.body.pre_round_id = Some(tpms::ids::RoundId(id_of(pre, "the pre-test")));
+        self.body.title = "Knowledge post-test".to_owned();
         self
     }
 

@@ -36,6 +36,11 @@ pub struct CompletionRule {
     /// The lowest mean of the scale answers of the trainee's assessments in the cohort's
     /// partner and officer rounds; none: assessments do not count.
     pub min_assessment_mean: Option<f64>,
+    /// The lowest score (a share of the test's points, 0 to 1) the trainee must reach in each of
+    /// the cohort's identified post-test rounds (`wave: post`, a questionnaire with scored
+    /// items); none: tests do not count. An anonymous round's scores belong to nobody, so they
+    /// never count.
+    pub min_post_test_score: Option<f64>,
     /// When it last changed (UTC).
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -67,6 +72,10 @@ pub struct SetCompletionRule {
     /// The lowest assessment mean that completes.
     #[schema(example = 3.0)]
     pub min_assessment_mean: Option<f64>,
+    /// The lowest post-test score that completes, as a share (0 to 1) of the test's points.
+    #[validate(custom(function = "rate"))]
+    #[schema(minimum = 0, maximum = 1, example = 0.6)]
+    pub min_post_test_score: Option<f64>,
 }
 
 /// Whether to change anything.
@@ -116,6 +125,7 @@ struct RuleRow {
     min_assessment_mean: Option<f64>,
     updated_at: NaiveDateTime,
     version: i32,
+    min_post_test_score: Option<f64>,
 }
 
 impl Record for CompletionRule {
@@ -150,6 +160,7 @@ impl Record for CompletionRule {
                 min_attendance_rate: row.min_attendance_rate,
                 required_rounds: serde_json::from_str(&row.required_rounds).map_err(ApiError::internal)?,
                 min_assessment_mean: row.min_assessment_mean,
+                min_post_test_score: row.min_post_test_score,
                 updated_at: row.updated_at,
                 version: row.version,
             }),
@@ -158,6 +169,7 @@ impl Record for CompletionRule {
                 min_attendance_rate: None,
                 required_rounds: Vec::new(),
                 min_assessment_mean: None,
+                min_post_test_score: None,
                 updated_at: cohort.updated_at,
                 version: 0,
             }),
@@ -182,6 +194,7 @@ impl Store for CompletionRule {
                     completion_rules::min_attendance_rate.eq(self.min_attendance_rate),
                     completion_rules::required_rounds.eq(&rounds),
                     completion_rules::min_assessment_mean.eq(self.min_assessment_mean),
+                    completion_rules::min_post_test_score.eq(self.min_post_test_score),
                     completion_rules::updated_at.eq(self.updated_at),
                     completion_rules::version.eq(self.version),
                 ))
@@ -197,6 +210,7 @@ impl Store for CompletionRule {
                 completion_rules::min_attendance_rate.eq(self.min_attendance_rate),
                 completion_rules::required_rounds.eq(&rounds),
                 completion_rules::min_assessment_mean.eq(self.min_assessment_mean),
+                completion_rules::min_post_test_score.eq(self.min_post_test_score),
                 completion_rules::updated_at.eq(self.updated_at),
                 completion_rules::version.eq(self.version),
             ))
@@ -247,6 +261,7 @@ impl CompletionRule {
                     min_attendance_rate: new.min_attendance_rate,
                     required_rounds: new.required_rounds.clone(),
                     min_assessment_mean: new.min_assessment_mean,
+                    min_post_test_score: new.min_post_test_score,
                     ..before.clone()
                 })
             },
@@ -285,6 +300,11 @@ pub fn run(
     } else {
         BTreeMap::new()
     };
+    let tests = if rule.min_post_test_score.is_some() {
+        post_test_scores(conn, &rounds)?
+    } else {
+        Vec::new()
+    };
     let mut outcomes = Vec::with_capacity(enrolled.len());
     // Per enrolment, the reasons a partner's liaison may not read: who did not answer an
     // anonymous round is known only to the training department (the invitations are staff's).
@@ -318,6 +338,36 @@ pub fn run(
                 Some(mean) if *mean >= min => {}
                 Some(mean) => reasons.push(format!("assessed at {mean:.2} on average; the rule asks {min:.2}")),
                 None => reasons.push("has no assessment".to_owned()),
+            }
+        }
+        if let Some(min) = rule.min_post_test_score {
+            if tests.is_empty() {
+                reasons.push(
+                    "the cohort has no identified post-test round (a post round of a questionnaire with scored items) to read a score from"
+                        .to_owned(),
+                );
+            }
+            for (round, max, scores) in &tests {
+                match scores.get(&id) {
+                    Some(score) => {
+                        let share = crate::ratio::share(*score, *max).unwrap_or(0.0);
+                        if share < min {
+                            // A trainee's own answers in a trainees' round are the training
+                            // department's (a liaison reads no trainees' answers), so their score
+                            // is one of the reasons a partner does not read.
+                            let reason = format!(
+                                "scored {score} of {max} ({:.0} %) in post-test round {} ({}); the rule asks {:.0} %",
+                                share * 100.0,
+                                round.id,
+                                round.title,
+                                min * 100.0
+                            );
+                            private.entry(id).or_default().push(reason.clone());
+                            reasons.push(reason);
+                        }
+                    }
+                    None => reasons.push(format!("has not taken post-test round {} ({})", round.id, round.title)),
+                }
             }
         }
         let outcome = if reasons.is_empty() {
@@ -397,6 +447,24 @@ fn check_under_way(cohort: &Cohort) -> ApiResult<()> {
             ),
         )),
     }
+}
+
+/// A post-test round, its most points, and each trainee's score in it.
+type PostTest = (Round, i64, BTreeMap<EnrollmentId, i64>);
+
+/// The cohort's identified post-test rounds trainees answer, each with its most points and each
+/// trainee's score. An anonymous post-test is left out: its scores belong to nobody.
+fn post_test_scores(conn: &mut DbConnection, rounds: &[Round]) -> ApiResult<Vec<PostTest>> {
+    let mut tests = Vec::new();
+    for round in rounds
+        .iter()
+        .filter(|r| r.respondent == Respondent::Trainee && r.wave == crate::rounds::Wave::Post)
+    {
+        if let Some((max, scores)) = crate::rounds::scores::by_trainee(conn, round)? {
+            tests.push((round.clone(), max, scores));
+        }
+    }
+    Ok(tests)
 }
 
 /// Which (round, enrolment) pairs of the required rounds are answered: by the trainee's

@@ -6,6 +6,7 @@ use validator::Validate;
 
 use super::items::Item;
 use super::{InstrumentStatus, Purpose};
+use crate::ids::InstrumentId;
 use crate::resource::list::sort_keys;
 
 /// A new questionnaire: its first revision, as a draft.
@@ -53,6 +54,12 @@ pub struct UpdateInstrument {
     #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]
     pub items: Option<Vec<Item>>,
+    /// For a knowledge test: the earlier published revision of the same code this draft scores
+    /// like (the same scored items and points), so that pre- and post-tests asked with the two
+    /// pair up; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<InstrumentId>)]
+    pub equivalent_to: Option<Option<InstrumentId>>,
     /// `draft → published → retired`.
     #[serde(default, deserialize_with = "crate::wire::some")]
     #[schema(nullable = false)]

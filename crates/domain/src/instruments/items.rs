@@ -95,6 +95,153 @@ pub struct Item {
     /// `relevance`, `logistics`, `overall`, or a criterion of a rubric.
     #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$", example = "relevance")]
     pub dimension: Option<String>,
+    /// For a knowledge test (a `learning` questionnaire): how the item is scored. Only a
+    /// `single_choice`, `multi_choice` or `number` item is scored; staff read it, a trainee's
+    /// link never shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring: Option<Scoring>,
+}
+
+/// How a knowledge-test item is scored: all or nothing, `points` for a right answer and 0 for
+/// a wrong one or none.
+///
+/// - `single_choice`: right when the answer is the one option in `correct`.
+/// - `multi_choice`: right when the options chosen are exactly the set in `correct` (no
+///   partial credit: one missing or one extra option scores 0), so that ticking every box never
+///   earns anything.
+/// - `number`: right when the answer lies in `min..=max` (both inclusive; give the same value
+///   twice for an exact answer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    /// Points a right answer earns, 1 to 100.
+    #[schema(minimum = 1, maximum = 100, example = 1)]
+    pub points: i32,
+    /// For a choice item: the right option's value (one for `single_choice`, one or more for
+    /// `multi_choice`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(example = json!(["b"]))]
+    pub correct: Vec<String>,
+    /// For a `number` item: the lowest right answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// For a `number` item: the highest right answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+impl Item {
+    /// The points a right answer earns; none when the item is not scored.
+    pub fn points(&self) -> Option<i32> {
+        self.scoring.as_ref().map(|s| s.points)
+    }
+
+    /// The points `answer` earns (none given: 0); none when the item is not scored. The rule is
+    /// [`Scoring`]'s: all or nothing.
+    pub fn score(&self, answer: Option<&Value>) -> Option<i32> {
+        let scoring = self.scoring.as_ref()?;
+        let answer = answer.filter(|v| !v.is_null());
+        let right = match (self.kind, answer) {
+            (_, None) => false,
+            (ItemKind::SingleChoice, Some(value)) => value
+                .as_str()
+                .is_some_and(|v| scoring.correct.len() == 1 && scoring.correct[0] == v),
+            (ItemKind::MultiChoice, Some(value)) => value.as_array().is_some_and(|chosen| {
+                let chosen: HashSet<&str> = chosen.iter().filter_map(Value::as_str).collect();
+                let correct: HashSet<&str> = scoring.correct.iter().map(String::as_str).collect();
+                chosen == correct
+            }),
+            (ItemKind::Number, Some(value)) => match (value.as_f64(), scoring.min, scoring.max) {
+                (Some(v), Some(min), Some(max)) => min <= v && v <= max,
+                _ => false,
+            },
+            _ => false,
+        };
+        Some(if right { scoring.points } else { 0 })
+    }
+}
+
+/// The most points `items` can earn: the sum of the scored items' points; none when no item is
+/// scored (the questionnaire is not a test).
+pub fn max_score(items: &[Item]) -> Option<i64> {
+    let scored: Vec<i64> = items.iter().filter_map(Item::points).map(i64::from).collect();
+    (!scored.is_empty()).then(|| scored.iter().sum())
+}
+
+/// Every problem with the scoring of `items`, named by pointer (`#/items/2/scoring/correct`).
+/// `test` is whether the questionnaire is a knowledge test (`purpose: learning`), the only kind
+/// whose items are scored.
+pub fn check_scoring(items: &[Item], test: bool) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(scoring) = &item.scoring else { continue };
+        let at = |field: &str| format!("items/{i}/scoring{field}");
+        if !test {
+            errors.push(FieldError::new(
+                &at(""),
+                "not_allowed",
+                "only a knowledge test (purpose: learning) has scored items",
+            ));
+            continue;
+        }
+        if !(1..=100).contains(&scoring.points) {
+            errors.push(FieldError::new(
+                &at("/points"),
+                "out_of_range",
+                "a whole number from 1 to 100",
+            ));
+        }
+        let options: HashSet<&str> = item.options.iter().map(|o| o.value.as_str()).collect();
+        let correct: HashSet<&str> = scoring.correct.iter().map(String::as_str).collect();
+        let choices_ok = correct.len() == scoring.correct.len() && correct.iter().all(|c| options.contains(c));
+        let ranged = scoring.min.is_some() || scoring.max.is_some();
+        match item.kind {
+            ItemKind::SingleChoice | ItemKind::MultiChoice => {
+                let single = item.kind == ItemKind::SingleChoice;
+                if !choices_ok || scoring.correct.is_empty() || (single && scoring.correct.len() != 1) {
+                    errors.push(FieldError::new(
+                        &at("/correct"),
+                        "invalid",
+                        if single {
+                            "the value of the one right option"
+                        } else {
+                            "the values of the right options, each once"
+                        },
+                    ));
+                }
+                if ranged {
+                    errors.push(FieldError::new(
+                        &at("/min"),
+                        "not_allowed",
+                        "only a number item has a range",
+                    ));
+                }
+            }
+            ItemKind::Number => {
+                match (scoring.min, scoring.max) {
+                    (Some(min), Some(max)) if min.is_finite() && max.is_finite() && min <= max => {}
+                    _ => errors.push(FieldError::new(
+                        &at("/max"),
+                        "invalid",
+                        "a number item is scored by its accepted range: min and max, min at most max",
+                    )),
+                }
+                if !scoring.correct.is_empty() {
+                    errors.push(FieldError::new(
+                        &at("/correct"),
+                        "not_allowed",
+                        "only a choice item has right options",
+                    ));
+                }
+            }
+            _ => errors.push(FieldError::new(
+                &at(""),
+                "not_allowed",
+                "only single_choice, multi_choice and number items are scored",
+            )),
+        }
+    }
+    errors
 }
 
 fn yes() -> bool {

@@ -13,7 +13,7 @@ mod input;
 pub mod items;
 
 pub use input::{CreateInstrument, InstrumentFilters, InstrumentOrder, InstrumentSort, UpdateInstrument};
-pub use items::{Answers, Item, ItemKind};
+pub use items::{Answers, Item, ItemKind, Scoring};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -99,6 +99,11 @@ pub struct Instrument {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+    /// For a knowledge test: the earlier revision of the same code this one scores like (the
+    /// same scored items, by key, with the same points), so that a pre-test asked with one and a
+    /// post-test asked with the other pair up. Two revisions are equivalent when one names the
+    /// other, or both name the same one.
+    pub equivalent_to: Option<InstrumentId>,
 }
 
 /// A questionnaire as stored: its items as JSON.
@@ -116,6 +121,7 @@ pub(crate) struct InstrumentRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
+    equivalent_to: Option<InstrumentId>,
 }
 
 impl TryFrom<InstrumentRow> for Instrument {
@@ -134,19 +140,65 @@ impl TryFrom<InstrumentRow> for Instrument {
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
+            equivalent_to: row.equivalent_to,
         })
     }
 }
 
 impl Instrument {
-    /// 422 naming every bad item.
-    fn check(items: &[Item]) -> ApiResult<()> {
-        let errors = items::check_items(items);
+    /// 422 naming every bad item, and every scored item of a questionnaire that is not a
+    /// knowledge test.
+    fn check(items: &[Item], purpose: Purpose) -> ApiResult<()> {
+        let mut errors = items::check_items(items);
+        errors.extend(items::check_scoring(items, purpose == Purpose::Learning));
         if errors.is_empty() {
             Ok(())
         } else {
             Err(ApiError::Validation(errors))
         }
+    }
+
+    /// The most points an answer can earn; none when no item is scored (not a test).
+    pub fn max_score(&self) -> Option<i64> {
+        items::max_score(&self.items)
+    }
+
+    /// Whether a pre-test asked with `self` and a post-test asked with `other` compare: the same
+    /// revision, or one declared equivalent to the other, or both to the same one.
+    pub fn equivalent(&self, other: &Instrument) -> bool {
+        self.id == other.id
+            || self.equivalent_to == Some(other.id)
+            || other.equivalent_to == Some(self.id)
+            || (self.equivalent_to.is_some() && self.equivalent_to == other.equivalent_to)
+    }
+
+    /// 422 unless `to` is a frozen revision of the same code whose scored items (keys and
+    /// points) are this one's: only then do scores on the two compare.
+    fn check_equivalent(&self, conn: &mut DbConnection, to: InstrumentId) -> ApiResult<()> {
+        let bad = |detail: String| ApiError::invalid("equivalent_to", "not_equivalent", detail);
+        let other = Instrument::find(conn, to).map_err(|_| bad(format!("there is no questionnaire {to}")))?;
+        if other.id == self.id || other.code != self.code || other.status == InstrumentStatus::Draft {
+            return Err(bad(format!(
+                "name another published revision of questionnaire {}; {} is revision {} of {} ({})",
+                self.code, other.id, other.revision, other.code, other.status
+            )));
+        }
+        let scored = |items: &[Item]| -> Vec<(String, i32)> {
+            let mut keys: Vec<(String, i32)> = items
+                .iter()
+                .filter_map(|i| i.points().map(|p| (i.key.clone(), p)))
+                .collect();
+            keys.sort();
+            keys
+        };
+        let (ours, theirs) = (scored(&self.items), scored(&other.items));
+        if ours.is_empty() || ours != theirs {
+            return Err(bad(format!(
+                "revision {} scores {:?} (key, points) and revision {} scores {:?}: equivalent revisions score the same items for the same points",
+                self.revision, ours, other.revision, theirs
+            )));
+        }
+        Ok(())
     }
 
     fn items_json(&self) -> ApiResult<String> {
@@ -167,6 +219,7 @@ impl Instrument {
                 instruments::created_at.eq(self.created_at),
                 instruments::updated_at.eq(self.updated_at),
                 instruments::version.eq(1),
+                instruments::equivalent_to.eq(self.equivalent_to),
             ))
             .returning(instruments::id)
             .get_result(conn)
@@ -211,6 +264,8 @@ impl Instrument {
             created_at: now,
             updated_at: now,
             version: 1,
+            // A new draft states its equivalence itself, once its items are final.
+            equivalent_to: None,
             ..from
         }
         .insert_row(conn)?;
@@ -227,7 +282,7 @@ impl Instrument {
         if exists {
             return Ok(false);
         }
-        Instrument::check(&new.items)?;
+        Instrument::check(&new.items, new.purpose)?;
         let now = crate::clock::now();
         let template = Instrument {
             id: InstrumentId(0),
@@ -242,6 +297,7 @@ impl Instrument {
             created_at: now,
             updated_at: now,
             version: 1,
+            equivalent_to: None,
         }
         .insert_row(conn)?;
         audit::record(
@@ -290,7 +346,7 @@ impl Create for Instrument {
     const CREATED: &'static str = "Created: revision 1, as a draft";
 
     fn insert(conn: &mut DbConnection, _: (), new: CreateInstrument) -> ApiResult<Instrument> {
-        Instrument::check(&new.items)?;
+        Instrument::check(&new.items, new.purpose)?;
         let now = crate::clock::now();
         Instrument {
             id: InstrumentId(0),
@@ -305,6 +361,7 @@ impl Create for Instrument {
             created_at: now,
             updated_at: now,
             version: 1,
+            equivalent_to: None,
         }
         .insert_row(conn)
     }
@@ -325,6 +382,7 @@ impl Store for Instrument {
             instruments::items.eq(self.items_json()?),
             instruments::updated_at.eq(self.updated_at),
             instruments::version.eq(self.version),
+            instruments::equivalent_to.eq(self.equivalent_to),
         ))
         .execute(conn)?;
         Ok((updated == 1).then(|| self.clone()))
@@ -334,10 +392,13 @@ impl Store for Instrument {
 impl Change for Instrument {
     type Change = UpdateInstrument;
 
-    fn patched(&self, _: &mut DbConnection, change: UpdateInstrument) -> ApiResult<Instrument> {
+    fn patched(&self, conn: &mut DbConnection, change: UpdateInstrument) -> ApiResult<Instrument> {
         let mut next = self.clone();
-        let edits =
-            change.title.is_some() || change.title_vi.is_some() || change.purpose.is_some() || change.items.is_some();
+        let edits = change.title.is_some()
+            || change.title_vi.is_some()
+            || change.purpose.is_some()
+            || change.items.is_some()
+            || change.equivalent_to.is_some();
         if edits && self.status != InstrumentStatus::Draft {
             return Err(ApiError::conflict(
                 "published",
@@ -352,8 +413,18 @@ impl Change for Instrument {
         next.title_vi = change.title_vi.unwrap_or(next.title_vi);
         next.purpose = change.purpose.unwrap_or(next.purpose);
         if let Some(items) = change.items {
-            Instrument::check(&items)?;
             next.items = items;
+        }
+        if let Some(equivalent_to) = change.equivalent_to {
+            next.equivalent_to = equivalent_to;
+        }
+        if self.status == InstrumentStatus::Draft {
+            // Checked as they will stand: a purpose that stops being `learning` takes scored
+            // items with it, and items that change must still score like the named revision.
+            Instrument::check(&next.items, next.purpose)?;
+            if let Some(to) = next.equivalent_to {
+                next.check_equivalent(conn, to)?;
+            }
         }
         if let Some(status) = change.status
             && status != self.status

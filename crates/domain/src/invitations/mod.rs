@@ -457,7 +457,9 @@ pub struct Questionnaire {
     pub items: Vec<ShownItem>,
 }
 
-/// A question as a trainee sees it.
+/// A question as a trainee sees it: a shape of its own, not the questionnaire's `Item`, so that
+/// what is for staff only (a knowledge test's `scoring`: its right answers and points) never
+/// reaches a link, in JSON or on its page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShownItem {
     /// What to send the answer under.

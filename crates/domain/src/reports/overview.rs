@@ -83,6 +83,15 @@ pub struct OverviewRow {
     /// Share of scale answers in the two highest values, in post-course trainee questionnaires
     /// (anonymous rounds under the minimum group left out), 0 to 1.
     pub evaluation_top_two_box: Option<f64>,
+    /// The mean post-test score, as a share of each test's points (0 to 1), over every response
+    /// to the cohorts' knowledge post-tests (trainees' post rounds of questionnaires with scored
+    /// items; anonymous rounds whose results are withheld left out).
+    pub post_test_score: Option<f64>,
+    /// Hake's normalised gain of the group's means, on scores as shares of each test's points:
+    /// `(post − pre) / (1 − pre)`, over the post-tests paired with a pre-test whose figures
+    /// show, each mean over every response; none without such a pair, or when the pre-tests'
+    /// mean is already full marks (undefined).
+    pub knowledge_gain: Option<f64>,
     /// Share of action plans (not drafts) approved, 0 to 1.
     pub plans_approved_share: Option<f64>,
     /// Share of approved plans' items achieved by the 6-month follow-up, 0 to 1.
@@ -157,7 +166,7 @@ pub fn overview(
     let cohorts = scope.cohorts(conn, &programs)?;
     let ids: Vec<CohortId> = cohorts.iter().map(|c| c.id).collect();
     let counts = counts(conn, caller, &ids)?;
-    let top_two = top_two_box(conn, caller, &ids, min_group)?;
+    let (top_two, tests) = evaluation_figures(conn, caller, &ids, min_group)?;
 
     // Which groups each programme and each cohort belongs to.
     let partners = partners_of(conn, &programs)?;
@@ -190,7 +199,7 @@ pub fn overview(
     let mut rows = Vec::with_capacity(groups.len());
     for (key, group) in groups {
         let planned = group_by != OverviewGroup::Year;
-        rows.push(group.row(conn, key, planned, &counts, &top_two)?);
+        rows.push(group.row(conn, key, planned, &counts, &top_two, &tests)?);
     }
     let mut all = Group::labelled(Some("total".to_owned()));
     for program in &programs {
@@ -199,7 +208,7 @@ pub fn overview(
     for cohort in &cohorts {
         all.add_cohort(cohort);
     }
-    let totals = all.row(conn, Some("total".to_owned()), true, &counts, &top_two)?;
+    let totals = all.row(conn, Some("total".to_owned()), true, &counts, &top_two, &tests)?;
     Ok(Overview {
         data_as_of,
         filters: OverviewFilters { group_by, scope },
@@ -263,11 +272,16 @@ impl Group {
         planned: bool,
         counts: &HashMap<CohortId, Counts>,
         top_two: &HashMap<CohortId, (i64, i64)>,
+        tests: &HashMap<CohortId, Tests>,
     ) -> ApiResult<OverviewRow> {
         let mut sum = Counts::default();
         let (mut top, mut scale) = (0, 0);
+        let mut test = Tests::default();
         for cohort in &self.cohorts {
             sum += counts.get(cohort).copied().unwrap_or_default();
+            if let Some(t) = tests.get(cohort) {
+                test += *t;
+            }
             if let Some((t, s)) = top_two.get(cohort) {
                 top += t;
                 scale += s;
@@ -290,6 +304,8 @@ impl Group {
             attendance_rate: share(sum.attended, sum.counted_marks),
             evaluation_response_rate: share(sum.submitted, sum.invited),
             evaluation_top_two_box: share(top, scale),
+            post_test_score: test.post_score(),
+            knowledge_gain: test.gain(),
             plans_approved_share: follow_ups.plans_approved_share,
             items_achieved_by_6_months: follow_ups.items_achieved_by_6_months,
             items_achieved_by_12_months: follow_ups.items_achieved_by_12_months,
@@ -390,15 +406,71 @@ fn counts(conn: &mut DbConnection, caller: &Caller, cohorts: &[CohortId]) -> Api
 /// Ids per query of a long list, well under either database's limit on bound values.
 const CHUNK: usize = 5_000;
 
-/// Per cohort, scale answers in the top two values and all scale answers, over its closed
-/// post-course trainee rounds whose results may be shown.
-fn top_two_box(
+/// A cohort's knowledge-test figures, summed as shares of each test's points.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tests {
+    /// Over every post-test: the sum of the responses' shares, and their count.
+    post_sum: f64,
+    post_count: i64,
+    /// Over the post-tests paired with a pre-test that shows: the same for both tests.
+    paired_post_sum: f64,
+    paired_post_count: i64,
+    paired_pre_sum: f64,
+    paired_pre_count: i64,
+}
+
+impl std::ops::AddAssign for Tests {
+    fn add_assign(&mut self, other: Tests) {
+        self.post_sum += other.post_sum;
+        self.post_count += other.post_count;
+        self.paired_post_sum += other.paired_post_sum;
+        self.paired_post_count += other.paired_post_count;
+        self.paired_pre_sum += other.paired_pre_sum;
+        self.paired_pre_count += other.paired_pre_count;
+    }
+}
+
+#[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+impl Tests {
+    fn post_score(&self) -> Option<f64> {
+        (self.post_count > 0).then(|| self.post_sum / self.post_count as f64)
+    }
+
+    fn gain(&self) -> Option<f64> {
+        if self.paired_post_count == 0 || self.paired_pre_count == 0 {
+            return None;
+        }
+        let pre = self.paired_pre_sum / self.paired_pre_count as f64;
+        let post = self.paired_post_sum / self.paired_post_count as f64;
+        crate::rounds::scores::gain(pre, post, 1.0)
+    }
+
+    /// Add one post-test round's scores.
+    fn add(&mut self, scores: &crate::rounds::scores::TestScores) {
+        let max = scores.max_score as f64;
+        let Some(post) = scores.mean_post else { return };
+        self.post_sum += post / max * scores.scored as f64;
+        self.post_count += scores.scored;
+        if let (Some(pre), Some(pre_count)) = (scores.mean_pre, scores.pre_scored) {
+            self.paired_post_sum += post / max * scores.scored as f64;
+            self.paired_post_count += scores.scored;
+            self.paired_pre_sum += pre / max * pre_count as f64;
+            self.paired_pre_count += pre_count;
+        }
+    }
+}
+
+/// Per cohort, scale answers in the top two values and all scale answers, and the knowledge
+/// tests' scores, over its closed post-course trainee rounds whose results may be shown.
+#[expect(clippy::type_complexity, reason = "two maps by cohort, each read once")]
+fn evaluation_figures(
     conn: &mut DbConnection,
     caller: &Caller,
     cohorts: &[CohortId],
     min_group: u16,
-) -> ApiResult<HashMap<CohortId, (i64, i64)>> {
+) -> ApiResult<(HashMap<CohortId, (i64, i64)>, HashMap<CohortId, Tests>)> {
     let mut found: HashMap<CohortId, (i64, i64)> = HashMap::new();
+    let mut tests: HashMap<CohortId, Tests> = HashMap::new();
     for chunk in cohorts.chunks(CHUNK) {
         let rounds: Vec<(crate::ids::RoundId, CohortId)> = evaluation_rounds::table
             .filter(evaluation_rounds::cohort_id.eq_any(chunk))
@@ -408,6 +480,9 @@ fn top_two_box(
             .load(conn)?;
         for (round, cohort) in rounds {
             let results = crate::rounds::results::results(conn, caller, round, min_group)?;
+            if let Some(scores) = &results.scores {
+                tests.entry(cohort).or_default().add(scores);
+            }
             let entry = found.entry(cohort).or_default();
             for item in results
                 .items
@@ -420,5 +495,5 @@ fn top_two_box(
             }
         }
     }
-    Ok(found)
+    Ok((found, tests))
 }

@@ -62,6 +62,14 @@ pub struct RecordLine {
     pub questionnaires_sent: i64,
     /// Questionnaires they answered.
     pub questionnaires_answered: i64,
+    /// Their score in the cohort's identified knowledge post-tests, as a share of the test's
+    /// points (0 to 1; the mean when there are several); none when they took none, and for a
+    /// partner's liaison (trainees' answers are the training department's).
+    pub post_test_score: Option<f64>,
+    /// Their own normalised gain from the pre-test to the post-test, `(post − pre) / (max −
+    /// pre)` (the mean when there are several pairs); none without both scores, when the
+    /// pre-test was full marks (undefined), and for a partner's liaison.
+    pub knowledge_gain: Option<f64>,
     /// Their action plan's status, if they have one.
     pub action_plan: Option<PlanStatus>,
     /// Follow-up checkpoints of the plan.
@@ -192,6 +200,12 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
             entry.1 += n;
         }
     }
+    let tests = if caller.liaison_partner().is_some() {
+        HashMap::new()
+    } else {
+        let cohort_ids: Vec<CohortId> = found.iter().map(|e| e.cohort_id).collect();
+        test_scores(conn, &cohort_ids)?
+    };
     let mut costs = crate::costs::of_enrollments(conn, &ids)?;
     let mut shown_costs: HashMap<ProgramId, bool> = HashMap::new();
     for program in found.iter().map(|e| e.program_id) {
@@ -205,6 +219,7 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
         .map(|e| {
             let (questionnaires_sent, questionnaires_answered) = sent.get(&e.id).copied().unwrap_or_default();
             let (follow_ups, follow_ups_reported) = follow_ups.get(&e.id).copied().unwrap_or_default();
+            let (post_test_score, knowledge_gain) = tests.get(&e.id).map_or((None, None), TraineeTests::figures);
             RecordLine {
                 enrollment_id: e.id,
                 program_id: e.program_id,
@@ -222,6 +237,8 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
                 certificate_number: certificates.get(&e.id).cloned(),
                 questionnaires_sent,
                 questionnaires_answered,
+                post_test_score,
+                knowledge_gain,
                 action_plan: plans.get(&e.id).copied(),
                 follow_ups,
                 follow_ups_reported,
@@ -238,6 +255,55 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
         trainee,
         cohorts,
     })
+}
+
+/// One trainee's post-test shares and gains in a cohort.
+#[derive(Debug, Default)]
+struct TraineeTests {
+    scores: Vec<f64>,
+    gains: Vec<f64>,
+}
+
+impl TraineeTests {
+    #[expect(clippy::cast_precision_loss, reason = "a handful of tests")]
+    fn figures(&self) -> (Option<f64>, Option<f64>) {
+        let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        (mean(&self.scores), mean(&self.gains))
+    }
+}
+
+/// Per enrolment, the scores in the identified knowledge post-tests of `cohorts`, and the gains
+/// from their pre-tests (identified ones only: an anonymous score belongs to nobody).
+fn test_scores(conn: &mut DbConnection, cohorts: &[CohortId]) -> ApiResult<HashMap<EnrollmentId, TraineeTests>> {
+    use crate::rounds::{Respondent, Round, Wave, scores};
+    use crate::schema::evaluation_rounds;
+    let rounds: Vec<Round> = evaluation_rounds::table
+        .filter(evaluation_rounds::cohort_id.eq_any(cohorts))
+        .filter(evaluation_rounds::respondent.eq(Respondent::Trainee))
+        .filter(evaluation_rounds::wave.eq(Wave::Post))
+        .load(conn)?;
+    let mut found: HashMap<EnrollmentId, TraineeTests> = HashMap::new();
+    for round in rounds {
+        let Some((max, posts)) = scores::by_trainee(conn, &round)? else {
+            continue;
+        };
+        let pres = match round.pre_round_id {
+            Some(pre) => {
+                let pre = Round::find(conn, pre)?;
+                scores::by_trainee(conn, &pre)?.map(|(_, s)| s)
+            }
+            None => None,
+        };
+        #[expect(clippy::cast_precision_loss, reason = "scores far below 2^52")]
+        for (enrollment, score) in posts {
+            let entry = found.entry(enrollment).or_default();
+            entry.scores.push(score as f64 / max as f64);
+            if let Some(pre) = pres.as_ref().and_then(|p| p.get(&enrollment)) {
+                entry.gains.extend(scores::gain(*pre as f64, score as f64, max as f64));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// A date as stored (its first day and how much of it is known), shown at its own precision.

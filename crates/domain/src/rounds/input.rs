@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::{Anonymity, Respondent, RoundStatus, Subject, Wave};
-use crate::ids::{InstrumentId, SessionId};
+use crate::ids::{InstrumentId, RoundId, SessionId};
 
 /// A new round of a cohort, as a draft.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -35,6 +35,11 @@ pub struct CreateRound {
     /// When answers stop being taken and links expire; none: when it is closed.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub closes_at: Option<DateTime<Utc>>,
+    /// For a knowledge post-test (`wave: post`, trainees, a questionnaire with scored items): the
+    /// cohort's pre-test round (`wave: pre`) asked with the same revision or an equivalent one;
+    /// its results then give the gain.
+    #[serde(default)]
+    pub pre_round_id: Option<RoundId>,
 }
 
 /// A change to a round: only the fields given change; `null` clears a time. What it asks, of
@@ -63,6 +68,10 @@ pub struct UpdateRound {
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub closes_at: Option<Option<DateTime<Utc>>>,
+    /// The pre-test this post-test is compared with; `null` clears it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<RoundId>)]
+    pub pre_round_id: Option<Option<RoundId>>,
     /// `draft → open → closed`. Opening a round that trainees answer sends each seated trainee an
     /// invitation; closing it expires their links.
     #[serde(default, deserialize_with = "crate::wire::some")]

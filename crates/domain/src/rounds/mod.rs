@@ -10,6 +10,7 @@
 mod input;
 pub mod pending;
 pub mod results;
+pub mod scores;
 
 pub use input::{CreateRound, RoundFilters, UpdateRound};
 
@@ -153,6 +154,10 @@ pub struct Round {
     pub updated_at: NaiveDateTime,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i32,
+    /// For a knowledge post-test (`wave: post`, a `learning` questionnaire): the cohort's pre-test
+    /// round it is compared with, asked with the same questionnaire revision or one declared
+    /// equivalent. Its results then give the gain.
+    pub pre_round_id: Option<RoundId>,
 }
 
 impl Round {
@@ -275,6 +280,9 @@ impl Round {
             }
             (_, None) => {}
         }
+        if let Some(pre) = self.pre_round_id {
+            self.check_pre_round(conn, &instrument, pre)?;
+        }
         if let (Some(opens), Some(closes)) = (self.opens_at, self.closes_at)
             && closes <= opens
         {
@@ -283,6 +291,35 @@ impl Round {
                 "before_opens_at",
                 "must be after opens_at",
             ));
+        }
+        Ok(())
+    }
+
+    /// 422 unless `pre` can be this round's pre-test: this is a trainees' post round of a
+    /// knowledge test, and `pre` a trainees' pre round of the same cohort asked with the same
+    /// questionnaire revision or one declared equivalent.
+    fn check_pre_round(&self, conn: &mut DbConnection, instrument: &Instrument, pre: RoundId) -> ApiResult<()> {
+        let bad = |detail: String| ApiError::invalid("pre_round_id", "not_a_pre_test", detail);
+        if self.wave != Wave::Post || self.respondent != Respondent::Trainee || instrument.max_score().is_none() {
+            return Err(bad(
+                "only a post round that trainees answer, asking a knowledge test (scored items), names a pre-test"
+                    .to_owned(),
+            ));
+        }
+        let other = Round::find(conn, pre).map_err(|_| bad(format!("there is no round {pre}")))?;
+        if other.cohort_id != self.cohort_id || other.wave != Wave::Pre || other.respondent != Respondent::Trainee {
+            return Err(bad(format!(
+                "round {pre} is not a pre round that trainees of cohort {} answer",
+                self.cohort_id
+            )));
+        }
+        let asked = other.instrument(conn)?;
+        if !asked.equivalent(instrument) {
+            return Err(bad(format!(
+                "round {pre} asks questionnaire {} revision {}, this round {} revision {}: pair rounds asking the same \
+                 revision, or declare one revision equivalent to the other (equivalent_to)",
+                asked.code, asked.revision, instrument.code, instrument.revision
+            )));
         }
         Ok(())
     }
@@ -364,6 +401,7 @@ impl Create for Round {
             created_at: now,
             updated_at: now,
             version: 1,
+            pre_round_id: new.pre_round_id,
         };
         draft.check(conn, true)?;
         draft.check_closes_in_future()?;
@@ -383,6 +421,7 @@ impl Create for Round {
                 evaluation_rounds::created_at.eq(now),
                 evaluation_rounds::updated_at.eq(now),
                 evaluation_rounds::version.eq(1),
+                evaluation_rounds::pre_round_id.eq(draft.pre_round_id),
             ))
             .returning(evaluation_rounds::all_columns)
             .get_result(conn)?)
@@ -405,6 +444,7 @@ impl Store for Round {
             evaluation_rounds::closes_at.eq(self.closes_at),
             evaluation_rounds::updated_at.eq(self.updated_at),
             evaluation_rounds::version.eq(self.version),
+            evaluation_rounds::pre_round_id.eq(self.pre_round_id),
         ))
         .returning(evaluation_rounds::all_columns)
         .get_result(conn)
@@ -441,6 +481,9 @@ impl Change for Round {
         next.title = change.title.unwrap_or(next.title);
         next.instrument_id = change.instrument_id.unwrap_or(next.instrument_id);
         next.anonymity = change.anonymity.unwrap_or(next.anonymity);
+        if let Some(pre) = change.pre_round_id {
+            next.pre_round_id = pre;
+        }
         if let Some(opens) = change.opens_at {
             next.opens_at = opens.as_ref().map(crate::clock::utc);
         }
@@ -485,7 +528,17 @@ impl Change for Round {
 }
 
 impl Remove for Round {
-    fn in_use(&self, _: &mut DbConnection) -> ApiResult<Option<String>> {
+    fn in_use(&self, conn: &mut DbConnection) -> ApiResult<Option<String>> {
+        let post: Option<RoundId> = evaluation_rounds::table
+            .filter(evaluation_rounds::pre_round_id.eq(self.id))
+            .select(evaluation_rounds::id)
+            .lookup(conn)?;
+        if let Some(post) = post {
+            return Ok(Some(format!(
+                "round {} is the pre-test of round {post}; clear that round's pre_round_id first",
+                self.id
+            )));
+        }
         Ok((self.status != RoundStatus::Draft).then(|| {
             format!(
                 "round {} is {}; only a draft can be deleted, and its answers are kept",

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::scores::TestScores;
 use super::{Anonymity, Respondent, Round, RoundStatus};
 use crate::access::Caller;
 use crate::db::DbConnection;
@@ -109,6 +110,10 @@ pub struct RoundResults {
     pub dimensions: Vec<DimensionResult>,
     /// The text answers.
     pub text_answers: Vec<TextAnswer>,
+    /// For a knowledge test (a questionnaire with scored items): the scores, and for a
+    /// post-test paired with its pre-test, the gain; none for other questionnaires, and when
+    /// the figures are withheld.
+    pub scores: Option<TestScores>,
 }
 
 /// The results of round `id`, for a caller who may see it.
@@ -131,7 +136,37 @@ pub fn results(conn: &mut DbConnection, caller: &Caller, id: RoundId, min_group:
     let response_rate = rate(conn, &round, responses)?;
     let min_group = i64::from(min_group);
     // `Round::find` reads a round whose closing time has passed as closed.
-    let withheld_because = if !anonymous {
+    let withheld_because = withheld_because(&round, responses, min_group);
+    let withheld = withheld_because.is_some();
+    let (items, dimensions, text_answers) = if withheld {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        figures(&instrument.items, &answered)
+    };
+    let scores = if withheld {
+        None
+    } else {
+        super::scores::of_round(conn, &round, &instrument, min_group)?
+    };
+    Ok(RoundResults {
+        round_id: id,
+        anonymity: round.anonymity,
+        response_rate,
+        responses,
+        withheld,
+        withheld_because,
+        min_group,
+        items,
+        dimensions,
+        text_answers,
+        scores,
+    })
+}
+
+/// Why an anonymous round's figures are withheld (not closed, or fewer than `min_group`
+/// responses); none for an identified round, or once they may show.
+pub(super) fn withheld_because(round: &Round, responses: i64, min_group: i64) -> Option<String> {
+    if round.anonymity != Anonymity::Anonymous {
         None
     } else if round.status != RoundStatus::Closed {
         Some(format!(
@@ -145,25 +180,7 @@ pub fn results(conn: &mut DbConnection, caller: &Caller, id: RoundId, min_group:
         ))
     } else {
         None
-    };
-    let withheld = withheld_because.is_some();
-    let (items, dimensions, text_answers) = if withheld {
-        (Vec::new(), Vec::new(), Vec::new())
-    } else {
-        figures(&instrument.items, &answered)
-    };
-    Ok(RoundResults {
-        round_id: id,
-        anonymity: round.anonymity,
-        response_rate,
-        responses,
-        withheld,
-        withheld_because,
-        min_group,
-        items,
-        dimensions,
-        text_answers,
-    })
+    }
 }
 
 fn rate(conn: &mut DbConnection, round: &Round, responses: i64) -> ApiResult<ResponseRate> {
@@ -259,7 +276,7 @@ fn figures(items: &[Item], answered: &[(Answers, Option<String>)]) -> Figures {
 }
 
 #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-fn mean(values: &[f64]) -> Option<f64> {
+pub(super) fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
@@ -306,4 +323,68 @@ pub fn assessment_means(
         .into_iter()
         .filter_map(|(e, v)| mean(&v).map(|m| (e, m)))
         .collect())
+}
+
+/// One item of a round's results as a row of its CSV or workbook: the figures of
+/// [`ItemResult`] (without the distribution) and, for a scored item, its difficulty and gain,
+/// so that the department sees which questions of its tests are too easy or too hard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemRow {
+    /// The item's key.
+    pub key: String,
+    /// The question, in English.
+    pub prompt: String,
+    /// What kind of answer it takes.
+    pub kind: ItemKind,
+    /// What it measures.
+    pub dimension: Option<String>,
+    /// How many answered it.
+    pub count: i64,
+    /// For `scale` and `number` items: the mean.
+    pub mean: Option<f64>,
+    /// For `scale` and `number` items: the median.
+    pub median: Option<f64>,
+    /// For `scale` items: the share in the two highest values.
+    pub top_two_box: Option<f64>,
+    /// For a scored item: the points a right answer earns.
+    pub points: Option<i32>,
+    /// For a scored item: its difficulty, the share of responses that answered it right.
+    pub share_correct: Option<f64>,
+    /// For a scored item: the mean points in the pre-test.
+    pub mean_pre: Option<f64>,
+    /// For a scored item: the mean points in the post-test.
+    pub mean_post: Option<f64>,
+    /// For a scored item: its normalised gain (none when undefined).
+    pub gain: Option<f64>,
+}
+
+impl RoundResults {
+    /// The rows of the results' export: one per item, in the questionnaire's order (none while
+    /// the figures are withheld).
+    pub fn item_rows(&self) -> Vec<ItemRow> {
+        self.items
+            .iter()
+            .map(|item| {
+                let scored = self
+                    .scores
+                    .as_ref()
+                    .and_then(|s| s.items.iter().find(|i| i.key == item.key));
+                ItemRow {
+                    key: item.key.clone(),
+                    prompt: item.prompt.clone(),
+                    kind: item.kind,
+                    dimension: item.dimension.clone(),
+                    count: item.count,
+                    mean: item.mean,
+                    median: item.median,
+                    top_two_box: item.top_two_box,
+                    points: scored.map(|s| s.points),
+                    share_correct: scored.and_then(|s| s.share_correct),
+                    mean_pre: scored.and_then(|s| s.mean_pre),
+                    mean_post: scored.and_then(|s| s.mean_post),
+                    gain: scored.and_then(|s| s.gain),
+                }
+            })
+            .collect()
+    }
 }
