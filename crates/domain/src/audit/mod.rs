@@ -72,6 +72,8 @@ text_enum!(
         BudgetLine,
         /// An expense.
         Expense,
+        /// A trainee's consent to one purpose.
+        Consent,
     }
 );
 
