@@ -35,6 +35,8 @@ use crate::rounds::Round;
 use crate::sessions::Session;
 use crate::trainees::Trainee;
 use crate::trainees::languages::LanguageCertificate;
+use crate::trainees::consents::Consent;
+use crate::disclosures::Disclosure;
 use crate::users::User;
 use crate::{api, auth, health};
 
@@ -250,6 +252,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 )
                 .delete::<Staff>("delete_language_certificate", "Delete a language certificate."),
             )
+                Endpoints::<Consent>::of("trainees", "/trainees/{id}/consents", "/trainees/{id}/consents/{consent_id}")
+                    .list::<Readers>(
+                        "list_consents",
+                        "List a trainee's consents, oldest first, withdrawn ones included (`standing=true` for those that\n\
+                         stand).",
+                    )
+                    .create::<Staff>(
+                        "record_consent",
+                        "Record a consent the trainee gave on paper (or from a file): to share contact details with a named\n\
+                         partner, to be contacted after return, or to the department's own reporting (a legal duty, never\n\
+                         withdrawn). 409 `duplicate` while the same consent stands.",
+                    )
+                    .get::<Readers>("get_consent", "Get one of a trainee's consents."),
+            )
+            .service(api::consents::withdraw_consent)
             .service(
                 Endpoints::<Instrument>::of("evaluations", "/instruments", "/instruments/{id}")
                     .list::<ProgramReaders>("list_instruments", "List questionnaire revisions, by code and revision.")
@@ -369,12 +386,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(api::reports::trainees_by_origin)
             .service(api::reports::cohort_attendance)
             .service(api::reports::trainee_record)
+            .service(api::reports::transfers_abroad)
             .service(api::costs::cost_anomalies)
             .service(api::costs::cost_report)
             .service(api::costs::cohort_costs)
             .service(
                 Endpoints::<AuditEvent>::of("audit", "/audit-events", "/audit-events/{id}")
                     .list::<Admins>("list_audit_events", "List audit events, newest first."),
+            )
+            .service(
+                Endpoints::<Disclosure>::of("audit", "/disclosures", "/disclosures/{id}").list::<Admins>(
+                    "list_disclosures",
+                    "List what partners' liaisons were given of trainees' personal data, newest first: one entry per\n\
+                     trainee per answer (a record, a list's page, an export's page), with the account, its partner, the\n\
+                     fields and the time.",
+                ),
             )
             .service(api::auth::refresh)
             .service(api::auth::logout)

@@ -11,6 +11,7 @@ pub mod calendars;
 pub mod certificates;
 pub mod checkpoints;
 pub mod completion;
+pub mod consents;
 pub mod costs;
 pub mod eligibility;
 pub mod enrollments;

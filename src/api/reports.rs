@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use crate::config::EvaluationConfig;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::http::auth::{Auth, ProgramReaders};
+use crate::http::auth::{Admins, Auth, ProgramReaders};
 use crate::http::export::{self, FormatParams};
 use crate::http::json::Query;
 use crate::ids::{CohortId, TraineeId};
@@ -14,6 +14,7 @@ use crate::reports::attendance::{self, CohortAttendance};
 use crate::reports::origins::{self, OriginParams, Origins};
 use crate::reports::overview::{self, Overview, OverviewParams};
 use crate::reports::record::{self, TraineeRecord};
+use crate::reports::transfers::{self, TransferParams, Transfers};
 use crate::reports::{OFFERED, Scope};
 use crate::tabular::Table;
 
@@ -163,4 +164,41 @@ pub async fn trainee_record(
         .await?;
     let lines = Table::of_records(&report.cohorts).map_err(ApiError::internal)?;
     export::report(chosen, &format!("trainee-{id}-record"), &report, &[("Record", &lines)])
+}
+
+/// Transfers abroad, for the transfer impact dossier (Decree 13/2023/ND-CP): per partner and its
+/// country, the categories of trainees' personal data its liaisons were given, how many people
+/// and how many times, and the first and last time in the period (`from`/`to`, days in UTC).
+/// Read from the record of disclosures (`GET /api/v1/disclosures`).
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer_auth" = ["admin"])),
+    params(TransferParams, FormatParams),
+    responses(
+        (status = 200, description = "The transfers", content(
+            (Transfers = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/reports/transfers")]
+pub async fn transfers_abroad(
+    auth: Auth<Admins>,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    params: Query<TransferParams>,
+    format: Query<FormatParams>,
+) -> ApiResult<HttpResponse> {
+    let chosen = format.choose(&req, &OFFERED)?;
+    let params = params.0;
+    let report = db
+        .run(move |conn| {
+            auth.check(conn)?;
+            transfers::transfers(conn, params)
+        })
+        .await?;
+    let rows = Table::of_records(&report.rows).map_err(ApiError::internal)?;
+    export::report(chosen, "transfers", &report, &[("Transfers", &rows)])
 }

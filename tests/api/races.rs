@@ -235,3 +235,26 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    async fn two_withdrawals_of_one_consent_at_once_withdraw_it_once(app) {
+        let partner = app.partner().code("JICA").create().await;
+        for i in 0..TRIALS / 4 {
+            let trainee = app.trainee().full_name(format!("Học viên {i}")).create().await;
+            let consents = format!("/api/v1/trainees/{}/consents", trainee["id"]);
+            let given = app.post(&consents, json!({"purpose": "partner_contacts", "partner_id": partner["id"]})).await;
+            assert_eq!(given.status, 201, "{}", given.text());
+            let path = format!("{consents}/{}/withdrawal", given.json()["id"]);
+            let (first, second) = futures::join!(
+                app.send(app.request(Method::POST, &path), None),
+                app.send(app.request(Method::POST, &path), None),
+            );
+            let mut statuses = [first.status, second.status];
+            statuses.sort_unstable();
+            assert_eq!(statuses, [200, 409], "{} / {}", first.text(), second.text());
+            let loser = if first.status == 200 { &second } else { &first };
+            loser.assert_problem(409, "already_withdrawn");
+            assert_eq!(changes_of(&app, "consent", &given.json()["id"]).await.len(), 1, "one withdrawal audited");
+        }
+    }
+);

@@ -442,6 +442,17 @@ db_test!(
         app.enrollment(&class, &in_class).status(EnrollmentStatus::Enrolled).create().await;
         app.enrollment(&seminar, &in_seminar).status(EnrollmentStatus::Enrolled).create().await;
         app.enrollment(&class, &waiting).status(EnrollmentStatus::Waitlisted).create().await;
+        // Both agreed on paper to share their contact details with JICA (issue 31): what the
+        // programmes share decides from here.
+        for trainee in [&in_class, &in_seminar] {
+            let consent = app
+                .post(
+                    &format!("/api/v1/trainees/{}/consents", trainee["id"]),
+                    json!({"purpose": "partner_contacts", "partner_id": jica["id"]}),
+                )
+                .await;
+            assert_eq!(consent.status, 201, "{}", consent.text());
+        }
 
         let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
         let as_liaison = app.as_user(&liaison);

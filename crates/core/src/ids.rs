@@ -285,6 +285,14 @@ typed_id!(
     /// Id of a trainee's language certificate.
     LanguageCertificateId, "Language certificate id"
 );
+typed_id!(
+    /// Id of a trainee's consent to one purpose.
+    ConsentId, "Consent id"
+);
+typed_id!(
+    /// Id of one entry of the record of what partners' liaisons read.
+    DisclosureId, "Disclosure id"
+);
 
 /// A path parameter holding an integer id: `id`, say, described as "Partner id".
 pub fn id_parameter(name: &str, label: &str) -> utoipa::openapi::path::Parameter {

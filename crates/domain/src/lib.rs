@@ -25,6 +25,7 @@ pub mod completion;
 pub mod contacts;
 pub mod costs;
 pub mod db;
+pub mod disclosures;
 pub mod effects;
 pub mod eligibility;
 pub mod enrollments;

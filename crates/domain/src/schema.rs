@@ -376,6 +376,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A trainee's consent to one purpose (see `trainees::consents`).
+    consents (id) {
+        id -> BigInt,
+        trainee_id -> BigInt,
+        purpose -> Text,
+        partner_id -> Nullable<BigInt>,
+        method -> Text,
+        given_at -> Timestamp,
+        recorded_by -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// What a partner's liaison read of a trainee's personal data (see `disclosures`).
+    disclosures (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        user_id -> BigInt,
+        partner_id -> BigInt,
+        trainee_id -> BigInt,
+        fields -> Text,
+        what -> Text,
+    }
+}
+
 diesel::joinable!(program_partners -> programs (program_id));
 diesel::joinable!(contacts -> partners (partner_id));
 diesel::joinable!(participations -> contacts (contact_id));
@@ -753,6 +785,8 @@ diesel::joinable!(costs -> programs (program_id));
 diesel::joinable!(costs -> cohorts (cohort_id));
 diesel::joinable!(costs -> enrollments (enrollment_id));
 diesel::joinable!(costs -> partners (payer_id));
+diesel::joinable!(consents -> trainees (trainee_id));
+diesel::joinable!(consents -> partners (partner_id));
 diesel::allow_tables_to_appear_in_same_query!(
     language_certificates,
     eligibility_criteria,
@@ -793,7 +827,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     exchange_rates,
     costs,
     cost_totals,
-    cost_settings
+    cost_settings,
+    consents,
+    disclosures
 );
 
 // Grouped counts across a join, for reports: invitations by their round's cohort, checkpoints by

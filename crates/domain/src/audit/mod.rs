@@ -76,6 +76,8 @@ text_enum!(
         LanguageCertificate,
         /// What a cohort asks of its nominees.
         EligibilityCriteria,
+        /// A trainee's consent to one purpose.
+        Consent,
     }
 );
 

@@ -224,6 +224,23 @@ impl Enrollment {
         }
         self
     }
+
+    /// What of the trainee this enrolment shows, for the record of disclosures: the name, the
+    /// placement as enrolled, and the attendance.
+    fn disclosed(&self) -> crate::disclosures::Disclosed {
+        use crate::disclosures::{Disclosed, PersonalField as F};
+        let mut disclosed = Disclosed::of(
+            self.trainee_id,
+            &[
+                (F::FullName, Some(self.trainee_name.as_str())),
+                (F::Organisation, self.origin.organisation.as_deref()),
+                (F::Position, self.origin.position.as_deref()),
+                (F::Province, self.origin.province.as_deref()),
+            ],
+        );
+        disclosed.fields.push(F::Attendance);
+        disclosed
+    }
 }
 
 fn with_attendance(conn: &mut DbConnection, rows: Vec<EnrollmentRow>) -> ApiResult<Vec<Enrollment>> {
@@ -359,7 +376,9 @@ impl Record for Enrollment {
                 return Err(ApiError::not_found("enrolment", id));
             }
         }
-        Ok(enrollment.seen_by(caller))
+        let seen = enrollment.seen_by(caller);
+        crate::disclosures::record(conn, caller, "enrollments", [seen.disclosed()])?;
+        Ok(seen)
     }
 }
 
@@ -595,10 +614,12 @@ impl List for Enrollment {
         };
         let keys = Keyset::by(list::ascending("id", enrollments::id, |e: &EnrollmentRow| e.id));
         list::page(conn, query, &keys, &paging)?.try_with(|rows| {
-            Ok(with_attendance(conn, rows)?
+            let seen: Vec<Enrollment> = with_attendance(conn, rows)?
                 .into_iter()
                 .map(|e| e.seen_by(caller))
-                .collect())
+                .collect();
+            crate::disclosures::record(conn, caller, "enrollments", seen.iter().map(Enrollment::disclosed))?;
+            Ok(seen)
         })
     }
 }

@@ -138,6 +138,18 @@ pub fn sheet(conn: &mut DbConnection, caller: &Caller, id: CohortId) -> ApiResul
             summary,
         })
         .collect();
+    crate::disclosures::record(
+        conn,
+        caller,
+        "attendance",
+        trainees.iter().map(|t| crate::disclosures::Disclosed {
+            trainee: t.trainee_id,
+            fields: vec![
+                crate::disclosures::PersonalField::FullName,
+                crate::disclosures::PersonalField::Attendance,
+            ],
+        }),
+    )?;
     Ok(CohortAttendance {
         data_as_of,
         cohort_id: id,

@@ -7,6 +7,8 @@
 //!   organisation as it was when they enrolled, gender, birth decade, ...).
 //! - [`attendance`]: a cohort's trainees × sessions, with the rate of each.
 //! - [`record`]: everything a trainee did, cohort by cohort.
+//! - [`transfers`]: what partners' liaisons (abroad) were given of trainees' personal data, per
+//!   partner and country, for the transfer dossier.
 //!
 //! What a liaison sees is limited here as in the lists: its partner's programmes only, and of
 //! their enrolments only the seated ones, so no total carries another partner's figures.
@@ -15,6 +17,7 @@ pub mod attendance;
 pub mod origins;
 pub mod overview;
 pub mod record;
+pub mod transfers;
 
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;

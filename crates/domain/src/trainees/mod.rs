@@ -3,6 +3,7 @@
 //!
 //! Types, rules and queries; served over HTTP by the standard operations named in the route table (`app.rs`).
 
+pub mod consents;
 mod input;
 pub mod languages;
 mod list;
@@ -145,9 +146,12 @@ pub fn visible_to_partner(partner: PartnerId) -> _ {
         .select(enrollments::trainee_id)
 }
 
-/// Trainee ids among `ids` whose email and phone a liaison of `partner` may read: seated
-/// ([`LIAISON_VISIBLE_STATUSES`]) in a cohort of a programme whose link to the partner shares
-/// them (`program_partners.shares_trainee_contacts`).
+/// Trainee ids among `ids` whose email and phone a liaison of `partner` may read: the one rule
+/// every answer to a liaison passes through. Both halves must hold: the department shares them
+/// (seated, [`LIAISON_VISIBLE_STATUSES`], in a cohort of a programme whose link to the partner has
+/// `program_partners.shares_trainee_contacts`), and the trainee consents to it (a standing
+/// `partner_contacts` consent naming the partner, [`consents::consented_to_partner`]), read at
+/// each request, so a withdrawal holds from the next one.
 fn contacts_shared_with(
     conn: &mut DbConnection,
     partner: PartnerId,
@@ -165,6 +169,7 @@ fn contacts_shared_with(
         .filter(enrollments::cohort_id.eq_any(their_cohorts))
         .filter(enrollments::status.eq_any(statuses))
         .filter(enrollments::trainee_id.eq_any(ids))
+        .filter(enrollments::trainee_id.eq_any(consents::consented_to_partner(partner)))
         .select(enrollments::trainee_id)
         .distinct()
         .load(conn)?;
@@ -176,7 +181,9 @@ impl Trainee {
     /// docs/api-conventions.md). Staff read everything. A partner's liaison reads what a partner
     /// needs, the name, organisation, position and province (the enrolments are read apart); the
     /// email and phone only where a programme the trainee is seated in shares them with its
-    /// partner; the gender, birth year and notes never. What it may not read is `null`.
+    /// partner and the trainee consents to it ([`contacts_shared_with`]); the gender, birth year
+    /// and notes never. What it may not read is `null`. What a liaison is given is recorded
+    /// ([`crate::disclosures::record`], one statement for the lot).
     pub fn seen_by(conn: &mut DbConnection, caller: &Caller, mut trainees: Vec<Trainee>) -> ApiResult<Vec<Trainee>> {
         let Some(partner) = caller.liaison_partner() else {
             return Ok(trainees);
@@ -194,7 +201,24 @@ impl Trainee {
                 trainee.phone = None;
             }
         }
+        crate::disclosures::record(conn, caller, "trainees", trainees.iter().map(Trainee::disclosed))?;
         Ok(trainees)
+    }
+
+    /// What of this trainee (as shown) is personal data, for the record of disclosures.
+    fn disclosed(&self) -> crate::disclosures::Disclosed {
+        use crate::disclosures::{Disclosed, PersonalField as F};
+        Disclosed::of(
+            self.id,
+            &[
+                (F::FullName, Some(self.full_name.as_str())),
+                (F::Position, self.position.as_deref()),
+                (F::Organisation, self.organisation.as_deref()),
+                (F::Province, self.province.as_deref()),
+                (F::Email, self.email.as_deref()),
+                (F::Phone, self.phone.as_deref()),
+            ],
+        )
     }
 
     /// This trainee with the folded keys of its province and organisation worked out again.
@@ -381,8 +405,10 @@ impl Remove for Trainee {
     /// With its search terms.
     fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
         // The foreign key cascades too; deleting the terms here does not lean on SQLite's
-        // foreign_keys pragma being on.
+        // foreign_keys pragma being on. The consents go with the person they are about.
         diesel::delete(trainee_terms::table.filter(trainee_terms::trainee_id.eq(self.id))).execute(conn)?;
+        diesel::delete(crate::schema::consents::table.filter(crate::schema::consents::trainee_id.eq(self.id)))
+            .execute(conn)?;
         diesel::delete(trainees::table.find(self.id)).execute(conn)?;
         Ok(())
     }

@@ -1,0 +1,244 @@
+//! The record of what left the department: every read of a trainee's personal data by a partner's
+//! liaison (a partner abroad, for Decree 13/2023/ND-CP's transfer dossier), one row per trainee a
+//! request was answered with, naming the account, its partner, the trainee, the fields given and
+//! when (`GET /api/v1/disclosures`, admins; the transfers report reads the same rows).
+//!
+//! Written where a liaison's answer is made: by the function that decides what a liaison may read
+//! of a record (`Trainee::seen_by`, an enrolment's, a sheet's), with the rows it released, in
+//! one multi-row statement per page read ([`record`]), so a list or an export costs one insert a
+//! page, not one per row. Staff reads are not recorded: they do not leave the department.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::access::Caller;
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{DisclosureId, PartnerId, TraineeId, UserId, text_enum};
+use crate::list::{self, Keyset, Paging, Slice};
+use crate::schema::disclosures;
+
+text_enum!(
+    /// A field of a trainee's personal data that may be shown outside the department.
+    PersonalField {
+        /// Full name.
+        FullName,
+        /// Position held.
+        Position,
+        /// Organisation worked for.
+        Organisation,
+        /// Province or city.
+        Province,
+        /// Email.
+        Email,
+        /// Phone number.
+        Phone,
+        /// Attendance at sessions.
+        Attendance,
+    }
+);
+
+/// The fields of one trainee a request released.
+pub type Fields = Vec<PersonalField>;
+
+/// What a liaison was answered with: one trainee and the fields of theirs it held.
+#[derive(Debug, Clone)]
+pub struct Disclosed {
+    /// The trainee.
+    pub trainee: TraineeId,
+    /// The fields with a value in the answer.
+    pub fields: Fields,
+}
+
+impl Disclosed {
+    /// `trainee`'s fields among `candidates` that hold a value (`Some` and not blank).
+    pub fn of(trainee: TraineeId, candidates: &[(PersonalField, Option<&str>)]) -> Disclosed {
+        let fields = candidates
+            .iter()
+            .filter(|(_, value)| value.is_some_and(|v| !v.trim().is_empty()))
+            .map(|(field, _)| *field)
+            .collect();
+        Disclosed { trainee, fields }
+    }
+}
+
+/// The stored form of a set of fields: their names, sorted (so that equal sets are stored
+/// alike), comma-separated.
+pub fn fields_text(fields: &[PersonalField]) -> String {
+    let mut names: Vec<&str> = fields.iter().map(|f| f.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(",")
+}
+
+/// The fields of their stored form; an unknown name (none is written) is left out.
+pub fn fields_of(text: &str) -> Fields {
+    text.split(',').filter_map(|name| name.parse().ok()).collect()
+}
+
+/// Record that `caller` was answered with `disclosed` by `what` (the kind read: `trainees`,
+/// `enrollments`, `attendance`; a fixed name, never a request's words), in one statement. Nothing for staff, and nothing for an answer
+/// that held no one's data.
+pub fn record(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    what: &'static str,
+    disclosed: impl IntoIterator<Item = Disclosed>,
+) -> ApiResult<()> {
+    let Caller::Liaison { id, partner } = *caller else {
+        return Ok(());
+    };
+    let at = crate::clock::now();
+    // One statement for the page, its values written into it: every one is an integer, a name
+    // from a closed list or the time formatted here, so nothing a request sent reaches the SQL.
+    // Binding 6 parameters a row cost more than the page's read (a page of 200 is 1,200
+    // parameters); one literal statement costs SQLite and PostgreSQL one parse.
+    // As diesel writes a timestamp to SQLite (text compared as text), which PostgreSQL reads too.
+    let at = at.format("%F %T%.f").to_string();
+    let mut sql = String::from("INSERT INTO disclosures (occurred_at, user_id, partner_id, trainee_id, fields, what) VALUES ");
+    let mut rows = 0usize;
+    for d in disclosed.into_iter().filter(|d| !d.fields.is_empty()) {
+        if rows > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!(
+            "('{at}', {}, {}, {}, '{}', '{what}')",
+            id.0,
+            partner.0,
+            d.trainee.0,
+            fields_text(&d.fields)
+        ));
+        rows += 1;
+    }
+    if rows == 0 {
+        return Ok(());
+    }
+    diesel::sql_query(sql).execute(conn)?;
+    Ok(())
+}
+
+/// A stored disclosure.
+#[derive(Debug, Queryable)]
+pub struct DisclosureRow {
+    id: DisclosureId,
+    occurred_at: NaiveDateTime,
+    user_id: UserId,
+    partner_id: PartnerId,
+    trainee_id: TraineeId,
+    fields: String,
+    what: String,
+}
+
+/// One trainee's personal data given to a partner's liaison.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Disclosure {
+    /// Id; later disclosures have larger ids.
+    pub id: DisclosureId,
+    /// When the answer was made (UTC).
+    #[serde(serialize_with = "crate::wire::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub occurred_at: NaiveDateTime,
+    /// The liaison's account.
+    pub user_id: UserId,
+    /// The partner the liaison speaks for.
+    pub partner_id: PartnerId,
+    /// Whose data it was.
+    pub trainee_id: TraineeId,
+    /// The fields given (those with a value).
+    pub fields: Vec<PersonalField>,
+    /// What was read: `trainees` (a trainee, the list, its CSV), `enrollments` (a cohort's
+    /// enrolments, one enrolment, their CSV) or `attendance` (a session's sheet, a cohort's
+    /// attendance report).
+    pub what: String,
+}
+
+impl From<DisclosureRow> for Disclosure {
+    fn from(row: DisclosureRow) -> Self {
+        Disclosure {
+            id: row.id,
+            occurred_at: row.occurred_at,
+            user_id: row.user_id,
+            partner_id: row.partner_id,
+            trainee_id: row.trainee_id,
+            fields: fields_of(&row.fields),
+            what: row.what,
+        }
+    }
+}
+
+/// Filters for the disclosures.
+#[derive(Debug, Clone, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct DisclosureFilters {
+    /// Only what this partner's liaisons read.
+    pub partner_id: Option<PartnerId>,
+    /// Only this trainee's data.
+    pub trainee_id: Option<TraineeId>,
+    /// Only what this account read.
+    pub user_id: Option<UserId>,
+    /// Only disclosures on or after this day (UTC).
+    pub from: Option<NaiveDate>,
+    /// Only disclosures on or before this day (UTC).
+    pub to: Option<NaiveDate>,
+}
+
+/// 422 when `from` is after `to`.
+pub fn check_period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiResult<()> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(ApiError::bad_request(
+            "invalid_query",
+            format!("`to` ({to}) is before `from` ({from}); give a period that ends after it starts"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The instants `[from 00:00, the day after `to` 00:00)` of a period of days.
+pub fn bounds(from: Option<NaiveDate>, to: Option<NaiveDate>) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
+    (
+        from.map(|day| day.and_time(chrono::NaiveTime::MIN)),
+        to.and_then(|day| day.succ_opt()).map(|day| day.and_time(chrono::NaiveTime::MIN)),
+    )
+}
+
+impl crate::list::List for Disclosure {
+    const NOUNS: &'static str = "disclosures, newest first";
+    type Filters = DisclosureFilters;
+    type Parent = ();
+
+    /// Newest first.
+    fn list(
+        conn: &mut DbConnection,
+        _: &Caller,
+        _: (),
+        filters: DisclosureFilters,
+        paging: Paging,
+    ) -> ApiResult<Slice<Disclosure>> {
+        check_period(filters.from, filters.to)?;
+        let (since, before) = bounds(filters.from, filters.to);
+        let query = || {
+            let mut query = disclosures::table.into_boxed();
+            if let Some(partner) = filters.partner_id {
+                query = query.filter(disclosures::partner_id.eq(partner));
+            }
+            if let Some(trainee) = filters.trainee_id {
+                query = query.filter(disclosures::trainee_id.eq(trainee));
+            }
+            if let Some(user) = filters.user_id {
+                query = query.filter(disclosures::user_id.eq(user));
+            }
+            if let Some(since) = since {
+                query = query.filter(disclosures::occurred_at.ge(since));
+            }
+            if let Some(before) = before {
+                query = query.filter(disclosures::occurred_at.lt(before));
+            }
+            query
+        };
+        let keys = Keyset::by(list::descending("-id", disclosures::id, |d: &DisclosureRow| d.id));
+        Ok(list::page(conn, query, &keys, &paging)?.map(Disclosure::from))
+    }
+}
