@@ -209,6 +209,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     ),
             )
             .service(api::enrollments::import_enrollments)
+            .service(api::personal_data::get_personal_data)
+            .service(api::personal_data::erase_trainee)
             .service(api::enrollments::move_enrollments)
             .service(api::calendars::issue_calendar_feed)
             .service(api::calendars::open_calendar_feed)

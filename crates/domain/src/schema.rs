@@ -52,6 +52,7 @@ diesel::table! {
         figures -> Text,
         course_length -> Nullable<Text>,
         sources -> Nullable<Text>,
+        retention_months -> Nullable<Integer>,
     }
 }
 
@@ -166,6 +167,8 @@ diesel::table! {
         province_key -> Nullable<Text>,
         organisation_key -> Nullable<Text>,
         language -> Text,
+        erased_at -> Nullable<Timestamp>,
+        erasure_reason -> Nullable<Text>,
     }
 }
 
