@@ -184,9 +184,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("retention failed: {e}"))?;
             let verb = if dry_run { "would erase" } else { "erased" };
             for cohort in &run.cohorts {
-                println!("cohort {} (id {}), due since {}:", cohort.code, cohort.cohort_id, cohort.erase_from);
+                println!(
+                    "cohort {} (id {}), due since {}:",
+                    cohort.code, cohort.cohort_id, cohort.erase_from
+                );
                 for change in &cohort.changes {
-                    println!("  {verb} {}.{}: {} row(s) {}", change.table, change.column, change.rows, change.how);
+                    println!(
+                        "  {verb} {}.{}: {} row(s) {}",
+                        change.table, change.column, change.rows, change.how
+                    );
                 }
             }
             println!(

@@ -71,7 +71,11 @@ pub async fn get_personal_data(
         // certificate's PDF does.
         None => export::accepted(&req, &PERSONAL_DATA_TYPES) == Some(1),
     };
-    let reason = if zip { "access request: exported as a ZIP of CSV files" } else { "access request: exported as JSON" };
+    let reason = if zip {
+        "access request: exported as a ZIP of CSV files"
+    } else {
+        "access request: exported as JSON"
+    };
     let data = db
         .write(move |conn| {
             let signed = auth.check(conn)?;
@@ -80,7 +84,9 @@ pub async fn get_personal_data(
         .await?;
     if !zip {
         let mut response = HttpResponse::Ok().json(&data);
-        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
         return Ok(response);
     }
     let archive = web::block(move || data.files().and_then(|files| tabular::zip::archive(&files)))

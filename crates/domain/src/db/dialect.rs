@@ -458,7 +458,11 @@ pub fn rows_as_json(
             quoted.join(", ")
         ),
         DbConnection::Sqlite(_) => {
-            let pairs: Vec<String> = columns.iter().zip(&quoted).map(|(c, q)| format!("'{c}', {q}")).collect();
+            let pairs: Vec<String> = columns
+                .iter()
+                .zip(&quoted)
+                .map(|(c, q)| format!("'{c}', {q}"))
+                .collect();
             format!(
                 "SELECT json_object({}) AS row FROM {table} WHERE {filter} ORDER BY 1",
                 pairs.join(", ")

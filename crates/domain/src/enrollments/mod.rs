@@ -265,13 +265,13 @@ impl Enrollment {
                     trainees::erased_at,
                 ))
                 .lookup(conn)?
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "trainee_id",
-                    "not_found",
-                    format!("there is no trainee {}", new.trainee_id),
-                )
-            })?;
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "trainee_id",
+                        "not_found",
+                        format!("there is no trainee {}", new.trainee_id),
+                    )
+                })?;
         if erased_at.is_some() {
             // An erased trainee is kept for the counts only: no new record is made about them.
             return Err(ApiError::conflict(

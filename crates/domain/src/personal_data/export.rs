@@ -100,11 +100,18 @@ impl PersonalData {
             ));
             let mut sheet = Table::with_columns(table.columns.clone());
             for row in &table.rows {
-                sheet
-                    .rows
-                    .push(table.columns.iter().map(|c| cell(row.get(c).unwrap_or(&Value::Null))).collect());
+                sheet.rows.push(
+                    table
+                        .columns
+                        .iter()
+                        .map(|c| cell(row.get(c).unwrap_or(&Value::Null)))
+                        .collect(),
+                );
             }
-            files.push((format!("{}.csv", table.table), crate::tabular::csv::table(&sheet, false)?));
+            files.push((
+                format!("{}.csv", table.table),
+                crate::tabular::csv::table(&sheet, false)?,
+            ));
         }
         files.insert(0, ("README.txt".to_owned(), readme.into_bytes()));
         Ok(files)

@@ -462,7 +462,8 @@ pub fn apply(conn: &mut DbConnection, scope: &Scope, reach: Reach, dry_run: bool
                     let filter = format!("{rows} AND {differs}");
                     let n = count(conn, table, &filter)?;
                     if n > 0 && !dry_run {
-                        diesel::sql_query(format!("UPDATE {table} SET {column} = {value} WHERE {filter}")).execute(conn)?;
+                        diesel::sql_query(format!("UPDATE {table} SET {column} = {value} WHERE {filter}"))
+                            .execute(conn)?;
                     }
                     (how, n)
                 }
@@ -556,13 +557,7 @@ pub struct Erasure {
 /// Not a `resource::act`: its audit event must not carry the old values it erases, so the trainee's
 /// row is written here, its version bumped (a `PATCH` read before the erasure then finds the row
 /// changed, reads it again and is refused), and one event records that and why it was erased.
-pub fn erase(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: TraineeId,
-    reason: &str,
-    dry_run: bool,
-) -> ApiResult<Erasure> {
+pub fn erase(conn: &mut DbConnection, actor: &Actor, id: TraineeId, reason: &str, dry_run: bool) -> ApiResult<Erasure> {
     let trainee = Trainee::find(conn, id)?;
     trainee.refuse_if_erased()?;
     refuse_if_seated(conn, id)?;
@@ -593,7 +588,13 @@ pub fn erase(
     audit::record(
         conn,
         actor,
-        Event::changed(Entity::Trainee, id.0, &serde_json::json!({ "erased_at": null }), &marked).because(reason),
+        Event::changed(
+            Entity::Trainee,
+            id.0,
+            &serde_json::json!({ "erased_at": null }),
+            &marked,
+        )
+        .because(reason),
     )?;
     erasure.erased_at = Some(now);
     Ok(erasure)

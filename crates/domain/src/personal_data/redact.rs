@@ -59,7 +59,9 @@ fn erase_strings(value: &mut Value) -> bool {
             true
         }
         Value::Array(values) => values.iter_mut().fold(false, |changed, v| erase_strings(v) || changed),
-        Value::Object(fields) => fields.values_mut().fold(false, |changed, v| erase_strings(v) || changed),
+        Value::Object(fields) => fields
+            .values_mut()
+            .fold(false, |changed, v| erase_strings(v) || changed),
         _ => false,
     }
 }
@@ -112,7 +114,9 @@ pub fn attendance_sheet(text: &str, _: Option<&str>, scope: &Scope, _: Reach) ->
     let mut fields = parse_object(text)?;
     let mut changed = false;
     for (enrollment, value) in &mut fields {
-        let ours = enrollment.parse::<i64>().is_ok_and(|id| scope.enrollments.contains(&id));
+        let ours = enrollment
+            .parse::<i64>()
+            .is_ok_and(|id| scope.enrollments.contains(&id));
         if !ours {
             continue;
         }
@@ -131,7 +135,9 @@ pub fn attendance_sheet(text: &str, _: Option<&str>, scope: &Scope, _: Reach) ->
 /// context) replaced by [`ERASED`]; scores, numbers and choices stay, so results count as before.
 pub fn answers(text: &str, items: Option<&str>, _: &Scope, _: Reach) -> Option<String> {
     let mut answers = parse_object(text)?;
-    let items: Vec<Value> = items.and_then(|items| serde_json::from_str(items).ok()).unwrap_or_default();
+    let items: Vec<Value> = items
+        .and_then(|items| serde_json::from_str(items).ok())
+        .unwrap_or_default();
     let free_text: Vec<&str> = items
         .iter()
         .filter(|item| item.get("kind").and_then(Value::as_str) == Some("text"))
@@ -174,7 +180,11 @@ pub fn progress(text: &str, _: Option<&str>, _: &Scope, _: Reach) -> Option<Stri
                 fields.insert("evidence".to_owned(), Value::Null);
                 changed = true;
             }
-            if fields.get("links").and_then(Value::as_array).is_some_and(|l| !l.is_empty()) {
+            if fields
+                .get("links")
+                .and_then(Value::as_array)
+                .is_some_and(|l| !l.is_empty())
+            {
                 fields.insert("links".to_owned(), Value::Array(Vec::new()));
                 changed = true;
             }
@@ -195,14 +205,22 @@ mod tests {
         assert_eq!(erased["full_name"]["after"], ERASED);
         assert_eq!(erased["province"]["after"], "Huế");
         assert_eq!(erased["birth_year"]["after"], 1980);
-        assert_eq!(audit_changes(&erased.to_string(), None, &Scope::default(), Reach::Request), None);
+        assert_eq!(
+            audit_changes(&erased.to_string(), None, &Scope::default(), Reach::Request),
+            None
+        );
     }
 
     #[test]
     fn only_free_text_answers_are_erased() {
         let items = r#"[{"key":"relevance","kind":"scale"},{"key":"comments","kind":"text"},{"key":"mode","kind":"single_choice"}]"#;
-        let erased = answers(r#"{"relevance":4,"comments":"Tôi là Tám","mode":"online"}"#, Some(items), &Scope::default(), Reach::Retention)
-            .expect("changed");
+        let erased = answers(
+            r#"{"relevance":4,"comments":"Tôi là Tám","mode":"online"}"#,
+            Some(items),
+            &Scope::default(),
+            Reach::Retention,
+        )
+        .expect("changed");
         assert_eq!(erased, r#"{"comments":"[erased]","mode":"online","relevance":4}"#);
     }
 }

@@ -69,7 +69,14 @@ pub fn actor() -> Actor {
 /// cohort that had something erased gets one audit event listing what, so the trail says when
 /// and why its data went.
 pub fn run(conn: &mut DbConnection, actor: &Actor, today: NaiveDate, dry_run: bool) -> ApiResult<RetentionRun> {
-    let rows: Vec<(CohortId, String, String, Option<NaiveDate>, Option<DatePrecision>, Option<i32>)> = cohorts::table
+    let rows: Vec<(
+        CohortId,
+        String,
+        String,
+        Option<NaiveDate>,
+        Option<DatePrecision>,
+        Option<i32>,
+    )> = cohorts::table
         .inner_join(programs::table)
         .filter(programs::retention_months.is_not_null())
         .filter(cohorts::end_date.is_not_null())
@@ -85,7 +92,9 @@ pub fn run(conn: &mut DbConnection, actor: &Actor, today: NaiveDate, dry_run: bo
         .load(conn)?;
     let mut due: BTreeMap<CohortId, (String, NaiveDate)> = BTreeMap::new();
     for (id, program, cohort, end, precision, months) in rows {
-        let (Some(end), Some(months)) = (end, months) else { continue };
+        let (Some(end), Some(months)) = (end, months) else {
+            continue;
+        };
         let last = PartialDate::from_columns(end, precision.unwrap_or(DatePrecision::Day)).last_day();
         let Some(from) = last.checked_add_months(Months::new(u32::try_from(months).unwrap_or(0))) else {
             continue;
@@ -143,8 +152,9 @@ pub fn run(conn: &mut DbConnection, actor: &Actor, today: NaiveDate, dry_run: bo
             audit::record(
                 conn,
                 actor,
-                Event::changed(Entity::Cohort, cohort.0, &serde_json::json!({}), &erased)
-                    .because("retention period after the cohort's end has passed: free text and contact details erased"),
+                Event::changed(Entity::Cohort, cohort.0, &serde_json::json!({}), &erased).because(
+                    "retention period after the cohort's end has passed: free text and contact details erased",
+                ),
             )?;
         }
         report.cohorts.push(DueCohort {
