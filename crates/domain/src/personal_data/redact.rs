@@ -51,6 +51,15 @@ const RETAINED_FIELDS: [&str; 16] = [
     "decline_reason",
 ];
 
+/// `erase` applied to every value (not stopping at the first that changed); whether any changed.
+fn every<'a>(values: impl Iterator<Item = &'a mut Value>, erase: fn(&mut Value) -> bool) -> bool {
+    let mut changed = false;
+    for value in values {
+        changed |= erase(value);
+    }
+    changed
+}
+
 /// Every string inside `value` replaced by [`ERASED`]; whether anything changed.
 fn erase_strings(value: &mut Value) -> bool {
     match value {
@@ -58,10 +67,8 @@ fn erase_strings(value: &mut Value) -> bool {
             *text = ERASED.to_owned();
             true
         }
-        Value::Array(values) => values.iter_mut().fold(false, |changed, v| erase_strings(v) || changed),
-        Value::Object(fields) => fields
-            .values_mut()
-            .fold(false, |changed, v| erase_strings(v) || changed),
+        Value::Array(values) => every(values.iter_mut(), erase_strings),
+        Value::Object(fields) => every(fields.values_mut(), erase_strings),
         _ => false,
     }
 }
@@ -76,8 +83,8 @@ fn to_decade(value: &mut Value) -> bool {
             }
             _ => false,
         },
-        Value::Array(values) => values.iter_mut().fold(false, |changed, v| to_decade(v) || changed),
-        Value::Object(fields) => fields.values_mut().fold(false, |changed, v| to_decade(v) || changed),
+        Value::Array(values) => every(values.iter_mut(), to_decade),
+        Value::Object(fields) => every(fields.values_mut(), to_decade),
         _ => false,
     }
 }

@@ -55,6 +55,17 @@ impl RetentionRun {
     }
 }
 
+/// A cohort with its end and its programme's retention: id, programme code, cohort code, end date
+/// and its precision, months kept.
+type EndedCohort = (
+    CohortId,
+    String,
+    String,
+    Option<NaiveDate>,
+    Option<DatePrecision>,
+    Option<i32>,
+);
+
 /// The actor retention's changes are audited as.
 pub fn actor() -> Actor {
     Actor {
@@ -69,14 +80,7 @@ pub fn actor() -> Actor {
 /// cohort that had something erased gets one audit event listing what, so the trail says when
 /// and why its data went.
 pub fn run(conn: &mut DbConnection, actor: &Actor, today: NaiveDate, dry_run: bool) -> ApiResult<RetentionRun> {
-    let rows: Vec<(
-        CohortId,
-        String,
-        String,
-        Option<NaiveDate>,
-        Option<DatePrecision>,
-        Option<i32>,
-    )> = cohorts::table
+    let rows: Vec<EndedCohort> = cohorts::table
         .inner_join(programs::table)
         .filter(programs::retention_months.is_not_null())
         .filter(cohorts::end_date.is_not_null())
