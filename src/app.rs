@@ -214,6 +214,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     ),
             )
             .service(api::enrollments::import_enrollments)
+            .service(api::personal_data::get_personal_data)
+            .service(api::personal_data::erase_trainee)
             .service(api::enrollments::move_enrollments)
             .service(api::eligibility::get_eligibility_criteria)
             .service(api::eligibility::set_eligibility_criteria)

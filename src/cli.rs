@@ -1,4 +1,5 @@
-//! The command line: `tpms serve` (the default) and `tpms migrate`.
+//! The command line: `tpms serve` (the default), `tpms migrate`, and the operators' commands
+//! (`tpms users`, `tpms seed`, `tpms retention`).
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -38,9 +39,25 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
+    /// Personal data kept for a limited time (each programme's `retention_months`).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Tools for developing TPMS.
     #[command(subcommand)]
     Dev(DevCommand),
+}
+
+/// `tpms retention …`.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Erase free-text answers, plans' free text and contact details of every cohort whose
+    /// programme's retention period after the cohort's end has passed (the schedule runs the same
+    /// daily), printing what went, cohort by cohort and table by table.
+    Run {
+        /// Change nothing; print what would be erased.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// `tpms dev …`.
@@ -152,6 +169,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::dev::generate(conn, sizes, &mut |step| println!("generated {step}"))
             })??;
             println!("generated {made:?} in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Some(Command::Retention(RetentionCommand::Run { dry_run })) => {
+            let pool = db::connect(&cli.database)?;
+            migrate(&pool)?;
+            let mut conn = pool.get()?;
+            // Today in Vietnam, as the schedule counts it.
+            let today = (crate::clock::now() + chrono::TimeDelta::hours(7)).date();
+            let actor = crate::personal_data::retention::actor();
+            let run = db::dialect::write_transaction(&mut conn, |conn| {
+                crate::personal_data::retention::run(conn, &actor, today, dry_run)
+            })
+            .map_err(|e| anyhow::anyhow!("retention failed: {e}"))?;
+            let verb = if dry_run { "would erase" } else { "erased" };
+            for cohort in &run.cohorts {
+                println!(
+                    "cohort {} (id {}), due since {}:",
+                    cohort.code, cohort.cohort_id, cohort.erase_from
+                );
+                for change in &cohort.changes {
+                    println!(
+                        "  {verb} {}.{}: {} row(s) {}",
+                        change.table, change.column, change.rows, change.how
+                    );
+                }
+            }
+            println!(
+                "retention {}: {} cohort(s), {} value(s) {verb}",
+                if dry_run { "dry run" } else { "run" },
+                run.cohorts.len(),
+                run.rows()
+            );
             Ok(())
         }
         Some(Command::Seed { dir }) => {

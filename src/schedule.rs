@@ -87,7 +87,8 @@ impl Scheduler {
                     queued = done.queued,
                     without_address = done.without_address,
                     recorded = done.recorded,
-                    "schedule: reminders queued"
+                    erased = done.erased,
+                    "schedule: job done"
                 ),
                 Err(error) => {
                     tracing::warn!(job = job.name(), %error, "schedule: a job failed; it is tried again at the next tick");

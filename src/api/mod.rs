@@ -18,6 +18,7 @@ pub mod enrollments;
 pub mod instruments;
 pub mod invitations;
 pub mod messages;
+pub mod personal_data;
 pub mod reports;
 pub mod rounds;
 pub mod users;

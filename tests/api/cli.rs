@@ -355,3 +355,30 @@ fn the_env_example_describes_the_sign_in_throttle_and_the_link_limits_as_configu
         assert!(example.lines().any(|l| l == line), "{line} in .env.example");
     }
 }
+
+crate::db_test!(
+    async fn tpms_retention_run_lists_with_dry_run_what_it_then_erases(app) {
+        use serde_json::json;
+        let program = app.program().code("RET-CLI").retention_months(6).create().await;
+        let cohort = app.cohort(&program).code("C1").start_date("2019-03-04").end_date("2019-03-29").create().await;
+        let trainee = app.trainee().full_name("Đinh Hết Hạn").email("het.han@example.vn").create().await;
+        app.enrollment(&cohort, &trainee).create().await;
+        let run = |dry: bool| {
+            let mut args = vec!["retention", "run", "--database-url", app.database_url()];
+            if dry {
+                args.push("--dry-run");
+            }
+            let output = tpms().args(&args).output().expect("tpms runs");
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        };
+        let dry = run(true);
+        assert!(dry.contains("cohort RET-CLI/C1") && dry.contains("would erase trainees.email: 1 row(s)"), "{dry}");
+        let path = format!("/api/v1/trainees/{}", trainee["id"]);
+        assert_eq!(app.get(&path).await.json()["email"], "het.han@example.vn", "a dry run changes nothing");
+        let done = run(false);
+        assert!(done.contains("erased trainees.email: 1 row(s)"), "{done}");
+        assert_eq!(app.get(&path).await.json()["email"], json!(null));
+        assert!(run(true).contains("retention dry run: 0 cohort(s)"), "nothing is left to erase");
+    }
+);

@@ -32,6 +32,7 @@ mod operations;
 mod pages;
 mod paging;
 mod partners;
+mod personal_data;
 mod program_partners;
 mod programs;
 mod public_limits;

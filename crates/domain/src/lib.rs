@@ -36,6 +36,7 @@ pub mod list;
 pub mod mail;
 pub mod participations;
 pub mod partners;
+pub mod personal_data;
 pub mod programs;
 pub mod reminders;
 pub mod reports;

@@ -52,6 +52,7 @@ diesel::table! {
         figures -> Text,
         course_length -> Nullable<Text>,
         sources -> Nullable<Text>,
+        retention_months -> Nullable<Integer>,
     }
 }
 
@@ -169,6 +170,8 @@ diesel::table! {
         language -> Text,
         service_start_year -> Nullable<Integer>,
         position_level -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
+        erasure_reason -> Nullable<Text>,
     }
 }
 

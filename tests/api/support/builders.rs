@@ -130,6 +130,7 @@ impl TestApp {
                 planned_trainees: None,
                 planned_cohorts: None,
                 course_length: None,
+                retention_months: None,
                 focus_areas: None,
                 description: None,
                 figures: None,
@@ -564,6 +565,12 @@ impl ProgramBuilder<'_> {
     /// Its free description.
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.body.description = Some(description.into());
+        self
+    }
+
+    /// Months after a cohort's end after which free text and contact details are erased.
+    pub fn retention_months(mut self, months: i32) -> Self {
+        self.body.retention_months = Some(months);
         self
     }
 

@@ -286,6 +286,11 @@ impl TestApp {
         Some(app)
     }
 
+    /// The database's URL, for a command run on the same database (`tpms retention run`).
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     /// A second server on this app's database, as behind a load balancer: its own pool, its own
     /// workers and in-process state, the same settings and the same admin.
     pub fn second_server(&self) -> TestApp {

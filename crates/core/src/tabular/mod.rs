@@ -12,6 +12,7 @@ pub mod csv;
 pub mod import;
 pub mod sheet;
 pub mod xlsx;
+pub mod zip;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};

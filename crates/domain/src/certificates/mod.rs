@@ -67,8 +67,11 @@ pub struct Verification {
     /// `valid`, `revoked`, or `unknown` (no certificate has this number and code).
     #[schema(example = "valid")]
     pub status: String,
-    /// The holder's full name.
+    /// The holder's full name; none once the holder's personal data was erased.
     pub trainee_name: Option<String>,
+    /// Whether the holder's personal data was erased on request: the certificate may still be
+    /// valid, but the name it bore is no longer held.
+    pub holder_erased: bool,
     /// The programme's title.
     pub program_title: Option<String>,
     /// The cohort's name.
@@ -267,7 +270,15 @@ impl Certificate {
 
     /// Whether a number and code belong to a certificate, and what it says.
     pub fn verify(conn: &mut DbConnection, query: &VerifyQuery) -> ApiResult<Verification> {
-        let found: Option<(String, NaiveDateTime, Option<NaiveDateTime>, String, String, String)> = certificates::table
+        type Found = (
+            String,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+            (String, Option<NaiveDateTime>),
+            String,
+            String,
+        );
+        let found: Option<Found> = certificates::table
             .inner_join(
                 enrollments::table
                     .inner_join(trainees::table)
@@ -278,7 +289,7 @@ impl Certificate {
                 certificates::code,
                 certificates::issued_at,
                 certificates::revoked_at,
-                trainees::full_name,
+                (trainees::full_name, trainees::erased_at),
                 programs::title,
                 cohorts::name,
             ))
@@ -286,12 +297,13 @@ impl Certificate {
         let unknown = Verification {
             status: "unknown".to_owned(),
             trainee_name: None,
+            holder_erased: false,
             program_title: None,
             cohort_name: None,
             issued_on: None,
             revoked_on: None,
         };
-        let Some((code, issued_at, revoked_at, trainee, program, cohort)) = found else {
+        let Some((code, issued_at, revoked_at, (trainee, erased_at), program, cohort)) = found else {
             return Ok(unknown);
         };
         if normalised(&code) != normalised(&query.code) {
@@ -299,7 +311,9 @@ impl Certificate {
         }
         Ok(Verification {
             status: if revoked_at.is_some() { "revoked" } else { "valid" }.to_owned(),
-            trainee_name: Some(trainee),
+            // An erased holder's certificate still verifies, without the name it bore.
+            trainee_name: erased_at.is_none().then_some(trainee),
+            holder_erased: erased_at.is_some(),
             program_title: Some(program),
             cohort_name: Some(cohort),
             issued_on: Some(issued_at.date()),

@@ -402,3 +402,98 @@ pub fn add_cost_totals(
         .execute(c)?);
     Ok(())
 }
+
+/// The columns of `table`, in their order, from the database's own catalogue (SQLite's
+/// `pragma_table_info`, PostgreSQL's `information_schema.columns`): what a person's data export
+/// writes, so that a column added later is exported with nothing more to write.
+pub fn columns_of(conn: &mut DbConnection, table: &str) -> diesel::QueryResult<Vec<String>> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+
+    #[derive(diesel::QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let rows: Vec<Column> = match conn {
+        DbConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT column_name::text AS name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+        )
+        .bind::<Text, _>(table)
+        .load(c)?,
+        DbConnection::Sqlite(c) => diesel::sql_query("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+            .bind::<Text, _>(table)
+            .load(c)?,
+    };
+    Ok(rows.into_iter().map(|c| c.name).collect())
+}
+
+/// Each row of `table` that `filter` (an SQL condition made by the caller from fixed text and
+/// integer ids, never from request text) chooses, as a JSON object of `columns`, in the order of
+/// the first column. SQLite builds the object with `json_object`, PostgreSQL with `row_to_json`;
+/// values come out as each database keeps them (an instant is `2024-09-16 01:30:00` on SQLite and
+/// `2024-09-16T01:30:00` on PostgreSQL, a flag `1`/`0` on SQLite and `true`/`false` on PostgreSQL).
+pub fn rows_as_json(
+    conn: &mut DbConnection,
+    table: &str,
+    columns: &[String],
+    filter: &str,
+) -> diesel::QueryResult<Vec<String>> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        row: String,
+    }
+    if columns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let sql = match conn {
+        DbConnection::Postgresql(_) => format!(
+            "SELECT row_to_json(x)::text AS row FROM (SELECT {} FROM {table} WHERE {filter} ORDER BY 1) x",
+            quoted.join(", ")
+        ),
+        DbConnection::Sqlite(_) => {
+            let pairs: Vec<String> = columns
+                .iter()
+                .zip(&quoted)
+                .map(|(c, q)| format!("'{c}', {q}"))
+                .collect();
+            format!(
+                "SELECT json_object({}) AS row FROM {table} WHERE {filter} ORDER BY 1",
+                pairs.join(", ")
+            )
+        }
+    };
+    let rows: Vec<Row> = diesel::sql_query(sql).load(conn)?;
+    Ok(rows.into_iter().map(|r| r.row).collect())
+}
+
+/// Set text `column` of the row of `table` whose `id` is `id` to `value` (a value rewritten in
+/// Rust, such as a JSON document with its free text erased).
+pub fn set_text_by_id(
+    conn: &mut DbConnection,
+    table: &str,
+    column: &str,
+    id: i64,
+    value: &str,
+) -> diesel::QueryResult<usize> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{BigInt, Text};
+    let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
+    match conn {
+        DbConnection::Postgresql(c) => diesel::sql_query(sql)
+            .bind::<Text, _>(value)
+            .bind::<BigInt, _>(id)
+            .execute(c),
+        // `?NNN` numbers a parameter in SQLite (see `claim_messages`).
+        DbConnection::Sqlite(c) => diesel::sql_query(sql.replace('$', "?"))
+            .bind::<Text, _>(value)
+            .bind::<BigInt, _>(id)
+            .execute(c),
+    }
+}

@@ -289,21 +289,30 @@ impl Enrollment {
         if cohort.reviewed && new.status.unwrap_or_default() == Placement::Enrolled {
             return Err(review_required(&cohort.code));
         }
-        let (origin, gender, birth_year): (Origin, Option<String>, Option<i32>) = trainees::table
-            .find(new.trainee_id)
-            .select((
-                (trainees::organisation, trainees::position, trainees::province),
-                trainees::gender,
-                trainees::birth_year,
-            ))
-            .lookup(conn)?
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "trainee_id",
-                    "not_found",
-                    format!("there is no trainee {}", new.trainee_id),
-                )
-            })?;
+        let (origin, gender, birth_year, erased_at): (Origin, Option<String>, Option<i32>, Option<NaiveDateTime>) =
+            trainees::table
+                .find(new.trainee_id)
+                .select((
+                    (trainees::organisation, trainees::position, trainees::province),
+                    trainees::gender,
+                    trainees::birth_year,
+                    trainees::erased_at,
+                ))
+                .lookup(conn)?
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "trainee_id",
+                        "not_found",
+                        format!("there is no trainee {}", new.trainee_id),
+                    )
+                })?;
+        if erased_at.is_some() {
+            // An erased trainee is kept for the counts only: no new record is made about them.
+            return Err(ApiError::conflict(
+                "erased",
+                format!("trainee {} was erased and cannot be enrolled", new.trainee_id),
+            ));
+        }
         if let Some((id, status)) = Enrollment::find_in_cohort(conn, cohort.id, new.trainee_id)? {
             return Err(ApiError::conflict(
                 "duplicate",

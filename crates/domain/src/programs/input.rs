@@ -76,6 +76,11 @@ pub struct CreateProgram {
         example = "P1M"
     )]
     pub course_length: Option<String>,
+    /// Months after a cohort's end after which its trainees' free-text answers, plans' free text
+    /// and contact details are erased (default: kept; see docs/personal-data.md).
+    #[validate(range(min = 1, max = 1200))]
+    #[schema(minimum = 1, maximum = 1200)]
+    pub retention_months: Option<i32>,
     /// Short tags (default none).
     #[validate(custom(function = "valid_focus_areas"))]
     #[schema(max_items = 30)]
@@ -155,6 +160,12 @@ pub struct UpdateProgram {
     #[validate(custom(function = "crate::validate::duration"))]
     #[schema(value_type = Option<String>, pattern = "^P([0-9]{1,3}Y)?([0-9]{1,3}M)?([0-9]{1,3}W)?([0-9]{1,3}D)?$")]
     pub course_length: Option<Option<String>>,
+    /// Months after a cohort's end after which free text and contact details are erased; `null`
+    /// keeps them.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(range(min = 1, max = 1200))]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 1200)]
+    pub retention_months: Option<Option<i32>>,
     /// Short tags; `[]` clears them.
     #[serde(default, deserialize_with = "crate::wire::some")]
     #[validate(custom(function = "valid_focus_areas"))]

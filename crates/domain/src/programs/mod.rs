@@ -75,6 +75,7 @@ struct ProgramRow {
     figures: String,
     course_length: Option<String>,
     sources: Option<String>,
+    retention_months: Option<i32>,
 }
 
 /// A cooperation programme.
@@ -106,6 +107,10 @@ pub struct Program {
     /// How long each course lasts, as an ISO 8601 duration (`P1M`: one month, `P2W`: two weeks).
     #[schema(example = "P1M")]
     pub course_length: Option<String>,
+    /// Months after a cohort's end after which its trainees' free-text answers, plans' free text
+    /// and contact details are erased (`tpms retention run`, and daily by the schedule); `null`
+    /// (the default) keeps them.
+    pub retention_months: Option<i32>,
     /// Short tags, e.g. `urban_planning`.
     pub focus_areas: Vec<String>,
     /// Free description.
@@ -214,6 +219,7 @@ impl TryFrom<ProgramRow> for Program {
             planned_trainees: row.planned_trainees,
             planned_cohorts: row.planned_cohorts,
             course_length: row.course_length,
+            retention_months: row.retention_months,
             focus_areas,
             description: row.description,
             created_at: row.created_at,
@@ -262,6 +268,7 @@ struct ProgramFields {
     focus_areas: String,
     figures: String,
     course_length: Option<String>,
+    retention_months: Option<i32>,
     description: Option<String>,
     search_text: String,
     created_at: NaiveDateTime,
@@ -288,6 +295,7 @@ impl ProgramFields {
             focus_areas: serde_json::to_string(&p.focus_areas).map_err(ApiError::internal)?,
             figures: serde_json::to_string(&p.figures).map_err(ApiError::internal)?,
             course_length: p.course_length.clone(),
+            retention_months: p.retention_months,
             description: p.description.clone(),
             search_text: search_text(p),
             created_at: p.created_at,
@@ -377,6 +385,7 @@ impl Create for Program {
             planned_trainees: new.planned_trainees,
             planned_cohorts: new.planned_cohorts,
             course_length: new.course_length,
+            retention_months: new.retention_months,
             focus_areas: new.focus_areas.unwrap_or_default(),
             description: new.description,
             created_at: now,
@@ -437,6 +446,7 @@ impl Change for Program {
         next.planned_trainees = change.planned_trainees.unwrap_or(next.planned_trainees);
         next.planned_cohorts = change.planned_cohorts.unwrap_or(next.planned_cohorts);
         next.course_length = change.course_length.unwrap_or(next.course_length);
+        next.retention_months = change.retention_months.unwrap_or(next.retention_months);
         next.focus_areas = change.focus_areas.unwrap_or(next.focus_areas);
         next.description = change.description.unwrap_or(next.description);
         dates_in_order(next.start_date, next.end_date).map_err(|e| {

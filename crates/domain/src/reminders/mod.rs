@@ -56,15 +56,19 @@ pub enum Job {
     CheckpointReminders,
     /// Each opted-in officer's morning digest of what fell overdue.
     Digest,
+    /// Erase free text and contact details of cohorts whose programme's retention period has
+    /// passed (`personal_data::retention`).
+    Retention,
 }
 
 impl Job {
     /// Every job, each a row of `jobs`.
-    pub const ALL: [Job; 4] = [
+    pub const ALL: [Job; 5] = [
         Job::RoundReminders,
         Job::PlanReminders,
         Job::CheckpointReminders,
         Job::Digest,
+        Job::Retention,
     ];
 
     /// Its row's name.
@@ -74,6 +78,7 @@ impl Job {
             Job::PlanReminders => "plan_reminders",
             Job::CheckpointReminders => "checkpoint_reminders",
             Job::Digest => "digest",
+            Job::Retention => "retention",
         }
     }
 
@@ -93,6 +98,8 @@ pub struct Done {
     /// Stages recorded as reminded (more than the messages after downtime: the stages a message
     /// covers).
     pub recorded: usize,
+    /// Values erased by retention (rows changed, counted per column).
+    pub erased: i64,
 }
 
 impl Done {
@@ -100,6 +107,7 @@ impl Done {
         self.queued += other.queued;
         self.without_address += other.without_address;
         self.recorded += other.recorded;
+        self.erased += other.erased;
     }
 }
 
@@ -151,6 +159,14 @@ pub fn run(conn: &mut DbConnection, job: Job, by: &str, config: &ReminderConfig,
         Job::PlanReminders => plan_reminders(conn, config, now)?,
         Job::CheckpointReminders => checkpoint_reminders(conn, config, now)?,
         Job::Digest => digest(conn, config, now)?,
+        Job::Retention => {
+            let actor = crate::personal_data::retention::actor();
+            let run = crate::personal_data::retention::run(conn, &actor, vietnam_today(now), false)?;
+            Done {
+                erased: run.rows(),
+                ..Done::default()
+            }
+        }
     };
     let finished = diesel::update(
         jobs::table
@@ -219,6 +235,7 @@ fn send(conn: &mut DbConnection, key: &LinkKey, outgoing: &[Outgoing], recorded:
         queued,
         without_address,
         recorded,
+        erased: 0,
     })
 }
 

@@ -111,6 +111,13 @@ pub struct Trainee {
     /// cohort's accepted levels ignoring case and diacritics.
     #[schema(example = "chuyên viên chính")]
     pub position_level: Option<String>,
+    /// When the trainee's personal data was erased on request (`POST /trainees/{id}/erasure`);
+    /// the row stays so that counts hold, and no longer changes.
+    #[serde(serialize_with = "crate::wire::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub erased_at: Option<NaiveDateTime>,
+    /// Why it was erased.
+    pub erasure_reason: Option<String>,
 }
 
 /// One row of `trainee_terms`.
@@ -221,6 +228,21 @@ impl Trainee {
         )
     }
 
+    /// 409 `erased` when the trainee's personal data was erased: nothing is written to it again.
+    pub fn refuse_if_erased(&self) -> ApiResult<()> {
+        match self.erased_at {
+            Some(at) => Err(ApiError::conflict(
+                "erased",
+                format!(
+                    "trainee {} was erased on {}; an erased trainee is kept only for the counts and no longer changes",
+                    self.id,
+                    at.date()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// This trainee with the folded keys of its province and organisation worked out again.
     pub(crate) fn with_keys(mut self) -> Trainee {
         self.province_key = self.province.as_deref().map(crate::text::key);
@@ -316,6 +338,8 @@ impl Create for Trainee {
             language: new.language.unwrap_or(Language::Vi),
             service_start_year: new.service_start_year,
             position_level: new.position_level,
+            erased_at: None,
+            erasure_reason: None,
         }
         .with_keys();
         let created: Trainee = diesel::insert_into(trainees::table)
@@ -369,7 +393,9 @@ impl Store for Trainee {
 impl Change for Trainee {
     type Change = UpdateTrainee;
 
+    /// Refused (409 `erased`) for an erased trainee: what was erased cannot come back.
     fn patched(&self, _: &mut DbConnection, change: UpdateTrainee) -> ApiResult<Trainee> {
+        self.refuse_if_erased()?;
         let mut next = self.clone();
         next.full_name = change.full_name.unwrap_or(next.full_name);
         next.gender = change.gender.unwrap_or(next.gender);
@@ -448,6 +474,8 @@ pub(crate) mod tests {
             language: Language::Vi,
             service_start_year: None,
             position_level: None,
+            erased_at: None,
+            erasure_reason: None,
         }
     }
 

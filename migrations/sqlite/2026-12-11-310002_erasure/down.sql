@@ -1,0 +1,3 @@
+ALTER TABLE programs DROP COLUMN retention_months;
+ALTER TABLE trainees DROP COLUMN erasure_reason;
+ALTER TABLE trainees DROP COLUMN erased_at;
