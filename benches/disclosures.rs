@@ -69,6 +69,7 @@ fn partner_and_liaison(conn: &mut tpms::db::DbConnection) -> anyhow::Result<(Par
             roles: vec![PartnerRole::Funder],
             notes: None,
             shares_trainee_contacts: true,
+            reviews_nominations: false,
         },
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -254,6 +254,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 )
                 .delete::<Staff>("delete_language_certificate", "Delete a language certificate."),
             )
+            .service(
                 Endpoints::<Consent>::of("trainees", "/trainees/{id}/consents", "/trainees/{id}/consents/{consent_id}")
                     .list::<Readers>(
                         "list_consents",

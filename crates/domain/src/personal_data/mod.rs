@@ -151,6 +151,8 @@ pub const HOLDINGS: &[Holding] = &[
             on_request("position", Erase::Null),
             on_request("notes", Erase::Null),
             on_request("birth_year", Erase::Decade),
+            on_request("service_start_year", Erase::Decade),
+            on_request("position_level", Erase::Null),
             at_retention("email", Erase::Null),
             at_retention("email_key", Erase::Null),
             at_retention("phone", Erase::Null),
@@ -163,6 +165,30 @@ pub const HOLDINGS: &[Holding] = &[
         exported: true,
         hidden: &[],
         erase: &[on_request("*", Erase::Rows)],
+    },
+    Holding {
+        table: "language_certificates",
+        about: "The trainee's language certificates (language, test, score, date), which cohorts' eligibility reads. Kept after an erasure: they name no one once the trainee's name is gone.",
+        rows: "trainee_id IN {trainees}",
+        exported: true,
+        hidden: &[],
+        erase: &[],
+    },
+    Holding {
+        table: "consents",
+        about: "What the trainee consented to, per purpose (and partner): when, how, who recorded it, and any withdrawal. The rows stay after an erasure as the record of the lawful basis of past disclosures; only the note goes.",
+        rows: "trainee_id IN {trainees}",
+        exported: true,
+        hidden: &[],
+        erase: &[on_request("note", Erase::Null)],
+    },
+    Holding {
+        table: "disclosures",
+        about: "Who outside the department saw what: each answer that gave a partner's liaison the trainee's personal data (account, partner, fields, when). Kept after an erasure: it names fields, not values, and the transfer dossier counts it.",
+        rows: "trainee_id IN {trainees}",
+        exported: true,
+        hidden: &[],
+        erase: &[],
     },
     Holding {
         table: "enrollments",
@@ -311,6 +337,8 @@ pub const HOLDINGS: &[Holding] = &[
         table: "audit_events",
         about: "The audit trail of changes to the trainee's records (who changed what, when, with the old and new values).",
         rows: "(entity_type = 'trainee' AND entity_id IN {trainees}) \
+               OR (entity_type = 'consent' AND entity_id IN (SELECT id FROM consents WHERE trainee_id IN {trainees})) \
+               OR (entity_type = 'language_certificate' AND entity_id IN (SELECT id FROM language_certificates WHERE trainee_id IN {trainees})) \
                OR (entity_type IN ('enrollment', 'certificate', 'calendar_feed') AND entity_id IN {enrollments}) \
                OR (entity_type = 'invitation' AND entity_id IN (SELECT id FROM invitations WHERE enrollment_id IN {enrollments})) \
                OR (entity_type = 'response' AND entity_id IN (SELECT id FROM responses WHERE enrollment_id IN {enrollments})) \
