@@ -422,3 +422,41 @@ fn language_check(criteria: &EligibilityCriteria, language: &str, certificates: 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start() -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(2026, 3, 1)
+    }
+
+    #[test]
+    fn an_age_known_to_the_year_meets_fails_or_leaves_a_limit_open() {
+        // Born in 1981: 44 or 45 on 1 March 2026.
+        assert_eq!(age(45, start(), Some(1981)).verdict, Verdict::Met);
+        assert_eq!(age(44, start(), Some(1981)).verdict, Verdict::Unknown);
+        assert_eq!(age(43, start(), Some(1981)).verdict, Verdict::Failed);
+        assert_eq!(age(45, start(), None).verdict, Verdict::Unknown);
+        assert_eq!(age(45, None, Some(1981)).verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn years_in_service_count_whole_years_to_the_start_date() {
+        // Since 2021: 4 or 5 years on 1 March 2026.
+        assert_eq!(service_years(5, start(), Some(2020)).verdict, Verdict::Met);
+        assert_eq!(service_years(5, start(), Some(2021)).verdict, Verdict::Unknown);
+        assert_eq!(service_years(5, start(), Some(2022)).verdict, Verdict::Failed);
+    }
+
+    #[test]
+    fn position_levels_compare_without_case_or_diacritics() {
+        let accepted = ["Chuyên viên chính".to_owned()];
+        assert_eq!(
+            position_level(&accepted, Some("CHUYEN VIEN CHINH")).verdict,
+            Verdict::Met
+        );
+        assert_eq!(position_level(&accepted, Some("Chuyên viên")).verdict, Verdict::Failed);
+        assert_eq!(position_level(&accepted, None).verdict, Verdict::Unknown);
+    }
+}
