@@ -485,6 +485,42 @@ mod tests {
     }
 
     #[test]
+    fn a_scored_item_earns_its_points_all_or_nothing() {
+        let item = |kind: &str, scoring: Value| -> Item {
+            serde_json::from_value(json!({
+                "key": "q", "prompt": "Q?", "prompt_vi": "Q?", "kind": kind, "scoring": scoring,
+                "options": if kind == "number" { json!([]) } else { json!([
+                    {"value": "a", "label": "A", "label_vi": "A"}, {"value": "b", "label": "B", "label_vi": "B"},
+                    {"value": "c", "label": "C", "label_vi": "C"}
+                ]) }
+            }))
+            .expect("an item")
+        };
+        let multi = item("multi_choice", json!({"points": 3, "correct": ["a", "c"]}));
+        assert_eq!(multi.score(Some(&json!(["c", "a"]))), Some(3), "any order");
+        assert_eq!(multi.score(Some(&json!(["a"]))), Some(0), "one missing");
+        assert_eq!(multi.score(Some(&json!(["a", "b", "c"]))), Some(0), "one extra");
+        assert_eq!(multi.score(None), Some(0), "none given");
+        let single = item("single_choice", json!({"points": 2, "correct": ["b"]}));
+        assert_eq!(
+            (single.score(Some(&json!("b"))), single.score(Some(&json!("a")))),
+            (Some(2), Some(0))
+        );
+        let number = item("number", json!({"points": 1, "min": 9.5, "max": 10.5}));
+        let scores: Vec<Option<i32>> = [9.4, 9.5, 10.5, 10.6]
+            .iter()
+            .map(|v| number.score(Some(&json!(v))))
+            .collect();
+        assert_eq!(scores, [Some(0), Some(1), Some(1), Some(0)], "both bounds included");
+        assert_eq!(
+            scale_item().score(Some(&json!(5))),
+            None,
+            "an unscored item has no score"
+        );
+        assert_eq!(max_score(&[multi, single, number, scale_item()]), Some(6));
+    }
+
+    #[test]
     fn duplicate_keys_and_unbounded_scales_are_named() {
         let mut second = scale_item();
         second.scale = None;
