@@ -448,3 +448,62 @@ db_test!(
         assert_eq!(still["email"], kept.traces[1].as_str(), "a programme without retention keeps everything");
     }
 );
+
+/// The schedule runs retention once a day: made due now, it erases an ended cohort's contacts at
+/// the next tick.
+async fn the_schedule_runs_retention(backend: crate::support::Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |c| c.reminders.tick_secs = 1).await else {
+        return;
+    };
+    let program = app.program().retention_months(1).create().await;
+    let cohort = app
+        .cohort(&program)
+        .start_date("2021-05-03")
+        .end_date("2021-05-28")
+        .create()
+        .await;
+    let trainee = person(&app, &cohort, "Mai Theo Lịch", "lich6604").await;
+    let path = format!("/api/v1/trainees/{}", trainee.id());
+    assert!(
+        app.get(&path).await.json()["email"].is_string(),
+        "the job ran at start, before the trainee existed"
+    );
+    {
+        let mut conn = app.pool.get().expect("a connection");
+        let past = tpms::clock::now() - chrono::TimeDelta::minutes(1);
+        diesel::update(tpms::schema::jobs::table.filter(tpms::schema::jobs::name.eq("retention")))
+            .set(tpms::schema::jobs::run_at.eq(past))
+            .execute(&mut conn)
+            .expect("the job made due");
+    }
+    for _ in 0..100 {
+        if app.get(&path).await.json()["email"].is_null() {
+            let trail = app
+                .get(&format!(
+                    "/api/v1/audit-events?entity_type=cohort&entity_id={}",
+                    cohort["id"]
+                ))
+                .await
+                .json();
+            assert!(
+                trail["items"][0]["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("retention")),
+                "{trail}"
+            );
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the scheduled retention did not erase the contact details");
+}
+
+#[actix_web::test]
+async fn the_schedule_runs_retention_on_sqlite() {
+    the_schedule_runs_retention(crate::support::Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn the_schedule_runs_retention_on_postgres() {
+    the_schedule_runs_retention(crate::support::Backend::Postgres).await;
+}

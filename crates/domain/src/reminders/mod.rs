@@ -148,12 +148,18 @@ pub fn claim(conn: &mut DbConnection, by: &str, lease: TimeDelta) -> ApiResult<O
     }
 }
 
-/// Run `job`, claimed by `by`, and set its next run `every` from now, in the caller's write
+/// Run `job`, claimed by `by`, and set its next run `every` from now (retention: a day), in the caller's write
 /// transaction (`Db::write`): the reminders it records, the messages it queues and its next run
 /// commit together. 409 `claim_lost` (and nothing kept) when the claim ran out and another server
 /// took the job meanwhile.
 pub fn run(conn: &mut DbConnection, job: Job, by: &str, config: &ReminderConfig, every: TimeDelta) -> ApiResult<Done> {
     let now = crate::clock::now();
+    // Retention counts in months: once a day is enough, and spares every tick a sweep of the cohorts.
+    let every = if job == Job::Retention {
+        TimeDelta::days(1)
+    } else {
+        every
+    };
     let done = match job {
         Job::RoundReminders => round_reminders(conn, config, now)?,
         Job::PlanReminders => plan_reminders(conn, config, now)?,
