@@ -17,8 +17,9 @@ pub use tpms_core::{
 };
 pub use tpms_domain::{
     action_plans, actor, attendance, audit, auth, calendar_feeds, certificates, checkpoints, cohorts, completion,
-    contacts, costs, db, disclosures, effects, enrollments, instruments, invitations, links, list, mail, participations, partners,
-    programs, reminders, reports, resource, responses, rounds, schema, sessions, statuses, trainees, users,
+    contacts, costs, db, disclosures, effects, enrollments, instruments, invitations, links, list, mail,
+    participations, partners, programs, reminders, reports, resource, responses, rounds, schema, sessions, statuses,
+    trainees, users,
 };
 
 pub mod api;
