@@ -121,10 +121,7 @@ fn main() -> anyhow::Result<()> {
         })??;
         partner_and_liaison(&mut conn)?
     };
-    let caller = Caller::Liaison {
-        id: liaison,
-        partner,
-    };
+    let caller = Caller::Liaison { id: liaison, partner };
 
     actix_web::rt::System::new().block_on(async move {
         let server = tpms::app::serve(listener, Db::new(pool.clone(), &database)?, config)?;
@@ -171,7 +168,8 @@ fn main() -> anyhow::Result<()> {
                         })
                         .collect();
                     let started = Instant::now();
-                    tpms::disclosures::record(&mut conn, &caller, "trainees", page).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    tpms::disclosures::record(&mut conn, &caller, "trainees", page)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
                     Ok(started.elapsed().as_secs_f64() * 1000.0)
                 })
                 .await?

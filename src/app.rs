@@ -19,6 +19,7 @@ use crate::config::AppConfig;
 use crate::contacts::Contact;
 use crate::costs::{BudgetLine, ExchangeRate, Expense};
 use crate::db::Db;
+use crate::disclosures::Disclosure;
 use crate::enrollments::Enrollment;
 use crate::http::auth::{Admins, Assessors, ProgramReaders, Readers, Selectors, Staff};
 use crate::http::crud::Endpoints;
@@ -36,7 +37,6 @@ use crate::sessions::Session;
 use crate::trainees::Trainee;
 use crate::trainees::languages::LanguageCertificate;
 use crate::trainees::consents::Consent;
-use crate::disclosures::Disclosure;
 use crate::users::User;
 use crate::{api, auth, health};
 

@@ -10,8 +10,14 @@ use crate::http::precondition::IfMatch;
 use crate::ids::{ConsentId, TraineeId};
 use crate::trainees::consents::Consent;
 
-/// The path of one consent: the trainee's id and the consent's.
-pub struct ConsentPath;
+/// The path of one consent: the trainee's id and the consent's (documented once, here).
+#[derive(Debug, serde::Deserialize)]
+pub struct ConsentPath {
+    /// The trainee.
+    id: TraineeId,
+    /// The consent.
+    consent_id: ConsentId,
+}
 
 impl utoipa::IntoParams for ConsentPath {
     fn into_params(
@@ -38,10 +44,11 @@ impl utoipa::IntoParams for ConsentPath {
 pub async fn withdraw_consent(
     auth: Auth<Staff>,
     db: web::Data<Db>,
-    path: web::Path<(TraineeId, ConsentId)>,
+    path: web::Path<ConsentPath>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let key = path.into_inner();
+    let ConsentPath { id, consent_id } = path.into_inner();
+    let key = (id, consent_id);
     let consent = db
         .write(move |conn| {
             let signed = auth.check(conn)?;

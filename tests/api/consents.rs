@@ -11,7 +11,8 @@ use crate::support::TestApp;
 
 /// `POST` a consent for `trainee` as the admin and return the answer.
 async fn consent(app: &TestApp, trainee: &Value, body: Value) -> crate::support::TestResponse {
-    app.post(&format!("/api/v1/trainees/{}/consents", trainee["id"]), body).await
+    app.post(&format!("/api/v1/trainees/{}/consents", trainee["id"]), body)
+        .await
 }
 
 /// Withdraw `consent` of `trainee` at the version it holds.
@@ -21,8 +22,11 @@ async fn withdraw(app: &TestApp, consent: &Value) -> crate::support::TestRespons
         consent["trainee_id"], consent["id"]
     );
     let version = format!("\"{}\"", consent["version"]);
-    app.send(app.request(Method::POST, &path).insert_header(("If-Match", version)), None)
-        .await
+    app.send(
+        app.request(Method::POST, &path).insert_header(("If-Match", version)),
+        None,
+    )
+    .await
 }
 
 db_test!(
@@ -143,7 +147,7 @@ db_test!(
         consent(&app, &trainee, json!({"purpose": "partner_contacts", "partner_id": jica["id"]}))
             .await
             .assert_problem(409, "duplicate");
-        app.get(&format!("/api/v1/trainees/999999/consents")).await.assert_problem(404, "not_found");
+        app.get("/api/v1/trainees/999999/consents").await.assert_problem(404, "not_found");
         let other = app.trainee().full_name("Vũ Thanh Sơn").create().await;
         app.get(&format!("/api/v1/trainees/{}/consents/{}", other["id"], first.json()["id"]))
             .await

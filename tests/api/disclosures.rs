@@ -38,7 +38,10 @@ async fn logged(app: &TestApp) -> i64 {
 /// consents to the partner) and Mai (who does not). Returns the cohort, Đức and Mai.
 async fn seated_pair(app: &TestApp, partner: &Value, code: &str) -> (Value, Value, Value) {
     let program = app.program().code(code).create().await;
-    app.program_partner(&program, partner).sharing_trainee_contacts().create().await;
+    app.program_partner(&program, partner)
+        .sharing_trainee_contacts()
+        .create()
+        .await;
     let class = app.cohort(&program).code(format!("{code}-1")).create().await;
     let duc = app
         .trainee()
@@ -48,8 +51,14 @@ async fn seated_pair(app: &TestApp, partner: &Value, code: &str) -> (Value, Valu
         .create()
         .await;
     let mai = app.trainee().full_name(format!("Trần Thị Mai {code}")).create().await;
-    app.enrollment(&class, &duc).status(EnrollmentStatus::Enrolled).create().await;
-    app.enrollment(&class, &mai).status(EnrollmentStatus::Enrolled).create().await;
+    app.enrollment(&class, &duc)
+        .status(EnrollmentStatus::Enrolled)
+        .create()
+        .await;
+    app.enrollment(&class, &mai)
+        .status(EnrollmentStatus::Enrolled)
+        .create()
+        .await;
     let given = app
         .post(
             &format!("/api/v1/trainees/{}/consents", duc["id"]),

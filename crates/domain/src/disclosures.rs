@@ -98,7 +98,8 @@ pub fn record(
     // parameters); one literal statement costs SQLite and PostgreSQL one parse.
     // As diesel writes a timestamp to SQLite (text compared as text), which PostgreSQL reads too.
     let at = at.format("%F %T%.f").to_string();
-    let mut sql = String::from("INSERT INTO disclosures (occurred_at, user_id, partner_id, trainee_id, fields, what) VALUES ");
+    let mut sql =
+        String::from("INSERT INTO disclosures (occurred_at, user_id, partner_id, trainee_id, fields, what) VALUES ");
     let mut rows = 0usize;
     for d in disclosed.into_iter().filter(|d| !d.fields.is_empty()) {
         if rows > 0 {
@@ -200,7 +201,8 @@ pub fn check_period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiResult
 pub fn bounds(from: Option<NaiveDate>, to: Option<NaiveDate>) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
     (
         from.map(|day| day.and_time(chrono::NaiveTime::MIN)),
-        to.and_then(|day| day.succ_opt()).map(|day| day.and_time(chrono::NaiveTime::MIN)),
+        to.and_then(|day| day.succ_opt())
+            .map(|day| day.and_time(chrono::NaiveTime::MIN)),
     )
 }
 

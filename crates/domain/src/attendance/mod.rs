@@ -139,15 +139,18 @@ pub fn sheet(conn: &mut DbConnection, caller: &Caller, id: SessionId) -> ApiResu
             line.note = None;
             line.recorded_by = None;
         }
-        crate::disclosures::record(conn, caller, "attendance", sheet.items.iter().map(|line| {
-            crate::disclosures::Disclosed {
+        crate::disclosures::record(
+            conn,
+            caller,
+            "attendance",
+            sheet.items.iter().map(|line| crate::disclosures::Disclosed {
                 trainee: line.trainee_id,
                 fields: vec![
                     crate::disclosures::PersonalField::FullName,
                     crate::disclosures::PersonalField::Attendance,
                 ],
-            }
-        }))?;
+            }),
+        )?;
     }
     Ok(sheet)
 }

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
 use diesel::AggregateExpressionMethods;
+use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -76,6 +76,10 @@ pub struct Transfers {
     pub people: i64,
 }
 
+/// Disclosures of one partner with one set of fields: the partner, the fields, how many, the
+/// first and the last.
+type Group = (PartnerId, String, i64, Option<NaiveDateTime>, Option<NaiveDateTime>);
+
 /// The report for `params`.
 pub fn transfers(conn: &mut DbConnection, params: TransferParams) -> ApiResult<Transfers> {
     check_period(params.from, params.to)?;
@@ -98,7 +102,7 @@ pub fn transfers(conn: &mut DbConnection, params: TransferParams) -> ApiResult<T
         }};
     }
     // Per partner and set of fields: how often, and when first and last.
-    let groups: Vec<(PartnerId, String, i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = scoped!(
+    let groups: Vec<Group> = scoped!(
         disclosures::table
             .group_by((disclosures::partner_id, disclosures::fields))
             .select((
@@ -116,8 +120,9 @@ pub fn transfers(conn: &mut DbConnection, params: TransferParams) -> ApiResult<T
     )))
     .load(conn)?;
     let people: BTreeMap<PartnerId, i64> = people.into_iter().collect();
-    let everyone: i64 = scoped!(disclosures::table.select(diesel::dsl::count(disclosures::trainee_id).aggregate_distinct()))
-        .first(conn)?;
+    let everyone: i64 =
+        scoped!(disclosures::table.select(diesel::dsl::count(disclosures::trainee_id).aggregate_distinct()))
+            .first(conn)?;
     struct Sum {
         categories: BTreeSet<&'static str>,
         disclosures: i64,
@@ -132,7 +137,8 @@ pub fn transfers(conn: &mut DbConnection, params: TransferParams) -> ApiResult<T
             first_at: None,
             last_at: None,
         });
-        sum.categories.extend(fields_of(&fields).into_iter().map(PersonalField::as_str));
+        sum.categories
+            .extend(fields_of(&fields).into_iter().map(PersonalField::as_str));
         sum.disclosures += count;
         sum.first_at = [sum.first_at, first].into_iter().flatten().min();
         sum.last_at = [sum.last_at, last].into_iter().flatten().max();
@@ -142,8 +148,10 @@ pub fn transfers(conn: &mut DbConnection, params: TransferParams) -> ApiResult<T
         .filter(partners::id.eq_any(&ids))
         .select((partners::id, partners::code, partners::name, partners::country))
         .load(conn)?;
-    let named: BTreeMap<PartnerId, (String, String, String)> =
-        named.into_iter().map(|(id, code, name, country)| (id, (code, name, country))).collect();
+    let named: BTreeMap<PartnerId, (String, String, String)> = named
+        .into_iter()
+        .map(|(id, code, name, country)| (id, (code, name, country)))
+        .collect();
     let mut rows: Vec<TransferRow> = sums
         .into_iter()
         .filter_map(|(partner, sum)| {

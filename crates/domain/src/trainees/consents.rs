@@ -287,7 +287,12 @@ impl Create for Consent {
     }
 
     /// Records the officer who recorded it.
-    fn insert_for(conn: &mut DbConnection, caller: &Caller, trainee: TraineeId, new: CreateConsent) -> ApiResult<Consent> {
+    fn insert_for(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        trainee: TraineeId,
+        new: CreateConsent,
+    ) -> ApiResult<Consent> {
         insert(conn, Some(caller.id()), trainee, new)
     }
 }
