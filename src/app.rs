@@ -35,8 +35,8 @@ use crate::responses::Response;
 use crate::rounds::Round;
 use crate::sessions::Session;
 use crate::trainees::Trainee;
-use crate::trainees::languages::LanguageCertificate;
 use crate::trainees::consents::Consent;
+use crate::trainees::languages::LanguageCertificate;
 use crate::users::User;
 use crate::{api, auth, health};
 
