@@ -760,7 +760,7 @@ mod tests {
         for job in Job::ALL {
             assert_eq!(Job::named(job.name()), Some(job));
         }
-        assert_eq!(Job::named("retention"), None);
+        assert_eq!(Job::named("no-such-job"), None);
     }
 
     #[test]
