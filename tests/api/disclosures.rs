@@ -7,10 +7,15 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use diesel::prelude::*;
 use serde_json::{Value, json};
+use tpms::costs::CostCategory;
 use tpms::enrollments::EnrollmentStatus;
+use tpms::instruments::Purpose;
+use tpms::programs::partners::PartnerRole;
+use tpms::rounds::Respondent;
 use tpms::users::Role;
 
 use crate::db_test;
+use crate::support::builders::{scale_item, text_item};
 use crate::support::{TestApp, enrollments_of};
 
 /// The disclosures the admin lists with `query`.
@@ -32,6 +37,30 @@ async fn logged(app: &TestApp) -> i64 {
     })
     .await
     .expect("the blocking pool runs")
+}
+
+/// The newest row of the record, as `(trainee_id, what, fields)`.
+async fn newest(app: &TestApp) -> (Value, Value, Value) {
+    let read = disclosures(app, "?limit=1").await;
+    let entry = &read["items"][0];
+    (
+        entry["trainee_id"].clone(),
+        entry["what"].clone(),
+        entry["fields"].clone(),
+    )
+}
+
+/// A programme in which `partner` takes `role`, with a cohort that ended in September 2024.
+async fn partners_cohort(app: &TestApp, partner: &Value, role: PartnerRole) -> (Value, Value) {
+    let program = app.program().create().await;
+    app.program_partner(&program, partner).role(role).create().await;
+    let cohort = app
+        .cohort(&program)
+        .start_date("2024-01")
+        .end_date("2024-09")
+        .create()
+        .await;
+    (program, cohort)
 }
 
 /// A programme of `partner` that shares contacts, with a cohort of two seated trainees, Đức (who
@@ -197,5 +226,183 @@ db_test!(
             .get("/api/v1/reports/transfers")
             .await
             .assert_problem(403, "forbidden");
+    }
+);
+
+db_test!(
+    async fn a_liaisons_reads_of_action_plans_and_follow_ups_are_recorded_once_per_trainee(app) {
+        let jica = app.partner().code("JICA").country("JP").create().await;
+        let (_, cohort) = partners_cohort(&app, &jica, PartnerRole::Lecturer).await;
+        let lan = app.trainee().full_name("Vũ Thị Lan").create().await;
+        let seat = app.enrollment(&cohort, &lan).create().await;
+        let plan = app.action_plan(&seat).approved().await;
+        let plan_path = format!("/api/v1/action-plans/{}", plan["id"]);
+        let follow_ups = app.get(&format!("/api/v1/follow-ups?cohort_id={}", cohort["id"])).await.json();
+        let (first, later) = (&follow_ups["items"][0]["id"], &follow_ups["items"][1]["id"]);
+        let reported = app
+            .post(&format!("/api/v1/checkpoints/{first}/report"), json!({"progress": [{"item": 1, "progress": "on_track"}]}))
+            .await;
+        assert_eq!(reported.status, 200, "{}", reported.text());
+        app.get(&plan_path).await;
+        app.get(&format!("/api/v1/cohorts/{}/action-plans", cohort["id"])).await;
+        app.get(&format!("/api/v1/checkpoints/{first}")).await;
+        assert_eq!(logged(&app).await, 0, "staff reads stay in the department");
+
+        let as_liaison = app.as_user(&app.user(Role::Liaison, jica["id"].as_i64()).await);
+        assert_eq!(as_liaison.get(&plan_path).await.status, 200);
+        assert_eq!(newest(&app).await, (lan["id"].clone(), json!("action_plans"), json!(["action_plan", "full_name"])));
+        assert_eq!(as_liaison.get(&format!("/api/v1/cohorts/{}/action-plans", cohort["id"])).await.status, 200);
+        assert_eq!(logged(&app).await, 2, "a cohort's plans: one row per plan on the page");
+
+        let listed = as_liaison.get("/api/v1/follow-ups").await;
+        assert_eq!(listed.status, 200, "{}", listed.text());
+        assert_eq!(listed.json()["items"].as_array().map(Vec::len), Some(3));
+        assert_eq!(logged(&app).await, 3, "three checkpoints of one trainee: one row, the fields of all");
+        assert_eq!(newest(&app).await, (lan["id"].clone(), json!("follow_ups"), json!(["follow_up", "full_name"])));
+        assert_eq!(as_liaison.get(&format!("/api/v1/checkpoints/{later}")).await.status, 200);
+        assert_eq!(
+            newest(&app).await,
+            (lan["id"].clone(), json!("follow_ups"), json!(["full_name"])),
+            "a checkpoint not reported yet gives only the name"
+        );
+    }
+);
+
+db_test!(
+    async fn a_liaisons_assessments_and_the_list_of_those_still_to_make_are_recorded(app) {
+        let jica = app.partner().code("JICA").country("JP").create().await;
+        let (_, cohort) = partners_cohort(&app, &jica, PartnerRole::Lecturer).await;
+        let an = app.trainee().full_name("Nguyễn Văn An").create().await;
+        let binh = app.trainee().full_name("Trần Thị Bình").create().await;
+        let seat = app.enrollment(&cohort, &an).create().await;
+        app.enrollment(&cohort, &binh).create().await;
+        let form = app
+            .instrument()
+            .purpose(Purpose::Assessment)
+            .items([scale_item("initiative", "initiative"), text_item("remarks")])
+            .published()
+            .await;
+        let round = app.round(&cohort, &form).assessed_by(Respondent::Partner).opened().await;
+        let responses = format!("/api/v1/rounds/{}/responses", round["id"]);
+        app.get("/api/v1/pending-assessments").await;
+        app.get(&responses).await;
+        assert_eq!(logged(&app).await, 0, "staff reads stay in the department");
+
+        let as_liaison = app.as_user(&app.user(Role::Liaison, jica["id"].as_i64()).await);
+        assert_eq!(as_liaison.get("/api/v1/pending-assessments").await.status, 200);
+        assert_eq!(logged(&app).await, 2, "the trainees still to assess are named: one row each");
+        assert_eq!(newest(&app).await.1, "assessments");
+
+        let assessed = as_liaison
+            .post(&responses, json!({"enrollment_id": seat["id"], "answers": {"initiative": 4, "remarks": "Chủ động"}}))
+            .await;
+        assert_eq!(assessed.status, 201, "{}", assessed.text());
+        let assessed = assessed.json();
+        assert_eq!(newest(&app).await, (an["id"].clone(), json!("assessments"), json!(["assessment", "full_name"])));
+        assert_eq!(as_liaison.get(&format!("/api/v1/round-responses/{}", assessed["id"])).await.status, 200);
+        assert_eq!(as_liaison.get(&responses).await.status, 200);
+        assert_eq!(logged(&app).await, 5, "the assessment made, read, and listed");
+        app.get(&format!("/api/v1/round-responses/{}", assessed["id"])).await;
+        assert_eq!(logged(&app).await, 5);
+    }
+);
+
+db_test!(
+    async fn a_funders_liaison_reading_a_trainees_own_costs_is_recorded_and_the_programmes_costs_are_not(app) {
+        let jica = app.partner().code("JICA").country("JP").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica)
+            .role(PartnerRole::Funder)
+            .sharing_trainee_contacts()
+            .create()
+            .await;
+        let cohort = app.cohort(&program).create().await;
+        let lan = app.trainee().full_name("Vũ Thị Lan").create().await;
+        let seat = app.enrollment(&cohort, &lan).create().await;
+        let airfare = app.expense(&program).enrollment(&seat).category(CostCategory::Airfare).create().await;
+        let venue = app.expense(&program).category(CostCategory::Venue).create().await;
+        app.budget_line(&program).enrollment(&seat).category(CostCategory::Airfare).create().await;
+        let expenses = format!("/api/v1/programs/{}/expenses", program["id"]);
+        app.get(&expenses).await;
+        app.get(&format!("/api/v1/expenses/{}", airfare["id"])).await;
+        assert_eq!(logged(&app).await, 0, "staff reads stay in the department");
+
+        let as_liaison = app.as_user(&app.user(Role::Liaison, jica["id"].as_i64()).await);
+        assert_eq!(as_liaison.get(&format!("/api/v1/expenses/{}", venue["id"])).await.status, 200);
+        assert_eq!(logged(&app).await, 0, "a venue is nobody's personal data");
+        assert_eq!(as_liaison.get(&expenses).await.status, 200);
+        assert_eq!(newest(&app).await, (lan["id"].clone(), json!("costs"), json!(["costs"])));
+        assert_eq!(as_liaison.get(&format!("/api/v1/expenses/{}", airfare["id"])).await.status, 200);
+        assert_eq!(as_liaison.get(&format!("/api/v1/programs/{}/budget-lines", program["id"])).await.status, 200);
+        assert_eq!(logged(&app).await, 3, "each read that held the trainee's own cost");
+    }
+);
+
+db_test!(
+    async fn a_liaisons_read_of_a_trainees_record_records_the_cohorts_details_too(app) {
+        let jica = app.partner().code("JICA").country("JP").create().await;
+        let (_, cohort) = partners_cohort(&app, &jica, PartnerRole::Lecturer).await;
+        let lan = app.trainee().full_name("Vũ Thị Lan").organisation("Bộ Nội vụ").create().await;
+        app.enrollment(&cohort, &lan).create().await;
+        let path = format!("/api/v1/reports/trainees/{}/record", lan["id"]);
+        assert_eq!(app.get(&path).await.status, 200);
+        assert_eq!(logged(&app).await, 0, "staff reads stay in the department");
+
+        let as_liaison = app.as_user(&app.user(Role::Liaison, jica["id"].as_i64()).await);
+        let record = as_liaison.get(&path).await;
+        assert_eq!(record.status, 200, "{}", record.text());
+        let read = disclosures(&app, "").await;
+        let whats: Vec<&Value> = read["items"].as_array().expect("items").iter().map(|d| &d["what"]).collect();
+        assert_eq!(whats, [&json!("trainee_records"), &json!("trainees")], "the trainee, then their cohorts: {read}");
+        let details = &read["items"][0]["fields"];
+        for field in ["attendance", "results"] {
+            assert!(details.as_array().is_some_and(|f| f.contains(&json!(field))), "{field}: {read}");
+        }
+    }
+);
+
+db_test!(
+    async fn the_nominees_a_reviewing_liaison_reads_and_moves_are_recorded_in_one_statement(app) {
+        let jica = app.partner().code("JICA").country("JP").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Host).reviewing_nominations().create().await;
+        let cohort = app.cohort(&program).start_date("2026-01").create().await;
+        let criteria = app
+            .send(
+                app.request(actix_web::http::Method::PUT, &format!("/api/v1/cohorts/{}/eligibility-criteria", cohort["id"])),
+                Some(&json!({"max_age": 40})),
+            )
+            .await;
+        assert_eq!(criteria.status, 200, "{}", criteria.text());
+        let an = app.trainee().full_name("Nguyễn Văn An").organisation("Sở Nội vụ Huế").position("Chuyên viên").birth_year(1990).create().await;
+        let binh = app.trainee().full_name("Trần Thị Bình").create().await;
+        let e_an = app.enrollment(&cohort, &an).nominated().notes("Người nhà của giám đốc").create().await;
+        let e_binh = app.enrollment(&cohort, &binh).nominated().create().await;
+        let eligibility = format!("/api/v1/cohorts/{}/eligibility", cohort["id"]);
+        assert_eq!(app.get(&eligibility).await.status, 200);
+        assert_eq!(logged(&app).await, 0, "staff reads stay in the department");
+
+        let as_liaison = app.as_user(&app.user(Role::Liaison, jica["id"].as_i64()).await);
+        let report = as_liaison.get(&eligibility).await;
+        assert_eq!(report.status, 200, "{}", report.text());
+        assert_eq!(logged(&app).await, 2, "one row per nominee");
+        let an_read = disclosures(&app, &format!("?trainee_id={}", an["id"])).await;
+        assert_eq!(
+            (&an_read["items"][0]["what"], &an_read["items"][0]["fields"]),
+            (&json!("nominees"), &json!(["eligibility", "full_name", "organisation", "position"])),
+            "the checks tell the nominee's age: {an_read}"
+        );
+
+        let moved = as_liaison
+            .post(
+                &format!("{}/moves", enrollments_of(&cohort)),
+                json!({"status": "accepted", "enrollment_ids": [e_an["id"], e_binh["id"]]}),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{}", moved.text());
+        let moved = moved.json();
+        assert_eq!(moved["items"][0]["notes"], Value::Null, "a liaison reads no officer's notes: {moved}");
+        assert_eq!(logged(&app).await, 4, "the moved enrolments, as answered");
+        assert_eq!(newest(&app).await.1, "enrollments");
     }
 );

@@ -38,8 +38,34 @@ text_enum!(
         Phone,
         /// Attendance at sessions.
         Attendance,
+        /// Their action plan: its title, problem, items and supervisor (name and position).
+        ActionPlan,
+        /// Their follow-up after return: checkpoint reports, and their supervisor's ratings.
+        FollowUp,
+        /// Assessments of them: a partner's or officer's answers about the trainee.
+        Assessment,
+        /// What was spent on them: costs recorded against the trainee.
+        Costs,
+        /// Their results: completion, certificate and test scores in each cohort.
+        Results,
+        /// How they stand against a cohort's eligibility criteria, as a nominee.
+        Eligibility,
     }
 );
+
+/// What a liaison may have read, as `what` names it in the record: the closed list
+/// `docs/api-conventions.md` documents.
+pub const WHAT: [&str; 9] = [
+    "trainees",
+    "enrollments",
+    "attendance",
+    "action_plans",
+    "follow_ups",
+    "assessments",
+    "costs",
+    "trainee_records",
+    "nominees",
+];
 
 /// The fields of one trainee a request released.
 pub type Fields = Vec<PersonalField>;
@@ -79,8 +105,9 @@ pub fn fields_of(text: &str) -> Fields {
     text.split(',').filter_map(|name| name.parse().ok()).collect()
 }
 
-/// Record that `caller` was answered with `disclosed` by `what` (the kind read: `trainees`,
-/// `enrollments`, `attendance`; a fixed name, never a request's words), in one statement. Nothing for staff, and nothing for an answer
+/// Record that `caller` was answered with `disclosed` by `what` (the kind read, a fixed name,
+/// never a request's words: one of [`WHAT`]), in one statement, one row per trainee (a trainee
+/// named twice is one row with the fields of both). Nothing for staff, and nothing for an answer
 /// that held no one's data.
 pub fn record(
     conn: &mut DbConnection,
@@ -88,6 +115,7 @@ pub fn record(
     what: &'static str,
     disclosed: impl IntoIterator<Item = Disclosed>,
 ) -> ApiResult<()> {
+    debug_assert!(WHAT.contains(&what), "`{what}` is not in disclosures::WHAT");
     let Caller::Liaison { id, partner } = *caller else {
         return Ok(());
     };
@@ -100,8 +128,21 @@ pub fn record(
     let at = at.format("%F %T%.f").to_string();
     let mut sql =
         String::from("INSERT INTO disclosures (occurred_at, user_id, partner_id, trainee_id, fields, what) VALUES ");
-    let mut rows = 0usize;
+    // One row per trainee: an answer that names someone twice (their checkpoints, their costs)
+    // gave their data once, the union of the fields.
+    let mut merged: Vec<Disclosed> = Vec::new();
+    let mut at_index: std::collections::HashMap<TraineeId, usize> = std::collections::HashMap::new();
     for d in disclosed.into_iter().filter(|d| !d.fields.is_empty()) {
+        match at_index.get(&d.trainee) {
+            Some(&i) => merged[i].fields.extend(d.fields),
+            None => {
+                at_index.insert(d.trainee, merged.len());
+                merged.push(d);
+            }
+        }
+    }
+    let mut rows = 0usize;
+    for d in merged {
         if rows > 0 {
             sql.push(',');
         }
@@ -151,8 +192,12 @@ pub struct Disclosure {
     /// The fields given (those with a value).
     pub fields: Vec<PersonalField>,
     /// What was read: `trainees` (a trainee, the list, its CSV), `enrollments` (a cohort's
-    /// enrolments, one enrolment, their CSV) or `attendance` (a session's sheet, a cohort's
-    /// attendance report).
+    /// enrolments, one enrolment, their CSV, a bulk move's answer), `attendance` (a session's
+    /// sheet, a cohort's attendance report), `action_plans` (a plan, a cohort's plans),
+    /// `follow_ups` (a checkpoint, the follow-up list), `assessments` (a round's assessments, one
+    /// assessment, the assessments still to make), `costs` (a trainee's own budget lines and
+    /// expenses), `trainee_records` (the cohorts of a trainee's record) or `nominees` (a cohort's
+    /// eligibility list).
     pub what: String,
 }
 

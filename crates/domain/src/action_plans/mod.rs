@@ -26,7 +26,7 @@ use crate::cohorts::Cohort;
 use crate::db::{DbConnection, Lookup};
 use crate::error::illegal_transition;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::ids::{ActionPlanId, CohortId, EnrollmentId, text_enum};
+use crate::ids::{ActionPlanId, CohortId, EnrollmentId, TraineeId, text_enum};
 use crate::links::{self, LinkKey};
 use crate::mail::{self, compose, compose::Addressee, compose::Course};
 use crate::resource::list::{self, Keyset, Paging, Slice};
@@ -126,6 +126,9 @@ pub struct ActionPlan {
     /// What the trainee's current link is made from (never shown: the link is a bearer secret).
     #[serde(skip)]
     link_nonce: Option<String>,
+    /// Whose plan it is (for the record of what a liaison read; the enrolment names them).
+    #[serde(skip)]
+    trainee_id: TraineeId,
 }
 
 #[derive(Debug, Queryable)]
@@ -149,6 +152,7 @@ struct PlanRow {
     supervisor_email: Option<String>,
     cohort_id: CohortId,
     trainee_name: String,
+    trainee_id: TraineeId,
 }
 
 #[diesel::dsl::auto_type(no_type_alias)]
@@ -175,6 +179,7 @@ fn rows() -> _ {
             action_plans::supervisor_email,
             enrollments::cohort_id,
             trainees::full_name,
+            trainees::id,
         ))
 }
 
@@ -202,7 +207,28 @@ impl TryFrom<PlanRow> for ActionPlan {
             updated_at: row.updated_at,
             version: row.version,
             link_nonce: row.link_nonce,
+            trainee_id: row.trainee_id,
         })
+    }
+}
+
+impl ActionPlan {
+    /// What this plan, as shown, gives of its trainee: the name, and the plan itself (its
+    /// title, problem, items and supervisor) once anything of it is written.
+    fn disclosed(&self) -> crate::disclosures::Disclosed {
+        use crate::disclosures::{Disclosed, PersonalField as F};
+        let written = self.title.is_some()
+            || self.problem.is_some()
+            || !self.items.is_empty()
+            || self.supervisor_name.is_some()
+            || self.review_comments.is_some();
+        Disclosed::of(
+            self.trainee_id,
+            &[
+                (F::FullName, Some(self.trainee_name.as_str())),
+                (F::ActionPlan, written.then_some("written")),
+            ],
+        )
     }
 }
 
@@ -638,7 +664,9 @@ impl Record for ActionPlan {
         if caller.liaison_partner().is_some() && Cohort::find_visible(conn, caller, plan.cohort_id).is_err() {
             return Err(ApiError::not_found("action plan", id));
         }
-        Ok(plan.shown_to(caller))
+        let plan = plan.shown_to(caller);
+        crate::disclosures::record(conn, caller, "action_plans", [plan.disclosed()])?;
+        Ok(plan)
     }
 
     /// A partner's liaison approves plans and needs who supervises the trainee (name and
@@ -921,9 +949,12 @@ impl List for ActionPlan {
         };
         let keys = Keyset::by(list::ascending("id", action_plans::id, |r: &PlanRow| r.id));
         list::page(conn, query, &keys, &paging)?.try_with(|rows| {
-            rows.into_iter()
+            let plans = rows
+                .into_iter()
                 .map(|row| ActionPlan::try_from(row).map(|plan| plan.shown_to(caller)))
-                .collect()
+                .collect::<ApiResult<Vec<ActionPlan>>>()?;
+            crate::disclosures::record(conn, caller, "action_plans", plans.iter().map(ActionPlan::disclosed))?;
+            Ok(plans)
         })
     }
 }

@@ -39,7 +39,7 @@ use crate::cohorts::Cohort;
 use crate::dates::{DatePrecision, PartialDate};
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::ids::{ActionPlanId, CheckpointId, CohortId, EnrollmentId, ProgramId, SessionId, text_enum};
+use crate::ids::{ActionPlanId, CheckpointId, CohortId, EnrollmentId, ProgramId, SessionId, TraineeId, text_enum};
 use crate::links::{self, LinkKey};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{self, AnyVersion, Expect, Record, Store, Trail, keyed_by_id};
@@ -241,6 +241,9 @@ pub struct Checkpoint {
     /// When it last changed.
     #[serde(skip)]
     updated_at: NaiveDateTime,
+    /// Whose checkpoint it is (for the record of what a liaison read; the enrolment names them).
+    #[serde(skip)]
+    trainee_id: TraineeId,
 }
 
 #[derive(Debug, Queryable)]
@@ -264,6 +267,7 @@ struct CheckpointRow {
     enrollment_id: EnrollmentId,
     cohort_id: CohortId,
     trainee_name: String,
+    trainee_id: TraineeId,
 }
 
 #[diesel::dsl::auto_type(no_type_alias)]
@@ -290,6 +294,7 @@ fn rows() -> _ {
             action_plans::enrollment_id,
             enrollments::cohort_id,
             trainees::full_name,
+            trainees::id,
         ))
 }
 
@@ -304,6 +309,22 @@ fn state(status: CheckpointStatus, due_on: NaiveDate, today: NaiveDate) -> Follo
         CheckpointStatus::Submitted => FollowUpState::Submitted,
         CheckpointStatus::Verified => FollowUpState::Verified,
         CheckpointStatus::Disputed => FollowUpState::Disputed,
+    }
+}
+
+impl Checkpoint {
+    /// What this checkpoint gives of its trainee: the name, and their follow-up (the report,
+    /// what stood in the way, the supervisor's answer) once there is any.
+    fn disclosed(&self) -> crate::disclosures::Disclosed {
+        use crate::disclosures::{Disclosed, PersonalField as F};
+        let reported = !self.progress.is_empty() || self.barriers.is_some() || self.supervisor_review.is_some();
+        Disclosed::of(
+            self.trainee_id,
+            &[
+                (F::FullName, Some(self.trainee_name.as_str())),
+                (F::FollowUp, reported.then_some("reported")),
+            ],
+        )
     }
 }
 
@@ -334,6 +355,7 @@ impl CheckpointRow {
             enrollment_id: self.enrollment_id,
             cohort_id: self.cohort_id,
             trainee_name: self.trainee_name,
+            trainee_id: self.trainee_id,
             months: self.months,
             due_on: self.due_on,
             status: self.status,
@@ -461,6 +483,7 @@ impl Record for Checkpoint {
         if caller.liaison_partner().is_some() && Cohort::find_visible(conn, caller, checkpoint.cohort_id).is_err() {
             return Err(ApiError::not_found("checkpoint", id));
         }
+        crate::disclosures::record(conn, caller, "follow_ups", [checkpoint.disclosed()])?;
         Ok(checkpoint)
     }
 }
@@ -1111,12 +1134,15 @@ pub fn follow_ups(
     list::page(conn, query, &keys, &paging)?.try_with(|rows| {
         let ids: Vec<CheckpointId> = rows.iter().map(|r| r.id).collect();
         let mut supervision = supervisors::of(conn, &ids)?;
-        rows.into_iter()
+        let shown = rows
+            .into_iter()
             .map(|r| {
                 let side = supervision.remove(&r.id).unwrap_or_default();
                 r.shown(key.as_ref(), side)
             })
-            .collect()
+            .collect::<ApiResult<Vec<Checkpoint>>>()?;
+        crate::disclosures::record(conn, caller, "follow_ups", shown.iter().map(Checkpoint::disclosed))?;
+        Ok(shown)
     })
 }
 

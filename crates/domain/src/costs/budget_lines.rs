@@ -198,6 +198,9 @@ impl List for BudgetLine {
             BudgetLineOrder::CreatedAt => Keyset::by(sort.by(costs::created_at, |r: &CostRow| r.created_at)),
         };
         let keys = keys.then(sort.ties_by(costs::id, |r: &CostRow| r.id));
-        Ok(list::page(conn, || narrowing.query(program), &keys, &paging)?.map(BudgetLine::from))
+        list::page(conn, || narrowing.query(program), &keys, &paging)?.try_with(|rows| {
+            super::disclose(conn, caller, &rows)?;
+            Ok(rows.into_iter().map(BudgetLine::from).collect())
+        })
     }
 }

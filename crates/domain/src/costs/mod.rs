@@ -39,7 +39,7 @@ use utoipa::ToSchema;
 use crate::access::Caller;
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{CohortId, CostId, EnrollmentId, ExchangeRateId, PartnerId, ProgramId, text_enum};
+use crate::ids::{CohortId, CostId, EnrollmentId, ExchangeRateId, PartnerId, ProgramId, TraineeId, text_enum};
 use crate::money::Currency;
 use crate::programs::Program;
 use crate::resource::Record;
@@ -473,10 +473,43 @@ fn find_visible(
     let row = CostRow::find(conn, id, statuses, noun)?;
     let view = CostView::of(conn, caller, row.program_id).map_err(|_| ApiError::not_found(noun, id))?;
     if view.shows(row.enrollment_id) {
+        disclose(conn, caller, std::slice::from_ref(&row))?;
         Ok(row)
     } else {
         Err(ApiError::not_found(noun, id))
     }
+}
+
+/// Record that a liaison was given what was spent on trainees: the trainee of each cost among
+/// `rows` that belongs to an enrolment (a trainee's own cost), once each, in one statement. A
+/// cost line names no one, but its enrolment does, so the line is the trainee's personal data.
+/// Nothing for staff, and no query at all for a page without a trainee's cost.
+fn disclose(conn: &mut DbConnection, caller: &Caller, rows: &[CostRow]) -> ApiResult<()> {
+    use crate::disclosures::{Disclosed, PersonalField};
+    if caller.liaison_partner().is_none() {
+        return Ok(());
+    }
+    let mut owned: Vec<EnrollmentId> = rows.iter().filter_map(|r| r.enrollment_id).collect();
+    if owned.is_empty() {
+        return Ok(());
+    }
+    owned.sort_unstable();
+    owned.dedup();
+    let mut trainees: Vec<TraineeId> = enrollments::table
+        .filter(enrollments::id.eq_any(&owned))
+        .select(enrollments::trainee_id)
+        .load(conn)?;
+    trainees.sort_unstable();
+    trainees.dedup();
+    crate::disclosures::record(
+        conn,
+        caller,
+        "costs",
+        trainees.into_iter().map(|trainee| Disclosed {
+            trainee,
+            fields: vec![PersonalField::Costs],
+        }),
+    )
 }
 
 /// 422 naming `amount` when it is not an exact amount of `currency`.

@@ -172,6 +172,7 @@ pub fn report(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> Api
     }
     let start = cohort.start_date.map(|d| d.first_day);
     let (mut eligible, mut not_eligible, mut unknown) = (0, 0, 0);
+    let mut disclosed = Vec::with_capacity(rows.len());
     let nominees = rows
         .into_iter()
         .map(|row| {
@@ -187,6 +188,7 @@ pub fn report(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> Api
                 eligible += 1;
                 Eligibility::Eligible
             };
+            disclosed.push(nominee_disclosed(&row, &checks));
             Nominee {
                 enrollment_id: row.enrollment_id,
                 trainee_name: row.trainee_name,
@@ -204,6 +206,7 @@ pub fn report(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> Api
             }
         })
         .collect();
+    crate::disclosures::record(conn, caller, "nominees", disclosed)?;
     Ok(EligibilityReport {
         cohort_id: cohort.id,
         criteria,
@@ -213,6 +216,23 @@ pub fn report(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> Api
         nominations: cohort.nominations.unwrap_or_default(),
         nominees,
     })
+}
+
+/// What a nominee's line gives of them: the name, organisation and position, and how they stand
+/// against the criteria (which tell their age, years of service, position level or language
+/// certificates) when the cohort states any.
+fn nominee_disclosed(row: &NomineeRow, checks: &[Check]) -> crate::disclosures::Disclosed {
+    use crate::disclosures::{Disclosed, PersonalField as F};
+    Disclosed::of(
+        row.trainee_id,
+        &[
+            (F::FullName, Some(row.trainee_name.as_str())),
+            (F::Organisation, row.organisation.as_deref()),
+            (F::Position, row.position.as_deref()),
+            (F::Position, row.position_level.as_deref()),
+            (F::Eligibility, (!checks.is_empty()).then_some("checked")),
+        ],
+    )
 }
 
 fn check(criterion: Criterion, verdict: Verdict, reason: String) -> Check {

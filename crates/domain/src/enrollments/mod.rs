@@ -371,6 +371,17 @@ impl Record for Enrollment {
     /// nominations (nominated, accepted, declined) of those whose nominations its partner
     /// reviews; anything else is 404.
     fn find_visible(conn: &mut DbConnection, caller: &Caller, id: EnrollmentId) -> ApiResult<Enrollment> {
+        let seen = Enrollment::find_open_to(conn, caller, id)?.seen_by(caller);
+        crate::disclosures::record(conn, caller, "enrollments", [seen.disclosed()])?;
+        Ok(seen)
+    }
+}
+
+impl Enrollment {
+    /// The enrolment, whole, if `caller` may see it (as [`Record::find_visible`] decides), else
+    /// 404; neither narrowed to what `caller` reads nor recorded as disclosed: for a change made
+    /// on `caller`'s behalf, whose answer is narrowed and recorded once for the lot.
+    pub(crate) fn find_open_to(conn: &mut DbConnection, caller: &Caller, id: EnrollmentId) -> ApiResult<Enrollment> {
         let enrollment = Enrollment::find(conn, id)?;
         if let Some(partner) = caller.liaison_partner() {
             let visible = match Cohort::find_visible(conn, caller, enrollment.cohort_id) {
@@ -385,8 +396,21 @@ impl Record for Enrollment {
                 return Err(ApiError::not_found("enrolment", id));
             }
         }
-        let seen = enrollment.seen_by(caller);
-        crate::disclosures::record(conn, caller, "enrollments", [seen.disclosed()])?;
+        Ok(enrollment)
+    }
+
+    /// `moved`, read again, as `caller` reads them, recorded as disclosed in one statement: a
+    /// bulk move's answer.
+    pub(crate) fn seen_after_move(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        moved: &[EnrollmentId],
+    ) -> ApiResult<Vec<Enrollment>> {
+        let seen = moved
+            .iter()
+            .map(|&id| Enrollment::find(conn, id).map(|e| e.seen_by(caller)))
+            .collect::<ApiResult<Vec<_>>>()?;
+        crate::disclosures::record(conn, caller, "enrollments", seen.iter().map(Enrollment::disclosed))?;
         Ok(seen)
     }
 }

@@ -84,7 +84,7 @@ pub fn move_many(
             ));
             continue;
         }
-        let current = match Enrollment::find_visible(conn, caller, id) {
+        let current = match Enrollment::find_open_to(conn, caller, id) {
             Ok(found) if found.cohort_id == cohort.id => found,
             Ok(_) | Err(ApiError::NotFound(_)) => {
                 refused.push(FieldError::new(
@@ -116,10 +116,8 @@ pub fn move_many(
     }
     // Read again at the end: a later move may have changed an earlier one (a withdrawal seats
     // someone from the waitlist).
-    let items = moved
-        .iter()
-        .map(|&id| Enrollment::find(conn, id))
-        .collect::<ApiResult<Vec<_>>>()?;
+    // As the caller reads them (a liaison, no officer's notes), recorded once for the lot.
+    let items = Enrollment::seen_after_move(conn, caller, &moved)?;
     Ok(Moved {
         moved: items.len(),
         items,

@@ -249,12 +249,46 @@ pub fn record(conn: &mut DbConnection, caller: &Caller, id: crate::ids::TraineeI
                 },
             }
         })
-        .collect();
+        .collect::<Vec<RecordLine>>();
+    // The trainee's own fields were recorded as read by `find_visible`; the cohorts' details
+    // (where they worked then, attendance, results, plan, follow-up, costs) are recorded here,
+    // as one row for the record.
+    crate::disclosures::record(conn, caller, "trainee_records", disclosed(id, &cohorts))?;
     Ok(TraineeRecord {
         data_as_of,
         trainee,
         cohorts,
     })
+}
+
+/// What the cohorts of a trainee's record give of them, all lines together: none without a line.
+fn disclosed(trainee: crate::ids::TraineeId, lines: &[RecordLine]) -> Option<crate::disclosures::Disclosed> {
+    use crate::disclosures::{Disclosed, PersonalField as F};
+    if lines.is_empty() {
+        return None;
+    }
+    let mut fields = vec![F::Attendance, F::Results];
+    for line in lines {
+        let origin = Disclosed::of(
+            trainee,
+            &[
+                (F::Organisation, line.origin.organisation.as_deref()),
+                (F::Position, line.origin.position.as_deref()),
+                (F::Province, line.origin.province.as_deref()),
+            ],
+        );
+        fields.extend(origin.fields);
+        if line.action_plan.is_some() {
+            fields.push(F::ActionPlan);
+        }
+        if line.follow_ups_reported > 0 {
+            fields.push(F::FollowUp);
+        }
+        if line.costs.is_some() {
+            fields.push(F::Costs);
+        }
+    }
+    Some(Disclosed { trainee, fields })
 }
 
 /// One trainee's post-test shares and gains in a cohort.

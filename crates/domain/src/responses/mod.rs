@@ -22,7 +22,7 @@ use crate::audit::{self, Actor, Entity, Event};
 use crate::cohorts::Cohort;
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{EnrollmentId, PartnerId, ResponseId, RoundId, UserId};
+use crate::ids::{EnrollmentId, PartnerId, ResponseId, RoundId, TraineeId, UserId};
 use crate::instruments::{Answers, Instrument};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::resource::{Change, Create, List, Record, Store};
@@ -52,6 +52,10 @@ pub struct Response {
     /// The account `entered_by` names, stored by id.
     #[serde(skip)]
     pub(crate) entered_by_id: Option<UserId>,
+    /// Who was answered about or by (for the record of what a liaison read); none in an
+    /// anonymous round.
+    #[serde(skip)]
+    trainee_id: Option<TraineeId>,
     /// When it was recorded (UTC); in an anonymous round, when the round was created.
     #[serde(serialize_with = "crate::wire::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -76,6 +80,7 @@ struct ResponseRow {
     trainee_name: Option<String>,
     entered_by: Option<String>,
     entered_by_id: Option<UserId>,
+    trainee_id: Option<TraineeId>,
 }
 
 impl TryFrom<ResponseRow> for Response {
@@ -89,10 +94,25 @@ impl TryFrom<ResponseRow> for Response {
             answers: serde_json::from_str(&row.answers).map_err(ApiError::internal)?,
             entered_by: row.entered_by,
             entered_by_id: row.entered_by_id,
+            trainee_id: row.trainee_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
         })
+    }
+}
+
+impl Response {
+    /// What this response gives of the trainee it names: the name, and the answers about (or
+    /// by) them; nothing in an anonymous round, which names no one.
+    fn disclosed(&self) -> Option<crate::disclosures::Disclosed> {
+        use crate::disclosures::{Disclosed, PersonalField as F};
+        let trainee = self.trainee_id?;
+        let answered = (!self.answers.is_empty()).then_some("answered");
+        Some(Disclosed::of(
+            trainee,
+            &[(F::FullName, self.trainee_name.as_deref()), (F::Assessment, answered)],
+        ))
     }
 }
 
@@ -121,6 +141,7 @@ fn rows() -> _ {
             trainee,
             officer,
             responses::entered_by,
+            enrollments::trainee_id.nullable(),
         ))
 }
 
@@ -379,6 +400,7 @@ impl Record for Response {
                 return Err(ApiError::not_found("response", id));
             }
         }
+        crate::disclosures::record(conn, caller, "assessments", response.disclosed())?;
         Ok(response)
     }
 }
@@ -449,7 +471,10 @@ impl Create for Response {
         }
         check(&round.instrument(conn)?, &new.answers)?;
         // Audited by resource::create_for, as every create is.
-        store_identified(conn, &round, new.enrollment_id, caller.id(), &new.answers)
+        let created = store_identified(conn, &round, new.enrollment_id, caller.id(), &new.answers)?;
+        // The answer names the trainee assessed: a liaison's copy is a disclosure as a read is.
+        crate::disclosures::record(conn, caller, "assessments", created.disclosed())?;
+        Ok(created)
     }
 }
 
@@ -605,6 +630,18 @@ impl List for Response {
             query
         };
         let keys = Keyset::by(list::ascending("id", responses::id, |r: &ResponseRow| r.id));
-        list::page(conn, query, &keys, &paging)?.try_with(|rows| rows.into_iter().map(Response::try_from).collect())
+        list::page(conn, query, &keys, &paging)?.try_with(|rows| {
+            let responses = rows
+                .into_iter()
+                .map(Response::try_from)
+                .collect::<ApiResult<Vec<Response>>>()?;
+            crate::disclosures::record(
+                conn,
+                caller,
+                "assessments",
+                responses.iter().flat_map(Response::disclosed),
+            )?;
+            Ok(responses)
+        })
     }
 }

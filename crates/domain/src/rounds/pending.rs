@@ -13,7 +13,7 @@ use super::{Respondent, RoundStatus};
 use crate::access::Caller;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
-use crate::ids::{CohortId, EnrollmentId, RoundId};
+use crate::ids::{CohortId, EnrollmentId, RoundId, TraineeId};
 use crate::resource::list::{self, Keyset, Paging, Slice};
 use crate::schema::{cohorts, enrollments, evaluation_rounds, program_partners, responses, trainees};
 use crate::statuses::SEATED;
@@ -39,6 +39,9 @@ pub struct PendingAssessment {
     pub enrollment_id: EnrollmentId,
     /// The trainee's full name.
     pub trainee_name: String,
+    /// The trainee (for the record of what a liaison read; the enrolment names them).
+    #[serde(skip)]
+    pub(crate) trainee_id: TraineeId,
 }
 
 /// Filters for the assessments still to make.
@@ -93,6 +96,7 @@ pub fn pending(
                 cohorts::name,
                 enrollments::id,
                 trainees::full_name,
+                trainees::id,
             ))
             .into_boxed();
         query = match partner {
@@ -124,5 +128,15 @@ pub fn pending(
         enrollments::id,
         |p: &PendingAssessment| p.enrollment_id,
     ));
-    list::page(conn, query, &keys, &paging)
+    list::page(conn, query, &keys, &paging)?.try_with(|rows| {
+        use crate::disclosures::{Disclosed, PersonalField as F};
+        crate::disclosures::record(
+            conn,
+            caller,
+            "assessments",
+            rows.iter()
+                .map(|p| Disclosed::of(p.trainee_id, &[(F::FullName, Some(p.trainee_name.as_str()))])),
+        )?;
+        Ok(rows)
+    })
 }
