@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tpms::db::DbConnection;
 use tpms::instruments::Purpose;
 use tpms::rounds::Respondent;
+use tpms::enrollments::EnrollmentStatus;
 
 use crate::db_test;
 use crate::support::builders::{plan_item, scale_item, text_item};
@@ -407,6 +408,71 @@ db_test!(
         let problem = refused.assert_problem(409, "seated");
         assert!(problem["detail"].as_str().is_some_and(|d| d.contains("JICA-ER/C7")), "{problem}");
         assert_eq!(app.get(&format!("/api/v1/trainees/{}", seated.id())).await.json()["full_name"], "Phạm Đang Học");
+    }
+);
+
+db_test!(
+    async fn a_nominee_or_a_waiting_trainee_of_a_running_cohort_is_not_erased_for_they_could_still_be_seated(app) {
+        let program = app.program().code("JICA-WT").create().await;
+        let cohort = app.cohort(&program).code("C8").capacity(1).create().await;
+        let first = app.trainee().full_name("Ngồi Chỗ Đầu").create().await;
+        app.enrollment(&cohort, &first).create().await;
+        let waiting = app.trainee().full_name("Chờ Chỗ Trống").create().await;
+        let waitlisted = app.enrollment(&cohort, &waiting).status(EnrollmentStatus::Waitlisted).create().await;
+        let nominee = app.trainee().full_name("Được Đề Cử").create().await;
+        app.enrollment(&cohort, &nominee).nominated().create().await;
+
+        for (trainee, status) in [(&waiting, "waitlisted"), (&nominee, "nominated")] {
+            let refused = app
+                .post(&format!("/api/v1/trainees/{}/erasure", trainee["id"]), json!({"reason": "request"}))
+                .await;
+            let problem = refused.assert_problem(409, "awaiting_seat");
+            let detail = problem["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains("JICA-WT/C8") && detail.contains(status), "{problem}");
+        }
+
+        let withdrawn = app
+            .patch(&format!("/api/v1/enrollments/{}", waitlisted["id"]), json!({"status": "withdrawn"}))
+            .await;
+        assert_eq!(withdrawn.status, 200, "{}", withdrawn.text());
+        let erased = app
+            .post(&format!("/api/v1/trainees/{}/erasure", waiting["id"]), json!({"reason": "request"}))
+            .await;
+        assert_eq!(erased.status, 200, "once withdrawn the trainee is erased: {}", erased.text());
+    }
+);
+
+db_test!(
+    async fn an_erasure_and_an_enrolment_of_the_same_trainee_at_once_never_both_succeed(app) {
+        let program = app.program().create().await;
+        let cohort = app.cohort(&program).capacity(100).create().await;
+        let mut trainees = Vec::new();
+        for i in 0..12 {
+            trainees.push(app.trainee().full_name(format!("Đua Lần {i}")).create().await);
+        }
+        let enrolments = crate::support::enrollments_of(&cohort);
+        let races = trainees.iter().map(|t| async {
+            let erasure_path = format!("/api/v1/trainees/{}/erasure", t["id"]);
+            futures::join!(
+                app.post(&erasure_path, json!({"reason": "the trainee asked"})),
+                app.post(&enrolments, app.enrollment(&cohort, t).json()),
+            )
+        });
+        for (erasure, enrolment) in futures::future::join_all(races).await {
+            match (erasure.status, enrolment.status) {
+                (200, 409) => {
+                    enrolment.assert_problem(409, "erased");
+                }
+                (409, 201) => {
+                    erasure.assert_problem(409, "seated");
+                }
+                (e, n) => panic!(
+                    "exactly one of them must win; erasure {e}: {}; enrolment {n}: {}",
+                    erasure.text(),
+                    enrolment.text()
+                ),
+            }
+        }
     }
 );
 

@@ -44,6 +44,14 @@ pub const SEATED: [EnrollmentStatus; 3] = [
     EnrollmentStatus::DidNotComplete,
 ];
 
+/// The statuses that do not hold a seat yet but may be moved to one (by an officer, or from the
+/// waitlist when a seat frees up).
+pub const AWAITING_SEAT: [EnrollmentStatus; 3] = [
+    EnrollmentStatus::Nominated,
+    EnrollmentStatus::Accepted,
+    EnrollmentStatus::Waitlisted,
+];
+
 impl EnrollmentStatus {
     /// The statuses this one may move to.
     pub fn next(self) -> &'static [EnrollmentStatus] {

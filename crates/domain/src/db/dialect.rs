@@ -152,6 +152,38 @@ pub fn lock_cohort(conn: &mut DbConnection, id: crate::ids::CohortId) -> diesel:
     }
 }
 
+/// How [`lock_trainee`] holds a trainee's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraineeLock {
+    /// A new record about the trainee (an enrolment) is being made: ordinary changes to the
+    /// trainee go on, an erasure waits.
+    Referenced,
+    /// The trainee is being erased: new records about them wait until it is done, then see it.
+    Erasing,
+}
+
+/// Lock trainee `id`'s row for the rest of the transaction, so that an erasure and a new
+/// enrolment of the same trainee happen one after the other: whichever comes second sees the
+/// first (the enrolment sees the trainee erased, the erasure sees the seat).
+///
+/// PostgreSQL: `FOR KEY SHARE` (what a foreign key's check takes, so editing the trainee is not
+/// held up) against the erasure's `FOR UPDATE`, and a locking read returns the row as the other
+/// transaction committed it. SQLite: nothing to do, [`write_transaction`] holds the write lock.
+pub fn lock_trainee(conn: &mut DbConnection, id: crate::ids::TraineeId, lock: TraineeLock) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConnection::Postgresql(c) => {
+            let sql = match lock {
+                TraineeLock::Referenced => "SELECT id FROM trainees WHERE id = $1 FOR KEY SHARE",
+                TraineeLock::Erasing => "SELECT id FROM trainees WHERE id = $1 FOR UPDATE",
+            };
+            diesel::sql_query(sql).bind::<diesel::sql_types::BigInt, _>(id.0).execute(c)?;
+            Ok(())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Insert the claim on an `Idempotency-Key`, or do nothing if (user, key) is already there.
 /// Returns whether this call claimed it. On PostgreSQL a concurrent claim of the
 /// same key waits here for the first transaction to finish.

@@ -289,6 +289,9 @@ impl Enrollment {
         if cohort.reviewed && new.status.unwrap_or_default() == Placement::Enrolled {
             return Err(review_required(&cohort.code));
         }
+        // Before reading whether the trainee was erased: an erasure running now finishes first
+        // and is seen, or waits for this enrolment and sees it.
+        crate::db::dialect::lock_trainee(conn, new.trainee_id, crate::db::dialect::TraineeLock::Referenced)?;
         let (origin, gender, birth_year, erased_at): (Origin, Option<String>, Option<i32>, Option<NaiveDateTime>) =
             trainees::table
                 .find(new.trainee_id)

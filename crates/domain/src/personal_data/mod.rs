@@ -32,7 +32,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::TraineeId;
 use crate::resource::Record;
 use crate::schema::{cohorts, enrollments, programs, trainees};
-use crate::statuses::SEATED;
+use crate::statuses::{AWAITING_SEAT, EnrollmentStatus, SEATED};
 use crate::trainees::Trainee;
 
 /// What an erased text reads (a column that may not be empty, a value inside a JSON document).
@@ -580,15 +580,19 @@ pub struct Erasure {
 /// Erase trainee `id`'s personal data everywhere it is stored ([`HOLDINGS`]), keeping the rows
 /// and the dimensions reports count by ([`KEPT`]), and mark the trainee erased, with `reason`.
 /// Irreversible; with `dry_run` nothing changes and the answer lists what would. 409 `erased` for
-/// a trainee erased already; 409 `seated` for one who holds a seat in a cohort that has not ended.
+/// a trainee erased already; 409 `seated` or `awaiting_seat` for one who has a seat, a nomination
+/// or a place on the waitlist in a cohort that has not ended.
 ///
 /// Not a `resource::act`: its audit event must not carry the old values it erases, so the trainee's
 /// row is written here, its version bumped (a `PATCH` read before the erasure then finds the row
 /// changed, reads it again and is refused), and one event records that and why it was erased.
 pub fn erase(conn: &mut DbConnection, actor: &Actor, id: TraineeId, reason: &str, dry_run: bool) -> ApiResult<Erasure> {
+    // First, so that an enrolment of the trainee made at the same time is either seen below or
+    // made after the erasure (and refused as erased), never missed by both.
+    dialect::lock_trainee(conn, id, dialect::TraineeLock::Erasing)?;
     let trainee = Trainee::find(conn, id)?;
     trainee.refuse_if_erased()?;
-    refuse_if_seated(conn, id)?;
+    refuse_if_placed(conn, id)?;
     let scope = Scope::of_trainee(conn, id)?;
     let changes = apply(conn, &scope, Reach::Request, dry_run)?;
     let mut erasure = Erasure {
@@ -628,28 +632,42 @@ pub fn erase(conn: &mut DbConnection, actor: &Actor, id: TraineeId, reason: &str
     Ok(erasure)
 }
 
-/// 409 `seated`, naming the cohort, when trainee `id` holds a seat in a cohort that has not ended
-/// (planned, open or in progress): the cohort still needs the trainee's data. Withdraw the
-/// enrolment, or wait until the cohort is completed or cancelled.
-fn refuse_if_seated(conn: &mut DbConnection, id: TraineeId) -> ApiResult<()> {
+/// 409, naming the cohort, when trainee `id` still has a place in a cohort that has not ended
+/// (planned, open or in progress), which still needs the trainee's data: `seated` for a seat
+/// (withdraw the enrolment, or wait until the cohort is completed or cancelled), `awaiting_seat`
+/// for a nomination or a place on the waitlist, which could be seated later (withdraw, reject or
+/// decline it first).
+fn refuse_if_placed(conn: &mut DbConnection, id: TraineeId) -> ApiResult<()> {
     let running = ["planned", "open", "in_progress"];
-    let seated: Option<(String, String, String, String)> = enrollments::table
+    let holding_a_place: Vec<EnrollmentStatus> = SEATED.into_iter().chain(AWAITING_SEAT).collect();
+    let placed: Option<(EnrollmentStatus, String, String, String, String)> = enrollments::table
         .inner_join(cohorts::table.inner_join(programs::table))
         .filter(enrollments::trainee_id.eq(id))
-        .filter(enrollments::status.eq_any(SEATED))
+        .filter(enrollments::status.eq_any(holding_a_place))
         .filter(cohorts::status.eq_any(running))
         .order(cohorts::id)
-        .select((programs::code, cohorts::code, cohorts::name, cohorts::status))
+        .select((enrollments::status, programs::code, cohorts::code, cohorts::name, cohorts::status))
         .first(conn)
         .optional()?;
-    match seated {
-        Some((program, code, name, status)) => Err(ApiError::conflict(
+    let Some((status, program, code, name, cohort_status)) = placed else {
+        return Ok(());
+    };
+    let cohort = format!("cohort {program}/{code} ({name}), which is {cohort_status}");
+    Err(if status.is_seated() {
+        ApiError::conflict(
             "seated",
             format!(
-                "trainee {id} holds a seat in cohort {program}/{code} ({name}), which is {status}; \
-                 withdraw the enrolment or erase the trainee once the cohort is completed or cancelled"
+                "trainee {id} holds a seat in {cohort}; withdraw the enrolment or erase the trainee once the \
+                 cohort is completed or cancelled"
             ),
-        )),
-        None => Ok(()),
-    }
+        )
+    } else {
+        ApiError::conflict(
+            "awaiting_seat",
+            format!(
+                "trainee {id} is {status} in {cohort} and could still be seated; withdraw, reject or decline \
+                 that enrolment first"
+            ),
+        )
+    })
 }
