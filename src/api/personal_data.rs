@@ -109,7 +109,8 @@ pub async fn get_personal_data(
 /// `kept`). The trainee stays, marked erased with the time and reason; later changes to it are
 /// refused, and its certificates verify as valid without the name. `dry_run` (in the body or as
 /// `?dry_run=true`) changes nothing and lists every change, table by table, with counts. 409
-/// `seated` (naming the cohort) for a trainee who holds a seat in a cohort not yet over; 409
+/// `seated` (naming the cohort) for a trainee who holds a seat in a cohort not yet over, 409
+/// `awaiting_seat` for one nominated, accepted or waitlisted there; 409
 /// `erased` for one erased already.
 #[utoipa::path(
     tag = "trainees",

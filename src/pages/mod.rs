@@ -15,6 +15,7 @@
 //! per-address and per-link limits as the JSON links apply ([`Throttled`]).
 
 pub mod checkpoint;
+pub mod consents;
 pub mod plan;
 pub mod questionnaire;
 pub mod supervisor;
@@ -50,6 +51,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(supervisor::open)
         .service(supervisor::answer)
         .service(verify::verify)
+        .service(consents::list)
+        .service(consents::withdraw)
         .service(certificate);
 }
 
@@ -102,6 +105,15 @@ async fn certificate(
         Err(ApiError::NotFound(_) | ApiError::Conflict { .. }) => page.see_other(&path),
         Err(error) => page.failed(&config, &path, error),
     }
+}
+
+/// Whether `path` is the page of a trainee's own link (`/r/`, `/p/` or `/c/` and the token, no
+/// more), which offers the trainee's consents.
+fn is_trainee_link(path: &str) -> bool {
+    ["/r/", "/p/", "/c/"].iter().any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|token| !token.is_empty() && !token.contains('/'))
+    })
 }
 
 /// The headers every page is answered with. The token is in the path, so: no referrer (a link
@@ -354,6 +366,9 @@ impl Page {
                         (main)
                         @if self.certificate {
                             p.certificate { a href=(self.href(&format!("{path}/certificate"))) { (self.t(Text::CertificateLink)) } }
+                        }
+                        @if is_trainee_link(path) {
+                            p.consents { a href=(self.href(&format!("{path}/consents"))) { (self.t(Text::ConsentsLink)) } }
                         }
                     }
                     footer.wrap {

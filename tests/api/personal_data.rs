@@ -10,9 +10,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde_json::{Value, json};
 use tpms::db::DbConnection;
+use tpms::enrollments::EnrollmentStatus;
 use tpms::instruments::Purpose;
 use tpms::rounds::Respondent;
-use tpms::enrollments::EnrollmentStatus;
 
 use crate::db_test;
 use crate::support::builders::{plan_item, scale_item, text_item};

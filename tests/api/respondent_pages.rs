@@ -165,6 +165,72 @@ db_test!(
 );
 
 db_test!(
+    async fn a_trainee_sees_their_consents_from_their_plan_link_and_withdraws_one_but_not_the_legal_duty(app) {
+        let Some(browser) = Browser::start(&app).await else { return };
+        let (cohort, seated) = class(&app, &["Đỗ Văn Hùng"]).await;
+        let trainee = seated[0]["trainee_id"].clone();
+        let partner = app.partner().name("Japan International Cooperation Agency").create().await;
+        let consents = format!("/api/v1/trainees/{trainee}/consents");
+        for body in [
+            json!({"purpose": "partner_contacts", "partner_id": partner["id"], "given_on": "2025-03-04"}),
+            json!({"purpose": "follow_up", "given_on": "2025-03-04"}),
+            json!({"purpose": "department_reporting", "given_on": "2025-03-04"}),
+        ] {
+            let recorded = app.post(&consents, body).await;
+            assert_eq!(recorded.status, 201, "{}", recorded.text());
+        }
+        let issued = app.post(&format!("/api/v1/cohorts/{}/action-plan-links", cohort["id"]), json!({})).await;
+        assert_eq!(issued.status, 200, "{}", issued.text());
+        let link = path_of(&issued.json()["plans"][0]["page_url"]);
+
+        browser.open(&link).await;
+        browser.follow("p.consents a").await;
+        assert_eq!(browser.text("h1").await, "Sự đồng ý về dữ liệu cá nhân");
+        let listed = browser.text("main").await;
+        assert!(listed.contains("Japan International Cooperation Agency"), "{listed}");
+        assert!(listed.contains("Đồng ý ngày 4/3/2025."), "{listed}");
+        assert!(listed.contains("Nghị định 13/2023/NĐ-CP"), "the legal duty says why it stays: {listed}");
+        looked_at(&browser, "consents").await;
+
+        // Two buttons: the department's own reporting has none.
+        assert!(browser.exists("section.consent:nth-of-type(2) form button").await);
+        assert!(!browser.exists("section.consent:nth-of-type(3) form").await);
+        browser.follow("section.consent:nth-of-type(2) form button").await;
+        assert!(browser.text(".notice").await.contains("Bạn đã rút lại sự đồng ý"));
+        assert!(browser.text("section.consent:nth-of-type(2)").await.contains("Đã rút lại ngày"));
+        assert!(!browser.exists("section.consent:nth-of-type(2) form").await, "withdrawn once, no button again");
+        looked_at(&browser, "consents-withdrawn").await;
+
+        let stored = app.get(&consents).await.json();
+        let by_purpose = |purpose: &str| {
+            stored["items"].as_array().expect("items").iter().find(|c| c["purpose"] == purpose).cloned().expect(purpose)
+        };
+        let follow_up = by_purpose("follow_up");
+        assert!(follow_up["withdrawn_at"].is_string(), "{follow_up}");
+        assert_eq!(follow_up["withdrawn_by"], Value::Null, "the trainee's own word, through the link");
+        assert_eq!(by_purpose("partner_contacts")["withdrawn_at"], Value::Null);
+        assert_eq!(by_purpose("department_reporting")["withdrawn_at"], Value::Null);
+
+        // Another trainee's consent cannot be withdrawn through this link.
+        let other = app.trainee().full_name("Người Khác").create().await;
+        let others = app
+            .post(&format!("/api/v1/trainees/{}/consents", other["id"]), json!({"purpose": "follow_up"}))
+            .await
+            .json();
+        let refused = app
+            .send_raw(
+                app.anonymous().request(actix_web::http::Method::POST, &format!("{link}/consents/{}/withdrawal", others["id"])),
+                "application/x-www-form-urlencoded",
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(refused.status, 404, "{}", refused.text());
+        let still = app.get(&format!("/api/v1/trainees/{}/consents", other["id"])).await.json();
+        assert_eq!(still["items"][0]["withdrawn_at"], Value::Null);
+    }
+);
+
+db_test!(
     async fn a_trainee_reports_at_a_checkpoint_and_the_supervisor_rates_and_confirms_it(app) {
         let Some(browser) = Browser::start(&app).await else { return };
         let program = app.program().title("Young Leaders").title_vi("Lãnh đạo trẻ").create().await;

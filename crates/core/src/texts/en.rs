@@ -105,6 +105,21 @@ pub(super) fn text(key: Text) -> &'static str {
         SendReview => "Send my review",
         ReviewedTitle => "Thank you: your review is recorded",
         CertificateLink => "Download your certificate (PDF)",
+        ConsentsLink => "Your consents on your personal data",
+        ConsentsTitle => "Your consents on your personal data",
+        ConsentsIntro => {
+            "These are the uses of your personal data you agreed to. You may withdraw your consent at any time; a withdrawal takes effect at once."
+        }
+        ConsentsNone => "No consent of yours has been recorded.",
+        ConsentPartnerContacts => "Sharing your email address and phone number with {partner}",
+        ConsentFollowUp => "Being contacted to follow up after you return",
+        ConsentDepartmentReporting => "The training department's own reporting",
+        ConsentGivenOn => "Given on {date}.",
+        ConsentWithdrawnOn => "Withdrawn on {date}.",
+        ConsentRequired => "The law requires this (Decree 13/2023/ND-CP), so it cannot be withdrawn.",
+        WithdrawConsent => "Withdraw this consent",
+        ConsentWithdrawnNotice => "Your consent is withdrawn. From now on your data is no longer used for that.",
+        BackToYourPage => "Back to your page",
         VerifyTitle => "Check a certificate",
         VerifyIntro => "Enter the number and the verification code printed on the certificate.",
         CertificateNumber => "Certificate number",

@@ -210,6 +210,32 @@ texts! {
     ReviewedTitle,
     /// The certificate link on a trainee's page.
     CertificateLink,
+    /// The link on a trainee's page to their consents.
+    ConsentsLink,
+    /// The consents page's title.
+    ConsentsTitle,
+    /// What the consents page is for.
+    ConsentsIntro,
+    /// No consent recorded.
+    ConsentsNone,
+    /// Sharing contacts with a partner: `{partner}`.
+    ConsentPartnerContacts,
+    /// Follow-up contact after return.
+    ConsentFollowUp,
+    /// The department's own reporting.
+    ConsentDepartmentReporting,
+    /// When a consent was given: `{date}`.
+    ConsentGivenOn,
+    /// When a consent was withdrawn: `{date}`.
+    ConsentWithdrawnOn,
+    /// Why the department's reporting cannot be withdrawn.
+    ConsentRequired,
+    /// The button that withdraws a consent.
+    WithdrawConsent,
+    /// The notice after a withdrawal.
+    ConsentWithdrawnNotice,
+    /// The link from the consents page back to the link's own page.
+    BackToYourPage,
     /// The verification page's title.
     VerifyTitle,
     /// What the verification page is for.

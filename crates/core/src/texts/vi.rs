@@ -105,6 +105,21 @@ pub(super) fn text(key: Text) -> &'static str {
         SendReview => "Gửi đánh giá",
         ReviewedTitle => "Cảm ơn ông/bà: đánh giá đã được ghi nhận",
         CertificateLink => "Tải giấy chứng nhận (PDF)",
+        ConsentsLink => "Sự đồng ý về dữ liệu cá nhân của bạn",
+        ConsentsTitle => "Sự đồng ý về dữ liệu cá nhân",
+        ConsentsIntro => {
+            "Đây là những việc bạn đã đồng ý cho sử dụng dữ liệu cá nhân của mình. Bạn có thể rút lại sự đồng ý bất cứ lúc nào; việc rút lại có hiệu lực ngay."
+        }
+        ConsentsNone => "Chưa có sự đồng ý nào của bạn được ghi nhận.",
+        ConsentPartnerContacts => "Chia sẻ địa chỉ thư điện tử và số điện thoại của bạn với {partner}",
+        ConsentFollowUp => "Được liên hệ để theo dõi kết quả sau khi bạn trở về",
+        ConsentDepartmentReporting => "Báo cáo của cơ quan đào tạo",
+        ConsentGivenOn => "Đồng ý ngày {date}.",
+        ConsentWithdrawnOn => "Đã rút lại ngày {date}.",
+        ConsentRequired => "Pháp luật yêu cầu việc này (Nghị định 13/2023/NĐ-CP), nên không thể rút lại.",
+        WithdrawConsent => "Rút lại sự đồng ý này",
+        ConsentWithdrawnNotice => "Bạn đã rút lại sự đồng ý. Từ nay dữ liệu của bạn không còn được dùng vào việc đó.",
+        BackToYourPage => "Quay lại trang của bạn",
         VerifyTitle => "Kiểm tra giấy chứng nhận",
         VerifyIntro => "Nhập số và mã xác thực in trên giấy chứng nhận.",
         CertificateNumber => "Số giấy chứng nhận",

@@ -177,7 +177,9 @@ pub fn lock_trainee(conn: &mut DbConnection, id: crate::ids::TraineeId, lock: Tr
                 TraineeLock::Referenced => "SELECT id FROM trainees WHERE id = $1 FOR KEY SHARE",
                 TraineeLock::Erasing => "SELECT id FROM trainees WHERE id = $1 FOR UPDATE",
             };
-            diesel::sql_query(sql).bind::<diesel::sql_types::BigInt, _>(id.0).execute(c)?;
+            diesel::sql_query(sql)
+                .bind::<diesel::sql_types::BigInt, _>(id.0)
+                .execute(c)?;
             Ok(())
         }
         DbConnection::Sqlite(_) => Ok(()),

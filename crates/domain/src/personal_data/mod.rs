@@ -646,7 +646,13 @@ fn refuse_if_placed(conn: &mut DbConnection, id: TraineeId) -> ApiResult<()> {
         .filter(enrollments::status.eq_any(holding_a_place))
         .filter(cohorts::status.eq_any(running))
         .order(cohorts::id)
-        .select((enrollments::status, programs::code, cohorts::code, cohorts::name, cohorts::status))
+        .select((
+            enrollments::status,
+            programs::code,
+            cohorts::code,
+            cohorts::name,
+            cohorts::status,
+        ))
         .first(conn)
         .optional()?;
     let Some((status, program, code, name, cohort_status)) = placed else {

@@ -20,10 +20,10 @@ use crate::actor::Actor;
 use crate::audit::Entity;
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{ConsentId, PartnerId, TraineeId, UserId, text_enum};
+use crate::ids::{ConsentId, EnrollmentId, PartnerId, TraineeId, UserId, text_enum};
 use crate::resource::list::{self, Keyset, Paging, Slice};
-use crate::resource::{Create, Expect, List, Record, Store, Trail};
-use crate::schema::consents;
+use crate::resource::{AnyVersion, Create, Expect, List, Record, Store, Trail};
+use crate::schema::{consents, enrollments, partners};
 
 text_enum!(
     /// What a consent is for.
@@ -174,6 +174,50 @@ impl Consent {
         })
     }
 
+    /// Withdraw consent `id` of the trainee of `enrollment` on their own word, through one of
+    /// their personal links (the page resolves the link to the enrolment): the withdrawal names no
+    /// account, and is audited as the link's. 404 when the consent is not that trainee's; the
+    /// same 409s as [`Consent::withdraw`].
+    pub fn withdraw_by_trainee(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        enrollment: EnrollmentId,
+        id: ConsentId,
+    ) -> ApiResult<Consent> {
+        let trainee = trainee_of(conn, enrollment)?;
+        crate::resource::act(
+            conn,
+            actor,
+            (trainee, id),
+            &AnyVersion,
+            Trail::Audited,
+            |_, current: &Consent| current.withdrawn(None),
+        )
+    }
+
+    /// The consents of the trainee of `enrollment`, as their own page lists them: oldest first,
+    /// each with the partner's name where it is about one.
+    pub fn shown_to_trainee(conn: &mut DbConnection, enrollment: EnrollmentId) -> ApiResult<Vec<ShownConsent>> {
+        let trainee = trainee_of(conn, enrollment)?;
+        let rows: Vec<(ConsentRow, Option<String>)> = consents::table
+            .left_join(partners::table)
+            .filter(consents::trainee_id.eq(trainee))
+            .order(consents::id)
+            .select((consents::all_columns, partners::name.nullable()))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(row, partner)| ShownConsent {
+                id: row.id,
+                purpose: row.purpose,
+                partner,
+                given_at: row.given_at,
+                withdrawn_at: row.withdrawn_at,
+                withdrawable: row.purpose.withdrawable(),
+            })
+            .collect())
+    }
+
     /// This consent withdrawn now by `by`, or the rule that refuses it.
     fn withdrawn(&self, by: Option<UserId>) -> ApiResult<Consent> {
         if !self.purpose.withdrawable() {
@@ -201,6 +245,32 @@ impl Consent {
         next.withdrawn_by = by;
         Ok(next)
     }
+}
+
+/// A consent as the trainee's own page shows it.
+#[derive(Debug, Clone)]
+pub struct ShownConsent {
+    /// Its id, which the page's withdrawal form names.
+    pub id: ConsentId,
+    /// What it is for.
+    pub purpose: ConsentPurpose,
+    /// The partner's name, for `partner_contacts`.
+    pub partner: Option<String>,
+    /// When it was given (UTC).
+    pub given_at: NaiveDateTime,
+    /// When it was withdrawn (UTC), if it was.
+    pub withdrawn_at: Option<NaiveDateTime>,
+    /// Whether it may be withdrawn.
+    pub withdrawable: bool,
+}
+
+/// The trainee an enrolment is of.
+fn trainee_of(conn: &mut DbConnection, enrollment: EnrollmentId) -> ApiResult<TraineeId> {
+    enrollments::table
+        .find(enrollment)
+        .select(enrollments::trainee_id)
+        .lookup(conn)?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no enrolment {enrollment}")))
 }
 
 /// Trainees who consent to sharing their contact details with `partner` and have not
