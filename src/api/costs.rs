@@ -53,7 +53,11 @@ pub async fn cost_report(
             report::costs(conn, &signed.caller, params)
         })
         .await?;
-    let rows = report::table(&report);
+    let rows = if chosen.tabular() {
+        report::table(&report)
+    } else {
+        Default::default()
+    };
     export::report(chosen, "costs", &report, &[("Costs", &rows)])
 }
 
@@ -88,7 +92,11 @@ pub async fn cohort_costs(
             report::of_cohort(conn, &signed.caller, id)
         })
         .await?;
-    let rows = report::table(&report);
+    let rows = if chosen.tabular() {
+        report::table(&report)
+    } else {
+        Default::default()
+    };
     export::report(chosen, &format!("cohort-{id}-costs"), &report, &[("Costs", &rows)])
 }
 

@@ -88,6 +88,14 @@ pub enum Chosen {
     Xlsx,
 }
 
+impl Chosen {
+    /// Whether the answer is written from tables (CSV, Excel) rather than from the JSON type: a
+    /// report builds its tables only then (at thousands of lines they cost as much as the JSON).
+    pub fn tabular(&self) -> bool {
+        !matches!(self, Chosen::Json)
+    }
+}
+
 impl FormatParams {
     /// The representation to answer in, of those `offered` (JSON first): `?format=` when given,
     /// else the first of the client's `Accept` ranking that is offered. 406 naming the offered
@@ -303,11 +311,13 @@ pub fn report<J: Serialize>(
     Ok(match chosen {
         Chosen::Json => HttpResponse::Ok().json(json),
         Chosen::Csv { bom } => {
-            let first = sheets.first().map(|(_, table)| *table).cloned().unwrap_or_default();
+            // Written from the first table where it is (not a copy of it).
+            let none = Table::default();
+            let first = sheets.first().map_or(&none, |(_, table)| *table);
             HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
                 .insert_header(attachment(name, "csv"))
-                .body(tabular::csv::table(&first, bom)?)
+                .body(tabular::csv::table(first, bom)?)
         }
         Chosen::Xlsx => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, tabular::xlsx::MEDIA_TYPE))

@@ -21,6 +21,16 @@ async fn read(app: &TestApp, path: &str) -> Value {
     response.json()
 }
 
+/// Each expense's amount in the reporting currency, as read back.
+async fn amounts(app: &TestApp, expenses: &[Value]) -> Vec<String> {
+    let mut found = Vec::new();
+    for expense in expenses {
+        let read_back = read(app, &format!("/api/v1/expenses/{}", expense["id"])).await;
+        found.push(read_back["reporting"]["amount"].as_str().unwrap_or_default().to_owned());
+    }
+    found
+}
+
 /// A CSV answer's rows, header first.
 fn csv_rows(response: &TestResponse) -> Vec<Vec<String>> {
     assert_eq!(response.status, 200, "{}", response.text());
@@ -173,6 +183,35 @@ db_test!(
             .await
             .assert_problem(422, "validation_failed");
         assert_eq!(same["errors"][0]["pointer"], "#/quote_currency");
+    }
+);
+
+db_test!(
+    async fn a_rate_moved_to_another_day_converts_again_the_costs_of_both_days_and_no_later_ones(app) {
+        let program = app.program().create().await;
+        app.exchange_rate("USD", "VND", "2025-01-01", "25000").await;
+        let february = app.exchange_rate("USD", "VND", "2025-02-01", "26000").await;
+        app.exchange_rate("USD", "VND", "2025-03-01", "27000").await;
+        let mut expenses = Vec::new();
+        for date in ["2025-01-15", "2025-02-15", "2025-03-15", "2025-04-15"] {
+            expenses.push(app.expense(&program).amount("1.00", "USD").date(date).create().await);
+        }
+        assert_eq!(amounts(&app, &expenses).await, ["25000", "26000", "27000", "27000"]);
+
+        // February's rate moved to April: mid-February falls back to January's, mid-April takes it.
+        let moved = app
+            .patch(&format!("/api/v1/exchange-rates/{}", february["id"]), json!({"date": "2025-04-01", "rate": "30000"}))
+            .await;
+        assert_eq!(moved.status, 200, "{}", moved.text());
+        assert_eq!(amounts(&app, &expenses).await, ["25000", "25000", "27000", "30000"]);
+        let report = app.get(&format!("/api/v1/reports/costs?program_id={}", program["id"])).await.json();
+        assert_eq!(report["totals"]["spent"], "107000", "the totals moved with them: {report}");
+
+        // Deleted, its costs fall back to March's.
+        assert_eq!(app.delete(&format!("/api/v1/exchange-rates/{}", february["id"])).await.status, 204);
+        assert_eq!(amounts(&app, &expenses).await, ["25000", "25000", "27000", "27000"]);
+        let report = app.get(&format!("/api/v1/reports/costs?program_id={}", program["id"])).await.json();
+        assert_eq!(report["totals"]["spent"], "104000", "{report}");
     }
 );
 

@@ -734,15 +734,17 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Costs summed by programme, cohort, payer, category, year and status, for the cost reports.
-    cost_totals (program_id, cohort_key, payer_key, category, year, status) {
+    /// Costs summed by programme, cohort, payer, category and year (planned, committed and paid as
+    /// columns), for the cost reports.
+    cost_totals (program_id, cohort_key, payer_key, category, year) {
         program_id -> BigInt,
         cohort_key -> BigInt,
         payer_key -> BigInt,
         category -> Text,
         year -> Integer,
-        status -> Text,
-        amount -> BigInt,
+        planned -> BigInt,
+        committed -> BigInt,
+        paid -> BigInt,
         unconverted -> BigInt,
         entries -> BigInt,
     }

@@ -129,15 +129,19 @@ fn days(form: &str, table: &str) -> String {
     form.replace("{t}", table)
 }
 
-/// How an allowance `a` reaches the trainee's costs `b` in their other cohorts.
-const OVERLAP_JOINS: &str = "JOIN enrollments ea ON ea.id = a.enrollment_id \
-     JOIN enrollments eb ON eb.trainee_id = ea.trainee_id AND eb.cohort_id <> ea.cohort_id \
-     JOIN costs b ON b.enrollment_id = eb.id";
+/// What an allowance `a` is joined with to reach the trainee's costs `b` in their other cohorts
+/// (`overlapping` says how). `CROSS JOIN` keeps SQLite to this order, from the few expenses `a`
+/// out through the indexes; left to choose, it started from the trainee's enrolments and read
+/// ten times longer (0.4 s against 0.03 s at a million costs). PostgreSQL plans it as any join.
+const OVERLAP_JOINS: &str = "CROSS JOIN enrollments ea CROSS JOIN enrollments eb CROSS JOIN costs b";
 
-/// When `a` and `b`, so joined, are allowances for overlapping days.
+/// When `a` and `b`, joined by `OVERLAP_JOINS`, are one trainee's allowances in two cohorts for
+/// overlapping days.
 fn overlapping() -> String {
     format!(
-        "a.category IN ('per_diem', 'accommodation') AND b.category IN ('per_diem', 'accommodation') \
+        "ea.id = a.enrollment_id AND eb.trainee_id = ea.trainee_id AND eb.cohort_id <> ea.cohort_id \
+         AND b.enrollment_id = eb.id \
+         AND a.category IN ('per_diem', 'accommodation') AND b.category IN ('per_diem', 'accommodation') \
          AND a.status <> 'planned' AND b.status <> 'planned' AND {a_from} <= {b_to} AND {b_from} <= {a_to}",
         a_from = days(FROM, "a"),
         a_to = days(TO, "a"),
@@ -146,8 +150,11 @@ fn overlapping() -> String {
     )
 }
 
-/// How an expense `a` reaches the expenses `b` with its payer, reference and amount.
-const DUPLICATE_JOIN: &str = "JOIN costs b ON b.reference = a.reference AND b.amount_minor = a.amount_minor \
+/// What an expense `a` is joined with to reach the expenses `b` with its payer, reference and
+/// amount (`DUPLICATE`), in this order for SQLite too (see `OVERLAP_JOINS`).
+const DUPLICATE_JOIN: &str = "CROSS JOIN costs b";
+/// When `b`, joined by `DUPLICATE_JOIN`, has `a`'s payer, reference and amount.
+const DUPLICATE: &str = "b.reference = a.reference AND b.amount_minor = a.amount_minor \
      AND b.currency = a.currency AND b.status <> 'planned' \
      AND (b.payer_id = a.payer_id OR (b.payer_id IS NULL AND a.payer_id IS NULL))";
 /// What `a` must be to have duplicates.
@@ -239,8 +246,8 @@ fn pairs(conn: &mut DbConnection, narrowing: &str, source: &str) -> ApiResult<(V
     let duplicates: Vec<Duplicate> = diesel::sql_query(format!(
         "SELECT a.id AS a_id, b.id AS b_id, a.cohort_id AS a_cohort, b.cohort_id AS b_cohort, \
                 a.amount_minor AS amount_minor, a.currency AS currency, a.reference AS reference, a.payer_id AS payer_id \
-         FROM {source} {DUPLICATE_JOIN} AND b.id > a.id \
-         WHERE {narrowing} AND {DUPLICABLE} \
+         FROM {source} {DUPLICATE_JOIN} \
+         WHERE {narrowing} AND {DUPLICATE} AND b.id > a.id AND {DUPLICABLE} \
          ORDER BY a.id, b.id"
     ))
     .load(conn)?;
@@ -277,7 +284,8 @@ pub(crate) fn mark(conn: &mut DbConnection, row: &CostRow) -> ApiResult<()> {
     }
     if row.reference.is_some() {
         let found: Vec<Other> = diesel::sql_query(format!(
-            "SELECT b.id AS id FROM costs a {DUPLICATE_JOIN} AND b.id <> a.id WHERE a.id = {id} AND {DUPLICABLE}"
+            "SELECT b.id AS id FROM costs a {DUPLICATE_JOIN} \
+             WHERE a.id = {id} AND {DUPLICATE} AND b.id <> a.id AND {DUPLICABLE}"
         ))
         .load(conn)?;
         marked.extend(found.into_iter().map(|o| o.id));

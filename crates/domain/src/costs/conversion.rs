@@ -81,6 +81,13 @@ impl Rates {
         after.checked_sub(1).map(|i| (rates[i].1, rates[i].2))
     }
 
+    /// The date of `currency`'s first rate after `day`: from it on, a change on `day` moves nothing.
+    fn next_after(&self, currency: Currency, day: NaiveDate) -> Option<NaiveDate> {
+        let rates = self.by_currency.get(&currency)?;
+        let after = rates.partition_point(|(date, _, _)| *date <= day);
+        rates.get(after).map(|(date, _, _)| *date)
+    }
+
     /// `(rate_id, reporting_minor)` for `minor` of `currency` dated `date`: the amount itself in
     /// the reporting currency, none without a rate; `Err` with the amount's problem when the
     /// converted amount is beyond what can be stored.
@@ -117,24 +124,54 @@ impl Rates {
     }
 }
 
-/// Convert again every cost in `currency` dated on or after `from` (every one when `None`), after
-/// a rate of it changed; returns how many conversions changed. Their totals move with them. The
+/// Convert again the costs in `currency` that a change of its rates dated `changed` can move,
+/// after the change; returns how many conversions changed. Their totals move with them. The
 /// costs' versions stay: their own fields did not change, only what they are worth in the
 /// reporting currency.
-pub(crate) fn reconvert(conn: &mut DbConnection, currency: Currency, from: Option<NaiveDate>) -> ApiResult<usize> {
+///
+/// A cost converts at the latest rate dated on or before it, so a rate added, changed or removed
+/// on day D moves only the costs dated from D to the day before the next rate (as the rates now
+/// stand); the later costs keep theirs, and are not read.
+pub(crate) fn reconvert(conn: &mut DbConnection, currency: Currency, changed: &[NaiveDate]) -> ApiResult<usize> {
     let reporting = reporting_currency(conn)?;
     let rates = Rates::for_currency(conn, currency, reporting)?;
-    let mut query = costs::table.filter(costs::currency.eq(currency.code())).into_boxed();
-    if let Some(from) = from {
-        query = query.filter(costs::entry_date.ge(from));
+    let mut spans: Vec<(NaiveDate, Option<NaiveDate>)> = changed
+        .iter()
+        .map(|day| (*day, rates.next_after(currency, *day)))
+        .collect();
+    spans.sort();
+    // Spans that meet are read once.
+    let mut merged: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::with_capacity(spans.len());
+    for (from, until) in spans {
+        match merged.last_mut() {
+            Some(last) if last.1.is_none_or(|end| from <= end) => {
+                last.1 = match (last.1, until) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+            }
+            _ => merged.push((from, until)),
+        }
     }
-    let rows: Vec<CostRow> = query.select(costs::all_columns).load(conn)?;
-    reconvert_rows(conn, &rates, rows)
+    let mut changed_rows = 0;
+    for (from, until) in merged {
+        let mut query = costs::table
+            .filter(costs::currency.eq(currency.code()))
+            .filter(costs::entry_date.ge(from))
+            .into_boxed();
+        if let Some(until) = until {
+            query = query.filter(costs::entry_date.lt(until));
+        }
+        let rows: Vec<CostRow> = query.select(costs::all_columns).load(conn)?;
+        changed_rows += reconvert_rows(conn, &rates, rows, true)?;
+    }
+    Ok(changed_rows)
 }
 
-/// Convert `rows` again at `rates`, storing and counting the ones whose conversion changed. A
+/// Convert `rows` again at `rates`, storing and counting the ones whose conversion changed, and
+/// moving their totals when `move_totals` (not when the caller rebuilds them all afterwards). A
 /// cost too large to convert is left without a conversion (its report names it as missing a rate).
-fn reconvert_rows(conn: &mut DbConnection, rates: &Rates, rows: Vec<CostRow>) -> ApiResult<usize> {
+fn reconvert_rows(conn: &mut DbConnection, rates: &Rates, rows: Vec<CostRow>, move_totals: bool) -> ApiResult<usize> {
     let mut changed = 0;
     let mut deltas = totals::Deltas::default();
     for before in rows {
@@ -156,8 +193,10 @@ fn reconvert_rows(conn: &mut DbConnection, rates: &Rates, rows: Vec<CostRow>) ->
                 costs::reporting_currency.eq(after.reporting_currency),
             ))
             .execute(conn)?;
-        deltas.add(&before, -1);
-        deltas.add(&after, 1);
+        if move_totals {
+            deltas.add(&before, -1);
+            deltas.add(&after, 1);
+        }
         changed += 1;
     }
     deltas.store(conn)?;
@@ -186,7 +225,8 @@ pub fn use_reporting_currency(conn: &mut DbConnection, reporting: Currency) -> A
             .load(conn)?;
         let Some(last) = rows.last() else { break };
         after = last.id;
-        changed += reconvert_rows(conn, &rates, rows)?;
+        // The totals are made again from all the costs below, once, rather than moved batch by batch.
+        changed += reconvert_rows(conn, &rates, rows, false)?;
     }
     totals::rebuild(conn)?;
     Ok(changed)

@@ -188,7 +188,7 @@ impl Create for ExchangeRate {
 
     /// The costs dated from the new rate's day convert at it now.
     fn after_create(conn: &mut DbConnection, _: &Actor, created: &ExchangeRate) -> ApiResult<()> {
-        super::conversion::reconvert(conn, created.base_currency, Some(created.rate_date)).map(|_| ())
+        super::conversion::reconvert(conn, created.base_currency, &[created.rate_date]).map(|_| ())
     }
 }
 
@@ -206,15 +206,15 @@ impl Store for ExchangeRate {
         .map_err(|e| ApiError::from(e).naming_duplicate(|| duplicate(self)))
     }
 
-    /// The costs from the earlier of its old and new days convert again.
+    /// The costs its old and new days reach convert again.
     fn after_change(
         conn: &mut DbConnection,
         _: &Actor,
         before: &ExchangeRate,
         after: ExchangeRate,
     ) -> ApiResult<ExchangeRate> {
-        let from = before.rate_date.min(after.rate_date);
-        super::conversion::reconvert(conn, after.base_currency, Some(from))?;
+        // Moved to another day, it stops converting the costs of its old day and converts those of its new one.
+        super::conversion::reconvert(conn, after.base_currency, &[before.rate_date, after.rate_date])?;
         Ok(after)
     }
 }
@@ -236,7 +236,7 @@ impl Remove for ExchangeRate {
     /// The costs it converted convert at the rate before it, or wait for one.
     fn delete_row(&self, conn: &mut DbConnection) -> ApiResult<()> {
         diesel::delete(exchange_rates::table.find(self.id)).execute(conn)?;
-        super::conversion::reconvert(conn, self.base_currency, Some(self.rate_date)).map(|_| ())
+        super::conversion::reconvert(conn, self.base_currency, &[self.rate_date]).map(|_| ())
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::{CostCategory, CostStatus};
+use super::CostCategory;
 use crate::access::Caller;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
@@ -254,72 +254,60 @@ fn too_large() -> ApiError {
     )
 }
 
-/// A group as it is summed: its amounts and the cohorts whose trainees count.
+/// A group as it is summed: its amounts (in 128 bits, checked once all are added) and the
+/// cohorts whose trainees count.
 #[derive(Debug, Default)]
 struct Group {
-    sums: Sums,
+    planned: i128,
+    committed: i128,
+    paid: i128,
+    unconverted: i64,
     cohorts: BTreeSet<CohortId>,
 }
 
 impl Group {
-    fn add(&mut self, status: CostStatus, amount: i64, unconverted: i64) -> ApiResult<()> {
-        let overflow = too_large;
-        let slot = match status {
-            CostStatus::Planned => &mut self.sums.planned,
-            CostStatus::Committed => &mut self.sums.committed,
-            CostStatus::Paid => &mut self.sums.paid,
-        };
-        *slot = slot.checked_add(amount).ok_or_else(overflow)?;
-        // What the lines derive (spent, the variance) must fit too, so that no figure saturates.
-        let spent = self.sums.committed.checked_add(self.sums.paid).ok_or_else(overflow)?;
-        spent.checked_sub(self.sums.planned).ok_or_else(overflow)?;
-        self.sums.unconverted = self.sums.unconverted.saturating_add(unconverted);
-        Ok(())
+    fn add(&mut self, row: &SummedRow) {
+        self.planned += row.planned();
+        self.committed += row.committed();
+        self.paid += row.paid();
+        self.unconverted = self.unconverted.saturating_add(row.unconverted);
+    }
+
+    /// Add `other` in (two keys with one label make one line, as they always did).
+    fn merge(&mut self, other: Group) {
+        self.planned += other.planned;
+        self.committed += other.committed;
+        self.paid += other.paid;
+        self.unconverted = self.unconverted.saturating_add(other.unconverted);
+        if self.cohorts.is_empty() {
+            self.cohorts = other.cohorts;
+        } else {
+            self.cohorts.extend(other.cohorts);
+        }
+    }
+
+    /// The group's sums, or 409 when one of them, or what the lines derive from them (spent,
+    /// the variance), does not fit in 64 bits: no figure saturates.
+    fn sums(&self) -> ApiResult<Sums> {
+        let fit = |n: i128| i64::try_from(n).map_err(|_| too_large());
+        let spent = self.committed + self.paid;
+        fit(spent)?;
+        fit(spent - self.planned)?;
+        Ok(Sums {
+            planned: fit(self.planned)?,
+            committed: fit(self.committed)?,
+            paid: fit(self.paid)?,
+            unconverted: self.unconverted,
+        })
     }
 }
 
-/// A group's sums by status, as the database adds them up. Its key columns are named apart from
-/// the table's (`k_…`); those the report does not group by come back as 0 (`category` as NULL)
-/// and are not read.
+/// The kept totals of one group and one programme and cohort key it holds costs of (whose
+/// trainees count in it), as the database adds them up. Its key columns are named apart from the
+/// table's (`k_…`); those the report does not group by come back as 0 (`category` as NULL) and are
+/// not read.
 #[derive(QueryableByName)]
 struct SummedRow {
-    #[diesel(sql_type = BigInt)]
-    k_program: i64,
-    #[diesel(sql_type = BigInt)]
-    k_cohort: i64,
-    #[diesel(sql_type = BigInt)]
-    k_payer: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    k_category: Option<CostCategory>,
-    #[diesel(sql_type = Integer)]
-    k_year: i32,
-    #[diesel(sql_type = Text)]
-    status: CostStatus,
-    #[diesel(sql_type = BigInt)]
-    amount_high: i64,
-    #[diesel(sql_type = BigInt)]
-    amount_low: i64,
-    #[diesel(sql_type = BigInt)]
-    unconverted: i64,
-}
-
-impl SummedRow {
-    /// The group's amount, or 409 when it does not fit in 64 bits.
-    fn amount(&self) -> ApiResult<i64> {
-        let whole = i128::from(self.amount_high) * SPLIT + i128::from(self.amount_low);
-        i64::try_from(whole).map_err(|_| too_large())
-    }
-}
-
-/// Each amount is summed in two parts, `amount / 2^32` and the rest (both rounded toward zero on
-/// either database), that cannot overflow a 64-bit sum below 2^31 rows; the whole is put together
-/// in 128 bits. A sum past 64 bits is then the report's 409, not a database error (SQLite's `SUM`
-/// fails on overflow; PostgreSQL's is a numeric that the cast to BIGINT would fail on).
-const SPLIT: i128 = 1 << 32;
-
-/// A group and one programme and cohort key it holds costs of: whose trainees count in it.
-#[derive(QueryableByName)]
-struct OwnerRow {
     #[diesel(sql_type = BigInt)]
     k_program: i64,
     #[diesel(sql_type = BigInt)]
@@ -334,6 +322,52 @@ struct OwnerRow {
     owner_program: i64,
     #[diesel(sql_type = BigInt)]
     owner_cohort: i64,
+    #[diesel(sql_type = BigInt)]
+    planned_high: i64,
+    #[diesel(sql_type = BigInt)]
+    planned_low: i64,
+    #[diesel(sql_type = BigInt)]
+    committed_high: i64,
+    #[diesel(sql_type = BigInt)]
+    committed_low: i64,
+    #[diesel(sql_type = BigInt)]
+    paid_high: i64,
+    #[diesel(sql_type = BigInt)]
+    paid_low: i64,
+    #[diesel(sql_type = BigInt)]
+    unconverted: i64,
+}
+
+impl SummedRow {
+    fn whole(high: i64, low: i64) -> i128 {
+        i128::from(high) * SPLIT + i128::from(low)
+    }
+
+    fn planned(&self) -> i128 {
+        Self::whole(self.planned_high, self.planned_low)
+    }
+
+    fn committed(&self) -> i128 {
+        Self::whole(self.committed_high, self.committed_low)
+    }
+
+    fn paid(&self) -> i128 {
+        Self::whole(self.paid_high, self.paid_low)
+    }
+}
+
+/// Each amount is summed in two parts, `amount / 2^32` and the rest (both rounded toward zero on
+/// either database), that cannot overflow a 64-bit sum below 2^31 rows; the whole is put together
+/// in 128 bits. A sum past 64 bits is then the report's 409, not a database error (SQLite's `SUM`
+/// fails on overflow; PostgreSQL's is a numeric that the cast to BIGINT would fail on).
+const SPLIT: i128 = 1 << 32;
+
+/// What the database sums per group, for one amount column.
+fn split_sum(column: &str) -> String {
+    format!(
+        "CAST(SUM({column} / 4294967296) AS BIGINT) AS {column}_high, \
+         CAST(SUM({column} % 4294967296) AS BIGINT) AS {column}_low"
+    )
 }
 
 /// The key columns of `cost_totals` as a grouped query selects them: the dimension's column, or a
@@ -357,9 +391,10 @@ fn key_columns(dimensions: &[CostDimension]) -> (String, String) {
         })
         .collect::<Vec<_>>()
         .join(", ");
+    // Always by programme and cohort too, in the key's order: each row's owner is known.
     let group = columns
         .iter()
-        .filter(|(d, _, _)| dimensions.contains(d))
+        .filter(|(d, _, _)| matches!(d, CostDimension::Program | CostDimension::Cohort) || dimensions.contains(d))
         .map(|(_, column, _)| *column)
         .collect::<Vec<_>>()
         .join(", ");
@@ -398,16 +433,15 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
     }
     let filter = filter.join(" AND ");
     let (select, group) = key_columns(&dimensions);
+    // One pass over the totals gives both each group's sums and the cohorts whose trainees count
+    // in it: grouped by the programme and cohort too, each row is one group's share of one owner.
     let sums: Vec<SummedRow> = diesel::sql_query(format!(
-        "SELECT {select}, status, CAST(SUM(amount / 4294967296) AS BIGINT) AS amount_high, \
-                CAST(SUM(amount % 4294967296) AS BIGINT) AS amount_low, \
-                CAST(SUM(unconverted) AS BIGINT) AS unconverted \
-         FROM cost_totals WHERE {filter} GROUP BY {group}, status"
-    ))
-    .load(conn)?;
-    let owners: Vec<OwnerRow> = diesel::sql_query(format!(
-        "SELECT DISTINCT {select}, program_id AS owner_program, cohort_key AS owner_cohort \
-         FROM cost_totals WHERE {filter}"
+        "SELECT {select}, program_id AS owner_program, cohort_key AS owner_cohort, \
+                {planned}, {committed}, {paid}, CAST(SUM(unconverted) AS BIGINT) AS unconverted \
+         FROM cost_totals WHERE {filter} GROUP BY {group}",
+        planned = split_sum("planned"),
+        committed = split_sum("committed"),
+        paid = split_sum("paid"),
     ))
     .load(conn)?;
 
@@ -430,7 +464,7 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
         .into_iter()
         .collect();
     // Each programme's cohorts, for its programme-wide costs (only the programmes that have any).
-    let program_ids: BTreeSet<ProgramId> = owners
+    let program_ids: BTreeSet<ProgramId> = sums
         .iter()
         .filter(|o| o.owner_cohort == 0)
         .map(|o| ProgramId(o.owner_program))
@@ -444,7 +478,26 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
         cohorts_of.entry(program).or_default().push(cohort);
     }
 
-    let key_of = |program: i64, cohort: i64, payer: i64, category: Option<CostCategory>, year: i32| -> Vec<GroupKey> {
+    // Summed by the raw key first; labelled (and put in the labels' order) once per group.
+    type RawKey = (i64, i64, i64, Option<CostCategory>, i32);
+    let mut by_key: HashMap<RawKey, Group> = HashMap::new();
+    let mut all = Group::default();
+    for row in &sums {
+        let key = (row.k_program, row.k_cohort, row.k_payer, row.k_category, row.k_year);
+        let single;
+        let whose: &[CohortId] = match row.owner_cohort {
+            0 => cohorts_of.get(&ProgramId(row.owner_program)).map_or(&[], Vec::as_slice),
+            id => {
+                single = [CohortId(id)];
+                &single
+            }
+        };
+        for group in [by_key.entry(key).or_default(), &mut all] {
+            group.add(row);
+            group.cohorts.extend(whose.iter().copied());
+        }
+    }
+    let label = |(program, cohort, payer, category, year): RawKey| -> Vec<GroupKey> {
         dimensions
             .iter()
             .map(|d| match d {
@@ -465,26 +518,8 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
             .collect()
     };
     let mut groups: BTreeMap<Vec<GroupKey>, Group> = BTreeMap::new();
-    let mut all = Group::default();
-    for row in &sums {
-        let key = key_of(row.k_program, row.k_cohort, row.k_payer, row.k_category, row.k_year);
-        for group in [groups.entry(key).or_default(), &mut all] {
-            group.add(row.status, row.amount()?, row.unconverted)?;
-        }
-    }
-    for row in &owners {
-        let key = key_of(row.k_program, row.k_cohort, row.k_payer, row.k_category, row.k_year);
-        let single;
-        let whose: &[CohortId] = match row.owner_cohort {
-            0 => cohorts_of.get(&ProgramId(row.owner_program)).map_or(&[], Vec::as_slice),
-            id => {
-                single = [CohortId(id)];
-                &single
-            }
-        };
-        for group in [groups.entry(key).or_default(), &mut all] {
-            group.cohorts.extend(whose.iter().copied());
-        }
+    for (key, group) in by_key {
+        groups.entry(label(key)).or_default().merge(group);
     }
 
     let trainees = Trainees::of(conn, &all.cohorts)?;
@@ -498,10 +533,10 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
                 .collect();
             line(labels, &group, &trainees, currency)
         })
-        .collect();
+        .collect::<ApiResult<Vec<_>>>()?;
     let mut total_label = BTreeMap::new();
     total_label.insert("total".to_owned(), Value::Bool(true));
-    let totals = line(total_label, &all, &trainees, currency);
+    let totals = line(total_label, &all, &trainees, currency)?;
     let missing_rates = missing_rates(conn, &programs, currency)?;
     Ok(CostReport {
         data_as_of,
@@ -654,8 +689,13 @@ pub fn per(amount: i64, n: i64) -> Option<i64> {
     i64::try_from(rounded).ok()
 }
 
-fn line(group: BTreeMap<String, Value>, summed: &Group, trainees: &Trainees, currency: Currency) -> CostLine {
-    let sums = summed.sums;
+fn line(
+    group: BTreeMap<String, Value>,
+    summed: &Group,
+    trainees: &Trainees,
+    currency: Currency,
+) -> ApiResult<CostLine> {
+    let sums = summed.sums()?;
     let spent = sums.committed.saturating_add(sums.paid);
     let seated = Trainees::sum(&trainees.seated, &summed.cohorts);
     let completed = Trainees::sum(&trainees.completed, &summed.cohorts);
@@ -663,7 +703,7 @@ fn line(group: BTreeMap<String, Value>, summed: &Group, trainees: &Trainees, cur
     let money = |minor: i64| format_amount(minor, currency);
     #[expect(clippy::cast_precision_loss, reason = "a share, not an amount")]
     let share = (sums.planned > 0).then(|| spent as f64 / sums.planned as f64);
-    CostLine {
+    Ok(CostLine {
         group,
         planned: money(sums.planned),
         committed: money(sums.committed),
@@ -680,7 +720,7 @@ fn line(group: BTreeMap<String, Value>, summed: &Group, trainees: &Trainees, cur
         cost_per_item_achieved: per(spent, achieved).map(money),
         unconverted_costs: sums.unconverted,
         minor: sums,
-    }
+    })
 }
 
 /// The rates the programmes' unconverted costs need: per currency, the dates that lack one.

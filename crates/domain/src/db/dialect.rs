@@ -399,16 +399,16 @@ pub fn claim_job(
 }
 
 /// A row of cost totals' key: programme, cohort (0: programme-wide), payer (0: the department),
-/// category, year, status.
-pub type CostTotalsKey<'a> = (crate::ids::ProgramId, i64, i64, &'a str, i32, &'a str);
+/// category, year.
+pub type CostTotalsKey<'a> = (crate::ids::ProgramId, i64, i64, &'a str, i32);
 
-/// Add `(amount, unconverted, entries)` to the row of cost totals `key`, making it when there is
-/// none. Two transactions adding to one row at once both count: the second's `ON CONFLICT … DO
+/// Add `[planned, committed, paid, unconverted, entries]` to the row of cost totals `key`, making
+/// it when there is none. Two transactions adding to one row at once both count: the second's `ON CONFLICT … DO
 /// UPDATE` waits for the first's row lock on PostgreSQL and then adds to what it committed.
 pub fn add_cost_totals(
     conn: &mut DbConnection,
     key: CostTotalsKey<'_>,
-    (amount, unconverted, entries): (i64, i64, i64),
+    [planned, committed, paid, unconverted, entries]: [i64; 5],
 ) -> diesel::QueryResult<()> {
     use crate::schema::cost_totals::dsl as t;
     use diesel::upsert::excluded;
@@ -419,17 +419,20 @@ pub fn add_cost_totals(
         t::payer_key.eq(key.2),
         t::category.eq(key.3),
         t::year.eq(key.4),
-        t::status.eq(key.5),
-        t::amount.eq(amount),
+        t::planned.eq(planned),
+        t::committed.eq(committed),
+        t::paid.eq(paid),
         t::unconverted.eq(unconverted),
         t::entries.eq(entries),
     );
     on_either_backend!(conn, c => diesel::insert_into(t::cost_totals)
         .values(row)
-        .on_conflict((t::program_id, t::cohort_key, t::payer_key, t::category, t::year, t::status))
+        .on_conflict((t::program_id, t::cohort_key, t::payer_key, t::category, t::year))
         .do_update()
         .set((
-            t::amount.eq(t::amount + excluded(t::amount)),
+            t::planned.eq(t::planned + excluded(t::planned)),
+            t::committed.eq(t::committed + excluded(t::committed)),
+            t::paid.eq(t::paid + excluded(t::paid)),
             t::unconverted.eq(t::unconverted + excluded(t::unconverted)),
             t::entries.eq(t::entries + excluded(t::entries)),
         ))
