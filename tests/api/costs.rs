@@ -12,6 +12,7 @@ use tpms::programs::partners::PartnerRole;
 use tpms::users::Role;
 
 use crate::db_test;
+use crate::support::builders::plan_item;
 use crate::support::{TestApp, TestResponse};
 
 /// `GET path` as the admin, asserting 200.
@@ -349,6 +350,41 @@ db_test!(
 
         let refused = app.get("/api/v1/reports/costs?group_by=province").await.assert_problem(400, "invalid_query");
         assert!(refused["detail"].as_str().unwrap_or_default().contains("province"), "{refused}");
+    }
+);
+
+db_test!(
+    async fn the_cost_per_item_achieved_counts_each_item_of_an_approved_plan_reported_achieved_within_12_months_once(app) {
+        let program = app.program().code("JICA-ACH").create().await;
+        let cohort = app.cohort(&program).code("A1").start_date("2024-01").end_date("2024-01").create().await;
+        let enrollment = app.enrollment(&cohort, &app.trainee().create().await).create().await;
+        app.action_plan(&enrollment)
+            .items(vec![
+                plan_item("Share of procedures filed online", "2024-12-31"),
+                plan_item("Officers trained", "2024-12-31"),
+                plan_item("Citizens surveyed", "2024-12-31"),
+            ])
+            .approved()
+            .await;
+        let follow_ups = app.get(&format!("/api/v1/follow-ups?cohort_id={}", cohort["id"])).await.json();
+        let at = |months: i64| {
+            follow_ups["items"].as_array().expect("items").iter().find(|c| c["months"] == months).cloned().expect("a checkpoint")
+        };
+        // Item 1 achieved at 3 months and again at 6 (one item), item 2 at 12; item 3 only on track.
+        for (months, progress) in [
+            (3, json!([{"item": 1, "progress": "achieved"}, {"item": 2, "progress": "on_track"}, {"item": 3, "progress": "on_track"}])),
+            (6, json!([{"item": 1, "progress": "achieved"}, {"item": 2, "progress": "delayed"}, {"item": 3, "progress": "on_track"}])),
+            (12, json!([{"item": 1, "progress": "achieved"}, {"item": 2, "progress": "achieved"}, {"item": 3, "progress": "on_track"}])),
+        ] {
+            let reported = app.post(&format!("/api/v1/checkpoints/{}/report", at(months)["id"]), json!({"progress": progress})).await;
+            assert_eq!(reported.status, 200, "{}", reported.text());
+        }
+        app.expense(&program).cohort(&cohort).amount("3000000", "VND").date("2024-02-01").paid().create().await;
+
+        let report = read(&app, &format!("/api/v1/reports/costs?program_id={}&group_by=cohort", program["id"])).await;
+        let row = row_of(&report, "cohort", &json!("A1"));
+        assert_eq!(row["items_achieved_by_12_months"], 2, "{row}");
+        assert_eq!(row["cost_per_item_achieved"], "1500000", "3,000,000 over two items: {row}");
     }
 );
 

@@ -219,25 +219,27 @@ pub fn items_achieved_by(
     let mut achieved: HashMap<CohortId, i64> = HashMap::new();
     // Well under either database's limit on bound values.
     for chunk in cohorts.chunks(5_000) {
-        let plans: Vec<(ActionPlanId, PlanStatus, CohortId)> = action_plans::table
-            .inner_join(enrollments::table)
+        // The plans are joined, not listed: a chunk of cohorts may hold more plans than a
+        // statement may bind values.
+        let reports: Vec<(ActionPlanId, PlanStatus, CohortId, String)> = checkpoints::table
+            .inner_join(action_plans::table.inner_join(enrollments::table))
             .filter(enrollments::cohort_id.eq_any(chunk))
-            .select((action_plans::id, action_plans::status, enrollments::cohort_id))
-            .load(conn)?;
-        let cohort_of: HashMap<ActionPlanId, CohortId> = plans
-            .into_iter()
-            .filter(|(_, status, _)| status.approved())
-            .map(|(id, _, cohort)| (id, cohort))
-            .collect();
-        let ids: Vec<ActionPlanId> = cohort_of.keys().copied().collect();
-        let reports: Vec<(ActionPlanId, String)> = checkpoints::table
-            .filter(checkpoints::plan_id.eq_any(&ids))
             .filter(checkpoints::months.le(months))
             .filter(checkpoints::status.eq_any([CheckpointStatus::Submitted, CheckpointStatus::Verified]))
-            .select((checkpoints::plan_id, checkpoints::progress))
+            .select((
+                checkpoints::plan_id,
+                action_plans::status,
+                enrollments::cohort_id,
+                checkpoints::progress,
+            ))
             .load(conn)?;
         let mut items: std::collections::HashSet<(ActionPlanId, i32)> = std::collections::HashSet::new();
-        for (plan, progress) in reports {
+        let mut cohort_of: HashMap<ActionPlanId, CohortId> = HashMap::new();
+        for (plan, status, cohort, progress) in reports {
+            if !status.approved() {
+                continue;
+            }
+            cohort_of.insert(plan, cohort);
             let progress: Vec<ItemProgress> = serde_json::from_str(&progress).map_err(ApiError::internal)?;
             for entry in progress.iter().filter(|e| e.progress == Progress::Achieved) {
                 items.insert((plan, entry.item));
