@@ -122,6 +122,10 @@ db_test!(
 
         assert_eq!(as_liaison.get("/api/v1/trainees").await.status, 200);
         assert_eq!(logged(&app).await, 3, "a list: one row per trainee on the page");
+        let page = disclosures(&app, "?limit=2").await;
+        let items = page["items"].as_array().expect("items");
+        assert_eq!(items[0]["id"], items[1]["id"], "the trainees of one answer share its id: {page}");
+        assert!(items[0]["trainee_id"] != items[1]["trainee_id"], "{page}");
         let mai_read = disclosures(&app, &format!("?trainee_id={}", mai["id"])).await;
         assert_eq!(mai_read["items"][0]["fields"], json!(["full_name"]), "no contact without consent: {mai_read}");
 
@@ -155,6 +159,11 @@ db_test!(
             .await
             .assert_problem(400, "invalid_query");
         let officer = app.user(Role::Officer, None).await;
+        let by_account = disclosures(&app, &format!("?user_id={}", liaison.id)).await;
+        assert_eq!(by_account["total"], 9, "{by_account}");
+        assert_eq!(disclosures(&app, &format!("?user_id={}", officer.id)).await["total"], 0);
+        let one_read = disclosures(&app, &format!("?user_id={}&trainee_id={}&from={today}", liaison.id, mai["id"])).await;
+        assert_eq!(one_read["total"], 4, "Mai: the list, the export, the enrolments, the report: {one_read}");
         app.as_user(&officer).get("/api/v1/disclosures").await.assert_problem(403, "forbidden");
         as_liaison.get("/api/v1/disclosures").await.assert_problem(403, "forbidden");
     }

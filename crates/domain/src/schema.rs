@@ -399,17 +399,28 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// What a partner's liaison read of a trainee's personal data (see `disclosures`).
-    disclosures (id) {
+    /// One answer that gave a partner's liaison trainees' personal data: when, which account,
+    /// which partner, what was read (see `disclosures`).
+    disclosure_events (id) {
         id -> BigInt,
         occurred_at -> Timestamp,
         user_id -> BigInt,
         partner_id -> BigInt,
-        trainee_id -> BigInt,
-        fields -> Text,
         what -> Text,
     }
 }
+
+diesel::table! {
+    /// The trainees an answer to a partner's liaison gave, and which fields of each (see
+    /// `disclosures`).
+    disclosures (event_id, trainee_id) {
+        event_id -> BigInt,
+        trainee_id -> BigInt,
+        fields -> Text,
+    }
+}
+
+diesel::joinable!(disclosures -> disclosure_events (event_id));
 
 diesel::joinable!(program_partners -> programs (program_id));
 diesel::joinable!(contacts -> partners (partner_id));
@@ -834,10 +845,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     cost_totals,
     cost_settings,
     consents,
-    disclosures
+    disclosures,
+    disclosure_events
 );
 
 // Grouped counts across a join, for reports: invitations by their round's cohort, checkpoints by
 // their plan's enrolment.
 diesel::allow_columns_to_appear_in_same_group_by_clause!(evaluation_rounds::cohort_id, invitations::status,);
 diesel::allow_columns_to_appear_in_same_group_by_clause!(action_plans::enrollment_id, checkpoints::status,);
+// The transfers report: per partner (of the answer) and set of fields (of each trainee).
+diesel::allow_columns_to_appear_in_same_group_by_clause!(disclosure_events::partner_id, disclosures::fields,);

@@ -134,6 +134,42 @@ where
     }
 }
 
+/// Write one answer of the record of disclosures: its `disclosure_events` row (`event`: the SQL
+/// literals of `occurred_at, user_id, partner_id, what`) and its trainees (`rows`:
+/// `(trainee_id, 'fields')` tuples, comma-separated), all or nothing, in one commit.
+///
+/// PostgreSQL: one statement, the event inserted in a `WITH` whose id the rows take (one round
+/// trip, one commit). SQLite, which has no insert in a `WITH`: the event, then the rows with its
+/// id, in one transaction (a savepoint when the caller is in one already).
+pub fn insert_disclosures(conn: &mut DbConnection, event: &str, rows: &str) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl as _;
+    const EVENT: &str = "INSERT INTO disclosure_events (occurred_at, user_id, partner_id, what)";
+    match conn {
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query(format!(
+                "WITH e AS ({EVENT} VALUES ({event}) RETURNING id) \
+                 INSERT INTO disclosures (event_id, trainee_id, fields) \
+                 SELECT e.id, v.trainee_id, v.fields FROM e CROSS JOIN (VALUES {rows}) AS v (trainee_id, fields)"
+            ))
+            .execute(c)?;
+            Ok(())
+        }
+        DbConnection::Sqlite(c) => c.transaction(|c| {
+            #[derive(diesel::QueryableByName)]
+            struct Id {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                id: i64,
+            }
+            let Id { id } = diesel::sql_query(format!("{EVENT} VALUES ({event}) RETURNING id")).get_result(c)?;
+            diesel::sql_query(format!(
+                "INSERT INTO disclosures (event_id, trainee_id, fields) SELECT {id}, column1, column2 FROM (VALUES {rows})"
+            ))
+            .execute(c)?;
+            Ok(())
+        }),
+    }
+}
+
 /// Lock cohort `id` for the rest of the transaction, so that seat counts read after this cannot
 /// change under the caller: enrolments into one cohort then happen one after another.
 ///

@@ -184,8 +184,16 @@ pub const HOLDINGS: &[Holding] = &[
     },
     Holding {
         table: "disclosures",
-        about: "Who outside the department saw what: each answer that gave a partner's liaison the trainee's personal data (account, partner, fields, when). Kept after an erasure: it names fields, not values, and the transfer dossier counts it.",
+        about: "Who outside the department saw what: for each answer that gave a partner's liaison the trainee's personal data, which fields (the answer's account, partner and time are in disclosure_events). Kept after an erasure: it names fields, not values, and the transfer dossier counts it.",
         rows: "trainee_id IN {trainees}",
+        exported: true,
+        hidden: &[],
+        erase: &[],
+    },
+    Holding {
+        table: "disclosure_events",
+        about: "The answers to partners' liaisons that gave the trainee's personal data (see disclosures): when, which account, which partner, what was read. An answer may have named others too; this row names none of them. Kept after an erasure.",
+        rows: "id IN (SELECT event_id FROM disclosures WHERE trainee_id IN {trainees})",
         exported: true,
         hidden: &[],
         erase: &[],

@@ -16,7 +16,7 @@ use crate::db::DbConnection;
 use crate::disclosures::{PersonalField, bounds, check_period, fields_of};
 use crate::error::ApiResult;
 use crate::ids::PartnerId;
-use crate::schema::{disclosures, partners};
+use crate::schema::{disclosure_events, disclosures, partners};
 
 /// Which disclosures the report covers.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams, Validate, ToSchema)]
@@ -85,44 +85,45 @@ pub fn transfers(conn: &mut DbConnection, params: TransferParams) -> ApiResult<T
     check_period(params.from, params.to)?;
     let data_as_of = crate::clock::now();
     let (since, before) = bounds(params.from, params.to);
-    // The filters, on each of the three queries below (each grouped before it is boxed).
+    // The filters, on each of the three queries below (each grouped before it is boxed): they
+    // are the answers' (`disclosure_events`), each trainee of an answer a row of `disclosures`.
     macro_rules! scoped {
         ($query:expr) => {{
             let mut query = $query.into_boxed::<crate::db::MultiBackend>();
             if let Some(partner) = params.partner_id {
-                query = query.filter(disclosures::partner_id.eq(partner));
+                query = query.filter(disclosure_events::partner_id.eq(partner));
             }
             if let Some(since) = since {
-                query = query.filter(disclosures::occurred_at.ge(since));
+                query = query.filter(disclosure_events::occurred_at.ge(since));
             }
             if let Some(before) = before {
-                query = query.filter(disclosures::occurred_at.lt(before));
+                query = query.filter(disclosure_events::occurred_at.lt(before));
             }
             query
         }};
     }
+    let joined = || disclosures::table.inner_join(disclosure_events::table);
     // Per partner and set of fields: how often, and when first and last.
     let groups: Vec<Group> = scoped!(
-        disclosures::table
-            .group_by((disclosures::partner_id, disclosures::fields))
+        joined()
+            .group_by((disclosure_events::partner_id, disclosures::fields))
             .select((
-                disclosures::partner_id,
+                disclosure_events::partner_id,
                 disclosures::fields,
                 diesel::dsl::count_star(),
-                diesel::dsl::min(disclosures::occurred_at),
-                diesel::dsl::max(disclosures::occurred_at),
+                diesel::dsl::min(disclosure_events::occurred_at),
+                diesel::dsl::max(disclosure_events::occurred_at),
             ))
     )
     .load(conn)?;
-    let people: Vec<(PartnerId, i64)> = scoped!(disclosures::table.group_by(disclosures::partner_id).select((
-        disclosures::partner_id,
+    let people: Vec<(PartnerId, i64)> = scoped!(joined().group_by(disclosure_events::partner_id).select((
+        disclosure_events::partner_id,
         diesel::dsl::count(disclosures::trainee_id).aggregate_distinct(),
     )))
     .load(conn)?;
     let people: BTreeMap<PartnerId, i64> = people.into_iter().collect();
     let everyone: i64 =
-        scoped!(disclosures::table.select(diesel::dsl::count(disclosures::trainee_id).aggregate_distinct()))
-            .first(conn)?;
+        scoped!(joined().select(diesel::dsl::count(disclosures::trainee_id).aggregate_distinct())).first(conn)?;
     struct Sum {
         categories: BTreeSet<&'static str>,
         disclosures: i64,
