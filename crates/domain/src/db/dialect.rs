@@ -138,35 +138,69 @@ where
 /// literals of `occurred_at, user_id, partner_id, what`) and its trainees (`rows`:
 /// `(trainee_id, 'fields')` tuples, comma-separated), all or nothing, in one commit.
 ///
-/// PostgreSQL: one statement, the event inserted in a `WITH` whose id the rows take (one round
-/// trip, one commit). SQLite, which has no insert in a `WITH`: the event, then the rows with its
-/// id, in one transaction (a savepoint when the caller is in one already).
+/// PostgreSQL: one statement, the event inserted in a `WITH` whose id the rows take. SQLite,
+/// which has no insert in a `WITH`: the event, then the rows with its id, in one transaction (a
+/// savepoint when the caller is in one already).
+///
+/// A liaison's read that records itself must not wait for the disk, or every page of a list
+/// would cost a sync (most of the record's cost, measured by `benches/disclosures.rs`). So when
+/// the record is a transaction of its own, its commit does not wait for the sync: PostgreSQL's
+/// `synchronous_commit = off` for that transaction, SQLite's `synchronous = NORMAL` (WAL mode)
+/// around it. The commit is atomic and survives the app server's crash; only a crash of the
+/// database's machine before its next sync (PostgreSQL's WAL writer, within a second; SQLite's
+/// next synced commit or checkpoint) can lose the last records. Inside a caller's transaction
+/// the caller's commit decides, and it syncs.
 pub fn insert_disclosures(conn: &mut DbConnection, event: &str, rows: &str) -> diesel::QueryResult<()> {
     use diesel::RunQueryDsl as _;
     const EVENT: &str = "INSERT INTO disclosure_events (occurred_at, user_id, partner_id, what)";
     match conn {
         DbConnection::Postgresql(c) => {
-            diesel::sql_query(format!(
+            let own = AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()?
+                .is_none();
+            let insert = format!(
                 "WITH e AS ({EVENT} VALUES ({event}) RETURNING id) \
                  INSERT INTO disclosures (event_id, trainee_id, fields) \
                  SELECT e.id, v.trainee_id, v.fields FROM e CROSS JOIN (VALUES {rows}) AS v (trainee_id, fields)"
-            ))
-            .execute(c)?;
-            Ok(())
-        }
-        DbConnection::Sqlite(c) => c.transaction(|c| {
-            #[derive(diesel::QueryableByName)]
-            struct Id {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                id: i64,
+            );
+            if !own {
+                diesel::sql_query(insert).execute(c)?;
+                return Ok(());
             }
-            let Id { id } = diesel::sql_query(format!("{EVENT} VALUES ({event}) RETURNING id")).get_result(c)?;
-            diesel::sql_query(format!(
-                "INSERT INTO disclosures (event_id, trainee_id, fields) SELECT {id}, column1, column2 FROM (VALUES {rows})"
-            ))
-            .execute(c)?;
-            Ok(())
-        }),
+            c.transaction(|c| {
+                diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
+                diesel::sql_query(insert).execute(c)?;
+                Ok(())
+            })
+        }
+        DbConnection::Sqlite(c) => {
+            let own = AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()?
+                .is_none();
+            let write = |c: &mut diesel::SqliteConnection| {
+                c.transaction(|c| {
+                    #[derive(diesel::QueryableByName)]
+                    struct Id {
+                        #[diesel(sql_type = diesel::sql_types::BigInt)]
+                        id: i64,
+                    }
+                    let Id { id } = diesel::sql_query(format!("{EVENT} VALUES ({event}) RETURNING id")).get_result(c)?;
+                    diesel::sql_query(format!(
+                        "INSERT INTO disclosures (event_id, trainee_id, fields) SELECT {id}, column1, column2 FROM (VALUES {rows})"
+                    ))
+                    .execute(c)?;
+                    Ok(())
+                })
+            };
+            if !own {
+                return write(c);
+            }
+            // Back to the connection's setting (`SQLITE_PRAGMAS`) whatever the write did.
+            diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA synchronous = NORMAL")?;
+            let written = write(c);
+            diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA synchronous = FULL")?;
+            written
+        }
     }
 }
 
