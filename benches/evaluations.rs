@@ -6,6 +6,8 @@
 //! template (10,000 invitations, and as many messages queued; mail is off, so none is sent), reads
 //! every link, has every trainee answer through their link (16 at a time), and computes the
 //! round's results. Prints the time of each step, and the answers' throughput and latency.
+//! `TPMS_BENCH_ONLY_OPEN=1` stops once the round is open and its links and queued messages are
+//! counted, for runs that time the opening alone.
 //!
 //! Not a timed test: it checks that every answer is recorded and counted.
 
@@ -135,6 +137,12 @@ fn main() -> anyhow::Result<()> {
         }
         anyhow::ensure!(links.len() == trainees, "{} links listed", links.len());
         println!("{:<44} {:>8.2} s", "list every link (pages of 200)", started.elapsed().as_secs_f64());
+        let (counts, _) = send(awc::http::Method::GET, format!("/api/v1/rounds/{}/messages", round["id"]), None).await?;
+        anyhow::ensure!(counts["queued"] == trainees, "after opening, the round's messages are {counts}, not {trainees} queued");
+        // `TPMS_BENCH_ONLY_OPEN=1`: stop here, for runs that time the opening alone.
+        if std::env::var_os("TPMS_BENCH_ONLY_OPEN").is_some() {
+            return Ok(());
+        }
 
         eprintln!("[4/5] {trainees} answers through the links, {in_flight} at a time ...");
         let started = Instant::now();

@@ -165,40 +165,93 @@ pub fn invitation(
     link: &str,
     reissued: bool,
 ) -> Outgoing {
-    let lang = to.language;
-    let (round_id, title, closes_at) = round;
-    let due = deadline(closes_at, lang);
-    let values = [
-        ("program", course.program.as_str()),
-        ("cohort", course.cohort.as_str()),
-        ("round", title),
-        ("deadline", due.as_str()),
-        ("link", link),
-    ];
-    let (kind, subject, body) = if reissued {
-        (
-            MessageKind::LinkReissued,
-            Text::MailLinkReissuedSubject,
-            Text::MailLinkReissuedBody,
+    Invitations::new(course, round, reissued).to(to, link)
+}
+
+/// A round's invitations (or reissued links), with what is the same in every one of them (the
+/// deadline and the subject in each language) worked out once for the round: opening a round of
+/// 10,000 formatted the same deadline and subject 10,000 times.
+pub struct Invitations<'a> {
+    course: &'a Course,
+    round: crate::ids::RoundId,
+    title: &'a str,
+    kind: MessageKind,
+    body: Text,
+    /// The deadline and the subject, in Vietnamese and in English.
+    vi: (String, String),
+    en: (String, String),
+}
+
+impl<'a> Invitations<'a> {
+    /// The invitations to `round` (its id, title and closing time) of `course`.
+    pub fn new(
+        course: &'a Course,
+        round: (crate::ids::RoundId, &'a str, Option<NaiveDateTime>),
+        reissued: bool,
+    ) -> Invitations<'a> {
+        let (round_id, title, closes_at) = round;
+        let (kind, subject, body) = if reissued {
+            (
+                MessageKind::LinkReissued,
+                Text::MailLinkReissuedSubject,
+                Text::MailLinkReissuedBody,
+            )
+        } else {
+            (
+                MessageKind::Invitation,
+                Text::MailInvitationSubject,
+                Text::MailInvitationBody,
+            )
+        };
+        // A subject names no trainee and no link.
+        let words = |lang| {
+            let due = deadline(closes_at, lang);
+            let values = [
+                ("program", course.program.as_str()),
+                ("cohort", course.cohort.as_str()),
+                ("round", title),
+                ("deadline", due.as_str()),
+            ];
+            let subject = subject.fill(lang, &values);
+            (due, subject)
+        };
+        Invitations {
+            course,
+            round: round_id,
+            title,
+            kind,
+            body,
+            vi: words(Lang::Vi),
+            en: words(Lang::En),
+        }
+    }
+
+    /// The invitation to `to`, carrying `link`.
+    pub fn to(&self, to: &Addressee, link: &str) -> Outgoing {
+        let lang = to.language;
+        let (due, subject) = match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        };
+        let values = [
+            ("program", self.course.program.as_str()),
+            ("cohort", self.course.cohort.as_str()),
+            ("round", self.title),
+            ("deadline", due.as_str()),
+            ("link", link),
+        ];
+        to_trainee(
+            self.kind,
+            self.course,
+            to,
+            subject.clone(),
+            &self.body.fill(lang, &values),
+            About {
+                round: Some(self.round),
+                ..About::default()
+            },
         )
-    } else {
-        (
-            MessageKind::Invitation,
-            Text::MailInvitationSubject,
-            Text::MailInvitationBody,
-        )
-    };
-    to_trainee(
-        kind,
-        course,
-        to,
-        subject.fill(lang, &values),
-        &body.fill(lang, &values),
-        About {
-            round: Some(round_id),
-            ..About::default()
-        },
-    )
+    }
 }
 
 /// A trainee's link to write their action plan.
