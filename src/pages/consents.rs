@@ -80,19 +80,11 @@ pub async fn withdraw(
         })
         .await;
     match withdrawn {
-        Ok(Some(_)) => page.see_other(&format!("{path}?withdrawn=1{}", lang_suffix(&page))),
+        Ok(Some(_)) => page.see_other_with(&path, "withdrawn=1"),
         Ok(None) => page.closed(&config, &path, crate::links::Closed::Unknown),
         Err(ApiError::Conflict { .. }) => page.see_other(&path),
         Err(error) => page.failed(&config, &path, error),
     }
-}
-
-/// `&lang=..` when the language was chosen on the page, for a redirect that has a query already.
-fn lang_suffix(page: &Page) -> String {
-    page.href("")
-        .strip_prefix('?')
-        .map(|query| format!("&{query}"))
-        .unwrap_or_default()
 }
 
 fn purpose_of(page: &Page, consent: &ShownConsent) -> String {

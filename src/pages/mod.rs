@@ -450,11 +450,25 @@ impl Page {
     /// After a form was taken: back to the link's page (which shows the receipt, or the form
     /// as saved), so that reloading it sends nothing twice.
     pub fn see_other(&self, path: &str) -> HttpResponse {
-        HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, self.href(path)))
-            .insert_header((header::REFERRER_POLICY, "no-referrer"))
-            .finish()
+        redirect(self.href(path))
     }
+
+    /// Like [`Page::see_other`], to `path` with `query` (`saved=1`), and the language if it was
+    /// chosen on the page.
+    pub fn see_other_with(&self, path: &str, query: &str) -> HttpResponse {
+        match self.href("").strip_prefix('?') {
+            Some(lang) => redirect(format!("{path}?{query}&{lang}")),
+            None => redirect(format!("{path}?{query}")),
+        }
+    }
+}
+
+/// 303 to `location`, which holds a token: no referrer.
+fn redirect(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .finish()
 }
 
 impl Page {

@@ -114,7 +114,7 @@ pub async fn save(
         // Used or replaced meanwhile: the link's page says which.
         Ok((None, _)) => page.see_other(&path),
         Ok((Some(plan), None)) => match action {
-            Action::Save => page.see_other(&format!("{path}?saved=1{}", lang_suffix(&page))),
+            Action::Save => page.see_other_with(&path, "saved=1"),
             Action::Submit => page.see_other(&path),
             Action::Add | Action::Remove => {
                 let count = if action == Action::Add {
@@ -132,13 +132,6 @@ pub async fn save(
         }
         Err(error) => page.failed(&config, &path, error),
     }
-}
-
-/// `&lang=..` when the language was chosen on the page, for a redirect that has a query already.
-fn lang_suffix(page: &Page) -> String {
-    page.href("")
-        .strip_prefix('?')
-        .map_or_else(String::new, |q| format!("&{q}"))
 }
 
 /// The input a problem's field is shown at, with its label.
