@@ -415,3 +415,78 @@ db_test!(
         assert_eq!(newest(&app).await.1, "enrollments");
     }
 );
+
+db_test!(
+    async fn a_trainees_disclosures_are_found_on_every_day_and_with_every_partner_that_read_them_and_no_others(app) {
+        let jica = app.partner().code("JICA").country("JP").create().await;
+        let (_, duc, mai) = seated_pair(&app, &jica, "YL").await;
+        let grips = app.partner().code("GRIPS").country("JP").create().await;
+        let program = app.program().code("GR").create().await;
+        app.program_partner(&program, &grips).create().await;
+        let class = app.cohort(&program).code("GR-1").create().await;
+        app.enrollment(&class, &mai).status(EnrollmentStatus::Enrolled).create().await;
+        let jica_liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+        let grips_liaison = app.user(Role::Liaison, grips["id"].as_i64()).await;
+
+        // Today JICA reads Đức, then its list (Đức and Mai), twice; GRIPS reads only Mai.
+        let jica_reads = app.as_user(&jica_liaison);
+        assert_eq!(jica_reads.get(&format!("/api/v1/trainees/{}", duc["id"])).await.status, 200);
+        for _ in 0..2 {
+            assert_eq!(jica_reads.get("/api/v1/trainees").await.status, 200);
+        }
+        assert_eq!(app.as_user(&grips_liaison).get(&format!("/api/v1/trainees/{}", mai["id"])).await.status, 200);
+        // And on a day last year, JICA read Đức alone: recorded as the service records it (the
+        // answer, its trainee, and that JICA was given Đức's data that day).
+        let (partner, user, trainee) = (jica["id"].clone(), jica_liaison.id, duc["id"].clone());
+        let pool = app.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().expect("a connection");
+            for statement in [
+                format!(
+                    "INSERT INTO disclosure_events (id, occurred_at, day, user_id, partner_id, what) \
+                     VALUES (1000000, '2025-03-04 09:30:00', '2025-03-04', {user}, {partner}, 'trainees')"
+                ),
+                format!("INSERT INTO disclosures (event_id, trainee_id, fields) VALUES (1000000, {trainee}, 'full_name')"),
+                format!("INSERT INTO disclosure_days (trainee_id, partner_id, day) VALUES ({trainee}, {partner}, '2025-03-04')"),
+            ] {
+                diesel::sql_query(statement).execute(&mut conn).expect("the old read is written");
+            }
+        })
+        .await
+        .expect("the blocking pool runs");
+
+        let of_duc = disclosures(&app, &format!("?trainee_id={}", duc["id"])).await;
+        let seen: Vec<(&Value, &Value)> = of_duc["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|d| (&d["partner_id"], &d["occurred_at"]))
+            .collect();
+        assert_eq!(of_duc["total"], 4, "Đức: today's read and two lists, and last year's read: {of_duc}");
+        assert!(seen.iter().all(|(p, _)| **p == jica["id"]), "only JICA read Đức: {of_duc}");
+        assert!(seen.iter().any(|(_, at)| **at == "2025-03-04T09:30:00Z"), "last year's read: {of_duc}");
+        assert!(of_duc["items"].as_array().expect("items").iter().all(|d| d["trainee_id"] == duc["id"]));
+
+        let of_mai = disclosures(&app, &format!("?trainee_id={}", mai["id"])).await;
+        let partners: Vec<&Value> = of_mai["items"].as_array().expect("items").iter().map(|d| &d["partner_id"]).collect();
+        assert_eq!(partners, [&grips["id"], &jica["id"], &jica["id"]], "Mai: GRIPS's read, JICA's two lists: {of_mai}");
+        let paged = disclosures(&app, &format!("?trainee_id={}&limit=1", mai["id"])).await;
+        let next = paged["next_cursor"].as_str().expect("a next page");
+        let rest = disclosures(&app, &format!("?trainee_id={}&limit=5&cursor={next}", mai["id"])).await;
+        assert_eq!(rest["items"].as_array().map(Vec::len), Some(2), "the rest after the first: {rest}");
+
+        // The access export names the same answers, and no answer that did not name the person.
+        let export = app.get(&format!("/api/v1/trainees/{}/personal-data", mai["id"])).await.json();
+        let rows = |table: &str| {
+            export["tables"]
+                .as_array()
+                .expect("tables")
+                .iter()
+                .find(|t| t["table"] == table)
+                .map(|t| t["rows"].as_array().map_or(0, Vec::len))
+        };
+        assert_eq!(rows("disclosures"), Some(3), "{export}");
+        assert_eq!(rows("disclosure_events"), Some(3), "JICA's read of Đức alone is not Mai's: {export}");
+        assert_eq!(rows("disclosure_days"), Some(2), "one day, two partners: {export}");
+    }
+);

@@ -8,11 +8,21 @@
 //! ([`record`]). Staff reads are not recorded: they do not leave the department.
 //!
 //! Stored as what a page costs least to write (issue 31 allows a list or an export at most 10 %
-//! more): one `disclosure_events` row per answer (when, account, partner, what was read; the
-//! filters' indexes are on it, one entry per answer) and one narrow `disclosures` row per trainee
-//! (the answer, the trainee, the fields), keyed by answer and indexed by trainee only: two
-//! B-trees a trainee, where a row carrying everything and an index per filter took five. Both
-//! in one transaction: one commit (one `fsync` on a durable database) per page.
+//! more), in one transaction, one commit per page:
+//! - one `disclosure_events` row per answer (when, account, partner, what was read; the filters'
+//!   indexes are on it, one entry per answer);
+//! - one narrow `disclosures` row per trainee (the answer, the trainee, the fields), keyed by
+//!   answer, so that a page's rows go at the end of one B-tree;
+//! - for each trainee not yet given to that partner that day, a `disclosure_days` row: a partner
+//!   reading the same trainees again that day writes nothing more there.
+//!
+//! Nothing indexes the answers by trainee: an export of every trainee wrote into every leaf of
+//! such an index, which cost the export 28 % (`benches/disclosures.rs`). A trainee's answers are
+//! found through `disclosure_days` instead: the answers of each partner on each day it was given
+//! the trainee's data, then `disclosures`' key (answer, trainee). The trainee filter of the list
+//! and the personal-data holdings read them so.
+
+use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -25,7 +35,7 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{DisclosureId, PartnerId, TraineeId, UserId, text_enum};
 use crate::list::{self, Keyset, Paging, Slice};
-use crate::schema::{disclosure_events, disclosures};
+use crate::schema::{disclosure_days, disclosure_events, disclosures};
 
 text_enum!(
     /// A field of a trainee's personal data that may be shown outside the department.
@@ -150,16 +160,29 @@ pub fn record(
     // parameters a trainee cost more than the page's read (a page of 200 was 1,200 parameters
     // in the one-table record); a literal statement costs one parse. The time as diesel writes
     // a timestamp to SQLite (text compared as text), which PostgreSQL reads too.
-    let at = crate::clock::now().format("%F %T%.f").to_string();
-    let event = format!("'{at}', {}, {}, '{what}'", id.0, partner.0);
-    let mut rows = String::with_capacity(merged.len() * 48);
+    let now = crate::clock::now();
+    let at = now.format("%F %T%.f");
+    let day = now.format("%F").to_string();
+    let event = format!("'{at}', '{day}', {}, {}, '{what}'", id.0, partner.0);
+    // A page's trainees mostly share one set of fields: each set's stored form is made once.
+    let mut texts: Vec<(u32, String)> = Vec::new();
+    let mut rows = String::with_capacity(merged.len() * 64);
     for (i, d) in merged.iter().enumerate() {
+        let set = d.fields.iter().fold(0u32, |set, field| set | 1 << (*field as u32));
+        let text = match texts.iter().position(|(s, _)| *s == set) {
+            Some(at) => &texts[at].1,
+            None => {
+                texts.push((set, fields_text(&d.fields)));
+                &texts[texts.len() - 1].1
+            }
+        };
         if i > 0 {
             rows.push(',');
         }
-        rows.push_str(&format!("({}, '{}')", d.trainee.0, fields_text(&d.fields)));
+        // Writing into a `String` cannot fail.
+        let _ = write!(rows, "({}, '{text}')", d.trainee.0);
     }
-    crate::db::dialect::insert_disclosures(conn, &event, &rows)?;
+    crate::db::dialect::insert_disclosures(conn, &event, &rows, partner.0, &day)?;
     Ok(())
 }
 
@@ -173,6 +196,11 @@ pub mod bench {
     /// While set, [`super::record`] writes nothing.
     pub static UNRECORDED: AtomicBool = AtomicBool::new(false);
 }
+
+// The answers a trainee filter looks through, apart from the answers it lists.
+diesel::alias!(
+    const DAY_ANSWERS: Alias<DayAnswers> = crate::schema::disclosure_events as day_answers
+);
 
 /// A stored disclosure: one trainee of one answer.
 #[derive(Debug, Queryable)]
@@ -292,9 +320,34 @@ impl crate::list::List for Disclosure {
         // answers' indexes, the trainee filter the trainee's. Newest answer first, and within
         // one, trainees by id (descending: the key's order read backwards).
         let query = || {
-            let mut query = disclosures::table.inner_join(disclosure_events::table).into_boxed();
+            let mut query = disclosures::table
+                .inner_join(disclosure_events::table)
+                .select((
+                    disclosures::all_columns,
+                    (
+                        disclosure_events::id,
+                        disclosure_events::occurred_at,
+                        disclosure_events::user_id,
+                        disclosure_events::partner_id,
+                        disclosure_events::what,
+                    ),
+                ))
+                .into_boxed();
             if let Some(trainee) = filters.trainee_id {
-                query = query.filter(disclosures::trainee_id.eq(trainee));
+                // The answers of each partner on each day it was given the trainee's data: the
+                // only ones that can hold the trainee (nothing indexes answers by trainee).
+                let answers = disclosure_days::table
+                    .inner_join(
+                        DAY_ANSWERS.on(DAY_ANSWERS
+                            .field(disclosure_events::partner_id)
+                            .eq(disclosure_days::partner_id)
+                            .and(DAY_ANSWERS.field(disclosure_events::day).eq(disclosure_days::day))),
+                    )
+                    .filter(disclosure_days::trainee_id.eq(trainee))
+                    .select(DAY_ANSWERS.field(disclosure_events::id));
+                query = query
+                    .filter(disclosures::trainee_id.eq(trainee))
+                    .filter(disclosures::event_id.eq_any(answers));
             }
             if let Some(partner) = filters.partner_id {
                 query = query.filter(disclosure_events::partner_id.eq(partner));

@@ -407,6 +407,17 @@ diesel::table! {
         user_id -> BigInt,
         partner_id -> BigInt,
         what -> Text,
+        day -> Date,
+    }
+}
+
+diesel::table! {
+    /// That a partner's liaisons were given a trainee's personal data on a day (UTC): once per
+    /// trainee, partner and day; how a trainee's answers are found (see `disclosures`).
+    disclosure_days (trainee_id, partner_id, day) {
+        trainee_id -> BigInt,
+        partner_id -> BigInt,
+        day -> Date,
     }
 }
 
@@ -846,7 +857,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     cost_settings,
     consents,
     disclosures,
-    disclosure_events
+    disclosure_events,
+    disclosure_days
 );
 
 // Grouped counts across a join, for reports: invitations by their round's cohort, checkpoints by

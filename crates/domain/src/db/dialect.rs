@@ -135,8 +135,9 @@ where
 }
 
 /// Write one answer of the record of disclosures: its `disclosure_events` row (`event`: the SQL
-/// literals of `occurred_at, user_id, partner_id, what`) and its trainees (`rows`:
-/// `(trainee_id, 'fields')` tuples, comma-separated), all or nothing, in one commit.
+/// literals of `occurred_at, day, user_id, partner_id, what`), its trainees (`rows`:
+/// `(trainee_id, 'fields')` tuples, comma-separated) and, for each trainee not yet given to
+/// `partner` on `day` (`YYYY-MM-DD`), a `disclosure_days` row, all or nothing, in one commit.
 ///
 /// PostgreSQL: one statement, the event inserted in a `WITH` whose id the rows take. SQLite,
 /// which has no insert in a `WITH`: the event, then the rows with its id, in one transaction (a
@@ -150,18 +151,28 @@ where
 /// database's machine before its next sync (PostgreSQL's WAL writer, within a second; SQLite's
 /// next synced commit or checkpoint) can lose the last records. Inside a caller's transaction
 /// the caller's commit decides, and it syncs.
-pub fn insert_disclosures(conn: &mut DbConnection, event: &str, rows: &str) -> diesel::QueryResult<()> {
+pub fn insert_disclosures(
+    conn: &mut DbConnection,
+    event: &str,
+    rows: &str,
+    partner: i64,
+    day: &str,
+) -> diesel::QueryResult<()> {
     use diesel::RunQueryDsl as _;
-    const EVENT: &str = "INSERT INTO disclosure_events (occurred_at, user_id, partner_id, what)";
+    const EVENT: &str = "INSERT INTO disclosure_events (occurred_at, day, user_id, partner_id, what)";
     match conn {
         DbConnection::Postgresql(c) => {
             let own = AnsiTransactionManager::transaction_manager_status_mut(c)
                 .transaction_depth()?
                 .is_none();
+            // A trainee already given to the partner that day is a conflict, and writes nothing.
             let insert = format!(
-                "WITH e AS ({EVENT} VALUES ({event}) RETURNING id) \
+                "WITH e AS ({EVENT} VALUES ({event}) RETURNING id), \
+                 v (trainee_id, fields) AS (VALUES {rows}), \
+                 d AS (INSERT INTO disclosure_days (trainee_id, partner_id, day) \
+                       SELECT trainee_id, {partner}, DATE '{day}' FROM v ON CONFLICT DO NOTHING) \
                  INSERT INTO disclosures (event_id, trainee_id, fields) \
-                 SELECT e.id, v.trainee_id, v.fields FROM e CROSS JOIN (VALUES {rows}) AS v (trainee_id, fields)"
+                 SELECT e.id, v.trainee_id, v.fields FROM e CROSS JOIN v"
             );
             if !own {
                 diesel::sql_query(insert).execute(c)?;
@@ -187,6 +198,13 @@ pub fn insert_disclosures(conn: &mut DbConnection, event: &str, rows: &str) -> d
                     let Id { id } = diesel::sql_query(format!("{EVENT} VALUES ({event}) RETURNING id")).get_result(c)?;
                     diesel::sql_query(format!(
                         "INSERT INTO disclosures (event_id, trainee_id, fields) SELECT {id}, column1, column2 FROM (VALUES {rows})"
+                    ))
+                    .execute(c)?;
+                    // From the rows just written (one read of the answer's key range), not the
+                    // `VALUES` again: a second parse of a page's tuples cost more than the insert.
+                    diesel::sql_query(format!(
+                        "INSERT OR IGNORE INTO disclosure_days (trainee_id, partner_id, day) \
+                         SELECT trainee_id, {partner}, '{day}' FROM disclosures WHERE event_id = {id}"
                     ))
                     .execute(c)?;
                     Ok(())

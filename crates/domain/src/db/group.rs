@@ -32,15 +32,14 @@ use crate::error::ApiError;
 /// enough that a group's transaction stays short.
 const MAX_GROUP: usize = 64;
 
-/// The writing connection's own automatic checkpoint, in pages: a bound on the WAL for when the
-/// checkpoint thread falls behind (a checkpoint cannot finish while the writer keeps adding to
-/// the WAL, and SQLite starts the WAL over only after one has). Far above what the checkpoint
-/// thread lets the WAL reach between two of its checkpoints, so it does not run otherwise.
-const WRITER_AUTOCHECKPOINT: &str = "PRAGMA wal_autocheckpoint = 10000;";
-
 /// The checkpoint thread's rest after each checkpoint: the commits that come meanwhile share the
 /// next one, so a busy writer does not cause one checkpoint (and two `fsync`s) per commit.
 const CHECKPOINT_PAUSE: Duration = Duration::from_millis(500);
+
+/// The longest the checkpoint thread waits for a nudge before it checkpoints anyway: the record
+/// of disclosures commits from reading connections, which nudge nothing. A checkpoint with
+/// nothing new in the WAL costs a few microseconds and no `fsync`.
+const CHECKPOINT_PERIOD: Duration = Duration::from_secs(2);
 
 /// What a write leaves to do once its group's commit is known: answer its request.
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -107,18 +106,21 @@ impl GroupWriter {
     }
 }
 
-/// A connection for the writing thread: the automatic checkpoint left to the checkpoint thread.
+/// A connection for the writing thread (like every connection, it leaves checkpoints to the
+/// checkpoint thread: see `SQLITE_PRAGMAS`).
 fn writing_connection(manager: &ConnectionManager) -> anyhow::Result<DbConnection> {
-    let mut conn = manager.connect()?;
-    conn.batch_execute(WRITER_AUTOCHECKPOINT)?;
-    Ok(conn)
+    Ok(manager.connect()?)
 }
 
-/// The checkpoint thread: after the writer's commits, copy the WAL into the database file
-/// (`PASSIVE`: it waits for no reader or writer, and copies what no reader still needs), until
-/// the writing thread is gone.
+/// The checkpoint thread: after the writer's commits, and at least every [`CHECKPOINT_PERIOD`]
+/// for what other connections committed, copy the WAL into the database file (`PASSIVE`: it waits
+/// for no reader or writer, and copies what no reader still needs), until the writing thread is
+/// gone.
 fn checkpoints(mut conn: DbConnection, nudged: &mpsc::Receiver<()>) {
-    while nudged.recv().is_ok() {
+    while !matches!(
+        nudged.recv_timeout(CHECKPOINT_PERIOD),
+        Err(mpsc::RecvTimeoutError::Disconnected)
+    ) {
         if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
             // The next commit nudges again; meanwhile the WAL only grows.
             tracing::warn!(%error, "a WAL checkpoint failed");

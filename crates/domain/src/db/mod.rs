@@ -99,8 +99,14 @@ pub enum ConnectionError {
 ///   kernel's cache into the connection's own small one; for a database larger than that cache
 ///   those copies were most of a search's time. The pages stay the kernel's, shared by every
 ///   connection, and writes still go through the WAL.
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824;";
+/// - `wal_autocheckpoint`: checkpoints run on a thread of their own (`group::GroupWriter`), not
+///   inside the commit that takes the WAL past SQLite's 1,000 pages. The commits of the group
+///   writer crossed that line, and so did the record of disclosures a liaison's read writes from
+///   its reading connection: one export page in ten waited for a checkpoint, which made the record
+///   cost an export twice what its inserts cost (`benches/disclosures.rs`). 10,000 pages stays as a
+///   bound for when that thread falls behind.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
+                              PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 10000;";
 
 /// `journal_mode=WAL` (readers never block the writer) is a property of the file: set once when
 /// the pool opens, not on every connection, where it needs a lock a busy writer may hold.

@@ -136,6 +136,10 @@ const CHECKPOINTS: &str = "(SELECT c.id FROM checkpoints c JOIN action_plans p O
 /// The checkpoints' supervisor links.
 const SUPERVISOR_LINKS: &str = "(SELECT l.id FROM supervisor_links l JOIN checkpoints c ON c.id = l.checkpoint_id \
                                 JOIN action_plans p ON p.id = c.plan_id WHERE p.enrollment_id IN {enrollments})";
+/// The answers to partners' liaisons that may have given the trainees' data: every answer of a
+/// partner on a day it was given them (`disclosure_days`); nothing indexes answers by trainee.
+const DISCLOSED_ANSWERS: &str = "(SELECT e.id FROM disclosure_days d JOIN disclosure_events e \
+                                 ON e.partner_id = d.partner_id AND e.day = d.day WHERE d.trainee_id IN {trainees})";
 
 /// Every table that holds a trainee's data: THE list the export, the erasure and retention read.
 /// Add a table here and it is exported, erased and scanned by the tests.
@@ -185,7 +189,7 @@ pub const HOLDINGS: &[Holding] = &[
     Holding {
         table: "disclosures",
         about: "Who outside the department saw what: for each answer that gave a partner's liaison the trainee's personal data, which fields (the answer's account, partner and time are in disclosure_events). Kept after an erasure: it names fields, not values, and the transfer dossier counts it.",
-        rows: "trainee_id IN {trainees}",
+        rows: "trainee_id IN {trainees} AND event_id IN DISCLOSED_ANSWERS",
         exported: true,
         hidden: &[],
         erase: &[],
@@ -193,7 +197,15 @@ pub const HOLDINGS: &[Holding] = &[
     Holding {
         table: "disclosure_events",
         about: "The answers to partners' liaisons that gave the trainee's personal data (see disclosures): when, which account, which partner, what was read. An answer may have named others too; this row names none of them. Kept after an erasure.",
-        rows: "id IN (SELECT event_id FROM disclosures WHERE trainee_id IN {trainees})",
+        rows: "id IN (SELECT x.event_id FROM disclosures x WHERE x.trainee_id IN {trainees} AND x.event_id IN DISCLOSED_ANSWERS)",
+        exported: true,
+        hidden: &[],
+        erase: &[],
+    },
+    Holding {
+        table: "disclosure_days",
+        about: "The days on which each partner's liaisons were given the trainee's personal data (one row per partner and day), through which the trainee's disclosures are found. Kept after an erasure, like disclosures.",
+        rows: "trainee_id IN {trainees}",
         exported: true,
         hidden: &[],
         erase: &[],
@@ -425,6 +437,7 @@ impl Scope {
         };
         template
             .replace("SUPERVISOR_LINKS", SUPERVISOR_LINKS)
+            .replace("DISCLOSED_ANSWERS", DISCLOSED_ANSWERS)
             .replace("CHECKPOINTS", CHECKPOINTS)
             .replace("PLANS", PLANS)
             .replace("{trainees}", &list(&self.trainees))
