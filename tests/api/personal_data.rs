@@ -478,6 +478,7 @@ db_test!(
 
 db_test!(
     async fn retention_erases_free_text_and_contacts_of_ended_cohorts_exactly_as_its_dry_run_listed(app) {
+        schedules_first_retention_finished(&app).await;
         let keeping = app.program().retention_months(12).create().await;
         let ended = app.cohort(&keeping).start_date("2020-01-06").end_date("2020-02").create().await;
         let gone = person(&app, &ended, "Hoàng Hết Hạn", "hethan3310").await;
@@ -515,12 +516,39 @@ db_test!(
     }
 );
 
+/// Wait for the app's scheduler to finish the retention run it makes as it starts (the job is due
+/// then, and next a day later): a test's data made before that run ends could be erased by it.
+async fn schedules_first_retention_finished(app: &TestApp) {
+    for _ in 0..600 {
+        let pool = app.pool.clone();
+        let finished = actix_web::web::block(move || {
+            use tpms::schema::jobs;
+            jobs::table
+                .filter(jobs::name.eq("retention"))
+                .select(jobs::last_finished_at)
+                .first::<Option<chrono::NaiveDateTime>>(&mut pool.get().expect("a connection"))
+                .optional()
+                .expect("the jobs are read")
+                .flatten()
+                .is_some()
+        })
+        .await
+        .expect("the blocking pool runs");
+        if finished {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the scheduler's first retention run did not finish within a minute");
+}
+
 /// The schedule runs retention once a day: made due now, it erases an ended cohort's contacts at
 /// the next tick.
 async fn the_schedule_runs_retention(backend: crate::support::Backend) {
     let Some(app) = TestApp::spawn_with(backend, |c| c.reminders.tick_secs = 1).await else {
         return;
     };
+    schedules_first_retention_finished(&app).await;
     let program = app.program().retention_months(1).create().await;
     let cohort = app
         .cohort(&program)
