@@ -38,6 +38,13 @@ const MAX_GROUP: usize = 64;
 /// thread lets the WAL reach between two of its checkpoints, so it does not run otherwise.
 const WRITER_AUTOCHECKPOINT: &str = "PRAGMA wal_autocheckpoint = 10000;";
 
+/// The writing connection's page cache: 64 MiB (SQLite's default is 2 MiB). A transaction whose
+/// changed pages outgrow the cache spills them to the WAL before its commit, and writes again
+/// those it changes after that: opening a round of 10,000 (invitations and messages, about
+/// 15 MB of pages) spilled in mid-transaction for a tenth of its time. Only the writer holds
+/// changed pages; the cache grows to this only when a transaction needs it.
+const WRITER_CACHE: &str = "PRAGMA cache_size = -65536;";
+
 /// The checkpoint thread's rest after each checkpoint: the commits that come meanwhile share the
 /// next one, so a busy writer does not cause one checkpoint (and two `fsync`s) per commit.
 const CHECKPOINT_PAUSE: Duration = Duration::from_millis(500);
@@ -107,10 +114,12 @@ impl GroupWriter {
     }
 }
 
-/// A connection for the writing thread: the automatic checkpoint left to the checkpoint thread.
+/// A connection for the writing thread: the automatic checkpoint left to the checkpoint thread,
+/// and room in its cache for a large transaction's pages.
 fn writing_connection(manager: &ConnectionManager) -> anyhow::Result<DbConnection> {
     let mut conn = manager.connect()?;
     conn.batch_execute(WRITER_AUTOCHECKPOINT)?;
+    conn.batch_execute(WRITER_CACHE)?;
     Ok(conn)
 }
 
