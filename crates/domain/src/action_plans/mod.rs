@@ -340,7 +340,7 @@ impl ActionPlan {
         let course = Course::of(conn, plan.cohort_id)?;
         let to = Addressee::of_enrollment(conn, plan.enrollment_id)?;
         let mail = compose::plan_link(&course, &to, &key.page_or_path(&path));
-        mail::enqueue(conn, &[mail], &key.mail_domain())?;
+        mail::enqueue(conn, vec![mail], &key.mail_domain())?;
         Ok((plan, path, page_url))
     }
 
@@ -805,7 +805,7 @@ impl Store for ActionPlan {
                 let to = Addressee::of_enrollment(conn, after.enrollment_id)?;
                 let link = key.page_or_path(&path);
                 let mail = compose::plan_returned(&course, &to, after.review_comments.as_deref(), &link);
-                mail::enqueue(conn, &[mail], &key.mail_domain())?;
+                mail::enqueue(conn, vec![mail], &key.mail_domain())?;
             }
         }
         match after.status {

@@ -196,7 +196,7 @@ impl Certificate {
         let course = Course::of(conn, cohort)?;
         let verify = key.verify_url(&issued.number, &issued.code);
         let mail = compose::certificate(&course, &to, &issued.number, &issued.code, &verify);
-        mail::enqueue(conn, &[mail], &key.mail_domain())?;
+        mail::enqueue(conn, vec![mail], &key.mail_domain())?;
         Ok(())
     }
 

@@ -32,6 +32,13 @@ use crate::error::ApiError;
 /// enough that a group's transaction stays short.
 const MAX_GROUP: usize = 64;
 
+/// The writing connection's page cache: 64 MiB (SQLite's default is 2 MiB). A transaction whose
+/// changed pages outgrow the cache spills them to the WAL before its commit, and writes again
+/// those it changes after that: opening a round of 10,000 (invitations and messages, about
+/// 15 MB of pages) spilled in mid-transaction for a tenth of its time. Only the writer holds
+/// changed pages; the cache grows to this only when a transaction needs it.
+const WRITER_CACHE: &str = "PRAGMA cache_size = -65536;";
+
 /// The checkpoint thread's rest after each checkpoint: the commits that come meanwhile share the
 /// next one, so a busy writer does not cause one checkpoint (and two `fsync`s) per commit.
 const CHECKPOINT_PAUSE: Duration = Duration::from_millis(500);
@@ -106,10 +113,13 @@ impl GroupWriter {
     }
 }
 
-/// A connection for the writing thread (like every connection, it leaves checkpoints to the
-/// checkpoint thread: see `SQLITE_PRAGMAS`).
+/// A connection for the writing thread: like every connection it leaves checkpoints to the
+/// checkpoint thread (see `SQLITE_PRAGMAS`), and it has room in its cache for a large
+/// transaction's pages.
 fn writing_connection(manager: &ConnectionManager) -> anyhow::Result<DbConnection> {
-    Ok(manager.connect()?)
+    let mut conn = manager.connect()?;
+    conn.batch_execute(WRITER_CACHE)?;
+    Ok(conn)
 }
 
 /// The checkpoint thread: after the writer's commits, and at least every [`CHECKPOINT_PERIOD`]

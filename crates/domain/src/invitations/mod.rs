@@ -10,6 +10,7 @@ use validator::Validate;
 
 use crate::access::Caller;
 use crate::audit::{Actor, Entity};
+use crate::db::dialect::{SharedTime, on_either_backend};
 use crate::db::{DbConnection, Lookup};
 use crate::enrollments::SEATED;
 use crate::error::{ApiError, ApiResult};
@@ -258,7 +259,7 @@ impl Invitation {
         let course = Course::of(conn, round.cohort_id)?;
         let to = Addressee::of_enrollment(conn, reissued.enrollment_id)?;
         let mail = invitation_mail(&key, &course, &to, &round, &token, true);
-        mail::enqueue(conn, &[mail], &key.mail_domain())?;
+        mail::enqueue(conn, vec![mail], &key.mail_domain())?;
         Ok(reissued)
     }
 
@@ -332,7 +333,7 @@ pub fn invite_seated(conn: &mut DbConnection, round: &Round) -> ApiResult<usize>
             mails.push(words.to(&to, &key.page_or_path(&links::path(token))));
         }
     }
-    mail::enqueue(conn, &mails, &key.mail_domain())?;
+    mail::enqueue(conn, mails, &key.mail_domain())?;
     Ok(seated.len())
 }
 
@@ -375,7 +376,7 @@ pub fn invite_late(conn: &mut DbConnection, cohort: CohortId, enrollment: Enroll
             mails.push(invitation_mail(&key, &course, &to, round, &token, false));
         }
     }
-    mail::enqueue(conn, &mails, &key.mail_domain())?;
+    mail::enqueue(conn, mails, &key.mail_domain())?;
     Ok(())
 }
 
@@ -388,8 +389,9 @@ fn invite(conn: &mut DbConnection, key: &LinkKey, round: &Round, enrollment: Enr
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("an invitation was written without its token")))
 }
 
-/// Rows per `INSERT` of invitations: 9 values a row, under SQLite's 32,766 bound parameters.
-const INVITE_CHUNK: usize = 1_000;
+/// Rows per `INSERT` of invitations: 9 values a row, 1,800 a statement, few enough that diesel's
+/// vectors of bound values stay small (as `mail::enqueue`'s chunks).
+const INVITE_CHUNK: usize = 200;
 
 /// [`invite`] each of `enrolments`, in a few multi-row statements rather than one a trainee
 /// (opening a round of 10,000 ran 10,000 statements); the tokens, in the order of `enrolments`.
@@ -399,7 +401,7 @@ fn invite_all(
     round: &Round,
     enrolments: &[EnrollmentId],
 ) -> ApiResult<Vec<String>> {
-    let now = crate::clock::now();
+    let now = SharedTime::new(crate::clock::now());
     let mut tokens = Vec::with_capacity(enrolments.len());
     for slice in enrolments.chunks(INVITE_CHUNK) {
         let mut rows = Vec::with_capacity(slice.len());
@@ -412,14 +414,19 @@ fn invite_all(
                 invitations::token_hash.eq(links::hash(&token)),
                 invitations::nonce.eq(nonce),
                 invitations::status.eq(InvitationStatus::Pending),
-                invitations::issued_at.eq(now),
-                invitations::created_at.eq(now),
-                invitations::updated_at.eq(now),
+                invitations::issued_at.eq(now.clone()),
+                invitations::created_at.eq(now.clone()),
+                invitations::updated_at.eq(now.clone()),
                 invitations::version.eq(1),
             ));
             tokens.push(token);
         }
-        crate::db::dialect::on_either_backend!(conn, c => diesel::insert_into(invitations::table).values(&rows).execute(c))?;
+        // A full chunk as an array, whose statement diesel prepares once and keeps (as
+        // `mail::enqueue` does); a shorter one as a slice.
+        match <&[_; INVITE_CHUNK]>::try_from(rows.as_slice()) {
+            Ok(full) => on_either_backend!(conn, c => diesel::insert_into(invitations::table).values(full).execute(c))?,
+            Err(_) => on_either_backend!(conn, c => diesel::insert_into(invitations::table).values(&rows).execute(c))?,
+        };
     }
     Ok(tokens)
 }

@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{Caller, StaffRole};
 use crate::audit::{Actor, Entity};
+use crate::db::dialect::{SharedTime, on_either_backend};
 use crate::db::{DbConnection, Lookup};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, MessageId, ProgramId, RoundId, SessionId, TraineeId, UserId, text_enum};
@@ -198,21 +199,25 @@ pub struct About {
 pub const NO_ADDRESS: &str = "no email address: reach this person another way, or add their address and retry";
 
 /// A row of `messages` as [`enqueue`] writes it. `None` is written as `NULL`, not as the column's
-/// default: diesel writes a batch with defaultable values to SQLite as one `INSERT` per row, and
-/// 10,000 statements of 22 bound values each were a large part of opening a round. `attempts`
-/// and `version` are left to the table's defaults (0 and 1), two values fewer to bind a row.
+/// default (`treat_none_as_default_value = false`): given a batch with defaultable values, diesel
+/// writes it to SQLite as one `INSERT` a row, each built anew as SQL, in a savepoint of its own,
+/// and that was half of opening a round of 10,000. (`treat_none_as_null` is `AsChangeset`'s
+/// setting: on an `Insertable` it changed nothing, and the batch went a row at a time; the
+/// `one_statement_a_batch` test below keeps it from coming back.) `attempts` and `version` are
+/// left to the table's defaults (0 and 1). It owns its values: diesel keeps the prepared
+/// statement of a batch only when the row type borrows nothing (see [`INSERT_CHUNK`]).
 #[derive(Insertable)]
-#[diesel(table_name = messages, treat_none_as_null = true)]
-struct NewMessage<'a> {
+#[diesel(table_name = messages, treat_none_as_default_value = false)]
+struct NewMessage {
     kind: MessageKind,
     state: MessageState,
-    language: &'a str,
+    language: &'static str,
     recipient_role: RecipientRole,
-    recipient_name: &'a str,
-    recipient_email: Option<&'a str>,
-    subject: &'a str,
-    body: &'a str,
-    calendar: Option<&'a str>,
+    recipient_name: String,
+    recipient_email: Option<String>,
+    subject: String,
+    body: String,
+    calendar: Option<String>,
     message_id: String,
     program_id: Option<ProgramId>,
     cohort_id: Option<CohortId>,
@@ -220,63 +225,78 @@ struct NewMessage<'a> {
     trainee_id: Option<TraineeId>,
     session_id: Option<SessionId>,
     user_id: Option<UserId>,
-    next_attempt_at: NaiveDateTime,
-    error: Option<&'a str>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+    next_attempt_at: SharedTime,
+    error: Option<&'static str>,
+    created_at: SharedTime,
+    updated_at: SharedTime,
 }
 
-/// Rows per `INSERT`: well under SQLite's 32,766 bound parameters (20 a row) and PostgreSQL's
-/// 65,535.
-const INSERT_CHUNK: usize = 500;
+/// Rows per `INSERT`: 2,000 bound values (20 a row), well under SQLite's 32,766 and
+/// PostgreSQL's 65,535. A full chunk is given to diesel as an array (`&[NewMessage;
+/// INSERT_CHUNK]`), whose statement diesel prepares once and keeps; a slice's statement is
+/// written as SQL and parsed again each time. The last, shorter chunk goes as a slice. Not
+/// larger: diesel collects a statement's bound values in vectors of its own, and for chunks of
+/// 500 rows (10,000 values) a profile showed their growth taking fresh memory, page faults
+/// included, chunk after chunk.
+const INSERT_CHUNK: usize = 100;
 
 /// Queue `outgoing` in the caller's transaction. A recipient without an address gets a row too,
 /// `failed` with [`NO_ADDRESS`], so that the officers' list says who must be reached another way
-/// instead of skipping them in silence. `domain` ends each `Message-ID`.
-pub fn enqueue(conn: &mut DbConnection, outgoing: &[Outgoing], domain: &str) -> ApiResult<usize> {
-    let now = crate::clock::now();
+/// instead of skipping them in silence. `domain` ends each `Message-ID`. The messages are moved
+/// into their rows, a chunk at a time, rather than copied: a round of 10,000 holds megabytes of
+/// bodies.
+pub fn enqueue(conn: &mut DbConnection, outgoing: Vec<Outgoing>, domain: &str) -> ApiResult<usize> {
+    let now = SharedTime::new(crate::clock::now());
     // Each `Message-ID` is `<{batch}.{n}@domain>`: a random UUID for the batch and the row's place
     // in it, as unique as a UUID a row. The unique index on `message_id` then takes a batch's
     // rows side by side, in order, rather than at 10,000 random places, and one draw of
     // randomness serves the batch.
     let batch = uuid::Uuid::new_v4().simple();
-    let rows: Vec<NewMessage<'_>> = outgoing
-        .iter()
-        .enumerate()
-        .map(|(n, m)| {
-            let email = m.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
-            NewMessage {
-                kind: m.kind,
-                state: if email.is_some() {
-                    MessageState::Queued
-                } else {
-                    MessageState::Failed
-                },
-                language: m.language.tag(),
-                recipient_role: m.role,
-                recipient_name: &m.name,
-                recipient_email: email,
-                subject: &m.subject,
-                body: &m.body,
-                calendar: m.calendar.as_deref(),
-                message_id: format!("<{batch}.{n:05}@{domain}>"),
-                program_id: m.about.program,
-                cohort_id: m.about.cohort,
-                round_id: m.about.round,
-                trainee_id: m.about.trainee,
-                session_id: m.about.session,
-                user_id: m.about.user,
-                next_attempt_at: now,
-                error: email.is_none().then_some(NO_ADDRESS),
-                created_at: now,
-                updated_at: now,
+    let total = outgoing.len();
+    let mut chunk: Vec<NewMessage> = Vec::with_capacity(total.min(INSERT_CHUNK));
+    for (n, m) in outgoing.into_iter().enumerate() {
+        let email = m.email.filter(|e| !e.trim().is_empty()).map(|e| {
+            if e.trim().len() == e.len() {
+                e
+            } else {
+                e.trim().to_owned()
             }
-        })
-        .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        crate::db::dialect::on_either_backend!(conn, c => diesel::insert_into(messages::table).values(chunk).execute(c))?;
+        });
+        chunk.push(NewMessage {
+            kind: m.kind,
+            state: if email.is_some() {
+                MessageState::Queued
+            } else {
+                MessageState::Failed
+            },
+            language: m.language.tag(),
+            recipient_role: m.role,
+            recipient_name: m.name,
+            error: email.is_none().then_some(NO_ADDRESS),
+            recipient_email: email,
+            subject: m.subject,
+            body: m.body,
+            calendar: m.calendar,
+            message_id: format!("<{batch}.{n:05}@{domain}>"),
+            program_id: m.about.program,
+            cohort_id: m.about.cohort,
+            round_id: m.about.round,
+            trainee_id: m.about.trainee,
+            session_id: m.about.session,
+            user_id: m.about.user,
+            next_attempt_at: now.clone(),
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        });
+        if let Ok(full) = <&[NewMessage; INSERT_CHUNK]>::try_from(chunk.as_slice()) {
+            on_either_backend!(conn, c => diesel::insert_into(messages::table).values(full).execute(c))?;
+            chunk.clear();
+        }
     }
-    Ok(rows.len())
+    if !chunk.is_empty() {
+        on_either_backend!(conn, c => diesel::insert_into(messages::table).values(&chunk).execute(c))?;
+    }
+    Ok(total)
 }
 
 /// What a list of messages may be narrowed to.
@@ -546,5 +566,49 @@ impl List for Message {
         };
         let keys = Keyset::by(list::descending("id", messages::id, |m: &Message| m.id));
         list::page(conn, query, &keys, &paging)?.try_with(|rows| Ok(Message::seen_by(caller, rows)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(n: usize, now: &SharedTime) -> NewMessage {
+        NewMessage {
+            kind: MessageKind::Invitation,
+            state: MessageState::Queued,
+            language: "vi",
+            recipient_role: RecipientRole::Trainee,
+            recipient_name: format!("Học viên {n}"),
+            recipient_email: None,
+            subject: "s".to_owned(),
+            body: "b".to_owned(),
+            calendar: None,
+            message_id: format!("<{n}@test>"),
+            program_id: None,
+            cohort_id: None,
+            round_id: None,
+            trainee_id: None,
+            session_id: None,
+            user_id: None,
+            next_attempt_at: now.clone(),
+            error: None,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        }
+    }
+
+    /// A batch goes to SQLite as one multi-row `INSERT`, its `None`s as `NULL`s: with a
+    /// defaultable value in the row, diesel would write it a row at a time (its debug output is
+    /// then `BEGIN`, one `INSERT` a row, `COMMIT`).
+    #[test]
+    fn one_statement_a_batch() {
+        let now = SharedTime::new(NaiveDateTime::default());
+        let rows = [row(1, &now), row(2, &now), row(3, &now)];
+        let insert = diesel::insert_into(messages::table).values(&rows);
+        let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&insert).to_string();
+        assert_eq!(sql.matches("INSERT INTO").count(), 1, "{sql}");
+        assert!(!sql.contains("BEGIN"), "{sql}");
+        assert!(!sql.contains("DEFAULT"), "{sql}");
     }
 }

@@ -231,7 +231,7 @@ fn record(conn: &mut DbConnection, kind: &str, subject: i64, stage: &str, now: N
 }
 
 /// Queue `outgoing` and count it.
-fn send(conn: &mut DbConnection, key: &LinkKey, outgoing: &[Outgoing], recorded: usize) -> ApiResult<Done> {
+fn send(conn: &mut DbConnection, key: &LinkKey, outgoing: Vec<Outgoing>, recorded: usize) -> ApiResult<Done> {
     let without_address = outgoing
         .iter()
         .filter(|m| m.email.as_deref().is_none_or(|e| e.trim().is_empty()))
@@ -354,7 +354,7 @@ fn round_reminders(conn: &mut DbConnection, config: &ReminderConfig, now: NaiveD
                 },
             ));
         }
-        done.add(send(conn, &key, &outgoing, recorded)?);
+        done.add(send(conn, &key, outgoing, recorded)?);
     }
     Ok(done)
 }
@@ -423,7 +423,7 @@ fn plan_reminders(conn: &mut DbConnection, config: &ReminderConfig, now: NaiveDa
             &Text::MailPlanReminderBody.fill(lang, &values),
             About::default(),
         );
-        done.add(send(conn, &key, &[message], 1)?);
+        done.add(send(conn, &key, vec![message], 1)?);
     }
     Ok(done)
 }
@@ -547,7 +547,7 @@ fn checkpoint_reminders(conn: &mut DbConnection, config: &ReminderConfig, now: N
             }
         }
         let recorded = usize::from(trainee_new) + usize::from(supervisor_new);
-        done.add(send(conn, &key, &outgoing, recorded)?);
+        done.add(send(conn, &key, outgoing, recorded)?);
     }
     Ok(done)
 }
@@ -663,7 +663,7 @@ fn digest(conn: &mut DbConnection, config: &ReminderConfig, now: NaiveDateTime) 
             continue;
         }
         let message = digest_message(config, (user, &name, &email), &overdue, since, local.date());
-        done.add(send(conn, &key, &[message], 0)?);
+        done.add(send(conn, &key, vec![message], 0)?);
     }
     Ok(done)
 }

@@ -109,7 +109,7 @@ pub fn tell(conn: &mut DbConnection, session: &Session, notice: Notice) -> ApiRe
         .write(std::slice::from_ref(session));
         mails.push(letter(&course, to, session, notice, entry));
     }
-    mail::enqueue(conn, &mails, &key.mail_domain())?;
+    mail::enqueue(conn, mails, &key.mail_domain())?;
     Ok(())
 }
 
