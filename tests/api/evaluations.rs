@@ -270,6 +270,32 @@ db_test!(
 );
 
 db_test!(
+    async fn trainees_answering_an_anonymous_round_at_the_same_moment_are_all_recorded(app) {
+        let program = app.program().create().await;
+        let (cohort, _) = class_of(&app, &program, 12).await;
+        let form = app.instrument().published().await;
+        let round = app.round(&cohort, &form).anonymous().opened().await;
+        let links = links_of(&app, &round).await;
+        // Each anonymous answer rewrites a handful of the round's earlier ones (all of them, in a
+        // round this small): answers arriving together must not rewrite the same ones at once.
+        let first = app.anonymous().post(&links[0], json!({"answers": {"relevance": 3}})).await;
+        assert_eq!(first.status, 204, "{}", first.text());
+        let app = &app;
+        for wave in links[1..].chunks(4) {
+            let sent = futures::future::join_all(
+                wave.iter().map(|link| async move { app.anonymous().post(link, json!({"answers": {"relevance": 4}})).await }),
+            )
+            .await;
+            for answer in sent {
+                assert_eq!(answer.status, 204, "{}", answer.text());
+            }
+        }
+        let results = app.get(&format!("/api/v1/rounds/{}/results", round["id"])).await.json();
+        assert_eq!(results["response_rate"]["submitted"], 12, "{results}");
+    }
+);
+
+db_test!(
     async fn an_anonymous_rounds_answers_name_nobody_and_its_results_hide_groups_under_five(app) {
         let program = app.program().create().await;
         let (cohort, _) = class_of(&app, &program, 6).await;

@@ -240,6 +240,26 @@ pub fn lock_cohort(conn: &mut DbConnection, id: crate::ids::CohortId) -> diesel:
     }
 }
 
+/// Lock round `id` against other anonymous answers for the rest of the transaction: each
+/// rewrites a handful of the round's earlier answers (`responses::scatter`), and two that read the
+/// same handful at once would both write it back (a duplicate key).
+///
+/// PostgreSQL: `SELECT … FOR NO KEY UPDATE` on the round row (an answer's reference to the round
+/// still goes in). SQLite: nothing to do, [`write_transaction`] already holds the database's write
+/// lock.
+pub fn lock_round(conn: &mut DbConnection, id: crate::ids::RoundId) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query("SELECT id FROM evaluation_rounds WHERE id = $1 FOR NO KEY UPDATE")
+                .bind::<diesel::sql_types::BigInt, _>(id.0)
+                .execute(c)?;
+            Ok(())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// How [`lock_trainee`] holds a trainee's row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TraineeLock {

@@ -313,6 +313,8 @@ struct AnonymousAnswer {
 /// reading the round. On SQLite nothing records a writer and rows sit in the order of their random
 /// ids; the same code runs, so that both databases store alike.
 fn scatter(conn: &mut DbConnection, round: RoundId, new: AnonymousAnswer) -> ApiResult<()> {
+    // One anonymous answer of a round at a time: the handful read below is written back below.
+    crate::db::dialect::lock_round(conn, round)?;
     let window = |conn: &mut DbConnection, from: Option<ResponseId>, below: Option<ResponseId>, limit: i64| {
         let mut query = responses::table
             .filter(responses::round_id.eq(round))
