@@ -2,9 +2,9 @@
 //! row of a list as streamed CSV, and a report's table as CSV or an Excel workbook.
 //!
 //! A list's CSV is read a page at a time through the list's own query (the same filters, order
-//! and role scoping as its JSON pages, with its cursor between pages), and each page is written
-//! out before the next is read: the export starts as soon as its first page is read, and the
-//! server holds one page however many rows there are. Pages are read one after another, not in
+//! and role scoping as its JSON pages, with its cursor between pages), and the next page is read
+//! while one is sent: the export starts as soon as its first page is read, and the server holds
+//! two pages however many rows there are. Pages are read one after another, not in
 //! one transaction: a row changed while a long export runs is written as it was when its page
 //! was read.
 
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::{Db, DbConnection};
+use crate::disclosures::{self, Held};
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::Page;
 use crate::resource::list::{Paging, Slice, Start};
@@ -215,29 +216,50 @@ where
         Some(_) => export_paging(paging.start),
         None => paging,
     };
-    let (context, slice) = db
+    let export = bom.is_some();
+    let (context, slice, held) = db
         .run({
             let pages = pages.clone();
             move |conn| {
                 let context = authorise(conn)?;
-                let slice = pages(conn, &context, first)?;
-                Ok((context, slice))
+                // A page of JSON records what it gives as it is read; an export's first page is
+                // recorded while its second is read (see `csv_list`).
+                let (slice, held) = if export {
+                    disclosures::held(|| pages(conn, &context, first))
+                } else {
+                    (pages(conn, &context, first), Held::default())
+                };
+                Ok((context, slice?, held))
             }
         })
         .await?;
     let context = std::sync::Arc::new(context);
     match bom {
-        None => Ok(Page::new(slice, limit).respond(req)),
-        Some(bom) => csv_list(db, name, bom, slice, move |conn: &mut DbConnection, paging| {
+        None => {
+            debug_assert!(held.is_empty(), "a page of JSON writes its record as it is read");
+            Ok(Page::new(slice, limit).respond(req))
+        }
+        Some(bom) => csv_list(db, name, bom, (slice, held), move |conn: &mut DbConnection, paging| {
             pages(conn, &context, paging)
         }),
     }
 }
 
 /// `200 OK` with every row of a list as CSV, streamed: `first` is the list's first page (read
-/// before answering, so that a bad parent or filter still answers with its error), `next` reads
-/// each page after it. The header holds `T`'s JSON field names.
-pub fn csv_list<T, F>(db: web::Data<Db>, name: &str, bom: bool, first: Slice<T>, next: F) -> ApiResult<HttpResponse>
+/// before answering, so that a bad parent or filter still answers with its error) with its
+/// record of disclosures not yet written, `next` reads each page after it. The header holds
+/// `T`'s JSON field names.
+///
+/// A page leaves only once its record is written ([`disclosures::held`]), and the next page is
+/// read meanwhile, on another connection: a liaison's export waits for one page's record, not
+/// for each. The server holds at most the page being sent and the one being read.
+pub fn csv_list<T, F>(
+    db: web::Data<Db>,
+    name: &str,
+    bom: bool,
+    (first, first_held): (Slice<T>, Held),
+    next: F,
+) -> ApiResult<HttpResponse>
 where
     T: Serialize + ToSchema + Send + 'static,
     F: Pages<T>,
@@ -251,34 +273,61 @@ where
         db: web::Data<Db>,
         columns: Columns,
         chunks: CsvChunks,
-        next: Option<Start>,
+        /// The first chunk, until it is sent.
+        head: Option<(Vec<u8>, Held)>,
+        /// The next page, being read.
+        reading: Option<Reading<T>>,
         pages: F,
-        _rows: std::marker::PhantomData<fn() -> T>,
     }
-    let state: State<T, F> = State {
+    type Reading<T> = actix_web::rt::task::JoinHandle<ApiResult<(Slice<T>, Held)>>;
+    impl<T: Send + 'static, F: Pages<T>> State<T, F> {
+        /// Start reading the page at `start`, its record held back: it runs while the page
+        /// before it is recorded and sent.
+        fn read(&self, start: Option<Start>) -> Option<Reading<T>> {
+            let (db, pages) = (self.db.clone(), self.pages.clone());
+            start.map(|start| {
+                actix_web::rt::spawn(async move {
+                    db.run(move |conn| {
+                        let (slice, held) = disclosures::held(|| pages(conn, export_paging(start)));
+                        Ok((slice?, held))
+                    })
+                    .await
+                })
+            })
+        }
+    }
+    let mut state: State<T, F> = State {
         db,
         columns,
         chunks,
-        next: first.next.map(Start::After),
+        head: Some((head, first_held)),
+        reading: None,
         pages: next,
-        _rows: std::marker::PhantomData,
     };
-    // Each poll of the body reads one page: a client that reads slowly holds back the reading.
-    let rest = futures_util::stream::try_unfold(state, |mut state| async move {
-        let Some(start) = state.next.take() else {
-            return Ok(None);
+    state.reading = state.read(first.next.map(Start::After));
+    // Each poll of the body sends one page: a client that reads slowly holds back the reading.
+    let body = futures_util::stream::try_unfold(state, |mut state| async move {
+        let (chunk, held) = match state.head.take() {
+            Some(head) => head,
+            None => {
+                let Some(reading) = state.reading.take() else {
+                    return Ok(None);
+                };
+                let (slice, held) = reading.await.map_err(ApiError::internal)??;
+                let chunk = write_rows(&mut state.chunks, &state.columns, &slice.items)?;
+                state.reading = state.read(slice.next.map(Start::After));
+                (chunk, held)
+            }
         };
-        let pages = state.pages.clone();
-        let slice = state.db.run(move |conn| pages(conn, export_paging(start))).await?;
-        let chunk = write_rows(&mut state.chunks, &state.columns, &slice.items)?;
-        state.next = slice.next.map(Start::After);
+        if !held.is_empty() {
+            state.db.run(move |conn| held.write(conn)).await?;
+        }
         Ok::<_, ApiError>(Some((Bytes::from(chunk), state)))
     });
-    let head = futures_util::stream::once(async move { Ok::<_, ApiError>(Bytes::from(head)) });
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header(attachment(name, "csv"))
-        .streaming(futures_util::StreamExt::chain(head, rest)))
+        .streaming(body))
 }
 
 fn write_rows<T: Serialize>(chunks: &mut CsvChunks, columns: &Columns, rows: &[T]) -> ApiResult<Vec<u8>> {

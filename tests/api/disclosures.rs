@@ -490,3 +490,40 @@ db_test!(
         assert_eq!(rows("disclosure_days"), Some(2), "one day, two partners: {export}");
     }
 );
+
+db_test!(
+    async fn a_liaisons_export_of_three_pages_records_each_trainee_it_sent_once_an_answer_a_page(app) {
+        let jica = app.partner().code("JICA").country("JP").create().await;
+        let program = app.program().create().await;
+        app.program_partner(&program, &jica).role(PartnerRole::Lecturer).create().await;
+        let cohort = app.cohort(&program).capacity(1_100).create().await;
+        let seated = crate::import::import(&app, &cohort, "?status=enrolled", &crate::import::spreadsheet_csv(1_100)).await;
+        assert_eq!(seated.status, 200, "{}", seated.text());
+        let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
+
+        let csv = app.as_user(&liaison).get("/api/v1/trainees?format=csv").await;
+        assert_eq!(csv.status, 200, "{}", csv.text());
+        let mut reader = csv::Reader::from_reader(csv.body.as_slice());
+        let sent: std::collections::BTreeSet<i64> = reader
+            .deserialize::<std::collections::HashMap<String, String>>()
+            .map(|row| row.expect("a well-formed row")["id"].parse().expect("an id"))
+            .collect();
+        assert_eq!(sent.len(), 1_100, "every trainee, over three pages of 500");
+
+        let pool = app.pool.clone();
+        let recorded: Vec<(i64, i64)> = actix_web::web::block(move || {
+            use tpms::schema::disclosures;
+            disclosures::table
+                .select((disclosures::event_id, disclosures::trainee_id))
+                .load(&mut pool.get().expect("a connection"))
+                .expect("the record reads")
+        })
+        .await
+        .expect("the blocking pool runs");
+        let answers: std::collections::BTreeSet<i64> = recorded.iter().map(|(answer, _)| *answer).collect();
+        assert_eq!(answers.len(), 3, "one answer a page, each written before its page was sent");
+        let people: std::collections::BTreeSet<i64> = recorded.iter().map(|(_, trainee)| *trainee).collect();
+        assert_eq!(recorded.len(), 1_100, "each trainee once");
+        assert_eq!(people, sent, "the record names exactly the trainees the export held");
+    }
+);

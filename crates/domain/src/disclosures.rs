@@ -182,8 +182,86 @@ pub fn record(
         // Writing into a `String` cannot fail.
         let _ = write!(rows, "({}, '{text}')", d.trainee.0);
     }
-    crate::db::dialect::insert_disclosures(conn, &event, &rows, partner.0, &day)?;
-    Ok(())
+    let taken = Taken {
+        event,
+        rows,
+        partner: partner.0,
+        day,
+    };
+    // Inside [`held`] (an export's page) it waits for the export to write it; else it is written now.
+    match HELD.with_borrow_mut(|held| match held {
+        Some(waiting) => {
+            waiting.0.push(taken);
+            None
+        }
+        None => Some(taken),
+    }) {
+        Some(taken) => taken.write(conn),
+        None => Ok(()),
+    }
+}
+
+/// One answer's record, made and not yet written.
+#[derive(Debug)]
+struct Taken {
+    event: String,
+    rows: String,
+    partner: i64,
+    day: String,
+}
+
+impl Taken {
+    fn write(self, conn: &mut DbConnection) -> ApiResult<()> {
+        crate::db::dialect::insert_disclosures(conn, &self.event, &self.rows, self.partner, &self.day)?;
+        Ok(())
+    }
+}
+
+/// The records [`record`] made inside [`held`] and did not write: they must be written
+/// ([`Held::write`]) before what they record leaves the server.
+#[derive(Debug, Default)]
+#[must_use = "what a liaison reads leaves the server only once its record is written"]
+pub struct Held(Vec<Taken>);
+
+impl Held {
+    /// Whether nothing is waiting (staff's reads, or no one's data).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Write each record, in the order they were made, each in a transaction of its own as
+    /// [`record`] writes them.
+    pub fn write(self, conn: &mut DbConnection) -> ApiResult<()> {
+        self.0.into_iter().try_for_each(|taken| taken.write(conn))
+    }
+}
+
+std::thread_local! {
+    /// Where [`record`] puts what it makes while [`held`] runs on this thread. A thread-local,
+    /// not a parameter: the functions that record are the same for a page of JSON and a page of
+    /// an export, many calls below the export, and only the export waits to write.
+    static HELD: std::cell::RefCell<Option<Held>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `read` (one page of an export) with the records it makes kept back rather than written,
+/// and return them with its result. An export writes a page's record on another connection while
+/// it reads the next page, and sends the page once its record is written: the record costs the
+/// export one page's write, not one per page. Nothing read inside is recorded unless the caller
+/// writes the [`Held`] it gets back.
+pub fn held<T>(read: impl FnOnce() -> T) -> (T, Held) {
+    /// Puts back what held before (an export inside an export holds its own) however `read` ends.
+    struct Restore(Option<Held>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            HELD.with_borrow_mut(|held| *held = before);
+        }
+    }
+    let restore = Restore(HELD.with_borrow_mut(|held| held.replace(Held::default())));
+    let result = read();
+    let taken = HELD.with_borrow_mut(|held| held.take()).unwrap_or_default();
+    drop(restore);
+    (result, taken)
 }
 
 /// The benchmark's switch: a build with the `bench-probes` feature (never the service you run)
