@@ -391,11 +391,30 @@ fn key_columns(dimensions: &[CostDimension]) -> (String, String) {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    // Always by programme and cohort too, in the key's order: each row's owner is known.
-    let group = columns
+    // Always by programme and cohort too: each row's owner is known. Then the others asked for,
+    // in the order of the first index whose columns after those two begin with exactly them, so
+    // that the database sums rows in the order it reads them rather than sorting or hashing them
+    // all (the key, `cost_totals_by_category`, `cost_totals_by_year`).
+    const ORDERS: [[CostDimension; 3]; 3] = [
+        [CostDimension::Payer, CostDimension::Category, CostDimension::Year],
+        [CostDimension::Category, CostDimension::Year, CostDimension::Payer],
+        [CostDimension::Year, CostDimension::Payer, CostDimension::Category],
+    ];
+    let asked = |d: &CostDimension| dimensions.contains(d);
+    let n = ORDERS[0].iter().filter(|d| asked(d)).count();
+    let order = ORDERS
         .iter()
-        .filter(|(d, _, _)| matches!(d, CostDimension::Program | CostDimension::Cohort) || dimensions.contains(d))
-        .map(|(_, column, _)| *column)
+        .find(|order| order[..n].iter().all(asked))
+        .unwrap_or(&ORDERS[0]);
+    let column = |d: &CostDimension| {
+        columns
+            .iter()
+            .find(|(c, _, _)| c == d)
+            .map_or("", |(_, column, _)| *column)
+    };
+    let group = ["program_id", "cohort_key"]
+        .into_iter()
+        .chain(order[..n].iter().map(column))
         .collect::<Vec<_>>()
         .join(", ");
     (select, group)
@@ -851,6 +870,27 @@ mod tests {
         assert_eq!(EfficiencyBand::of(150, 100), Some(EfficiencyBand::ModeratelyEfficient));
         assert_eq!(EfficiencyBand::of(151, 100), Some(EfficiencyBand::Inefficient));
         assert_eq!(EfficiencyBand::of(5, 0), None);
+    }
+
+    #[test]
+    fn every_grouping_sums_in_the_order_of_an_index() {
+        use CostDimension::{Category, Cohort, Payer, Program, Year};
+        let grouped = |dimensions: &[CostDimension]| key_columns(dimensions).1;
+        assert_eq!(grouped(&[Program]), "program_id, cohort_key");
+        assert_eq!(grouped(&[Cohort, Program]), "program_id, cohort_key");
+        assert_eq!(grouped(&[Payer]), "program_id, cohort_key, payer_key");
+        assert_eq!(grouped(&[Category]), "program_id, cohort_key, category");
+        assert_eq!(grouped(&[Year, Program]), "program_id, cohort_key, year");
+        assert_eq!(
+            grouped(&[Category, Payer]),
+            "program_id, cohort_key, payer_key, category"
+        );
+        assert_eq!(grouped(&[Year, Category]), "program_id, cohort_key, category, year");
+        assert_eq!(grouped(&[Year, Payer]), "program_id, cohort_key, year, payer_key");
+        assert_eq!(
+            grouped(&[Year, Category, Payer, Cohort]),
+            "program_id, cohort_key, payer_key, category, year"
+        );
     }
 
     #[test]

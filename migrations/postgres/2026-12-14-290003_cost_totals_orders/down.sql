@@ -1,0 +1,3 @@
+DROP STATISTICS cost_totals_groups;
+DROP INDEX cost_totals_by_year;
+DROP INDEX cost_totals_by_category;

@@ -1,0 +1,2 @@
+DROP INDEX cost_totals_by_year;
+DROP INDEX cost_totals_by_category;
