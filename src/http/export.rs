@@ -251,8 +251,10 @@ where
 /// `T`'s JSON field names.
 ///
 /// A page leaves only once its record is written ([`disclosures::held`]), and the next page is
-/// read meanwhile, on another connection: a liaison's export waits for one page's record, not
-/// for each. The server holds at most the page being sent and the one being read.
+/// read while it is sent. On PostgreSQL the record is written beside that read, on another
+/// connection; on SQLite, just before it on the same one, since a commit from another connection
+/// empties a connection's page cache ([`Db::writes_keep_other_caches`]). The server holds at
+/// most the page being sent and the one being read.
 pub fn csv_list<T, F>(
     db: web::Data<Db>,
     name: &str,
@@ -269,58 +271,84 @@ where
     chunks.header(&columns.names())?;
     let head = write_rows(&mut chunks, &columns, &first.items)?;
     let head = if bom { [tabular::csv::BOM, &head].concat() } else { head };
+    /// A page's record being written, then the next page being read (none after the last).
+    type Written = tokio::sync::oneshot::Receiver<ApiResult<()>>;
+    type Reading<T> = actix_web::rt::task::JoinHandle<ApiResult<Option<(Slice<T>, Held)>>>;
     struct State<T, F> {
         db: web::Data<Db>,
         columns: Columns,
         chunks: CsvChunks,
-        /// The first chunk, until it is sent.
-        head: Option<(Vec<u8>, Held)>,
-        /// The next page, being read.
-        reading: Option<Reading<T>>,
         pages: F,
+        /// The first chunk, until it is sent.
+        head: Option<Vec<u8>>,
+        written: Option<Written>,
+        reading: Option<Reading<T>>,
     }
-    type Reading<T> = actix_web::rt::task::JoinHandle<ApiResult<(Slice<T>, Held)>>;
     impl<T: Send + 'static, F: Pages<T>> State<T, F> {
-        /// Start reading the page at `start`, its record held back: it runs while the page
-        /// before it is recorded and sent.
-        fn read(&self, start: Option<Start>) -> Option<Reading<T>> {
-            let (db, pages) = (self.db.clone(), self.pages.clone());
-            start.map(|start| {
+        /// Write `held` (the record of the page about to be sent), say how that went, and read
+        /// the page at `start` with its record held back.
+        fn advance(&mut self, held: Held, start: Option<Start>) {
+            let (said, written) = tokio::sync::oneshot::channel();
+            self.written = Some(written);
+            let pages = self.pages.clone();
+            let read = move |conn: &mut DbConnection| -> ApiResult<Option<(Slice<T>, Held)>> {
+                let Some(start) = start else { return Ok(None) };
+                let (slice, held) = disclosures::held(|| pages(conn, export_paging(start)));
+                Ok(Some((slice?, held)))
+            };
+            let db = self.db.clone();
+            self.reading = Some(if db.writes_keep_other_caches() {
+                // PostgreSQL: the record and the next page side by side, on two connections.
+                let writer = db.clone();
+                actix_web::rt::spawn(async move {
+                    let _ = said.send(writer.run(move |conn| held.write(conn)).await);
+                });
+                actix_web::rt::spawn(async move { db.run(read).await })
+            } else {
+                // SQLite: the record, then the next page, on the connection that wrote it.
                 actix_web::rt::spawn(async move {
                     db.run(move |conn| {
-                        let (slice, held) = disclosures::held(|| pages(conn, export_paging(start)));
-                        Ok((slice?, held))
+                        if let Err(failed) = held.write(conn) {
+                            // The page waiting for it is not sent: its reader answers the failure.
+                            let _ = said.send(Err(failed));
+                            return Ok(None);
+                        }
+                        let _ = said.send(Ok(()));
+                        read(conn)
                     })
                     .await
                 })
-            })
+            });
         }
     }
     let mut state: State<T, F> = State {
         db,
         columns,
         chunks,
-        head: Some((head, first_held)),
-        reading: None,
         pages: next,
+        head: Some(head),
+        written: None,
+        reading: None,
     };
-    state.reading = state.read(first.next.map(Start::After));
+    state.advance(first_held, first.next.map(Start::After));
     // Each poll of the body sends one page: a client that reads slowly holds back the reading.
     let body = futures_util::stream::try_unfold(state, |mut state| async move {
-        let (chunk, held) = match state.head.take() {
+        let chunk = match state.head.take() {
             Some(head) => head,
             None => {
                 let Some(reading) = state.reading.take() else {
                     return Ok(None);
                 };
-                let (slice, held) = reading.await.map_err(ApiError::internal)??;
+                let Some((slice, held)) = reading.await.map_err(ApiError::internal)?? else {
+                    return Ok(None);
+                };
                 let chunk = write_rows(&mut state.chunks, &state.columns, &slice.items)?;
-                state.reading = state.read(slice.next.map(Start::After));
-                (chunk, held)
+                state.advance(held, slice.next.map(Start::After));
+                chunk
             }
         };
-        if !held.is_empty() {
-            state.db.run(move |conn| held.write(conn)).await?;
+        if let Some(written) = state.written.take() {
+            written.await.map_err(ApiError::internal)??;
         }
         Ok::<_, ApiError>(Some((Bytes::from(chunk), state)))
     });

@@ -22,8 +22,6 @@
 //! the trainee's data, then `disclosures`' key (answer, trainee). The trainee filter of the list
 //! and the personal-data holdings read them so.
 
-use std::fmt::Write as _;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -164,24 +162,23 @@ pub fn record(
     let at = now.format("%F %T%.f");
     let day = now.format("%F").to_string();
     let event = format!("'{at}', '{day}', {}, {}, '{what}'", id.0, partner.0);
-    // A page's trainees mostly share one set of fields: each set's stored form is made once.
-    let mut texts: Vec<(u32, String)> = Vec::new();
-    let mut rows = String::with_capacity(merged.len() * 64);
-    for (i, d) in merged.iter().enumerate() {
-        let set = d.fields.iter().fold(0u32, |set, field| set | 1 << (*field as u32));
-        let text = match texts.iter().position(|(s, _)| *s == set) {
-            Some(at) => &texts[at].1,
-            None => {
-                texts.push((set, fields_text(&d.fields)));
-                &texts[texts.len() - 1].1
-            }
-        };
-        if i > 0 {
-            rows.push(',');
+    // A page's trainees mostly share one set of fields: its trainees are written together, the
+    // set's stored form once.
+    let mut sets: Vec<(u32, FieldSet)> = Vec::new();
+    for d in &merged {
+        let bits = d.fields.iter().fold(0u32, |set, field| set | 1 << (*field as u32));
+        match sets.iter_mut().find(|(b, _)| *b == bits) {
+            Some((_, set)) => set.trainees.push(d.trainee.0),
+            None => sets.push((
+                bits,
+                FieldSet {
+                    fields: fields_text(&d.fields),
+                    trainees: vec![d.trainee.0],
+                },
+            )),
         }
-        // Writing into a `String` cannot fail.
-        let _ = write!(rows, "({}, '{text}')", d.trainee.0);
     }
+    let rows = sets.into_iter().map(|(_, set)| set).collect();
     let taken = Taken {
         event,
         rows,
@@ -201,11 +198,20 @@ pub fn record(
     }
 }
 
+/// The trainees of an answer given one set of fields, and that set's stored form.
+#[derive(Debug)]
+pub struct FieldSet {
+    /// The fields, as [`fields_text`] stores them.
+    pub fields: String,
+    /// The trainees' ids.
+    pub trainees: Vec<i64>,
+}
+
 /// One answer's record, made and not yet written.
 #[derive(Debug)]
 struct Taken {
     event: String,
-    rows: String,
+    rows: Vec<FieldSet>,
     partner: i64,
     day: String,
 }

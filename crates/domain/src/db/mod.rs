@@ -209,6 +209,13 @@ impl Db {
         }
     }
 
+    /// Whether a commit on one connection leaves what the others have cached: on PostgreSQL (the
+    /// server's shared buffers) it does, so a write can run beside a read at no cost to it; on
+    /// SQLite, a connection empties its page cache when it next reads after another one committed.
+    pub fn writes_keep_other_caches(&self) -> bool {
+        self.writer.is_none()
+    }
+
     /// Run `f` with a pooled connection on actix's blocking thread pool.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where
