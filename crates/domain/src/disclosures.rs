@@ -200,11 +200,11 @@ pub fn record(
 
 /// The trainees of an answer given one set of fields, and that set's stored form.
 #[derive(Debug)]
-pub struct FieldSet {
+struct FieldSet {
     /// The fields, as [`fields_text`] stores them.
-    pub fields: String,
+    fields: String,
     /// The trainees' ids.
-    pub trainees: Vec<i64>,
+    trainees: Vec<i64>,
 }
 
 /// One answer's record, made and not yet written.
@@ -218,7 +218,12 @@ struct Taken {
 
 impl Taken {
     fn write(self, conn: &mut DbConnection) -> ApiResult<()> {
-        crate::db::dialect::insert_disclosures(conn, &self.event, &self.rows, self.partner, &self.day)?;
+        let rows: Vec<(&str, &[i64])> = self
+            .rows
+            .iter()
+            .map(|set| (set.fields.as_str(), set.trainees.as_slice()))
+            .collect();
+        crate::db::dialect::insert_disclosures(conn, &self.event, &rows, self.partner, &self.day)?;
         Ok(())
     }
 }

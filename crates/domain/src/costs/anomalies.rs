@@ -164,8 +164,13 @@ const DUPLICABLE: &str = "a.status <> 'planned' AND a.reference IS NOT NULL";
 /// every pair are marked when the later of the two is written (`mark`), so a pair of unmarked
 /// expenses is never an anomaly. A mark is only a hint: each pair is checked again here in full,
 /// so a mark left by an expense changed since lists nothing.
+///
+/// That `b` is marked too is a filter, not a way in: `+b.id` keeps SQLite (3.50, the bundled one)
+/// from seeking every marked id in the index of references for each `a` (748 × 748 seeks, 115 ms
+/// for the duplicate check at a million costs, against 2.3 ms with it; 3.40 chose the range on its
+/// own). PostgreSQL plans it alike either way (14–15 ms).
 const CANDIDATES: &str = "cost_anomaly_candidates ca CROSS JOIN costs a";
-const BOTH_CANDIDATES: &str = "a.id = ca.cost_id AND b.id IN (SELECT cost_id FROM cost_anomaly_candidates)";
+const BOTH_CANDIDATES: &str = "a.id = ca.cost_id AND +b.id IN (SELECT cost_id FROM cost_anomaly_candidates)";
 
 /// Every anomaly among the expenses in scope. Each query is one statement both databases read
 /// alike, with no bound value (the programme's id is a typed integer).
