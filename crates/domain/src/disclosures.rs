@@ -255,10 +255,10 @@ std::thread_local! {
 }
 
 /// Run `read` (one page of an export) with the records it makes kept back rather than written,
-/// and return them with its result. An export writes a page's record on another connection while
-/// it reads the next page, and sends the page once its record is written: the record costs the
-/// export one page's write, not one per page. Nothing read inside is recorded unless the caller
-/// writes the [`Held`] it gets back.
+/// and return them with its result. An export sends a page once its record is written, and
+/// meanwhile reads the next page (on PostgreSQL beside the write, on SQLite just after it, on the
+/// same connection): the page's sending and the client's reading of it no longer wait for the
+/// next page. Nothing read inside is recorded unless the caller writes the [`Held`] it gets back.
 pub fn held<T>(read: impl FnOnce() -> T) -> (T, Held) {
     /// Puts back what held before (an export inside an export holds its own) however `read` ends.
     struct Restore(Option<Held>);
