@@ -385,20 +385,54 @@ pub fn report<J: Serialize>(
     json: &J,
     sheets: &[(&str, &Table)],
 ) -> ApiResult<HttpResponse> {
+    render(chosen, name, json, sheets).map(Rendered::respond)
+}
+
+/// A report written in the representation chosen, not yet sent. [`render`] can run inside
+/// `Db::run`, on the blocking pool, where a large report (the cost report by cohort and
+/// category is 18 MB of JSON) keeps no HTTP worker from its other requests while it is written.
+#[derive(Debug)]
+pub struct Rendered {
+    content_type: &'static str,
+    attachment: Option<(header::HeaderName, String)>,
+    body: Vec<u8>,
+}
+
+impl Rendered {
+    /// `200 OK` with it.
+    pub fn respond(self) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        response.insert_header((header::CONTENT_TYPE, self.content_type));
+        if let Some(attachment) = self.attachment {
+            response.insert_header(attachment);
+        }
+        response.body(self.body)
+    }
+}
+
+/// A report written as [`report`] answers it: `json` as JSON, or its sheets as CSV (the first
+/// sheet) or a workbook.
+pub fn render<J: Serialize>(chosen: Chosen, name: &str, json: &J, sheets: &[(&str, &Table)]) -> ApiResult<Rendered> {
     Ok(match chosen {
-        Chosen::Json => HttpResponse::Ok().json(json),
+        Chosen::Json => Rendered {
+            content_type: "application/json",
+            attachment: None,
+            body: serde_json::to_vec(json).map_err(ApiError::internal)?,
+        },
         Chosen::Csv { bom } => {
             // Written from the first table where it is (not a copy of it).
             let none = Table::default();
             let first = sheets.first().map_or(&none, |(_, table)| *table);
-            HttpResponse::Ok()
-                .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-                .insert_header(attachment(name, "csv"))
-                .body(tabular::csv::table(first, bom)?)
+            Rendered {
+                content_type: "text/csv; charset=utf-8",
+                attachment: Some(attachment(name, "csv")),
+                body: tabular::csv::table(first, bom)?,
+            }
         }
-        Chosen::Xlsx => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, tabular::xlsx::MEDIA_TYPE))
-            .insert_header(attachment(name, "xlsx"))
-            .body(tabular::xlsx::workbook(sheets)?),
+        Chosen::Xlsx => Rendered {
+            content_type: tabular::xlsx::MEDIA_TYPE,
+            attachment: Some(attachment(name, "xlsx")),
+            body: tabular::xlsx::workbook(sheets)?,
+        },
     })
 }
