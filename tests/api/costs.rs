@@ -571,3 +571,35 @@ db_test!(
         assert_eq!(read(&app, &format!("/api/v1/reports/costs?program_id={}", program["id"])).await["rows"][0]["spent"], "25450500");
     }
 );
+
+db_test!(
+    async fn a_report_adds_up_past_64_bits_on_the_way_exactly_and_refuses_a_sum_that_ends_past_them(app) {
+        let program = app.program().create().await;
+        let report = format!("/api/v1/reports/costs?program_id={}", program["id"]);
+        // Three rows of kept totals, read in category order: the first two pass 2^63 together
+        // before the third brings the sum back (SQLite's SUM stops there; the report adds again in
+        // two parts).
+        for (category, amount) in [
+            (CostCategory::Airfare, "5000000000000000000"),
+            (CostCategory::Venue, "5000000000000000000"),
+            (CostCategory::Visa, "-5000000000000000000"),
+        ] {
+            app.expense(&program).category(category).amount(amount, "VND").create().await;
+        }
+        let summed = read(&app, &report).await;
+        assert_eq!(summed["rows"][0]["spent"], "5000000000000000000", "{summed}");
+        assert_eq!(summed["totals"]["committed"], "5000000000000000000", "{summed}");
+        let by_category = read(&app, &format!("{report}&group_by=category")).await;
+        assert_eq!(row_of(&by_category, "category", &json!("venue"))["spent"], "5000000000000000000");
+        assert_eq!(row_of(&by_category, "category", &json!("visa"))["spent"], "-5000000000000000000");
+
+        // A fourth: the programme's costs now end past 64 bits, which no line may saturate to hide.
+        app.expense(&program)
+            .category(CostCategory::Other)
+            .amount("5000000000000000000", "VND")
+            .create()
+            .await;
+        let refused = app.get(&report).await.assert_problem(409, "amounts_too_large");
+        assert!(refused["detail"].as_str().unwrap_or_default().contains("narrow the report"), "{refused}");
+    }
+);

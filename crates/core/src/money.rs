@@ -355,19 +355,63 @@ pub fn format_amount(minor: i64, currency: Currency) -> String {
 /// `minor` units with `exponent` decimals as an exact decimal string (`decimal(125050, 2)` is
 /// "1250.50"): what [`format_amount`] writes, for a table cell that knows only the exponent.
 pub fn decimal(minor: i64, exponent: u32) -> String {
-    if exponent == 0 {
-        return minor.to_string();
+    Amount::new(minor, exponent).to_string()
+}
+
+/// An exact amount: minor units and how many decimals make one unit. It displays, and serialises,
+/// as [`decimal`]'s string without building one, so that a report of thousands of lines writes
+/// its amounts straight into the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amount {
+    minor: i64,
+    exponent: u32,
+}
+
+impl Amount {
+    /// `minor` units of a currency with `exponent` decimals.
+    pub fn new(minor: i64, exponent: u32) -> Amount {
+        Amount { minor, exponent }
     }
-    let sign = if minor < 0 { "-" } else { "" };
-    // `unsigned_abs` so that `i64::MIN` formats too.
-    let magnitude = minor.unsigned_abs();
-    let scale = 10_u64.pow(exponent);
-    format!(
-        "{sign}{}.{:0width$}",
-        magnitude / scale,
-        magnitude % scale,
-        width = exponent as usize
-    )
+
+    /// `minor` units of `currency`.
+    pub fn of(minor: i64, currency: Currency) -> Amount {
+        Amount::new(minor, currency.exponent())
+    }
+
+    /// The amount in minor units.
+    pub fn minor(self) -> i64 {
+        self.minor
+    }
+
+    /// How many decimals make one unit.
+    pub fn exponent(self) -> u32 {
+        self.exponent
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.exponent == 0 {
+            return write!(f, "{}", self.minor);
+        }
+        let sign = if self.minor < 0 { "-" } else { "" };
+        // `unsigned_abs` so that `i64::MIN` formats too.
+        let magnitude = self.minor.unsigned_abs();
+        let scale = 10_u64.pow(self.exponent);
+        write!(
+            f,
+            "{sign}{}.{:0width$}",
+            magnitude / scale,
+            magnitude % scale,
+            width = self.exponent as usize
+        )
+    }
+}
+
+impl serde::Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// Spaces that group digits: the plain space, and the no-break and thin spaces that word
@@ -854,6 +898,21 @@ mod tests {
         assert_eq!(format_amount(1200, Currency::USD), "12.00");
         assert_eq!(format_amount(-1, KWD()), "-0.001");
         assert_eq!(format_amount(i64::MIN, Currency::USD), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn an_amount_serialises_as_the_string_it_is_formatted_as() {
+        for (minor, currency) in [
+            (125_050, Currency::USD),
+            (-5, Currency::EUR),
+            (1_250_000, Currency::VND),
+            (i64::MAX, Currency::JPY),
+            (i64::MIN, Currency::USD),
+            (-1, KWD()),
+        ] {
+            let written = serde_json::to_string(&Amount::of(minor, currency)).expect("an amount serialises");
+            assert_eq!(written, format!("\"{}\"", format_amount(minor, currency)));
+        }
     }
 
     #[test]

@@ -6,22 +6,23 @@
 //! The trainees of a group are those of its cohorts: a cohort's costs count its own trainees; a
 //! programme-wide cost counts every cohort of its programme.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
+
+use strum::VariantArray;
 
 use super::CostCategory;
 use crate::access::Caller;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CohortId, PartnerId, ProgramId, text_enum};
-use crate::money::{Currency, format_amount};
+use crate::money::{Amount, Currency};
 use crate::schema::{cohorts, costs, enrollments, partners, program_partners, programs};
 use crate::statuses::EnrollmentStatus;
 use crate::tabular::{Cell, Table};
@@ -142,18 +143,22 @@ impl CostParams {
 pub struct CostLine {
     /// The group: each dimension asked for and its value (`null` for a programme-wide cost's cohort).
     #[schema(value_type = Object)]
-    pub group: BTreeMap<String, Value>,
+    pub group: CostGroup,
     /// Budgeted.
-    #[schema(example = "120000000")]
-    pub planned: String,
+    #[schema(value_type = String, example = "120000000")]
+    pub planned: Amount,
     /// Committed and not yet paid.
-    pub committed: String,
+    #[schema(value_type = String)]
+    pub committed: Amount,
     /// Paid.
-    pub paid: String,
+    #[schema(value_type = String)]
+    pub paid: Amount,
     /// Committed and paid: what it costs.
-    pub spent: String,
+    #[schema(value_type = String)]
+    pub spent: Amount,
     /// `spent − planned`: negative under budget.
-    pub variance: String,
+    #[schema(value_type = String)]
+    pub variance: Amount,
     /// `spent / planned`, 1 meaning as planned; none without a plan.
     pub spent_share_of_planned: Option<f64>,
     /// The band donors rate it in; none without a plan.
@@ -165,15 +170,57 @@ pub struct CostLine {
     /// Items of their approved action plans reported achieved by the 12-month follow-up.
     pub items_achieved_by_12_months: i64,
     /// `spent` per seated trainee.
-    pub cost_per_seated_trainee: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub cost_per_seated_trainee: Option<Amount>,
     /// `spent` per trainee who completed.
-    pub cost_per_completed_trainee: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub cost_per_completed_trainee: Option<Amount>,
     /// `spent` per action-plan item achieved by 12 months.
-    pub cost_per_item_achieved: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub cost_per_item_achieved: Option<Amount>,
     /// Costs left out of the amounts for want of an exchange rate (see `missing_rates`).
     pub unconverted_costs: i64,
-    #[serde(skip)]
-    minor: Sums,
+}
+
+/// A line's group, written as a JSON object: each dimension asked for and its value (`null` for a
+/// programme-wide cost's cohort), in the dimensions' alphabetical order; `{"total": true}` for the
+/// totals.
+#[derive(Debug, Clone)]
+pub enum CostGroup {
+    /// All groups together.
+    Total,
+    /// One group: its dimensions, by name.
+    Of(Vec<(CostDimension, GroupKey)>),
+}
+
+impl CostGroup {
+    /// The group's value for `dimension`; none for the totals or a dimension not asked for.
+    pub fn value(&self, dimension: CostDimension) -> Option<&GroupKey> {
+        match self {
+            CostGroup::Total => None,
+            CostGroup::Of(values) => values.iter().find(|(d, _)| *d == dimension).map(|(_, v)| v),
+        }
+    }
+}
+
+impl Serialize for CostGroup {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            CostGroup::Total => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("total", &true)?;
+                map.end()
+            }
+            CostGroup::Of(values) => {
+                let mut map = serializer.serialize_map(Some(values.len()))?;
+                for (dimension, value) in values {
+                    map.serialize_entry(dimension.as_str(), value)?;
+                }
+                map.end()
+            }
+        }
+    }
 }
 
 /// A rate the report needed and did not find.
@@ -254,15 +301,13 @@ fn too_large() -> ApiError {
     )
 }
 
-/// A group as it is summed: its amounts (in 128 bits, checked once all are added) and the
-/// cohorts whose trainees count.
+/// A group's amounts as they are added up: in 128 bits, checked once all are in.
 #[derive(Debug, Default)]
 struct Group {
     planned: i128,
     committed: i128,
     paid: i128,
     unconverted: i64,
-    cohorts: BTreeSet<CohortId>,
 }
 
 impl Group {
@@ -271,19 +316,6 @@ impl Group {
         self.committed += row.committed();
         self.paid += row.paid();
         self.unconverted = self.unconverted.saturating_add(row.unconverted);
-    }
-
-    /// Add `other` in (two keys with one label make one line, as they always did).
-    fn merge(&mut self, other: Group) {
-        self.planned += other.planned;
-        self.committed += other.committed;
-        self.paid += other.paid;
-        self.unconverted = self.unconverted.saturating_add(other.unconverted);
-        if self.cohorts.is_empty() {
-            self.cohorts = other.cohorts;
-        } else {
-            self.cohorts.extend(other.cohorts);
-        }
     }
 
     /// The group's sums, or 409 when one of them, or what the lines derive from them (spent,
@@ -302,41 +334,42 @@ impl Group {
     }
 }
 
-/// The kept totals of one group and one programme and cohort key it holds costs of (whose
-/// trainees count in it), as the database adds them up. Its key columns are named apart from the
-/// table's (`k_…`); those the report does not group by come back as 0 (`category` as NULL) and are
-/// not read.
-#[derive(QueryableByName)]
+/// The kept totals of one group and one programme and cohort it holds costs of (whose trainees
+/// count in it), as the database adds them up, in the grouped query's column order
+/// ([`SummedColumns`]). The programme and cohort are the group's own when it is grouped by them;
+/// the other key columns it is not grouped by come back as 0 (`category` as NULL) and are not read.
+#[derive(Queryable)]
 struct SummedRow {
-    #[diesel(sql_type = BigInt)]
-    k_program: i64,
-    #[diesel(sql_type = BigInt)]
-    k_cohort: i64,
-    #[diesel(sql_type = BigInt)]
-    k_payer: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    k_category: Option<CostCategory>,
-    #[diesel(sql_type = Integer)]
-    k_year: i32,
-    #[diesel(sql_type = BigInt)]
-    owner_program: i64,
-    #[diesel(sql_type = BigInt)]
-    owner_cohort: i64,
-    #[diesel(sql_type = BigInt)]
+    program: i64,
+    cohort: i64,
+    payer: i64,
+    category: Option<CostCategory>,
+    year: i32,
     planned_high: i64,
-    #[diesel(sql_type = BigInt)]
     planned_low: i64,
-    #[diesel(sql_type = BigInt)]
     committed_high: i64,
-    #[diesel(sql_type = BigInt)]
     committed_low: i64,
-    #[diesel(sql_type = BigInt)]
     paid_high: i64,
-    #[diesel(sql_type = BigInt)]
     paid_low: i64,
-    #[diesel(sql_type = BigInt)]
     unconverted: i64,
 }
+
+/// The SQL types of [`SummedRow`]'s columns. Read by position: at tens of thousands of rows,
+/// finding each column by its name cost more than reading it.
+type SummedColumns = (
+    BigInt,
+    BigInt,
+    BigInt,
+    Nullable<Text>,
+    Integer,
+    BigInt,
+    BigInt,
+    BigInt,
+    BigInt,
+    BigInt,
+    BigInt,
+    BigInt,
+);
 
 impl SummedRow {
     fn whole(high: i64, low: i64) -> i128 {
@@ -354,41 +387,61 @@ impl SummedRow {
     fn paid(&self) -> i128 {
         Self::whole(self.paid_high, self.paid_low)
     }
+
+    /// The row's value for `dimension`, as a number (a category by its place in the list).
+    fn raw(&self, dimension: CostDimension) -> i64 {
+        match dimension {
+            CostDimension::Program => self.program,
+            CostDimension::Cohort => self.cohort,
+            CostDimension::Payer => self.payer,
+            CostDimension::Category => self
+                .category
+                .and_then(|c| CostCategory::VARIANTS.iter().position(|v| *v == c))
+                .map_or(-1, |i| i64::try_from(i).unwrap_or(-1)),
+            CostDimension::Year => i64::from(self.year),
+        }
+    }
 }
 
-/// Each amount is summed in two parts, `amount / 2^32` and the rest (both rounded toward zero on
-/// either database), that cannot overflow a 64-bit sum below 2^31 rows; the whole is put together
-/// in 128 bits. A sum past 64 bits is then the report's 409, not a database error (SQLite's `SUM`
-/// fails on overflow; PostgreSQL's is a numeric that the cast to BIGINT would fail on).
+/// Sums past 64 bits are split in two parts, `amount / 2^32` and the rest (both rounded toward
+/// zero on either database), that cannot overflow a 64-bit sum below 2^31 rows; the whole is put
+/// together in 128 bits. A sum past 64 bits is then the report's 409, not a database error.
 const SPLIT: i128 = 1 << 32;
 
-/// What the database sums per group, for one amount column.
-fn split_sum(column: &str) -> String {
-    format!(
-        "CAST(SUM({column} / 4294967296) AS BIGINT) AS {column}_high, \
-         CAST(SUM({column} % 4294967296) AS BIGINT) AS {column}_low"
-    )
+/// How the database adds an amount column up.
+#[derive(Debug, Clone, Copy)]
+enum Summing {
+    /// In one 64-bit sum (the high part 0), which the database refuses past 64 bits (SQLite's
+    /// `SUM` fails on overflow, PostgreSQL's numeric fails its cast back to BIGINT).
+    Whole,
+    /// In the two parts of [`SPLIT`]: a quarter slower, and used only once `Whole` has failed.
+    Split,
 }
 
-/// The key columns of `cost_totals` as a grouped query selects them: the dimension's column, or a
-/// constant of its type when the report does not group by it.
+impl Summing {
+    /// The two columns (high, low) this sums `column` into.
+    fn sum(self, column: &str) -> String {
+        match self {
+            Summing::Whole => format!("CAST(0 AS BIGINT), CAST(SUM({column}) AS BIGINT)"),
+            Summing::Split => {
+                format!("CAST(SUM({column} / 4294967296) AS BIGINT), CAST(SUM({column} % 4294967296) AS BIGINT)")
+            }
+        }
+    }
+}
+
+/// The key columns of `cost_totals` a grouped query selects after the programme and cohort (the
+/// dimension's column, or a constant of its type when the report does not group by it), and what
+/// it groups by.
 fn key_columns(dimensions: &[CostDimension]) -> (String, String) {
     let columns = [
-        (CostDimension::Program, "program_id", "CAST(0 AS BIGINT)"),
-        (CostDimension::Cohort, "cohort_key", "CAST(0 AS BIGINT)"),
         (CostDimension::Payer, "payer_key", "CAST(0 AS BIGINT)"),
         (CostDimension::Category, "category", "CAST(NULL AS TEXT)"),
         (CostDimension::Year, "year", "CAST(0 AS INTEGER)"),
     ];
     let select = columns
         .iter()
-        .map(|(d, column, constant)| {
-            if dimensions.contains(d) {
-                format!("{column} AS k_{}", d.as_str())
-            } else {
-                format!("{constant} AS k_{}", d.as_str())
-            }
-        })
+        .map(|(d, column, constant)| if dimensions.contains(d) { *column } else { *constant })
         .collect::<Vec<_>>()
         .join(", ");
     // Always by programme and cohort too: each row's owner is known. Then the others asked for,
@@ -420,11 +473,40 @@ fn key_columns(dimensions: &[CostDimension]) -> (String, String) {
     (select, group)
 }
 
+/// One dimension's values in the order the report lists them: each raw value's rank, and each
+/// rank's label. Values with one label (two cohorts with one code) share a rank, and so a line.
+struct Ranks {
+    dimension: CostDimension,
+    rank: HashMap<i64, u32>,
+    labels: Vec<GroupKey>,
+}
+
+impl Ranks {
+    fn of(dimension: CostDimension, raws: impl Iterator<Item = i64>, label: impl Fn(i64) -> GroupKey) -> Ranks {
+        let raws: HashSet<i64> = raws.collect();
+        let mut labelled: Vec<(GroupKey, i64)> = raws.into_iter().map(|raw| (label(raw), raw)).collect();
+        labelled.sort_unstable();
+        let (mut rank, mut labels) = (HashMap::with_capacity(labelled.len()), Vec::<GroupKey>::new());
+        for (key, raw) in labelled {
+            if labels.last() != Some(&key) {
+                labels.push(key);
+            }
+            rank.insert(raw, u32::try_from(labels.len() - 1).unwrap_or(u32::MAX));
+        }
+        Ranks {
+            dimension,
+            rank,
+            labels,
+        }
+    }
+}
+
 /// The cost report for `caller`: a liaison reads only the programmes its partner funds.
 ///
-/// The database adds the kept totals up by the groups asked for (a few thousand rows at most,
-/// where the totals hold hundreds of thousands), and lists which programmes and cohorts each group
-/// holds costs of, for its trainees. Every value written into the SQL is a typed integer.
+/// The database adds the kept totals up by the groups asked for and by the programme and cohort
+/// whose trainees count in them (tens of thousands of rows at most, where the totals hold hundreds
+/// of thousands). Those rows are put in the order of the groups' labels and added up group by
+/// group. Every value written into the SQL is a typed integer.
 pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> ApiResult<CostReport> {
     let dimensions = params.dimensions()?;
     let data_as_of = crate::clock::now();
@@ -454,39 +536,27 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
     let (select, group) = key_columns(&dimensions);
     // One pass over the totals gives both each group's sums and the cohorts whose trainees count
     // in it: grouped by the programme and cohort too, each row is one group's share of one owner.
-    let sums: Vec<SummedRow> = diesel::sql_query(format!(
-        "SELECT {select}, program_id AS owner_program, cohort_key AS owner_cohort, \
-                {planned}, {committed}, {paid}, CAST(SUM(unconverted) AS BIGINT) AS unconverted \
-         FROM cost_totals WHERE {filter} GROUP BY {group}",
-        planned = split_sum("planned"),
-        committed = split_sum("committed"),
-        paid = split_sum("paid"),
-    ))
-    .load(conn)?;
+    let summed = |conn: &mut DbConnection, summing: Summing| {
+        let sql = format!(
+            "program_id, cohort_key, {select}, {planned}, {committed}, {paid}, CAST(SUM(unconverted) AS BIGINT) \
+             FROM cost_totals WHERE {filter} GROUP BY {group}",
+            planned = summing.sum("planned"),
+            committed = summing.sum("committed"),
+            paid = summing.sum("paid"),
+        );
+        // In a savepoint of its own: on PostgreSQL a failed statement spoils the transaction.
+        conn.transaction(|conn| diesel::select(diesel::dsl::sql::<SummedColumns>(&sql)).load::<SummedRow>(conn))
+    };
+    let rows = match summed(conn, Summing::Whole) {
+        Err(error) if crate::error::is_numeric_overflow(&error) => summed(conn, Summing::Split)?,
+        rows => rows?,
+    };
 
-    // What the labels of the groups are: codes, read once for all rows.
-    let cohort_ids: BTreeSet<i64> = sums.iter().map(|t| t.k_cohort).filter(|c| *c != 0).collect();
-    let cohort_ids: Vec<i64> = cohort_ids.into_iter().collect();
-    let cohort_codes: HashMap<i64, String> = chunked(conn, &cohort_ids, |conn, ids| {
-        Ok(cohorts::table
-            .filter(cohorts::id.eq_any(ids))
-            .select((cohorts::id, cohorts::code))
-            .load::<(i64, String)>(conn)?)
-    })?
-    .into_iter()
-    .collect();
-    let payer_ids: BTreeSet<i64> = sums.iter().map(|t| t.k_payer).filter(|p| *p != 0).collect();
-    let payer_codes: HashMap<i64, String> = partners::table
-        .filter(partners::id.eq_any(payer_ids))
-        .select((partners::id, partners::code))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
     // Each programme's cohorts, for its programme-wide costs (only the programmes that have any).
-    let program_ids: BTreeSet<ProgramId> = sums
+    let program_ids: BTreeSet<ProgramId> = rows
         .iter()
-        .filter(|o| o.owner_cohort == 0)
-        .map(|o| ProgramId(o.owner_program))
+        .filter(|row| row.cohort == 0)
+        .map(|row| ProgramId(row.program))
         .collect();
     let mut cohorts_of: HashMap<ProgramId, Vec<CohortId>> = HashMap::new();
     for (cohort, program) in cohorts::table
@@ -496,66 +566,58 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
     {
         cohorts_of.entry(program).or_default().push(cohort);
     }
-
-    // Summed by the raw key first; labelled (and put in the labels' order) once per group.
-    type RawKey = (i64, i64, i64, Option<CostCategory>, i32);
-    let mut by_key: HashMap<RawKey, Group> = HashMap::new();
-    let mut all = Group::default();
-    for row in &sums {
-        let key = (row.k_program, row.k_cohort, row.k_payer, row.k_category, row.k_year);
-        let single;
-        let whose: &[CohortId] = match row.owner_cohort {
-            0 => cohorts_of.get(&ProgramId(row.owner_program)).map_or(&[], Vec::as_slice),
-            id => {
-                single = [CohortId(id)];
-                &single
-            }
-        };
-        for group in [by_key.entry(key).or_default(), &mut all] {
-            group.add(row);
-            group.cohorts.extend(whose.iter().copied());
-        }
-    }
-    let label = |(program, cohort, payer, category, year): RawKey| -> Vec<GroupKey> {
-        dimensions
-            .iter()
-            .map(|d| match d {
-                CostDimension::Program => {
-                    GroupKey::Text(programs.get(&ProgramId(program)).cloned().unwrap_or_default())
-                }
-                CostDimension::Cohort => match cohort {
-                    0 => GroupKey::None,
-                    id => GroupKey::Text(cohort_codes.get(&id).cloned().unwrap_or_default()),
-                },
-                CostDimension::Payer => match payer {
-                    0 => GroupKey::Text("department".to_owned()),
-                    id => GroupKey::Text(payer_codes.get(&id).cloned().unwrap_or_default()),
-                },
-                CostDimension::Category => GroupKey::Text(category.map(|c| c.to_string()).unwrap_or_default()),
-                CostDimension::Year => GroupKey::Year(year),
-            })
-            .collect()
+    // The cohorts whose trainees count in a row: its own, or for a programme-wide cost every
+    // cohort of the programme.
+    let whose = |row: &SummedRow, into: &mut Vec<CohortId>| match row.cohort {
+        0 => into.extend(cohorts_of.get(&ProgramId(row.program)).map_or(&[][..], Vec::as_slice)),
+        id => into.push(CohortId(id)),
     };
-    let mut groups: BTreeMap<Vec<GroupKey>, Group> = BTreeMap::new();
-    for (key, group) in by_key {
-        groups.entry(label(key)).or_default().merge(group);
+    let mut every_cohort = Vec::new();
+    for row in &rows {
+        whose(row, &mut every_cohort);
     }
+    let trainees = Trainees::of(conn, &mut every_cohort)?;
 
-    let trainees = Trainees::of(conn, &all.cohorts)?;
-    let rows = groups
-        .into_iter()
-        .map(|(key, group)| {
-            let labels = dimensions
-                .iter()
-                .zip(key)
-                .map(|(d, k)| (d.to_string(), k.into_value()))
-                .collect();
-            line(labels, &group, &trainees, currency)
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
-    let mut total_label = BTreeMap::new();
-    total_label.insert("total".to_owned(), Value::Bool(true));
-    let totals = line(total_label, &all, &trainees, currency)?;
+    let ranks = ranks(conn, &dimensions, &rows, &programs)?;
+    // Each row's key: its ranks in the order asked (at most five dimensions). Rows sorted by it
+    // come group by group, in the order the report lists them.
+    let key = |row: &SummedRow| -> [u32; 5] {
+        let mut key = [0; 5];
+        for (slot, ranks) in key.iter_mut().zip(&ranks) {
+            *slot = ranks.rank.get(&row.raw(ranks.dimension)).copied().unwrap_or_default();
+        }
+        key
+    };
+    let mut order: Vec<([u32; 5], usize)> = rows.iter().enumerate().map(|(i, row)| (key(row), i)).collect();
+    order.sort_unstable();
+    let mut names: Vec<CostDimension> = dimensions.clone();
+    names.sort_unstable_by_key(|d| d.as_str());
+    let mut lines = Vec::new();
+    let (mut all, mut cohorts) = (Group::default(), Vec::new());
+    for run in order.chunk_by(|a, b| a.0 == b.0) {
+        let mut group = Group::default();
+        cohorts.clear();
+        for &(_, i) in run {
+            group.add(&rows[i]);
+            all.add(&rows[i]);
+            whose(&rows[i], &mut cohorts);
+        }
+        let labels = names
+            .iter()
+            .map(|name| {
+                let at = dimensions.iter().position(|d| d == name).unwrap_or_default();
+                let label = ranks[at].labels.get(run[0].0[at] as usize).cloned().unwrap_or_default();
+                (*name, label)
+            })
+            .collect();
+        lines.push(line(
+            CostGroup::Of(labels),
+            &group,
+            trainees.count(&mut cohorts),
+            currency,
+        )?);
+    }
+    let totals = line(CostGroup::Total, &all, trainees.count(&mut every_cohort), currency)?;
     let missing_rates = missing_rates(conn, &programs, currency)?;
     Ok(CostReport {
         data_as_of,
@@ -569,10 +631,70 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
             year_from: params.year_from,
             year_to: params.year_to,
         },
-        rows,
+        rows: lines,
         totals,
         missing_rates,
     })
+}
+
+/// The ranks of each dimension asked for over `rows`, with their labels: codes read once for all
+/// rows.
+fn ranks(
+    conn: &mut DbConnection,
+    dimensions: &[CostDimension],
+    rows: &[SummedRow],
+    programs: &BTreeMap<ProgramId, String>,
+) -> ApiResult<Vec<Ranks>> {
+    let mut all = Vec::with_capacity(dimensions.len());
+    for &dimension in dimensions {
+        let raws = || rows.iter().map(|row| row.raw(dimension));
+        let ranks = match dimension {
+            CostDimension::Program => Ranks::of(dimension, raws(), |id| {
+                GroupKey::Text(programs.get(&ProgramId(id)).cloned().unwrap_or_default())
+            }),
+            CostDimension::Cohort => {
+                let ids: Vec<i64> = raws()
+                    .filter(|id| *id != 0)
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let codes: HashMap<i64, String> = chunked(conn, &ids, |conn, chunk| {
+                    Ok(cohorts::table
+                        .filter(cohorts::id.eq_any(chunk))
+                        .select((cohorts::id, cohorts::code))
+                        .load::<(i64, String)>(conn)?)
+                })?
+                .into_iter()
+                .collect();
+                Ranks::of(dimension, raws(), |id| match id {
+                    0 => GroupKey::None,
+                    id => GroupKey::Text(codes.get(&id).cloned().unwrap_or_default()),
+                })
+            }
+            CostDimension::Payer => {
+                let ids: BTreeSet<i64> = raws().filter(|id| *id != 0).collect();
+                let codes: HashMap<i64, String> = partners::table
+                    .filter(partners::id.eq_any(ids))
+                    .select((partners::id, partners::code))
+                    .load::<(i64, String)>(conn)?
+                    .into_iter()
+                    .collect();
+                Ranks::of(dimension, raws(), |id| match id {
+                    0 => GroupKey::Text("department".to_owned()),
+                    id => GroupKey::Text(codes.get(&id).cloned().unwrap_or_default()),
+                })
+            }
+            CostDimension::Category => Ranks::of(dimension, raws(), |i| {
+                let category = usize::try_from(i).ok().and_then(|i| CostCategory::VARIANTS.get(i));
+                GroupKey::Text(category.map(|c| c.to_string()).unwrap_or_default())
+            }),
+            CostDimension::Year => Ranks::of(dimension, raws(), |year| {
+                GroupKey::Year(i32::try_from(year).unwrap_or_default())
+            }),
+        };
+        all.push(ranks);
+    }
+    Ok(all)
 }
 
 /// A cohort's costs by category (its programme-wide costs left out), for a caller who may read
@@ -593,20 +715,25 @@ pub fn of_cohort(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> 
     costs(conn, caller, params)
 }
 
-/// A group's value for one dimension; orders as the report lists them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum GroupKey {
+/// A group's value for one dimension (`null` for a programme-wide cost's cohort); orders as the
+/// report lists them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GroupKey {
+    /// No value: a programme-wide cost's cohort.
+    #[default]
     None,
+    /// A year.
     Year(i32),
+    /// A code, a category or `department`.
     Text(String),
 }
 
-impl GroupKey {
-    fn into_value(self) -> Value {
+impl Serialize for GroupKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            GroupKey::None => Value::Null,
-            GroupKey::Year(year) => Value::from(year),
-            GroupKey::Text(text) => Value::String(text),
+            GroupKey::None => serializer.serialize_none(),
+            GroupKey::Year(year) => serializer.serialize_i32(*year),
+            GroupKey::Text(text) => serializer.serialize_str(text),
         }
     }
 }
@@ -644,17 +771,23 @@ fn programs_in_scope(
 }
 
 /// Seated and completed trainees, and items achieved by 12 months, per cohort.
-struct Trainees {
-    seated: HashMap<CohortId, i64>,
-    completed: HashMap<CohortId, i64>,
-    achieved: HashMap<CohortId, i64>,
+struct Trainees(HashMap<CohortId, Counts>);
+
+/// Trainees seated, of them completed, and action-plan items achieved by 12 months.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    seated: i64,
+    completed: i64,
+    achieved: i64,
 }
 
 impl Trainees {
-    fn of(conn: &mut DbConnection, cohorts: &BTreeSet<CohortId>) -> ApiResult<Trainees> {
-        let ids: Vec<CohortId> = cohorts.iter().copied().collect();
-        let (mut seated, mut completed) = (HashMap::new(), HashMap::new());
-        let counted: Vec<(CohortId, EnrollmentStatus, i64)> = chunked(conn, &ids, |conn, chunk| {
+    /// The counts of `cohorts` (sorted and each kept once on the way).
+    fn of(conn: &mut DbConnection, cohorts: &mut Vec<CohortId>) -> ApiResult<Trainees> {
+        cohorts.sort_unstable();
+        cohorts.dedup();
+        let mut counts: HashMap<CohortId, Counts> = HashMap::with_capacity(cohorts.len());
+        let counted: Vec<(CohortId, EnrollmentStatus, i64)> = chunked(conn, cohorts, |conn, chunk| {
             Ok(enrollments::table
                 .filter(enrollments::cohort_id.eq_any(chunk))
                 .filter(enrollments::status.eq_any(crate::statuses::SEATED))
@@ -663,21 +796,29 @@ impl Trainees {
                 .load(conn)?)
         })?;
         for (cohort, status, n) in counted {
-            *seated.entry(cohort).or_default() += n;
+            let entry = counts.entry(cohort).or_default();
+            entry.seated += n;
             if status == EnrollmentStatus::Completed {
-                *completed.entry(cohort).or_default() += n;
+                entry.completed += n;
             }
         }
-        let achieved = crate::checkpoints::summary::items_achieved_by(conn, &ids, 12)?;
-        Ok(Trainees {
-            seated,
-            completed,
-            achieved,
-        })
+        for (cohort, n) in crate::checkpoints::summary::items_achieved_by(conn, cohorts, 12)? {
+            counts.entry(cohort).or_default().achieved += n;
+        }
+        Ok(Trainees(counts))
     }
 
-    fn sum(counts: &HashMap<CohortId, i64>, cohorts: &BTreeSet<CohortId>) -> i64 {
-        cohorts.iter().filter_map(|c| counts.get(c)).sum()
+    /// The counts of `cohorts` together, each cohort counted once however often it is named.
+    fn count(&self, cohorts: &mut Vec<CohortId>) -> Counts {
+        cohorts.sort_unstable();
+        cohorts.dedup();
+        let mut total = Counts::default();
+        for counts in cohorts.iter().filter_map(|c| self.0.get(c)) {
+            total.seated += counts.seated;
+            total.completed += counts.completed;
+            total.achieved += counts.achieved;
+        }
+        total
     }
 }
 
@@ -708,18 +849,10 @@ pub fn per(amount: i64, n: i64) -> Option<i64> {
     i64::try_from(rounded).ok()
 }
 
-fn line(
-    group: BTreeMap<String, Value>,
-    summed: &Group,
-    trainees: &Trainees,
-    currency: Currency,
-) -> ApiResult<CostLine> {
+fn line(group: CostGroup, summed: &Group, trainees: Counts, currency: Currency) -> ApiResult<CostLine> {
     let sums = summed.sums()?;
     let spent = sums.committed.saturating_add(sums.paid);
-    let seated = Trainees::sum(&trainees.seated, &summed.cohorts);
-    let completed = Trainees::sum(&trainees.completed, &summed.cohorts);
-    let achieved = Trainees::sum(&trainees.achieved, &summed.cohorts);
-    let money = |minor: i64| format_amount(minor, currency);
+    let money = |minor: i64| Amount::of(minor, currency);
     #[expect(clippy::cast_precision_loss, reason = "a share, not an amount")]
     let share = (sums.planned > 0).then(|| spent as f64 / sums.planned as f64);
     Ok(CostLine {
@@ -731,14 +864,13 @@ fn line(
         variance: money(spent.saturating_sub(sums.planned)),
         spent_share_of_planned: share,
         efficiency: EfficiencyBand::of(spent, sums.planned),
-        seated_trainees: seated,
-        completed_trainees: completed,
-        items_achieved_by_12_months: achieved,
-        cost_per_seated_trainee: per(spent, seated).map(money),
-        cost_per_completed_trainee: per(spent, completed).map(money),
-        cost_per_item_achieved: per(spent, achieved).map(money),
+        seated_trainees: trainees.seated,
+        completed_trainees: trainees.completed,
+        items_achieved_by_12_months: trainees.achieved,
+        cost_per_seated_trainee: per(spent, trainees.seated).map(money),
+        cost_per_completed_trainee: per(spent, trainees.completed).map(money),
+        cost_per_item_achieved: per(spent, trainees.achieved).map(money),
         unconverted_costs: sums.unconverted,
-        minor: sums,
     })
 }
 
@@ -824,34 +956,32 @@ pub fn table(report: &CostReport) -> Table {
                 .filters
                 .group_by
                 .iter()
-                .map(|d| match &row.group[d.as_str()] {
-                    Value::Number(n) => n.as_i64().map_or(Cell::Empty, Cell::Integer),
-                    Value::String(s) => Cell::Text(s.clone()),
+                .map(|d| match row.group.value(*d) {
+                    Some(GroupKey::Year(year)) => Cell::Integer(i64::from(*year)),
+                    Some(GroupKey::Text(text)) => Cell::Text(text.clone()),
                     _ => Cell::Empty,
                 })
                 .collect()
         };
-        let sums = row.minor;
-        let spent = sums.committed.saturating_add(sums.paid);
-        let amount = |minor: i64| Cell::Amount(minor, report.currency.exponent());
+        let amount = |amount: Amount| Cell::Amount(amount.minor(), amount.exponent());
         cells.extend([
-            amount(sums.planned),
-            amount(sums.committed),
-            amount(sums.paid),
-            amount(spent),
-            amount(spent.saturating_sub(sums.planned)),
+            amount(row.planned),
+            amount(row.committed),
+            amount(row.paid),
+            amount(row.spent),
+            amount(row.variance),
             row.spent_share_of_planned.map_or(Cell::Empty, Cell::Number),
             row.efficiency.map_or(Cell::Empty, |b| Cell::Text(b.to_string())),
             Cell::Integer(row.seated_trainees),
             Cell::Integer(row.completed_trainees),
             Cell::Integer(row.items_achieved_by_12_months),
         ]);
-        for n in [
-            row.seated_trainees,
-            row.completed_trainees,
-            row.items_achieved_by_12_months,
+        for per in [
+            row.cost_per_seated_trainee,
+            row.cost_per_completed_trainee,
+            row.cost_per_item_achieved,
         ] {
-            cells.push(per(spent, n).map_or(Cell::Empty, amount));
+            cells.push(per.map_or(Cell::Empty, amount));
         }
         cells.push(Cell::Integer(row.unconverted_costs));
         table.rows.push(cells);
