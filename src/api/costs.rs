@@ -47,9 +47,7 @@ pub async fn cost_report(
     let chosen = format.choose(&req, &OFFERED)?;
     let params = params.0;
     params.dimensions()?;
-    // Written where it is read, on the blocking pool: at thousands of lines it takes longer to
-    // write than to sum.
-    let rendered = db
+    let (report, rows) = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
             let report = report::costs(conn, &signed.caller, params)?;
@@ -58,10 +56,11 @@ pub async fn cost_report(
             } else {
                 Default::default()
             };
-            export::render(chosen, "costs", &report, &[("Costs", &rows)])
+            Ok((report, rows))
         })
         .await?;
-    Ok(rendered.respond())
+    // At thousands of lines the report takes longer to write than to sum.
+    export::large_report(chosen, "costs", report, vec![("Costs", rows)]).await
 }
 
 /// A cohort's costs by category: the cost report for one cohort, with its programme-wide costs

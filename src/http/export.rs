@@ -388,11 +388,88 @@ pub fn report<J: Serialize>(
     render(chosen, name, json, sheets).map(Rendered::respond)
 }
 
-/// A report written in the representation chosen, not yet sent. [`render`] can run inside
-/// `Db::run`, on the blocking pool, where a large report (the cost report by cohort and
-/// category is 18 MB of JSON) keeps no HTTP worker from its other requests while it is written.
+/// `200 OK` with a large report, written on the blocking pool (no HTTP worker waits for it):
+/// JSON a chunk at a time while it is sent, so that the server holds a few chunks of it rather
+/// than the whole answer and the client reads the first lines while the last are written; CSV
+/// or a workbook whole, as [`render`] writes them. The report is dropped there too.
+pub async fn large_report<J>(
+    chosen: Chosen,
+    name: &'static str,
+    json: J,
+    sheets: Vec<(&'static str, Table)>,
+) -> ApiResult<HttpResponse>
+where
+    J: Serialize + Send + 'static,
+{
+    if chosen != Chosen::Json {
+        let rendered = web::block(move || {
+            let sheets: Vec<(&str, &Table)> = sheets.iter().map(|(name, table)| (*name, table)).collect();
+            render(chosen, name, &json, &sheets)
+        })
+        .await
+        .map_err(ApiError::internal)??;
+        return Ok(rendered.respond());
+    }
+    let (sender, chunks) = tokio::sync::mpsc::channel::<ApiResult<Bytes>>(JSON_CHUNKS_AHEAD);
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut writer = ChunkWriter {
+            sender,
+            chunk: Vec::with_capacity(JSON_CHUNK),
+        };
+        let written = serde_json::to_writer(&mut writer, &json).map_err(ApiError::internal);
+        // A client gone away closed the channel: nobody to tell.
+        let _ = match written.and_then(|()| writer.send()) {
+            Ok(()) => Ok(()),
+            Err(error) => writer.sender.blocking_send(Err(error)),
+        };
+    });
+    let body = futures_util::stream::unfold(chunks, |mut chunks| async move {
+        chunks.recv().await.map(|chunk| (chunk, chunks))
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .streaming(body))
+}
+
+/// The size of a chunk of a large JSON report, and how many chunks wait for the client at most.
+const JSON_CHUNK: usize = 256 * 1024;
+const JSON_CHUNKS_AHEAD: usize = 4;
+
+/// Where [`large_report`] writes JSON: into a chunk, sent once full. A client gone away fails
+/// the next send, which stops the writing.
+struct ChunkWriter {
+    sender: tokio::sync::mpsc::Sender<ApiResult<Bytes>>,
+    chunk: Vec<u8>,
+}
+
+impl ChunkWriter {
+    /// Send what the chunk holds.
+    fn send(&mut self) -> ApiResult<()> {
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(JSON_CHUNK));
+        self.sender
+            .blocking_send(Ok(Bytes::from(chunk)))
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("the client went away")))
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.chunk.extend_from_slice(bytes);
+        if self.chunk.len() >= JSON_CHUNK {
+            self.send()
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A report written whole in the representation chosen, not yet sent.
 #[derive(Debug)]
-pub struct Rendered {
+struct Rendered {
     content_type: &'static str,
     attachment: Option<(header::HeaderName, String)>,
     body: Vec<u8>,
@@ -400,7 +477,7 @@ pub struct Rendered {
 
 impl Rendered {
     /// `200 OK` with it.
-    pub fn respond(self) -> HttpResponse {
+    fn respond(self) -> HttpResponse {
         let mut response = HttpResponse::Ok();
         response.insert_header((header::CONTENT_TYPE, self.content_type));
         if let Some(attachment) = self.attachment {
@@ -412,7 +489,7 @@ impl Rendered {
 
 /// A report written as [`report`] answers it: `json` as JSON, or its sheets as CSV (the first
 /// sheet) or a workbook.
-pub fn render<J: Serialize>(chosen: Chosen, name: &str, json: &J, sheets: &[(&str, &Table)]) -> ApiResult<Rendered> {
+fn render<J: Serialize>(chosen: Chosen, name: &str, json: &J, sheets: &[(&str, &Table)]) -> ApiResult<Rendered> {
     Ok(match chosen {
         Chosen::Json => Rendered {
             content_type: "application/json",
