@@ -11,6 +11,7 @@
 use actix_web::http::header::{self, Accept, Header};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -388,10 +389,11 @@ pub fn report<J: Serialize>(
     render(chosen, name, json, sheets).map(Rendered::respond)
 }
 
-/// `200 OK` with a large report, written on the blocking pool (no HTTP worker waits for it):
-/// JSON a chunk at a time while it is sent, so that the server holds a few chunks of it rather
-/// than the whole answer and the client reads the first lines while the last are written; CSV
-/// or a workbook whole, as [`render`] writes them. The report is dropped there too.
+/// `200 OK` with a report that can run to megabytes, written on the blocking pool (no HTTP worker
+/// waits for it): JSON past one chunk a chunk at a time while it is sent, so that the server
+/// holds a few chunks of it rather than the whole answer and the client reads the first lines
+/// while the last are written; CSV or a workbook whole, as [`render`] writes them. The report is
+/// dropped there too.
 pub async fn large_report<J>(
     chosen: Chosen,
     name: &'static str,
@@ -410,7 +412,7 @@ where
         .map_err(ApiError::internal)??;
         return Ok(rendered.respond());
     }
-    let (sender, chunks) = tokio::sync::mpsc::channel::<ApiResult<Bytes>>(JSON_CHUNKS_AHEAD);
+    let (sender, mut chunks) = tokio::sync::mpsc::channel::<ApiResult<Bytes>>(JSON_CHUNKS_AHEAD);
     actix_web::rt::task::spawn_blocking(move || {
         let mut writer = ChunkWriter {
             sender,
@@ -423,12 +425,22 @@ where
             Err(error) => writer.sender.blocking_send(Err(error)),
         };
     });
-    let body = futures_util::stream::unfold(chunks, |mut chunks| async move {
+    // The answer starts once its first chunk is written, with it: a report that fits in one
+    // chunk (most do) is answered whole, with its length, and the headers never leave alone in a
+    // small packet that waits for the client's delayed acknowledgement (40 ms, Nagle's algorithm).
+    let first = chunks
+        .recv()
+        .await
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the report's writer stopped")))??;
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CONTENT_TYPE, "application/json"));
+    if first.len() < JSON_CHUNK {
+        return Ok(response.body(first));
+    }
+    let rest = futures_util::stream::unfold(chunks, |mut chunks| async move {
         chunks.recv().await.map(|chunk| (chunk, chunks))
     });
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "application/json"))
-        .streaming(body))
+    Ok(response.streaming(futures_util::stream::once(async { Ok(first) }).chain(rest)))
 }
 
 /// The size of a chunk of a large JSON report, and how many chunks wait for the client at most.
