@@ -510,13 +510,16 @@ fn main() -> anyhow::Result<()> {
             Ok(made)
         })??
     };
-    let totals_rows: i64 = {
+    let (totals_rows, cohort_totals_rows): (i64, i64) = {
         let mut conn = pool.get()?;
-        tpms::schema::cost_totals::table.count().get_result(&mut conn)?
+        (
+            tpms::schema::cost_totals::table.count().get_result(&mut conn)?,
+            tpms::schema::cohort_cost_totals::table.count().get_result(&mut conn)?,
+        )
     };
     println!(
         "generated {expenses} expenses and {budget_lines} budget lines over 4,000 cohorts of {} programmes \
-         ({totals_rows} rows of kept totals) in {:.0} s",
+         ({totals_rows} rows of kept totals, {cohort_totals_rows} by cohort and category) in {:.0} s",
         programs.len(),
         started.elapsed().as_secs_f64()
     );

@@ -419,6 +419,66 @@ db_test!(
     }
 );
 
+/// A report's amounts and unconverted costs by cohort and category, added up over whatever else it
+/// groups by (trainees are not: a cohort's trainees count once in each of its groups).
+fn by_cohort_and_category(report: &Value) -> std::collections::BTreeMap<(String, String), [i128; 4]> {
+    let mut sums = std::collections::BTreeMap::new();
+    for row in report["rows"].as_array().expect("rows") {
+        let key = (row["group"]["cohort"].to_string(), row["group"]["category"].to_string());
+        let figures: &mut [i128; 4] = sums.entry(key).or_default();
+        for (sum, field) in figures.iter_mut().zip(["planned", "committed", "paid"]) {
+            *sum += row[field]
+                .as_str()
+                .and_then(|a| a.parse::<i128>().ok())
+                .expect("an amount in đồng");
+        }
+        figures[3] += i128::from(row["unconverted_costs"].as_i64().expect("a count"));
+    }
+    sums
+}
+
+db_test!(
+    async fn the_totals_by_cohort_and_category_move_with_every_change_as_the_totals_by_payer_and_year_do(app) {
+        let Funded { program, c1, .. } = funded_programme(&app).await;
+        // The narrow totals (no payer, no year) against the full ones, added up by hand.
+        let agree = |when: &'static str| {
+            let app = &app;
+            let program = &program;
+            async move {
+                let path = format!("/api/v1/reports/costs?program_id={}&group_by=cohort,category", program["id"]);
+                let narrow = read(app, &path).await;
+                let full = read(app, &format!("{path},payer,year")).await;
+                assert_eq!(by_cohort_and_category(&narrow), by_cohort_and_category(&full), "{when}: {narrow} {full}");
+                assert_eq!(narrow["totals"], full["totals"], "{when}");
+                narrow
+            }
+        };
+        agree("as made").await;
+        // A second year and a cost with no rate, in a category the cohort already has.
+        app.expense(&program).cohort(&c1).category(CostCategory::PerDiem).amount("700000", "VND").date("2026-01-05").create().await;
+        app.expense(&program).cohort(&c1).category(CostCategory::PerDiem).amount("5.00", "EUR").date("2026-01-06").create().await;
+        let narrow = agree("a second year, a cost unconverted").await;
+        assert_eq!(narrow["totals"]["unconverted_costs"], 1, "{narrow}");
+
+        let listed = read(&app, &format!("/api/v1/programs/{}/expenses?category=per_diem&status=committed", program["id"])).await;
+        for expense in listed["items"].as_array().expect("items") {
+            let path = format!("/api/v1/expenses/{}", expense["id"]);
+            let paid = app.patch(&path, json!({"status": "paid"})).await;
+            assert_eq!(paid.status, 200, "{}", paid.text());
+        }
+        agree("paid").await;
+        let hall = read(&app, &format!("/api/v1/programs/{}/expenses?category=venue", program["id"])).await;
+        let hall = format!("/api/v1/expenses/{}", hall["items"][0]["id"]);
+        assert_eq!(app.patch(&hall, json!({"cohort_id": c1["id"]})).await.status, 200, "moved to a cohort");
+        agree("moved").await;
+        assert_eq!(app.delete(&hall).await.status, 204);
+        agree("deleted").await;
+        app.exchange_rate("EUR", "VND", "2026-01-01", "27000").await;
+        let narrow = agree("a rate recorded").await;
+        assert_eq!(narrow["totals"]["unconverted_costs"], 0, "{narrow}");
+    }
+);
+
 db_test!(
     async fn a_cost_must_belong_where_it_says(app) {
         let Funded { program, c1, .. } = funded_programme(&app).await;

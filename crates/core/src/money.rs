@@ -389,28 +389,43 @@ impl Amount {
     }
 }
 
+impl Amount {
+    /// The amount as an exact decimal, written from its last digit back into `buf`: no
+    /// formatter machinery, as a report of tens of thousands of lines writes it five to eight
+    /// times a line. Decimals past 40 (no currency has more than 4) are not written.
+    fn text(self, buf: &mut [u8; 48]) -> &str {
+        let exponent = usize::try_from(self.exponent).map_or(40, |e| e.min(40));
+        let mut magnitude = self.minor.unsigned_abs();
+        let (mut at, mut digits) = (buf.len(), 0);
+        // At least one digit before the point: 5 with 2 decimals is "0.05".
+        while digits <= exponent || magnitude > 0 {
+            if exponent > 0 && digits == exponent {
+                at -= 1;
+                buf[at] = b'.';
+            }
+            at -= 1;
+            buf[at] = b"0123456789"[usize::try_from(magnitude % 10).unwrap_or_default()];
+            magnitude /= 10;
+            digits += 1;
+        }
+        if self.minor < 0 {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        // Only ASCII digits, a point and a sign were written.
+        std::str::from_utf8(&buf[at..]).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.exponent == 0 {
-            return write!(f, "{}", self.minor);
-        }
-        let sign = if self.minor < 0 { "-" } else { "" };
-        // `unsigned_abs` so that `i64::MIN` formats too.
-        let magnitude = self.minor.unsigned_abs();
-        let scale = 10_u64.pow(self.exponent);
-        write!(
-            f,
-            "{sign}{}.{:0width$}",
-            magnitude / scale,
-            magnitude % scale,
-            width = self.exponent as usize
-        )
+        f.write_str(self.text(&mut [0; 48]))
     }
 }
 
 impl serde::Serialize for Amount {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(self.text(&mut [0; 48]))
     }
 }
 

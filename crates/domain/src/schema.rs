@@ -773,6 +773,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The kept cost totals by programme, cohort and category alone (`cohort_cost_totals`).
+    cohort_cost_totals (program_id, cohort_key, category) {
+        program_id -> BigInt,
+        cohort_key -> BigInt,
+        category -> Text,
+        planned -> BigInt,
+        committed -> BigInt,
+        paid -> BigInt,
+        unconverted -> BigInt,
+        entries -> BigInt,
+    }
+}
+
+diesel::table! {
     /// The reporting currency the stored conversions are in (one row).
     cost_settings (id) {
         id -> Integer,
@@ -854,6 +868,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     exchange_rates,
     costs,
     cost_totals,
+    cohort_cost_totals,
     cost_settings,
     consents,
     disclosures,

@@ -1,7 +1,9 @@
 //! The cost report (`GET /api/v1/reports/costs`): planned, committed and paid per programme,
 //! cohort, payer, category or year (or any combination), the variance and the efficiency band
 //! donors rate by, and what it cost per trainee seated, per trainee who completed and per
-//! action-plan item achieved by 12 months. It reads the kept totals (`cost_totals`), not the costs.
+//! action-plan item achieved by 12 months. It reads the kept totals (`costs::totals`), not the
+//! costs: `cohort_cost_totals` when it neither groups nor filters by payer or year, else
+//! `cost_totals` ([`Plan`]).
 //!
 //! The trainees of a group are those of its cohorts: a cohort's costs count its own trainees; a
 //! programme-wide cost counts every cohort of its programme.
@@ -312,9 +314,9 @@ struct Group {
 
 impl Group {
     fn add(&mut self, row: &SummedRow) {
-        self.planned += row.planned();
-        self.committed += row.committed();
-        self.paid += row.paid();
+        self.planned += row.planned;
+        self.committed += row.committed;
+        self.paid += row.paid;
         self.unconverted = self.unconverted.saturating_add(row.unconverted);
     }
 
@@ -335,28 +337,39 @@ impl Group {
 }
 
 /// The kept totals of one group and one programme and cohort it holds costs of (whose trainees
-/// count in it), as the database adds them up, in the grouped query's column order
-/// ([`SummedColumns`]). The programme and cohort are the group's own when it is grouped by them;
-/// the other key columns it is not grouped by come back as 0 (`category` as NULL) and are not read.
-#[derive(Queryable)]
+/// count in it), as the database adds them up. The programme and cohort are the group's own when
+/// it is grouped by them; the other key columns it is not grouped by come back as 0 (`category`
+/// as NULL) and are not read.
 struct SummedRow {
     program: i64,
     cohort: i64,
     payer: i64,
     category: Option<CostCategory>,
     year: i32,
-    planned_high: i64,
-    planned_low: i64,
-    committed_high: i64,
-    committed_low: i64,
-    paid_high: i64,
-    paid_low: i64,
+    planned: i128,
+    committed: i128,
+    paid: i128,
     unconverted: i64,
 }
 
-/// The SQL types of [`SummedRow`]'s columns. Read by position: at tens of thousands of rows,
+/// A [`SummedRow`] as the database gives it, each amount in one column ([`Summing::Each`] and
+/// [`Summing::Whole`]), in the grouped query's column order ([`WholeColumns`]).
+#[derive(Queryable)]
+struct WholeRow {
+    program: i64,
+    cohort: i64,
+    payer: i64,
+    category: Option<CostCategory>,
+    year: i32,
+    planned: i64,
+    committed: i64,
+    paid: i64,
+    unconverted: i64,
+}
+
+/// The SQL types of [`WholeRow`]'s columns. Read by position: at tens of thousands of rows,
 /// finding each column by its name cost more than reading it.
-type SummedColumns = (
+type WholeColumns = (
     BigInt,
     BigInt,
     BigInt,
@@ -366,28 +379,70 @@ type SummedColumns = (
     BigInt,
     BigInt,
     BigInt,
+);
+
+impl From<WholeRow> for SummedRow {
+    fn from(row: WholeRow) -> SummedRow {
+        SummedRow {
+            program: row.program,
+            cohort: row.cohort,
+            payer: row.payer,
+            category: row.category,
+            year: row.year,
+            planned: i128::from(row.planned),
+            committed: i128::from(row.committed),
+            paid: i128::from(row.paid),
+            unconverted: row.unconverted,
+        }
+    }
+}
+
+/// A [`SummedRow`] as the database gives it with each amount in the two parts of [`SPLIT`]
+/// ([`Summing::Split`]), high then low ([`SplitColumns`]).
+#[derive(Queryable)]
+struct SplitRow {
+    program: i64,
+    cohort: i64,
+    payer: i64,
+    category: Option<CostCategory>,
+    year: i32,
+    planned: (i64, i64),
+    committed: (i64, i64),
+    paid: (i64, i64),
+    unconverted: i64,
+}
+
+/// The SQL types of [`SplitRow`]'s columns.
+type SplitColumns = (
     BigInt,
     BigInt,
+    BigInt,
+    Nullable<Text>,
+    Integer,
+    (BigInt, BigInt),
+    (BigInt, BigInt),
+    (BigInt, BigInt),
     BigInt,
 );
 
+impl From<SplitRow> for SummedRow {
+    fn from(row: SplitRow) -> SummedRow {
+        let whole = |(high, low): (i64, i64)| i128::from(high) * SPLIT + i128::from(low);
+        SummedRow {
+            program: row.program,
+            cohort: row.cohort,
+            payer: row.payer,
+            category: row.category,
+            year: row.year,
+            planned: whole(row.planned),
+            committed: whole(row.committed),
+            paid: whole(row.paid),
+            unconverted: row.unconverted,
+        }
+    }
+}
+
 impl SummedRow {
-    fn whole(high: i64, low: i64) -> i128 {
-        i128::from(high) * SPLIT + i128::from(low)
-    }
-
-    fn planned(&self) -> i128 {
-        Self::whole(self.planned_high, self.planned_low)
-    }
-
-    fn committed(&self) -> i128 {
-        Self::whole(self.committed_high, self.committed_low)
-    }
-
-    fn paid(&self) -> i128 {
-        Self::whole(self.paid_high, self.paid_low)
-    }
-
     /// The row's value for `dimension`, as a number (a category by its place in the list).
     fn raw(&self, dimension: CostDimension) -> i64 {
         match dimension {
@@ -411,6 +466,9 @@ const SPLIT: i128 = 1 << 32;
 /// How the database adds an amount column up.
 #[derive(Debug, Clone, Copy)]
 enum Summing {
+    /// Not at all: each row of totals is one group's share of one owner already
+    /// ([`Plan::grouped`] false), read as it is (the high part 0).
+    Each,
     /// In one 64-bit sum (the high part 0), which the database refuses past 64 bits (SQLite's
     /// `SUM` fails on overflow, PostgreSQL's numeric fails its cast back to BIGINT).
     Whole,
@@ -419,13 +477,67 @@ enum Summing {
 }
 
 impl Summing {
-    /// The two columns (high, low) this sums `column` into.
+    /// The column, or the two (high, low), this sums `column` into.
     fn sum(self, column: &str) -> String {
         match self {
-            Summing::Whole => format!("CAST(0 AS BIGINT), CAST(SUM({column}) AS BIGINT)"),
+            Summing::Each => column.to_owned(),
+            Summing::Whole => format!("CAST(SUM({column}) AS BIGINT)"),
             Summing::Split => {
                 format!("CAST(SUM({column} / 4294967296) AS BIGINT), CAST(SUM({column} % 4294967296) AS BIGINT)")
             }
+        }
+    }
+
+    /// The count of costs not converted, summed as the amounts are.
+    fn unconverted(self) -> &'static str {
+        match self {
+            Summing::Each => "unconverted",
+            Summing::Whole | Summing::Split => "CAST(SUM(unconverted) AS BIGINT)",
+        }
+    }
+}
+
+/// Which kept totals a report reads, and how it adds them up.
+#[derive(Debug, PartialEq, Eq)]
+struct Plan {
+    /// `cost_totals`, or `cohort_cost_totals` for a report that neither groups nor filters by
+    /// payer or year.
+    table: &'static str,
+    /// The key columns selected after the programme and cohort ([`key_columns`]).
+    select: String,
+    /// What the rows are grouped by, the programme and cohort always among them.
+    group: String,
+    /// Whether the database adds rows up at all: not when the groups are the table's key.
+    grouped: bool,
+}
+
+impl Plan {
+    fn of(dimensions: &[CostDimension], params: &CostParams) -> Plan {
+        let (select, group) = key_columns(dimensions);
+        let by_cohort = params.payer_id.is_none()
+            && params.year_from.is_none()
+            && params.year_to.is_none()
+            && dimensions.iter().all(|d| {
+                matches!(
+                    d,
+                    CostDimension::Program | CostDimension::Cohort | CostDimension::Category
+                )
+            });
+        if !by_cohort {
+            return Plan {
+                table: "cost_totals",
+                select,
+                group,
+                grouped: true,
+            };
+        }
+        // Grouped by category too, the groups are `cohort_cost_totals`' own key.
+        let grouped = !dimensions.contains(&CostDimension::Category);
+        Plan {
+            table: "cohort_cost_totals",
+            select,
+            group,
+            grouped,
         }
     }
 }
@@ -505,8 +617,9 @@ impl Ranks {
 ///
 /// The database adds the kept totals up by the groups asked for and by the programme and cohort
 /// whose trainees count in them (tens of thousands of rows at most, where the totals hold hundreds
-/// of thousands). Those rows are put in the order of the groups' labels and added up group by
-/// group. Every value written into the SQL is a typed integer.
+/// of thousands), or gives them as they are when those are the key of the table read. Those rows
+/// are put in the order of the groups' labels and added up group by group. Every value written
+/// into the SQL is a typed integer.
 pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> ApiResult<CostReport> {
     let dimensions = params.dimensions()?;
     let data_as_of = crate::clock::now();
@@ -533,22 +646,42 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
         filter.push(format!("year <= {to}"));
     }
     let filter = filter.join(" AND ");
-    let (select, group) = key_columns(&dimensions);
+    let plan = Plan::of(&dimensions, &params);
     // One pass over the totals gives both each group's sums and the cohorts whose trainees count
     // in it: grouped by the programme and cohort too, each row is one group's share of one owner.
-    let summed = |conn: &mut DbConnection, summing: Summing| {
-        let sql = format!(
-            "program_id, cohort_key, {select}, {planned}, {committed}, {paid}, CAST(SUM(unconverted) AS BIGINT) \
-             FROM cost_totals WHERE {filter} GROUP BY {group}",
+    let sql = |summing: Summing| {
+        let Plan {
+            table, select, group, ..
+        } = &plan;
+        format!(
+            "program_id, cohort_key, {select}, {planned}, {committed}, {paid}, {unconverted} FROM {table} \
+             WHERE {filter}{group}",
             planned = summing.sum("planned"),
             committed = summing.sum("committed"),
             paid = summing.sum("paid"),
-        );
-        // In a savepoint of its own: on PostgreSQL a failed statement spoils the transaction.
-        conn.transaction(|conn| diesel::select(diesel::dsl::sql::<SummedColumns>(&sql)).load::<SummedRow>(conn))
+            unconverted = summing.unconverted(),
+            group = match summing {
+                Summing::Each => String::new(),
+                Summing::Whole | Summing::Split => format!(" GROUP BY {group}"),
+            },
+        )
     };
-    let rows = match summed(conn, Summing::Whole) {
-        Err(error) if crate::error::is_numeric_overflow(&error) => summed(conn, Summing::Split)?,
+    // Each row made a `SummedRow` as it is read, not all of them collected first.
+    let whole = |conn: &mut DbConnection, summing: Summing| -> QueryResult<Vec<SummedRow>> {
+        diesel::select(diesel::dsl::sql::<WholeColumns>(&sql(summing)))
+            .load_iter::<WholeRow, diesel::connection::DefaultLoadingMode>(conn)?
+            .map(|row| row.map(SummedRow::from))
+            .collect()
+    };
+    let first = if plan.grouped { Summing::Whole } else { Summing::Each };
+    // In a savepoint of its own: on PostgreSQL a failed statement spoils the transaction.
+    let rows = match conn.transaction(|conn| whole(conn, first)) {
+        Err(error) if crate::error::is_numeric_overflow(&error) => {
+            diesel::select(diesel::dsl::sql::<SplitColumns>(&sql(Summing::Split)))
+                .load_iter::<SplitRow, diesel::connection::DefaultLoadingMode>(conn)?
+                .map(|row| row.map(SummedRow::from))
+                .collect::<QueryResult<Vec<_>>>()?
+        }
         rows => rows?,
     };
 
@@ -592,9 +725,11 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
     order.sort_unstable();
     let mut names: Vec<CostDimension> = dimensions.clone();
     names.sort_unstable_by_key(|d| d.as_str());
-    let mut lines = Vec::new();
+    let runs = || order.chunk_by(|a, b| a.0 == b.0);
+    // Made to size: grown by doubling, tens of thousands of lines were copied over and over.
+    let mut lines = Vec::with_capacity(runs().count());
     let (mut all, mut cohorts) = (Group::default(), Vec::new());
-    for run in order.chunk_by(|a, b| a.0 == b.0) {
+    for run in runs() {
         let mut group = Group::default();
         cohorts.clear();
         for &(_, i) in run {
@@ -1021,6 +1156,33 @@ mod tests {
             grouped(&[Year, Category, Payer, Cohort]),
             "program_id, cohort_key, payer_key, category, year"
         );
+    }
+
+    #[test]
+    fn a_report_by_programme_cohort_or_category_reads_the_totals_by_cohort() {
+        use CostDimension::{Category, Cohort, Payer, Program, Year};
+        let plan = |dimensions: &[CostDimension], params: CostParams| {
+            let plan = Plan::of(dimensions, &params);
+            (plan.table, plan.grouped)
+        };
+        let all = CostParams::default;
+        assert_eq!(plan(&[Program], all()), ("cohort_cost_totals", true));
+        assert_eq!(plan(&[Cohort], all()), ("cohort_cost_totals", true));
+        assert_eq!(plan(&[Category], all()), ("cohort_cost_totals", false));
+        assert_eq!(plan(&[Cohort, Category], all()), ("cohort_cost_totals", false));
+        assert_eq!(plan(&[Category, Program], all()), ("cohort_cost_totals", false));
+        assert_eq!(plan(&[Payer], all()), ("cost_totals", true));
+        assert_eq!(plan(&[Category, Year], all()), ("cost_totals", true));
+        let of_payer = CostParams {
+            payer_id: Some(PartnerId(3)),
+            ..all()
+        };
+        assert_eq!(plan(&[Category], of_payer), ("cost_totals", true));
+        let from_2040 = CostParams {
+            year_from: Some(2040),
+            ..all()
+        };
+        assert_eq!(plan(&[Program], from_2040), ("cost_totals", true));
     }
 
     #[test]

@@ -1,8 +1,12 @@
-//! The sums the cost reports read (`cost_totals`): one row per programme, cohort, payer, category
-//! and year, with the planned, committed and paid amounts as columns, kept in the transaction of
-//! every change to a cost or to its conversion. A report over a million costs then reads about a
-//! tenth as many rows, and each row carries all three figures it sets against each other. `rebuild` makes them again from the
-//! costs (after a bulk load, or a change of reporting currency).
+//! The sums the cost reports read, kept in the transaction of every change to a cost or to its
+//! conversion, with the planned, committed and paid amounts as columns:
+//! - `cost_totals`: one row per programme, cohort, payer, category and year. A report over a
+//!   million costs reads about a seventh as many rows, and each row carries all three figures it
+//!   sets against each other.
+//! - `cohort_cost_totals`: the same by programme, cohort and category alone, a third as many
+//!   again, for the reports that group by none of payer and year (`report::Source`).
+//!
+//! `rebuild` makes them again from the costs (after a bulk load, or a change of reporting currency).
 
 use std::collections::HashMap;
 
@@ -77,46 +81,72 @@ impl Deltas {
         delta.entries += sign;
     }
 
-    /// Write them, in key order: two transactions moving the same rows lock them in the same
-    /// order, so neither waits for the other in a circle.
+    /// Write them to both tables of totals, each in key order and `cost_totals` first: two
+    /// transactions moving the same rows lock them in the same order, so neither waits for the
+    /// other in a circle.
     pub(crate) fn store(self, conn: &mut DbConnection) -> ApiResult<()> {
-        let mut changes: Vec<_> = self
+        let mut changes: Vec<(Key, Delta)> = self
             .0
             .into_iter()
             .filter(|(_, delta)| *delta != Delta::default())
-            .map(|(key, delta)| {
-                let key = (
-                    key.program_id,
-                    key.cohort_key,
-                    key.payer_key,
-                    key.category.as_str(),
-                    key.year,
-                );
-                (key, delta)
-            })
             .collect();
-        changes.sort_by(|a, b| (a.0.0.0, a.0.1, a.0.2, a.0.3, a.0.4).cmp(&(b.0.0.0, b.0.1, b.0.2, b.0.3, b.0.4)));
-        for (key, delta) in changes {
-            crate::db::dialect::add_cost_totals(
-                conn,
-                key,
-                [
-                    delta.planned,
-                    delta.committed,
-                    delta.paid,
-                    delta.unconverted,
-                    delta.entries,
-                ],
+        let order = |key: &Key| {
+            (
+                key.program_id.0,
+                key.cohort_key,
+                key.payer_key,
+                key.category.as_str(),
+                key.year,
             )
-            .map_err(|e| {
-                if crate::error::is_numeric_overflow(&e) {
-                    too_large()
-                } else {
-                    e.into()
-                }
-            })?;
+        };
+        changes.sort_by(|a, b| order(&a.0).cmp(&order(&b.0)));
+        // The same changes by cohort and category alone, payers and years added together.
+        let mut by_cohort: std::collections::BTreeMap<(i64, i64, &str), Delta> = std::collections::BTreeMap::new();
+        for (key, delta) in &changes {
+            let sum = by_cohort
+                .entry((key.program_id.0, key.cohort_key, key.category.as_str()))
+                .or_default();
+            sum.planned += delta.planned;
+            sum.committed += delta.committed;
+            sum.paid += delta.paid;
+            sum.unconverted += delta.unconverted;
+            sum.entries += delta.entries;
+        }
+        let overflow = |e: diesel::result::Error| {
+            if crate::error::is_numeric_overflow(&e) {
+                too_large()
+            } else {
+                e.into()
+            }
+        };
+        for (key, delta) in &changes {
+            let key = (
+                key.program_id,
+                key.cohort_key,
+                key.payer_key,
+                key.category.as_str(),
+                key.year,
+            );
+            crate::db::dialect::add_cost_totals(conn, key, delta.columns()).map_err(overflow)?;
+        }
+        for ((program, cohort, category), delta) in by_cohort {
+            if delta != Delta::default() {
+                crate::db::dialect::add_cohort_cost_totals(
+                    conn,
+                    (ProgramId(program), cohort, category),
+                    delta.columns(),
+                )
+                .map_err(overflow)?;
+            }
         }
         Ok(())
+    }
+}
+
+impl Delta {
+    /// As the totals' columns: planned, committed, paid, unconverted, entries.
+    fn columns(self) -> [i64; 5] {
+        [self.planned, self.committed, self.paid, self.unconverted, self.entries]
     }
 }
 
@@ -137,8 +167,10 @@ pub(crate) fn apply(conn: &mut DbConnection, row: &CostRow, sign: i64) -> ApiRes
     deltas.store(conn)
 }
 
-/// Make every total again from the costs.
+/// Make every total again from the costs: `cost_totals` from the costs, the totals by cohort and
+/// category from `cost_totals`.
 pub fn rebuild(conn: &mut DbConnection) -> ApiResult<()> {
+    diesel::delete(crate::schema::cohort_cost_totals::table).execute(conn)?;
     diesel::delete(crate::schema::cost_totals::table).execute(conn)?;
     // One statement both databases read alike: the year is a column of its own for this.
     diesel::sql_query(
@@ -151,6 +183,15 @@ pub fn rebuild(conn: &mut DbConnection) -> ApiResult<()> {
                 SUM(CASE WHEN reporting_minor IS NULL THEN 1 ELSE 0 END), COUNT(*) \
          FROM costs \
          GROUP BY program_id, COALESCE(cohort_id, 0), COALESCE(payer_id, 0), category, entry_year",
+    )
+    .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO cohort_cost_totals \
+             (program_id, cohort_key, category, planned, committed, paid, unconverted, entries) \
+         SELECT program_id, cohort_key, category, SUM(planned), SUM(committed), SUM(paid), SUM(unconverted), \
+                SUM(entries) \
+         FROM cost_totals \
+         GROUP BY program_id, cohort_key, category",
     )
     .execute(conn)?;
     Ok(())

@@ -533,42 +533,73 @@ pub fn claim_job(
 /// category, year.
 pub type CostTotalsKey<'a> = (crate::ids::ProgramId, i64, i64, &'a str, i32);
 
+/// A row of the totals by cohort and category's key: programme, cohort (0: programme-wide),
+/// category.
+pub type CohortCostTotalsKey<'a> = (crate::ids::ProgramId, i64, &'a str);
+
+/// The upsert both kept totals tables take: insert the row of `$key` (its columns and values)
+/// with the amounts, or add them to it. One statement both databases read alike.
+macro_rules! add_to_totals {
+    ($conn:expr, $table:ident, [$($column:ident = $value:expr),+], $amounts:expr) => {{
+        use crate::schema::$table::dsl as t;
+        use diesel::upsert::excluded;
+        use diesel::{ExpressionMethods, RunQueryDsl};
+        let [planned, committed, paid, unconverted, entries]: [i64; 5] = $amounts;
+        let row = (
+            $(t::$column.eq($value),)+
+            t::planned.eq(planned),
+            t::committed.eq(committed),
+            t::paid.eq(paid),
+            t::unconverted.eq(unconverted),
+            t::entries.eq(entries),
+        );
+        on_either_backend!($conn, c => diesel::insert_into(t::$table)
+            .values(row)
+            .on_conflict(($(t::$column),+))
+            .do_update()
+            .set((
+                t::planned.eq(t::planned + excluded(t::planned)),
+                t::committed.eq(t::committed + excluded(t::committed)),
+                t::paid.eq(t::paid + excluded(t::paid)),
+                t::unconverted.eq(t::unconverted + excluded(t::unconverted)),
+                t::entries.eq(t::entries + excluded(t::entries)),
+            ))
+            .execute(c)?);
+        Ok(())
+    }};
+}
+
 /// Add `[planned, committed, paid, unconverted, entries]` to the row of cost totals `key`, making
 /// it when there is none. Two transactions adding to one row at once both count: the second's `ON CONFLICT … DO
 /// UPDATE` waits for the first's row lock on PostgreSQL and then adds to what it committed.
-pub fn add_cost_totals(
+pub fn add_cost_totals(conn: &mut DbConnection, key: CostTotalsKey<'_>, amounts: [i64; 5]) -> diesel::QueryResult<()> {
+    add_to_totals!(
+        conn,
+        cost_totals,
+        [
+            program_id = key.0,
+            cohort_key = key.1,
+            payer_key = key.2,
+            category = key.3,
+            year = key.4
+        ],
+        amounts
+    )
+}
+
+/// Add `[planned, committed, paid, unconverted, entries]` to the row of the totals by cohort and
+/// category `key`, as [`add_cost_totals`] adds to its own.
+pub fn add_cohort_cost_totals(
     conn: &mut DbConnection,
-    key: CostTotalsKey<'_>,
-    [planned, committed, paid, unconverted, entries]: [i64; 5],
+    key: CohortCostTotalsKey<'_>,
+    amounts: [i64; 5],
 ) -> diesel::QueryResult<()> {
-    use crate::schema::cost_totals::dsl as t;
-    use diesel::upsert::excluded;
-    use diesel::{ExpressionMethods, RunQueryDsl};
-    let row = (
-        t::program_id.eq(key.0),
-        t::cohort_key.eq(key.1),
-        t::payer_key.eq(key.2),
-        t::category.eq(key.3),
-        t::year.eq(key.4),
-        t::planned.eq(planned),
-        t::committed.eq(committed),
-        t::paid.eq(paid),
-        t::unconverted.eq(unconverted),
-        t::entries.eq(entries),
-    );
-    on_either_backend!(conn, c => diesel::insert_into(t::cost_totals)
-        .values(row)
-        .on_conflict((t::program_id, t::cohort_key, t::payer_key, t::category, t::year))
-        .do_update()
-        .set((
-            t::planned.eq(t::planned + excluded(t::planned)),
-            t::committed.eq(t::committed + excluded(t::committed)),
-            t::paid.eq(t::paid + excluded(t::paid)),
-            t::unconverted.eq(t::unconverted + excluded(t::unconverted)),
-            t::entries.eq(t::entries + excluded(t::entries)),
-        ))
-        .execute(c)?);
-    Ok(())
+    add_to_totals!(
+        conn,
+        cohort_cost_totals,
+        [program_id = key.0, cohort_key = key.1, category = key.2],
+        amounts
+    )
 }
 
 /// The columns of `table`, in their order, from the database's own catalogue (SQLite's
