@@ -387,9 +387,7 @@ impl Amount {
     pub fn exponent(self) -> u32 {
         self.exponent
     }
-}
 
-impl Amount {
     /// The amount as an exact decimal, written from its last digit back into `buf`: no
     /// formatter machinery, as a report of tens of thousands of lines writes it five to eight
     /// times a line. Decimals past 40 (no currency has more than 4) are not written.

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use serde::{Deserialize, Serialize};
@@ -337,107 +338,60 @@ impl Group {
 }
 
 /// The kept totals of one group and one programme and cohort it holds costs of (whose trainees
-/// count in it), as the database adds them up. The programme and cohort are the group's own when
-/// it is grouped by them; the other key columns it is not grouped by come back as 0 (`category`
-/// as NULL) and are not read.
-struct SummedRow {
-    program: i64,
-    cohort: i64,
-    payer: i64,
-    category: Option<CostCategory>,
-    year: i32,
-    planned: i128,
-    committed: i128,
-    paid: i128,
-    unconverted: i64,
-}
-
-/// A [`SummedRow`] as the database gives it, each amount in one column ([`Summing::Each`] and
-/// [`Summing::Whole`]), in the grouped query's column order ([`WholeColumns`]).
+/// count in it), as the database adds them up, in the grouped query's column order
+/// ([`SummedColumns`]). The programme and cohort are the group's own when it is grouped by them;
+/// the other key columns it is not grouped by come back as 0 (`category` as NULL) and are not
+/// read. Its amounts are `A`: one 64-bit column each as read ([`Summing::Each`] and
+/// [`Summing::Whole`]), two (high, low) as read after an overflow ([`Summing::Split`]), and 128
+/// bits once [`SummedRow::whole`] has put them together.
 #[derive(Queryable)]
-struct WholeRow {
+struct SummedRow<A = i128> {
     program: i64,
     cohort: i64,
     payer: i64,
     category: Option<CostCategory>,
     year: i32,
-    planned: i64,
-    committed: i64,
-    paid: i64,
+    planned: A,
+    committed: A,
+    paid: A,
     unconverted: i64,
 }
 
-/// The SQL types of [`WholeRow`]'s columns. Read by position: at tens of thousands of rows,
-/// finding each column by its name cost more than reading it.
-type WholeColumns = (
-    BigInt,
-    BigInt,
-    BigInt,
-    Nullable<Text>,
-    Integer,
-    BigInt,
-    BigInt,
-    BigInt,
-    BigInt,
-);
+/// The SQL types of [`SummedRow`]'s columns, its amounts' `A` (`BigInt`, or `(BigInt, BigInt)`
+/// for the split). Read by position: at tens of thousands of rows, finding each column by its
+/// name cost more than reading it.
+type SummedColumns<A> = (BigInt, BigInt, BigInt, Nullable<Text>, Integer, A, A, A, BigInt);
 
-impl From<WholeRow> for SummedRow {
-    fn from(row: WholeRow) -> SummedRow {
-        SummedRow {
-            program: row.program,
-            cohort: row.cohort,
-            payer: row.payer,
-            category: row.category,
-            year: row.year,
-            planned: i128::from(row.planned),
-            committed: i128::from(row.committed),
-            paid: i128::from(row.paid),
-            unconverted: row.unconverted,
-        }
+/// An amount as a grouped query reads it: whole, or in the two parts of [`SPLIT`].
+trait Part: Copy {
+    fn whole(self) -> i128;
+}
+
+impl Part for i64 {
+    fn whole(self) -> i128 {
+        i128::from(self)
     }
 }
 
-/// A [`SummedRow`] as the database gives it with each amount in the two parts of [`SPLIT`]
-/// ([`Summing::Split`]), high then low ([`SplitColumns`]).
-#[derive(Queryable)]
-struct SplitRow {
-    program: i64,
-    cohort: i64,
-    payer: i64,
-    category: Option<CostCategory>,
-    year: i32,
-    planned: (i64, i64),
-    committed: (i64, i64),
-    paid: (i64, i64),
-    unconverted: i64,
+impl Part for (i64, i64) {
+    fn whole(self) -> i128 {
+        i128::from(self.0) * SPLIT + i128::from(self.1)
+    }
 }
 
-/// The SQL types of [`SplitRow`]'s columns.
-type SplitColumns = (
-    BigInt,
-    BigInt,
-    BigInt,
-    Nullable<Text>,
-    Integer,
-    (BigInt, BigInt),
-    (BigInt, BigInt),
-    (BigInt, BigInt),
-    BigInt,
-);
-
-impl From<SplitRow> for SummedRow {
-    fn from(row: SplitRow) -> SummedRow {
-        let whole = |(high, low): (i64, i64)| i128::from(high) * SPLIT + i128::from(low);
+impl<A: Part> SummedRow<A> {
+    /// The row with each amount whole.
+    fn whole(self) -> SummedRow {
         SummedRow {
-            program: row.program,
-            cohort: row.cohort,
-            payer: row.payer,
-            category: row.category,
-            year: row.year,
-            planned: whole(row.planned),
-            committed: whole(row.committed),
-            paid: whole(row.paid),
-            unconverted: row.unconverted,
+            program: self.program,
+            cohort: self.cohort,
+            payer: self.payer,
+            category: self.category,
+            year: self.year,
+            planned: self.planned.whole(),
+            committed: self.committed.whole(),
+            paid: self.paid.whole(),
+            unconverted: self.unconverted,
         }
     }
 }
@@ -466,10 +420,10 @@ const SPLIT: i128 = 1 << 32;
 /// How the database adds an amount column up.
 #[derive(Debug, Clone, Copy)]
 enum Summing {
-    /// Not at all: each row of totals is one group's share of one owner already
-    /// ([`Plan::grouped`] false), read as it is (the high part 0).
+    /// Not at all: each row of totals is one group's share of one owner already (a [`Plan`]
+    /// with no `group`), read as it is.
     Each,
-    /// In one 64-bit sum (the high part 0), which the database refuses past 64 bits (SQLite's
+    /// In one 64-bit sum, which the database refuses past 64 bits (SQLite's
     /// `SUM` fails on overflow, PostgreSQL's numeric fails its cast back to BIGINT).
     Whole,
     /// In the two parts of [`SPLIT`]: a quarter slower, and used only once `Whole` has failed.
@@ -498,17 +452,16 @@ impl Summing {
 }
 
 /// Which kept totals a report reads, and how it adds them up.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 struct Plan {
     /// `cost_totals`, or `cohort_cost_totals` for a report that neither groups nor filters by
     /// payer or year.
     table: &'static str,
     /// The key columns selected after the programme and cohort ([`key_columns`]).
     select: String,
-    /// What the rows are grouped by, the programme and cohort always among them.
-    group: String,
-    /// Whether the database adds rows up at all: not when the groups are the table's key.
-    grouped: bool,
+    /// What the rows are grouped by, the programme and cohort always among them; none when those
+    /// are the key of the table read, whose rows are then read as they are ([`Summing::Each`]).
+    group: Option<String>,
 }
 
 impl Plan {
@@ -523,21 +476,12 @@ impl Plan {
                     CostDimension::Program | CostDimension::Cohort | CostDimension::Category
                 )
             });
-        if !by_cohort {
-            return Plan {
-                table: "cost_totals",
-                select,
-                group,
-                grouped: true,
-            };
-        }
         // Grouped by category too, the groups are `cohort_cost_totals`' own key.
-        let grouped = !dimensions.contains(&CostDimension::Category);
+        let keyed = by_cohort && dimensions.contains(&CostDimension::Category);
         Plan {
-            table: "cohort_cost_totals",
+            table: if by_cohort { "cohort_cost_totals" } else { "cost_totals" },
             select,
-            group,
-            grouped,
+            group: (!keyed).then_some(group),
         }
     }
 }
@@ -650,9 +594,7 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
     // One pass over the totals gives both each group's sums and the cohorts whose trainees count
     // in it: grouped by the programme and cohort too, each row is one group's share of one owner.
     let sql = |summing: Summing| {
-        let Plan {
-            table, select, group, ..
-        } = &plan;
+        let Plan { table, select, group } = &plan;
         format!(
             "program_id, cohort_key, {select}, {planned}, {committed}, {paid}, {unconverted} FROM {table} \
              WHERE {filter}{group}",
@@ -660,28 +602,31 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
             committed = summing.sum("committed"),
             paid = summing.sum("paid"),
             unconverted = summing.unconverted(),
-            group = match summing {
-                Summing::Each => String::new(),
-                Summing::Whole | Summing::Split => format!(" GROUP BY {group}"),
-            },
+            group = group
+                .as_ref()
+                .map(|group| format!(" GROUP BY {group}"))
+                .unwrap_or_default(),
         )
     };
-    // Each row made a `SummedRow` as it is read, not all of them collected first.
-    let whole = |conn: &mut DbConnection, summing: Summing| -> QueryResult<Vec<SummedRow>> {
-        diesel::select(diesel::dsl::sql::<WholeColumns>(&sql(summing)))
-            .load_iter::<WholeRow, diesel::connection::DefaultLoadingMode>(conn)?
-            .map(|row| row.map(SummedRow::from))
-            .collect()
+    // Each row made whole as it is read, not all of them collected first.
+    let first = if plan.group.is_some() {
+        Summing::Whole
+    } else {
+        Summing::Each
     };
-    let first = if plan.grouped { Summing::Whole } else { Summing::Each };
     // In a savepoint of its own: on PostgreSQL a failed statement spoils the transaction.
-    let rows = match conn.transaction(|conn| whole(conn, first)) {
-        Err(error) if crate::error::is_numeric_overflow(&error) => {
-            diesel::select(diesel::dsl::sql::<SplitColumns>(&sql(Summing::Split)))
-                .load_iter::<SplitRow, diesel::connection::DefaultLoadingMode>(conn)?
-                .map(|row| row.map(SummedRow::from))
-                .collect::<QueryResult<Vec<_>>>()?
-        }
+    let rows = match conn.transaction(|conn| {
+        diesel::select(diesel::dsl::sql::<SummedColumns<BigInt>>(&sql(first)))
+            .load_iter::<SummedRow<i64>, DefaultLoadingMode>(conn)?
+            .map(|row| row.map(SummedRow::whole))
+            .collect::<QueryResult<Vec<_>>>()
+    }) {
+        Err(error) if crate::error::is_numeric_overflow(&error) => diesel::select(diesel::dsl::sql::<
+            SummedColumns<(BigInt, BigInt)>,
+        >(&sql(Summing::Split)))
+        .load_iter::<SummedRow<(i64, i64)>, DefaultLoadingMode>(conn)?
+        .map(|row| row.map(SummedRow::whole))
+        .collect::<QueryResult<Vec<_>>>()?,
         rows => rows?,
     };
 
@@ -1163,7 +1108,7 @@ mod tests {
         use CostDimension::{Category, Cohort, Payer, Program, Year};
         let plan = |dimensions: &[CostDimension], params: CostParams| {
             let plan = Plan::of(dimensions, &params);
-            (plan.table, plan.grouped)
+            (plan.table, plan.group.is_some())
         };
         let all = CostParams::default;
         assert_eq!(plan(&[Program], all()), ("cohort_cost_totals", true));

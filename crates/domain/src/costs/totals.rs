@@ -4,7 +4,7 @@
 //!   million costs reads about a seventh as many rows, and each row carries all three figures it
 //!   sets against each other.
 //! - `cohort_cost_totals`: the same by programme, cohort and category alone, a third as many
-//!   again, for the reports that group by none of payer and year (`report::Source`).
+//!   again, for the reports that group by none of payer and year (`report::Plan`).
 //!
 //! `rebuild` makes them again from the costs (after a bulk load, or a change of reporting currency).
 
@@ -85,27 +85,27 @@ impl Deltas {
     /// transactions moving the same rows lock them in the same order, so neither waits for the
     /// other in a circle.
     pub(crate) fn store(self, conn: &mut DbConnection) -> ApiResult<()> {
-        let mut changes: Vec<(Key, Delta)> = self
+        let mut changes: Vec<(crate::db::dialect::CostTotalsKey<'static>, Delta)> = self
             .0
             .into_iter()
             .filter(|(_, delta)| *delta != Delta::default())
+            .map(|(key, delta)| {
+                let key = (
+                    key.program_id,
+                    key.cohort_key,
+                    key.payer_key,
+                    key.category.as_str(),
+                    key.year,
+                );
+                (key, delta)
+            })
             .collect();
-        let order = |key: &Key| {
-            (
-                key.program_id.0,
-                key.cohort_key,
-                key.payer_key,
-                key.category.as_str(),
-                key.year,
-            )
-        };
-        changes.sort_by(|a, b| order(&a.0).cmp(&order(&b.0)));
+        changes.sort_by(|a, b| a.0.cmp(&b.0));
         // The same changes by cohort and category alone, payers and years added together.
-        let mut by_cohort: std::collections::BTreeMap<(i64, i64, &str), Delta> = std::collections::BTreeMap::new();
-        for (key, delta) in &changes {
-            let sum = by_cohort
-                .entry((key.program_id.0, key.cohort_key, key.category.as_str()))
-                .or_default();
+        let mut by_cohort: std::collections::BTreeMap<crate::db::dialect::CohortCostTotalsKey<'static>, Delta> =
+            std::collections::BTreeMap::new();
+        for ((program, cohort, _, category, _), delta) in &changes {
+            let sum = by_cohort.entry((*program, *cohort, category)).or_default();
             sum.planned += delta.planned;
             sum.committed += delta.committed;
             sum.paid += delta.paid;
@@ -119,24 +119,12 @@ impl Deltas {
                 e.into()
             }
         };
-        for (key, delta) in &changes {
-            let key = (
-                key.program_id,
-                key.cohort_key,
-                key.payer_key,
-                key.category.as_str(),
-                key.year,
-            );
+        for (key, delta) in changes {
             crate::db::dialect::add_cost_totals(conn, key, delta.columns()).map_err(overflow)?;
         }
-        for ((program, cohort, category), delta) in by_cohort {
+        for (key, delta) in by_cohort {
             if delta != Delta::default() {
-                crate::db::dialect::add_cohort_cost_totals(
-                    conn,
-                    (ProgramId(program), cohort, category),
-                    delta.columns(),
-                )
-                .map_err(overflow)?;
+                crate::db::dialect::add_cohort_cost_totals(conn, key, delta.columns()).map_err(overflow)?;
             }
         }
         Ok(())
