@@ -33,7 +33,7 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{DisclosureId, PartnerId, TraineeId, UserId, text_enum};
 use crate::list::{self, Keyset, Paging, Slice};
-use crate::schema::{disclosure_days, disclosure_events, disclosures};
+use crate::schema::{disclosure_events, disclosures};
 
 text_enum!(
     /// A field of a trainee's personal data that may be shown outside the department.
@@ -286,10 +286,17 @@ pub mod bench {
     pub static UNRECORDED: AtomicBool = AtomicBool::new(false);
 }
 
-// The answers a trainee filter looks through, apart from the answers it lists.
-diesel::alias!(
-    const DAY_ANSWERS: Alias<DayAnswers> = crate::schema::disclosure_events as day_answers
-);
+/// The SQL for the answers to partners' liaisons that may have given the data of the trainees in
+/// `trainees` (SQL: a parenthesised list, or a sub-query of ids): every answer of a partner on a day
+/// it was given one of them (`disclosure_days`). Nothing indexes answers by trainee, so this is
+/// the one way in, for the trainee filter of [`Disclosure::list`] and for `personal_data`'s
+/// holdings alike.
+pub fn answers_that_may_name(trainees: &str) -> String {
+    format!(
+        "(SELECT e.id FROM disclosure_days d JOIN disclosure_events e \
+         ON e.partner_id = d.partner_id AND e.day = d.day WHERE d.trainee_id IN {trainees})"
+    )
+}
 
 /// A stored disclosure: one trainee of one answer.
 #[derive(Debug, Queryable)]
@@ -423,20 +430,13 @@ impl crate::list::List for Disclosure {
                 ))
                 .into_boxed();
             if let Some(trainee) = filters.trainee_id {
-                // The answers of each partner on each day it was given the trainee's data: the
-                // only ones that can hold the trainee (nothing indexes answers by trainee).
-                let answers = disclosure_days::table
-                    .inner_join(
-                        DAY_ANSWERS.on(DAY_ANSWERS
-                            .field(disclosure_events::partner_id)
-                            .eq(disclosure_days::partner_id)
-                            .and(DAY_ANSWERS.field(disclosure_events::day).eq(disclosure_days::day))),
-                    )
-                    .filter(disclosure_days::trainee_id.eq(trainee))
-                    .select(DAY_ANSWERS.field(disclosure_events::id));
-                query = query
-                    .filter(disclosures::trainee_id.eq(trainee))
-                    .filter(disclosures::event_id.eq_any(answers));
+                // The only answers that can hold the trainee; the id is an integer, so it is
+                // written into the SQL as it is.
+                let answers = answers_that_may_name(&format!("({})", trainee.0));
+                query =
+                    query.filter(disclosures::trainee_id.eq(trainee)).filter(
+                        diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("disclosures.event_id IN {answers}")),
+                    );
             }
             if let Some(partner) = filters.partner_id {
                 query = query.filter(disclosure_events::partner_id.eq(partner));

@@ -251,16 +251,7 @@ pub fn insert_disclosures(
 /// PostgreSQL: `SELECT … FOR UPDATE` on the cohort row; concurrent transactions wait at this
 /// statement. SQLite: nothing to do, [`write_transaction`] already holds the database's write lock.
 pub fn lock_cohort(conn: &mut DbConnection, id: crate::ids::CohortId) -> diesel::QueryResult<()> {
-    use diesel::RunQueryDsl;
-    match conn {
-        DbConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT id FROM cohorts WHERE id = $1 FOR UPDATE")
-                .bind::<diesel::sql_types::BigInt, _>(id.0)
-                .execute(c)?;
-            Ok(())
-        }
-        DbConnection::Sqlite(_) => Ok(()),
-    }
+    lock_row(conn, "SELECT id FROM cohorts WHERE id = $1 FOR UPDATE", id.0)
 }
 
 /// Lock round `id` against other anonymous answers for the rest of the transaction: each
@@ -271,16 +262,11 @@ pub fn lock_cohort(conn: &mut DbConnection, id: crate::ids::CohortId) -> diesel:
 /// still goes in). SQLite: nothing to do, [`write_transaction`] already holds the database's write
 /// lock.
 pub fn lock_round(conn: &mut DbConnection, id: crate::ids::RoundId) -> diesel::QueryResult<()> {
-    use diesel::RunQueryDsl;
-    match conn {
-        DbConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT id FROM evaluation_rounds WHERE id = $1 FOR NO KEY UPDATE")
-                .bind::<diesel::sql_types::BigInt, _>(id.0)
-                .execute(c)?;
-            Ok(())
-        }
-        DbConnection::Sqlite(_) => Ok(()),
-    }
+    lock_row(
+        conn,
+        "SELECT id FROM evaluation_rounds WHERE id = $1 FOR NO KEY UPDATE",
+        id.0,
+    )
 }
 
 /// How [`lock_trainee`] holds a trainee's row.
@@ -301,15 +287,22 @@ pub enum TraineeLock {
 /// held up) against the erasure's `FOR UPDATE`, and a locking read returns the row as the other
 /// transaction committed it. SQLite: nothing to do, [`write_transaction`] holds the write lock.
 pub fn lock_trainee(conn: &mut DbConnection, id: crate::ids::TraineeId, lock: TraineeLock) -> diesel::QueryResult<()> {
+    let sql = match lock {
+        TraineeLock::Referenced => "SELECT id FROM trainees WHERE id = $1 FOR KEY SHARE",
+        TraineeLock::Erasing => "SELECT id FROM trainees WHERE id = $1 FOR UPDATE",
+    };
+    lock_row(conn, sql, id.0)
+}
+
+/// Run `locking_select` (a `SELECT … FOR …` of one row by its id, `$1`) on PostgreSQL, where it
+/// holds the row until the transaction ends. SQLite: nothing, [`write_transaction`] already
+/// holds the database's write lock for the whole transaction.
+fn lock_row(conn: &mut DbConnection, locking_select: &str, id: i64) -> diesel::QueryResult<()> {
     use diesel::RunQueryDsl;
     match conn {
         DbConnection::Postgresql(c) => {
-            let sql = match lock {
-                TraineeLock::Referenced => "SELECT id FROM trainees WHERE id = $1 FOR KEY SHARE",
-                TraineeLock::Erasing => "SELECT id FROM trainees WHERE id = $1 FOR UPDATE",
-            };
-            diesel::sql_query(sql)
-                .bind::<diesel::sql_types::BigInt, _>(id.0)
+            diesel::sql_query(locking_select)
+                .bind::<diesel::sql_types::BigInt, _>(id)
                 .execute(c)?;
             Ok(())
         }

@@ -117,7 +117,8 @@ pub struct Holding {
     /// What it holds, for the export's README and docs/personal-data.md.
     pub about: &'static str,
     /// The SQL condition that finds the person's rows: `{trainees}` and `{enrollments}` stand for
-    /// the lists of ids (only integers reach the SQL).
+    /// the lists of ids (only integers reach the SQL); `PLANS`, `CHECKPOINTS`, `SUPERVISOR_LINKS`
+    /// and `DISCLOSED_ANSWERS` for the sub-queries of ids of those names (`Scope::render`).
     pub rows: &'static str,
     /// Whether the access export shows these rows (an entry that only erases does not).
     pub exported: bool,
@@ -136,10 +137,6 @@ const CHECKPOINTS: &str = "(SELECT c.id FROM checkpoints c JOIN action_plans p O
 /// The checkpoints' supervisor links.
 const SUPERVISOR_LINKS: &str = "(SELECT l.id FROM supervisor_links l JOIN checkpoints c ON c.id = l.checkpoint_id \
                                 JOIN action_plans p ON p.id = c.plan_id WHERE p.enrollment_id IN {enrollments})";
-/// The answers to partners' liaisons that may have given the trainees' data: every answer of a
-/// partner on a day it was given them (`disclosure_days`); nothing indexes answers by trainee.
-const DISCLOSED_ANSWERS: &str = "(SELECT e.id FROM disclosure_days d JOIN disclosure_events e \
-                                 ON e.partner_id = d.partner_id AND e.day = d.day WHERE d.trainee_id IN {trainees})";
 
 /// Every table that holds a trainee's data: THE list the export, the erasure and retention read.
 /// Add a table here and it is exported, erased and scanned by the tests.
@@ -437,7 +434,11 @@ impl Scope {
         };
         template
             .replace("SUPERVISOR_LINKS", SUPERVISOR_LINKS)
-            .replace("DISCLOSED_ANSWERS", DISCLOSED_ANSWERS)
+            // The answers that may have given the trainees' data (`disclosures`' one rule).
+            .replace(
+                "DISCLOSED_ANSWERS",
+                &crate::disclosures::answers_that_may_name("{trainees}"),
+            )
             .replace("CHECKPOINTS", CHECKPOINTS)
             .replace("PLANS", PLANS)
             .replace("{trainees}", &list(&self.trainees))
