@@ -297,6 +297,7 @@ db_test!(
             (&json!("120000000"), &json!("5055000"), &json!("49450500"), &json!("54505500"), &json!("-65494500"))
         );
         assert_eq!(whole["efficiency"], "efficient");
+        assert_eq!(whole["spent_share_of_planned"], "0.4542", "54,505,500 / 120,000,000 = 0.454212 5, to four decimals");
         // Three seated (C1's two and C2's one: the hall is programme-wide), one completed.
         assert_eq!((&whole["seated_trainees"], &whole["completed_trainees"]), (&json!(3), &json!(1)));
         assert_eq!(whole["cost_per_seated_trainee"], "18168500", "54,505,500 / 3");
@@ -308,9 +309,11 @@ db_test!(
         let first = row_of(&by_cohort, "cohort", &json!("C1"));
         assert_eq!((&first["planned"], &first["spent"]), (&json!("100000000"), &json!("30505500")));
         assert_eq!((&first["seated_trainees"], &first["cost_per_seated_trainee"]), (&json!(2), &json!("15252750")));
+        assert_eq!(first["spent_share_of_planned"], "0.3051", "0.305 055 rounds half away from zero");
         let wide = row_of(&by_cohort, "cohort", &Value::Null);
         assert_eq!((&wide["planned"], &wide["spent"]), (&json!("20000000"), &json!("24000000")));
         assert_eq!(wide["efficiency"], "moderately_efficient", "120 % of plan");
+        assert_eq!(wide["spent_share_of_planned"], "1.2000");
         assert_eq!(wide["cost_per_seated_trainee"], "8000000", "24,000,000 over all three seated");
 
         let by_payer_year = read(&app, &format!("{path}&group_by=payer,category")).await;
@@ -336,9 +339,13 @@ db_test!(
         let csv = csv_rows(&app.get(&format!("{path}&format=csv")).await);
         let spent = csv[0].iter().position(|c| c == "spent_VND").expect("spent_VND");
         assert_eq!((csv[1][spent].as_str(), csv[2][0].as_str(), csv[2][spent].as_str()), ("54505500", "total", "54505500"));
+        let share = csv[0].iter().position(|c| c == "spent_share_of_planned").expect("spent_share_of_planned");
+        assert_eq!(csv[1][share], "0.4542", "an exact decimal, never a float's digits");
         let sheet = workbook(&app.get(&format!("{path}&format=xlsx")).await);
         let spent = sheet[0].iter().position(|c| *c == Data::String("spent_VND".to_owned())).expect("spent_VND");
         assert_eq!(sheet[1][spent], Data::Float(54_505_500.0), "an amount the spreadsheet can sum");
+        let share = sheet[0].iter().position(|c| *c == Data::String("spent_share_of_planned".to_owned())).expect("share");
+        assert_eq!(sheet[1][share], Data::Float(0.4542));
 
         // A missing rate is named, and its cost is counted apart, not guessed.
         app.expense(&program).amount("100.00", "EUR").date("2025-04-01").create().await;
@@ -496,6 +503,11 @@ db_test!(
         let seated = app.enrollment(&app.cohort(&other).create().await, &trainee).create().await;
         let mismatch = app.expense(&program).cohort(&c1).enrollment(&seated).post().await.assert_problem(422, "validation_failed");
         assert_eq!(mismatch["errors"][0]["pointer"], "#/enrollment_id");
+        // Given alone, an enrolment of another programme's cohort is the field at fault: the
+        // client sent no cohort_id.
+        let astray = app.expense(&program).enrollment(&seated).post().await.assert_problem(422, "validation_failed");
+        assert_eq!(astray["errors"][0]["pointer"], "#/enrollment_id", "{astray}");
+        assert_eq!(astray["errors"][0]["code"], "not_in_program", "{astray}");
 
         // An enrolment alone places the cost in its cohort.
         let own = app.enrollment(&c1, &app.trainee().create().await).create().await;
@@ -511,6 +523,7 @@ db_test!(
         let trainee = app.trainee().create().await;
         let seat = app.enrollment(&c1, &trainee).create().await;
         let airfare = app.expense(&program).enrollment(&seat).category(CostCategory::Airfare).create().await;
+        let per_diem_plan = app.budget_line(&program).enrollment(&seat).category(CostCategory::PerDiem).create().await;
         let liaison = app.user(Role::Liaison, jica["id"].as_i64()).await;
         let as_jica = app.as_user(&liaison);
 
@@ -520,6 +533,13 @@ db_test!(
         let ids: Vec<&Value> = listed["items"].as_array().expect("items").iter().map(|e| &e["id"]).collect();
         assert_eq!(ids.len(), 3, "the three programme and cohort expenses, not the trainee's airfare: {listed}");
         as_jica.get(&format!("/api/v1/expenses/{}", airfare["id"])).await.assert_problem(404, "not_found");
+        // The trainee's planned per diem is hidden the same way, in the list and by id.
+        let planned = as_jica.get(&format!("/api/v1/programs/{}/budget-lines", program["id"])).await.json();
+        assert!(
+            planned["items"].as_array().expect("items").iter().all(|line| line["id"] != per_diem_plan["id"]),
+            "the trainee's budget line is not listed: {planned}"
+        );
+        as_jica.get(&format!("/api/v1/budget-lines/{}", per_diem_plan["id"])).await.assert_problem(404, "not_found");
         let record = as_jica.get(&format!("/api/v1/reports/trainees/{}/record", trainee["id"])).await;
         assert_eq!(record.status, 200, "{}", record.text());
         assert_eq!(record.json()["cohorts"][0]["costs"], Value::Null, "{}", record.text());
@@ -528,6 +548,7 @@ db_test!(
         let link = format!("/api/v1/programs/{}/partners/{}", program["id"], jica["id"]);
         assert_eq!(app.patch(&link, json!({"shares_trainee_contacts": true})).await.status, 200);
         assert_eq!(as_jica.get(&format!("/api/v1/expenses/{}", airfare["id"])).await.status, 200);
+        assert_eq!(as_jica.get(&format!("/api/v1/budget-lines/{}", per_diem_plan["id"])).await.status, 200);
         let record = as_jica.get(&format!("/api/v1/reports/trainees/{}/record", trainee["id"])).await.json();
         assert_eq!(record["cohorts"][0]["costs"]["committed"], "1000000", "{record}");
 
@@ -541,6 +562,15 @@ db_test!(
         // Elsewhere: 404, as if there were nothing.
         as_jica.get(&format!("/api/v1/programs/{}/expenses", hosted["id"])).await.assert_problem(404, "not_found");
         as_jica.get(&format!("/api/v1/programs/{}/budget-lines", hosted["id"])).await.assert_problem(404, "not_found");
+        let hosted_line = app.budget_line(&hosted).create().await;
+        as_jica.get(&format!("/api/v1/budget-lines/{}", hosted_line["id"])).await.assert_problem(404, "not_found");
+        // A report asked for by that programme, or by a cohort of it, is 404 too, not an empty
+        // report that would read as "nothing spent"; so is one for a programme that is not there.
+        as_jica.get(&format!("/api/v1/reports/costs?program_id={}", hosted["id"])).await.assert_problem(404, "not_found");
+        let hosted_class = app.cohort(&hosted).create().await;
+        as_jica.get(&format!("/api/v1/reports/costs?cohort_id={}", hosted_class["id"])).await.assert_problem(404, "not_found");
+        app.get("/api/v1/reports/costs?program_id=999999999").await.assert_problem(404, "not_found");
+        assert_eq!(as_jica.get(&format!("/api/v1/reports/costs?program_id={}", program["id"])).await.status, 200);
         let stranger = app.partner().create().await;
         let other_liaison = app.user(Role::Liaison, stranger["id"].as_i64()).await;
         let as_stranger = app.as_user(&other_liaison);

@@ -681,3 +681,21 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    async fn the_seeds_record_no_amount_of_money_since_the_documents_give_none(app) {
+        seed(&app, tpms::seed::embedded_files()).await.expect("the seeds load");
+        let programs = app.get("/api/v1/programs?limit=200").await.json();
+        let programs = programs["items"].as_array().expect("items");
+        assert!(!programs.is_empty(), "the seeds hold programmes");
+        for program in programs {
+            for what in ["budget-lines", "expenses"] {
+                let listed = app.get(&format!("/api/v1/programs/{}/{what}?limit=200", program["id"])).await.json();
+                assert_eq!(listed["items"], json!([]), "{} has no {what}", program["code"]);
+            }
+        }
+        assert_eq!(app.get("/api/v1/exchange-rates?limit=200").await.json()["items"], json!([]), "nor a rate");
+        let report = app.get("/api/v1/reports/costs").await.json();
+        assert_eq!(report["rows"], json!([]), "{report}");
+    }
+);

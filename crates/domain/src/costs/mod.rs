@@ -207,6 +207,9 @@ impl CostRow {
     /// its cohort, its payer a funder of the programme, its period in order), take the cohort
     /// from the enrolment when only that is given, and convert it.
     fn settled(mut self, conn: &mut DbConnection) -> ApiResult<CostRow> {
+        // The field an error about the cohort names: the one the client sent, which is the
+        // enrolment's when the cohort was taken from it.
+        let mut cohort_field = "cohort_id";
         if let Some(enrollment) = self.enrollment_id {
             let cohort: CohortId = enrollments::table
                 .find(enrollment)
@@ -229,7 +232,11 @@ impl CostRow {
                         ),
                     ));
                 }
-                _ => self.cohort_id = Some(cohort),
+                Some(_) => {}
+                None => {
+                    self.cohort_id = Some(cohort);
+                    cohort_field = "enrollment_id";
+                }
             }
         }
         if let Some(cohort) = self.cohort_id {
@@ -248,11 +255,15 @@ impl CostRow {
                     )
                 })?;
             if program != self.program_id {
+                let whose = match cohort_field {
+                    "enrollment_id" => format!("the enrolment's cohort {cohort}"),
+                    _ => format!("cohort {cohort}"),
+                };
                 return Err(ApiError::invalid(
-                    "cohort_id",
+                    cohort_field,
                     "not_in_program",
                     format!(
-                        "cohort {cohort} belongs to programme {program}, not {}; record the cost under its own programme",
+                        "{whose} belongs to programme {program}, not {}; record the cost under its own programme",
                         self.program_id
                     ),
                 ));
@@ -601,12 +612,14 @@ pub fn of_enrollments(
     for (enrollment, status, minor) in rows {
         let Some(enrollment) = enrollment else { continue };
         let sum = sums.entry(enrollment).or_default();
-        match (status, minor) {
-            (_, None) => sum[3] += 1,
-            (CostStatus::Planned, Some(m)) => sum[0] = sum[0].saturating_add(m),
-            (CostStatus::Committed, Some(m)) => sum[1] = sum[1].saturating_add(m),
-            (CostStatus::Paid, Some(m)) => sum[2] = sum[2].saturating_add(m),
-        }
+        // Past 64 bits the sum is refused as the report refuses it, never held at the limit.
+        let (slot, minor) = match (status, minor) {
+            (_, None) => (3, 1),
+            (CostStatus::Planned, Some(m)) => (0, m),
+            (CostStatus::Committed, Some(m)) => (1, m),
+            (CostStatus::Paid, Some(m)) => (2, m),
+        };
+        sum[slot] = sum[slot].checked_add(minor).ok_or_else(report::too_large)?;
     }
     let money = |minor: i64| crate::money::format_amount(minor, currency);
     Ok(sums

@@ -162,8 +162,10 @@ pub struct CostLine {
     /// `spent − planned`: negative under budget.
     #[schema(value_type = String)]
     pub variance: Amount,
-    /// `spent / planned`, 1 meaning as planned; none without a plan.
-    pub spent_share_of_planned: Option<f64>,
+    /// `spent / planned`, 1 meaning as planned, as an exact decimal string of four decimals
+    /// (`"1.2000"`), rounded half away from zero; none without a plan.
+    #[schema(value_type = Option<String>, example = "1.2000")]
+    pub spent_share_of_planned: Option<Amount>,
     /// The band donors rate it in; none without a plan.
     pub efficiency: Option<EfficiencyBand>,
     /// Trainees seated in the group's cohorts.
@@ -296,7 +298,7 @@ struct Sums {
 }
 
 /// 409 for costs whose sum does not fit in 64 bits.
-fn too_large() -> ApiError {
+pub(super) fn too_large() -> ApiError {
     ApiError::conflict(
         "amounts_too_large",
         "the costs in scope sum past 9,223,372,036,854,775,807 minor units of the reporting currency; \
@@ -847,7 +849,19 @@ fn programs_in_scope(
             ),
         );
     }
-    Ok(query.load::<(ProgramId, String)>(conn)?.into_iter().collect())
+    let programs: BTreeMap<ProgramId, String> = query.load::<(ProgramId, String)>(conn)?.into_iter().collect();
+    // A programme or cohort asked for by id that is not there, or not the caller's to see (a
+    // liaison's partner does not fund it), is 404 as on its own path, not an empty report that
+    // reads as "nothing spent".
+    if programs.is_empty() {
+        if let Some(cohort) = params.cohort_id {
+            return Err(ApiError::not_found("cohort", cohort));
+        }
+        if let Some(program) = params.program_id {
+            return Err(ApiError::not_found("programme", program));
+        }
+    }
+    Ok(programs)
 }
 
 /// Seated and completed trainees, and items achieved by 12 months, per cohort.
@@ -917,10 +931,24 @@ fn chunked<I: Clone, T>(
 
 /// `amount / n` rounded half away from zero; none when `n` is 0.
 pub fn per(amount: i64, n: i64) -> Option<i64> {
+    divided(i128::from(amount), i128::from(n))
+}
+
+/// The decimals a share of plan is given to ([`CostLine::spent_share_of_planned`]).
+const SHARE_DECIMALS: u32 = 4;
+
+/// `spent / planned` in ten-thousandths, rounded half away from zero; none without a plan (or
+/// past what 64 bits hold).
+fn share_of(spent: i64, planned: i64) -> Option<Amount> {
+    let scale = 10_i128.pow(SHARE_DECIMALS);
+    divided(i128::from(spent) * scale, i128::from(planned)).map(|share| Amount::new(share, SHARE_DECIMALS))
+}
+
+/// `amount / n` rounded half away from zero, if `n` is positive and the result fits 64 bits.
+fn divided(amount: i128, n: i128) -> Option<i64> {
     if n <= 0 {
         return None;
     }
-    let (amount, n) = (i128::from(amount), i128::from(n));
     let rounded = if amount >= 0 {
         (2 * amount + n) / (2 * n)
     } else {
@@ -933,8 +961,7 @@ fn line(group: CostGroup, summed: &Group, trainees: Counts, currency: Currency) 
     let sums = summed.sums()?;
     let spent = sums.committed.saturating_add(sums.paid);
     let money = |minor: i64| Amount::of(minor, currency);
-    #[expect(clippy::cast_precision_loss, reason = "a share, not an amount")]
-    let share = (sums.planned > 0).then(|| spent as f64 / sums.planned as f64);
+    let share = share_of(spent, sums.planned);
     Ok(CostLine {
         group,
         planned: money(sums.planned),
@@ -1050,7 +1077,7 @@ pub fn table(report: &CostReport) -> Table {
             amount(row.paid),
             amount(row.spent),
             amount(row.variance),
-            row.spent_share_of_planned.map_or(Cell::Empty, Cell::Number),
+            row.spent_share_of_planned.map_or(Cell::Empty, amount),
             row.efficiency.map_or(Cell::Empty, |b| Cell::Text(b.to_string())),
             Cell::Integer(row.seated_trainees),
             Cell::Integer(row.completed_trainees),
