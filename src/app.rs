@@ -459,6 +459,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
     crate::schedule::start(db.clone(), &config.reminders);
     let evaluations = web::Data::new(config.evaluations.clone());
     let pages = web::Data::new(config.pages.clone());
+    let costs = web::Data::new(config.costs.clone());
     let doc = docs::document();
     let table = web::Data::new(docs::route_table(&doc));
     let query_names = web::Data::new(crate::http::query_names::QueryNames::of(&doc));
@@ -495,6 +496,7 @@ pub fn serve(listener: TcpListener, db: Db, config: AppConfig) -> anyhow::Result
             .app_data(public_limit.clone())
             .app_data(evaluations.clone())
             .app_data(pages.clone())
+            .app_data(costs.clone())
             // Before the /api/v1 scope, which would otherwise take the path; it is in the OpenAPI
             // document through `ApiDoc`, since utoipa-actix-web collects only `.service` routes.
             .service(

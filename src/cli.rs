@@ -329,6 +329,7 @@ fn serve(database: DatabaseConfig, args: ServeArgs) -> anyhow::Result<()> {
         pages,
         mail,
         reminders,
+        costs,
     };
     actix_web::rt::System::new().block_on(async move {
         crate::app::serve(listener, Db::new(pool, &database)?, config)?

@@ -59,6 +59,20 @@ problem_responses!(
 );
 
 problem_responses!(
+    /// Errors a report summed on request can answer: a list's, and sums past 64 bits or more
+    /// lines than a report gives.
+    ReportErrors {
+        Unauthorized = 401: "Not signed in, or the token is not valid",
+        Forbidden = 403: "The caller's role may not do this",
+        BadRequest = 400: "A query or path parameter that cannot be parsed",
+        NotFound = 404: "No such object",
+        NotAcceptable = 406: "None of the representations the client accepts (`Accept`, `format`) is offered",
+        Conflict = 409: "The amounts in scope sum past 64 bits (`amounts_too_large`)",
+        Invalid = 422: "The report would have more lines than one report gives (`too_many_lines`); narrow it",
+    }
+);
+
+problem_responses!(
     /// Errors a create can answer.
     WriteErrors {
         Unauthorized = 401: "Not signed in, or the token is not valid",

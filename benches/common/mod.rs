@@ -91,6 +91,7 @@ pub fn prepare() -> anyhow::Result<Prepared> {
             ..Default::default()
         },
         reminders: Default::default(),
+        costs: Default::default(),
     };
     Ok(Prepared {
         dir,

@@ -5,6 +5,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
+use crate::config::CostConfig;
 use crate::costs::anomalies::{self, Anomalies, AnomalyParams};
 use crate::costs::import::{self, ExpenseImportOptions, ExpenseImportReport};
 use crate::costs::report::{self, CostParams, CostReport};
@@ -33,7 +34,7 @@ use crate::reports::OFFERED;
             (String = "text/csv"),
             (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
-        crate::openapi::ListErrors,
+        crate::openapi::ReportErrors,
     )
 )]
 #[get("/reports/costs")]
@@ -43,14 +44,16 @@ pub async fn cost_report(
     req: HttpRequest,
     params: Query<CostParams>,
     format: Query<FormatParams>,
+    settings: web::Data<CostConfig>,
 ) -> ApiResult<HttpResponse> {
     let chosen = format.choose(&req, &OFFERED)?;
     let params = params.0;
     params.dimensions()?;
+    let max_lines = settings.report_max_lines;
     let (report, rows) = db
         .run(move |conn| {
             let signed = auth.check(conn)?;
-            let report = report::costs(conn, &signed.caller, params)?;
+            let report = report::costs(conn, &signed.caller, params, max_lines)?;
             let rows = if chosen.tabular() {
                 report::table(&report)
             } else {

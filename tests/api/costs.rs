@@ -693,3 +693,25 @@ db_test!(
         assert!(refused["detail"].as_str().unwrap_or_default().contains("narrow the report"), "{refused}");
     }
 );
+
+db_test!(
+    async fn a_cost_report_longer_than_the_configured_limit_is_refused_naming_how_to_narrow_it(app) {
+        let backend = app.backend;
+        drop(app);
+        let app = TestApp::spawn_with(backend, |config| config.costs.report_max_lines = 2)
+            .await
+            .expect("it answered a moment ago");
+        let Funded { program, c1, .. } = funded_programme(&app).await;
+        let by_category = read(&app, &format!("/api/v1/reports/costs?group_by=cohort,category&cohort_id={}", c1["id"])).await;
+        let lines = by_category["rows"].as_array().expect("rows").len();
+        assert_eq!(lines, 2, "a report within the limit (C1's airfare and per diem) is answered: {by_category}");
+
+        for format in ["json", "csv", "xlsx"] {
+            let path = format!("/api/v1/reports/costs?group_by=cohort,payer,category,year&program_id={}&format={format}", program["id"]);
+            let refused = app.get(&path).await.assert_problem(422, "too_many_lines");
+            let detail = refused["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains("3 lines, past the 2 one report gives"), "{refused}");
+            assert!(detail.contains("program_id") && detail.contains("year_from"), "names the filters that narrow it: {refused}");
+        }
+    }
+);

@@ -496,6 +496,23 @@ pub struct CostConfig {
         value_parser = crate::money::Currency::parse
     )]
     pub reporting_currency: crate::money::Currency,
+
+    /// The most lines one cost report gives. Past it a report is a copy of the kept totals rather
+    /// than a summary (every cohort by payer, category and year is 139,000 lines and 60 MB of
+    /// JSON at a million expenses, its workbook most of a gigabyte of memory to build), and it is
+    /// refused with 422 `too_many_lines`, naming the filters that narrow it.
+    #[arg(long, env = "TPMS_COST_REPORT_MAX_LINES", value_name = "TPMS_COST_REPORT_MAX_LINES", default_value_t = 50_000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub report_max_lines: u32,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        CostConfig {
+            reporting_currency: crate::money::Currency::VND,
+            report_max_lines: 50_000,
+        }
+    }
 }
 
 /// When reminders go out. A list of days left empty (or `0` days) turns that reminder off.
@@ -579,6 +596,8 @@ pub struct AppConfig {
     pub mail: MailConfig,
     /// When reminders go out.
     pub reminders: ReminderConfig,
+    /// What costs are reported in, and how large a cost report may be.
+    pub costs: CostConfig,
 }
 
 #[cfg(test)]

@@ -174,6 +174,7 @@ pub fn test_config(bind: std::net::SocketAddr) -> AppConfig {
             ..Default::default()
         },
         reminders: Default::default(),
+        costs: Default::default(),
     }
 }
 

@@ -306,6 +306,19 @@ pub(super) fn too_large() -> ApiError {
     )
 }
 
+/// 422 for a report of `count` lines, past `max` (`TPMS_COST_REPORT_MAX_LINES`).
+fn too_many_lines(count: usize, max: u32, dimensions: &[CostDimension]) -> ApiError {
+    let grouped = dimensions.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(",");
+    ApiError::Unprocessable {
+        code: "too_many_lines",
+        detail: format!(
+            "grouped by {grouped}, this report has {count} lines, past the {max} one report gives: narrow it \
+             (program_id, cohort_id, payer_id, year_from, year_to) or group by fewer of its dimensions; every \
+             expense is in GET /api/v1/programs/{{id}}/expenses?format=csv"
+        ),
+    }
+}
+
 /// A group's amounts as they are added up: in 128 bits, checked once all are in.
 #[derive(Debug, Default)]
 struct Group {
@@ -566,7 +579,10 @@ impl Ranks {
 /// of thousands), or gives them as they are when those are the key of the table read. Those rows
 /// are put in the order of the groups' labels and added up group by group. Every value written
 /// into the SQL is a typed integer.
-pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> ApiResult<CostReport> {
+///
+/// A report of more than `max_lines` lines is refused (422 `too_many_lines`) once its rows are
+/// summed and ranked, before a line is made.
+pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams, max_lines: u32) -> ApiResult<CostReport> {
     let dimensions = params.dimensions()?;
     let data_as_of = crate::clock::now();
     let currency = super::conversion::reporting_currency(conn)?;
@@ -673,8 +689,12 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams) -> Ap
     let mut names: Vec<CostDimension> = dimensions.clone();
     names.sort_unstable_by_key(|d| d.as_str());
     let runs = || order.chunk_by(|a, b| a.0 == b.0);
+    let count = runs().count();
+    if count > usize::try_from(max_lines).unwrap_or(usize::MAX) {
+        return Err(too_many_lines(count, max_lines, &dimensions));
+    }
     // Made to size: grown by doubling, tens of thousands of lines were copied over and over.
-    let mut lines = Vec::with_capacity(runs().count());
+    let mut lines = Vec::with_capacity(count);
     let (mut all, mut cohorts) = (Group::default(), Vec::new());
     for run in runs() {
         let mut group = Group::default();
@@ -794,7 +814,8 @@ pub fn of_cohort(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> 
         cohort_id: Some(cohort),
         ..CostParams::default()
     };
-    costs(conn, caller, params)
+    // One line a category: never near a report's limit.
+    costs(conn, caller, params, u32::MAX)
 }
 
 /// A group's value for one dimension (`null` for a programme-wide cost's cohort); orders as the
