@@ -370,12 +370,26 @@ struct SummedRow<A = i128> {
     committed: A,
     paid: A,
     unconverted: i64,
+    /// The cohorts the row holds costs of (`0` for the programme's own), comma-separated, when
+    /// the [`Plan`] lists them; `cohort` is then 0 and not read.
+    cohorts: Option<String>,
 }
 
 /// The SQL types of [`SummedRow`]'s columns, its amounts' `A` (`BigInt`, or `(BigInt, BigInt)`
 /// for the split). Read by position: at tens of thousands of rows, finding each column by its
 /// name cost more than reading it.
-type SummedColumns<A> = (BigInt, BigInt, BigInt, Nullable<Text>, Integer, A, A, A, BigInt);
+type SummedColumns<A> = (
+    BigInt,
+    BigInt,
+    BigInt,
+    Nullable<Text>,
+    Integer,
+    A,
+    A,
+    A,
+    BigInt,
+    Nullable<Text>,
+);
 
 /// An amount as a grouped query reads it: whole, or in the two parts of [`SPLIT`].
 trait Part: Copy {
@@ -407,11 +421,22 @@ impl<A: Part> SummedRow<A> {
             committed: self.committed.whole(),
             paid: self.paid.whole(),
             unconverted: self.unconverted,
+            cohorts: self.cohorts,
         }
     }
 }
 
 impl SummedRow {
+    /// The cohorts the row holds costs of, `0` standing for the programme's own costs.
+    fn owners(&self) -> impl Iterator<Item = i64> + '_ {
+        let listed = self
+            .cohorts
+            .as_deref()
+            .map(|list| list.split(',').filter_map(|id| id.parse().ok()));
+        let single = listed.is_none().then_some(self.cohort);
+        listed.into_iter().flatten().chain(single)
+    }
+
     /// The row's value for `dimension`, as a number (a category by its place in the list).
     fn raw(&self, dimension: CostDimension) -> i64 {
         match dimension {
@@ -474,14 +499,21 @@ struct Plan {
     table: &'static str,
     /// The key columns selected after the programme and cohort ([`key_columns`]).
     select: String,
-    /// What the rows are grouped by, the programme and cohort always among them; none when those
-    /// are the key of the table read, whose rows are then read as they are ([`Summing::Each`]).
+    /// What the rows are grouped by, the programme always among them; none when the programme,
+    /// the cohort and the dimensions are the key of the table read, whose rows are then read as
+    /// they are ([`Summing::Each`]).
     group: Option<String>,
+    /// Whether each row lists the cohorts it holds costs of (`SummedRow::cohorts`), grouped by
+    /// the programme and the dimensions only: for a report not by cohort, whose groups would
+    /// otherwise come back once per cohort (grouped by payer and category, 131,000 rows for 1,300
+    /// groups at a million expenses).
+    listed: bool,
 }
 
 impl Plan {
     fn of(dimensions: &[CostDimension], params: &CostParams) -> Plan {
-        let (select, group) = key_columns(dimensions);
+        let listed = !dimensions.contains(&CostDimension::Cohort);
+        let (select, group) = key_columns(dimensions, listed);
         let by_cohort = params.payer_id.is_none()
             && params.year_from.is_none()
             && params.year_to.is_none()
@@ -491,20 +523,21 @@ impl Plan {
                     CostDimension::Program | CostDimension::Cohort | CostDimension::Category
                 )
             });
-        // Grouped by category too, the groups are `cohort_cost_totals`' own key.
-        let keyed = by_cohort && dimensions.contains(&CostDimension::Category);
+        // Grouped by cohort and category, the groups are `cohort_cost_totals`' own key.
+        let keyed = by_cohort && !listed && dimensions.contains(&CostDimension::Category);
         Plan {
             table: if by_cohort { "cohort_cost_totals" } else { "cost_totals" },
             select,
             group: (!keyed).then_some(group),
+            listed,
         }
     }
 }
 
 /// The key columns of `cost_totals` a grouped query selects after the programme and cohort (the
 /// dimension's column, or a constant of its type when the report does not group by it), and what
-/// it groups by.
-fn key_columns(dimensions: &[CostDimension]) -> (String, String) {
+/// it groups by: the programme, the cohort unless its cohorts are `listed`, and the dimensions.
+fn key_columns(dimensions: &[CostDimension], listed: bool) -> (String, String) {
     let columns = [
         (CostDimension::Payer, "payer_key", "CAST(0 AS BIGINT)"),
         (CostDimension::Category, "category", "CAST(NULL AS TEXT)"),
@@ -515,10 +548,11 @@ fn key_columns(dimensions: &[CostDimension]) -> (String, String) {
         .map(|(d, column, constant)| if dimensions.contains(d) { *column } else { *constant })
         .collect::<Vec<_>>()
         .join(", ");
-    // Always by programme and cohort too: each row's owner is known. Then the others asked for,
-    // in the order of the first index whose columns after those two begin with exactly them, so
-    // that the database sums rows in the order it reads them rather than sorting or hashing them
-    // all (the key, `cost_totals_by_category`, `cost_totals_by_year`).
+    // Always by programme, and by cohort unless the cohorts are listed: each row's owners are
+    // known. Then the others asked for, in the order of the first index whose columns after those
+    // two begin with exactly them, so that the database sums rows in the order it reads them
+    // rather than sorting or hashing them all (the key, `cost_totals_by_category`,
+    // `cost_totals_by_year`).
     const ORDERS: [[CostDimension; 3]; 3] = [
         [CostDimension::Payer, CostDimension::Category, CostDimension::Year],
         [CostDimension::Category, CostDimension::Year, CostDimension::Payer],
@@ -536,8 +570,14 @@ fn key_columns(dimensions: &[CostDimension]) -> (String, String) {
             .find(|(c, _, _)| c == d)
             .map_or("", |(_, column, _)| *column)
     };
-    let group = ["program_id", "cohort_key"]
-        .into_iter()
+    let owners: &[&str] = if listed {
+        &["program_id"]
+    } else {
+        &["program_id", "cohort_key"]
+    };
+    let group = owners
+        .iter()
+        .copied()
         .chain(order[..n].iter().map(column))
         .collect::<Vec<_>>()
         .join(", ");
@@ -609,12 +649,21 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams, max_l
     }
     let filter = filter.join(" AND ");
     let plan = Plan::of(&dimensions, &params);
+    let cohort_list = if plan.listed {
+        crate::db::dialect::listed_ids(conn, "cohort_key")
+    } else {
+        "CAST(NULL AS TEXT)".to_owned()
+    };
+    let cohort_column = if plan.listed { "CAST(0 AS BIGINT)" } else { "cohort_key" };
     // One pass over the totals gives both each group's sums and the cohorts whose trainees count
     // in it: grouped by the programme and cohort too, each row is one group's share of one owner.
     let sql = |summing: Summing| {
-        let Plan { table, select, group } = &plan;
+        let Plan {
+            table, select, group, ..
+        } = &plan;
         format!(
-            "program_id, cohort_key, {select}, {planned}, {committed}, {paid}, {unconverted} FROM {table} \
+            "program_id, {cohort_column}, {select}, {planned}, {committed}, {paid}, {unconverted}, {cohort_list} \
+             FROM {table} \
              WHERE {filter}{group}",
             planned = summing.sum("planned"),
             committed = summing.sum("committed"),
@@ -651,7 +700,7 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams, max_l
     // Each programme's cohorts, for its programme-wide costs (only the programmes that have any).
     let program_ids: BTreeSet<ProgramId> = rows
         .iter()
-        .filter(|row| row.cohort == 0)
+        .filter(|row| row.owners().any(|cohort| cohort == 0))
         .map(|row| ProgramId(row.program))
         .collect();
     let mut cohorts_of: HashMap<ProgramId, Vec<CohortId>> = HashMap::new();
@@ -664,9 +713,13 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams, max_l
     }
     // The cohorts whose trainees count in a row: its own, or for a programme-wide cost every
     // cohort of the programme.
-    let whose = |row: &SummedRow, into: &mut Vec<CohortId>| match row.cohort {
-        0 => into.extend(cohorts_of.get(&ProgramId(row.program)).map_or(&[][..], Vec::as_slice)),
-        id => into.push(CohortId(id)),
+    let whose = |row: &SummedRow, into: &mut Vec<CohortId>| {
+        for owner in row.owners() {
+            match owner {
+                0 => into.extend(cohorts_of.get(&ProgramId(row.program)).map_or(&[][..], Vec::as_slice)),
+                id => into.push(CohortId(id)),
+            }
+        }
     };
     let mut every_cohort = Vec::new();
     for row in &rows {
@@ -1133,7 +1186,7 @@ mod tests {
     #[test]
     fn every_grouping_sums_in_the_order_of_an_index() {
         use CostDimension::{Category, Cohort, Payer, Program, Year};
-        let grouped = |dimensions: &[CostDimension]| key_columns(dimensions).1;
+        let grouped = |dimensions: &[CostDimension]| key_columns(dimensions, false).1;
         assert_eq!(grouped(&[Program]), "program_id, cohort_key");
         assert_eq!(grouped(&[Cohort, Program]), "program_id, cohort_key");
         assert_eq!(grouped(&[Payer]), "program_id, cohort_key, payer_key");
@@ -1149,6 +1202,12 @@ mod tests {
             grouped(&[Year, Category, Payer, Cohort]),
             "program_id, cohort_key, payer_key, category, year"
         );
+        // Not by cohort, the cohorts are listed in each group of the programme and dimensions.
+        assert_eq!(
+            key_columns(&[Category, Payer], true).1,
+            "program_id, payer_key, category"
+        );
+        assert_eq!(key_columns(&[Program], true).1, "program_id");
     }
 
     #[test]
@@ -1156,26 +1215,31 @@ mod tests {
         use CostDimension::{Category, Cohort, Payer, Program, Year};
         let plan = |dimensions: &[CostDimension], params: CostParams| {
             let plan = Plan::of(dimensions, &params);
-            (plan.table, plan.group.is_some())
+            (plan.table, plan.group.is_some(), plan.listed)
         };
         let all = CostParams::default;
-        assert_eq!(plan(&[Program], all()), ("cohort_cost_totals", true));
-        assert_eq!(plan(&[Cohort], all()), ("cohort_cost_totals", true));
-        assert_eq!(plan(&[Category], all()), ("cohort_cost_totals", false));
-        assert_eq!(plan(&[Cohort, Category], all()), ("cohort_cost_totals", false));
-        assert_eq!(plan(&[Category, Program], all()), ("cohort_cost_totals", false));
-        assert_eq!(plan(&[Payer], all()), ("cost_totals", true));
-        assert_eq!(plan(&[Category, Year], all()), ("cost_totals", true));
+        assert_eq!(plan(&[Program], all()), ("cohort_cost_totals", true, true));
+        assert_eq!(plan(&[Cohort], all()), ("cohort_cost_totals", true, false));
+        assert_eq!(plan(&[Category], all()), ("cohort_cost_totals", true, true));
+        assert_eq!(plan(&[Cohort, Category], all()), ("cohort_cost_totals", false, false));
+        assert_eq!(plan(&[Category, Program], all()), ("cohort_cost_totals", true, true));
+        assert_eq!(
+            plan(&[Category, Program, Cohort], all()),
+            ("cohort_cost_totals", false, false)
+        );
+        assert_eq!(plan(&[Payer], all()), ("cost_totals", true, true));
+        assert_eq!(plan(&[Category, Year], all()), ("cost_totals", true, true));
+        assert_eq!(plan(&[Category, Year, Cohort], all()), ("cost_totals", true, false));
         let of_payer = CostParams {
             payer_id: Some(PartnerId(3)),
             ..all()
         };
-        assert_eq!(plan(&[Category], of_payer), ("cost_totals", true));
+        assert_eq!(plan(&[Category], of_payer), ("cost_totals", true, true));
         let from_2040 = CostParams {
             year_from: Some(2040),
             ..all()
         };
-        assert_eq!(plan(&[Program], from_2040), ("cost_totals", true));
+        assert_eq!(plan(&[Program], from_2040), ("cost_totals", true, true));
     }
 
     #[test]

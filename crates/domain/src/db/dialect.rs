@@ -403,6 +403,15 @@ pub fn lock_anomaly_checks(conn: &mut DbConnection) -> diesel::QueryResult<()> {
     }
 }
 
+/// The SQL of an aggregate that lists a group's values of the integer `column`, comma-separated,
+/// in no set order: `string_agg` on PostgreSQL, `group_concat` on SQLite.
+pub fn listed_ids(conn: &DbConnection, column: &str) -> String {
+    match conn {
+        DbConnection::Postgresql(_) => format!("string_agg(CAST({column} AS TEXT), ',')"),
+        DbConnection::Sqlite(_) => format!("group_concat({column}, ',')"),
+    }
+}
+
 /// The SQL for the year of a `DATE` column, as an integer. SQLite keeps dates as
 /// `YYYY-MM-DD` text; PostgreSQL has a date type to take the year from.
 pub fn year_of(conn: &DbConnection, column: &str) -> String {
