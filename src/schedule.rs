@@ -88,6 +88,7 @@ impl Scheduler {
                     without_address = done.without_address,
                     recorded = done.recorded,
                     erased = done.erased,
+                    replies_deleted = done.replies_deleted,
                     "schedule: job done"
                 ),
                 Err(error) => {

@@ -6,27 +6,27 @@
 //! conflicts on (account, key). On PostgreSQL a concurrent retry blocks on that row until the first
 //! request commits and then reads its stored answer; on SQLite the transaction's write lock orders
 //! them. If the work fails, the transaction rolls back and takes the claim with it, so a retry runs
-//! afresh. Answers are kept for 24 hours, per account.
+//! afresh. Answers are kept for 24 hours ([`KEEP_FOR`]): a caller's older ones are deleted before
+//! its next keyed request (so none is replayed past its day), and every account's by the
+//! schedule's `stored_replies` job (`db::idempotency::purge_expired`), and an erasure deletes
+//! those that may hold the erased trainee's data (`personal_data::HOLDINGS`).
 
 use std::future::{Ready, ready};
 
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload};
-use chrono::TimeDelta;
 use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::db::DbConnection;
+pub use crate::db::idempotency::KEEP_FOR;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::UserId;
 use crate::schema::idempotency_keys;
 
 /// The request header.
 pub const HEADER: &str = "Idempotency-Key";
-
-/// How long an answer is replayed.
-const KEEP_FOR: TimeDelta = TimeDelta::hours(24);
 
 /// The optional `Idempotency-Key` header of a request: 1 to 255 visible ASCII characters.
 #[derive(Debug, Clone)]

@@ -103,6 +103,37 @@ db_test!(
 );
 
 db_test!(
+    async fn a_liaison_reads_no_contacts_the_trainee_consented_to_where_the_programme_does_not_share_them(app) {
+        let jica = app.partner().code("JICA").country("JP").create().await;
+        let program = app.program().code("JICA-NS").create().await;
+        // The partner's link to the programme does not share trainees' contact details.
+        app.program_partner(&program, &jica).create().await;
+        let class = app.cohort(&program).code("NS-1").create().await;
+        let lan = app
+            .trainee()
+            .full_name("Đỗ Thị Lan")
+            .email("lan@example.test")
+            .phone("+84 24 3733 1111")
+            .create()
+            .await;
+        app.enrollment(&class, &lan).status(EnrollmentStatus::Enrolled).create().await;
+        let given = consent(&app, &lan, json!({"purpose": "partner_contacts", "partner_id": jica["id"]})).await;
+        assert_eq!(given.status, 201, "{}", given.text());
+
+        let as_liaison = app.as_user(&app.user(Role::Liaison, jica["id"].as_i64()).await);
+        let seen = as_liaison.get(&format!("/api/v1/trainees/{}", lan["id"])).await;
+        assert_eq!(seen.status, 200, "the liaison sees the trainee: {}", seen.text());
+        let seen = seen.json();
+        assert_eq!(seen["full_name"], "Đỗ Thị Lan");
+        assert_eq!([&seen["email"], &seen["phone"]], [&Value::Null; 2], "consented, but not shared: {seen}");
+        let listed = as_liaison.get("/api/v1/trainees").await.json();
+        assert_eq!(listed["items"][0]["email"], Value::Null, "the list reads as the record: {listed}");
+        let csv = as_liaison.get("/api/v1/trainees?format=csv").await.text();
+        assert!(csv.contains("Đỗ Thị Lan") && !csv.contains("lan@example.test") && !csv.contains("3733"), "and the export: {csv}");
+    }
+);
+
+db_test!(
     async fn the_departments_own_reporting_is_shown_but_cannot_be_withdrawn(app) {
         let trainee = app.trainee().full_name("Lê Minh Tâm").create().await;
         let duty = consent(&app, &trainee, json!({"purpose": "department_reporting"})).await;

@@ -22,7 +22,8 @@ use crate::support::{TestApp, TestResponse};
 struct Person {
     trainee: Value,
     enrollment: Value,
-    /// Name, email, phone, and each piece of free text written about or by them.
+    /// Name, email, phone, each piece of free text written about or by them, and the copies of
+    /// their name the search keeps (a word of it in lower case, and folded to ASCII).
     traces: Vec<String>,
 }
 
@@ -30,10 +31,24 @@ impl Person {
     fn id(&self) -> i64 {
         self.trainee["id"].as_i64().expect("a trainee id")
     }
+
+    /// A trace the fixture wrote about them: `what` and their tag (`Khó khăn: tam8812`).
+    fn write(&mut self, what: &str) -> String {
+        let text = format!("{what}: {}", self.tag());
+        self.traces.push(text.clone());
+        text
+    }
+
+    /// What makes their values unique: the part of their email before the `@`.
+    fn tag(&self) -> String {
+        self.traces[1].split('@').next().unwrap_or_default().to_owned()
+    }
 }
 
 /// A trainee with everything TPMS can hold about a person, enrolled in `cohort`. `tag` makes each
-/// identifying value unique to them.
+/// identifying value unique to them; the last word of `name` should be unique too. They are
+/// created with an `Idempotency-Key`, as a client that retries does, so that the reply kept for
+/// the retry holds their name, email, phone and notes as well.
 async fn person(app: &TestApp, cohort: &Value, name: &str, tag: &str) -> Person {
     let email = format!("{tag}@example.vn");
     let digits: String = tag.chars().filter(char::is_ascii_digit).collect();
@@ -50,22 +65,56 @@ async fn person(app: &TestApp, cohort: &Value, name: &str, tag: &str) -> Person 
         .email(&email)
         .phone(&phone)
         .notes(&notes)
+        .idempotency_key(format!("new-trainee-{tag}"))
         .create()
         .await;
     let enrollment_notes = format!("Đăng ký của {tag}");
     let enrollment = app.enrollment(cohort, &trainee).notes(&enrollment_notes).create().await;
+    let last_word = name.split_whitespace().last().unwrap_or(name).to_lowercase();
+    let folded = tpms::text::fold(&last_word);
     Person {
         trainee,
         enrollment,
-        traces: vec![name.to_owned(), email, phone, notes, enrollment_notes],
+        traces: vec![
+            name.to_owned(),
+            email,
+            phone,
+            notes,
+            enrollment_notes,
+            last_word,
+            folded,
+        ],
     }
 }
 
-/// Two people who went through everything: attendance with notes, a trainee round (whose
-/// invitations are mailed), an officer's assessment with a remark, an action plan with a
-/// supervisor, a cost, and a certificate; the cohort ended. Returns the cohort and the two.
+/// The item of a list at `path` about `person`'s enrolment.
+async fn item_of(app: &TestApp, path: &str, person: &Person) -> Value {
+    let listed = app.get(path).await;
+    assert_eq!(listed.status, 200, "{path}: {}", listed.text());
+    listed.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|item| item["enrollment_id"] == person.enrollment["id"])
+        .cloned()
+        .unwrap_or_else(|| panic!("{path} lists nothing of enrolment {}", person.enrollment["id"]))
+}
+
+/// Two people who went through everything: a consent to share their contacts with the
+/// programme's partner (with a note) and a language certificate; a private calendar feed;
+/// attendance with notes; an answer of their own with free text in a named round, and a reason for
+/// declining another (both rounds' invitations are mailed); an officer's assessment with a
+/// remark; an approved action plan with a supervisor, its first follow-up report with evidence and
+/// barriers, and the supervisor's comments on it; a cost with a note; and a certificate. The
+/// cohort ended. The partner's liaison read the first person's record (a disclosure), not the
+/// second's. Returns the cohort and the two.
 async fn two_people(app: &TestApp) -> (Value, Person, Person) {
     let program = app.program().create().await;
+    let partner = app.partner().create().await;
+    app.program_partner(&program, &partner)
+        .sharing_trainee_contacts()
+        .create()
+        .await;
     let cohort = app
         .cohort(&program)
         .start_date("2025-06-02")
@@ -73,14 +122,51 @@ async fn two_people(app: &TestApp) -> (Value, Person, Person) {
         .create()
         .await;
     let mut people = vec![
-        person(app, &cohort, "Lê Thị Tám Erasable", "tam8812").await,
-        person(app, &cohort, "Trần Văn Bốn Kept", "bon4471").await,
+        person(app, &cohort, "Lê Thị Tám Érasable", "tam8812").await,
+        person(app, &cohort, "Trần Văn Bốn Giữlại", "bon4471").await,
     ];
+    for p in &mut people {
+        let note = p.write("Phiếu đồng ý ký tay");
+        let consent = app
+            .post(
+                &format!("/api/v1/trainees/{}/consents", p.id()),
+                json!({"purpose": "partner_contacts", "partner_id": partner["id"], "note": note}),
+            )
+            .await;
+        assert_eq!(consent.status, 201, "{}", consent.text());
+        let certificate = app
+            .post(
+                &format!("/api/v1/trainees/{}/language-certificates", p.id()),
+                json!({"language": "en", "test": "IELTS", "score": 6.5, "taken_on": "2025-05-10"}),
+            )
+            .await;
+        assert_eq!(certificate.status, 201, "{}", certificate.text());
+    }
+    let liaison = app.user(tpms::users::Role::Liaison, partner["id"].as_i64()).await;
+    let seen = app
+        .as_user(&liaison)
+        .get(&format!("/api/v1/trainees/{}", people[0].id()))
+        .await;
+    assert_eq!(
+        seen.json()["email"],
+        people[0].traces[1].as_str(),
+        "shared with consent: {}",
+        seen.text()
+    );
     for status in ["open", "in_progress"] {
         let moved = app
             .patch(&format!("/api/v1/cohorts/{}", cohort["id"]), json!({"status": status}))
             .await;
         assert_eq!(moved.status, 200, "{}", moved.text());
+    }
+    for p in &people {
+        let feed = app
+            .post(
+                &format!("/api/v1/enrollments/{}/calendar-feed", p.enrollment["id"]),
+                json!({}),
+            )
+            .await;
+        assert_eq!(feed.status, 200, "{}", feed.text());
     }
     let session = app.session(&cohort).date("2025-06-03").create().await;
     let records: Vec<Value> = people
@@ -102,8 +188,33 @@ async fn two_people(app: &TestApp) -> (Value, Person, Person) {
         .await;
     assert_eq!(saved.status, 200, "{}", saved.text());
 
+    // Their own words: an answer with free text in a named round, and why they declined another.
     let feedback = app.instrument().published().await;
-    app.round(&cohort, &feedback).opened().await;
+    let answered = app.round(&cohort, &feedback).opened().await;
+    let declined = app.round(&cohort, &feedback).opened().await;
+    for p in &mut people {
+        let invitations = |round: &Value| format!("/api/v1/rounds/{}/invitations", round["id"]);
+        let link = item_of(app, &invitations(&answered), p).await["link"]
+            .as_str()
+            .expect("a link")
+            .to_owned();
+        let comments = p.write("Ý kiến riêng");
+        let sent = app
+            .anonymous()
+            .post(&link, json!({"answers": {"relevance": 4, "comments": comments}}))
+            .await;
+        assert_eq!(sent.status, 204, "{}", sent.text());
+        let link = item_of(app, &invitations(&declined), p).await["link"]
+            .as_str()
+            .expect("a link")
+            .to_owned();
+        let reason = p.write("Lý do từ chối");
+        let sent = app
+            .anonymous()
+            .post(&format!("{link}/decline"), json!({"reason": reason}))
+            .await;
+        assert_eq!(sent.status, 204, "{}", sent.text());
+    }
     let rubric = app
         .instrument()
         .purpose(Purpose::Assessment)
@@ -132,10 +243,31 @@ async fn two_people(app: &TestApp) -> (Value, Person, Person) {
         app.action_plan(&p.enrollment)
             .items(vec![plan_item(&indicator, "2025-12-31")])
             .supervisor(&supervisor, "Trưởng phòng", &supervisor_email)
-            .create()
+            .approved()
             .await;
         p.traces.extend([indicator, supervisor, supervisor_email]);
-        app.expense(&program).enrollment(&p.enrollment).create().await;
+
+        // The first follow-up: the trainee's report, then the supervisor's word on it.
+        let first = item_of(app, &format!("/api/v1/follow-ups?cohort_id={}", cohort["id"]), p).await;
+        let (evidence, barriers) = (p.write("Minh chứng"), p.write("Khó khăn"));
+        let report =
+            json!({"progress": [{"item": 1, "progress": "achieved", "evidence": evidence}], "barriers": barriers});
+        let link = first["link"].as_str().expect("the trainee's link");
+        let reported = app.anonymous().post(link, report).await;
+        assert_eq!(reported.status, 204, "{}", reported.text());
+        let (rated, comment) = (p.write("Giám sát nhận xét mục 1"), p.write("Giám sát xác nhận"));
+        let link = first["supervisor_link"].as_str().expect("the supervisor's link");
+        let answer =
+            json!({"ratings": [{"item": 1, "rating": 5, "comment": rated}], "confirmed": true, "comment": comment});
+        let confirmed = app.anonymous().post(link, answer).await;
+        assert_eq!(confirmed.status, 204, "{}", confirmed.text());
+
+        let note = p.write("Ghi chú chi phí");
+        app.expense(&program)
+            .enrollment(&p.enrollment)
+            .note(note)
+            .create()
+            .await;
     }
     let completed = app
         .post(&format!("/api/v1/cohorts/{}/completion", cohort["id"]), json!({}))
@@ -180,11 +312,16 @@ db_test!(
         let export = app.get(&export_path(&a)).await;
         assert_eq!(export.status, 200, "{}", export.text());
         let export = export.json();
-        for table in [
-            "trainees", "trainee_terms", "enrollments", "attendance", "invitations", "responses", "certificates",
-            "action_plans", "costs", "messages", "audit_events",
-        ] {
-            assert!(!rows_of(&export, table).is_empty(), "the export holds no {table} row: {export}");
+        // Every table the holdings say is exported shows the person's rows, and none of the other's.
+        let (b_trainee, b_enrollment) = (&b.trainee["id"], &b.enrollment["id"]);
+        for holding in tpms::personal_data::HOLDINGS.iter().filter(|h| h.exported) {
+            let rows = rows_of(&export, holding.table);
+            assert!(!rows.is_empty(), "the export holds no {} row: {export}", holding.table);
+            for row in rows {
+                let theirs = row.get("trainee_id") == Some(b_trainee) || row.get("enrollment_id") == Some(b_enrollment);
+                let named = b.traces.iter().find(|trace| row.to_string().contains(trace.as_str()));
+                assert!(!theirs && named.is_none(), "{} holds a row of the other person ({named:?}): {row}", holding.table);
+            }
         }
         let text = export.to_string();
         for trace in &a.traces {
@@ -358,7 +495,11 @@ db_test!(
         assert_eq!(dry.status, 200, "{}", dry.text());
         let dry = dry.json();
         let tables: Vec<&str> = dry["changes"].as_array().expect("changes").iter().filter_map(|c| c["table"].as_str()).collect();
-        for table in ["trainees", "enrollments", "attendance", "responses", "action_plans", "messages", "audit_events"] {
+        for table in [
+            "idempotency_keys", "trainees", "trainee_terms", "consents", "enrollments", "attendance", "calendar_feeds",
+            "invitations", "responses", "action_plans", "checkpoints", "supervisor_links", "supervisor_ratings", "costs",
+            "messages", "audit_events",
+        ] {
             assert!(tables.contains(&table), "the dry run does not list {table}: {dry}");
         }
         assert_eq!(app.get(&format!("/api/v1/trainees/{}", a.id())).await.json()["full_name"], a.traces[0].as_str());
@@ -369,8 +510,13 @@ db_test!(
         assert_eq!(erased["changes"], dry["changes"], "the erasure did what its dry run listed");
 
         let mut conn = app.pool.get().expect("a connection");
-        let left = holding(&mut conn, &a.traces);
+        // Their traces, and their whole name folded as the search folds it, which no column may keep.
+        let needles: Vec<String> = a.traces.iter().cloned().chain([tpms::text::key(&a.traces[0])]).collect();
+        let left = holding(&mut conn, &needles);
         assert!(left.is_empty(), "after the erasure: {left:#?}");
+        // The reply kept for a retry of the person's creation went; the other's stays.
+        let kept_replies = stored_reply_keys(&mut conn);
+        assert!(!kept_replies.iter().any(|k| k.contains(&a.tag())) && kept_replies.iter().any(|k| k.contains(&b.tag())), "{kept_replies:?}");
         // The other person is untouched.
         let untouched = holding(&mut conn, &b.traces);
         for trace in &b.traces {
@@ -395,6 +541,35 @@ db_test!(
         let program = app.program().create().await;
         let later = app.cohort(&program).create().await;
         app.post(&crate::support::enrollments_of(&later), json!({"trainee_id": a.id()})).await.assert_problem(409, "erased");
+    }
+);
+
+/// Whether `body` holds `value` by the erasure's rule for stored replies, in `conn`'s database.
+fn holds_json_text(conn: &mut DbConnection, body: &str, value: &str) -> bool {
+    let condition = tpms::db::dialect::holds_json_text(conn, "x.body", "x.value");
+    let literal = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    let rows: Vec<Count> = diesel::sql_query(format!(
+        "SELECT COUNT(*) AS n FROM (SELECT {} AS body, {} AS value) x WHERE {condition}",
+        literal(body),
+        literal(value)
+    ))
+    .load(conn)
+    .expect("a count");
+    rows.first().is_some_and(|r| r.n > 0)
+}
+
+db_test!(
+    async fn a_stored_reply_holds_a_value_as_json_escapes_it_and_a_value_is_never_a_pattern(app) {
+        let notes = "Cần \"xem lại\" hồ sơ C:\\Hà Nội\nngày 2\t100%\u{1}";
+        let reply = json!({"id": 7, "notes": notes}).to_string();
+        assert!(!reply.contains(notes), "JSON escapes the notes: {reply}");
+        let mut conn = app.pool.get().expect("a connection");
+        for held in [notes, "\"xem lại\"", "C:\\Hà Nội\nngày", "100%\u{1}"] {
+            assert!(holds_json_text(&mut conn, &reply, held), "{held:?} is in {reply}");
+        }
+        for not_held in ["Cần%hồ sơ", "xem_lại", "", "Hà Nội ngày"] {
+            assert!(!holds_json_text(&mut conn, &reply, not_held), "{not_held:?} is not in {reply}");
+        }
     }
 );
 
@@ -519,12 +694,17 @@ db_test!(
 /// Wait for the app's scheduler to finish the retention run it makes as it starts (the job is due
 /// then, and next a day later): a test's data made before that run ends could be erased by it.
 async fn schedules_first_retention_finished(app: &TestApp) {
+    schedules_first_run_finished(app, "retention").await;
+}
+
+/// Wait for the app's scheduler to finish the first run of `job`, which it makes as it starts.
+async fn schedules_first_run_finished(app: &TestApp, job: &'static str) {
     for _ in 0..600 {
         let pool = app.pool.clone();
         let finished = actix_web::web::block(move || {
             use tpms::schema::jobs;
             jobs::table
-                .filter(jobs::name.eq("retention"))
+                .filter(jobs::name.eq(job))
                 .select(jobs::last_finished_at)
                 .first::<Option<chrono::NaiveDateTime>>(&mut pool.get().expect("a connection"))
                 .optional()
@@ -539,7 +719,7 @@ async fn schedules_first_retention_finished(app: &TestApp) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("the scheduler's first retention run did not finish within a minute");
+    panic!("the scheduler's first {job} run did not finish within a minute");
 }
 
 /// The schedule runs retention once a day: made due now, it erases an ended cohort's contacts at
@@ -600,4 +780,72 @@ async fn the_schedule_runs_retention_on_sqlite() {
 #[actix_web::test]
 async fn the_schedule_runs_retention_on_postgres() {
     the_schedule_runs_retention(crate::support::Backend::Postgres).await;
+}
+
+/// The keys of the replies kept for retried requests.
+fn stored_reply_keys(conn: &mut DbConnection) -> Vec<String> {
+    use tpms::schema::idempotency_keys;
+    idempotency_keys::table
+        .select(idempotency_keys::idempotency_key)
+        .order(idempotency_keys::idempotency_key)
+        .load(conn)
+        .expect("the stored replies")
+}
+
+/// The schedule deletes every account's stored replies once they are a day old, without waiting
+/// for the account's next keyed request, and keeps the younger ones.
+async fn the_schedule_deletes_stored_replies_a_day_old(backend: crate::support::Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |c| c.reminders.tick_secs = 1).await else {
+        return;
+    };
+    schedules_first_run_finished(&app, "stored_replies").await;
+    let officer = app.user(tpms::users::Role::Officer, None).await;
+    let body = app
+        .trainee()
+        .full_name("Đỗ Văn Hôm Qua")
+        .email("homqua@example.vn")
+        .json();
+    let request = app
+        .as_user(&officer)
+        .request(actix_web::http::Method::POST, "/api/v1/trainees")
+        .insert_header(("Idempotency-Key", "yesterdays-trainee"));
+    assert_eq!(app.send(request, Some(&body)).await.status, 201);
+    app.trainee()
+        .full_name("Đỗ Thị Hôm Nay")
+        .idempotency_key("todays-trainee")
+        .create()
+        .await;
+    {
+        use tpms::schema::{idempotency_keys, jobs};
+        let mut conn = app.pool.get().expect("a connection");
+        let now = tpms::clock::now();
+        diesel::update(idempotency_keys::table.filter(idempotency_keys::idempotency_key.eq("yesterdays-trainee")))
+            .set(idempotency_keys::created_at.eq(now - chrono::TimeDelta::hours(25)))
+            .execute(&mut conn)
+            .expect("the reply made a day old");
+        assert_eq!(stored_reply_keys(&mut conn), ["todays-trainee", "yesterdays-trainee"]);
+        diesel::update(jobs::table.filter(jobs::name.eq("stored_replies")))
+            .set(jobs::run_at.eq(now - chrono::TimeDelta::minutes(1)))
+            .execute(&mut conn)
+            .expect("the job made due");
+    }
+    for _ in 0..100 {
+        let keys = stored_reply_keys(&mut app.pool.get().expect("a connection"));
+        if keys.len() == 1 {
+            assert_eq!(keys, ["todays-trainee"], "only the day-old reply goes");
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the schedule did not delete the officer's day-old reply");
+}
+
+#[actix_web::test]
+async fn the_schedule_deletes_stored_replies_a_day_old_on_sqlite() {
+    the_schedule_deletes_stored_replies_a_day_old(crate::support::Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn the_schedule_deletes_stored_replies_a_day_old_on_postgres() {
+    the_schedule_deletes_stored_replies_a_day_old(crate::support::Backend::Postgres).await;
 }

@@ -197,6 +197,7 @@ impl TestApp {
                 full_name: format!("Trainee {}", unique()),
                 ..CreateTrainee::default()
             },
+            idempotency_key: None,
         }
     }
 
@@ -370,6 +371,12 @@ macro_rules! cost_setters {
             /// The invoice or decision number.
             pub fn reference(mut self, reference: impl Into<String>) -> Self {
                 self.body.reference = Some(reference.into());
+                self
+            }
+
+            /// A free note.
+            pub fn note(mut self, note: impl Into<String>) -> Self {
+                self.body.note = Some(note.into());
                 self
             }
 
@@ -780,6 +787,8 @@ pub struct TraineeBuilder<'a> {
     app: &'a TestApp,
     path: String,
     body: CreateTrainee,
+    /// Sent as `Idempotency-Key` by `create`, so that the answer is kept for a retry.
+    idempotency_key: Option<String>,
 }
 
 sent_as_json!(TraineeBuilder);
@@ -857,9 +866,32 @@ impl TraineeBuilder<'_> {
         self
     }
 
+    /// Created with this `Idempotency-Key`, as a client that may retry sends it: the answer (the
+    /// trainee's JSON) is kept for a day.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
     /// POST it as the admin, assert 201, and return the trainee's JSON.
     pub async fn create(self) -> Value {
-        self.app.create(&self.path, self.json()).await
+        let Some(key) = &self.idempotency_key else {
+            return self.app.create(&self.path, self.json()).await;
+        };
+        let body = self.json();
+        let request = self
+            .app
+            .request(actix_web::http::Method::POST, &self.path)
+            .insert_header(("Idempotency-Key", key.as_str()));
+        let response = self.app.send(request, Some(&body)).await;
+        assert_eq!(
+            response.status,
+            201,
+            "creating at {} with {body}: {}",
+            self.path,
+            response.text()
+        );
+        response.json()
     }
 }
 

@@ -335,6 +335,25 @@ pub fn claim_idempotency_key(
     Ok(inserted == 1)
 }
 
+/// An SQL condition: text column `haystack` holds the text of `value` (an SQL expression) as
+/// JSON writes it inside a string, escaped as `serde_json` escapes it (`"`, `\` and control
+/// characters; other characters, Vietnamese letters included, as they are), without its quotes.
+/// SQLite quotes with `json_quote`, PostgreSQL with `to_json`, and both escape that same set.
+/// A plain search (`instr`, `strpos`), not a `LIKE` pattern, so a `%` or `_` in the value stands
+/// for itself. A missing or empty value is held by nothing.
+pub fn holds_json_text(conn: &DbConnection, haystack: &str, value: &str) -> String {
+    match conn {
+        DbConnection::Postgresql(_) => {
+            let quoted = format!("to_json(CAST({value} AS TEXT))::text");
+            format!("({value} <> '' AND strpos({haystack}, substr({quoted}, 2, length({quoted}) - 2)) > 0)")
+        }
+        DbConnection::Sqlite(_) => {
+            let quoted = format!("json_quote(CAST({value} AS TEXT))");
+            format!("({value} <> '' AND instr({haystack}, substr({quoted}, 2, length({quoted}) - 2)) > 0)")
+        }
+    }
+}
+
 /// Insert a trainee's calendar feed, or nothing when the enrolment has one already; returns
 /// whether this call made it. Two first requests at once make one feed: on PostgreSQL the second
 /// waits for the first's transaction and then inserts nothing, and both read the same row after.

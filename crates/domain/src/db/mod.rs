@@ -6,6 +6,7 @@
 
 pub mod dialect;
 mod group;
+pub mod idempotency;
 
 use std::sync::Arc;
 use std::time::Duration;

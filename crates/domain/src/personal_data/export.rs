@@ -53,7 +53,8 @@ pub fn export(conn: &mut DbConnection, actor: &Actor, id: TraineeId, reason: &st
             .into_iter()
             .filter(|c| !holding.hidden.contains(&c.as_str()))
             .collect();
-        let rows = dialect::rows_as_json(conn, holding.table, &columns, &scope.render(holding.rows))?
+        let filter = scope.render(conn, holding.rows);
+        let rows = dialect::rows_as_json(conn, holding.table, &columns, &filter)?
             .iter()
             .map(|row| serde_json::from_str(row).map_err(ApiError::internal))
             .collect::<ApiResult<Vec<Value>>>()?;

@@ -118,7 +118,8 @@ pub struct Holding {
     pub about: &'static str,
     /// The SQL condition that finds the person's rows: `{trainees}` and `{enrollments}` stand for
     /// the lists of ids (only integers reach the SQL); `PLANS`, `CHECKPOINTS`, `SUPERVISOR_LINKS`
-    /// and `DISCLOSED_ANSWERS` for the sub-queries of ids of those names (`Scope::render`).
+    /// and `DISCLOSED_ANSWERS` for the sub-queries of ids of those names, and `STORED_REPLIES`
+    /// for the condition of [`stored_replies`] (`Scope::render`).
     pub rows: &'static str,
     /// Whether the access export shows these rows (an entry that only erases does not).
     pub exported: bool,
@@ -138,9 +139,57 @@ const CHECKPOINTS: &str = "(SELECT c.id FROM checkpoints c JOIN action_plans p O
 const SUPERVISOR_LINKS: &str = "(SELECT l.id FROM supervisor_links l JOIN checkpoints c ON c.id = l.checkpoint_id \
                                 JOIN action_plans p ON p.id = c.plan_id WHERE p.enrollment_id IN {enrollments})";
 
+/// The records whose address (`Location`) a stored reply to a keyed create names: the trainee
+/// and what sits under it (its consents), its language certificates, enrolments, identified
+/// answers and assessments, action plans and costs. The paths are the route table's (`src/app.rs`),
+/// which only these kinds of the trainee's are created under.
+const REPLY_LOCATIONS: &str = "(SELECT '/api/v1/trainees/' || CAST(id AS TEXT) FROM trainees WHERE id IN {trainees} \
+     UNION ALL SELECT '/api/v1/trainees/' || CAST(trainee_id AS TEXT) || '/consents/' || CAST(id AS TEXT) FROM consents WHERE trainee_id IN {trainees} \
+     UNION ALL SELECT '/api/v1/language-certificates/' || CAST(id AS TEXT) FROM language_certificates WHERE trainee_id IN {trainees} \
+     UNION ALL SELECT '/api/v1/enrollments/' || CAST(id AS TEXT) FROM enrollments WHERE id IN {enrollments} \
+     UNION ALL SELECT '/api/v1/round-responses/' || CAST(id AS TEXT) FROM responses WHERE enrollment_id IN {enrollments} \
+     UNION ALL SELECT '/api/v1/action-plans/' || CAST(id AS TEXT) FROM action_plans WHERE enrollment_id IN {enrollments} \
+     UNION ALL SELECT '/api/v1/expenses/' || CAST(id AS TEXT) FROM costs WHERE enrollment_id IN {enrollments} \
+     UNION ALL SELECT '/api/v1/budget-lines/' || CAST(id AS TEXT) FROM costs WHERE enrollment_id IN {enrollments})";
+
+/// The trainee's columns whose values, found in a stored reply, mark it as holding the trainee's
+/// data: what identifies them (name, contacts) and what was written about them (notes).
+const REPLY_VALUES: [&str; 4] = ["full_name", "email", "phone", "notes"];
+
+/// The stored replies to keyed requests (`idempotency_keys`) that may hold the trainees' data, as
+/// an SQL condition: those whose `Location` names one of their records ([`REPLY_LOCATIONS`]),
+/// and those whose body holds any of their [`REPLY_VALUES`] as JSON writes it
+/// ([`dialect::holds_json_text`]: escaped, and searched as plain text, not as a pattern). The
+/// body cannot be parsed into the records it names (an import's report, a created record of any
+/// kind), and a name is what any reply about a person carries; the location catches the reply to
+/// the trainee's own creation even after the name was changed. Deleting a reply that names
+/// someone else as well (an import's) costs only a retry that runs again instead of replaying:
+/// the safe side.
+fn stored_replies(conn: &DbConnection) -> String {
+    let holds: Vec<String> = REPLY_VALUES
+        .iter()
+        .map(|column| dialect::holds_json_text(conn, "idempotency_keys.response_body", &format!("t.{column}")))
+        .collect();
+    format!(
+        "idempotency_keys.location IN {REPLY_LOCATIONS} OR EXISTS (SELECT 1 FROM trainees t \
+         WHERE t.id IN {{trainees}} AND ({}))",
+        holds.join(" OR ")
+    )
+}
+
 /// Every table that holds a trainee's data: THE list the export, the erasure and retention read.
 /// Add a table here and it is exported, erased and scanned by the tests.
 pub const HOLDINGS: &[Holding] = &[
+    // First: its rows are found by the trainee's name and notes, which the `trainees` entry below
+    // erases; read before, the dry run and the erasure find the same rows.
+    Holding {
+        table: "idempotency_keys",
+        about: "Replies kept for a day so that a request retried with the same Idempotency-Key is answered again instead of done twice: a reply to creating the trainee (or one of their records) holds what that answer held. Not exported: each is a copy of what the other tables hold, and is deleted a day after its request. An erasure deletes those that may hold the trainee's data; a retry of one of those requests then runs again instead of being replayed.",
+        rows: "STORED_REPLIES",
+        exported: false,
+        hidden: &[],
+        erase: &[on_request("*", Erase::Rows)],
+    },
     Holding {
         table: "trainees",
         about: "The trainee's record: name, gender, birth year, position, organisation, province, email, phone, notes, language, and whether and why it was erased.",
@@ -422,8 +471,9 @@ impl Scope {
         })
     }
 
-    /// `template` with its named lists and sub-queries filled in (integers only).
-    fn render(&self, template: &str) -> String {
+    /// `template` with its named lists and sub-queries filled in (integers only), in the SQL of
+    /// `conn`'s database.
+    fn render(&self, conn: &DbConnection, template: &str) -> String {
         let list = |ids: &[i64]| {
             if ids.is_empty() {
                 // `IN (NULL)` matches nothing, on both databases.
@@ -433,6 +483,7 @@ impl Scope {
             }
         };
         template
+            .replace("STORED_REPLIES", &stored_replies(conn))
             .replace("SUPERVISOR_LINKS", SUPERVISOR_LINKS)
             // The answers that may have given the trainees' data (`disclosures`' one rule).
             .replace(
@@ -488,7 +539,7 @@ fn count(conn: &mut DbConnection, table: &str, filter: &str) -> ApiResult<i64> {
 pub fn apply(conn: &mut DbConnection, scope: &Scope, reach: Reach, dry_run: bool) -> ApiResult<Vec<Change>> {
     let mut changes = Vec::new();
     for holding in HOLDINGS {
-        let rows = format!("({})", scope.render(holding.rows));
+        let rows = format!("({})", scope.render(conn, holding.rows));
         for part in holding.erase {
             if reach == Reach::Retention && part.reach == Reach::Request {
                 continue;

@@ -59,16 +59,20 @@ pub enum Job {
     /// Erase free text and contact details of cohorts whose programme's retention period has
     /// passed (`personal_data::retention`).
     Retention,
+    /// Delete every account's replies to keyed requests once they are a day old
+    /// (`db::idempotency::purge_expired`): they may hold personal data (a created trainee).
+    StoredReplies,
 }
 
 impl Job {
     /// Every job, each a row of `jobs`.
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Job::RoundReminders,
         Job::PlanReminders,
         Job::CheckpointReminders,
         Job::Digest,
         Job::Retention,
+        Job::StoredReplies,
     ];
 
     /// Its row's name.
@@ -79,6 +83,7 @@ impl Job {
             Job::CheckpointReminders => "checkpoint_reminders",
             Job::Digest => "digest",
             Job::Retention => "retention",
+            Job::StoredReplies => "stored_replies",
         }
     }
 
@@ -100,6 +105,8 @@ pub struct Done {
     pub recorded: usize,
     /// Values erased by retention (rows changed, counted per column).
     pub erased: i64,
+    /// Stored replies to keyed requests deleted, a day after their request.
+    pub replies_deleted: usize,
 }
 
 impl Done {
@@ -108,6 +115,7 @@ impl Done {
         self.without_address += other.without_address;
         self.recorded += other.recorded;
         self.erased += other.erased;
+        self.replies_deleted += other.replies_deleted;
     }
 }
 
@@ -148,17 +156,19 @@ pub fn claim(conn: &mut DbConnection, by: &str, lease: TimeDelta) -> ApiResult<O
     }
 }
 
-/// Run `job`, claimed by `by`, and set its next run `every` from now (retention: a day), in the caller's write
+/// Run `job`, claimed by `by`, and set its next run `every` from now (retention: a day; stored replies: an hour), in the caller's write
 /// transaction (`Db::write`): the reminders it records, the messages it queues and its next run
 /// commit together. 409 `claim_lost` (and nothing kept) when the claim ran out and another server
 /// took the job meanwhile.
 pub fn run(conn: &mut DbConnection, job: Job, by: &str, config: &ReminderConfig, every: TimeDelta) -> ApiResult<Done> {
     let now = crate::clock::now();
     // Retention counts in months: once a day is enough, and spares every tick a sweep of the cohorts.
-    let every = if job == Job::Retention {
-        TimeDelta::days(1)
-    } else {
-        every
+    // Stored replies are kept a day: an hour more at most is close enough, and spares every tick a
+    // write of the job's row.
+    let every = match job {
+        Job::Retention => TimeDelta::days(1),
+        Job::StoredReplies => TimeDelta::hours(1),
+        _ => every,
     };
     let done = match job {
         Job::RoundReminders => round_reminders(conn, config, now)?,
@@ -173,6 +183,10 @@ pub fn run(conn: &mut DbConnection, job: Job, by: &str, config: &ReminderConfig,
                 ..Done::default()
             }
         }
+        Job::StoredReplies => Done {
+            replies_deleted: crate::db::idempotency::purge_expired(conn, now)?,
+            ..Done::default()
+        },
     };
     let finished = diesel::update(
         jobs::table
@@ -241,7 +255,7 @@ fn send(conn: &mut DbConnection, key: &LinkKey, outgoing: Vec<Outgoing>, recorde
         queued,
         without_address,
         recorded,
-        erased: 0,
+        ..Done::default()
     })
 }
 
