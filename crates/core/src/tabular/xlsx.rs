@@ -25,6 +25,8 @@ fn build(sheets: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
     let month = Format::new().set_num_format("yyyy-mm");
     let year = Format::new().set_num_format("yyyy");
     let instant = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    // An amount's format by its currency's decimals: made once, not once a cell.
+    let mut amounts: std::collections::BTreeMap<u32, Format> = std::collections::BTreeMap::new();
     for (name, table) in sheets {
         let sheet = workbook.add_worksheet();
         sheet.set_name(*name)?;
@@ -55,13 +57,15 @@ fn build(sheets: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
                         // is what a spreadsheet holds. The CSV carries the exact decimal always.
                         #[expect(clippy::cast_precision_loss, reason = "a spreadsheet's number is a double")]
                         let value = *minor as f64 / 10_f64.powi(i32::try_from(*exponent).unwrap_or(0));
-                        let decimals = "0".repeat(usize::try_from(*exponent).unwrap_or(0));
-                        let shown = Format::new().set_num_format(if decimals.is_empty() {
-                            "#,##0".to_owned()
-                        } else {
-                            format!("#,##0.{decimals}")
+                        let shown = amounts.entry(*exponent).or_insert_with(|| {
+                            let decimals = "0".repeat(usize::try_from(*exponent).unwrap_or(0));
+                            Format::new().set_num_format(if decimals.is_empty() {
+                                "#,##0".to_owned()
+                            } else {
+                                format!("#,##0.{decimals}")
+                            })
                         });
-                        sheet.write_number_with_format(row, col, value, &shown)?;
+                        sheet.write_number_with_format(row, col, value, shown)?;
                     }
                     Cell::Bool(flag) => {
                         sheet.write_boolean(row, col, *flag)?;
