@@ -728,12 +728,6 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams, max_l
             }
         }
     };
-    let mut every_cohort = Vec::new();
-    for row in &rows {
-        whose(row, &mut every_cohort);
-    }
-    let trainees = Trainees::of(conn, &mut every_cohort)?;
-
     let ranks = ranks(conn, &dimensions, &rows, &programs)?;
     // Each row's key: its ranks in the order asked (at most five dimensions). Rows sorted by it
     // come group by group, in the order the report lists them.
@@ -753,6 +747,12 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams, max_l
     if count > usize::try_from(max_lines).unwrap_or(usize::MAX) {
         return Err(too_many_lines(count, max_lines, &dimensions));
     }
+    // The trainees are counted only for a report that is answered.
+    let mut every_cohort = Vec::new();
+    for row in &rows {
+        whose(row, &mut every_cohort);
+    }
+    let trainees = Trainees::of(conn, &mut every_cohort)?;
     // Made to size: grown by doubling, tens of thousands of lines were copied over and over.
     let mut lines = Vec::with_capacity(count);
     let (mut all, mut cohorts) = (Group::default(), Vec::new());
