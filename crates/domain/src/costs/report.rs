@@ -515,9 +515,10 @@ impl Plan {
         // Listed, the rows are grouped by the programme and dimensions, which no index holds in
         // that order (the cohort is second in each): the database sorts every row of totals
         // first. That pays where the groups per cohort are many (category has 11 values, and
-        // with payer or year many more), not where they are few: in the bench's run by payer
-        // alone 85 ms listed against 42 by cohort (SQLite), by payer and category 103 against
-        // about 200. By programme alone the group is the index's first column, with no sort.
+        // with payer or year many more), not where they are few: in two bench runs on SQLite the
+        // same day, by payer alone took 85 ms p50 listed and 58 by cohort; by payer and category
+        // 103-119 listed, against about 200 by cohort (`curl`, the build before). By programme
+        // alone the group is the index's first column, with no sort.
         let listed = !dimensions.contains(&CostDimension::Cohort)
             && (dimensions.contains(&CostDimension::Category) || dimensions == [CostDimension::Program]);
         let (select, group) = key_columns(dimensions, listed);
@@ -623,7 +624,8 @@ impl Ranks {
 ///
 /// The database adds the kept totals up by the groups asked for and by the programme and cohort
 /// whose trainees count in them (tens of thousands of rows at most, where the totals hold hundreds
-/// of thousands), or gives them as they are when those are the key of the table read. Those rows
+/// of thousands), or by the programme alone with each group's cohorts listed ([`Plan`]), or gives
+/// them as they are when those are the key of the table read. Those rows
 /// are put in the order of the groups' labels and added up group by group. Every value written
 /// into the SQL is a typed integer.
 ///
@@ -663,7 +665,8 @@ pub fn costs(conn: &mut DbConnection, caller: &Caller, params: CostParams, max_l
     };
     let cohort_column = if plan.listed { "CAST(0 AS BIGINT)" } else { "cohort_key" };
     // One pass over the totals gives both each group's sums and the cohorts whose trainees count
-    // in it: grouped by the programme and cohort too, each row is one group's share of one owner.
+    // in it: grouped by the programme and cohort too, each row is one group's share of one owner;
+    // listed, one group's share of one programme, with its cohorts.
     let sql = |summing: Summing| {
         let Plan {
             table, select, group, ..
